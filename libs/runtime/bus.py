@@ -1,0 +1,241 @@
+"""The bus, used the same way by every service.
+
+- ``declare_own_stream``: a service declares only its own stream (and the shared
+  dead-letter stream), with a duplicate window for ``Nats-Msg-Id`` dedup.
+- ``Consumers.subscribe``: a durable pull consumer fetching batches. Each batch is applied
+  (group commit) in one transaction, each event in its own savepoint behind the inbox check, so one bad
+  event neither blocks nor undoes the others. Outcomes per message: applied or duplicate →
+  ack; permanent failure (undecodable, domain rule refuses it) → dead-letter with the
+  reason, then ack; transient failure → nak with back-off, and after ``max_deliver``
+  deliveries → dead-letter. FastStream's own policy is NACK_ON_ERROR, so an unexpected
+  crash of the handler redelivers rather than drops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+import msgspec
+import structlog
+from faststream import AckPolicy, Context
+from faststream.nats import JStream, NatsBroker, PullSub
+from nats.js.api import AckPolicy as JsAckPolicy
+from nats.js.api import ConsumerConfig, DeliverPolicy, StorageType, StreamConfig
+from nats.js.errors import NotFoundError
+
+from libs.contracts import STREAMS, Event, dead_letter_subject, validate_token
+from libs.contracts.events import DECODERS
+from libs.contracts.subjects import DEAD_LETTER_STREAM, DEAD_LETTER_SUBJECTS
+from libs.runtime import logging as log
+from libs.runtime import metrics
+from libs.runtime.db import Database
+from libs.runtime.errors import DomainError
+from libs.runtime.groupcommit import GroupCommit
+from libs.runtime.outbox import Tx
+
+logger = log.get("bus")
+
+DUPLICATE_WINDOW_S = 120.0
+
+Handler = Callable[[Tx, Event], Awaitable[None]]
+
+
+def make_broker(url: str) -> NatsBroker:
+    # Our own structlog lines say what happened to each event; FastStream's per-message
+    # INFO lines would only repeat them.
+    import logging
+
+    return NatsBroker(url, logger=logging.getLogger("faststream.quiet"), log_level=logging.DEBUG)
+
+
+async def declare_own_stream(broker: NatsBroker, service: str) -> None:
+    js = broker.config.connection_state.stream
+    spec = STREAMS[service]
+    for name, subjects in ((spec.name, spec.subjects), (DEAD_LETTER_STREAM, DEAD_LETTER_SUBJECTS)):
+        config = StreamConfig(
+            name=name,
+            subjects=subjects,
+            storage=StorageType.FILE,
+            duplicate_window=DUPLICATE_WINDOW_S,
+        )
+        try:
+            await js.stream_info(name)
+            await js.update_stream(config)
+        except NotFoundError:
+            await js.add_stream(config)
+
+
+async def wait_for_streams(broker: NatsBroker, names: list[str], timeout: float = 60) -> None:
+    """Consumers attach to other services' streams, which those services declare."""
+    js = broker.config.connection_state.stream
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    for name in names:
+        while True:
+            try:
+                await js.stream_info(name)
+                break
+            except NotFoundError:
+                if loop.time() > deadline:
+                    raise RuntimeError(f"stream {name} was never declared by its service")
+                logger.info("waiting_for_stream", stream=name)
+                await asyncio.sleep(0.5)
+
+
+class Consumers:
+    """The subscriptions of one service; the relay and the handlers share its Database."""
+
+    def __init__(
+        self,
+        broker: NatsBroker,
+        db: Database,
+        tx_factory: Callable,
+        *,
+        service: str,
+        max_deliver: int = 5,
+        ack_wait_s: float = 5.0,
+        batch: int = 200,
+    ) -> None:
+        self.broker = broker
+        self.db = db
+        self.tx_factory = tx_factory
+        self.service = service
+        self.max_deliver = max_deliver
+        self.ack_wait_s = ack_wait_s
+        self.batch = batch
+        self.streams: set[str] = set()
+
+    def subscribe(self, producer: str, subject_pattern: str, name: str, handler: Handler) -> None:
+        """``subject_pattern`` is relative to the producer: ``"*.*.work_order.closed"``."""
+        spec = STREAMS[producer]
+        subject = spec.subject(subject_pattern)
+        durable = f"{self.service}-{name}"
+        self.streams.add(spec.name)
+        decoder = DECODERS[producer]
+        group: GroupCommit = GroupCommit(
+            lambda items: self.apply_batch(durable, handler, items), max_batch=self.batch
+        )
+
+        # A pull fetch returns at once with what is there (up to ``batch``); FastStream
+        # runs the handler for each message concurrently, and the group commit turns
+        # those concurrent calls into one transaction.
+        @self.broker.subscriber(
+            subject,
+            stream=JStream(spec.name, declare=False),
+            durable=durable,
+            pull_sub=PullSub(batch_size=self.batch, timeout=5.0),
+            config=ConsumerConfig(
+                durable_name=durable,
+                ack_policy=JsAckPolicy.EXPLICIT,
+                deliver_policy=DeliverPolicy.ALL,
+                max_deliver=self.max_deliver,
+                ack_wait=self.ack_wait_s,
+                max_ack_pending=max(1000, self.batch * 4),
+            ),
+            ack_policy=AckPolicy.NACK_ON_ERROR,
+            decoder=_raw,
+            title=durable,
+        )
+        async def _on_message(body: bytes, message=Context("message")) -> None:
+            m = message.raw_message
+            try:
+                event = decoder.decode(m.data)
+                validate_token(event.plaza_id, "plaza_id")
+            except (msgspec.DecodeError, msgspec.ValidationError, ValueError) as exc:
+                await self.dead_letter(durable, m, f"undecodable event: {exc}")
+                return
+            outcome = await group.submit(event)
+            await self.settle(durable, m, event, outcome)
+
+    async def apply_batch(self, durable: str, handler: Handler, events: list[Event]) -> list[str]:
+        """One transaction for the batch, one savepoint per event behind the inbox."""
+        try:
+            async with self.db.write() as conn:
+                tx = self.tx_factory(conn)
+                return [await self._apply_one(tx, durable, handler, e) for e in events]
+        except Exception as exc:  # the transaction itself failed: none of it happened
+            logger.warning("consumer_batch_failed", consumer=durable, error=repr(exc))
+            return [f"retry:{exc!r}"] * len(events)
+
+    async def settle(self, durable: str, m, event: Event, outcome: str) -> None:
+        if outcome in ("applied", "duplicate"):
+            metrics.EVENTS_HANDLED.labels(self.service, durable, outcome).inc()
+            await m.ack()
+        elif outcome.startswith("dead:"):
+            await self.dead_letter(durable, m, outcome[5:], event)
+        else:
+            delivered = m.metadata.num_delivered
+            if delivered >= self.max_deliver:
+                await self.dead_letter(
+                    durable, m, f"gave up after {delivered} deliveries: {outcome[6:]}", event
+                )
+            else:
+                metrics.EVENTS_HANDLED.labels(self.service, durable, "retried").inc()
+                await m.nak(delay=min(0.2 * 2 ** (delivered - 1), 5.0))
+
+    async def _apply_one(self, tx: Tx, durable: str, handler: Handler, event: Event) -> str:
+        structlog.contextvars.bind_contextvars(
+            correlation_id=event.correlation_id,
+            plaza_id=event.plaza_id,
+            event_id=event.id,
+            event_type=type(event).__name__,
+        )
+        try:
+            async with tx.conn.begin_nested():
+                if not await tx.first_time(durable, event.id):
+                    logger.debug("event_duplicate", consumer=durable)
+                    return "duplicate"
+                await handler(tx, event)
+            logger.debug("event_applied", consumer=durable)
+            return "applied"
+        except DomainError as exc:
+            return f"dead:{type(exc).__name__}: {exc.detail}"
+        except Exception as exc:
+            logger.warning("event_failed", consumer=durable, error=repr(exc))
+            return f"retry:{exc!r}"
+        finally:
+            structlog.contextvars.unbind_contextvars(
+                "correlation_id", "plaza_id", "event_id", "event_type"
+            )
+
+    async def dead_letter(self, durable: str, m, reason: str, event: Event | None = None) -> None:
+        """Park the message with its reason on the dead-letter stream, then ack it."""
+        js = self.broker.config.connection_state.stream
+        meta = m.metadata
+        headers = {
+            "Nats-Msg-Id": f"{durable}:{meta.sequence.stream}",
+            "PlazaDesk-Reason": reason[:1000].replace("\r", " ").replace("\n", " "),
+            "PlazaDesk-Consumer": durable,
+            "PlazaDesk-Subject": m.subject,
+            "PlazaDesk-Stream-Seq": str(meta.sequence.stream),
+            "PlazaDesk-Deliveries": str(meta.num_delivered),
+        }
+        await js.publish(
+            dead_letter_subject(self.service, durable),
+            m.data,
+            headers=headers,
+            stream=DEAD_LETTER_STREAM,
+        )
+        logger.error(
+            "event_dead_lettered",
+            consumer=durable,
+            subject=m.subject,
+            reason=reason,
+            event_id=getattr(event, "id", None),
+        )
+        metrics.EVENTS_HANDLED.labels(self.service, durable, "dead_lettered").inc()
+        await m.ack()
+
+
+async def _raw(msg) -> bytes:
+    # Decoding is ours (one typed msgspec call per event); FastStream only hands over bytes.
+    return msg.body
+
+
+def publisher(broker: NatsBroker, stream_name: str):
+    async def publish(subject: str, payload: bytes, event_id: str) -> None:
+        js = broker.config.connection_state.stream
+        await js.publish(subject, payload, headers={"Nats-Msg-Id": event_id}, stream=stream_name)
+
+    return publish

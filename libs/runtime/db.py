@@ -1,0 +1,145 @@
+"""SQLAlchemy 2 async storage for SQLite (embedded default) and PostgreSQL (production).
+
+SQLite: WAL, synchronous=NORMAL, a busy timeout and exactly one writer connection
+(measured here: a pool of writers spends its time in lock contention). Transactions are
+begun explicitly (``BEGIN IMMEDIATE`` on the writer) so savepoints work and a writer never
+has to upgrade a read lock.
+
+PostgreSQL: one schema per service (``schema_translate_map``), so several services can
+share a database without sharing a table.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+
+class Database:
+    def __init__(self, url: str, *, schema: str | None = None) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        self.schema = None if self.is_sqlite else schema
+        self._after_commit: list[Callable[[], None]] = []
+        if self.is_sqlite:
+            _ensure_sqlite_dir(url)
+            self.writer = _sqlite_engine(url, writer=True)
+            self.reader = _sqlite_engine(url, writer=False)
+        else:
+            opts = {"schema_translate_map": {None: self.schema}} if self.schema else {}
+            self.writer = create_async_engine(
+                url, pool_size=10, max_overflow=10, pool_pre_ping=True
+            ).execution_options(**opts)
+            self.reader = self.writer
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Called after every committed write transaction (the outbox relay's wake-up)."""
+        self._after_commit.append(callback)
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncConnection]:
+        async with self.writer.begin() as conn:
+            yield conn
+        for callback in self._after_commit:
+            callback()
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        async with self.reader.connect() as conn:
+            yield conn
+
+    async def create_all(self, metadata: sa.MetaData) -> None:
+        async with self.writer.begin() as conn:
+            if self.schema:
+                await conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'))
+            await conn.run_sync(metadata.create_all)
+
+    async def ping(self) -> bool:
+        try:
+            async with asyncio.timeout(2):
+                async with self.reader.connect() as conn:
+                    await conn.execute(sa.text("SELECT 1"))
+            return True
+        except Exception:
+            return False
+
+    async def dispose(self) -> None:
+        await self.writer.dispose()
+        if self.reader is not self.writer:
+            await self.reader.dispose()
+
+
+class UtcDateTime(sa.types.TypeDecorator):
+    """Timezone-aware UTC in and out, on SQLite (which stores naive text) and PostgreSQL."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: PlazaDesk stores UTC-aware times only")
+        value = value.astimezone(dt.timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.timezone.utc)
+        return value.astimezone(dt.timezone.utc)
+
+
+def insert_ignore(conn: AsyncConnection, table: sa.Table):
+    """``INSERT … ON CONFLICT DO NOTHING`` for the connection's dialect."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table).on_conflict_do_nothing()
+
+
+def lock_skip_locked(conn: AsyncConnection, stmt: sa.Select) -> sa.Select:
+    """Rows other replicas are working on are skipped (PostgreSQL); SQLite has one writer."""
+    if conn.dialect.name == "postgresql":
+        return stmt.with_for_update(skip_locked=True)
+    return stmt
+
+
+def _ensure_sqlite_dir(url: str) -> None:
+    path = url.split(":///", 1)[-1]
+    if path and path != ":memory:":
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+
+
+def _sqlite_engine(url: str, *, writer: bool) -> AsyncEngine:
+    engine = create_async_engine(
+        url,
+        pool_size=1 if writer else 4,
+        max_overflow=0,
+        pool_timeout=60,
+        connect_args={"timeout": 30},
+    )
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_conn, _record) -> None:
+        # Take transaction control from the driver so BEGIN and savepoints are ours.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
+
+    return engine

@@ -1,0 +1,226 @@
+"""Transactional outbox, inbox and the relay.
+
+A use case writes its state and its events in one transaction (``Tx.emit``); the relay
+publishes unpublished rows oldest first with ``Nats-Msg-Id = event id`` (JetStream drops a
+duplicate within its window), marks them published, and retries what failed until it is
+published. It wakes the moment a write commits and polls only as a fallback. Several
+replicas can relay the same table on PostgreSQL (``FOR UPDATE SKIP LOCKED``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Awaitable, Callable
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from libs.contracts import Event, subject_for, utcnow
+from libs.contracts.events import encode
+from libs.runtime import logging as log
+from libs.runtime import metrics
+from libs.runtime.db import Database, UtcDateTime, insert_ignore, lock_skip_locked
+
+logger = log.get("outbox")
+
+
+def add_runtime_tables(metadata: sa.MetaData) -> tuple[sa.Table, sa.Table]:
+    outbox = sa.Table(
+        "outbox",
+        metadata,
+        sa.Column("seq", sa.Integer, sa.Identity(), primary_key=True, autoincrement=True),
+        sa.Column("event_id", sa.String(40), nullable=False, unique=True),
+        sa.Column("subject", sa.String(255), nullable=False),
+        sa.Column("payload", sa.LargeBinary, nullable=False),
+        sa.Column("created_at", UtcDateTime(), nullable=False),
+        sa.Column("published_at", UtcDateTime(), nullable=True, index=True),
+        sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    )
+    inbox = sa.Table(
+        "inbox",
+        metadata,
+        sa.Column("consumer", sa.String(80), primary_key=True),
+        sa.Column("event_id", sa.String(40), primary_key=True),
+        sa.Column("processed_at", UtcDateTime(), nullable=False),
+    )
+    return outbox, inbox
+
+
+class Tx:
+    """One open transaction of a use case: its connection and its outbox."""
+
+    def __init__(self, conn: AsyncConnection, outbox: sa.Table, inbox: sa.Table) -> None:
+        self.conn = conn
+        self._outbox = outbox
+        self._inbox = inbox
+        self.emitted: list[Event] = []
+
+    async def emit(self, *events: Event) -> None:
+        if not events:
+            return
+        now = utcnow()
+        await self.conn.execute(
+            self._outbox.insert(),
+            [
+                {
+                    "event_id": e.id,
+                    "subject": subject_for(e),
+                    "payload": encode(e),
+                    "created_at": now,
+                    "attempts": 0,
+                }
+                for e in events
+            ],
+        )
+        self.emitted.extend(events)
+
+    async def first_time(self, consumer: str, event_id: str) -> bool:
+        """Record (consumer, event id); False means this event was already applied."""
+        result = await self.conn.execute(
+            insert_ignore(self.conn, self._inbox),
+            {"consumer": consumer, "event_id": event_id, "processed_at": utcnow()},
+        )
+        return result.rowcount == 1
+
+
+Publish = Callable[[str, bytes, str], Awaitable[None]]
+
+
+class Relay:
+    def __init__(
+        self,
+        db: Database,
+        outbox: sa.Table,
+        publish: Publish,
+        *,
+        service: str,
+        batch: int = 500,
+        poll_s: float = 1.0,
+        keep_published: dt.timedelta = dt.timedelta(days=1),
+    ) -> None:
+        self.db = db
+        self.outbox = outbox
+        self.publish = publish
+        self.service = service
+        self.batch = batch
+        self.poll_s = poll_s
+        self.keep_published = keep_published
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task | None = None
+        self._stopping = False
+        db.after_commit(self._wake.set)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=f"{self.service}-relay")
+
+    async def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+        if self._task:
+            try:
+                await asyncio.wait_for(self._task, timeout=5)
+            except (asyncio.TimeoutError, asyncio.CancelledError):
+                self._task.cancel()
+
+    async def _run(self) -> None:
+        backoff = 0.05
+        rounds = 0
+        while not self._stopping:
+            try:
+                sent = await self.relay_once()
+                backoff = 0.05
+                rounds += 1
+                if rounds % 1000 == 0:
+                    await self.purge()
+                if sent == self.batch:
+                    continue  # more waiting: keep draining
+            except Exception as exc:  # the relay must never die: retry what failed
+                logger.warning("outbox_relay_failed", error=repr(exc), retry_in_s=backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+                continue
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_s)
+            except asyncio.TimeoutError:
+                pass
+            self._wake.clear()
+
+    async def relay_once(self) -> int:
+        """Publish one batch of unpublished rows; returns how many were published."""
+        query = unpublished(self.outbox, self.batch)
+        if self.db.is_sqlite:
+            # One relay per SQLite file: read without holding the single writer while
+            # publishing, then mark in a short write transaction.
+            async with self.db.read() as conn:
+                rows = (await conn.execute(query)).all()
+            done = await self._publish_rows(rows)
+            if rows:
+                async with self.db.writer.begin() as conn:
+                    await self._mark(conn, rows, done)
+        else:
+            async with self.db.writer.begin() as conn:
+                rows = (await conn.execute(lock_skip_locked(conn, query))).all()
+                done = await self._publish_rows(rows)
+                await self._mark(conn, rows, done)
+        if len(done) < len(rows):
+            raise RuntimeError(f"{len(rows) - len(done)} outbox rows not yet published")
+        return len(done)
+
+    async def _publish_rows(self, rows) -> set[int]:
+        if not rows:
+            return set()
+        # Pipelined: all publishes go out on one connection in order (so the stream keeps
+        # their order) and their acks are awaited together.
+        results = await asyncio.gather(
+            *(self.publish(r.subject, r.payload, r.event_id) for r in rows),
+            return_exceptions=True,
+        )
+        done = set()
+        for row, result in zip(rows, results):
+            if isinstance(result, BaseException):
+                logger.warning("outbox_publish_failed", event_id=row.event_id, error=repr(result))
+            else:
+                done.add(row.seq)
+        metrics.OUTBOX_PUBLISHED.labels(self.service).inc(len(done))
+        return done
+
+    async def _mark(self, conn: AsyncConnection, rows, done: set[int]) -> None:
+        o = self.outbox
+        now = utcnow()
+        if done:
+            await conn.execute(
+                o.update().where(o.c.seq.in_(sorted(done))).values(published_at=now)
+            )
+        failed = [r.seq for r in rows if r.seq not in done]
+        if failed:
+            await conn.execute(
+                o.update().where(o.c.seq.in_(failed)).values(attempts=o.c.attempts + 1)
+            )
+
+    async def purge(self) -> None:
+        cutoff = utcnow() - self.keep_published
+        async with self.db.write() as conn:
+            await conn.execute(
+                self.outbox.delete().where(
+                    self.outbox.c.published_at.is_not(None),
+                    self.outbox.c.published_at < cutoff,
+                )
+            )
+
+    async def pending(self) -> int:
+        async with self.db.read() as conn:
+            return (
+                await conn.execute(
+                    sa.select(sa.func.count()).where(self.outbox.c.published_at.is_(None))
+                )
+            ).scalar_one()
+
+
+def unpublished(outbox: sa.Table, limit: int) -> sa.Select:
+    return (
+        sa.select(outbox.c.seq, outbox.c.event_id, outbox.c.subject, outbox.c.payload)
+        .where(outbox.c.published_at.is_(None))
+        .order_by(outbox.c.seq)
+        .limit(limit)
+    )

@@ -1,0 +1,132 @@
+"""Assembles one service: database, broker, own stream, consumers, outbox relay, HTTP app.
+
+Every service's ``app.py`` calls ``Runtime(...)`` and ``runtime.app(...)`` the same way, so
+start-up, shutdown, health and readiness behave identically across the five.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+
+import sqlalchemy as sa
+from litestar import Litestar
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from libs.contracts import STREAMS
+from libs.runtime import bus
+from libs.runtime import logging as log
+from libs.runtime.db import Database
+from libs.runtime.http import EXCEPTION_HANDLERS, RequestContext, ops_routes
+from libs.runtime.outbox import Relay, Tx
+from libs.runtime.settings import ServiceSettings
+
+logger = log.get("service")
+
+
+class Runtime:
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        metadata: sa.MetaData,
+        outbox: sa.Table,
+        inbox: sa.Table,
+    ) -> None:
+        log.configure(settings.log_level, settings.log_json)
+        self.settings = settings
+        self.service = settings.service
+        self.metadata = metadata
+        self.outbox_table = outbox
+        self.inbox_table = inbox
+        self.db = Database(settings.database_url, schema=settings.database_schema)
+        self.broker = bus.make_broker(settings.nats_url)
+        self.consumers = bus.Consumers(
+            self.broker,
+            self.db,
+            self.tx_for,
+            service=self.service,
+            max_deliver=settings.max_deliver,
+            ack_wait_s=settings.ack_wait_s,
+            batch=settings.consumer_batch,
+        )
+        self.relay = Relay(
+            self.db,
+            outbox,
+            bus.publisher(self.broker, STREAMS[self.service].name),
+            service=self.service,
+            batch=settings.relay_batch,
+            poll_s=settings.relay_poll_s,
+        )
+        self.connected = False
+
+    def tx_for(self, conn: AsyncConnection) -> Tx:
+        return Tx(conn, self.outbox_table, self.inbox_table)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Tx]:
+        """One use case, one transaction: state and outbox rows commit together."""
+        async with self.db.write() as conn:
+            yield self.tx_for(conn)
+
+    def read(self):
+        return self.db.read()
+
+    async def start(self) -> None:
+        await self.db.create_all(self.metadata)
+        await self.broker.connect()
+        await bus.declare_own_stream(self.broker, self.service)
+        await bus.wait_for_streams(self.broker, sorted(self.consumers.streams))
+        await self.broker.start()
+        self.relay.start()
+        self.connected = True
+        logger.info("service_started", service=self.service, port=self.settings.http_port)
+
+    async def stop(self) -> None:
+        await self.relay.stop()
+        await self.broker.stop()
+        await self.db.dispose()
+        logger.info("service_stopped", service=self.service)
+
+    async def ready_checks(self) -> dict[str, bool]:
+        conn = self.broker.config.connection_state
+        nats_ok = bool(self.connected and conn.connection and conn.connection.is_connected)
+        return {"database": await self.db.ping(), "nats": nats_ok}
+
+    def app(self, route_handlers: Sequence, *, title: str, version: str = "1.0.0") -> Litestar:
+        @asynccontextmanager
+        async def lifespan(_app: Litestar):
+            await self.start()
+            try:
+                yield
+            finally:
+                await self.stop()
+
+        return Litestar(
+            route_handlers=[*route_handlers, *ops_routes(self.ready_checks)],
+            dependencies={"runtime": Provide(self._self, sync_to_thread=False, use_cache=True)},
+            lifespan=[lifespan],
+            exception_handlers=EXCEPTION_HANDLERS,
+            middleware=[RequestContext(self.service)],
+            openapi_config=OpenAPIConfig(title=title, version=version, path="/schema"),
+            debug=False,
+        )
+
+    def _self(self) -> "Runtime":
+        return self
+
+
+def serve(create_app: Callable[[], Litestar], settings: ServiceSettings) -> None:
+    """``python -m services.<name>``: HTTP, subscribers and relay in one process."""
+    import uvicorn
+
+    uvicorn.run(
+        create_app(),
+        host=settings.http_host,
+        port=settings.http_port,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+        timeout_graceful_shutdown=5,
+    )

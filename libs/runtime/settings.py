@@ -1,0 +1,65 @@
+"""Typed settings from environment variables, failing fast on anything malformed.
+
+Each service declares a msgspec Struct; ``load(cls, prefix)`` fills it from
+``<PREFIX>_<FIELD>`` first, then ``PLAZADESK_<FIELD>`` (shared values such as the NATS
+URL), then the field's default. A value that does not convert is an error at start-up,
+naming the variable.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TypeVar
+
+import msgspec
+
+T = TypeVar("T", bound=msgspec.Struct)
+
+
+class SettingsError(RuntimeError):
+    pass
+
+
+def load(cls: type[T], prefix: str, environ: dict[str, str] | None = None) -> T:
+    env = os.environ if environ is None else environ
+    raw: dict[str, str] = {}
+    for name in cls.__struct_fields__:
+        for key in (f"{prefix}_{name}".upper(), f"PLAZADESK_{name}".upper()):
+            if key in env:
+                raw[name] = env[key]
+                break
+    try:
+        return msgspec.convert(raw, cls, strict=False)
+    except msgspec.ValidationError as exc:
+        raise SettingsError(f"bad {prefix.upper()} setting: {exc}") from exc
+
+
+class ServiceSettings(msgspec.Struct, kw_only=True):
+    """What every service needs; a service subclasses it with its own fields."""
+
+    service: str
+    http_host: str = "127.0.0.1"
+    http_port: int
+    nats_url: str = "nats://127.0.0.1:4222"
+    data_dir: str = "data"
+    database_url: str = ""
+    # On PostgreSQL every service keeps its tables in its own schema (default: its name),
+    # so several services can share one database without sharing a table.
+    database_schema: str = ""
+    log_level: str = "info"
+    log_json: bool | None = None
+    max_deliver: int = 5
+    ack_wait_s: float = 5.0
+    consumer_batch: int = 200
+    relay_batch: int = 500
+    relay_poll_s: float = 1.0
+
+    def __post_init__(self) -> None:
+        if not self.database_url:
+            self.database_url = f"sqlite+aiosqlite:///{self.data_dir}/{self.service}.db"
+        if not self.database_schema:
+            self.database_schema = self.service
+        if not self.nats_url.startswith(("nats://", "tls://", "ws://", "wss://")):
+            raise SettingsError(f"NATS_URL {self.nats_url!r} is not a nats:// URL")
+        if self.max_deliver < 1:
+            raise SettingsError("MAX_DELIVER must be at least 1")

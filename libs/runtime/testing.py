@@ -1,0 +1,133 @@
+"""Test helpers every service's tests use the same way: a real nats-server per test,
+SQLite always and PostgreSQL when reachable, waiting for conditions instead of sleeping."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import msgspec
+import nats
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from libs.contracts import Event, STREAMS, subject_for
+from libs.contracts.events import encode
+
+T = TypeVar("T")
+
+PG_URL = os.environ.get("PLAZADESK_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+
+
+def postgres_reachable() -> bool:
+    if os.environ.get("PLAZADESK_TEST_PG", "auto") == "off":
+        return False
+    try:
+        with socket.create_connection(("127.0.0.1", 5432), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def database_params() -> list[str]:
+    return ["sqlite", "postgresql"] if postgres_reachable() else ["sqlite"]
+
+
+def database_settings(kind: str, tmp_path, service: str) -> dict:
+    """Settings overrides for one service's database in one test."""
+    if kind == "sqlite":
+        return {"database_url": f"sqlite+aiosqlite:///{tmp_path}/{service}.db"}
+    return {"database_url": PG_URL, "database_schema": f"t_{uuid.uuid4().hex[:10]}_{service}"}
+
+
+async def drop_schema(schema: str) -> None:
+    engine = create_async_engine(PG_URL)
+    async with engine.begin() as conn:
+        await conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    await engine.dispose()
+
+
+async def eventually(
+    probe: Callable[[], Awaitable[T]], *, timeout: float = 10.0, interval: float = 0.02, what: str = "condition"
+) -> T:
+    """Poll ``probe`` until it returns something truthy; fail naming what never happened."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    last: T | None = None
+    while loop.time() < deadline:
+        last = await probe()
+        if last:
+            return last
+        await asyncio.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}; last value: {last!r}")
+
+
+class Bus:
+    """A plain nats-py client for tests: publish events as a producer would, read streams."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.nc = None
+        self.js = None
+
+    async def __aenter__(self) -> "Bus":
+        self.nc = await nats.connect(self.url)
+        self.js = self.nc.jetstream()
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.nc.drain()
+
+    async def declare_streams(self, *services: str) -> None:
+        from nats.js.api import StreamConfig
+
+        from libs.contracts.subjects import DEAD_LETTER_STREAM, DEAD_LETTER_SUBJECTS
+
+        for service in services or tuple(STREAMS):
+            spec = STREAMS[service]
+            await self.js.add_stream(StreamConfig(name=spec.name, subjects=spec.subjects, duplicate_window=120))
+        await self.js.add_stream(StreamConfig(name=DEAD_LETTER_STREAM, subjects=DEAD_LETTER_SUBJECTS))
+
+    async def publish(self, event: Event, *, msg_id: str | None = None) -> None:
+        await self.js.publish(subject_for(event), encode(event), headers={"Nats-Msg-Id": msg_id or event.id})
+
+    async def publish_raw(self, subject: str, data: bytes, msg_id: str | None = None) -> None:
+        await self.js.publish(subject, data, headers={"Nats-Msg-Id": msg_id or uuid.uuid4().hex})
+
+    async def messages(self, stream: str, subject: str | None = None) -> list:
+        """Everything currently in a stream (optionally one filter subject), oldest first."""
+        info = await self.js.stream_info(stream)
+        out = []
+        for seq in range(info.state.first_seq, info.state.last_seq + 1):
+            if info.state.messages == 0:
+                break
+            try:
+                msg = await self.js.get_msg(stream, seq)
+            except Exception:
+                continue
+            if subject is None or _matches(subject, msg.subject):
+                out.append(msg)
+        return out
+
+
+def _matches(pattern: str, subject: str) -> bool:
+    p, s = pattern.split("."), subject.split(".")
+    for i, token in enumerate(p):
+        if token == ">":
+            return len(s) > i
+        if i >= len(s) or (token != "*" and token != s[i]):
+            return False
+    return len(p) == len(s)
+
+
+def service_settings(settings_cls, *, nats_url: str, db_kind: str, tmp_path, schemas: list[str] | None = None, **overrides):
+    """Settings for one service under test; PostgreSQL schemas are recorded for cleanup."""
+    service = next(f.default for f in msgspec.structs.fields(settings_cls) if f.name == "service")
+    db = database_settings(db_kind, tmp_path, service)
+    if schemas is not None and "database_schema" in db:
+        schemas.append(db["database_schema"])
+    return settings_cls(nats_url=nats_url, data_dir=str(tmp_path), log_json=True, **db, **overrides)

@@ -1,0 +1,121 @@
+"""Intake against a real nats-server and a real database (SQLite, and PostgreSQL if here)."""
+
+from __future__ import annotations
+
+import msgspec
+import pytest
+from litestar.testing import AsyncTestClient
+
+from libs.contracts.events import Occupant, PlazaRegistered, RequestReceived, UnitRegistered
+from libs.runtime.testing import eventually, service_settings
+from services.intake.app import create_app
+from services.intake.settings import Settings
+
+
+@pytest.fixture
+async def intake(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
+    await bus.declare_streams("archive")
+    settings = service_settings(Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path, schemas=cleanup_schemas)
+    async with AsyncTestClient(create_app(settings)) as client:
+        await bus.publish(PlazaRegistered(plaza_id="p1", correlation_id="seed", name="Plaza One"))
+        await bus.publish(
+            UnitRegistered(
+                plaza_id="p1", correlation_id="seed", unit="A-203", revision=1, area_m2=80.0,
+                use="shop", occupant=Occupant(name="Li Ming", kind="merchant", phone="138"),
+            )
+        )
+
+        async def unit_known():
+            r = await client.post("/v1/plazas/p1/requests", json={"channel": "internal", "unit": "A-203", "text": "warm-up"})
+            return r.status_code == 202
+
+        await eventually(unit_known, what="intake to learn unit A-203 from archive")
+        yield client
+
+
+async def received_events(bus) -> list[RequestReceived]:
+    msgs = await bus.messages("INTAKE")
+    return [msgspec.json.decode(m.data, type=RequestReceived) for m in msgs]
+
+
+async def test_phone_request_is_accepted_classified_and_published(intake, bus):
+    r = await intake.post(
+        "/v1/plazas/p1/requests",
+        json={"channel": "phone", "unit": "A-203", "text": "the drain in the shop is blocked",
+              "contact": {"name": "Li Ming", "phone": "13800000000"}},
+    )
+    assert r.status_code == 202
+    body = r.json()
+    assert body["kind"] == "service" and body["serviceable"] is True and "referral" not in body
+
+    shown = (await intake.get(f"/v1/plazas/p1/requests/{body['id']}")).json()
+    assert shown["channel"] == "phone" and shown["contact"]["phone"] == "13800000000"
+    assert shown["received_at"].endswith("Z")
+
+    events = await eventually(
+        lambda: _with_id(bus, body["id"]), what="RequestReceived on the INTAKE stream"
+    )
+    assert events[0].unit == "A-203" and events[0].kind == "service"
+
+
+async def _with_id(bus, request_id):
+    return [e for e in await received_events(bus) if e.request_id == request_id]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("我要投诉保安态度差", "complaint"),
+        ("表扬保洁阿姨，谢谢", "praise"),
+        ("I suggest longer opening hours", "suggestion"),
+        ("air conditioning is not cooling", "service"),
+    ],
+)
+async def test_keywords_classify_the_request(intake, text, kind):
+    r = await intake.post("/v1/plazas/p1/requests", json={"channel": "online", "unit": "A-203", "text": text})
+    assert r.json()["kind"] == kind
+
+
+async def test_clerk_override_wins_over_keywords(intake):
+    r = await intake.post(
+        "/v1/plazas/p1/requests",
+        json={"channel": "visit", "unit": "A-203", "text": "thank you but the door is broken", "kind": "service"},
+    )
+    assert r.json()["kind"] == "service" and r.json()["kind_reason"] == "set by the clerk"
+
+
+async def test_unserviceable_request_is_referred_with_the_number(intake):
+    r = await intake.post("/v1/plazas/p1/requests", json={"channel": "phone", "unit": "A-203", "text": "家里燃气没有了"})
+    body = r.json()
+    assert body["serviceable"] is False and "96777" in body["referral"]
+
+
+async def test_idempotency_key_replays_and_refuses_a_different_body(intake, bus):
+    payload = {"channel": "letter", "unit": "A-203", "text": "lights flicker in corridor"}
+    first = await intake.post("/v1/plazas/p1/requests", json=payload, headers={"Idempotency-Key": "abc"})
+    again = await intake.post("/v1/plazas/p1/requests", json=payload, headers={"Idempotency-Key": "abc"})
+    assert first.status_code == again.status_code == 202
+    assert first.json() == again.json()
+    other = await intake.post(
+        "/v1/plazas/p1/requests", json={**payload, "text": "something else"}, headers={"Idempotency-Key": "abc"}
+    )
+    assert other.status_code == 422 and other.json()["field"] == "Idempotency-Key"
+    listed = (await intake.get("/v1/plazas/p1/requests", params={"unit": "A-203"})).json()["items"]
+    assert sum(1 for item in listed if item["text"] == payload["text"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("plaza", "body", "status", "field"),
+    [
+        ("p1", {"channel": "fax", "unit": "A-203", "text": "x"}, 400, "channel"),
+        ("p1", {"channel": "phone", "unit": 203, "text": "x"}, 400, "unit"),
+        ("p1", {"channel": "phone", "unit": "Z-999", "text": "x"}, 422, "unit"),
+        ("nowhere", {"channel": "phone", "unit": "A-203", "text": "x"}, 404, "plaza"),
+        ("p1", {"channel": "phone", "text": "x"}, 400, "unit"),
+    ],
+)
+async def test_bad_input_gets_a_problem_naming_the_field(intake, plaza, body, status, field):
+    r = await intake.post(f"/v1/plazas/{plaza}/requests", json=body)
+    assert r.status_code == status
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert r.json()["field"] == field
