@@ -1,0 +1,135 @@
+"""The shared runtime against a real nats-server: what happens to events that fail.
+
+A tiny service (its own table of applied charges) is wired exactly as the five are.
+"""
+
+from __future__ import annotations
+
+import msgspec
+import pytest
+import sqlalchemy as sa
+
+from libs.contracts.events import ChargeLine, WorkOrderClosed
+from libs.runtime.errors import InvalidInput
+from libs.runtime.outbox import add_runtime_tables
+from libs.runtime.service import Runtime
+from libs.runtime.settings import ServiceSettings
+from libs.runtime.testing import database_settings, eventually
+
+
+class ProbeSettings(ServiceSettings, kw_only=True):
+    service: str = "billing"
+    http_port: int = 0
+
+
+def make_runtime(nats_url, db_kind, tmp_path, schemas, *, max_deliver=4):
+    metadata = sa.MetaData()
+    outbox, inbox = add_runtime_tables(metadata)
+    applied = sa.Table(
+        "applied", metadata,
+        sa.Column("event_id", sa.String(40), primary_key=True),
+        sa.Column("work_order_id", sa.String(40)),
+    )
+    db = database_settings(db_kind, tmp_path, "probe")
+    if "database_schema" in db:
+        schemas.append(db["database_schema"])
+    settings = ProbeSettings(nats_url=nats_url, log_json=True, max_deliver=max_deliver, ack_wait_s=2, **db)
+    return Runtime(settings, metadata, outbox, inbox), applied
+
+
+def closed(wo: str, plaza: str = "p1") -> WorkOrderClosed:
+    return WorkOrderClosed(
+        plaza_id=plaza, correlation_id="r", work_order_id=wo, request_id="r", unit="A-1",
+        department="engineering", paid=True,
+        charge_lines=[ChargeLine(line_id=f"{wo}:1", kind="labour", description="x", quantity=1, unit_price_fen=100, amount_fen=100)],
+    )
+
+
+@pytest.fixture
+async def probe(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
+    await bus.declare_streams("dispatch")
+    runtime, applied = make_runtime(nats_server.url, db_kind, tmp_path, cleanup_schemas)
+    state = {"fail_first": {}, "calls": {}}
+
+    async def on_closed(tx, event):
+        calls = state["calls"][event.work_order_id] = state["calls"].get(event.work_order_id, 0) + 1
+        if event.work_order_id.startswith("permanent"):
+            raise InvalidInput("unit is not billable", field="unit")
+        if calls <= state["fail_first"].get(event.work_order_id, 0):
+            raise ConnectionError("database went away for a moment")
+        await tx.conn.execute(applied.insert().values(event_id=event.id, work_order_id=event.work_order_id))
+
+    runtime.consumers.subscribe("dispatch", "*.*.work_order.closed", "probe", on_closed)
+    await runtime.start()
+
+    async def rows():
+        async with runtime.read() as conn:
+            return (await conn.execute(sa.select(applied.c.work_order_id))).scalars().all()
+
+    yield runtime, state, rows
+    await runtime.stop()
+
+
+async def dead_letters(bus):
+    return await bus.messages("DEADLETTER")
+
+
+async def test_transient_failure_is_retried_not_lost(probe, bus):
+    runtime, state, rows = probe
+    state["fail_first"]["wo-flaky"] = 2
+    await bus.publish(closed("wo-flaky"))
+    assert await eventually(lambda: _has(rows, "wo-flaky"), what="the flaky event to be applied")
+    assert state["calls"]["wo-flaky"] == 3
+    assert await dead_letters(bus) == []
+
+
+async def test_redelivered_event_is_applied_once(probe, bus):
+    runtime, state, rows = probe
+    event = closed("wo-dup")
+    await bus.publish(event, msg_id="first")
+    await bus.publish(event, msg_id="second")  # past JetStream's dedup: the inbox must catch it
+    await bus.publish(closed("wo-after"))
+    await eventually(lambda: _has(rows, "wo-after"), what="the event behind the duplicate")
+    assert (await rows()).count("wo-dup") == 1
+
+
+async def test_malformed_event_goes_to_dead_letter_and_does_not_block(probe, bus):
+    runtime, state, rows = probe
+    await bus.publish_raw("plazadesk.dispatch.p1.engineering.work_order.closed", b'{"type": "WorkOrderClosed", "plaza_id": 5}')
+    await bus.publish_raw("plazadesk.dispatch.p1.engineering.work_order.closed", b"\xff not json")
+    await bus.publish(closed("wo-behind"))
+    await eventually(lambda: _has(rows, "wo-behind"), what="the valid event behind two malformed ones")
+    dead = await eventually(lambda: _at_least(dead_letters(bus), 2), what="two dead letters")
+    reasons = [m.headers["PlazaDesk-Reason"] for m in dead]
+    assert any("undecodable" in r and "plaza_id" in r for r in reasons), reasons
+    assert all(m.headers["PlazaDesk-Consumer"] == "billing-probe" for m in dead)
+    assert dead[1].data == b"\xff not json"
+
+
+async def test_permanent_domain_error_is_dead_lettered_with_its_reason(probe, bus):
+    runtime, state, rows = probe
+    await bus.publish(closed("permanent-1"))
+    await bus.publish(closed("wo-next"))
+    await eventually(lambda: _has(rows, "wo-next"), what="the next event")
+    dead = await eventually(lambda: _at_least(dead_letters(bus), 1), what="a dead letter")
+    assert "unit is not billable" in dead[0].headers["PlazaDesk-Reason"]
+    assert state["calls"]["permanent-1"] == 1  # not retried: it can never succeed
+
+
+async def test_bounded_redelivery_then_dead_letter(probe, bus):
+    runtime, state, rows = probe
+    state["fail_first"]["wo-doomed"] = 99
+    await bus.publish(closed("wo-doomed"))
+    dead = await eventually(lambda: _at_least(dead_letters(bus), 1), timeout=20, what="dead letter after max_deliver")
+    assert "gave up after 4 deliveries" in dead[0].headers["PlazaDesk-Reason"]
+    assert state["calls"]["wo-doomed"] == 4
+    assert "wo-doomed" not in await rows()
+
+
+async def _has(rows, wo):
+    return wo in await rows()
+
+
+async def _at_least(coro, n):
+    items = await coro
+    return items if len(items) >= n else None
