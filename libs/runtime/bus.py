@@ -49,7 +49,7 @@ def make_broker(url: str) -> NatsBroker:
     return NatsBroker(url, logger=logging.getLogger("faststream.quiet"), log_level=logging.DEBUG)
 
 
-async def declare_own_stream(broker: NatsBroker, service: str) -> None:
+async def declare_own_stream(broker: NatsBroker, service: str, replicas: int = 1) -> None:
     js = broker.config.connection_state.stream
     spec = STREAMS[service]
     for name, subjects in ((spec.name, spec.subjects), (DEAD_LETTER_STREAM, DEAD_LETTER_SUBJECTS)):
@@ -58,6 +58,7 @@ async def declare_own_stream(broker: NatsBroker, service: str) -> None:
             subjects=subjects,
             storage=StorageType.FILE,
             duplicate_window=DUPLICATE_WINDOW_S,
+            num_replicas=replicas,
         )
         try:
             await js.stream_info(name)

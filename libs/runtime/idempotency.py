@@ -14,12 +14,18 @@ from libs.runtime.db import UtcDateTime
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from libs.contracts import utcnow
+from libs.runtime.db import insert_ignore
 from libs.runtime.errors import DomainError
 
 
 class IdempotencyMismatch(DomainError):
     status = 422
     title = "Idempotency-Key reused with a different request"
+
+
+class IdempotencyInFlight(DomainError):
+    status = 409
+    title = "Request with this Idempotency-Key in progress"
 
 
 class Replay(msgspec.Struct, frozen=True):
@@ -32,7 +38,7 @@ def add_table(metadata: sa.MetaData) -> sa.Table:
         "idempotency_keys",
         metadata,
         sa.Column("plaza_id", sa.String(64), primary_key=True),
-        sa.Column("scope", sa.String(64), primary_key=True),
+        sa.Column("scope", sa.String(128), primary_key=True),
         sa.Column("key", sa.String(255), primary_key=True),
         sa.Column("fingerprint", sa.String(64), nullable=False),
         sa.Column("status", sa.Integer, nullable=False),
@@ -77,8 +83,8 @@ async def remember(
     response: bytes,
     now: dt.datetime | None = None,
 ) -> None:
-    await conn.execute(
-        table.insert().values(
+    result = await conn.execute(
+        insert_ignore(conn, table).values(
             plaza_id=plaza_id,
             scope=scope,
             key=key,
@@ -88,3 +94,10 @@ async def remember(
             created_at=now or utcnow(),
         )
     )
+    if result.rowcount != 1:
+        # Another request with this key committed first (or is committing): this one's
+        # effects roll back; a retry gets the stored answer (Stripe answers 409 too).
+        raise IdempotencyInFlight(
+            f"another request with Idempotency-Key {key!r} was being processed; retry to get its answer",
+            field="Idempotency-Key",
+        )

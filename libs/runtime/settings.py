@@ -53,6 +53,8 @@ class ServiceSettings(msgspec.Struct, kw_only=True):
     consumer_batch: int = 200
     relay_batch: int = 500
     relay_poll_s: float = 1.0
+    # 3 on a three-node NATS cluster (deploy/nats/cluster.conf): every stream replicated.
+    stream_replicas: int = 1
 
     def __post_init__(self) -> None:
         if not self.database_url:

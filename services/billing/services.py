@@ -1,0 +1,178 @@
+"""Billing use cases: each one function, one transaction, its events to the outbox."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Annotated, Literal
+
+import msgspec
+
+from libs.contracts import new_event_id, utcnow
+from libs.contracts.events import (
+    ChargePosted,
+    PaymentReceived,
+    PlazaRegistered,
+    UnitRegistered,
+    WorkOrderClosed,
+)
+from libs.runtime import idempotency
+from libs.runtime.errors import InvalidInput, NotFound
+from libs.runtime.outbox import Tx
+from services.billing import domain, store
+
+
+class PaymentCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=False):
+    # amount_fen is checked by the domain (a 422 naming it), not by the type, so the
+    # rule lives in one place.
+    amount_fen: int
+    method: Literal["cash", "card", "transfer", "wechat", "alipay"]
+    reference: Annotated[str, msgspec.Meta(max_length=255)] | None = None
+
+
+class PaymentAccepted(msgspec.Struct, kw_only=True):
+    id: str
+    unit: str
+    amount_fen: int
+    method: str
+    reference: str | None
+    owed_fen: int
+    currency: str = domain.CURRENCY
+
+
+class Account(msgspec.Struct, kw_only=True):
+    unit: str
+    known: bool
+    entries: list
+    owed_fen: int
+
+
+def _refused(exc: domain.Refused) -> InvalidInput:
+    return InvalidInput(exc.detail, field=exc.field)
+
+
+def payments_scope(unit: str) -> str:
+    """The idempotency scope of one unit's payments, within the key table's 64 characters."""
+    scope = f"payments:{unit}"
+    if len(scope) <= 64:
+        return scope
+    return "payments:#" + hashlib.sha256(unit.encode()).hexdigest()[:40]
+
+
+async def receive_payment(
+    tx: Tx, plaza_id: str, unit: str, body: PaymentCreate, *, actor: str, idempotency_key: str | None
+) -> PaymentAccepted:
+    if idempotency_key is not None and not 0 < len(idempotency_key) <= 255:
+        raise InvalidInput("Idempotency-Key must be 1-255 characters", field="Idempotency-Key")
+    fingerprint_body = msgspec.json.encode(body)
+    scope = payments_scope(unit)
+    if idempotency_key:
+        replay = await idempotency.find(tx.conn, store.idempotency_keys, plaza_id, scope, idempotency_key, fingerprint_body)
+        if replay is not None:
+            return msgspec.json.decode(replay.body, type=PaymentAccepted)
+    try:
+        posting = domain.payment(body.amount_fen, body.method, body.reference)
+    except domain.Refused as exc:
+        raise _refused(exc) from None
+    await _require_account(tx.conn, plaza_id, unit)
+
+    entry_id = new_event_id()
+    now = utcnow()
+    await store.add_entry(
+        tx.conn, store.entry_row(plaza_id, unit, entry_id, posting, occurred_at=now, recorded_at=now, causation_id=None)
+    )
+    owed = domain.owed_fen(await store.entries_of(tx.conn, plaza_id, unit))
+    accepted = PaymentAccepted(
+        id=entry_id, unit=unit, amount_fen=posting.amount_fen, method=body.method,
+        reference=body.reference, owed_fen=owed,
+    )
+    await tx.emit(
+        PaymentReceived(
+            plaza_id=plaza_id, occurred_at=now, correlation_id=entry_id, actor=actor, unit=unit,
+            entry_id=entry_id, amount_fen=posting.amount_fen, method=body.method, reference=body.reference,
+        )
+    )
+    if idempotency_key:
+        await idempotency.remember(
+            tx.conn, store.idempotency_keys, plaza_id, scope, idempotency_key,
+            fingerprint_body, 201, msgspec.json.encode(accepted), now,
+        )
+    return accepted
+
+
+async def _require_account(conn, plaza_id: str, unit: str) -> bool:
+    """A unit has an account if archive told us of it or money has moved on it already."""
+    known = await store.get_unit(conn, plaza_id, unit) is not None
+    if not known and not await store.has_entries(conn, plaza_id, unit):
+        raise NotFound(f"unit {unit!r} has no account in plaza {plaza_id!r}", field="unit")
+    return known
+
+
+async def post_charges(tx: Tx, event: WorkOrderClosed) -> list[ChargePosted]:
+    """Post each paid line once per (plaza, line id); only newly posted lines are announced.
+
+    The unit need not be known yet: archive's event may still be on its way, and a charge
+    is never dropped for arriving first.
+    """
+    if not event.paid:
+        return []
+    try:
+        postings = domain.charges_for(event.work_order_id, event.charge_lines)
+    except domain.Refused as exc:
+        raise _refused(exc) from None
+    now = utcnow()
+    posted = []
+    for posting in postings:
+        entry_id = new_event_id()
+        row = store.entry_row(
+            event.plaza_id, event.unit, entry_id, posting,
+            occurred_at=event.occurred_at, recorded_at=now, causation_id=event.id,
+        )
+        if await store.post_entry_once(tx.conn, row):
+            posted.append(_charge_posted(event, entry_id, posting))
+    await tx.emit(*posted)
+    return posted
+
+
+def _charge_posted(event: WorkOrderClosed, entry_id: str, posting: domain.Posting) -> ChargePosted:
+    return ChargePosted(
+        plaza_id=event.plaza_id, correlation_id=event.correlation_id, causation_id=event.id,
+        actor="billing", unit=event.unit, entry_id=entry_id, work_order_id=event.work_order_id,
+        line_id=posting.line_id or "", description=posting.description, amount_fen=posting.amount_fen,
+    )
+
+
+async def load_account(conn, plaza_id: str, unit: str) -> Account:
+    known = await _require_account(conn, plaza_id, unit)
+    entries = await store.entries_of(conn, plaza_id, unit)
+    return Account(unit=unit, known=known, entries=list(entries), owed_fen=domain.owed_fen(entries))
+
+
+async def list_accounts(conn, plaza_id: str) -> list[tuple[str, int, object | None]]:
+    """Every unit with an account, arrears first: (unit, owed_fen, archive's unit row)."""
+    known = {row.unit: row for row in await store.units_of(conn, plaza_id)}
+    sums: dict[str, list] = {unit: [] for unit in known}
+    for total in await store.totals_by_unit(conn, plaza_id):
+        sums.setdefault(total.unit, []).append(total)
+    accounts = [(unit, domain.owed_fen(totals), known.get(unit)) for unit, totals in sums.items()]
+    return sorted(accounts, key=lambda a: (-a[1], a[0]))
+
+
+async def record_plaza(tx: Tx, event: PlazaRegistered) -> None:
+    await store.upsert_plaza(tx.conn, event.plaza_id, event.name)
+
+
+async def record_unit(tx: Tx, event: UnitRegistered) -> None:
+    await store.upsert_unit(
+        tx.conn,
+        event.plaza_id,
+        event.unit,
+        {
+            "revision": event.revision,
+            "area_m2": event.area_m2,
+            "use": event.use,
+            "occupant_name": event.occupant.name,
+            "occupant_kind": event.occupant.kind,
+            "occupant_phone": event.occupant.phone,
+            "key_account": event.key_account,
+        },
+    )

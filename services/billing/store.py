@@ -1,0 +1,156 @@
+"""Billing's tables: the append-only ledger, and its own copy of archive's plazas and units.
+
+The ledger is only ever inserted into. ``uq_ledger_line`` is what makes a work order's
+charge line postable once per plaza, however often and in whatever order the closing
+events arrive; payments have no line id, and NULLs never collide on either database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from libs.runtime import idempotency
+from libs.runtime.db import UtcDateTime, insert_ignore
+from libs.runtime.outbox import add_runtime_tables
+
+metadata = sa.MetaData()
+outbox, inbox = add_runtime_tables(metadata)
+idempotency_keys = idempotency.add_table(metadata)
+
+plazas = sa.Table(
+    "plazas",
+    metadata,
+    sa.Column("plaza_id", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+)
+
+units = sa.Table(
+    "units",
+    metadata,
+    sa.Column("plaza_id", sa.String(64), primary_key=True),
+    sa.Column("unit", sa.String(64), primary_key=True),
+    sa.Column("revision", sa.Integer, nullable=False),
+    sa.Column("area_m2", sa.Float, nullable=False),
+    sa.Column("use", sa.String(16), nullable=False),
+    sa.Column("occupant_name", sa.String(200)),
+    sa.Column("occupant_kind", sa.String(16)),
+    sa.Column("occupant_phone", sa.String(64)),
+    sa.Column("key_account", sa.Boolean, nullable=False, default=False),
+)
+
+ledger = sa.Table(
+    "ledger_entries",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("plaza_id", sa.String(64), nullable=False),
+    sa.Column("unit", sa.String(64), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("amount_fen", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False, default="CNY"),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("work_order_id", sa.String(40)),
+    sa.Column("line_id", sa.String(200)),
+    sa.Column("method", sa.String(16)),
+    sa.Column("reference", sa.String(255)),
+    sa.Column("occurred_at", UtcDateTime(), nullable=False),
+    sa.Column("recorded_at", UtcDateTime(), nullable=False),
+    sa.Column("causation_id", sa.String(40)),
+    sa.CheckConstraint("amount_fen > 0", name="ck_ledger_amount_positive"),
+    sa.UniqueConstraint("plaza_id", "line_id", name="uq_ledger_line"),
+    sa.Index("ix_ledger_plaza_unit", "plaza_id", "unit", "occurred_at", "id"),
+)
+
+
+async def upsert_plaza(conn: AsyncConnection, plaza_id: str, name: str) -> None:
+    updated = await conn.execute(
+        plazas.update().where(plazas.c.plaza_id == plaza_id).values(name=name)
+    )
+    if updated.rowcount == 0:
+        await conn.execute(plazas.insert().values(plaza_id=plaza_id, name=name))
+
+
+async def upsert_unit(conn: AsyncConnection, plaza_id: str, unit: str, values: dict) -> None:
+    """Keeps the newest revision; an older one arriving late changes nothing."""
+    current = (
+        await conn.execute(
+            sa.select(units.c.revision).where(units.c.plaza_id == plaza_id, units.c.unit == unit)
+        )
+    ).scalar_one_or_none()
+    if current is None:
+        await conn.execute(units.insert().values(plaza_id=plaza_id, unit=unit, **values))
+    elif values["revision"] > current:
+        await conn.execute(
+            units.update().where(units.c.plaza_id == plaza_id, units.c.unit == unit).values(**values)
+        )
+
+
+async def get_unit(conn: AsyncConnection, plaza_id: str, unit: str):
+    q = sa.select(units).where(units.c.plaza_id == plaza_id, units.c.unit == unit)
+    return (await conn.execute(q)).first()
+
+
+async def post_entry_once(conn: AsyncConnection, row: dict) -> bool:
+    """Insert unless an entry with the same (plaza, line id) exists; True if it was new."""
+    result = await conn.execute(insert_ignore(conn, ledger), row)
+    return result.rowcount == 1
+
+
+async def add_entry(conn: AsyncConnection, row: dict) -> None:
+    await conn.execute(ledger.insert().values(**row))
+
+
+async def entries_of(conn: AsyncConnection, plaza_id: str, unit: str):
+    q = (
+        sa.select(ledger)
+        .where(ledger.c.plaza_id == plaza_id, ledger.c.unit == unit)
+        .order_by(ledger.c.occurred_at, ledger.c.id)
+    )
+    return (await conn.execute(q)).all()
+
+
+async def has_entries(conn: AsyncConnection, plaza_id: str, unit: str) -> bool:
+    q = sa.select(ledger.c.id).where(ledger.c.plaza_id == plaza_id, ledger.c.unit == unit).limit(1)
+    return (await conn.execute(q)).first() is not None
+
+
+async def totals_by_unit(conn: AsyncConnection, plaza_id: str):
+    """(unit, kind, amount_fen) sums: the whole plaza's ledger in a few rows."""
+    q = (
+        sa.select(
+            ledger.c.unit,
+            ledger.c.kind,
+            # PostgreSQL sums bigint as numeric; fen stay integers.
+            sa.cast(sa.func.sum(ledger.c.amount_fen), sa.BigInteger).label("amount_fen"),
+        )
+        .where(ledger.c.plaza_id == plaza_id)
+        .group_by(ledger.c.unit, ledger.c.kind)
+    )
+    return (await conn.execute(q)).all()
+
+
+async def units_of(conn: AsyncConnection, plaza_id: str):
+    q = sa.select(units).where(units.c.plaza_id == plaza_id)
+    return (await conn.execute(q)).all()
+
+
+def entry_row(plaza_id: str, unit: str, entry_id: str, posting, *, occurred_at: dt.datetime,
+              recorded_at: dt.datetime, causation_id: str | None) -> dict:
+    return {
+        "id": entry_id,
+        "plaza_id": plaza_id,
+        "unit": unit,
+        "kind": posting.kind,
+        "amount_fen": posting.amount_fen,
+        "currency": "CNY",
+        "description": posting.description,
+        "work_order_id": posting.work_order_id,
+        "line_id": posting.line_id,
+        "method": posting.method,
+        "reference": posting.reference,
+        "occurred_at": occurred_at,
+        "recorded_at": recorded_at,
+        "causation_id": causation_id,
+    }
