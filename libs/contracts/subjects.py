@@ -21,7 +21,9 @@ _TOKEN = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
 
 
 class InvalidToken(ValueError):
-    pass
+    def __init__(self, message: str, what: str = "token") -> None:
+        super().__init__(message)
+        self.what = what
 
 
 def validate_token(value: str, what: str = "token") -> str:
@@ -29,7 +31,8 @@ def validate_token(value: str, what: str = "token") -> str:
     if not isinstance(value, str) or not _TOKEN.match(value):
         raise InvalidToken(
             f"{what} {value!r} must be 1-64 characters of letters, digits, '-' or '_' "
-            "(it becomes a NATS subject token)"
+            "(it becomes a NATS subject token)",
+            what,
         )
     return value
 

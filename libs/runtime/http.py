@@ -40,7 +40,7 @@ def _domain_error(request: Request, exc: DomainError) -> Response:
 
 
 def _invalid_token(request: Request, exc: InvalidToken) -> Response:
-    return problem(422, "Invalid identifier", str(exc), request.url.path)
+    return problem(422, "Invalid identifier", str(exc), request.url.path, field=getattr(exc, "what", None))
 
 
 def _validation(request: Request, exc: ValidationException) -> Response:

@@ -9,12 +9,10 @@ import hashlib
 
 import msgspec
 import sqlalchemy as sa
-
-from libs.runtime.db import UtcDateTime
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from libs.contracts import utcnow
-from libs.runtime.db import insert_ignore
+from libs.runtime.db import UtcDateTime, insert_ignore
 from libs.runtime.errors import DomainError
 
 

@@ -1,0 +1,192 @@
+"""Archive use cases: each one function, one transaction, its events to the outbox."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+
+import msgspec
+
+from libs.contracts import Event, new_event_id, utcnow
+from libs.contracts.events import STREAM_OF, Occupant, PlazaRegistered, UnitRegistered, Use
+from libs.runtime.errors import InvalidInput, NotFound
+from libs.runtime.outbox import Tx
+from services.archive import domain, store
+
+ARCHIVE_ACTOR = "front-desk"
+
+
+class BadField(InvalidInput):
+    """A field of the request body is wrong: the same 400 the API gives for a wrong type."""
+
+    status = 400
+    title = "Invalid request"
+
+
+class PlazaUpdate(msgspec.Struct, kw_only=True):
+    name: str
+    timezone: str = "Asia/Shanghai"
+
+
+class UnitUpdate(msgspec.Struct, kw_only=True):
+    area_m2: float
+    use: Use
+    occupant: Occupant
+    key_account: bool = False
+
+
+class Saved(msgspec.Struct, kw_only=True):
+    """What a PUT did: ``created`` picks 201 over 200; ``changed`` is False for a no-op."""
+
+    created: bool
+    changed: bool
+    row: dict
+
+
+# --- plazas ----------------------------------------------------------------------------
+
+
+async def register_plaza(tx: Tx, plaza_id: str, body: PlazaUpdate, *, actor: str, correlation_id: str | None) -> Saved:
+    if not body.name.strip():
+        raise BadField("name must not be empty", field="name")
+    _check_timezone(body.timezone)
+    current = await store.get_plaza(tx.conn, plaza_id)
+    values = {"name": body.name, "timezone": body.timezone}
+    if current is not None and all(current[k] == v for k, v in values.items()):
+        return Saved(created=False, changed=False, row=dict(current))
+    now = utcnow()
+    if current is None:
+        await store.add_plaza(tx.conn, {"plaza_id": plaza_id, **values, "created_at": now, "updated_at": now})
+    else:
+        await store.update_plaza(tx.conn, plaza_id, {**values, "updated_at": now})
+    await tx.emit(
+        PlazaRegistered(
+            plaza_id=plaza_id, occurred_at=now, correlation_id=correlation_id or new_event_id(),
+            actor=actor, name=body.name, timezone=body.timezone,
+        )
+    )
+    return Saved(created=current is None, changed=True, row=dict(await store.get_plaza(tx.conn, plaza_id)))
+
+
+def _check_timezone(name: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise BadField(f"timezone {name!r} is not an IANA time zone such as 'Asia/Shanghai'", field="timezone") from exc
+
+
+async def require_plaza(conn, plaza_id: str) -> None:
+    if await store.get_plaza(conn, plaza_id) is None:
+        raise NotFound(f"plaza {plaza_id!r} is not registered (PUT /v1/plazas/{plaza_id} first)", field="plaza")
+
+
+# --- units -----------------------------------------------------------------------------
+
+
+def facts_of_row(row) -> dict:
+    return domain.unit_facts(
+        area_m2=row["area_m2"], use=row["use"], occupant_name=row["occupant_name"],
+        occupant_kind=row["occupant_kind"], occupant_phone=row["occupant_phone"],
+        key_account=row["key_account"],
+    )
+
+
+def _facts_of_body(body: UnitUpdate) -> dict:
+    return domain.unit_facts(
+        area_m2=body.area_m2, use=body.use, occupant_name=body.occupant.name,
+        occupant_kind=body.occupant.kind, occupant_phone=body.occupant.phone,
+        key_account=body.key_account,
+    )
+
+
+def _columns(facts: dict) -> dict:
+    occupant = facts["occupant"]
+    return {
+        "area_m2": facts["area_m2"], "use": facts["use"], "occupant_name": occupant["name"],
+        "occupant_kind": occupant["kind"], "occupant_phone": occupant["phone"],
+        "key_account": facts["key_account"],
+    }
+
+
+async def register_unit(
+    tx: Tx, plaza_id: str, unit: str, body: UnitUpdate, *, actor: str, correlation_id: str | None
+) -> Saved:
+    after = _facts_of_body(body)
+    try:
+        domain.check_unit_facts(after)
+    except domain.InvalidFact as exc:
+        raise BadField(exc.message, field=exc.field) from exc
+    await require_plaza(tx.conn, plaza_id)
+    current = await store.get_unit(tx.conn, plaza_id, unit, for_update=True)
+    before = facts_of_row(current) if current is not None else None
+    changes = domain.diff(before, after)
+    if not changes:
+        return Saved(created=False, changed=False, row=dict(current))
+
+    now = utcnow()
+    revision = 1 if current is None else current["revision"] + 1
+    if current is None:
+        await store.add_unit(tx.conn, {"plaza_id": plaza_id, "unit": unit, **_columns(after),
+                                       "revision": 1, "created_at": now, "updated_at": now})
+    else:
+        await store.update_unit(tx.conn, plaza_id, unit, {**_columns(after), "revision": revision, "updated_at": now})
+    event = UnitRegistered(
+        plaza_id=plaza_id, occurred_at=now, correlation_id=correlation_id or new_event_id(), actor=actor,
+        unit=unit, revision=revision, area_m2=body.area_m2, use=body.use, occupant=body.occupant,
+        key_account=body.key_account,
+    )
+    await store.add_revision(tx.conn, {"plaza_id": plaza_id, "unit": unit, "revision": revision, "who": actor,
+                                       "changed_at": now, "event_id": event.id, "before": before, "after": after})
+    await tx.emit(event)
+    await file_on_timeline(tx, event, domain.summarize_unit_registered(event, changes))
+    return Saved(created=current is None, changed=True, row=dict(await store.get_unit(tx.conn, plaza_id, unit)))
+
+
+# --- timeline --------------------------------------------------------------------------
+
+
+async def record_event(tx: Tx, event: Event) -> bool:
+    """Any service's event about a unit goes on its timeline, registered unit or not."""
+    if not event.unit_id:
+        return False
+    return await file_on_timeline(tx, event, domain.summarize(event))
+
+
+async def file_on_timeline(tx: Tx, event: Event, summary: str) -> bool:
+    return await store.add_timeline_entry(
+        tx.conn,
+        {
+            "event_id": event.id,
+            "plaza_id": event.plaza_id,
+            "unit": event.unit_id,
+            "type": type(event).__name__,
+            "occurred_at": event.occurred_at,
+            "correlation_id": event.correlation_id,
+            "source": STREAM_OF.get(type(event), "unknown"),
+            "summary": summary,
+            "event": msgspec.to_builtins(event),
+            "recorded_at": utcnow(),
+        },
+    )
+
+
+def parse_types(values: list[str] | None) -> list[str]:
+    """``?type=A&type=B`` and ``?type=A,B`` mean the same."""
+    return [t.strip() for v in values or [] for t in v.split(",") if t.strip()]
+
+
+def as_utc(value: dt.datetime | None, field: str) -> dt.datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise BadField(f"{field} must carry a time zone, e.g. 2024-05-01T00:00:00Z", field=field)
+    return value.astimezone(dt.timezone.utc)
+
+
+def decode_cursor(text: str | None) -> domain.TimelineCursor | None:
+    if not text:
+        return None
+    try:
+        return domain.TimelineCursor.decode(text)
+    except domain.InvalidFact as exc:
+        raise BadField(exc.message, field=exc.field) from exc

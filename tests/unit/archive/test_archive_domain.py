@@ -1,0 +1,164 @@
+"""Archive's rules: unit facts and their diff, timeline summaries, the timeline cursor."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from libs.contracts.events import (
+    ChargeLine,
+    ChargePosted,
+    Material,
+    Occupant,
+    PaymentReceived,
+    RequestReceived,
+    UnitRegistered,
+    VisitCompleted,
+    WorkOrderClosed,
+    WorkOrderCreated,
+    WorkOrderEscalated,
+    WorkOrderReopened,
+    WorkOrderResolved,
+)
+from services.archive import domain
+
+WO = dict(plaza_id="p1", correlation_id="c1", work_order_id="wo1", request_id="r1", unit="A-203", department="engineering")
+
+
+def facts(**over):
+    base = dict(area_m2=80.0, use="shop", occupant_name="Li Ming", occupant_kind="merchant",
+                occupant_phone="138", key_account=False)
+    return domain.unit_facts(**{**base, **over})
+
+
+# --- diff ------------------------------------------------------------------------------
+
+
+def test_identical_facts_have_no_changes():
+    assert domain.diff(facts(), facts()) == []
+
+
+def test_an_integer_area_equals_the_same_float_area():
+    assert domain.diff(facts(area_m2=80.0), facts(area_m2=80)) == []
+
+
+def test_a_changed_occupant_names_the_nested_fields_with_before_and_after():
+    changes = domain.diff(facts(), facts(occupant_name="Wang Fang", occupant_phone="139"))
+    assert changes == [
+        domain.Change("occupant.name", "Li Ming", "Wang Fang"),
+        domain.Change("occupant.phone", "138", "139"),
+    ]
+
+
+def test_a_new_unit_changes_every_field_from_nothing():
+    changes = domain.diff(None, facts())
+    assert [c.field for c in changes] == [
+        "area_m2", "use", "occupant.name", "occupant.kind", "occupant.phone", "key_account",
+    ]
+    assert all(c.before is None for c in changes)
+
+
+def test_key_account_flag_change_is_seen():
+    assert domain.diff(facts(), facts(key_account=True)) == [domain.Change("key_account", False, True)]
+
+
+# --- validation ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("over", "field"),
+    [
+        ({"area_m2": 0}, "area_m2"),
+        ({"area_m2": -5.0}, "area_m2"),
+        ({"area_m2": float("nan")}, "area_m2"),
+        ({"area_m2": float("inf")}, "area_m2"),
+        ({"use": "warehouse"}, "use"),
+        ({"occupant_name": "  "}, "occupant.name"),
+        ({"occupant_kind": "tenant"}, "occupant.kind"),
+    ],
+)
+def test_bad_unit_facts_are_refused_naming_the_field(over, field):
+    with pytest.raises(domain.InvalidFact) as err:
+        domain.check_unit_facts(facts(**over))
+    assert err.value.field == field
+
+
+def test_good_unit_facts_pass():
+    domain.check_unit_facts(facts(use="residence", occupant_kind="resident", area_m2=0.5))
+
+
+# --- summaries -------------------------------------------------------------------------
+
+
+def line(n: int) -> ChargeLine:
+    return ChargeLine(line_id=f"l{n}", kind="labour", description="labour", quantity=1, unit_price_fen=5000, amount_fen=5000)
+
+
+def test_work_order_closed_counts_its_charge_lines():
+    two = WorkOrderClosed(**WO, paid=True, charge_lines=[line(1), line(2)])
+    assert domain.summarize(two) == "work order closed (engineering), 2 charge lines"
+    one = WorkOrderClosed(**WO, paid=True, charge_lines=[line(1)])
+    assert domain.summarize(one) == "work order closed (engineering), 1 charge line"
+    free = WorkOrderClosed(**WO, paid=False)
+    assert domain.summarize(free) == "work order closed (engineering), no charge"
+
+
+def test_request_summary_gives_kind_channel_and_referral():
+    e = RequestReceived(plaza_id="p1", correlation_id="c", request_id="r", unit="A-203", channel="phone",
+                        kind="service", text="家里燃气没有了", serviceable=False, referral="gas company (燃气公司): 96777")
+    assert domain.summarize(e) == 'service received by phone: "家里燃气没有了"; referred to gas company (燃气公司): 96777'
+
+
+def test_long_request_text_is_cut_to_an_excerpt():
+    e = RequestReceived(plaza_id="p1", correlation_id="c", request_id="r", unit="A-203", channel="online",
+                        kind="complaint", text="noise " * 40, major=True)
+    summary = domain.summarize(e)
+    assert "…" in summary and summary.endswith("(major)") and len(summary) < 120
+
+
+@pytest.mark.parametrize(
+    ("event", "summary"),
+    [
+        (WorkOrderCreated(**WO, kind="service", text="drain", priority="urgent"), "work order created (engineering), urgent"),
+        (WorkOrderResolved(**WO, paid=True, labour_fen=5000, materials=[Material(name="pipe", quantity=2, unit_price_fen=1250)]),
+         "work order resolved (engineering), labour ¥50.00 + materials ¥25.00"),
+        (WorkOrderReopened(**{**WO, "reopen_count": 1}, reason="still blocked"),
+         "work order reopened (engineering), second dispatch #1: still blocked"),
+        (WorkOrderEscalated(**WO, level="manager", reason="major complaint"),
+         "work order escalated to the manager (engineering): major complaint"),
+        (VisitCompleted(plaza_id="p1", correlation_id="c", visit_id="v", work_order_id="wo1", unit="A-203",
+                        department="cleaning", rating="basically_satisfied"), "return visit (cleaning): basically satisfied"),
+        (ChargePosted(plaza_id="p1", correlation_id="c", unit="A-203", entry_id="e", work_order_id="wo1", line_id="l1",
+                      description="labour", amount_fen=5005), "charge posted ¥50.05: labour"),
+        (PaymentReceived(plaza_id="p1", correlation_id="c", unit="A-203", entry_id="e", amount_fen=10000, method="wechat"),
+         "payment received ¥100.00 by wechat"),
+    ],
+)
+def test_each_event_type_has_a_readable_summary(event, summary):
+    assert domain.summarize(event) == summary
+
+
+def test_unit_registered_summary_names_what_changed_after_the_first_revision():
+    occupant = Occupant(name="Li Ming", kind="merchant")
+    first = UnitRegistered(plaza_id="p1", correlation_id="c", unit="A-203", revision=1, area_m2=80.0, use="shop", occupant=occupant)
+    assert domain.summarize(first) == "unit registered: shop, 80 m², merchant Li Ming"
+    later = UnitRegistered(plaza_id="p1", correlation_id="c", unit="A-203", revision=2, area_m2=80.0, use="shop", occupant=occupant)
+    changes = [domain.Change("occupant.name", "Wang", "Li Ming")]
+    assert domain.summarize_unit_registered(later, changes) == "unit updated (revision 2): occupant.name"
+
+
+# --- cursor ----------------------------------------------------------------------------
+
+
+def test_cursor_round_trips():
+    at = dt.datetime(2024, 5, 1, 8, 30, 0, 123456, tzinfo=dt.timezone.utc)
+    cursor = domain.TimelineCursor(at, "0190-abc")
+    assert domain.TimelineCursor.decode(cursor.encode()) == cursor
+
+
+@pytest.mark.parametrize("text", ["not-a-cursor", "", "bm8tcGlwZQ", "MjAyNC0wNS0wMVQwMDowMDowMHxhYmM"])
+def test_a_forged_cursor_is_refused(text):
+    with pytest.raises(domain.InvalidFact) as err:
+        domain.TimelineCursor.decode(text)
+    assert err.value.field == "cursor"
