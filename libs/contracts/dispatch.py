@@ -1,0 +1,75 @@
+"""Events on the DISPATCH stream (produced by dispatch).
+
+Work-order subjects carry the department: ``plazadesk.dispatch.<plaza>.<department>.work_order.<what>``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import ClassVar, Literal
+
+from libs.contracts.common import *  # noqa: F403  (the shared value objects and literals)
+from libs.contracts.envelope import Event
+
+class _WorkOrderEvent(Event, frozen=True, kw_only=True):
+    work_order_id: str
+    request_id: str
+    unit: str
+    department: str
+    reopen_count: int = 0
+    what: ClassVar[str] = ""
+
+    def subject_tokens(self) -> tuple[str, ...]:
+        return (self.plaza_id, self.department, "work_order", self.what)
+
+
+class WorkOrderCreated(_WorkOrderEvent, frozen=True, kw_only=True, tag=True):
+    what: ClassVar[str] = "created"
+    kind: Kind
+    text: str
+    priority: Literal["emergency", "urgent", "normal"] = "normal"
+    major: bool = False
+
+
+class WorkOrderAssigned(_WorkOrderEvent, frozen=True, kw_only=True, tag=True):
+    what: ClassVar[str] = "assigned"
+    assignee: str
+
+
+class WorkOrderStarted(_WorkOrderEvent, frozen=True, kw_only=True, tag=True):
+    what: ClassVar[str] = "started"
+
+
+class WorkOrderResolved(_WorkOrderEvent, frozen=True, kw_only=True, tag=True):
+    what: ClassVar[str] = "resolved"
+    paid: bool
+    labour_fen: int
+    materials: list[Material] = []
+    note: str | None = None
+
+
+class WorkOrderClosed(_WorkOrderEvent, frozen=True, kw_only=True, tag=True):
+    """Carries every charge line of the job so far; billing posts each line id once."""
+
+    what: ClassVar[str] = "closed"
+    paid: bool
+    charge_lines: list[ChargeLine] = []
+
+
+class WorkOrderReopened(_WorkOrderEvent, frozen=True, kw_only=True, tag=True):
+    """Second dispatch (二次派单) after an unsatisfied return visit."""
+
+    what: ClassVar[str] = "reopened"
+    visit_id: str | None = None
+    reason: str = ""
+
+
+class WorkOrderEscalated(_WorkOrderEvent, frozen=True, kw_only=True, tag=True):
+    """Raised to the CS supervisor or the property manager (a major complaint: at once)."""
+
+    what: ClassVar[str] = "escalated"
+    level: Literal["supervisor", "manager"]
+    reason: str
+
+
+# Every event this stream carries; the stream's tagged union is built from it.
+EVENTS: tuple[type[Event], ...] = (WorkOrderCreated, WorkOrderAssigned, WorkOrderStarted, WorkOrderResolved, WorkOrderClosed, WorkOrderReopened, WorkOrderEscalated,)
