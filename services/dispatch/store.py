@@ -1,0 +1,223 @@
+"""Dispatch's tables: work orders and their charge lines, the plaza's routing rules, the
+return visits already applied, and its own copy of the plazas and units archive publishes."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from libs.runtime.db import UtcDateTime, insert_ignore
+from libs.runtime.outbox import add_runtime_tables
+
+metadata = sa.MetaData()
+outbox, inbox = add_runtime_tables(metadata)
+
+plazas = sa.Table(
+    "plazas",
+    metadata,
+    sa.Column("plaza_id", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+)
+
+units = sa.Table(
+    "units",
+    metadata,
+    sa.Column("plaza_id", sa.String(64), primary_key=True),
+    sa.Column("unit", sa.String(64), primary_key=True),
+    sa.Column("revision", sa.Integer, nullable=False),
+    sa.Column("occupant_name", sa.String(200)),
+    sa.Column("key_account", sa.Boolean, nullable=False, default=False),
+)
+
+routing_rules = sa.Table(
+    "routing_rules",
+    metadata,
+    sa.Column("plaza_id", sa.String(64), primary_key=True),
+    sa.Column("position", sa.Integer, primary_key=True),
+    sa.Column("keyword", sa.String(100), nullable=False),
+    sa.Column("department", sa.String(64), nullable=False),
+)
+
+work_orders = sa.Table(
+    "work_orders",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("plaza_id", sa.String(64), nullable=False),
+    sa.Column("request_id", sa.String(40), nullable=False),
+    sa.Column("unit", sa.String(64), nullable=False),
+    sa.Column("department", sa.String(64), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("priority", sa.String(16), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("major", sa.Boolean, nullable=False, default=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("assignee", sa.String(100)),
+    sa.Column("reopen_count", sa.Integer, nullable=False, default=0),
+    sa.Column("paid", sa.Boolean),
+    sa.Column("labour_fen", sa.BigInteger, nullable=False, default=0),
+    sa.Column("materials", sa.JSON, nullable=False, default=list),
+    sa.Column("note", sa.Text),
+    sa.Column("lines_created", sa.Integer, nullable=False, default=0),
+    sa.Column("last_rating", sa.String(32)),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    sa.Column("closed_at", UtcDateTime()),
+    # One request, one work order: a RequestReceived delivered twice (under any event id) opens one.
+    sa.UniqueConstraint("plaza_id", "request_id", name="uq_work_orders_plaza_request"),
+    sa.Index("ix_work_orders_plaza_status", "plaza_id", "status"),
+    sa.Index("ix_work_orders_plaza_unit", "plaza_id", "unit"),
+)
+
+charge_lines = sa.Table(
+    "charge_lines",
+    metadata,
+    sa.Column("plaza_id", sa.String(64), primary_key=True),
+    sa.Column("line_id", sa.String(80), primary_key=True),
+    sa.Column("work_order_id", sa.String(40), nullable=False),
+    sa.Column("n", sa.Integer, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("description", sa.String(200), nullable=False),
+    sa.Column("quantity", sa.Integer, nullable=False),
+    sa.Column("unit_price_fen", sa.BigInteger, nullable=False),
+    sa.Column("amount_fen", sa.BigInteger, nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Index("ix_charge_lines_work_order", "plaza_id", "work_order_id"),
+)
+
+# A return visit is applied once, whatever event id carries it.
+applied_visits = sa.Table(
+    "applied_visits",
+    metadata,
+    sa.Column("plaza_id", sa.String(64), primary_key=True),
+    sa.Column("visit_id", sa.String(40), primary_key=True),
+    sa.Column("work_order_id", sa.String(40), nullable=False),
+    sa.Column("rating", sa.String(32), nullable=False),
+    sa.Column("outcome", sa.String(32), nullable=False),
+    sa.Column("applied_at", UtcDateTime(), nullable=False),
+)
+
+
+def _plain(row) -> dict:
+    # Column keys are str subclasses (quoted_name); msgspec and JSON want plain str.
+    return {str(k): v for k, v in row.items()}
+
+
+# --- plazas and units ------------------------------------------------------------------
+
+
+async def plaza_exists(conn: AsyncConnection, plaza_id: str) -> bool:
+    q = sa.select(plazas.c.plaza_id).where(plazas.c.plaza_id == plaza_id)
+    return (await conn.execute(q)).first() is not None
+
+
+async def upsert_plaza(conn: AsyncConnection, plaza_id: str, name: str) -> None:
+    updated = await conn.execute(plazas.update().where(plazas.c.plaza_id == plaza_id).values(name=name))
+    if updated.rowcount == 0:
+        await conn.execute(plazas.insert().values(plaza_id=plaza_id, name=name))
+
+
+async def upsert_unit(conn: AsyncConnection, plaza_id: str, unit: str, values: dict) -> None:
+    """Keeps the newest revision; an older one arriving late changes nothing."""
+    where = (units.c.plaza_id == plaza_id, units.c.unit == unit)
+    current = (await conn.execute(sa.select(units.c.revision).where(*where))).scalar_one_or_none()
+    if current is None:
+        await conn.execute(units.insert().values(plaza_id=plaza_id, unit=unit, **values))
+    elif values["revision"] > current:
+        await conn.execute(units.update().where(*where).values(**values))
+
+
+# --- routing rules ---------------------------------------------------------------------
+
+
+async def get_routing_rules(conn: AsyncConnection, plaza_id: str) -> list[dict]:
+    q = (
+        sa.select(routing_rules.c.position, routing_rules.c.keyword, routing_rules.c.department)
+        .where(routing_rules.c.plaza_id == plaza_id)
+        .order_by(routing_rules.c.position)
+    )
+    return [_plain(r) for r in (await conn.execute(q)).mappings().all()]
+
+
+async def replace_routing_rules(conn: AsyncConnection, plaza_id: str, rules: list[dict]) -> None:
+    await conn.execute(routing_rules.delete().where(routing_rules.c.plaza_id == plaza_id))
+    if rules:
+        await conn.execute(
+            routing_rules.insert(),
+            [{"plaza_id": plaza_id, "position": i, **rule} for i, rule in enumerate(rules, start=1)],
+        )
+
+
+# --- work orders -----------------------------------------------------------------------
+
+
+async def add_work_order(conn: AsyncConnection, row: dict) -> bool:
+    """False when this plaza already has a work order for the request."""
+    result = await conn.execute(insert_ignore(conn, work_orders).values(**row))
+    return result.rowcount == 1
+
+
+async def get_work_order(conn: AsyncConnection, plaza_id: str, work_order_id: str, *, lock: bool = False):
+    q = sa.select(work_orders).where(work_orders.c.plaza_id == plaza_id, work_orders.c.id == work_order_id)
+    if lock:
+        q = q.with_for_update()  # PostgreSQL: two clerks acting at once go one after the other
+    return (await conn.execute(q)).mappings().first()
+
+
+async def update_work_order(conn: AsyncConnection, plaza_id: str, work_order_id: str, values: dict) -> None:
+    await conn.execute(
+        work_orders.update()
+        .where(work_orders.c.plaza_id == plaza_id, work_orders.c.id == work_order_id)
+        .values(**values)
+    )
+
+
+async def list_work_orders(
+    conn: AsyncConnection,
+    plaza_id: str,
+    *,
+    request_id: str | None = None,
+    status: str | None = None,
+    department: str | None = None,
+    unit: str | None = None,
+    after: str | None = None,
+    limit: int = 50,
+):
+    c = work_orders.c
+    q = sa.select(work_orders).where(c.plaza_id == plaza_id)
+    for column, value in ((c.request_id, request_id), (c.status, status), (c.department, department), (c.unit, unit)):
+        if value:
+            q = q.where(column == value)
+    if after:
+        q = q.where(c.id > after)
+    return (await conn.execute(q.order_by(c.id).limit(limit))).mappings().all()
+
+
+# --- charge lines ----------------------------------------------------------------------
+
+
+async def add_charge_lines(conn: AsyncConnection, rows: list[dict]) -> None:
+    if rows:
+        await conn.execute(charge_lines.insert(), rows)
+
+
+async def charge_lines_of(conn: AsyncConnection, plaza_id: str, work_order_ids: list[str]) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {i: [] for i in work_order_ids}
+    if not work_order_ids:
+        return out
+    q = (
+        sa.select(charge_lines)
+        .where(charge_lines.c.plaza_id == plaza_id, charge_lines.c.work_order_id.in_(work_order_ids))
+        .order_by(charge_lines.c.work_order_id, charge_lines.c.n)
+    )
+    for row in (await conn.execute(q)).mappings().all():
+        out[row["work_order_id"]].append(_plain(row))
+    return out
+
+
+# --- return visits ---------------------------------------------------------------------
+
+
+async def remember_visit(conn: AsyncConnection, row: dict) -> bool:
+    """False when this visit was already applied."""
+    result = await conn.execute(insert_ignore(conn, applied_visits).values(**row))
+    return result.rowcount == 1

@@ -1,0 +1,133 @@
+"""Dispatch's rules: routing, priority, the work-order state machine, charge lines."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.dispatch import domain
+from services.dispatch.domain import MaterialUse, RoutingRule
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "department"),
+    [
+        ("the drain in the shop is blocked", "service", "engineering"),
+        ("卫生间水管漏了", "service", "engineering"),
+        ("Air conditioning not cooling", "service", "engineering"),
+        ("电梯停了", "service", "engineering"),
+        ("停车场有人乱停车", "complaint", "security"),
+        ("停车场的灯坏了", "service", "engineering"),  # a broken light before a parking matter
+        ("loud noise at night", "complaint", "security"),
+        ("我要投诉保安态度差", "complaint", "security"),
+        ("走廊垃圾没人清理", "service", "cleaning"),
+        ("strange smell in the corridor", "service", "cleaning"),
+        ("please repaint the sign", "service", "engineering"),
+        ("the manager was rude to me", "complaint", "customer_service"),
+    ],
+)
+def test_default_rules_route_by_keyword_then_by_kind(text, kind, department):
+    assert domain.route(text, kind) == department
+
+
+def test_a_plaza_table_replaces_the_defaults_and_keeps_its_order():
+    rules = [RoutingRule(keyword="lift", department="lift_vendor"), RoutingRule(keyword="light", department="electrical")]
+    assert domain.route("the LIFT light is off", "service", rules) == "lift_vendor"
+    assert domain.route("light is off", "service", rules) == "electrical"
+    assert domain.route("drain blocked", "service", rules) == "engineering"  # fallback by kind
+    assert domain.route("drain blocked", "complaint", rules) == "customer_service"
+
+
+def test_every_default_department_is_a_subject_token():
+    from libs.contracts import validate_token
+
+    for department in {r.department for r in domain.DEFAULT_RULES} | set(domain.FALLBACK_DEPARTMENT.values()):
+        validate_token(department, "department")
+
+
+@pytest.mark.parametrize(
+    ("text", "priority"),
+    [
+        ("pipe burst in B1", "emergency"),
+        ("卫生间漏水严重", "emergency"),
+        ("people trapped in the lift", "emergency"),
+        ("电梯困人", "emergency"),
+        ("Fire alarm sounding", "emergency"),
+        ("紧急：门锁坏了", "urgent"),
+        ("light flickers", "normal"),
+    ],
+)
+def test_priority_from_keywords(text, priority):
+    assert domain.priority_of(text) == priority
+
+
+@pytest.mark.parametrize(
+    ("kind", "serviceable", "dispatched"),
+    [("service", True, True), ("complaint", True, True), ("service", False, False), ("praise", True, False), ("suggestion", True, False)],
+)
+def test_only_serviceable_services_and_complaints_become_work_orders(kind, serviceable, dispatched):
+    assert domain.is_dispatched(kind, serviceable) is dispatched
+
+
+def test_the_happy_path_through_the_lifecycle():
+    status = "created"
+    for action, expected in [("assign", "assigned"), ("start", "in_progress"), ("resolve", "resolved"), ("close", "closed"), ("reopen", "assigned")]:
+        status = domain.transition(status, action)
+        assert status == expected
+
+
+@pytest.mark.parametrize("status", ["assigned", "in_progress"])
+def test_reassignment_keeps_the_status(status):
+    assert domain.transition(status, "assign") == status
+
+
+@pytest.mark.parametrize(
+    ("status", "action", "allowed"),
+    [
+        ("created", "start", ["assign"]),
+        ("assigned", "resolve", ["assign", "start"]),
+        ("in_progress", "close", ["assign", "resolve"]),
+        ("resolved", "assign", ["close"]),
+        ("closed", "close", ["reopen"]),
+        ("created", "reopen", ["assign"]),
+    ],
+)
+def test_a_refused_transition_names_the_status_and_what_is_allowed(status, action, allowed):
+    with pytest.raises(domain.TransitionRefused) as refused:
+        domain.transition(status, action)
+    assert refused.value.allowed == allowed
+    message = str(refused.value)
+    assert status in message and all(a in message for a in allowed)
+
+
+def test_reopen_escalates_from_the_threshold_on():
+    assert [domain.should_escalate_reopen(n, 2) for n in (1, 2, 3)] == [False, True, True]
+    assert domain.should_escalate_reopen(5, 0) is False
+
+
+def test_a_paid_job_is_priced_as_labour_and_one_line_per_material():
+    lines = domain.price_job(
+        "wo1", 0, 5000,
+        [MaterialUse(name="pipe", quantity=2, unit_price_fen=1200), MaterialUse(name="glue", quantity=1, unit_price_fen=300)],
+    )
+    assert [(l.line_id, l.kind, l.amount_fen) for l in lines] == [
+        ("wo1:1", "labour", 5000), ("wo1:2", "material", 2400), ("wo1:3", "material", 300),
+    ]
+
+
+def test_line_ids_continue_after_every_line_the_job_ever_had():
+    lines = domain.price_job("wo1", 3, 0, [MaterialUse(name="tape", quantity=3, unit_price_fen=100)])
+    assert [(l.line_id, l.amount_fen) for l in lines] == [("wo1:4", 300)]
+
+
+@pytest.mark.parametrize(
+    ("labour", "materials", "field"),
+    [
+        (-1, [], "labour_fen"),
+        (0, [MaterialUse(name="x", quantity=0, unit_price_fen=1)], "materials[0].quantity"),
+        (0, [MaterialUse(name="x", quantity=1, unit_price_fen=1), MaterialUse(name="y", quantity=1, unit_price_fen=-5)], "materials[1].unit_price_fen"),
+    ],
+)
+def test_negative_money_is_refused_naming_the_field(labour, materials, field):
+    with pytest.raises(domain.MoneyRefused) as refused:
+        domain.price_job("wo1", 0, labour, materials)
+    assert refused.value.field == field
