@@ -1,0 +1,37 @@
+"""Bus subscribers: archive's plaza and unit facts, and dispatch's closed work orders."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from libs.contracts.events import DispatchEvent, PlazaRegistered, UnitRegistered, WorkOrderClosed
+from libs.runtime.bus import Consumers
+from libs.runtime.outbox import Tx
+from services.survey import services
+from services.survey.settings import Settings
+
+
+async def on_archive_event(tx: Tx, event: PlazaRegistered | UnitRegistered) -> None:
+    if isinstance(event, PlazaRegistered):
+        await services.record_plaza(tx, event)
+    elif isinstance(event, UnitRegistered):
+        await services.record_unit(tx, event)
+
+
+def on_work_order_closed_within(window: dt.timedelta):
+    """The handler for closes, bound to this deployment's visit window."""
+
+    async def on_work_order_closed(tx: Tx, event: DispatchEvent) -> None:
+        # The subject filter lets only closes through; the union decoder could hand us any.
+        if isinstance(event, WorkOrderClosed):
+            await services.schedule_visit(tx, event, window=window)
+
+    return on_work_order_closed
+
+
+def subscribe(consumers: Consumers, settings: Settings) -> None:
+    window = dt.timedelta(hours=settings.visit_window_hours)
+    consumers.subscribe("archive", "*.>", "archive", on_archive_event)
+    consumers.subscribe(
+        "dispatch", "*.*.work_order.closed", "work-order-closed", on_work_order_closed_within(window)
+    )

@@ -1,0 +1,83 @@
+"""Return-visit rules: due dates, the status a clerk sees, what an answer must be."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from services.survey import domain
+
+CLOSED = dt.datetime(2024, 5, 1, 9, 30, tzinfo=dt.timezone.utc)
+
+
+def test_visit_falls_due_72_hours_after_the_close_by_default():
+    assert domain.due_at(CLOSED) == dt.datetime(2024, 5, 4, 9, 30, tzinfo=dt.timezone.utc)
+
+
+def test_visit_window_is_configurable():
+    assert domain.due_at(CLOSED, dt.timedelta(hours=24)) == CLOSED + dt.timedelta(days=1)
+
+
+@pytest.mark.parametrize("window", [dt.timedelta(0), dt.timedelta(hours=-1)])
+def test_window_must_be_positive(window):
+    with pytest.raises(ValueError):
+        domain.due_at(CLOSED, window)
+
+
+def test_naive_close_time_is_refused():
+    with pytest.raises(ValueError):
+        domain.due_at(CLOSED.replace(tzinfo=None))
+
+
+@pytest.mark.parametrize(
+    ("done", "now", "status"),
+    [
+        (False, CLOSED, "pending"),
+        (False, CLOSED + dt.timedelta(hours=72), "pending"),  # due this very moment: not late yet
+        (False, CLOSED + dt.timedelta(hours=72, seconds=1), "overdue"),
+        (True, CLOSED + dt.timedelta(days=30), "done"),  # answered late is still answered
+        (True, CLOSED, "done"),
+    ],
+)
+def test_status_is_read_against_the_clock(done, now, status):
+    assert domain.visit_status(done, domain.due_at(CLOSED), now) == status
+
+
+def test_answer_defaults_to_a_phone_call_and_trims_the_comment():
+    answer = domain.accept_answer(done=False, rating="unsatisfied", comment="  still leaking  ")
+    assert answer == domain.Answer(rating="unsatisfied", comment="still leaking", channel="phone")
+
+
+def test_blank_comment_is_no_comment():
+    assert domain.accept_answer(done=False, rating="satisfied", comment="   ").comment is None
+
+
+def test_answering_a_done_visit_is_refused_as_already_answered():
+    with pytest.raises(domain.AlreadyAnswered):
+        domain.accept_answer(done=True, rating="satisfied")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"rating": "happy"}, "rating"),
+        ({"rating": "satisfied", "channel": "letter"}, "channel"),
+        ({"rating": "satisfied", "comment": "x" * (domain.MAX_COMMENT + 1)}, "comment"),
+    ],
+)
+def test_bad_answer_names_the_field(kwargs, field):
+    with pytest.raises(domain.ResponseRefused) as refused:
+        domain.accept_answer(done=False, **kwargs)
+    assert refused.value.field == field
+    assert not isinstance(refused.value, domain.AlreadyAnswered)
+
+
+def test_coverage_is_done_over_scheduled_and_undefined_when_nothing_scheduled():
+    assert domain.coverage(3, 4) == 0.75
+    assert domain.coverage(0, 0) is None
+
+
+def test_satisfaction_rate_counts_basically_satisfied_as_pleased():
+    assert domain.satisfaction_rate({"satisfied": 1, "basically_satisfied": 2, "unsatisfied": 1}) == 0.75
+    assert domain.satisfaction_rate({}) is None
