@@ -42,12 +42,12 @@ async def receive_request(
         )
         if replay is not None:
             return msgspec.json.decode(replay.body, type=RequestAccepted)
-    if not body.text.strip():
-        raise InvalidInput("text must describe the request", field="text")
     if not await store.plaza_exists(tx.conn, plaza_id):
         raise NotFound(f"plaza {plaza_id!r} is not registered (PUT /v1/plazas/{plaza_id} in archive)", field="plaza")
     if not await store.unit_exists(tx.conn, plaza_id, body.unit):
         raise InvalidInput(f"unit {body.unit!r} is not registered in plaza {plaza_id!r}", field="unit")
+    if not body.text.strip():
+        raise InvalidInput("text must describe the request", field="text")
 
     classification = domain.classify(body.text, body.kind)
     referral = domain.referral_for(body.text) if classification.kind == "service" else None

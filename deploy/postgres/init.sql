@@ -1,0 +1,6 @@
+-- One database per service: no service can read another's tables, even by accident.
+CREATE DATABASE intake;
+CREATE DATABASE dispatch;
+CREATE DATABASE billing;
+CREATE DATABASE survey;
+CREATE DATABASE archive;
