@@ -28,6 +28,9 @@ class WorkOrderCreated(_WorkOrderEvent, frozen=True, kw_only=True, tag=True):
     text: str
     priority: Literal["emergency", "urgent", "normal"] = "normal"
     major: bool = False
+    # Added in v1 (compatible: defaults): a handover defect fixed under warranty.
+    warranty: bool = False
+    responsible_party: str | None = None
 
 
 class WorkOrderAssigned(_WorkOrderEvent, frozen=True, kw_only=True, tag=True):
@@ -63,6 +66,11 @@ class WorkOrderReopened(_WorkOrderEvent, frozen=True, kw_only=True, tag=True):
     reason: str = ""
 
 
+class WorkOrderCancelled(_WorkOrderEvent, frozen=True, kw_only=True, tag=True):
+    what: ClassVar[str] = "cancelled"
+    reason: str
+
+
 class WorkOrderEscalated(_WorkOrderEvent, frozen=True, kw_only=True, tag=True):
     """Raised to the CS supervisor or the property manager (a major complaint: at once)."""
 
@@ -72,4 +80,4 @@ class WorkOrderEscalated(_WorkOrderEvent, frozen=True, kw_only=True, tag=True):
 
 
 # Every event this stream carries; the stream's tagged union is built from it.
-EVENTS: tuple[type[Event], ...] = (WorkOrderCreated, WorkOrderAssigned, WorkOrderStarted, WorkOrderResolved, WorkOrderClosed, WorkOrderReopened, WorkOrderEscalated,)
+EVENTS: tuple[type[Event], ...] = (WorkOrderCreated, WorkOrderAssigned, WorkOrderStarted, WorkOrderResolved, WorkOrderClosed, WorkOrderReopened, WorkOrderEscalated, WorkOrderCancelled,)

@@ -8,6 +8,8 @@ from typing import ClassVar, Literal
 from libs.contracts.common import *  # noqa: F403  (the shared value objects and literals)
 from libs.contracts.envelope import Event
 
+import msgspec
+
 class RequestReceived(Event, frozen=True, kw_only=True, tag=True):
     request_id: str
     unit: str
@@ -19,10 +21,73 @@ class RequestReceived(Event, frozen=True, kw_only=True, tag=True):
     referral: str | None = None
     major: bool = False
     received_by: str | None = None
+    # Added in v1 (compatible: defaults). Complaint severity; the department a praise names.
+    severity: Literal["minor", "normal", "major"] | None = None
+    praised_department: str | None = None
+    kind_reason: str | None = None
 
     def subject_tokens(self) -> tuple[str, ...]:
         return (self.plaza_id, "request", "received")
 
 
+class Defect(msgspec.Struct, frozen=True, kw_only=True):
+    """A defect found at handover (工程遗留问题): becomes a warranty work order."""
+
+    defect_id: str
+    description: str
+    location: str | None = None
+    responsible_party: str  # the contractor / developer who must fix it under warranty
+    department: str = "engineering"
+
+
+class HandoverInspected(Event, frozen=True, kw_only=True, tag=True):
+    """A handover inspection (收楼验收) was done; each defect opens a warranty work order
+    (dispatch uses ``defect_id`` as the work order's request id)."""
+
+    unit: str
+    inspection_id: str
+    appointment_id: str | None = None
+    accepted: bool
+    defects: list[Defect] = []
+    inspector: str | None = None
+
+    def subject_tokens(self) -> tuple[str, ...]:
+        return (self.plaza_id, "handover", "inspected")
+
+
+class Worker(msgspec.Struct, frozen=True, kw_only=True):
+    name: str
+    id_number: str | None = None
+    phone: str | None = None
+
+
+class RenovationApproved(Event, frozen=True, kw_only=True, tag=True):
+    """A renovation permit (装修许可) was approved: security issues the worker passes;
+    billing holds the deposit."""
+
+    unit: str
+    permit_id: str
+    deposit_fen: int
+    valid_from: dt.date
+    valid_until: dt.date
+    workers: list[Worker] = []
+
+    def subject_tokens(self) -> tuple[str, ...]:
+        return (self.plaza_id, "renovation", "approved")
+
+
+class RenovationClosed(Event, frozen=True, kw_only=True, tag=True):
+    """Final inspection passed and the permit is closed: billing refunds the deposit less
+    any deduction (damage to common areas, …)."""
+
+    unit: str
+    permit_id: str
+    deduction_fen: int = 0
+    deduction_reason: str | None = None
+
+    def subject_tokens(self) -> tuple[str, ...]:
+        return (self.plaza_id, "renovation", "closed")
+
+
 # Every event this stream carries; the stream's tagged union is built from it.
-EVENTS: tuple[type[Event], ...] = (RequestReceived,)
+EVENTS: tuple[type[Event], ...] = (RequestReceived, HandoverInspected, RenovationApproved, RenovationClosed)

@@ -26,6 +26,7 @@ class VisitCompleted(Event, frozen=True, kw_only=True, tag=True):
     department: str
     rating: Rating
     comment: str | None = None
+    channel: Literal["phone", "online"] | None = None  # added in v1 (compatible)
 
     def subject_tokens(self) -> tuple[str, ...]:
         return (self.plaza_id, "visit", "completed")

@@ -6,7 +6,8 @@ start-up, shutdown, health and readiness behave identically across the five.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 
 import sqlalchemy as sa
@@ -60,6 +61,22 @@ class Runtime:
             poll_s=settings.relay_poll_s,
         )
         self.connected = False
+        self._periodic: list[tuple[float, Callable[[], Awaitable[None]], str]] = []
+        self._tasks: list[asyncio.Task] = []
+
+    def every(self, seconds: float, job: Callable[[], Awaitable[None]], name: str) -> None:
+        """Run ``job`` every ``seconds`` while the service runs (SLA sweeps, dunning runs).
+        A job that fails is logged and tried again at the next tick; jobs must be
+        idempotent, since after a restart they run again from the stored state."""
+        self._periodic.append((seconds, job, name))
+
+    async def _run_periodic(self, seconds: float, job, name: str) -> None:
+        while True:
+            try:
+                await job()
+            except Exception as exc:
+                logger.warning("periodic_job_failed", job=name, error=repr(exc))
+            await asyncio.sleep(seconds)
 
     def tx_for(self, conn: AsyncConnection) -> Tx:
         return Tx(conn, self.outbox_table, self.inbox_table)
@@ -80,10 +97,17 @@ class Runtime:
         await bus.wait_for_streams(self.broker, sorted(self.consumers.streams))
         await self.broker.start()
         self.relay.start()
+        self._tasks = [
+            asyncio.create_task(self._run_periodic(sec, job, name), name=name)
+            for sec, job, name in self._periodic
+        ]
         self.connected = True
         logger.info("service_started", service=self.service, port=self.settings.http_port)
 
     async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.relay.stop()
         await self.broker.stop()
         await self.db.dispose()
