@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from typing import TypeVar
 
 import sqlalchemy as sa
 from litestar import Litestar
@@ -20,11 +21,13 @@ from libs.contracts import STREAMS
 from libs.runtime import bus
 from libs.runtime import logging as log
 from libs.runtime.db import Database
+from libs.runtime.groupcommit import GroupCommit
 from libs.runtime.http import EXCEPTION_HANDLERS, RequestContext, ops_routes
 from libs.runtime.outbox import Relay, Tx
 from libs.runtime.settings import ServiceSettings
 
 logger = log.get("service")
+T = TypeVar("T")
 
 
 class Runtime:
@@ -61,6 +64,7 @@ class Runtime:
             poll_s=settings.relay_poll_s,
         )
         self.connected = False
+        self._group = GroupCommit(self._apply_group, max_batch=settings.consumer_batch)
         self._periodic: list[tuple[float, Callable[[], Awaitable[None]], str]] = []
         self._tasks: list[asyncio.Task] = []
 
@@ -86,6 +90,28 @@ class Runtime:
         """One use case, one transaction: state and outbox rows commit together."""
         async with self.db.write() as conn:
             yield self.tx_for(conn)
+
+    async def grouped(self, use_case: Callable[..., Awaitable[T]], *args, **kwargs) -> T:
+        """Run a use case in a transaction shared with whatever other calls arrive at the
+        same moment (group commit): one commit, one fsync, for a burst of requests. Each
+        call runs in its own savepoint, so its failure undoes only its own writes and is
+        raised to its own caller; the response is sent only after the commit."""
+        outcome = await self._group.submit((use_case, args, kwargs))
+        if isinstance(outcome, _Failed):
+            raise outcome.error
+        return outcome
+
+    async def _apply_group(self, calls: list) -> list:
+        async with self.db.write() as conn:
+            tx = self.tx_for(conn)
+            results = []
+            for use_case, args, kwargs in calls:
+                try:
+                    async with conn.begin_nested():
+                        results.append(await use_case(tx, *args, **kwargs))
+                except Exception as exc:
+                    results.append(_Failed(exc))
+            return results
 
     def read(self):
         return self.db.read()
@@ -139,6 +165,13 @@ class Runtime:
 
     def _self(self) -> "Runtime":
         return self
+
+
+class _Failed:
+    __slots__ = ("error",)
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
 
 
 def serve(create_app: Callable[[], Litestar], settings: ServiceSettings) -> None:

@@ -58,8 +58,9 @@ class RequestController(Controller):
         actor: str = Parameter(header="X-Actor", default="front-desk"),
     ) -> RequestAccepted:
         plaza_token(plaza)
-        async with runtime.transaction() as tx:
-            return await services.receive_request(tx, plaza, data, actor=actor, idempotency_key=idempotency_key)
+        return await runtime.grouped(
+            services.receive_request, plaza, data, actor=actor, idempotency_key=idempotency_key
+        )
 
     @get("/{request_id:str}")
     async def show(self, plaza: FromPath[str], request_id: FromPath[str], runtime: Runtime) -> RequestView:
