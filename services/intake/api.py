@@ -1,17 +1,21 @@
-"""Intake's HTTP API: translate bodies to use cases and back, nothing more."""
+"""Intake's HTTP API: translate bodies to use cases and back, nothing more.
+(Move-in season's routes are in api_movein.py.)"""
 
 from __future__ import annotations
 
-from litestar import Controller, Request, get, post
+import datetime as dt
+from typing import Literal
+
+import msgspec
+from litestar import Controller, get, post, put
 from litestar.params import FromPath, Parameter
 
+from libs.contracts.common import Channel
 from libs.runtime.errors import NotFound
 from libs.runtime.http import Page, iso, plaza_token
 from libs.runtime.service import Runtime
-from services.intake import services, store
+from services.intake import domain, services, store
 from services.intake.services import RequestAccepted, RequestCreate
-
-import msgspec
 
 
 class RequestView(msgspec.Struct, kw_only=True):
@@ -21,6 +25,9 @@ class RequestView(msgspec.Struct, kw_only=True):
     channel: str
     kind: str
     kind_reason: str
+    severity: str | None
+    severity_reason: str | None
+    praised_department: str | None
     text: str
     contact: dict | None
     serviceable: bool
@@ -29,6 +36,7 @@ class RequestView(msgspec.Struct, kw_only=True):
     status: str
     received_by: str | None
     received_at: str
+    source_department: str | None = None
 
 
 def _view(row) -> RequestView:
@@ -37,11 +45,23 @@ def _view(row) -> RequestView:
         contact = {"name": row["contact_name"], "phone": row["contact_phone"]}
     return RequestView(
         id=row["id"], plaza_id=row["plaza_id"], unit=row["unit"], channel=row["channel"],
-        kind=row["kind"], kind_reason=row["kind_reason"], text=row["text"], contact=contact,
-        serviceable=row["serviceable"], referral=row["referral"], major=row["major"],
-        status=row["status"], received_by=row["received_by"],
-        received_at=iso(row["received_at"]),
+        kind=row["kind"], kind_reason=row["kind_reason"], severity=row["severity"],
+        severity_reason=row["severity_reason"], praised_department=row["praised_department"],
+        text=row["text"], contact=contact, serviceable=row["serviceable"], referral=row["referral"],
+        major=row["major"], status=row["status"], received_by=row["received_by"],
+        received_at=iso(row["received_at"]), source_department=row["source_department"],
     )
+
+
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    """A time without a zone in a query is taken as UTC, as every time in the API is."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=dt.timezone.utc)
+
+
+def page(items: list, limit: int) -> Page:
+    return Page(items=items, next=items[-1].id if len(items) == limit else None)
 
 
 class RequestController(Controller):
@@ -53,7 +73,6 @@ class RequestController(Controller):
         plaza: FromPath[str],
         data: RequestCreate,
         runtime: Runtime,
-        request: Request,
         idempotency_key: str | None = Parameter(header="Idempotency-Key", default=None),
         actor: str = Parameter(header="X-Actor", default="front-desk"),
     ) -> RequestAccepted:
@@ -76,11 +95,82 @@ class RequestController(Controller):
         plaza: FromPath[str],
         runtime: Runtime,
         unit: str | None = None,
-        kind: str | None = None,
+        kind: domain.Kind | None = None,
+        channel: Channel | None = None,
+        status: Literal["received", "referred"] | None = None,
+        severity: domain.Severity | None = None,
+        major: bool | None = None,
+        since: dt.datetime | None = Parameter(query="since", default=None, description="received at or after (UTC)"),
+        until: dt.datetime | None = Parameter(query="until", default=None, description="received before (UTC)"),
         cursor: str | None = Parameter(query="cursor", default=None),
         limit: int = Parameter(query="limit", default=50, ge=1, le=500),
     ) -> Page:
+        filters = dict(unit=unit, kind=kind, channel=channel, status=status, severity=severity, major=major)
         async with runtime.read() as conn:
-            rows = await store.list_requests(conn, plaza, unit=unit, kind=kind, after=cursor, limit=limit)
-        items = [_view(r) for r in rows]
-        return Page(items=items, next=items[-1].id if len(items) == limit else None)
+            rows = await store.list_requests(
+                conn, plaza, after=cursor, limit=limit, since=_utc(since), until=_utc(until), **filters
+            )
+        return page([_view(r) for r in rows], limit)
+
+
+class ClassificationRulesView(domain.ClassificationRules, frozen=True, kw_only=True):
+    source: Literal["default", "plaza"]
+    updated_by: str | None = None
+    updated_at: str | None = None
+
+
+class ReferralDirectoryView(domain.ReferralDirectory, frozen=True, kw_only=True):
+    source: Literal["default", "plaza"]
+    updated_by: str | None = None
+    updated_at: str | None = None
+
+
+def _merge(view_type, document, provenance):
+    return view_type(**msgspec.structs.asdict(document), **msgspec.structs.asdict(provenance))
+
+
+class RulesController(Controller):
+    """Per-plaza keyword rules and referral directory; a plaza with none uses the defaults."""
+
+    path = "/v1/plazas/{plaza:str}"
+
+    @get("/classification-rules")
+    async def classification(self, plaza: FromPath[str], runtime: Runtime) -> ClassificationRulesView:
+        return await self._show(runtime, plaza, services.CLASSIFICATION, ClassificationRulesView)
+
+    @put("/classification-rules")
+    async def set_classification(
+        self, plaza: FromPath[str], data: domain.ClassificationRules, runtime: Runtime,
+        actor: str = Parameter(header="X-Actor", default="front-desk"),
+    ) -> ClassificationRulesView:
+        return await self._set(runtime, plaza, services.CLASSIFICATION, data, actor, ClassificationRulesView)
+
+    @get("/referrals")
+    async def referrals(self, plaza: FromPath[str], runtime: Runtime) -> ReferralDirectoryView:
+        return await self._show(runtime, plaza, services.REFERRALS, ReferralDirectoryView)
+
+    @put("/referrals")
+    async def set_referrals(
+        self, plaza: FromPath[str], data: domain.ReferralDirectory, runtime: Runtime,
+        actor: str = Parameter(header="X-Actor", default="front-desk"),
+    ) -> ReferralDirectoryView:
+        return await self._set(runtime, plaza, services.REFERRALS, data, actor, ReferralDirectoryView)
+
+    async def _show(self, runtime: Runtime, plaza: str, name: str, view_type):
+        plain, default = _PLAIN[name]
+        async with runtime.read() as conn:
+            document, provenance = await services.rules_document(conn, plaza, name, plain, default)
+        return _merge(view_type, document, provenance)
+
+    async def _set(self, runtime: Runtime, plaza: str, name: str, data, actor: str, view_type):
+        plaza_token(plaza)
+        async with runtime.transaction() as tx:
+            await services.set_rules(tx, plaza, name, data, actor=actor)
+        services.forget_rules(tx.conn, plaza)  # again after commit: no reader cached the old
+        return await self._show(runtime, plaza, name, view_type)
+
+
+_PLAIN = {
+    services.CLASSIFICATION: (domain.ClassificationRules, domain.DEFAULT_RULES),
+    services.REFERRALS: (domain.ReferralDirectory, domain.DEFAULT_REFERRALS),
+}

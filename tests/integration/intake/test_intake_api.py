@@ -2,40 +2,15 @@
 
 from __future__ import annotations
 
-import msgspec
 import pytest
-from litestar.testing import AsyncTestClient
 
-from libs.contracts.events import Occupant, PlazaRegistered, RequestReceived, UnitRegistered
-from libs.runtime.testing import eventually, service_settings
-from services.intake.app import create_app
-from services.intake.settings import Settings
-
-
-@pytest.fixture
-async def intake(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
-    await bus.declare_streams("archive")
-    settings = service_settings(Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path, schemas=cleanup_schemas)
-    async with AsyncTestClient(create_app(settings)) as client:
-        await bus.publish(PlazaRegistered(plaza_id="p1", correlation_id="seed", name="Plaza One"))
-        await bus.publish(
-            UnitRegistered(
-                plaza_id="p1", correlation_id="seed", unit="A-203", revision=1, area_m2=80.0,
-                use="shop", occupant=Occupant(name="Li Ming", kind="merchant", phone="138"),
-            )
-        )
-
-        async def unit_known():
-            r = await client.post("/v1/plazas/p1/requests", json={"channel": "internal", "unit": "A-203", "text": "warm-up"})
-            return r.status_code == 202
-
-        await eventually(unit_known, what="intake to learn unit A-203 from archive")
-        yield client
+from intake_fixtures import intake, intake_events  # noqa: F401  (intake: the fixture)
+from libs.contracts.events import RequestReceived
+from libs.runtime.testing import eventually
 
 
 async def received_events(bus) -> list[RequestReceived]:
-    msgs = await bus.messages("INTAKE")
-    return [msgspec.json.decode(m.data, type=RequestReceived) for m in msgs]
+    return await intake_events(bus, "RequestReceived")
 
 
 async def test_phone_request_is_accepted_classified_and_published(intake, bus):

@@ -1,0 +1,103 @@
+"""Move-in season rules (交房/收楼, 装修手续): handover capacity and the renovation
+permit's state machine. Pure; no I/O."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+import msgspec
+
+from services.intake.domain import Refused
+
+DEFAULT_DAILY_CAPACITY = 20
+
+AppointmentStatus = Literal["booked", "cancelled", "inspected"]
+RenovationStatus = Literal[
+    "applied", "reviewed", "rejected", "approved", "rectification_required", "inspection_passed", "closed"
+]
+Action = Literal["review", "approve", "final_inspection", "close"]
+
+
+class TransitionRefused(Refused):
+    """The permit is in a state where this step cannot happen (HTTP 409)."""
+
+
+class Capacity(msgspec.Struct, frozen=True, kw_only=True):
+    """Handover appointments a plaza can take per day; ``by_date`` overrides a day."""
+
+    per_day: int = DEFAULT_DAILY_CAPACITY
+    by_date: dict[dt.date, int] = {}
+
+    def on(self, day: dt.date) -> int:
+        return self.by_date.get(day, self.per_day)
+
+
+def check_capacity(capacity: Capacity) -> Capacity:
+    if capacity.per_day < 0:
+        raise Refused("per_day must be zero or more", field="per_day")
+    for day, n in capacity.by_date.items():
+        if n < 0:
+            raise Refused(f"capacity on {day.isoformat()} must be zero or more", field="by_date")
+    return capacity
+
+
+def check_booking(day: dt.date, today: dt.date) -> None:
+    if day < today:
+        raise Refused(f"date {day.isoformat()} is in the past", field="date")
+
+
+def day_full(day: dt.date, limit: int) -> Refused:
+    return Refused(f"handover appointments on {day.isoformat()} are full ({limit} a day); choose another date", field="date")
+
+
+def can_cancel(status: AppointmentStatus) -> None:
+    if status != "booked":
+        raise TransitionRefused(f"the appointment is {status}; only a booked one can be cancelled", field="status")
+
+
+def can_inspect(status: AppointmentStatus) -> None:
+    if status != "booked":
+        raise TransitionRefused(f"the appointment is {status}; only a booked one can be inspected", field="status")
+
+
+# Renovation permit: apply → review → approve → final inspection (again until it passes) → close.
+_RENOVATION_STEPS: dict[tuple[str, str], str] = {
+    ("applied", "review:approve"): "reviewed",
+    ("applied", "review:reject"): "rejected",
+    ("reviewed", "approve"): "approved",
+    ("approved", "final_inspection:passed"): "inspection_passed",
+    ("approved", "final_inspection:failed"): "rectification_required",
+    ("rectification_required", "final_inspection:passed"): "inspection_passed",
+    ("rectification_required", "final_inspection:failed"): "rectification_required",
+    ("inspection_passed", "close"): "closed",
+}
+
+
+def next_status(status: str, step: str) -> RenovationStatus:
+    """The status after ``step`` (e.g. "review:approve"); refused naming the current status."""
+    after = _RENOVATION_STEPS.get((status, step))
+    if after is None:
+        action = step.split(":")[0].replace("_", " ")
+        allowed = sorted({s.split(":")[0].replace("_", " ") for (st, s) in _RENOVATION_STEPS if st == status})
+        hint = f"; it can now take: {', '.join(allowed)}" if allowed else "; it is finished"
+        raise TransitionRefused(f"the renovation is {status}: cannot {action}{hint}", field="status")
+    return after  # type: ignore[return-value]
+
+
+def check_application(start: dt.date, end: dt.date, deposit_fen: int, contractor: str) -> None:
+    if end < start:
+        raise Refused(f"end {end.isoformat()} is before start {start.isoformat()}", field="end")
+    if deposit_fen < 0:
+        raise Refused("deposit_fen must be zero or more", field="deposit_fen")
+    if not contractor.strip():
+        raise Refused("contractor must name who does the work", field="contractor")
+
+
+def check_deduction(deduction_fen: int, reason: str | None, deposit_fen: int) -> None:
+    if deduction_fen < 0:
+        raise Refused("deduction_fen must be zero or more", field="deduction_fen")
+    if deduction_fen > deposit_fen:
+        raise Refused(f"deduction_fen {deduction_fen} is more than the {deposit_fen} fen deposit", field="deduction_fen")
+    if deduction_fen and not (reason or "").strip():
+        raise Refused("a deduction needs its reason", field="deduction_reason")

@@ -1,0 +1,150 @@
+"""Move-in season's tables: handover appointments, inspections with their defects, and
+renovation permits. Every row carries its plaza; every query filters by it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from libs.runtime.db import UtcDateTime, insert_ignore
+from services.intake.store import metadata
+
+# One row per plaza and day: the booked count is raised with a guarded UPDATE, so two
+# clerks booking the last slot at once on PostgreSQL cannot both get it.
+handover_days = sa.Table(
+    "handover_days",
+    metadata,
+    sa.Column("plaza_id", sa.String(64), primary_key=True),
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("booked", sa.Integer, nullable=False),
+)
+
+handover_appointments = sa.Table(
+    "handover_appointments",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("plaza_id", sa.String(64), nullable=False),
+    sa.Column("unit", sa.String(64), nullable=False),
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("contact_name", sa.String(200)),
+    sa.Column("contact_phone", sa.String(64)),
+    sa.Column("note", sa.Text),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("booked_by", sa.String(100), nullable=False),
+    sa.Column("booked_at", UtcDateTime(), nullable=False),
+    sa.Column("cancel_reason", sa.Text),
+    sa.Column("inspection_id", sa.String(40)),
+    sa.Index("ix_handover_plaza_day", "plaza_id", "day"),
+    sa.Index("ix_handover_plaza_unit", "plaza_id", "unit"),
+)
+
+handover_inspections = sa.Table(
+    "handover_inspections",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("plaza_id", sa.String(64), nullable=False),
+    sa.Column("appointment_id", sa.String(40), nullable=False, unique=True),
+    sa.Column("unit", sa.String(64), nullable=False),
+    sa.Column("accepted", sa.Boolean, nullable=False),
+    sa.Column("inspector", sa.String(100), nullable=False),
+    sa.Column("inspected_at", UtcDateTime(), nullable=False),
+)
+
+handover_defects = sa.Table(
+    "handover_defects",
+    metadata,
+    sa.Column("defect_id", sa.String(40), primary_key=True),
+    sa.Column("plaza_id", sa.String(64), nullable=False),
+    sa.Column("inspection_id", sa.String(40), nullable=False, index=True),
+    sa.Column("position", sa.Integer, nullable=False),  # the order the inspector listed them
+    sa.Column("unit", sa.String(64), nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("location", sa.String(200)),
+    sa.Column("responsible_party", sa.String(200), nullable=False),
+    sa.Column("department", sa.String(64), nullable=False),
+)
+
+renovations = sa.Table(
+    "renovations",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("plaza_id", sa.String(64), nullable=False),
+    sa.Column("unit", sa.String(64), nullable=False),
+    sa.Column("contractor", sa.String(200), nullable=False),
+    sa.Column("workers", sa.LargeBinary, nullable=False),
+    sa.Column("start", sa.Date, nullable=False),
+    sa.Column("end", sa.Date, nullable=False),
+    sa.Column("deposit_fen", sa.BigInteger, nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("deduction_fen", sa.BigInteger, nullable=False, default=0),
+    sa.Column("deduction_reason", sa.Text),
+    sa.Column("history", sa.LargeBinary, nullable=False),  # every step: who, when, note
+    sa.Column("applied_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    sa.Index("ix_renovations_plaza_unit", "plaza_id", "unit"),
+)
+
+
+async def book_slot(conn: AsyncConnection, plaza_id: str, day: dt.date, limit: int) -> bool:
+    await conn.execute(insert_ignore(conn, handover_days).values(plaza_id=plaza_id, day=day, booked=0))
+    t = handover_days
+    raised = await conn.execute(
+        t.update()
+        .where(t.c.plaza_id == plaza_id, t.c.day == day, t.c.booked < limit)
+        .values(booked=t.c.booked + 1)
+    )
+    return raised.rowcount == 1
+
+
+async def free_slot(conn: AsyncConnection, plaza_id: str, day: dt.date) -> None:
+    t = handover_days
+    await conn.execute(
+        t.update().where(t.c.plaza_id == plaza_id, t.c.day == day, t.c.booked > 0).values(booked=t.c.booked - 1)
+    )
+
+
+async def booked_on(conn: AsyncConnection, plaza_id: str, day: dt.date) -> int:
+    t = handover_days
+    q = sa.select(t.c.booked).where(t.c.plaza_id == plaza_id, t.c.day == day)
+    return (await conn.execute(q)).scalar_one_or_none() or 0
+
+
+async def active_appointment(conn: AsyncConnection, plaza_id: str, unit: str):
+    t = handover_appointments
+    q = sa.select(t).where(t.c.plaza_id == plaza_id, t.c.unit == unit, t.c.status == "booked")
+    return (await conn.execute(q)).mappings().first()
+
+
+async def add(conn: AsyncConnection, table: sa.Table, rows: dict | list[dict]) -> None:
+    if rows:
+        await conn.execute(table.insert(), rows if isinstance(rows, list) else [rows])
+
+
+async def get(conn: AsyncConnection, table: sa.Table, plaza_id: str, row_id: str, *, lock: bool = False):
+    q = sa.select(table).where(table.c.plaza_id == plaza_id, table.c.id == row_id)
+    if lock and conn.dialect.name == "postgresql":
+        q = q.with_for_update()  # two clerks stepping the same permit: one waits
+    return (await conn.execute(q)).mappings().first()
+
+
+async def update(conn: AsyncConnection, table: sa.Table, plaza_id: str, row_id: str, **values) -> None:
+    await conn.execute(table.update().where(table.c.plaza_id == plaza_id, table.c.id == row_id).values(**values))
+
+
+async def defects_of(conn: AsyncConnection, plaza_id: str, inspection_id: str):
+    t = handover_defects
+    q = sa.select(t).where(t.c.plaza_id == plaza_id, t.c.inspection_id == inspection_id).order_by(t.c.position)
+    return (await conn.execute(q)).mappings().all()
+
+
+async def listing(conn: AsyncConnection, table: sa.Table, plaza_id: str, *, after: str | None, limit: int, **filters):
+    q = sa.select(table).where(table.c.plaza_id == plaza_id)
+    for name, value in filters.items():
+        if value is not None:
+            q = q.where(table.c[name] == value)
+    if after:
+        q = q.where(table.c.id > after)
+    return (await conn.execute(q.order_by(table.c.id).limit(limit))).mappings().all()

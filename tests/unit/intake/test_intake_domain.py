@@ -1,0 +1,141 @@
+"""Intake's rules: classification, complaint severity, praise routing, referrals, the
+handover capacity and the renovation permit's state machine. No I/O."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from services.intake import domain
+from services.intake import domain_movein as movein
+from services.intake.domain import ClassificationRules, DepartmentRule, KindRule, Refused
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "severity", "department", "phone"),
+    [
+        ("A-203 下水道堵了", "service", None, None, None),
+        ("我要投诉保安态度差", "complaint", "normal", None, None),
+        ("投诉：地面湿滑顾客受伤，我们要找律师", "complaint", "major", None, None),
+        ("Complaint: the music is slightly too loud", "complaint", "minor", None, None),
+        ("I complain: a bit noisy, and a journalist saw it", "complaint", "major", None, None),
+        ("表扬保安小王", "praise", None, "security", None),
+        ("Thank you to the Cleaning team", "praise", None, "cleaning", None),
+        ("感谢工程部维修及时", "praise", None, "engineering", None),
+        ("thank you all", "praise", None, None, None),
+        ("建议增加停车位", "suggestion", None, None, None),
+        ("家里燃气没有了", "service", None, None, "96777"),
+        ("the street light outside is off (路灯)", "service", None, None, "12345"),
+        ("有人盗窃，请报警", "service", None, None, "110"),
+    ],
+)
+def test_default_rules_assess_the_text(text, kind, severity, department, phone):
+    found = domain.assess(text)
+    assert (found.kind, found.severity, found.praised_department) == (kind, severity, department)
+    assert (found.referral.phone if found.referral else None) == phone
+    assert found.major == (severity == "major")
+
+
+def test_the_reason_names_the_keyword_that_decided():
+    assert domain.assess("我要投诉").kind_reason == "keyword '投诉'"
+    assert domain.assess("受伤了，投诉").severity_reason == "keyword '受伤'"
+
+
+def test_the_clerk_overrides_kind_and_severity():
+    found = domain.assess("thank you, but the door is broken", kind="complaint", severity="major")
+    assert (found.kind, found.kind_reason, found.severity, found.severity_reason) == (
+        "complaint", domain.CLERK, "major", domain.CLERK,
+    )
+    assert found.major
+
+
+def test_severity_on_anything_but_a_complaint_is_refused():
+    with pytest.raises(Refused) as err:
+        domain.assess("谢谢", severity="major")
+    assert err.value.field == "severity"
+
+
+def test_blank_text_is_refused():
+    with pytest.raises(Refused) as err:
+        domain.assess("   ")
+    assert err.value.field == "text"
+
+
+def test_a_referral_is_only_for_service_requests():
+    assert domain.assess("投诉燃气公司").referral is None  # a complaint is ours to handle
+
+
+def test_plaza_rules_replace_the_defaults_in_order():
+    rules = ClassificationRules(
+        kinds=[KindRule(kind="praise", keywords=["Kudos"]), KindRule(kind="complaint", keywords=["kudos to nobody"])],
+        major_keywords=["FIRE"],
+        praise_departments=[DepartmentRule(department="parking", keywords=["停车"])],
+    )
+    assert domain.assess("kudos to nobody", rules).kind == "praise"  # first rule wins
+    assert domain.assess("kudos, 停车场 staff", rules).praised_department == "parking"
+    assert domain.assess("投诉", rules).kind == "service"  # the defaults no longer apply
+    assert domain.assess("fire exit blocked", rules, kind="complaint").severity == "major"
+
+
+@pytest.mark.parametrize(
+    ("rules", "field"),
+    [
+        (ClassificationRules(kinds=[KindRule(kind="praise", keywords=[" "])], major_keywords=[]), "kinds[0].keywords"),
+        (ClassificationRules(kinds=[KindRule(kind="praise", keywords=[])], major_keywords=[]), "kinds[0].keywords"),
+        (
+            ClassificationRules(kinds=[], major_keywords=[], praise_departments=[DepartmentRule(department="Bad Dept", keywords=["x"])]),
+            "praise_departments[0].department",
+        ),
+    ],
+)
+def test_bad_rules_are_refused_naming_the_field(rules, field):
+    with pytest.raises(Refused) as err:
+        domain.check_rules(rules)
+    assert err.value.field == field
+
+
+def test_a_directory_entry_needs_a_phone_number():
+    directory = domain.ReferralDirectory(entries=[domain.ReferralEntry(topic="gas", phone="call them", keywords=["gas"])])
+    with pytest.raises(Refused) as err:
+        domain.check_directory(directory)
+    assert err.value.field == "entries[0].phone"
+
+
+def test_capacity_per_day_with_a_day_overridden():
+    capacity = movein.Capacity(per_day=10, by_date={dt.date(2026, 3, 1): 2})
+    assert capacity.on(dt.date(2026, 3, 1)) == 2 and capacity.on(dt.date(2026, 3, 2)) == 10
+    assert movein.Capacity().on(dt.date(2026, 3, 2)) == movein.DEFAULT_DAILY_CAPACITY
+
+
+def test_a_booking_in_the_past_is_refused():
+    with pytest.raises(Refused) as err:
+        movein.check_booking(dt.date(2026, 1, 1), today=dt.date(2026, 1, 2))
+    assert err.value.field == "date"
+
+
+def test_renovation_walks_apply_review_approve_inspect_close():
+    status = "applied"
+    for step in ("review:approve", "approve", "final_inspection:failed", "final_inspection:passed", "close"):
+        status = movein.next_status(status, step)
+    assert status == "closed"
+
+
+@pytest.mark.parametrize(
+    ("status", "step"),
+    [("applied", "approve"), ("rejected", "approve"), ("approved", "close"), ("closed", "close"), ("reviewed", "review:reject")],
+)
+def test_an_invalid_renovation_step_is_refused_naming_the_status(status, step):
+    with pytest.raises(movein.TransitionRefused) as err:
+        movein.next_status(status, step)
+    assert f"is {status}" in err.value.detail and err.value.field == "status"
+
+
+@pytest.mark.parametrize(
+    ("deduction", "reason", "field"),
+    [(-1, None, "deduction_fen"), (600, "damage", "deduction_fen"), (100, None, "deduction_reason")],
+)
+def test_a_deduction_is_bounded_by_the_deposit_and_needs_a_reason(deduction, reason, field):
+    with pytest.raises(Refused) as err:
+        movein.check_deduction(deduction, reason, deposit_fen=500)
+    assert err.value.field == field
