@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import msgspec
-from litestar import Controller, Response, get, put
+from litestar import Controller, Request, Response, get, put
 from litestar.params import FromPath, Parameter
 
 from libs.contracts import validate_token
-from libs.contracts.events import Occupant
+from libs.contracts.events import Occupant, UnitContact
 from libs.contracts.subjects import InvalidToken
 from libs.runtime.errors import InvalidInput, NotFound
 from libs.runtime.http import Page, iso
 from libs.runtime.service import Runtime
-from services.archive import domain, services, store
-from services.archive.services import PlazaUpdate, UnitUpdate
+from services.archive import domain, services, store, store_projections
+from services.archive.services import BadField, PlazaUpdate, UnitUpdate
+from services.archive.services_documents import Upload
 
 
 def token(value: str, field: str) -> str:
@@ -42,9 +42,42 @@ class UnitView(msgspec.Struct, kw_only=True):
     use: str
     occupant: Occupant
     key_account: bool
+    building: str | None = None
+    floor: str | None = None
+    contacts: list[UnitContact] = []
+    handover_date: str | None = None
+    occupancy_date: str | None = None
+    contract_start: str | None = None
+    contract_end: str | None = None
     revision: int
     created_at: str
     updated_at: str
+
+
+class PermitView(msgspec.Struct, kw_only=True):
+    permit_id: str
+    status: str
+    valid_from: str | None
+    valid_until: str | None
+    deposit_fen: int | None
+    deduction_fen: int | None
+
+
+class DefectView(msgspec.Struct, kw_only=True):
+    defect_id: str
+    description: str
+    location: str | None
+    responsible_party: str
+    department: str
+    found_at: str
+    work_order_id: str | None
+
+
+class UnitDetail(UnitView, kw_only=True):
+    """One unit with what other services' events say about it."""
+
+    renovation_permits: list[PermitView]
+    outstanding_defects: list[DefectView]
 
 
 class RevisionView(msgspec.Struct, kw_only=True):
@@ -57,42 +90,59 @@ class RevisionView(msgspec.Struct, kw_only=True):
     after: dict
 
 
-class TimelineItem(msgspec.Struct, kw_only=True):
-    event_id: str
-    type: str
-    occurred_at: str
-    summary: str
-    source: str
-    correlation_id: str
-
-
-class TimelineEntry(TimelineItem, kw_only=True):
-    event: dict[str, Any]
-
-
 def _plaza(row) -> PlazaView:
     return PlazaView(plaza_id=row["plaza_id"], name=row["name"], timezone=row["timezone"],
                      created_at=iso(row["created_at"]), updated_at=iso(row["updated_at"]))
 
 
-def _unit(row) -> UnitView:
-    return UnitView(
+def _day(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _unit_fields(row) -> dict:
+    return dict(
         plaza_id=row["plaza_id"], unit=row["unit"], area_m2=row["area_m2"], use=row["use"],
         occupant=Occupant(name=row["occupant_name"], kind=row["occupant_kind"], phone=row["occupant_phone"]),
-        key_account=row["key_account"], revision=row["revision"],
-        created_at=iso(row["created_at"]), updated_at=iso(row["updated_at"]),
+        key_account=row["key_account"], building=row["building"], floor=row["floor"],
+        contacts=[UnitContact(**c) for c in row["contacts"] or []],
+        **{k: _day(row[k]) for k in domain.DATE_FACTS},
+        revision=row["revision"], created_at=iso(row["created_at"]), updated_at=iso(row["updated_at"]),
     )
+
+
+def _unit(row) -> UnitView:
+    return UnitView(**_unit_fields(row))
+
+
+def _permit(row) -> PermitView:
+    return PermitView(permit_id=row["permit_id"], status=row["status"], valid_from=_day(row["valid_from"]),
+                      valid_until=_day(row["valid_until"]), deposit_fen=row["deposit_fen"], deduction_fen=row["deduction_fen"])
+
+
+def _defect(row) -> DefectView:
+    return DefectView(defect_id=row["defect_id"], description=row["description"], location=row["location"],
+                      responsible_party=row["responsible_party"], department=row["department"],
+                      found_at=iso(row["found_at"]), work_order_id=row["work_order_id"])
+
+
+async def read_upload(request: Request, *, kind: str | None, filename: str | None) -> Upload:
+    """A multipart form (``file`` plus ``kind``/``filename`` fields) or a raw body with
+    ``?filename=&kind=`` and its own Content-Type."""
+    content_type = request.headers.get("content-type", "")
+    if not content_type.startswith("multipart/form-data"):
+        return Upload(filename=filename, content_type=content_type or None, data=await request.body(), kind=kind)
+    form = await request.form()
+    part = form.get("file")
+    if part is None or isinstance(part, str):
+        raise BadField("the form has no file part named 'file'", field="file")
+    return Upload(filename=form.get("filename") or part.filename or filename, content_type=part.content_type,
+                  data=await part.read(), kind=form.get("kind") or kind)
 
 
 def _revision(row) -> RevisionView:
     return RevisionView(revision=row["revision"], who=row["who"], when=iso(row["changed_at"]),
                         event_id=row["event_id"], changes=domain.diff(row["before"], row["after"]),
                         before=row["before"], after=row["after"])
-
-
-def _item(row) -> TimelineItem:
-    return TimelineItem(event_id=row["event_id"], type=row["type"], occurred_at=iso(row["occurred_at"]),
-                        summary=row["summary"], source=row["source"], correlation_id=row["correlation_id"])
 
 
 def _saved(saved: services.Saved, view) -> Response:
@@ -157,12 +207,15 @@ class UnitController(Controller):
         return _saved(saved, _unit)
 
     @get("/{unit:str}")
-    async def show(self, plaza: FromPath[str], unit: FromPath[str], runtime: Runtime) -> UnitView:
+    async def show(self, plaza: FromPath[str], unit: FromPath[str], runtime: Runtime) -> UnitDetail:
         async with runtime.read() as conn:
             row = await store.get_unit(conn, plaza, unit)
-        if row is None:
-            raise NotFound(f"unit {unit!r} is not registered in plaza {plaza!r}", field="unit")
-        return _unit(row)
+            if row is None:
+                raise NotFound(f"unit {unit!r} is not registered in plaza {plaza!r}", field="unit")
+            permits = await store_projections.list_permits(conn, plaza, unit)
+            defects = await store_projections.outstanding_defects(conn, plaza, unit)
+        return UnitDetail(**_unit_fields(row), renovation_permits=[_permit(p) for p in permits],
+                          outstanding_defects=[_defect(d) for d in defects])
 
     @get("/")
     async def index(
@@ -193,43 +246,3 @@ class UnitController(Controller):
             rows = await store.list_revisions(conn, plaza, unit, after=cursor, limit=limit + 1)
         items = [_revision(r) for r in rows[:limit]]
         return Page(items=items, next=str(items[-1].revision) if len(rows) > limit else None)
-
-    @get("/{unit:str}/timeline")
-    async def timeline(
-        self,
-        plaza: FromPath[str],
-        unit: FromPath[str],
-        runtime: Runtime,
-        types: list[str] | None = Parameter(query="type", default=None),
-        since: dt.datetime | None = Parameter(query="since", default=None),
-        until: dt.datetime | None = Parameter(query="until", default=None),
-        cursor: str | None = Parameter(query="cursor", default=None),
-        limit: int = Parameter(query="limit", default=100, ge=1, le=1000),
-    ) -> Page:
-        """Oldest first by (occurred_at, event_id); ``since`` inclusive, ``until`` exclusive.
-
-        Events about a unit archive has not registered are kept and shown, so an unknown
-        unit gives its (possibly empty) history rather than a 404.
-        """
-        after = services.decode_cursor(cursor)
-        async with runtime.read() as conn:
-            rows = await store.list_timeline(
-                conn, plaza, unit, types=services.parse_types(types),
-                since=services.as_utc(since, "since"), until=services.as_utc(until, "until"),
-                after=(after.occurred_at, after.event_id) if after else None, limit=limit + 1,
-            )
-        page = rows[:limit]
-        last = page[-1] if page else None
-        more = len(rows) > limit
-        next_cursor = domain.TimelineCursor(last["occurred_at"], last["event_id"]).encode() if more else None
-        return Page(items=[_item(r) for r in page], next=next_cursor)
-
-    @get("/{unit:str}/timeline/{event_id:str}")
-    async def timeline_entry(
-        self, plaza: FromPath[str], unit: FromPath[str], event_id: FromPath[str], runtime: Runtime
-    ) -> TimelineEntry:
-        async with runtime.read() as conn:
-            row = await store.get_timeline_entry(conn, plaza, unit, event_id)
-        if row is None:
-            raise NotFound(f"event {event_id!r} is not on the timeline of unit {unit!r}", field="event_id")
-        return TimelineEntry(**msgspec.structs.asdict(_item(row)), event=row["event"])

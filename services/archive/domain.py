@@ -18,7 +18,13 @@ import msgspec
 
 from libs.contracts import Event
 from libs.contracts.events import (
+    STREAM_OF,
     ChargePosted,
+    DocumentAttached,
+    HandoverInspected,
+    RenovationApproved,
+    RenovationClosed,
+    WorkOrderCancelled,
     PaymentReceived,
     RequestReceived,
     UnitRegistered,
@@ -54,17 +60,31 @@ class Change(msgspec.Struct, frozen=True):
 # --- unit facts ------------------------------------------------------------------------
 
 
+OPTIONAL_FACTS = ("building", "floor", "contacts", "handover_date", "occupancy_date", "contract_start", "contract_end")
+DATE_FACTS = ("handover_date", "occupancy_date", "contract_start", "contract_end")
+
+
 def unit_facts(
     *, area_m2: float, use: str, occupant_name: str, occupant_kind: str,
-    occupant_phone: str | None, key_account: bool,
+    occupant_phone: str | None, key_account: bool, **optional: Any,
 ) -> dict:
-    """The facts that make up one revision of a unit (what the audit trail stores)."""
-    return {
+    """The facts that make up one revision of a unit (what the audit trail stores).
+
+    Optional facts appear only when known, so a revision stored before they existed
+    compares equal to one that still does not know them. Dates are ISO text (JSON)."""
+    facts = {
         "area_m2": area_m2,
         "use": use,
         "occupant": {"name": occupant_name, "kind": occupant_kind, "phone": occupant_phone},
         "key_account": key_account,
     }
+    for key in OPTIONAL_FACTS:
+        value = optional.get(key)
+        if isinstance(value, dt.date):
+            value = value.isoformat()
+        if value not in (None, "", []):
+            facts[key] = value
+    return facts
 
 
 def check_unit_facts(facts: Mapping) -> None:
@@ -79,6 +99,22 @@ def check_unit_facts(facts: Mapping) -> None:
         raise InvalidFact("occupant.name", "occupant.name must not be empty")
     if occupant["kind"] not in OCCUPANT_KINDS:
         raise InvalidFact("occupant.kind", f"occupant.kind must be one of {', '.join(OCCUPANT_KINDS)}")
+    _check_contacts(facts.get("contacts") or [])
+    _check_order(facts, "handover_date", "occupancy_date", "a unit is occupied (入住) only after its handover (入伙)")
+    _check_order(facts, "contract_start", "contract_end", "a contract ends after it starts")
+
+
+def _check_contacts(contacts: list) -> None:
+    for n, contact in enumerate(contacts):
+        for key in ("name", "relation"):
+            if not str(contact.get(key) or "").strip():
+                raise InvalidFact(f"contacts[{n}].{key}", f"contacts[{n}].{key} must not be empty")
+
+
+def _check_order(facts: Mapping, first: str, then: str, why: str) -> None:
+    a, b = facts.get(first), facts.get(then)
+    if a and b and b < a:  # ISO dates order as text
+        raise InvalidFact(then, f"{then} {b} is before {first} {a}: {why}")
 
 
 def diff(before: Mapping | None, after: Mapping) -> list[Change]:
@@ -103,6 +139,12 @@ def _same(a: Any, b: Any) -> bool:
     if isinstance(a, bool) or isinstance(b, bool):
         return a is b
     return a == b
+
+
+def work_order_step(reopen_count: int, closed: bool) -> int:
+    """Where a closing or reopening falls in a work order's life: reopening n (second
+    dispatch) follows closing n-1, and closing n follows reopening n."""
+    return 2 * reopen_count + (1 if closed else 0)
 
 
 # --- timeline summaries ----------------------------------------------------------------
@@ -166,7 +208,25 @@ def _visit_completed(e: VisitCompleted) -> str:
     return f'{text}, "{excerpt(e.comment)}"' if e.comment else text
 
 
+def _inspected(e: HandoverInspected) -> str:
+    verdict = "accepted" if e.accepted else "not accepted"
+    return f"handover inspected, {verdict}, {plural(len(e.defects), 'defect')}" if e.defects else f"handover inspected, {verdict}, no defects"
+
+
+def _renovation_closed(e: RenovationClosed) -> str:
+    if not e.deduction_fen:
+        return "renovation permit closed, deposit refunded in full"
+    reason = f" ({excerpt(e.deduction_reason)})" if e.deduction_reason else ""
+    return f"renovation permit closed, {yuan(e.deduction_fen)} deducted from the deposit{reason}"
+
+
 SUMMARIES: dict[type, Callable[[Any], str]] = {
+    DocumentAttached: lambda e: f"{e.kind} attached: {excerpt(e.filename)} ({plural(e.size_bytes, 'byte')})",
+    HandoverInspected: _inspected,
+    RenovationApproved: lambda e: (f"renovation permit approved {e.valid_from.isoformat()} to {e.valid_until.isoformat()}, "
+                                   f"deposit {yuan(e.deposit_fen)}, {plural(len(e.workers), 'worker')}"),
+    RenovationClosed: _renovation_closed,
+    WorkOrderCancelled: lambda e: f"work order cancelled ({e.department}): {excerpt(e.reason)}",
     UnitRegistered: summarize_unit_registered,
     RequestReceived: _request,
     WorkOrderCreated: _created,
@@ -189,6 +249,38 @@ def summarize(event: Event) -> str:
     if describe is not None:
         return describe(event)
     return re.sub(r"(?<!^)(?=[A-Z])", " ", type(event).__name__).lower()
+
+
+# What ``?kind=`` on the timeline means: a family of event types a clerk thinks of as one.
+# Derived from the contracts, so an event another service adds later lands in its family.
+_PREFIX_KINDS = (("WorkOrder", "work_order"), ("Visit", "visit"), ("Request", "request"),
+                 ("Handover", "handover"), ("Renovation", "renovation"))
+_STREAM_KINDS = {"archive": "unit", "billing": "billing"}
+
+
+def timeline_kind(type_name: str, stream: str) -> str:
+    prefix = next((kind for p, kind in _PREFIX_KINDS if type_name.startswith(p)), None)
+    return prefix or _STREAM_KINDS.get(stream, stream)
+
+
+TIMELINE_KINDS: dict[str, tuple[str, ...]] = {}
+for _cls, _stream in STREAM_OF.items():
+    _kind = timeline_kind(_cls.__name__, _stream)
+    TIMELINE_KINDS[_kind] = (*TIMELINE_KINDS.get(_kind, ()), _cls.__name__)
+
+
+def types_of_kinds(kinds: list[str]) -> list[str]:
+    unknown = [k for k in kinds if k not in TIMELINE_KINDS]
+    if unknown:
+        raise InvalidFact("kind", f"kind {unknown[0]!r} is not one of {', '.join(TIMELINE_KINDS)}")
+    return [t for k in kinds for t in TIMELINE_KINDS[k]]
+
+
+def day_bounds(day: dt.date, timezone: dt.tzinfo) -> tuple[dt.datetime, dt.datetime]:
+    """One calendar day in the plaza's own time zone, as a UTC [since, until) window."""
+    start = dt.datetime.combine(day, dt.time(), timezone)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), timezone)
+    return start.astimezone(dt.timezone.utc), end.astimezone(dt.timezone.utc)
 
 
 # --- timeline cursor -------------------------------------------------------------------
@@ -215,3 +307,13 @@ class TimelineCursor(msgspec.Struct, frozen=True):
         if occurred_at.tzinfo is None or not event_id:
             raise InvalidFact("cursor", f"cursor {text!r} is not one this API handed out")
         return cls(occurred_at, event_id)
+
+
+def facts_of_event(e: UnitRegistered) -> dict:
+    """The facts a UnitRegistered carries, in the shape the audit trail stores them."""
+    return unit_facts(
+        area_m2=e.area_m2, use=e.use, occupant_name=e.occupant.name, occupant_kind=e.occupant.kind,
+        occupant_phone=e.occupant.phone, key_account=e.key_account, building=e.building, floor=e.floor,
+        contacts=msgspec.to_builtins(e.contacts), handover_date=e.handover_date, occupancy_date=e.occupancy_date,
+        contract_start=e.contract_start, contract_end=e.contract_end,
+    )

@@ -1,18 +1,19 @@
-"""Bus subscribers: every other service's events, filed on the timeline of their unit."""
+"""Bus subscribers: every other service's events, filed on the timeline of their unit and
+kept in archive's projections (renovation permits, handover defects)."""
 
 from __future__ import annotations
 
 from libs.contracts import Event
 from libs.runtime.bus import Consumers
 from libs.runtime.outbox import Tx
-from services.archive import services
+from services.archive import services_projections
 
 # Archive's own events are filed by the use case that emits them, in the same transaction.
 PRODUCERS = ("intake", "dispatch", "survey", "billing")
 
 
 async def on_event(tx: Tx, event: Event) -> None:
-    await services.record_event(tx, event)
+    await services_projections.apply_event(tx, event)
 
 
 def subscribe(consumers: Consumers) -> None:

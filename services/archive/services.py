@@ -6,9 +6,10 @@ import datetime as dt
 import zoneinfo
 
 import msgspec
+from msgspec import UNSET, UnsetType
 
 from libs.contracts import Event, new_event_id, utcnow
-from libs.contracts.events import STREAM_OF, Occupant, PlazaRegistered, UnitRegistered, Use
+from libs.contracts.events import STREAM_OF, Occupant, PlazaRegistered, UnitContact, UnitRegistered, Use
 from libs.runtime.errors import InvalidInput, NotFound
 from libs.runtime.outbox import Tx
 from services.archive import domain, store
@@ -29,10 +30,20 @@ class PlazaUpdate(msgspec.Struct, kw_only=True):
 
 
 class UnitUpdate(msgspec.Struct, kw_only=True):
+    """The DESIGN.md body plus optional facts: a fact left out keeps its current value,
+    an explicit null clears it."""
+
     area_m2: float
     use: Use
     occupant: Occupant
     key_account: bool = False
+    building: str | None | UnsetType = UNSET
+    floor: str | None | UnsetType = UNSET
+    contacts: list[UnitContact] | None | UnsetType = UNSET
+    handover_date: dt.date | None | UnsetType = UNSET  # 入伙
+    occupancy_date: dt.date | None | UnsetType = UNSET  # 入住
+    contract_start: dt.date | None | UnsetType = UNSET
+    contract_end: dt.date | None | UnsetType = UNSET
 
 
 class Saved(msgspec.Struct, kw_only=True):
@@ -87,38 +98,69 @@ def facts_of_row(row) -> dict:
     return domain.unit_facts(
         area_m2=row["area_m2"], use=row["use"], occupant_name=row["occupant_name"],
         occupant_kind=row["occupant_kind"], occupant_phone=row["occupant_phone"],
-        key_account=row["key_account"],
+        key_account=row["key_account"], **{k: row[k] for k in domain.OPTIONAL_FACTS},
     )
 
 
-def _facts_of_body(body: UnitUpdate) -> dict:
+def _facts_of_body(body: UnitUpdate, before: dict | None) -> dict:
+    kept = before or {}
+    optional = {k: kept.get(k) if getattr(body, k) is UNSET else getattr(body, k) for k in domain.OPTIONAL_FACTS}
+    if optional["contacts"] and not isinstance(optional["contacts"][0], dict):
+        optional["contacts"] = msgspec.to_builtins(optional["contacts"])
     return domain.unit_facts(
         area_m2=body.area_m2, use=body.use, occupant_name=body.occupant.name,
         occupant_kind=body.occupant.kind, occupant_phone=body.occupant.phone,
-        key_account=body.key_account,
+        key_account=body.key_account, **optional,
     )
 
 
-def _columns(facts: dict) -> dict:
+def _date(text: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(text) if text else None
+
+
+def unit_columns(facts: dict) -> dict:
     occupant = facts["occupant"]
     return {
         "area_m2": facts["area_m2"], "use": facts["use"], "occupant_name": occupant["name"],
         "occupant_kind": occupant["kind"], "occupant_phone": occupant["phone"],
-        "key_account": facts["key_account"],
+        "key_account": facts["key_account"], "building": facts.get("building"), "floor": facts.get("floor"),
+        "contacts": facts.get("contacts"), **{k: _date(facts.get(k)) for k in domain.DATE_FACTS},
     }
+
+
+def unit_event(plaza_id: str, unit: str, revision: int, facts: dict, *, at: dt.datetime, actor: str,
+               correlation_id: str | None) -> UnitRegistered:
+    occupant = facts["occupant"]
+    return UnitRegistered(
+        plaza_id=plaza_id, occurred_at=at, correlation_id=correlation_id or new_event_id(), actor=actor,
+        unit=unit, revision=revision, area_m2=facts["area_m2"], use=facts["use"],
+        occupant=Occupant(name=occupant["name"], kind=occupant["kind"], phone=occupant["phone"]),
+        key_account=facts["key_account"], building=facts.get("building"), floor=facts.get("floor"),
+        contacts=[UnitContact(**c) for c in facts.get("contacts") or []],
+        **{k: _date(facts.get(k)) for k in domain.DATE_FACTS},
+    )
+
+
+def check_facts(facts: dict) -> None:
+    try:
+        domain.check_unit_facts(facts)
+    except domain.InvalidFact as exc:
+        raise BadField(exc.message, field=exc.field) from exc
+
+
+def revision_row(event: UnitRegistered, before: dict | None, after: dict) -> dict:
+    return {"plaza_id": event.plaza_id, "unit": event.unit, "revision": event.revision, "who": event.actor,
+            "changed_at": event.occurred_at, "event_id": event.id, "before": before, "after": after}
 
 
 async def register_unit(
     tx: Tx, plaza_id: str, unit: str, body: UnitUpdate, *, actor: str, correlation_id: str | None
 ) -> Saved:
-    after = _facts_of_body(body)
-    try:
-        domain.check_unit_facts(after)
-    except domain.InvalidFact as exc:
-        raise BadField(exc.message, field=exc.field) from exc
     await require_plaza(tx.conn, plaza_id)
     current = await store.get_unit(tx.conn, plaza_id, unit, for_update=True)
     before = facts_of_row(current) if current is not None else None
+    after = _facts_of_body(body, before)
+    check_facts(after)
     changes = domain.diff(before, after)
     if not changes:
         return Saved(created=False, changed=False, row=dict(current))
@@ -126,17 +168,12 @@ async def register_unit(
     now = utcnow()
     revision = 1 if current is None else current["revision"] + 1
     if current is None:
-        await store.add_unit(tx.conn, {"plaza_id": plaza_id, "unit": unit, **_columns(after),
+        await store.add_unit(tx.conn, {"plaza_id": plaza_id, "unit": unit, **unit_columns(after),
                                        "revision": 1, "created_at": now, "updated_at": now})
     else:
-        await store.update_unit(tx.conn, plaza_id, unit, {**_columns(after), "revision": revision, "updated_at": now})
-    event = UnitRegistered(
-        plaza_id=plaza_id, occurred_at=now, correlation_id=correlation_id or new_event_id(), actor=actor,
-        unit=unit, revision=revision, area_m2=body.area_m2, use=body.use, occupant=body.occupant,
-        key_account=body.key_account,
-    )
-    await store.add_revision(tx.conn, {"plaza_id": plaza_id, "unit": unit, "revision": revision, "who": actor,
-                                       "changed_at": now, "event_id": event.id, "before": before, "after": after})
+        await store.update_unit(tx.conn, plaza_id, unit, {**unit_columns(after), "revision": revision, "updated_at": now})
+    event = unit_event(plaza_id, unit, revision, after, at=now, actor=actor, correlation_id=correlation_id)
+    await store.add_revision(tx.conn, revision_row(event, before, after))
     await tx.emit(event)
     await file_on_timeline(tx, event, domain.summarize_unit_registered(event, changes))
     return Saved(created=current is None, changed=True, row=dict(await store.get_unit(tx.conn, plaza_id, unit)))
@@ -153,21 +190,22 @@ async def record_event(tx: Tx, event: Event) -> bool:
 
 
 async def file_on_timeline(tx: Tx, event: Event, summary: str) -> bool:
-    return await store.add_timeline_entry(
-        tx.conn,
-        {
-            "event_id": event.id,
-            "plaza_id": event.plaza_id,
-            "unit": event.unit_id,
-            "type": type(event).__name__,
-            "occurred_at": event.occurred_at,
-            "correlation_id": event.correlation_id,
-            "source": STREAM_OF.get(type(event), "unknown"),
-            "summary": summary,
-            "event": msgspec.to_builtins(event),
-            "recorded_at": utcnow(),
-        },
-    )
+    return await store.add_timeline_entry(tx.conn, timeline_row(event, summary))
+
+
+def timeline_row(event: Event, summary: str) -> dict:
+    return {
+        "event_id": event.id,
+        "plaza_id": event.plaza_id,
+        "unit": event.unit_id,
+        "type": type(event).__name__,
+        "occurred_at": event.occurred_at,
+        "correlation_id": event.correlation_id,
+        "source": STREAM_OF.get(type(event), "unknown"),
+        "summary": summary,
+        "event": msgspec.to_builtins(event),
+        "recorded_at": utcnow(),
+    }
 
 
 def parse_types(values: list[str] | None) -> list[str]:

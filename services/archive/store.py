@@ -1,4 +1,5 @@
-"""Archive's tables: plazas, the unit register with its audit trail, and unit timelines."""
+"""Archive's tables: plazas, the unit register with its audit trail, documents, unit
+timelines, and the projections of other services' events (renovation permits, defects)."""
 
 from __future__ import annotations
 
@@ -34,6 +35,13 @@ units = sa.Table(
     sa.Column("occupant_kind", sa.String(16), nullable=False),
     sa.Column("occupant_phone", sa.String(64)),
     sa.Column("key_account", sa.Boolean, nullable=False, default=False),
+    sa.Column("building", sa.String(64)),
+    sa.Column("floor", sa.String(16)),
+    sa.Column("contacts", sa.JSON, nullable=True),
+    sa.Column("handover_date", sa.Date),
+    sa.Column("occupancy_date", sa.Date),
+    sa.Column("contract_start", sa.Date),
+    sa.Column("contract_end", sa.Date),
     sa.Column("revision", sa.Integer, nullable=False),
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("updated_at", UtcDateTime(), nullable=False),
@@ -68,6 +76,72 @@ timeline = sa.Table(
     sa.Column("recorded_at", UtcDateTime(), nullable=False),
     sa.Index("ix_timeline_plaza_unit_order", "plaza_id", "unit", "occurred_at", "event_id"),
 )
+
+documents = sa.Table(
+    "documents",
+    metadata,
+    sa.Column("document_id", sa.String(40), primary_key=True),
+    sa.Column("plaza_id", sa.String(64), nullable=False),
+    sa.Column("unit", sa.String(64), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("filename", sa.String(255), nullable=False),
+    sa.Column("content_type", sa.String(128), nullable=False),
+    sa.Column("size_bytes", sa.BigInteger, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("path", sa.String(512), nullable=False),  # relative to the data dir
+    sa.Column("uploaded_by", sa.String(100), nullable=False),
+    sa.Column("uploaded_at", UtcDateTime(), nullable=False),
+    sa.Index("ix_documents_plaza_unit", "plaza_id", "unit", "document_id"),
+)
+
+# Projections of intake's renovation events: rebuilt from the streams by a replay.
+permits = sa.Table(
+    "permits",
+    metadata,
+    sa.Column("plaza_id", sa.String(64), primary_key=True),
+    sa.Column("permit_id", sa.String(40), primary_key=True),
+    sa.Column("unit", sa.String(64), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # approved | closed
+    sa.Column("valid_from", sa.Date),
+    sa.Column("valid_until", sa.Date),
+    sa.Column("deposit_fen", sa.BigInteger),
+    sa.Column("deduction_fen", sa.BigInteger),
+    sa.Column("approved_at", UtcDateTime()),
+    sa.Column("closed_at", UtcDateTime()),
+    sa.Index("ix_permits_plaza_unit", "plaza_id", "unit"),
+)
+
+# Defects found at handover (intake) and the work orders that fix them (dispatch). The
+# two streams arrive independently, so neither table assumes the other came first.
+defects = sa.Table(
+    "defects",
+    metadata,
+    sa.Column("plaza_id", sa.String(64), primary_key=True),
+    sa.Column("defect_id", sa.String(40), primary_key=True),
+    sa.Column("unit", sa.String(64), nullable=False),
+    sa.Column("inspection_id", sa.String(40), nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("location", sa.String(200)),
+    sa.Column("responsible_party", sa.String(200), nullable=False),
+    sa.Column("department", sa.String(64), nullable=False),
+    sa.Column("found_at", UtcDateTime(), nullable=False),
+    sa.Index("ix_defects_plaza_unit", "plaza_id", "unit"),
+)
+
+defect_work_orders = sa.Table(
+    "defect_work_orders",
+    metadata,
+    sa.Column("plaza_id", sa.String(64), primary_key=True),
+    sa.Column("work_order_id", sa.String(40), primary_key=True),
+    sa.Column("defect_id", sa.String(40), nullable=False),  # the work order's request id
+    sa.Column("closed", sa.Boolean, nullable=False),
+    # Orders the work order's closings and reopenings however late each one arrives.
+    sa.Column("step", sa.Integer, nullable=False),
+    sa.Column("changed_at", UtcDateTime(), nullable=False),
+    sa.Index("ix_defect_work_orders_defect", "plaza_id", "defect_id"),
+)
+
+PROJECTIONS = (timeline, permits, defects, defect_work_orders)
 
 
 # --- plazas ----------------------------------------------------------------------------
@@ -123,8 +197,36 @@ async def list_units(conn: AsyncConnection, plaza_id: str, *, after: str | None,
     return (await conn.execute(q.order_by(units.c.unit).limit(limit))).mappings().all()
 
 
+async def all_units(conn: AsyncConnection, plaza_id: str):
+    q = sa.select(units).where(units.c.plaza_id == plaza_id).order_by(units.c.unit)
+    return (await conn.execute(q)).mappings().all()
+
+
+async def add_units(conn: AsyncConnection, rows: list[dict]) -> None:
+    if rows:
+        await conn.execute(units.insert(), rows)
+
+
+async def update_units(conn: AsyncConnection, plaza_id: str, rows: list[dict]) -> None:
+    """One statement for many units; each row names its unit as ``key_unit``."""
+    if rows:
+        q = units.update().where(units.c.plaza_id == plaza_id, units.c.unit == sa.bindparam("key_unit"))
+        await conn.execute(q, rows)
+
+
 async def add_revision(conn: AsyncConnection, row: dict) -> None:
     await conn.execute(unit_revisions.insert().values(**row))
+
+
+async def add_revisions(conn: AsyncConnection, rows: list[dict]) -> None:
+    if rows:
+        await conn.execute(unit_revisions.insert(), rows)
+
+
+async def revision_of_event(conn: AsyncConnection, plaza_id: str, event_id: str):
+    r = unit_revisions
+    q = sa.select(r).where(r.c.plaza_id == plaza_id, r.c.event_id == event_id)
+    return (await conn.execute(q)).mappings().first()
 
 
 async def list_revisions(conn: AsyncConnection, plaza_id: str, unit: str, *, after: int | None, limit: int):
@@ -149,7 +251,7 @@ async def list_timeline(
     plaza_id: str,
     unit: str,
     *,
-    types: list[str],
+    types: list[str] | None,
     since: dt.datetime | None,
     until: dt.datetime | None,
     after: tuple[dt.datetime, str] | None,
@@ -159,7 +261,7 @@ async def list_timeline(
     q = sa.select(
         t.c.event_id, t.c.type, t.c.occurred_at, t.c.summary, t.c.source, t.c.correlation_id
     ).where(t.c.plaza_id == plaza_id, t.c.unit == unit)
-    if types:
+    if types is not None:  # [] matches nothing: a filter that excludes every type
         q = q.where(t.c.type.in_(types))
     if since is not None:
         q = q.where(t.c.occurred_at >= since)
@@ -172,7 +274,13 @@ async def list_timeline(
     return (await conn.execute(q)).mappings().all()
 
 
+async def add_timeline_entries(conn: AsyncConnection, rows: list[dict]) -> None:
+    if rows:
+        await conn.execute(insert_ignore(conn, timeline), rows)
+
+
 async def get_timeline_entry(conn: AsyncConnection, plaza_id: str, unit: str, event_id: str):
     t = timeline
     q = sa.select(t).where(t.c.plaza_id == plaza_id, t.c.unit == unit, t.c.event_id == event_id)
     return (await conn.execute(q)).mappings().first()
+
