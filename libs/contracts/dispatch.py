@@ -31,6 +31,10 @@ class WorkOrderCreated(_WorkOrderEvent, frozen=True, kw_only=True, tag=True):
     # Added in v1 (compatible: defaults): a handover defect fixed under warranty.
     warranty: bool = False
     responsible_party: str | None = None
+    # Added in v1 (compatible: defaults): the SLA deadlines the job was given.
+    respond_due_at: dt.datetime | None = None
+    on_site_due_at: dt.datetime | None = None
+    resolve_due_at: dt.datetime | None = None
 
 
 class WorkOrderAssigned(_WorkOrderEvent, frozen=True, kw_only=True, tag=True):
@@ -64,6 +68,8 @@ class WorkOrderReopened(_WorkOrderEvent, frozen=True, kw_only=True, tag=True):
     what: ClassVar[str] = "reopened"
     visit_id: str | None = None
     reason: str = ""
+    # Added in v1 (compatible: default): the tighter deadline of the second dispatch.
+    resolve_due_at: dt.datetime | None = None
 
 
 class WorkOrderCancelled(_WorkOrderEvent, frozen=True, kw_only=True, tag=True):
@@ -77,7 +83,23 @@ class WorkOrderEscalated(_WorkOrderEvent, frozen=True, kw_only=True, tag=True):
     what: ClassVar[str] = "escalated"
     level: Literal["supervisor", "manager"]
     reason: str
+    # Added in v1 (compatible: defaults): the breached deadline, when a breach is the cause.
+    deadline: Literal["respond", "on_site", "resolve"] | None = None
+    due_at: dt.datetime | None = None
+
+
+class StockLow(Event, frozen=True, kw_only=True, tag=True):
+    """A plaza's stock item fell to or below its low level (仓库物料 to reorder)."""
+
+    sku: str
+    name: str
+    quantity: int
+    low_level: int
+    work_order_id: str | None = None
+
+    def subject_tokens(self) -> tuple[str, ...]:
+        return (self.plaza_id, "stock", "low")
 
 
 # Every event this stream carries; the stream's tagged union is built from it.
-EVENTS: tuple[type[Event], ...] = (WorkOrderCreated, WorkOrderAssigned, WorkOrderStarted, WorkOrderResolved, WorkOrderClosed, WorkOrderReopened, WorkOrderEscalated, WorkOrderCancelled,)
+EVENTS: tuple[type[Event], ...] = (WorkOrderCreated, WorkOrderAssigned, WorkOrderStarted, WorkOrderResolved, WorkOrderClosed, WorkOrderReopened, WorkOrderEscalated, WorkOrderCancelled, StockLow,)

@@ -10,8 +10,10 @@ from libs.contracts import new_event_id
 from libs.runtime.errors import NotFound
 from libs.runtime.http import Page, iso, plaza_token
 from libs.runtime.service import Runtime
-from services.dispatch import domain, services, store
-from services.dispatch.services import Command, RoutingRulesUpdate, WorkOrderAssign, WorkOrderResolve
+from services.dispatch import domain, domain_sla, services, services_routing, store, store_sla
+from services.dispatch.services import Command, WorkOrderAssign, WorkOrderCancel, WorkOrderResolve
+from services.dispatch.services_routing import RoutingRulesUpdate
+from services.dispatch.services_sla import EscalationCreate
 
 
 class ChargeLineView(msgspec.Struct, kw_only=True):
@@ -21,6 +23,24 @@ class ChargeLineView(msgspec.Struct, kw_only=True):
     quantity: int
     unit_price_fen: int
     amount_fen: int
+
+
+class DeadlineView(msgspec.Struct, kw_only=True):
+    name: str
+    round: int
+    due_at: str
+    manager_at: str
+    met_at: str | None
+    state: str  # running, breached, met, met_late, void
+    escalated: str | None
+
+
+class EscalationView(msgspec.Struct, kw_only=True):
+    level: str
+    cause: str
+    reason: str
+    actor: str
+    occurred_at: str
 
 
 class WorkOrderView(msgspec.Struct, kw_only=True):
@@ -46,6 +66,19 @@ class WorkOrderView(msgspec.Struct, kw_only=True):
     created_at: str
     updated_at: str
     closed_at: str | None
+    original_department: str
+    category: str | None
+    sla_class: str
+    warranty: bool
+    responsible_party: str | None
+    cancel_reason: str | None
+    first_responded_at: str | None
+    respond_due_at: str | None
+    on_site_due_at: str | None
+    resolve_due_at: str | None
+    next_due_at: str | None
+    deadlines: list[DeadlineView]
+    escalations: list[EscalationView] = []
 
 
 class RoutingRuleView(msgspec.Struct, kw_only=True):
@@ -61,7 +94,17 @@ class RoutingTable(msgspec.Struct, kw_only=True):
     defaults: bool
 
 
-def _view(row, lines: list[dict]) -> WorkOrderView:
+def _deadline(d: dict, now) -> DeadlineView:
+    return DeadlineView(
+        name=d["name"], round=d["round"], due_at=iso(d["due_at"]), manager_at=iso(d["manager_at"]),
+        met_at=iso(d["met_at"]), state=domain_sla.deadline_state(d["due_at"], d["met_at"], d["voided"], now),
+        escalated=d["escalated"],
+    )
+
+
+def _view(row, lines: list[dict], deadlines: list[dict], escalations: list[dict] | None = None) -> WorkOrderView:
+    now = services.now()
+    due = domain_sla.current_due(deadlines)
     return WorkOrderView(
         id=row["id"], plaza_id=row["plaza_id"], request_id=row["request_id"], unit=row["unit"],
         department=row["department"], status=row["status"], reopen_count=row["reopen_count"],
@@ -71,7 +114,23 @@ def _view(row, lines: list[dict]) -> WorkOrderView:
         charge_lines=[msgspec.convert(line, ChargeLineView) for line in lines],
         last_rating=row["last_rating"], allowed_actions=domain.allowed_actions(row["status"]),
         created_at=iso(row["created_at"]), updated_at=iso(row["updated_at"]), closed_at=iso(row["closed_at"]),
+        original_department=row["original_department"], category=row["category"], sla_class=row["sla_class"],
+        warranty=row["warranty"], responsible_party=row["responsible_party"], cancel_reason=row["cancel_reason"],
+        first_responded_at=iso(row["first_responded_at"]),
+        respond_due_at=iso(due.get("respond")), on_site_due_at=iso(due.get("on_site")),
+        resolve_due_at=iso(due.get("resolve")), next_due_at=iso(domain_sla.next_due(deadlines)),
+        deadlines=[_deadline(d, now) for d in deadlines],
+        escalations=[EscalationView(
+            level=e["level"], cause=e["cause"], reason=e["reason"], actor=e["actor"], occurred_at=iso(e["occurred_at"]),
+        ) for e in escalations or []],
     )
+
+
+async def views(conn, plaza: str, rows) -> list[WorkOrderView]:
+    ids = [r["id"] for r in rows]
+    lines = await store.charge_lines_of(conn, plaza, ids)
+    deadlines = await store_sla.deadlines_of(conn, plaza, ids)
+    return [_view(r, lines[r["id"]], deadlines[r["id"]]) for r in rows]
 
 
 async def _show(runtime: Runtime, plaza: str, work_order_id: str) -> WorkOrderView:
@@ -80,7 +139,9 @@ async def _show(runtime: Runtime, plaza: str, work_order_id: str) -> WorkOrderVi
         if row is None:
             raise NotFound(f"work order {work_order_id!r} not found in plaza {plaza!r}", field="id")
         lines = await store.charge_lines_of(conn, plaza, [work_order_id])
-    return _view(row, lines[work_order_id])
+        deadlines = await store_sla.deadlines_of(conn, plaza, [work_order_id])
+        escalations = await store_sla.escalations_of(conn, plaza, work_order_id)
+    return _view(row, lines[work_order_id], deadlines[work_order_id], escalations)
 
 
 def _command(actor: str, command_id: str | None) -> Command:
@@ -111,8 +172,7 @@ class WorkOrderController(Controller):
                 conn, plaza, request_id=request_id, status=status, department=department,
                 unit=unit, after=cursor, limit=limit,
             )
-            lines = await store.charge_lines_of(conn, plaza, [r["id"] for r in rows])
-        items = [_view(r, lines[r["id"]]) for r in rows]
+            items = await views(conn, plaza, rows)
         return Page(items=items, next=items[-1].id if len(items) == limit else None)
 
     @get("/{work_order_id:str}")
@@ -159,6 +219,27 @@ class WorkOrderController(Controller):
             await services.close_work_order(tx, plaza, work_order_id, _command(actor, command_id))
         return await _show(runtime, plaza, work_order_id)
 
+    @post("/{work_order_id:str}/cancel", status_code=200)
+    async def cancel(
+        self, plaza: FromPath[str], work_order_id: FromPath[str], data: WorkOrderCancel, runtime: Runtime,
+        actor: str = ACTOR, command_id: str | None = COMMAND_ID,
+    ) -> WorkOrderView:
+        plaza_token(plaza)
+        async with runtime.transaction() as tx:
+            await services.cancel_work_order(tx, plaza, work_order_id, data, _command(actor, command_id))
+        return await _show(runtime, plaza, work_order_id)
+
+    @post("/{work_order_id:str}/escalate", status_code=200)
+    async def escalate(
+        self, plaza: FromPath[str], work_order_id: FromPath[str], data: EscalationCreate, runtime: Runtime,
+        actor: str = ACTOR, command_id: str | None = COMMAND_ID,
+    ) -> WorkOrderView:
+        """Exceeding authority (超出权限): a clerk hands the job to the supervisor or manager."""
+        plaza_token(plaza)
+        async with runtime.transaction() as tx:
+            await services.escalate_work_order(tx, plaza, work_order_id, data, _command(actor, command_id))
+        return await _show(runtime, plaza, work_order_id)
+
 
 class RoutingRulesController(Controller):
     path = "/v1/plazas/{plaza:str}/routing-rules"
@@ -173,7 +254,7 @@ class RoutingRulesController(Controller):
     async def replace(self, plaza: FromPath[str], data: RoutingRulesUpdate, runtime: Runtime) -> RoutingTable:
         plaza_token(plaza)
         async with runtime.transaction() as tx:
-            await services.replace_routing_rules(tx, plaza, data)
+            await services_routing.replace_routing_rules(tx, plaza, data)
             rows = await store.get_routing_rules(tx.conn, plaza)
         return _table(rows)
 

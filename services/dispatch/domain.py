@@ -11,8 +11,8 @@ from typing import Literal
 
 import msgspec
 
-Status = Literal["created", "assigned", "in_progress", "resolved", "closed"]
-Action = Literal["assign", "start", "resolve", "close", "reopen"]
+Status = Literal["created", "assigned", "in_progress", "resolved", "closed", "cancelled"]
+Action = Literal["assign", "start", "resolve", "close", "reopen", "cancel"]
 Priority = Literal["emergency", "urgent", "normal"]
 
 # Only service requests and complaints become jobs; praise and suggestions are not work.
@@ -83,7 +83,11 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
     "resolve": (("in_progress",), "resolved"),
     "close": (("resolved",), "closed"),
     "reopen": (("closed",), "assigned"),
+    # A job nobody has finished can be called off; a closed one is history.
+    "cancel": (("created", "assigned", "in_progress", "resolved"), "cancelled"),
 }
+
+OPEN_STATUSES = ("created", "assigned", "in_progress", "resolved")
 
 
 class TransitionRefused(Exception):
@@ -109,6 +113,43 @@ def transition(status: str, action: str) -> str:
     if action == "assign" and status == "created":
         return "assigned"
     return target or status
+
+
+def can_escalate(status: str) -> bool:
+    """A clerk may raise a job beyond their authority while it is still being worked on."""
+    return status in OPEN_STATUSES
+
+
+def check_reason(reason: str, field: str = "reason") -> str:
+    if not reason.strip():
+        raise ReasonMissing(field)
+    return reason.strip()
+
+
+class ReasonMissing(ValueError):
+    def __init__(self, field: str) -> None:
+        self.field = field
+        super().__init__(f"{field} must say why")
+
+
+def praised_department(praised: str | None, text: str, rules: list[RoutingRule] | None = None) -> str:
+    """The department a praise names, else the one its words point to."""
+    return praised or route(text, "praise", rules)
+
+
+def event_fields(row, *, actor: str, causation_id: str | None) -> dict:
+    """The fields every work-order event carries, traced to the originating request."""
+    return {
+        "plaza_id": row["plaza_id"],
+        "correlation_id": row["request_id"],
+        "causation_id": causation_id,
+        "actor": actor,
+        "work_order_id": row["id"],
+        "request_id": row["request_id"],
+        "unit": row["unit"],
+        "department": row["department"],
+        "reopen_count": row["reopen_count"],
+    }
 
 
 def should_escalate_reopen(reopen_count: int, escalate_after: int) -> bool:

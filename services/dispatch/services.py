@@ -1,7 +1,12 @@
-"""Dispatch use cases: each one function, one transaction, its events to the outbox."""
+"""Dispatch use cases: each one function, one transaction, its events to the outbox.
+
+The clock is ``now()`` here, read at every call, so tests swap it (monkeypatch) to move
+time past a deadline instead of waiting; SLA and stock use cases get it as a parameter.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 import msgspec
@@ -9,15 +14,14 @@ import msgspec
 from libs.contracts import new_event_id, utcnow, validate_token
 from libs.contracts.events import (
     ChargeLine,
+    HandoverInspected,
     Material,
-    PlazaRegistered,
     RequestReceived,
-    UnitRegistered,
     VisitCompleted,
     WorkOrderAssigned,
+    WorkOrderCancelled,
     WorkOrderClosed,
     WorkOrderCreated,
-    WorkOrderEscalated,
     WorkOrderReopened,
     WorkOrderResolved,
     WorkOrderStarted,
@@ -26,11 +30,15 @@ from libs.contracts.subjects import InvalidToken
 from libs.runtime import logging as log
 from libs.runtime.errors import Conflict, InvalidInput, NotFound
 from libs.runtime.outbox import Tx
-from services.dispatch import domain, store
+from services.dispatch import domain, domain_reports, domain_sla, services_routing, services_sla, services_stock, store
 
 logger = log.get("dispatch")
 
 NonNegativeFen = Annotated[int, msgspec.Meta(ge=0)]
+
+
+def now() -> dt.datetime:
+    return utcnow()
 
 
 class Command(msgspec.Struct, frozen=True, kw_only=True):
@@ -45,9 +53,13 @@ class WorkOrderAssign(msgspec.Struct, kw_only=True):
 
 
 class MaterialLine(msgspec.Struct, kw_only=True):
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    """A line naming a ``sku`` is issued from the plaza's stock; name and price then default
+    to the stock item's. A line without one is bought in and needs both."""
+
     quantity: Annotated[int, msgspec.Meta(gt=0)]
-    unit_price_fen: NonNegativeFen
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
+    unit_price_fen: NonNegativeFen | None = None
+    sku: str | None = None
 
 
 class WorkOrderResolve(msgspec.Struct, kw_only=True):
@@ -57,51 +69,8 @@ class WorkOrderResolve(msgspec.Struct, kw_only=True):
     note: str | None = None
 
 
-class RoutingRuleIn(msgspec.Struct, kw_only=True):
-    keyword: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
-    department: str
-
-
-class RoutingRulesUpdate(msgspec.Struct, kw_only=True):
-    rules: list[RoutingRuleIn]
-
-
-# --- archive's facts -------------------------------------------------------------------
-
-
-async def record_plaza(tx: Tx, event: PlazaRegistered) -> None:
-    await store.upsert_plaza(tx.conn, event.plaza_id, event.name)
-
-
-async def record_unit(tx: Tx, event: UnitRegistered) -> None:
-    await store.upsert_unit(
-        tx.conn,
-        event.plaza_id,
-        event.unit,
-        {"revision": event.revision, "occupant_name": event.occupant.name, "key_account": event.key_account},
-    )
-
-
-# --- routing rules ---------------------------------------------------------------------
-
-
-async def plaza_rules(conn, plaza_id: str) -> list[domain.RoutingRule]:
-    """The plaza's own table, or the defaults while it has none."""
-    rows = await store.get_routing_rules(conn, plaza_id)
-    return [domain.RoutingRule(keyword=r["keyword"], department=r["department"]) for r in rows] or domain.DEFAULT_RULES
-
-
-async def replace_routing_rules(tx: Tx, plaza_id: str, body: RoutingRulesUpdate) -> None:
-    """An empty list puts the plaza back on the default rules."""
-    if not await store.plaza_exists(tx.conn, plaza_id):
-        raise NotFound(f"plaza {plaza_id!r} is not registered (PUT /v1/plazas/{plaza_id} in archive)", field="plaza")
-    for i, rule in enumerate(body.rules):
-        try:
-            validate_token(rule.department, "department")
-        except InvalidToken as exc:
-            raise InvalidInput(str(exc), field=f"rules[{i}].department") from exc
-    rows = [{"keyword": r.keyword.lower(), "department": r.department} for r in body.rules]
-    await store.replace_routing_rules(tx.conn, plaza_id, rows)
+class WorkOrderCancel(msgspec.Struct, kw_only=True):
+    reason: str
 
 
 # --- opening ---------------------------------------------------------------------------
@@ -109,65 +78,91 @@ async def replace_routing_rules(tx: Tx, plaza_id: str, body: RoutingRulesUpdate)
 
 async def open_work_order(tx: Tx, event: RequestReceived) -> str | None:
     """A serviceable service request or complaint becomes one work order, however often
-    its RequestReceived arrives; returns the new work order's id, or None."""
+    its RequestReceived arrives; returns the new work order's id, or None. Praise and
+    suggestions are recorded for the reports instead."""
+    if event.kind in ("praise", "suggestion"):
+        await _record_feedback(tx, event)
+        return None
     if not domain.is_dispatched(event.kind, event.serviceable):
         logger.info("request_not_dispatched", request_id=event.request_id, kind=event.kind)
         return None
-    department = domain.route(event.text, event.kind, await plaza_rules(tx.conn, event.plaza_id))
-    row = _new_work_order(event, department)
+    department = domain.route(event.text, event.kind, await services_routing.plaza_rules(tx.conn, event.plaza_id))
+    row = _new_work_order(
+        event.plaza_id, event.request_id, event.unit, department, event.kind, event.text,
+        priority=domain.priority_of(event.text), major=event.major,
+    )
+    row = await _open(tx, row, actor=event.actor, causation_id=event.id)
+    if row is not None and event.major:
+        await services_sla.escalate(
+            tx, row, "manager", "major complaint", cause="major", actor=event.actor, causation_id=event.id, now=row["created_at"]
+        )
+    return row["id"] if row else None
+
+
+async def open_warranty_work_orders(tx: Tx, event: HandoverInspected) -> list[str]:
+    """Each handover defect (工程遗留问题) becomes a warranty work order for its department;
+    the defect id is the request id, so a redelivered inspection opens nothing twice."""
+    opened = []
+    for defect in event.defects:
+        row = _new_work_order(
+            event.plaza_id, defect.defect_id, event.unit, _department_of(defect.department), "service",
+            defect.description, priority="normal", warranty=True, responsible_party=defect.responsible_party,
+        )
+        if await _open(tx, row, actor=event.actor, causation_id=event.id):
+            opened.append(row["id"])
+    return opened
+
+
+def _department_of(department: str) -> str:
+    try:
+        return validate_token(department, "department")
+    except InvalidToken:
+        logger.warning("defect_department_not_a_token", department=department)
+        return "engineering"
+
+
+async def _open(tx: Tx, row: dict, *, actor: str, causation_id: str) -> dict | None:
     if not await store.add_work_order(tx.conn, row):
-        logger.info("work_order_already_open", request_id=event.request_id)
+        logger.info("work_order_already_open", request_id=row["request_id"])
         return None
-    common = _envelope(row, actor=event.actor, causation_id=event.id)
+    due = await services_sla.give_deadlines(tx, row, row["created_at"])
     await tx.emit(
         WorkOrderCreated(
-            **common, kind=row["kind"], text=row["text"], priority=row["priority"], major=row["major"]
+            **domain.event_fields(row, actor=actor, causation_id=causation_id), occurred_at=row["created_at"],
+            kind=row["kind"], text=row["text"], priority=row["priority"], major=row["major"],
+            warranty=row["warranty"], responsible_party=row["responsible_party"],
+            respond_due_at=due.get("respond"), on_site_due_at=due.get("on_site"), resolve_due_at=due.get("resolve"),
         )
     )
-    if event.major:
-        await tx.emit(WorkOrderEscalated(**common, level="manager", reason="major complaint"))
-    logger.info("work_order_created", work_order_id=row["id"], department=department)
-    return row["id"]
+    logger.info("work_order_created", work_order_id=row["id"], department=row["department"])
+    return row
 
 
-def _new_work_order(event: RequestReceived, department: str) -> dict:
-    now = utcnow()
+def _new_work_order(
+    plaza_id: str, request_id: str, unit: str, department: str, kind: str, text: str, *,
+    priority: str, major: bool = False, warranty: bool = False, responsible_party: str | None = None,
+) -> dict:
+    opened = now()
     return {
-        "id": new_event_id(),
-        "plaza_id": event.plaza_id,
-        "request_id": event.request_id,
-        "unit": event.unit,
-        "department": department,
-        "kind": event.kind,
-        "priority": domain.priority_of(event.text),
-        "text": event.text,
-        "major": event.major,
-        "status": "created",
-        "assignee": None,
-        "reopen_count": 0,
-        "labour_fen": 0,
-        "materials": [],
-        "lines_created": 0,
-        "created_at": now,
-        "updated_at": now,
+        "id": new_event_id(), "plaza_id": plaza_id, "request_id": request_id, "unit": unit,
+        "department": department, "original_department": department, "kind": kind,
+        "category": domain_reports.complaint_category(text) if kind == "complaint" else None,
+        "sla_class": domain_sla.sla_class(kind, priority, warranty), "warranty": warranty,
+        "responsible_party": responsible_party, "priority": priority, "text": text, "major": major,
+        "status": "created", "assignee": None, "reopen_count": 0, "labour_fen": 0, "materials": [],
+        "lines_created": 0, "created_at": opened, "updated_at": opened,
     }
 
 
-def _envelope(row, *, actor: str, causation_id: str | None, **overrides) -> dict:
-    """The fields every work-order event carries, traced to the originating request."""
-    fields = {
-        "plaza_id": row["plaza_id"],
-        "correlation_id": row["request_id"],
-        "causation_id": causation_id,
-        "actor": actor,
-        "work_order_id": row["id"],
-        "request_id": row["request_id"],
-        "unit": row["unit"],
-        "department": row["department"],
-        "reopen_count": row["reopen_count"],
-    }
-    fields.update(overrides)
-    return fields
+async def _record_feedback(tx: Tx, event: RequestReceived) -> None:
+    common = {"plaza_id": event.plaza_id, "request_id": event.request_id, "unit": event.unit,
+              "text": event.text, "received_at": event.occurred_at}
+    if event.kind == "suggestion":
+        await store.add_suggestion(tx.conn, common)
+        return
+    rules = await services_routing.plaza_rules(tx.conn, event.plaza_id)
+    department = domain.praised_department(event.praised_department, event.text, rules)
+    await store.add_praise(tx.conn, {**common, "department": department})
 
 
 # --- lifecycle -------------------------------------------------------------------------
@@ -188,65 +183,71 @@ def _next_status(row, action: str) -> str:
 
 
 async def _move(tx: Tx, row, action: str, **values) -> dict:
-    """Apply one lifecycle step; returns the work order as it now is."""
-    values = {"status": _next_status(row, action), "updated_at": utcnow(), **values}
+    """Apply one lifecycle step and meet the deadlines it meets; returns the work order."""
+    at = now()
+    values = {"status": _next_status(row, action), "updated_at": at, **values}
+    if action == "assign" and row["first_responded_at"] is None:
+        values["first_responded_at"] = at
     await store.update_work_order(tx.conn, row["plaza_id"], row["id"], values)
-    return {**row, **values}
+    row = {**row, **values}
+    await services_sla.meet(tx, row, action, at)
+    return row
+
+
+def _fields(row, cmd: Command) -> dict:
+    return {**domain.event_fields(row, actor=cmd.actor, causation_id=cmd.id), "occurred_at": row["updated_at"]}
 
 
 async def assign_work_order(tx: Tx, plaza_id: str, work_order_id: str, body: WorkOrderAssign, cmd: Command) -> dict:
     row = await _move(tx, await _load(tx, plaza_id, work_order_id), "assign", assignee=body.assignee)
-    await tx.emit(WorkOrderAssigned(**_envelope(row, actor=cmd.actor, causation_id=cmd.id), assignee=body.assignee))
+    await tx.emit(WorkOrderAssigned(**_fields(row, cmd), assignee=body.assignee))
     return row
 
 
 async def start_work_order(tx: Tx, plaza_id: str, work_order_id: str, cmd: Command) -> dict:
     row = await _move(tx, await _load(tx, plaza_id, work_order_id), "start")
-    await tx.emit(WorkOrderStarted(**_envelope(row, actor=cmd.actor, causation_id=cmd.id)))
+    await tx.emit(WorkOrderStarted(**_fields(row, cmd)))
     return row
 
 
 async def resolve_work_order(tx: Tx, plaza_id: str, work_order_id: str, body: WorkOrderResolve, cmd: Command) -> dict:
-    materials = [domain.MaterialUse(name=m.name, quantity=m.quantity, unit_price_fen=m.unit_price_fen) for m in body.materials]
+    """Materials from stock are taken in this same transaction: a refusal takes nothing."""
+    current = await _load(tx, plaza_id, work_order_id)
+    _next_status(current, "resolve")  # refuse before touching stock or pricing
+    who = services_stock.Who(actor=cmd.actor, command_id=cmd.id, correlation_id=current["request_id"])
+    materials = await services_stock.issue(tx, plaza_id, work_order_id, body.materials, who, now())
     try:
         domain.check_money(body.labour_fen, materials)
     except domain.MoneyRefused as exc:
         raise InvalidInput(str(exc), field=exc.field) from exc
-    current = await _load(tx, plaza_id, work_order_id)
-    _next_status(current, "resolve")  # refuse before pricing a job that cannot be resolved
     lines = domain.price_job(work_order_id, current["lines_created"], body.labour_fen, materials) if body.paid else []
     row = await _move(
         tx, current, "resolve",
         paid=body.paid, labour_fen=body.labour_fen, note=body.note,
-        materials=[msgspec.to_builtins(m) for m in materials],
+        materials=[{**msgspec.to_builtins(m), "sku": line.sku} for m, line in zip(materials, body.materials)],
         lines_created=current["lines_created"] + len(lines),
     )
     await store.add_charge_lines(tx.conn, [_line_row(plaza_id, work_order_id, line, row["updated_at"]) for line in lines])
     await tx.emit(
         WorkOrderResolved(
-            **_envelope(row, actor=cmd.actor, causation_id=cmd.id),
-            paid=body.paid, labour_fen=body.labour_fen, note=body.note,
+            **_fields(row, cmd), paid=body.paid, labour_fen=body.labour_fen, note=body.note,
             materials=[Material(name=m.name, quantity=m.quantity, unit_price_fen=m.unit_price_fen) for m in materials],
         )
     )
     return row
 
 
-def _line_row(plaza_id: str, work_order_id: str, line: domain.PricedLine, now) -> dict:
-    return {"plaza_id": plaza_id, "work_order_id": work_order_id, "created_at": now, **msgspec.to_builtins(line)}
+def _line_row(plaza_id: str, work_order_id: str, line: domain.PricedLine, at) -> dict:
+    return {"plaza_id": plaza_id, "work_order_id": work_order_id, "created_at": at, **msgspec.to_builtins(line)}
 
 
 async def close_work_order(tx: Tx, plaza_id: str, work_order_id: str, cmd: Command) -> dict:
     """Closing carries every charge line the job ever had: billing posts each line id once."""
-    now = utcnow()
-    row = await _move(tx, await _load(tx, plaza_id, work_order_id), "close", closed_at=now)
+    current = await _load(tx, plaza_id, work_order_id)
+    at = now()
+    row = await _move(tx, current, "close", closed_at=at, first_closed_at=current["first_closed_at"] or at)
     lines = (await store.charge_lines_of(tx.conn, plaza_id, [work_order_id]))[work_order_id]
-    await tx.emit(
-        WorkOrderClosed(
-            **_envelope(row, actor=cmd.actor, causation_id=cmd.id),
-            paid=bool(row["paid"]), charge_lines=[charge_line(line) for line in lines],
-        )
-    )
+    await tx.emit(WorkOrderClosed(**_fields(row, cmd), paid=bool(row["paid"]), charge_lines=[charge_line(line) for line in lines]))
     return row
 
 
@@ -255,6 +256,31 @@ def charge_line(row: dict) -> ChargeLine:
         line_id=row["line_id"], kind=row["kind"], description=row["description"],
         quantity=row["quantity"], unit_price_fen=row["unit_price_fen"], amount_fen=row["amount_fen"],
     )
+
+
+async def cancel_work_order(tx: Tx, plaza_id: str, work_order_id: str, body: WorkOrderCancel, cmd: Command) -> dict:
+    """Called off with a reason; its running deadlines stop, so nothing escalates later."""
+    try:
+        reason = domain.check_reason(body.reason)
+    except domain.ReasonMissing as exc:
+        raise InvalidInput(str(exc), field=exc.field) from exc
+    row = await _move(tx, await _load(tx, plaza_id, work_order_id), "cancel", cancel_reason=reason)
+    await services_sla.void(tx, row)
+    await tx.emit(WorkOrderCancelled(**_fields(row, cmd), reason=reason))
+    return row
+
+
+async def escalate_work_order(tx: Tx, plaza_id: str, work_order_id: str, body: services_sla.EscalationCreate, cmd: Command) -> dict:
+    row = await _load(tx, plaza_id, work_order_id)
+    if not domain.can_escalate(row["status"]):
+        raise Conflict(f"work order {work_order_id} is {row['status']}: there is nothing left to escalate", field="status")
+    await services_sla.escalate_by_clerk(tx, row, body, cmd.actor, cmd.id, now())
+    return row
+
+
+async def sweep_deadlines(tx: Tx) -> int:
+    """The periodic SLA sweep (every plaza): breached deadlines climb the ladder."""
+    return await services_sla.sweep(tx, now())
 
 
 # --- return visits ---------------------------------------------------------------------
@@ -269,7 +295,7 @@ async def record_return_visit(tx: Tx, event: VisitCompleted, *, escalate_after: 
         tx.conn,
         {
             "plaza_id": event.plaza_id, "visit_id": event.visit_id, "work_order_id": event.work_order_id,
-            "rating": event.rating, "outcome": outcome, "applied_at": utcnow(),
+            "rating": event.rating, "outcome": outcome, "applied_at": now(),
         },
     )
     if not first:
@@ -278,9 +304,7 @@ async def record_return_visit(tx: Tx, event: VisitCompleted, *, escalate_after: 
     if outcome == "ignored":
         logger.warning("visit_ignored_work_order_not_closed", visit_id=event.visit_id, status=row["status"])
     elif outcome == "rated":
-        await store.update_work_order(
-            tx.conn, event.plaza_id, row["id"], {"last_rating": event.rating, "updated_at": utcnow()}
-        )
+        await store.update_work_order(tx.conn, event.plaza_id, row["id"], {"last_rating": event.rating, "updated_at": now()})
     else:
         await _reopen(tx, row, event, escalate_after)
     return outcome
@@ -293,23 +317,21 @@ def _visit_outcome(row, event: VisitCompleted) -> str:
 
 
 async def _reopen(tx: Tx, row, event: VisitCompleted, escalate_after: int) -> None:
+    """Second dispatch: back to the same hands with a tighter resolve deadline."""
+    at = now()
     values = {
-        "status": _next_status(row, "reopen"),
-        "reopen_count": row["reopen_count"] + 1,
-        "last_rating": event.rating,
-        "closed_at": None,
-        "updated_at": utcnow(),
+        "status": _next_status(row, "reopen"), "reopen_count": row["reopen_count"] + 1,
+        "last_rating": event.rating, "closed_at": None, "updated_at": at,
     }
     await store.update_work_order(tx.conn, row["plaza_id"], row["id"], values)
     row = {**row, **values}
-    common = _envelope(row, actor=event.actor, causation_id=event.id)
+    due = await services_sla.give_reopen_deadline(tx, row, at)
+    common = {**domain.event_fields(row, actor=event.actor, causation_id=event.id), "occurred_at": at}
     reason = event.comment or "unsatisfied return visit"
-    await tx.emit(WorkOrderReopened(**common, visit_id=event.visit_id, reason=reason))
+    await tx.emit(WorkOrderReopened(**common, visit_id=event.visit_id, reason=reason, resolve_due_at=due))
     if domain.should_escalate_reopen(row["reopen_count"], escalate_after):
-        await tx.emit(
-            WorkOrderEscalated(
-                **common, level="manager",
-                reason=f"reopened {row['reopen_count']} times after unsatisfied return visits: {reason}",
-            )
+        await services_sla.escalate(
+            tx, row, "manager", f"reopened {row['reopen_count']} times after unsatisfied return visits: {reason}",
+            cause="reopened", actor=event.actor, causation_id=event.id, now=at,
         )
     logger.info("work_order_reopened", work_order_id=row["id"], reopen_count=row["reopen_count"])

@@ -46,7 +46,13 @@ work_orders = sa.Table(
     sa.Column("request_id", sa.String(40), nullable=False),
     sa.Column("unit", sa.String(64), nullable=False),
     sa.Column("department", sa.String(64), nullable=False),
+    # Second dispatch is counted against the department that first had the job.
+    sa.Column("original_department", sa.String(64), nullable=False),
     sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("category", sa.String(32)),
+    sa.Column("sla_class", sa.String(16), nullable=False),
+    sa.Column("warranty", sa.Boolean, nullable=False, default=False),
+    sa.Column("responsible_party", sa.String(200)),
     sa.Column("priority", sa.String(16), nullable=False),
     sa.Column("text", sa.Text, nullable=False),
     sa.Column("major", sa.Boolean, nullable=False, default=False),
@@ -62,10 +68,15 @@ work_orders = sa.Table(
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("updated_at", UtcDateTime(), nullable=False),
     sa.Column("closed_at", UtcDateTime()),
+    sa.Column("first_responded_at", UtcDateTime()),
+    sa.Column("first_closed_at", UtcDateTime()),
+    sa.Column("cancel_reason", sa.Text),
     # One request, one work order: a RequestReceived delivered twice (under any event id) opens one.
     sa.UniqueConstraint("plaza_id", "request_id", name="uq_work_orders_plaza_request"),
     sa.Index("ix_work_orders_plaza_status", "plaza_id", "status"),
     sa.Index("ix_work_orders_plaza_unit", "plaza_id", "unit"),
+    sa.Index("ix_work_orders_plaza_department_status", "plaza_id", "department", "status"),
+    sa.Index("ix_work_orders_plaza_kind_created", "plaza_id", "kind", "created_at"),
 )
 
 charge_lines = sa.Table(
@@ -97,9 +108,36 @@ applied_visits = sa.Table(
 )
 
 
+# Praise is data for the department's reports; suggestions are read by the manager.
+praise = sa.Table(
+    "praise",
+    metadata,
+    sa.Column("plaza_id", sa.String(64), primary_key=True),
+    sa.Column("request_id", sa.String(40), primary_key=True),
+    sa.Column("department", sa.String(64), nullable=False),
+    sa.Column("unit", sa.String(64), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("received_at", UtcDateTime(), nullable=False),
+    sa.Index("ix_praise_plaza_department", "plaza_id", "department"),
+)
+
+suggestions = sa.Table(
+    "suggestions",
+    metadata,
+    sa.Column("plaza_id", sa.String(64), primary_key=True),
+    sa.Column("request_id", sa.String(40), primary_key=True),
+    sa.Column("unit", sa.String(64), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("received_at", UtcDateTime(), nullable=False),
+)
+
+
 def _plain(row) -> dict:
     # Column keys are str subclasses (quoted_name); msgspec and JSON want plain str.
     return {str(k): v for k, v in row.items()}
+
+
+OPEN_STATUSES = ("created", "assigned", "in_progress")
 
 
 # --- plazas and units ------------------------------------------------------------------
@@ -192,6 +230,22 @@ async def list_work_orders(
     return (await conn.execute(q.order_by(c.id).limit(limit))).mappings().all()
 
 
+async def open_work_orders_of(conn: AsyncConnection, plaza_id: str, department: str):
+    c = work_orders.c
+    q = sa.select(work_orders).where(c.plaza_id == plaza_id, c.department == department, c.status.in_(OPEN_STATUSES))
+    return (await conn.execute(q)).mappings().all()
+
+
+async def complaints_opened(conn: AsyncConnection, plaza_id: str, start, end) -> list[dict]:
+    c = work_orders.c
+    q = (
+        sa.select(work_orders)
+        .where(c.plaza_id == plaza_id, c.kind == "complaint", c.created_at >= start, c.created_at < end)
+        .order_by(c.created_at)
+    )
+    return [_plain(r) for r in (await conn.execute(q)).mappings().all()]
+
+
 # --- charge lines ----------------------------------------------------------------------
 
 
@@ -221,3 +275,31 @@ async def remember_visit(conn: AsyncConnection, row: dict) -> bool:
     """False when this visit was already applied."""
     result = await conn.execute(insert_ignore(conn, applied_visits).values(**row))
     return result.rowcount == 1
+
+
+# --- praise and suggestions ------------------------------------------------------------
+
+
+async def add_praise(conn: AsyncConnection, row: dict) -> bool:
+    return (await conn.execute(insert_ignore(conn, praise).values(**row))).rowcount == 1
+
+
+async def add_suggestion(conn: AsyncConnection, row: dict) -> bool:
+    return (await conn.execute(insert_ignore(conn, suggestions).values(**row))).rowcount == 1
+
+
+async def list_praise(conn: AsyncConnection, plaza_id: str, *, department: str | None, after: str | None, limit: int):
+    q = sa.select(praise).where(praise.c.plaza_id == plaza_id)
+    if department:
+        q = q.where(praise.c.department == department)
+    if after:
+        q = q.where(praise.c.request_id > after)
+    return [_plain(r) for r in (await conn.execute(q.order_by(praise.c.request_id).limit(limit))).mappings().all()]
+
+
+async def list_suggestions(conn: AsyncConnection, plaza_id: str, *, after: str | None, limit: int):
+    q = sa.select(suggestions).where(suggestions.c.plaza_id == plaza_id)
+    if after:
+        q = q.where(suggestions.c.request_id > after)
+    q = q.order_by(suggestions.c.request_id).limit(limit)
+    return [_plain(r) for r in (await conn.execute(q)).mappings().all()]

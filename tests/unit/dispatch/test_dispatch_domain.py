@@ -83,12 +83,14 @@ def test_reassignment_keeps_the_status(status):
 @pytest.mark.parametrize(
     ("status", "action", "allowed"),
     [
-        ("created", "start", ["assign"]),
-        ("assigned", "resolve", ["assign", "start"]),
-        ("in_progress", "close", ["assign", "resolve"]),
-        ("resolved", "assign", ["close"]),
+        ("created", "start", ["assign", "cancel"]),
+        ("assigned", "resolve", ["assign", "start", "cancel"]),
+        ("in_progress", "close", ["assign", "resolve", "cancel"]),
+        ("resolved", "assign", ["close", "cancel"]),
         ("closed", "close", ["reopen"]),
-        ("created", "reopen", ["assign"]),
+        ("closed", "cancel", ["reopen"]),
+        ("cancelled", "assign", []),
+        ("created", "reopen", ["assign", "cancel"]),
     ],
 )
 def test_a_refused_transition_names_the_status_and_what_is_allowed(status, action, allowed):

@@ -1,0 +1,61 @@
+"""Use cases that keep dispatch's own copy of archive's facts and the plaza's routing table."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+
+from libs.contracts import validate_token
+from libs.contracts.events import PlazaRegistered, UnitRegistered
+from libs.contracts.subjects import InvalidToken
+from libs.runtime.errors import InvalidInput, NotFound
+from libs.runtime.outbox import Tx
+from services.dispatch import domain, store
+
+
+class RoutingRuleIn(msgspec.Struct, kw_only=True):
+    keyword: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+    department: str
+
+
+class RoutingRulesUpdate(msgspec.Struct, kw_only=True):
+    rules: list[RoutingRuleIn]
+
+
+# --- archive's facts -------------------------------------------------------------------
+
+
+async def record_plaza(tx: Tx, event: PlazaRegistered) -> None:
+    await store.upsert_plaza(tx.conn, event.plaza_id, event.name)
+
+
+async def record_unit(tx: Tx, event: UnitRegistered) -> None:
+    await store.upsert_unit(
+        tx.conn,
+        event.plaza_id,
+        event.unit,
+        {"revision": event.revision, "occupant_name": event.occupant.name, "key_account": event.key_account},
+    )
+
+
+# --- routing rules ---------------------------------------------------------------------
+
+
+async def plaza_rules(conn, plaza_id: str) -> list[domain.RoutingRule]:
+    """The plaza's own table, or the defaults while it has none."""
+    rows = await store.get_routing_rules(conn, plaza_id)
+    return [domain.RoutingRule(keyword=r["keyword"], department=r["department"]) for r in rows] or domain.DEFAULT_RULES
+
+
+async def replace_routing_rules(tx: Tx, plaza_id: str, body: RoutingRulesUpdate) -> None:
+    """An empty list puts the plaza back on the default rules."""
+    if not await store.plaza_exists(tx.conn, plaza_id):
+        raise NotFound(f"plaza {plaza_id!r} is not registered (PUT /v1/plazas/{plaza_id} in archive)", field="plaza")
+    for i, rule in enumerate(body.rules):
+        try:
+            validate_token(rule.department, "department")
+        except InvalidToken as exc:
+            raise InvalidInput(str(exc), field=f"rules[{i}].department") from exc
+    rows = [{"keyword": r.keyword.lower(), "department": r.department} for r in body.rules]
+    await store.replace_routing_rules(tx.conn, plaza_id, rows)

@@ -1,0 +1,129 @@
+"""Stock use cases: the plaza's stock list, issuing to a work order (in the resolving
+transaction), stocktaking adjustments; StockLow when a level crosses its line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated
+
+import msgspec
+
+from libs.contracts import new_event_id
+from libs.contracts.events import StockLow
+from libs.runtime.errors import Conflict, InvalidInput, NotFound
+from libs.runtime.outbox import Tx
+from services.dispatch import domain, domain_stock, store_stock
+
+NonNegative = Annotated[int, msgspec.Meta(ge=0)]
+SKU = re.compile(r"^[A-Za-z0-9_\-.]{1,64}$")
+
+
+class StockItemUpdate(msgspec.Struct, kw_only=True):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    unit_price_fen: NonNegative
+    quantity: NonNegative
+    low_level: NonNegative = 0
+
+
+class StockAdjustmentCreate(msgspec.Struct, kw_only=True):
+    delta: int
+    reason: str
+
+
+class Who(msgspec.Struct, frozen=True, kw_only=True):
+    actor: str
+    command_id: str
+    correlation_id: str
+
+
+def check_sku(sku: str) -> str:
+    if not SKU.match(sku):
+        raise InvalidInput(f"sku {sku!r} must be 1-64 letters, digits, '-', '_' or '.'", field="sku")
+    return sku
+
+
+async def put_item(tx: Tx, plaza_id: str, sku: str, body: StockItemUpdate, who: Who, now: dt.datetime) -> None:
+    """Registers an item or sets its level (goods received, a new price); audited as 'set'."""
+    check_sku(sku)
+    current = await store_stock.get_item(tx.conn, plaza_id, sku, lock=True)
+    before = current["quantity"] if current else None
+    values = {**msgspec.structs.asdict(body), "updated_at": now}
+    await store_stock.put_item(tx.conn, plaza_id, sku, values)
+    delta = body.quantity - (before or 0)
+    await _moved(tx, plaza_id, sku, "set", delta, body.quantity, who, now, reason="level set")
+    # A new item counts as having come from "plenty": registering it already low announces it.
+    if domain_stock.became_low(before if before is not None else body.low_level + 1, body.quantity, body.low_level):
+        await _low(tx, plaza_id, {**values, "sku": sku}, who, now)
+
+
+async def adjust(tx: Tx, plaza_id: str, sku: str, body: StockAdjustmentCreate, who: Who, now: dt.datetime) -> dict:
+    item = await _item(tx, plaza_id, sku, "sku")
+    try:
+        after = domain_stock.adjust(sku, item["quantity"], body.delta, body.reason)
+    except domain_stock.StockRefused as exc:
+        error = InvalidInput if exc.field == "reason" or body.delta == 0 else Conflict
+        raise error(str(exc), field=exc.field) from exc
+    await _apply(tx, plaza_id, item, after, "adjustment", who, now, reason=body.reason.strip())
+    return {**item, "quantity": after}
+
+
+async def issue(tx: Tx, plaza_id: str, work_order_id: str, lines: list, who: Who, now: dt.datetime) -> list[domain.MaterialUse]:
+    """Materials of a resolution: a line naming a sku is taken from stock (its name and
+    price default to the stock item's); a line without one is bought in and priced as given."""
+    used = []
+    for i, line in enumerate(lines):
+        if line.sku is None:
+            used.append(_bought_in(line, i))
+            continue
+        item = await _item(tx, plaza_id, line.sku, f"materials[{i}].sku")
+        try:
+            after = domain_stock.issue(line.sku, item["quantity"], line.quantity, f"materials[{i}].sku")
+        except domain_stock.StockRefused as exc:
+            raise Conflict(str(exc), field=exc.field) from exc
+        await _apply(tx, plaza_id, item, after, "issue", who, now, work_order_id=work_order_id)
+        used.append(domain.MaterialUse(
+            name=line.name or item["name"], quantity=line.quantity,
+            unit_price_fen=item["unit_price_fen"] if line.unit_price_fen is None else line.unit_price_fen,
+        ))
+    return used
+
+
+def _bought_in(line, i: int) -> domain.MaterialUse:
+    if not line.name:
+        raise InvalidInput("a material without a sku needs its name", field=f"materials[{i}].name")
+    if line.unit_price_fen is None:
+        raise InvalidInput("a material without a sku needs its unit_price_fen", field=f"materials[{i}].unit_price_fen")
+    return domain.MaterialUse(name=line.name, quantity=line.quantity, unit_price_fen=line.unit_price_fen)
+
+
+async def _item(tx: Tx, plaza_id: str, sku: str, field: str) -> dict:
+    item = await store_stock.get_item(tx.conn, plaza_id, sku, lock=True)
+    if item is None:
+        raise NotFound(f"sku {sku!r} is not in plaza {plaza_id!r}'s stock", field=field)
+    return item
+
+
+async def _apply(tx: Tx, plaza_id: str, item: dict, after: int, kind: str, who: Who, now, **extra) -> None:
+    await store_stock.set_quantity(tx.conn, plaza_id, item["sku"], after, now)
+    await _moved(tx, plaza_id, item["sku"], kind, after - item["quantity"], after, who, now, **extra)
+    if domain_stock.became_low(item["quantity"], after, item["low_level"]):
+        await _low(tx, plaza_id, {**item, "quantity": after}, who, now, extra.get("work_order_id"))
+
+
+async def _moved(tx: Tx, plaza_id: str, sku: str, kind: str, delta: int, after: int, who: Who, now, **extra) -> None:
+    await store_stock.add_movement(
+        tx.conn,
+        {"id": new_event_id(), "plaza_id": plaza_id, "sku": sku, "kind": kind, "delta": delta,
+         "quantity_after": after, "actor": who.actor, "occurred_at": now, **extra},
+    )
+
+
+async def _low(tx: Tx, plaza_id: str, item: dict, who: Who, now, work_order_id: str | None = None) -> None:
+    await tx.emit(
+        StockLow(
+            plaza_id=plaza_id, occurred_at=now, correlation_id=who.correlation_id, causation_id=who.command_id,
+            actor=who.actor, sku=item["sku"], name=item["name"], quantity=item["quantity"],
+            low_level=item["low_level"], work_order_id=work_order_id,
+        )
+    )
