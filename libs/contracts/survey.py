@@ -27,10 +27,29 @@ class VisitCompleted(Event, frozen=True, kw_only=True, tag=True):
     rating: Rating
     comment: str | None = None
     channel: Literal["phone", "online"] | None = None  # added in v1 (compatible)
+    # Added in v1 (compatible: default): reason codes given with the rating
+    # (e.g. "not_fixed", "slow_response"); second dispatch may use them.
+    reasons: list[str] = []
 
     def subject_tokens(self) -> tuple[str, ...]:
         return (self.plaza_id, "visit", "completed")
 
 
+class VisitSkipped(Event, frozen=True, kw_only=True, tag=True):
+    """A closed work order got no return visit call: the unit was surveyed within the
+    plaza's fatigue window (回访疲劳期). It is listed as skipped and is not counted in
+    coverage."""
+
+    visit_id: str
+    work_order_id: str
+    unit: str
+    department: str
+    reason: Literal["fatigue"] = "fatigue"
+    last_surveyed_at: dt.datetime | None = None
+
+    def subject_tokens(self) -> tuple[str, ...]:
+        return (self.plaza_id, "visit", "skipped")
+
+
 # Every event this stream carries; the stream's tagged union is built from it.
-EVENTS: tuple[type[Event], ...] = (VisitScheduled, VisitCompleted,)
+EVENTS: tuple[type[Event], ...] = (VisitScheduled, VisitCompleted, VisitSkipped)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 import msgspec
-from litestar import Controller, get, post
+from litestar import Controller, get, post, put
 from litestar.params import FromPath, Parameter
 
 from libs.runtime.errors import NotFound
 from libs.runtime.http import Page, iso, plaza_token
 from libs.runtime.service import Runtime
-from services.survey import domain, services, store
-from services.survey.services import ResponseCreate
+from services.survey import domain, services, services_links, store
+from services.survey.services import Policy, PolicyUpdate, ResponseCreate
 
 
 class VisitView(msgspec.Struct, kw_only=True):
@@ -32,8 +32,10 @@ class VisitView(msgspec.Struct, kw_only=True):
     answered_at: str | None
     answered_by: str | None
     rating: domain.Rating | None
+    reasons: list[str]
     comment: str | None
     channel: domain.AnswerChannel | None
+    skip_reason: str | None
 
 
 class SatisfactionCounts(msgspec.Struct, kw_only=True):
@@ -43,10 +45,11 @@ class SatisfactionCounts(msgspec.Struct, kw_only=True):
 
 
 class VisitStats(msgspec.Struct, kw_only=True):
-    scheduled: int
+    scheduled: int  # visits to make: skipped ones (fatigue window) are not counted
     done: int
     overdue: int
     pending: int
+    skipped: int
     coverage: float | None
     satisfaction: SatisfactionCounts
     satisfaction_rate: float | None
@@ -57,12 +60,12 @@ def _view(row, now: dt.datetime) -> VisitView:
         id=row["id"], plaza_id=row["plaza_id"], work_order_id=row["work_order_id"],
         reopen_count=row["reopen_count"], request_id=row["request_id"], unit=row["unit"],
         department=row["department"],
-        status=domain.visit_status(row["answered_at"] is not None, row["due_at"], now),
+        status=domain.visit_status(row["answered_at"] is not None, row["due_at"], now, row["skip_reason"] is not None),
         occupant_name=row["occupant_name"], occupant_phone=row["occupant_phone"],
         closed_at=iso(row["closed_at"]), scheduled_at=iso(row["scheduled_at"]),
         due_at=iso(row["due_at"]), answered_at=iso(row["answered_at"]),
-        answered_by=row["answered_by"], rating=row["rating"], comment=row["comment"],
-        channel=row["channel"],
+        answered_by=row["answered_by"], rating=row["rating"], reasons=list(row["reasons"] or []),
+        comment=row["comment"], channel=row["channel"], skip_reason=row["skip_reason"],
     )
 
 
@@ -70,7 +73,7 @@ def _stats(counts: dict) -> VisitStats:
     ratings = {r: counts["ratings"].get(r, 0) for r in domain.RATINGS}
     return VisitStats(
         scheduled=counts["scheduled"], done=counts["done"], overdue=counts["overdue"],
-        pending=counts["scheduled"] - counts["done"] - counts["overdue"],
+        pending=counts["scheduled"] - counts["done"] - counts["overdue"], skipped=counts["skipped"],
         coverage=domain.coverage(counts["done"], counts["scheduled"]),
         satisfaction=SatisfactionCounts(**ratings),
         satisfaction_rate=domain.satisfaction_rate(ratings),
@@ -128,3 +131,81 @@ class VisitController(Controller):
         async with runtime.transaction() as tx:
             row = await services.answer_visit(tx, plaza, visit_id, data, actor=actor)
         return _view(row, services.now())
+
+
+class LinkIssued(msgspec.Struct, kw_only=True):
+    token: str
+    path: str  # where the occupant opens it: GET to read the question, POST to answer
+    visit_id: str
+    expires_at: str
+
+
+class LinkQuestion(msgspec.Struct, kw_only=True):
+    visit_id: str
+    plaza_id: str
+    unit: str
+    department: str
+    status: domain.Status
+    text: str
+    ratings: list[str]
+    reason_codes: list[str]
+    expires_at: str
+
+
+class LinkController(Controller):
+    """Issued by the clerk (plaza-scoped); see SurveyLinkController for the occupant's side."""
+
+    path = "/v1/plazas/{plaza:str}/visits/{visit_id:str}/link"
+
+    @post("/", status_code=201)
+    async def issue(self, plaza: FromPath[str], visit_id: FromPath[str], runtime: Runtime) -> LinkIssued:
+        plaza_token(plaza)
+        async with runtime.read() as conn:
+            token, claims = await services_links.issue_link(
+                conn, plaza, visit_id, secret=runtime.settings.survey_link_secret,
+                default_window_hours=runtime.settings.visit_window_hours,
+            )
+        return LinkIssued(token=token, path=f"/v1/survey-links/{token}", visit_id=visit_id, expires_at=iso(claims.expires_at))
+
+
+class SurveyLinkController(Controller):
+    """The occupant's no-login page: the signed token is the only credential."""
+
+    path = "/v1/survey-links/{token:str}"
+
+    @get("/")
+    async def show(self, token: FromPath[str], runtime: Runtime) -> LinkQuestion:
+        async with runtime.read() as conn:
+            visit, claims = await services_links.visit_for_link(conn, token, secret=runtime.settings.survey_link_secret)
+        q = services_links.question(visit)
+        return LinkQuestion(
+            visit_id=visit["id"], plaza_id=visit["plaza_id"], unit=visit["unit"], department=visit["department"],
+            status=_view(visit, services.now()).status, text=q["text"], ratings=q["ratings"],
+            reason_codes=q["reason_codes"], expires_at=iso(claims.expires_at),
+        )
+
+    @post("/", status_code=200)
+    async def answer(self, token: FromPath[str], data: ResponseCreate, runtime: Runtime) -> VisitView:
+        async with runtime.transaction() as tx:
+            row = await services_links.answer_by_link(tx, token, data, secret=runtime.settings.survey_link_secret)
+        return _view(row, services.now())
+
+
+class PolicyController(Controller):
+    path = "/v1/plazas/{plaza:str}/survey-policy"
+
+    @get("/")
+    async def show(self, plaza: FromPath[str], runtime: Runtime) -> Policy:
+        async with runtime.read() as conn:
+            return await services.effective_policy(conn, plaza, runtime.settings.visit_window_hours)
+
+    @put("/")
+    async def replace(
+        self, plaza: FromPath[str], data: PolicyUpdate, runtime: Runtime,
+        actor: str = Parameter(header="X-Actor", default="supervisor"),
+    ) -> Policy:
+        plaza_token(plaza)
+        async with runtime.transaction() as tx:
+            return await services.put_policy(
+                tx, plaza, data, default_window_hours=runtime.settings.visit_window_hours, actor=actor
+            )

@@ -1,7 +1,9 @@
-"""Return-visit rules: when a visit falls due, what state it is in, what an answer must be.
+"""Return-visit rules: when a visit falls due, what state it is in, what an answer must be,
+and when a unit is spared a call (the fatigue window).
 
 Pure functions over values; no I/O. "Overdue" is never stored: it is a pending visit read
-after its due time, so it changes with the clock and not with a write.
+after its due time, so it changes with the clock and not with a write. "Skipped" is
+stored: it is decided once, when the close arrives.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from typing import Literal, get_args
 
 import msgspec
 
-Status = Literal["pending", "done", "overdue"]
+Status = Literal["pending", "done", "overdue", "skipped"]
 Rating = Literal["satisfied", "basically_satisfied", "unsatisfied"]
 AnswerChannel = Literal["phone", "online"]
 
@@ -19,7 +21,14 @@ STATUSES: tuple[str, ...] = get_args(Status)
 RATINGS: tuple[str, ...] = get_args(Rating)
 ANSWER_CHANNELS: tuple[str, ...] = get_args(AnswerChannel)
 DEFAULT_WINDOW = dt.timedelta(hours=72)
+DEFAULT_FATIGUE_DAYS = 30
 MAX_COMMENT = 2000
+MAX_REASONS = 10
+# Why an occupant is not satisfied (or only basically): codes a report can count.
+REASON_CODES: tuple[str, ...] = (
+    "not_fixed", "repeat_problem", "slow_response", "late_arrival", "staff_attitude",
+    "workmanship", "cleanliness", "price", "communication", "other",
+)
 
 
 class ResponseRefused(Exception):
@@ -39,6 +48,7 @@ class Answer(msgspec.Struct, frozen=True, kw_only=True):
     rating: Rating
     comment: str | None
     channel: AnswerChannel
+    reasons: tuple[str, ...] = ()
 
 
 def due_at(closed_at: dt.datetime, window: dt.timedelta = DEFAULT_WINDOW) -> dt.datetime:
@@ -49,17 +59,27 @@ def due_at(closed_at: dt.datetime, window: dt.timedelta = DEFAULT_WINDOW) -> dt.
     return closed_at + window
 
 
-def visit_status(done: bool, due: dt.datetime, now: dt.datetime) -> Status:
+def visit_status(done: bool, due: dt.datetime, now: dt.datetime, skipped: bool = False) -> Status:
+    if skipped:
+        return "skipped"
     if done:
         return "done"
     return "overdue" if now > due else "pending"
 
 
 def accept_answer(
-    *, done: bool, rating: str, comment: str | None = None, channel: str | None = None
+    *,
+    done: bool,
+    rating: str,
+    comment: str | None = None,
+    channel: str | None = None,
+    reasons: list[str] | tuple[str, ...] = (),
+    skipped: bool = False,
 ) -> Answer:
     if done:
         raise AlreadyAnswered("this return visit has already been answered", field="id")
+    if skipped:
+        raise AlreadyAnswered("this return visit was skipped (fatigue window): nobody is to be called", field="id")
     if rating not in RATINGS:
         raise ResponseRefused(f"rating must be one of {', '.join(RATINGS)}", field="rating")
     channel = channel or "phone"
@@ -68,11 +88,46 @@ def accept_answer(
     comment = (comment or "").strip() or None
     if comment and len(comment) > MAX_COMMENT:
         raise ResponseRefused(f"comment must be at most {MAX_COMMENT} characters", field="comment")
-    return Answer(rating=rating, comment=comment, channel=channel)  # type: ignore[arg-type]
+    return Answer(rating=rating, comment=comment, channel=channel, reasons=accept_reasons(reasons))  # type: ignore[arg-type]
+
+
+def accept_reasons(reasons) -> tuple[str, ...]:
+    """Known codes only, each once, in the order given."""
+    unknown = [r for r in reasons if r not in REASON_CODES]
+    if unknown:
+        raise ResponseRefused(
+            f"unknown reason code(s) {', '.join(map(repr, unknown))}; known: {', '.join(REASON_CODES)}",
+            field="reasons",
+        )
+    unique = tuple(dict.fromkeys(reasons))
+    if len(unique) > MAX_REASONS:
+        raise ResponseRefused(f"at most {MAX_REASONS} reasons", field="reasons")
+    return unique
+
+
+def fatigue_applies(
+    *, kind: str | None, reopen_count: int, last_surveyed_at: dt.datetime | None
+) -> bool:
+    """Spare the unit a call: it was surveyed within the window (``last_surveyed_at`` is the
+    nearest other surveyed close within N days, either side, so closes arriving out of order
+    still leave one of them surveyed). A complaint, and a close after a reopening (second
+    dispatch), are always followed up."""
+    if kind == "complaint" or reopen_count > 0:
+        return False
+    return last_surveyed_at is not None
+
+
+def fatigue_span(closed_at: dt.datetime, days: int) -> tuple[dt.datetime, dt.datetime]:
+    """The closes that make this one fatigued: strictly less than ``days`` away."""
+    if days < 0:
+        raise ValueError("fatigue days must not be negative")
+    span = dt.timedelta(days=days)
+    return closed_at - span, closed_at + span
 
 
 def coverage(done: int, scheduled: int) -> float | None:
-    """Share of scheduled visits answered (回访率); None while nothing is scheduled."""
+    """Share of scheduled visits answered (回访率); None while nothing is scheduled.
+    Skipped visits (fatigue window) are not scheduled: they count in neither figure."""
     return round(done / scheduled, 4) if scheduled else None
 
 

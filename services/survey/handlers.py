@@ -1,10 +1,11 @@
-"""Bus subscribers: archive's plaza and unit facts, and dispatch's closed work orders."""
+"""Bus subscribers: archive's plaza and unit facts, and dispatch's created and closed work
+orders (the kind of a work order decides whether the fatigue window applies)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from libs.contracts.events import DispatchEvent, PlazaRegistered, UnitRegistered, WorkOrderClosed
+from libs.contracts.events import DispatchEvent, PlazaRegistered, UnitRegistered, WorkOrderClosed, WorkOrderCreated
 from libs.runtime.bus import Consumers
 from libs.runtime.outbox import Tx
 from services.survey import services
@@ -19,7 +20,8 @@ async def on_archive_event(tx: Tx, event: PlazaRegistered | UnitRegistered) -> N
 
 
 def on_work_order_closed_within(window: dt.timedelta):
-    """The handler for closes, bound to this deployment's visit window."""
+    """The handler for closes, bound to this deployment's default visit window (a plaza's
+    survey policy overrides it)."""
 
     async def on_work_order_closed(tx: Tx, event: DispatchEvent) -> None:
         # The subject filter lets only closes through; the union decoder could hand us any.
@@ -29,9 +31,17 @@ def on_work_order_closed_within(window: dt.timedelta):
     return on_work_order_closed
 
 
+async def on_work_order_created(tx: Tx, event: DispatchEvent) -> None:
+    if isinstance(event, WorkOrderCreated):
+        await services.record_work_order(tx, event)
+
+
 def subscribe(consumers: Consumers, settings: Settings) -> None:
     window = dt.timedelta(hours=settings.visit_window_hours)
     consumers.subscribe("archive", "*.>", "archive", on_archive_event)
+    consumers.subscribe(
+        "dispatch", "*.*.work_order.created", "work-order-created", on_work_order_created
+    )
     consumers.subscribe(
         "dispatch", "*.*.work_order.closed", "work-order-closed", on_work_order_closed_within(window)
     )

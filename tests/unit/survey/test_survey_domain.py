@@ -81,3 +81,35 @@ def test_coverage_is_done_over_scheduled_and_undefined_when_nothing_scheduled():
 def test_satisfaction_rate_counts_basically_satisfied_as_pleased():
     assert domain.satisfaction_rate({"satisfied": 1, "basically_satisfied": 2, "unsatisfied": 1}) == 0.75
     assert domain.satisfaction_rate({}) is None
+
+
+# --- fatigue window and reasons -------------------------------------------------------------
+
+def test_a_unit_surveyed_within_the_window_is_spared_unless_complaint_or_reopening():
+    last = CLOSED - dt.timedelta(days=3)
+    assert domain.fatigue_applies(kind="service", reopen_count=0, last_surveyed_at=last)
+    assert domain.fatigue_applies(kind=None, reopen_count=0, last_surveyed_at=last)  # kind not known yet
+    assert not domain.fatigue_applies(kind="complaint", reopen_count=0, last_surveyed_at=last)
+    assert not domain.fatigue_applies(kind="service", reopen_count=1, last_surveyed_at=last)
+    assert not domain.fatigue_applies(kind="service", reopen_count=0, last_surveyed_at=None)
+
+
+def test_fatigue_span_reaches_n_days_either_side_and_zero_days_is_off():
+    lo, hi = domain.fatigue_span(CLOSED, 30)
+    assert (lo, hi) == (CLOSED - dt.timedelta(days=30), CLOSED + dt.timedelta(days=30))
+    lo, hi = domain.fatigue_span(CLOSED, 0)
+    assert lo == hi  # the open interval (lo, hi) is empty: no close is ever within it
+
+
+def test_skipped_visit_shows_as_skipped_and_takes_no_answer():
+    assert domain.visit_status(False, CLOSED, CLOSED + dt.timedelta(days=9), skipped=True) == "skipped"
+    with pytest.raises(domain.AlreadyAnswered):
+        domain.accept_answer(done=False, rating="satisfied", skipped=True)
+
+
+def test_reasons_are_known_codes_kept_once_in_order():
+    answer = domain.accept_answer(done=False, rating="unsatisfied", reasons=["slow_response", "not_fixed", "slow_response"])
+    assert answer.reasons == ("slow_response", "not_fixed")
+    with pytest.raises(domain.ResponseRefused) as refused:
+        domain.accept_answer(done=False, rating="unsatisfied", reasons=["too_loud"])
+    assert refused.value.field == "reasons"

@@ -1,0 +1,46 @@
+"""The monthly satisfaction report: JSON, Excel (``?format=xlsx``) or a chart."""
+
+from __future__ import annotations
+
+from litestar import Controller, Response, get
+from litestar.params import FromPath, Parameter
+
+from libs.runtime.service import Runtime
+from services.survey import export, services_reports
+from services.survey.api_campaigns import image_format, rate_sheets, table_response
+
+
+class ReportController(Controller):
+    path = "/v1/plazas/{plaza:str}/reports/satisfaction"
+
+    @get("/")
+    async def monthly(
+        self, plaza: FromPath[str], runtime: Runtime, month: str,
+        fmt: str = Parameter(query="format", default="json"),
+    ) -> Response:
+        async with runtime.read() as conn:
+            report = await services_reports.satisfaction_report(conn, plaza, month)
+        sheets = rate_sheets(
+            return_visits=report.return_visits.by_department,
+            campaign_by_department=report.campaign_by_department,
+            campaign_by_dimension=report.campaign_by_dimension,
+        )
+        visits = report.return_visits
+        sheets.append(("coverage", ["scheduled", "done", "skipped", "coverage"],
+                       [[visits.scheduled, visits.done, visits.skipped, visits.coverage]]))
+        return table_response(report, fmt, f"satisfaction-{plaza}-{month}", sheets)
+
+    @get("/chart")
+    async def chart(
+        self, plaza: FromPath[str], runtime: Runtime, month: str,
+        fmt: str = Parameter(query="format", default="png"),
+    ) -> Response:
+        fmt = image_format(fmt)
+        async with runtime.read() as conn:
+            report = await services_reports.satisfaction_report(conn, plaza, month)
+        visits = {r.department: r.rate for r in report.return_visits.by_department}
+        campaign = {r.department: r.rate for r in report.campaign_by_department}
+        labels = sorted(visits.keys() | campaign.keys())
+        series = {"return visits": [visits.get(d) for d in labels], "campaign": [campaign.get(d) for d in labels]}
+        image = export.bar_chart(f"Satisfaction by department, {month}", labels, series, fmt)
+        return Response(content=image, media_type=export.IMAGE_TYPES[fmt])

@@ -1,0 +1,62 @@
+"""Excel workbooks and charts from statistics rows: bytes out, no I/O.
+
+matplotlib is imported on first use (with the Agg backend): it costs a second at import and
+most requests never draw."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+import msgspec
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+IMAGE_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
+RATE_COLUMNS = ("month", "dimension", "department", "satisfied", "basically_satisfied",
+                "unsatisfied", "answered", "rate", "change")
+
+
+def workbook(sheets: Sequence[tuple[str, Sequence[str], Sequence[Sequence]]]) -> bytes:
+    """One sheet per (title, header, rows); the first sheet replaces openpyxl's default."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    for title, header, rows in sheets:
+        sheet = book.create_sheet(title[:31])
+        sheet.append(list(header))
+        for row in rows:
+            sheet.append(list(row))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def rate_table(rows: Sequence[msgspec.Struct], columns: Sequence[str] = RATE_COLUMNS) -> tuple[list[str], list[list]]:
+    used = [c for c in columns if any(getattr(r, c, None) is not None for r in rows) or c in ("rate", "answered")]
+    return used, [[getattr(r, c, None) for c in used] for r in rows]
+
+
+def bar_chart(title: str, labels: Sequence[str], series: dict[str, Sequence[float | None]], fmt: str) -> bytes:
+    """Grouped bars of satisfaction rates (0–100 %), one group per label."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(8, 4.5))
+    axes = figure.add_subplot()
+    width = 0.8 / max(len(series), 1)
+    for i, (name, values) in enumerate(series.items()):
+        xs = [x + i * width for x in range(len(labels))]
+        axes.bar(xs, [100 * (v or 0) for v in values], width=width, label=name)
+    axes.set_xticks([x + 0.4 - width / 2 for x in range(len(labels))], list(labels), rotation=20)
+    axes.set_ylim(0, 100)
+    axes.set_ylabel("satisfaction rate %")
+    axes.set_title(title)
+    if len(series) > 1:
+        axes.legend()
+    figure.tight_layout()
+    out = io.BytesIO()
+    figure.savefig(out, format=fmt)
+    return out.getvalue()

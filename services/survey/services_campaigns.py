@@ -1,0 +1,201 @@
+"""Campaign use cases: create a campaign (drawing its stratified sample), take responses,
+close it, and compute its statistics and the plaza's month by month."""
+
+from __future__ import annotations
+
+import zlib
+from typing import Literal
+
+import msgspec
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from libs.contracts import new_event_id, utcnow
+from libs.runtime.errors import Conflict, InvalidInput, NotFound
+from libs.runtime.outbox import Tx
+from services.survey import domain_campaigns as dc
+from services.survey import services, store_campaigns
+
+
+class CampaignCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=False):
+    title: str
+    month: str
+    scale: dc.Scale | None = None
+    dimensions: list[dc.Dimension] | None = None
+    sample_size: int | None = None
+    seed: int | None = None
+
+
+class CampaignResponseCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=False):
+    unit: str
+    # dimension code → 1..5 (five-point) or a level (three-level)
+    answers: dict[str, int | str]
+    comment: str | None = None
+    channel: Literal["phone", "online", "visit", "paper"] = "phone"
+
+
+class RateRow(msgspec.Struct, kw_only=True, omit_defaults=False):
+    month: str | None = None
+    dimension: str | None = None
+    department: str | None = None
+    satisfied: int
+    basically_satisfied: int
+    unsatisfied: int
+    answered: int
+    rate: float | None
+    change: float | None = None  # against the month before (环比), where there is one
+
+
+class Stratum(msgspec.Struct, kw_only=True):
+    building: str
+    occupant_kind: str
+    drawn: int
+    answered: int
+
+
+class CampaignStatistics(msgspec.Struct, kw_only=True):
+    campaign_id: str
+    plaza_id: str
+    month: str
+    drawn: int
+    answered: int
+    response_rate: float | None
+    satisfaction_rate: float | None
+    by_dimension: list[RateRow]
+    by_department: list[RateRow]
+    strata: list[Stratum]
+
+
+class PlazaStatistics(msgspec.Struct, kw_only=True):
+    plaza_id: str
+    from_month: str
+    to_month: str
+    satisfaction_rate: float | None
+    by_month: list[RateRow]
+    by_dimension: list[RateRow]
+    by_department: list[RateRow]
+
+
+def _refused(exc: dc.CampaignRefused) -> InvalidInput:
+    return InvalidInput(exc.reason, field=exc.field)
+
+
+async def create_campaign(tx: Tx, plaza_id: str, body: CampaignCreate, *, default_window_hours: int, actor: str):
+    policy = (await services.effective_policy(tx.conn, plaza_id, default_window_hours)).campaign
+    if not body.title.strip():
+        raise InvalidInput("a campaign needs a title", field="title")
+    try:
+        month = dc.check_month(body.month)
+        dims = dc.check_dimensions(body.dimensions if body.dimensions is not None else policy.dimensions)
+        frame = [dc.SampleUnit(**dict(r)) for r in await store_campaigns.sampling_frame(tx.conn, plaza_id)]
+        seed = body.seed if body.seed is not None else zlib.crc32(f"{plaza_id}|{month}|{body.title}".encode())
+        drawn = dc.draw_sample(frame, body.sample_size or policy.sample_size, seed)
+    except dc.CampaignRefused as exc:
+        raise _refused(exc) from exc
+    campaign_id = new_event_id()
+    row = {
+        "id": campaign_id, "plaza_id": plaza_id, "title": body.title.strip(), "month": month,
+        "scale": body.scale or policy.scale, "dimensions": msgspec.to_builtins(list(dims)),
+        "sample_size": len(drawn), "seed": seed, "population": len(frame), "status": "open",
+        "created_at": utcnow(), "created_by": actor,
+    }
+    sample = [{"plaza_id": plaza_id, "campaign_id": campaign_id, **msgspec.to_builtins(u)} for u in drawn]
+    await store_campaigns.add_campaign(tx.conn, row, sample)
+    return await store_campaigns.get_campaign(tx.conn, plaza_id, campaign_id)
+
+
+async def get_campaign(conn: AsyncConnection, plaza_id: str, campaign_id: str):
+    row = await store_campaigns.get_campaign(conn, plaza_id, campaign_id)
+    if row is None:
+        raise NotFound(f"campaign {campaign_id!r} not found in plaza {plaza_id!r}", field="id")
+    return row
+
+
+async def respond(tx: Tx, plaza_id: str, campaign_id: str, body: CampaignResponseCreate, *, actor: str) -> None:
+    campaign = await get_campaign(tx.conn, plaza_id, campaign_id)
+    if campaign["status"] != "open":
+        raise Conflict("this campaign is closed: it takes no more responses", field="id")
+    if await store_campaigns.sample_member(tx.conn, plaza_id, campaign_id, body.unit) is None:
+        raise InvalidInput(f"unit {body.unit!r} is not in this campaign's sample", field="unit")
+    answers = _answer_rows(campaign, body)
+    values = {"answered_at": utcnow(), "comment": (body.comment or "").strip() or None,
+              "channel": body.channel, "answered_by": actor}
+    if not await store_campaigns.record_response(tx.conn, plaza_id, campaign_id, body.unit, values, answers):
+        raise Conflict(f"unit {body.unit!r} has already answered this campaign", field="unit")
+
+
+def _answer_rows(campaign, body: CampaignResponseCreate) -> list[dict]:
+    """One row per answered dimension, with the department that dimension rates."""
+    dims = msgspec.convert(campaign["dimensions"], list[dc.Dimension])
+    try:
+        scored = dc.score_answers(campaign["scale"], tuple(dims), body.answers)
+    except dc.CampaignRefused as exc:
+        raise _refused(exc) from exc
+    department = {d.code: d.department for d in dims}
+    return [
+        {"plaza_id": campaign["plaza_id"], "campaign_id": campaign["id"], "unit": body.unit, "dimension": code,
+         "department": department[code], "level": level, "score": score}
+        for code, (level, score) in scored.items()
+    ]
+
+
+async def close_campaign(tx: Tx, plaza_id: str, campaign_id: str):
+    await get_campaign(tx.conn, plaza_id, campaign_id)
+    if not await store_campaigns.close_campaign(tx.conn, plaza_id, campaign_id, utcnow()):
+        raise Conflict("this campaign is already closed", field="id")
+    return await store_campaigns.get_campaign(tx.conn, plaza_id, campaign_id)
+
+
+def rate_rows(tallies: dict[tuple, dc.Tally], names: tuple[str, ...]) -> list[RateRow]:
+    return [
+        RateRow(**dict(zip(names, key)), satisfied=t.satisfied, basically_satisfied=t.basically_satisfied,
+                unsatisfied=t.unsatisfied, answered=t.answered, rate=t.rate)
+        for key, t in tallies.items()
+    ]
+
+
+def _with_trend(rows: list[RateRow], series: str | None) -> list[RateRow]:
+    """Fill ``change``: each row against the same series' month before."""
+    groups: dict = {}
+    for row in rows:
+        groups.setdefault(getattr(row, series) if series else None, {})[row.month] = row
+    for by_month in groups.values():
+        for month, _rate, change in dc.trend({m: r.rate for m, r in by_month.items()}):
+            by_month[month].change = change
+    return rows
+
+
+async def campaign_statistics(conn: AsyncConnection, plaza_id: str, campaign_id: str) -> CampaignStatistics:
+    campaign = await get_campaign(conn, plaza_id, campaign_id)
+    counts = await store_campaigns.answer_counts(conn, plaza_id, campaign_id=campaign_id)
+    strata = [Stratum(building=b, occupant_kind=k, drawn=int(n), answered=int(a or 0))
+              for b, k, n, a in await store_campaigns.strata_counts(conn, plaza_id, campaign_id)]
+    drawn, answered = sum(s.drawn for s in strata), sum(s.answered for s in strata)
+    overall = dc.tally(((), level, n) for _m, _d, _dep, level, n in counts)
+    return CampaignStatistics(
+        campaign_id=campaign_id, plaza_id=plaza_id, month=campaign["month"], drawn=drawn, answered=answered,
+        response_rate=round(answered / drawn, 4) if drawn else None,
+        satisfaction_rate=overall[()].rate if overall else None,
+        by_dimension=rate_rows(dc.tally(((dim, dep), lvl, n) for _m, dim, dep, lvl, n in counts), ("dimension", "department")),
+        by_department=rate_rows(dc.tally(((dep,), lvl, n) for _m, _d, dep, lvl, n in counts), ("department",)),
+        strata=strata,
+    )
+
+
+async def plaza_statistics(conn: AsyncConnection, plaza_id: str, from_month: str, to_month: str) -> PlazaStatistics:
+    try:
+        months = (dc.check_month(from_month, "from"), dc.check_month(to_month, "to"))
+    except dc.CampaignRefused as exc:
+        raise _refused(exc) from exc
+    counts = await store_campaigns.answer_counts(conn, plaza_id, months=months)
+    overall = dc.tally(((), lvl, n) for _m, _d, _dep, lvl, n in counts)
+    return PlazaStatistics(
+        plaza_id=plaza_id, from_month=months[0], to_month=months[1],
+        satisfaction_rate=overall[()].rate if overall else None,
+        by_month=_with_trend(rate_rows(dc.tally(((m,), lvl, n) for m, _d, _dep, lvl, n in counts), ("month",)), None),
+        by_dimension=_with_trend(rate_rows(
+            dc.tally(((m, dim, dep), lvl, n) for m, dim, dep, lvl, n in counts), ("month", "dimension", "department")
+        ), "dimension"),
+        by_department=_with_trend(rate_rows(
+            dc.tally(((m, dep), lvl, n) for m, _d, dep, lvl, n in counts), ("month", "department")
+        ), "department"),
+    )

@@ -1,0 +1,258 @@
+"""Survey policy, the fatigue window and no-login survey links, against a real nats-server
+and a real database (SQLite, and PostgreSQL if here)."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+
+import msgspec
+import pytest
+from litestar.testing import AsyncTestClient
+
+from libs.contracts import utcnow
+from libs.contracts.events import VisitCompleted, VisitScheduled, VisitSkipped, WorkOrderClosed, WorkOrderCreated
+from libs.runtime.testing import eventually, service_settings
+from services.survey import domain_links, services
+from services.survey.app import create_app
+from services.survey.settings import Settings
+
+VISITS = "/v1/plazas/p1/visits"
+POLICY = "/v1/plazas/p1/survey-policy"
+SECRET = "test-secret-for-survey-links-0123"
+DAY = dt.timedelta(days=1)
+
+
+@pytest.fixture
+async def survey(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
+    await bus.declare_streams("archive", "dispatch")
+    settings = service_settings(
+        Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path,
+        schemas=cleanup_schemas, survey_link_secret=SECRET,
+    )
+    async with AsyncTestClient(create_app(settings)) as client:
+        yield client
+
+
+def created(wo: str, unit: str, kind: str = "service") -> WorkOrderCreated:
+    return WorkOrderCreated(
+        plaza_id="p1", correlation_id=f"req-{wo}", work_order_id=wo, request_id=f"req-{wo}",
+        unit=unit, department="engineering", kind=kind, text="something to fix",
+    )
+
+
+def closed(wo: str, unit: str, at: dt.datetime, reopen_count: int = 0) -> WorkOrderClosed:
+    return WorkOrderClosed(
+        plaza_id="p1", correlation_id=f"req-{wo}", occurred_at=at, work_order_id=wo,
+        request_id=f"req-{wo}", unit=unit, department="engineering", reopen_count=reopen_count, paid=False,
+    )
+
+
+async def visits(client, **params) -> list[dict]:
+    r = await client.get(VISITS, params=params)
+    assert r.status_code == 200
+    return r.json()["items"]
+
+
+async def visit_of(client, wo: str, count: int = 1) -> list[dict]:
+    async def probe():
+        items = await visits(client, work_order_id=wo)
+        return items if len(items) >= count else None
+
+    return await eventually(probe, what=f"{count} visit(s) for {wo}")
+
+
+async def drained(bus, durable: str) -> None:
+    async def probe():
+        try:
+            info = await bus.js.consumer_info("DISPATCH", durable)
+        except Exception:
+            return False
+        return info.num_pending == 0 and info.num_ack_pending == 0 and info.delivered.stream_seq > 0
+
+    await eventually(probe, what=f"{durable} to catch up")
+
+
+async def survey_events(bus, cls) -> list:
+    what = cls.__name__.removeprefix("Visit").lower()
+    return [msgspec.json.decode(m.data, type=cls) for m in await bus.messages("SURVEY", f"plazadesk.survey.p1.visit.{what}")]
+
+
+# --- policy ---------------------------------------------------------------------------------
+
+async def test_policy_has_defaults_and_a_put_changes_the_window_of_later_visits(survey, bus):
+    shown = (await survey.get(POLICY)).json()
+    assert (shown["window_hours"], shown["fatigue_days"]) == (72, 30)
+    assert [d["code"] for d in shown["campaign"]["dimensions"]][:4] == ["cleanliness", "security", "repairs", "staff_attitude"]
+
+    r = await survey.put(POLICY, json={"window_hours": 24, "fatigue_days": 14, "campaign": {"sample_size": 50}})
+    assert r.status_code == 200 and r.json()["window_hours"] == 24 and r.json()["campaign"]["sample_size"] == 50
+    assert (await survey.get(POLICY)).json()["fatigue_days"] == 14
+    assert (await survey.get("/v1/plazas/p2/survey-policy")).json()["window_hours"] == 72  # per plaza
+
+    close = closed("wo-w", "B-101", utcnow())
+    await bus.publish(close)
+    [visit] = await visit_of(survey, "wo-w")
+    assert visit["due_at"] == (close.occurred_at + dt.timedelta(hours=24)).isoformat().replace("+00:00", "Z")
+
+
+async def test_bad_policy_is_refused_naming_the_field(survey):
+    for body, field in (
+        ({"fatigue_days": -1}, "fatigue_days"),
+        ({"window_hours": 0}, "window_hours"),
+        ({"campaign": {"dimensions": []}}, "campaign.dimensions"),
+        ({"campaign": {"scale": "ten_point"}}, "campaign.scale"),
+    ):
+        r = await survey.put(POLICY, json=body)
+        assert r.status_code in (400, 422) and r.json()["field"] == field, body
+    assert (await survey.get(POLICY)).json()["fatigue_days"] == 30
+
+
+# --- fatigue window -----------------------------------------------------------------------------
+
+async def test_second_close_within_the_fatigue_window_is_skipped_and_left_out_of_coverage(survey, bus):
+    first_at = utcnow() - 10 * DAY
+    for wo, at in (("wo-f1", first_at), ("wo-f2", first_at + 5 * DAY)):
+        await bus.publish(created(wo, "C-301"))
+        await bus.publish(closed(wo, "C-301", at))
+    [first] = await visit_of(survey, "wo-f1")
+    [second] = await visit_of(survey, "wo-f2")
+    assert first["status"] == "overdue"  # 10 days old with a 72 h window: a call still owed
+    assert second["status"] == "skipped" and second["skip_reason"] == "fatigue"
+    assert [v["id"] for v in await visits(survey, status="skipped")] == [second["id"]]
+    assert second["id"] not in {v["id"] for v in await visits(survey, status="overdue")}
+
+    stats = (await survey.get(f"{VISITS}/stats")).json()
+    assert (stats["scheduled"], stats["skipped"], stats["overdue"], stats["coverage"]) == (1, 1, 1, 0.0)
+    await survey.post(f"{VISITS}/{first['id']}/response", json={"rating": "satisfied"})
+    assert (await survey.get(f"{VISITS}/stats")).json()["coverage"] == 1.0  # 1 of 1: skipped not owed
+
+    refused = await survey.post(f"{VISITS}/{second['id']}/response", json={"rating": "satisfied"})
+    assert refused.status_code == 409
+    [skipped] = await eventually(lambda: survey_events(bus, VisitSkipped), what="VisitSkipped")
+    assert skipped.visit_id == second["id"] and skipped.last_surveyed_at == first_at
+
+    # Past the window (30 days by default) the unit is surveyed again; so is a reopened job.
+    await bus.publish(closed("wo-f3", "C-301", first_at + 31 * DAY))
+    await bus.publish(closed("wo-f2", "C-301", first_at + 6 * DAY, reopen_count=1))
+    assert (await visit_of(survey, "wo-f3"))[0]["status"] == "pending"
+    reopened = [v for v in await visit_of(survey, "wo-f2", count=2) if v["reopen_count"] == 1]
+    assert reopened[0]["status"] in ("pending", "overdue")
+
+
+async def test_a_complaint_is_surveyed_even_within_the_fatigue_window(survey, bus):
+    at = utcnow()
+    await bus.publish(created("wo-c1", "D-401"))
+    await bus.publish(closed("wo-c1", "D-401", at - DAY))
+    await visit_of(survey, "wo-c1")
+    await bus.publish(created("wo-c2", "D-401", kind="complaint"))
+    await drained(bus, "survey-work-order-created")
+    await bus.publish(closed("wo-c2", "D-401", at))
+    [complaint] = await visit_of(survey, "wo-c2")
+    assert complaint["status"] == "pending" and complaint["skip_reason"] is None
+
+
+async def test_a_complaint_whose_close_arrives_before_its_creation_is_surveyed_after_all(survey, bus):
+    at = utcnow()
+    await bus.publish(closed("wo-e1", "E-501", at - DAY))
+    await visit_of(survey, "wo-e1")
+    await bus.publish(closed("wo-e2", "E-501", at))  # dispatch's created event not seen yet
+    [early] = await visit_of(survey, "wo-e2")
+    assert early["status"] == "skipped"
+
+    await bus.publish(created("wo-e2", "E-501", kind="complaint"))
+
+    async def unskipped():
+        [v] = await visits(survey, work_order_id="wo-e2")
+        return v if v["status"] == "pending" else None
+
+    visit = await eventually(unskipped, what="the complaint's visit to be un-skipped")
+    assert visit["id"] == early["id"]
+    scheduled = await eventually(
+        lambda: _for(survey_events(bus, VisitScheduled), early["id"]), what="VisitScheduled for the complaint"
+    )
+    assert scheduled[0].due_at == at + dt.timedelta(hours=72)
+
+
+async def _for(events, visit_id):
+    return [e for e in await events if e.visit_id == visit_id]
+
+
+# --- survey links -------------------------------------------------------------------------------
+
+async def _link_for(client, bus, wo: str, unit: str) -> tuple[dict, dict]:
+    await bus.publish(closed(wo, unit, utcnow()))
+    [visit] = await visit_of(client, wo)
+    r = await client.post(f"{VISITS}/{visit['id']}/link")
+    assert r.status_code == 201
+    return visit, r.json()
+
+
+async def test_online_link_round_trip_answers_the_visit_with_channel_online(survey, bus):
+    visit, link = await _link_for(survey, bus, "wo-l1", "F-601")
+    assert link["path"] == f"/v1/survey-links/{link['token']}"
+
+    page = await survey.get(link["path"])
+    assert page.status_code == 200
+    question = page.json()
+    assert (question["visit_id"], question["unit"], question["status"]) == (visit["id"], "F-601", "pending")
+    assert question["ratings"] == ["satisfied", "basically_satisfied", "unsatisfied"]
+    assert "not_fixed" in question["reason_codes"]
+
+    answer = {"rating": "unsatisfied", "reasons": ["not_fixed", "slow_response"], "comment": "still dripping"}
+    r = await survey.post(link["path"], json=answer)
+    assert r.status_code == 200
+    done = r.json()
+    assert (done["status"], done["channel"], done["answered_by"]) == ("done", "online", "occupant-online")
+    assert done["reasons"] == ["not_fixed", "slow_response"]
+    assert (await survey.get(f"{VISITS}/{visit['id']}")).json()["rating"] == "unsatisfied"
+
+    [event] = await eventually(lambda: _for(survey_events(bus, VisitCompleted), visit["id"]), what="VisitCompleted")
+    assert (event.channel, event.rating, event.reasons) == ("online", "unsatisfied", ["not_fixed", "slow_response"])
+
+    again = await survey.post(link["path"], json={"rating": "satisfied"})
+    assert again.status_code == 409
+    assert (await survey.get(link["path"])).json()["status"] == "done"
+    assert (await survey.post(f"{VISITS}/{visit['id']}/link")).status_code == 409  # answered: no new link
+
+
+def _retoken(token: str, **change) -> str:
+    payload, signature = token.split(".")
+    raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)).decode().split("|")
+    for index, value in change.items():
+        raw[int(index[1:])] = value
+    forged = base64.urlsafe_b64encode("|".join(raw).encode()).rstrip(b"=").decode()
+    return f"{forged}.{signature}"
+
+
+def _flip_signature(token: str) -> str:
+    payload, signature = token.split(".")
+    first = "B" if signature[0] == "A" else "A"  # a leading character carries 6 full bits
+    return f"{payload}.{first}{signature[1:]}"
+
+
+async def test_tampered_forged_and_expired_links_are_refused(survey, bus, monkeypatch):
+    visit, link = await _link_for(survey, bus, "wo-t1", "G-701")
+    other, _ = await _link_for(survey, bus, "wo-t2", "H-801")
+    token = link["token"]
+    far_future = str(int((utcnow() + 365 * DAY).timestamp()))
+    forged_elsewhere = domain_links.sign("some-other-secret-entirely", domain_links.LinkClaims(
+        plaza_id="p1", visit_id=visit["id"], expires_at=utcnow() + DAY))
+    for bad in (
+        _retoken(token, p2=other["id"]),  # pointed at another visit
+        _retoken(token, p3=far_future),  # expiry pushed out
+        _flip_signature(token),
+        forged_elsewhere,
+        "not-a-token",
+    ):
+        for r in (await survey.get(f"/v1/survey-links/{bad}"), await survey.post(f"/v1/survey-links/{bad}", json={"rating": "satisfied"})):
+            assert r.status_code == 403, bad
+            assert r.headers["content-type"].startswith("application/problem+json") and r.json()["field"] == "token"
+
+    monkeypatch.setattr(services, "now", lambda: utcnow() + 8 * DAY)  # default link lifetime: 7 days
+    expired = await survey.post(link["path"], json={"rating": "satisfied"})
+    assert expired.status_code == 410 and expired.json()["field"] == "token"
+    assert (await survey.get(link["path"])).status_code == 410
+    monkeypatch.undo()
+    assert (await survey.get(f"{VISITS}/{visit['id']}")).json()["rating"] is None
+    assert (await survey.get(f"{VISITS}/{other['id']}")).json()["rating"] is None

@@ -1,0 +1,57 @@
+"""The monthly key-account plan run, called as a use case with a chosen clock, against a real
+database (SQLite, and PostgreSQL if here)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from libs.contracts.events import Occupant, PlazaRegistered, UnitRegistered
+from libs.runtime.db import Database
+from libs.runtime.outbox import Tx
+from libs.runtime.testing import database_settings
+from services.survey import services, services_plans, store, store_plans
+
+UTC = dt.timezone.utc
+
+
+@pytest.fixture
+async def db(db_kind, tmp_path, cleanup_schemas):
+    conf = database_settings(db_kind, tmp_path, "survey")
+    if "database_schema" in conf:
+        cleanup_schemas.append(conf["database_schema"])
+    database = Database(conf["database_url"], schema=conf.get("database_schema"))
+    await database.create_all(store.metadata)
+    yield database
+    await database.dispose()
+
+
+async def run(db: Database, use_case, *args):
+    async with db.write() as conn:
+        return await use_case(Tx(conn, store.outbox, store.inbox), *args)
+
+
+def unit(plaza: str, name: str, key_account: bool) -> UnitRegistered:
+    return UnitRegistered(plaza_id=plaza, correlation_id="seed", unit=name, revision=1, area_m2=50.0, use="shop",
+                          occupant=Occupant(name="x", kind="merchant"), key_account=key_account)
+
+
+async def test_each_plaza_with_key_accounts_gets_one_draft_plan_per_month_in_its_own_time_zone(db):
+    await run(db, services.record_plaza, PlazaRegistered(plaza_id="sh", correlation_id="s", name="Shanghai"))
+    await run(db, services.record_plaza, PlazaRegistered(plaza_id="ldn", correlation_id="s", name="London", timezone="Europe/London"))
+    await run(db, services.record_plaza, PlazaRegistered(plaza_id="none", correlation_id="s", name="No key accounts"))
+    for event in (unit("sh", "A-1", True), unit("sh", "A-2", False), unit("ldn", "L-1", True), unit("none", "N-1", False)):
+        await run(db, services.record_unit, event)
+
+    late_november = dt.datetime(2026, 11, 30, 17, tzinfo=UTC)  # already 1 December in Shanghai
+    made = await run(db, services_plans.generate_due_plans, late_november)
+    assert len(made) == 2
+    assert await run(db, services_plans.generate_due_plans, late_november) == []  # a rerun adds nothing
+
+    async with db.read() as conn:
+        [sh] = await store_plans.list_plans(conn, "sh", month=None, after=None, limit=10)
+        [ldn] = await store_plans.list_plans(conn, "ldn", month=None, after=None, limit=10)
+        assert await store_plans.list_plans(conn, "none", month=None, after=None, limit=10) == []
+        assert [i["unit"] for i in await store_plans.plan_items(conn, "sh", sh["id"])] == ["A-1"]
+    assert (sh["month"], sh["status"], ldn["month"]) == ("2026-12", "draft", "2026-11")
