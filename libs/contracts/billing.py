@@ -33,5 +33,71 @@ class PaymentReceived(Event, frozen=True, kw_only=True, tag=True):
         return (self.plaza_id, "account", "payment_received")
 
 
+class InvoiceIssued(Event, frozen=True, kw_only=True, tag=True):
+    """A periodic property-fee invoice (物业费), one per unit per period."""
+
+    unit: str
+    invoice_id: str
+    entry_id: str
+    period: str
+    amount_fen: int
+    due_date: dt.date
+    use: str
+    area_m2: float
+    rate_fen: int
+    currency: str = "CNY"
+
+    def subject_tokens(self) -> tuple[str, ...]:
+        return (self.plaza_id, "invoice", "issued")
+
+
+class PrepaidBalanceLow(Event, frozen=True, kw_only=True, tag=True):
+    """A prepaid utility balance fell under the plaza's warning threshold."""
+
+    unit: str
+    utility: Literal["electricity", "water"]
+    balance_fen: int
+    threshold_fen: int
+    currency: str = "CNY"
+
+    def subject_tokens(self) -> tuple[str, ...]:
+        return (self.plaza_id, "prepaid", "balance_low")
+
+
+class DunningReminderIssued(Event, frozen=True, kw_only=True, tag=True):
+    """A dunning (催缴) reminder: a follow-up call task for the customer-service desk."""
+
+    unit: str
+    task_id: str
+    entry_id: str
+    invoice_id: str | None = None
+    stage: str
+    days_past_due: int
+    open_fen: int
+    due_date: dt.date
+    currency: str = "CNY"
+
+    def subject_tokens(self) -> tuple[str, ...]:
+        return (self.plaza_id, "dunning", "reminder_issued")
+
+
+class ArrearsEscalated(Event, frozen=True, kw_only=True, tag=True):
+    """Long-term arrears (长期无法追回, 180+ days past due) raised to the property manager."""
+
+    unit: str
+    entry_id: str
+    invoice_id: str | None = None
+    days_past_due: int
+    open_fen: int
+    owed_fen: int
+    level: Literal["manager"] = "manager"
+    currency: str = "CNY"
+
+    def subject_tokens(self) -> tuple[str, ...]:
+        return (self.plaza_id, "arrears", "escalated")
+
+
 # Every event this stream carries; the stream's tagged union is built from it.
-EVENTS: tuple[type[Event], ...] = (ChargePosted, PaymentReceived,)
+EVENTS: tuple[type[Event], ...] = (
+    ChargePosted, PaymentReceived, InvoiceIssued, PrepaidBalanceLow, DunningReminderIssued, ArrearsEscalated,
+)

@@ -8,7 +8,7 @@ from litestar.params import FromPath, Parameter
 
 from libs.runtime.http import Page, iso, plaza_token
 from libs.runtime.service import Runtime
-from services.billing import services
+from services.billing import services, services_ledger, services_prepaid
 from services.billing.services import PaymentAccepted, PaymentCreate
 
 
@@ -22,6 +22,26 @@ class EntryView(msgspec.Struct, kw_only=True, omit_defaults=True):
     line_id: str | None = None
     method: str | None = None
     reference: str | None = None
+    currency: str
+    actor: str | None = None
+    source: str | None = None
+    invoice_id: str | None = None
+    due_date: str | None = None
+    utility: str | None = None
+    reverses_entry_id: str | None = None
+    reason: str | None = None
+    approver: str | None = None
+
+
+class OpenItemView(msgspec.Struct, kw_only=True, omit_defaults=True):
+    entry_id: str
+    kind: str
+    description: str
+    amount_fen: int
+    open_fen: int
+    due_date: str
+    invoice_id: str | None = None
+    work_order_id: str | None = None
 
 
 class AccountView(msgspec.Struct, kw_only=True):
@@ -29,6 +49,10 @@ class AccountView(msgspec.Struct, kw_only=True):
     owed_fen: int
     currency: str
     entries: list[EntryView]
+    credit_fen: int = 0
+    deposit_held_fen: int = 0
+    prepaid_fen: dict[str, int] = {}
+    open_items: list[OpenItemView] = []
 
 
 class AccountSummary(msgspec.Struct, kw_only=True):
@@ -45,7 +69,17 @@ def _entry(row) -> EntryView:
     return EntryView(
         id=row.id, kind=row.kind, amount_fen=row.amount_fen, occurred_at=iso(row.occurred_at),
         description=row.description, work_order_id=row.work_order_id, line_id=row.line_id,
-        method=row.method, reference=row.reference,
+        method=row.method, reference=row.reference, currency=row.currency, actor=row.actor, source=row.source,
+        invoice_id=row.invoice_id, due_date=row.due_date.isoformat() if row.due_date else None,
+        utility=row.utility, reverses_entry_id=row.reverses_entry_id, reason=row.reason, approver=row.approver,
+    )
+
+
+def _open_item(item) -> OpenItemView:
+    return OpenItemView(
+        entry_id=item.entry_id, kind=item.kind, description=item.description, amount_fen=item.amount_fen,
+        open_fen=item.open_fen, due_date=item.due_date.isoformat(), invoice_id=item.invoice_id,
+        work_order_id=item.work_order_id,
     )
 
 
@@ -85,7 +119,9 @@ class AccountController(Controller):
             account = await services.load_account(conn, plaza, unit)
         return AccountView(
             unit=account.unit, owed_fen=account.owed_fen, currency="CNY",
-            entries=[_entry(e) for e in account.entries],
+            entries=[_entry(e) for e in account.entries], credit_fen=max(0, -account.owed_fen),
+            deposit_held_fen=account.deposit_held_fen, prepaid_fen=account.prepaid_fen,
+            open_items=[_open_item(i) for i in account.open_items],
         )
 
     @post("/{unit:str}/payments", status_code=201)
@@ -101,3 +137,43 @@ class AccountController(Controller):
         plaza_token(plaza)
         async with runtime.transaction() as tx:
             return await services.receive_payment(tx, plaza, unit, data, actor=actor, idempotency_key=idempotency_key)
+
+    @post("/{unit:str}/refunds", status_code=201)
+    async def refund(
+        self, plaza: FromPath[str], unit: FromPath[str], data: services_ledger.RefundCreate, runtime: Runtime,
+        idempotency_key: str | None = Parameter(header="Idempotency-Key", default=None),
+        actor: str = Parameter(header="X-Actor", default="front-desk"),
+    ) -> services_ledger.RefundAccepted:
+        plaza_token(plaza)
+        async with runtime.transaction() as tx:
+            return await services_ledger.issue_refund(tx, plaza, unit, data, actor=actor, idempotency_key=idempotency_key)
+
+    @post("/{unit:str}/corrections", status_code=201)
+    async def correct(
+        self, plaza: FromPath[str], unit: FromPath[str], data: services_ledger.CorrectionCreate, runtime: Runtime,
+        actor: str = Parameter(header="X-Actor", default="finance"),
+    ) -> services_ledger.CorrectionAccepted:
+        plaza_token(plaza)
+        async with runtime.transaction() as tx:
+            return await services_ledger.correct_entry(tx, plaza, unit, data, actor=actor)
+
+    @post("/{unit:str}/prepaid/{utility:str}/recharges", status_code=201)
+    async def recharge(
+        self, plaza: FromPath[str], unit: FromPath[str], utility: FromPath[str],
+        data: services_prepaid.RechargeCreate, runtime: Runtime,
+        idempotency_key: str | None = Parameter(header="Idempotency-Key", default=None),
+        actor: str = Parameter(header="X-Actor", default="front-desk"),
+    ) -> services_prepaid.RechargeAccepted:
+        plaza_token(plaza)
+        async with runtime.transaction() as tx:
+            return await services_prepaid.recharge(
+                tx, plaza, unit, utility, data, actor=actor, idempotency_key=idempotency_key)
+
+    @post("/{unit:str}/meter-readings", status_code=201)
+    async def reading(
+        self, plaza: FromPath[str], unit: FromPath[str], data: services_prepaid.ReadingCreate, runtime: Runtime,
+        actor: str = Parameter(header="X-Actor", default="meter-reader"),
+    ) -> services_prepaid.ReadingAccepted:
+        plaza_token(plaza)
+        async with runtime.transaction() as tx:
+            return await services_prepaid.record_reading(tx, plaza, unit, data, actor=actor)

@@ -3,11 +3,21 @@ from __future__ import annotations
 from litestar import Litestar
 
 from libs.runtime.service import Runtime
-from services.billing import api, handlers, store
+from services.billing import api, api_money, api_reports, handlers, services, store
 from services.billing.settings import Settings, from_env
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
-    runtime = Runtime(settings or from_env(), store.metadata, store.outbox, store.inbox)
+    settings = settings or from_env()
+    runtime = Runtime(settings, store.metadata, store.outbox, store.inbox)
     handlers.subscribe(runtime.consumers)
-    return runtime.app([api.AccountController], title="PlazaDesk billing")
+
+    async def dunning_job() -> None:
+        await services.run_dunning_everywhere(runtime)
+
+    runtime.every(settings.dunning_every_s, dunning_job, "dunning-run")
+    return runtime.app(
+        [api.AccountController, api_money.FeeController, api_money.PrepaidController,
+         api_reports.DunningController, api_reports.ReportController],
+        title="PlazaDesk billing",
+    )

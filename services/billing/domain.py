@@ -2,17 +2,25 @@
 
 Pure functions over plain values; no I/O. Money is integer fen (分), currency CNY. Every
 entry's amount is positive and its kind says the direction, so the ledger never holds a
-signed number whose sign could be misread; the balance is always derived from entries.
+signed number whose sign could be misread; every balance is always derived from entries.
+
+A unit's ledger holds three balances, kept apart because they are different money:
+what the unit owes (charges, fees, payments, refunds, corrections), the renovation
+deposit billing holds for it, and each prepaid utility's balance.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import Literal, Protocol
 
 import msgspec
 
-EntryKind = Literal["charge", "payment"]
+EntryKind = Literal[
+    "charge", "fee", "payment", "refund", "correction_credit", "correction_debit",
+    "deposit_held", "deposit_refund", "deposit_applied", "prepaid_recharge", "prepaid_deduction",
+]
 PaymentMethod = Literal["cash", "card", "transfer", "wechat", "alipay"]
 
 CURRENCY = "CNY"
@@ -20,9 +28,28 @@ PAYMENT_METHODS: tuple[str, ...] = ("cash", "card", "transfer", "wechat", "alipa
 # A single payment above ten million yuan is a typo at a customer-service desk, and it
 # keeps every sum well inside a 64-bit column.
 MAX_PAYMENT_FEN = 1_000_000_000
+# A work-order charge falls due this long after the job closed.
+CHARGE_TERMS_DAYS = 15
 
-# Which way each kind of entry moves what the unit owes.
-DIRECTION: dict[str, int] = {"charge": +1, "payment": -1}
+# How each kind moves (owed, deposit held, prepaid balance).
+EFFECT: dict[str, tuple[int, int, int]] = {
+    "charge": (+1, 0, 0),
+    "fee": (+1, 0, 0),
+    "payment": (-1, 0, 0),
+    # Money handed back out of a credit: the unit is owed less, i.e. owes more.
+    "refund": (+1, 0, 0),
+    "correction_credit": (-1, 0, 0),
+    "correction_debit": (+1, 0, 0),
+    "deposit_held": (0, +1, 0),
+    "deposit_refund": (0, -1, 0),
+    # Part of a deposit kept to pay a renovation deduction: pays the charge, leaves the deposit.
+    "deposit_applied": (-1, -1, 0),
+    "prepaid_recharge": (0, 0, +1),
+    "prepaid_deduction": (0, 0, -1),
+}
+DIRECTION: dict[str, int] = {kind: effect[0] for kind, effect in EFFECT.items()}
+CORRECTIONS = ("correction_credit", "correction_debit")
+CORRECTABLE = ("charge", "fee", "payment", "refund")
 
 
 class Refused(ValueError):
@@ -40,7 +67,7 @@ class HasAmount(Protocol):
 
 
 class Posting(msgspec.Struct, frozen=True, kw_only=True):
-    """A ledger entry about to be written; ``line_id`` makes a charge postable once only."""
+    """A ledger entry about to be written; ``line_id`` makes an entry postable once only."""
 
     kind: EntryKind
     amount_fen: int
@@ -49,6 +76,12 @@ class Posting(msgspec.Struct, frozen=True, kw_only=True):
     line_id: str | None = None
     method: str | None = None
     reference: str | None = None
+    invoice_id: str | None = None
+    due_date: dt.date | None = None
+    utility: str | None = None
+    reverses_entry_id: str | None = None
+    reason: str | None = None
+    approver: str | None = None
 
 
 class ChargeableLine(Protocol):
@@ -57,18 +90,44 @@ class ChargeableLine(Protocol):
     amount_fen: int
 
 
+class Balances(msgspec.Struct, frozen=True, kw_only=True):
+    owed_fen: int
+    deposit_held_fen: int
+    prepaid_fen: dict[str, int]
+
+
 def owed_fen(entries: Iterable[HasAmount]) -> int:
-    """Charges minus payments; negative means the unit has paid in advance (credit)."""
+    """Everything owed minus everything paid; negative means a credit."""
     return sum(DIRECTION[e.kind] * e.amount_fen for e in entries)
 
 
-def validate_payment(amount_fen: object, method: object) -> None:
+def balances(entries: Iterable) -> Balances:
+    owed = deposit = 0
+    prepaid: dict[str, int] = {}
+    for e in entries:
+        o, d, p = EFFECT[e.kind]
+        owed += o * e.amount_fen
+        deposit += d * e.amount_fen
+        if p:
+            prepaid[e.utility] = prepaid.get(e.utility, 0) + p * e.amount_fen
+    return Balances(owed_fen=owed, deposit_held_fen=deposit, prepaid_fen=prepaid)
+
+
+def credit_fen(entries: Iterable[HasAmount]) -> int:
+    return max(0, -owed_fen(entries))
+
+
+def validate_amount(amount_fen: object, field: str = "amount_fen") -> None:
     if isinstance(amount_fen, bool) or not isinstance(amount_fen, int):
-        raise Refused("amount_fen must be a whole number of fen", field="amount_fen")
+        raise Refused(f"{field} must be a whole number of fen", field=field)
     if amount_fen <= 0:
-        raise Refused(f"amount_fen must be positive, got {amount_fen}", field="amount_fen")
+        raise Refused(f"{field} must be positive, got {amount_fen}", field=field)
     if amount_fen > MAX_PAYMENT_FEN:
-        raise Refused(f"amount_fen {amount_fen} is above the {MAX_PAYMENT_FEN} fen limit", field="amount_fen")
+        raise Refused(f"{field} {amount_fen} is above the {MAX_PAYMENT_FEN} fen limit", field=field)
+
+
+def validate_payment(amount_fen: object, method: object) -> None:
+    validate_amount(amount_fen)
     if method not in PAYMENT_METHODS:
         raise Refused(f"method must be one of {', '.join(PAYMENT_METHODS)}", field="method")
 
@@ -79,6 +138,39 @@ def payment(amount_fen: int, method: str, reference: str | None) -> Posting:
         kind="payment", amount_fen=amount_fen, method=method, reference=reference,
         description=f"payment by {method}",
     )
+
+
+def refund(amount_fen: int, method: str, reason: str | None, credit: int) -> Posting:
+    """A refund pays out of the unit's credit and never more than it."""
+    validate_payment(amount_fen, method)
+    if amount_fen > credit:
+        raise Refused(
+            f"refund of {amount_fen} fen is more than the unit's credit of {credit} fen", field="amount_fen"
+        )
+    return Posting(kind="refund", amount_fen=amount_fen, method=method, reason=reason,
+                   description=f"refund by {method}", due_date=None)
+
+
+def correction(original, reason: str, approver: str) -> Posting:
+    """The full reversal of one entry; a correction is itself never corrected."""
+    if original.kind in CORRECTIONS:
+        raise Refused(f"entry {original.id!r} is a correction; it cannot be corrected again", field="entry_id")
+    if original.kind not in CORRECTABLE:
+        raise Refused(f"a {original.kind} entry cannot be corrected here", field="entry_id")
+    if not reason.strip():
+        raise Refused("a correction needs a reason", field="reason")
+    if not approver.strip():
+        raise Refused("a correction needs an approver", field="approver")
+    kind = "correction_credit" if DIRECTION[original.kind] > 0 else "correction_debit"
+    return Posting(
+        kind=kind, amount_fen=original.amount_fen, reverses_entry_id=original.id, reason=reason,
+        approver=approver, work_order_id=original.work_order_id, invoice_id=original.invoice_id,
+        description=f"correction of {original.kind}: {reason}",
+    )
+
+
+def charge_due(occurred_at: dt.datetime) -> dt.date:
+    return occurred_at.date() + dt.timedelta(days=CHARGE_TERMS_DAYS)
 
 
 def charges_for(work_order_id: str, lines: Iterable[ChargeableLine]) -> list[Posting]:

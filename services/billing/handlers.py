@@ -1,11 +1,20 @@
-"""Bus subscribers: archive's plaza and unit facts, and dispatch's closed work orders."""
+"""Bus subscribers: archive's plaza and unit facts, dispatch's work orders (charges, and
+complaints that hold dunning), intake's renovation permits (deposits)."""
 
 from __future__ import annotations
 
-from libs.contracts.events import PlazaRegistered, UnitRegistered, WorkOrderClosed
+from libs.contracts.events import (
+    PlazaRegistered,
+    RenovationApproved,
+    RenovationClosed,
+    UnitRegistered,
+    WorkOrderCancelled,
+    WorkOrderClosed,
+    WorkOrderCreated,
+)
 from libs.runtime.bus import Consumers
 from libs.runtime.outbox import Tx
-from services.billing import services
+from services.billing import services, services_deposits, services_dunning
 
 
 async def on_archive_event(tx: Tx, event: PlazaRegistered | UnitRegistered) -> None:
@@ -16,9 +25,29 @@ async def on_archive_event(tx: Tx, event: PlazaRegistered | UnitRegistered) -> N
 
 
 async def on_work_order_closed(tx: Tx, event: WorkOrderClosed) -> None:
+    await services_dunning.close_complaint(tx, event.plaza_id, event.unit, event.work_order_id)
     await services.post_charges(tx, event)
+
+
+async def on_work_order_created(tx: Tx, event: WorkOrderCreated) -> None:
+    if event.kind == "complaint":
+        await services_dunning.open_complaint(tx, event.plaza_id, event.unit, event.work_order_id)
+
+
+async def on_work_order_cancelled(tx: Tx, event: WorkOrderCancelled) -> None:
+    await services_dunning.close_complaint(tx, event.plaza_id, event.unit, event.work_order_id)
+
+
+async def on_intake_event(tx: Tx, event) -> None:
+    if isinstance(event, RenovationApproved):
+        await services_deposits.hold_deposit(tx, event)
+    elif isinstance(event, RenovationClosed):
+        await services_deposits.release_deposit(tx, event)
 
 
 def subscribe(consumers: Consumers) -> None:
     consumers.subscribe("archive", "*.>", "archive", on_archive_event)
     consumers.subscribe("dispatch", "*.*.work_order.closed", "work-order-closed", on_work_order_closed)
+    consumers.subscribe("dispatch", "*.*.work_order.created", "work-order-created", on_work_order_created)
+    consumers.subscribe("dispatch", "*.*.work_order.cancelled", "work-order-cancelled", on_work_order_cancelled)
+    consumers.subscribe("intake", "*.renovation.>", "renovation", on_intake_event)

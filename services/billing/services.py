@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from typing import Annotated, Literal
 
@@ -18,7 +19,7 @@ from libs.contracts.events import (
 from libs.runtime import idempotency
 from libs.runtime.errors import InvalidInput, NotFound
 from libs.runtime.outbox import Tx
-from services.billing import domain, store
+from services.billing import domain, domain_arrears, domain_fees, services_dunning, store
 
 
 class PaymentCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=False):
@@ -44,6 +45,9 @@ class Account(msgspec.Struct, kw_only=True):
     known: bool
     entries: list
     owed_fen: int
+    deposit_held_fen: int = 0
+    prepaid_fen: dict = {}
+    open_items: list = []
 
 
 def _refused(exc: domain.Refused) -> InvalidInput:
@@ -78,7 +82,8 @@ async def receive_payment(
     entry_id = new_event_id()
     now = utcnow()
     await store.add_entry(
-        tx.conn, store.entry_row(plaza_id, unit, entry_id, posting, occurred_at=now, recorded_at=now, causation_id=None)
+        tx.conn, store.entry_row(plaza_id, unit, entry_id, posting, occurred_at=now, recorded_at=now,
+                                 causation_id=None, actor=actor, source=_request_source(idempotency_key, entry_id))
     )
     owed = domain.owed_fen(await store.entries_of(tx.conn, plaza_id, unit))
     accepted = PaymentAccepted(
@@ -97,6 +102,10 @@ async def receive_payment(
             fingerprint_body, 201, msgspec.json.encode(accepted), now,
         )
     return accepted
+
+
+def _request_source(idempotency_key: str | None, entry_id: str) -> str:
+    return f"request:{idempotency_key}" if idempotency_key else f"request:{entry_id}"
 
 
 async def _require_account(conn, plaza_id: str, unit: str) -> bool:
@@ -123,9 +132,10 @@ async def post_charges(tx: Tx, event: WorkOrderClosed) -> list[ChargePosted]:
     posted = []
     for posting in postings:
         entry_id = new_event_id()
+        posting = msgspec.structs.replace(posting, due_date=domain.charge_due(event.occurred_at))
         row = store.entry_row(
             event.plaza_id, event.unit, entry_id, posting,
-            occurred_at=event.occurred_at, recorded_at=now, causation_id=event.id,
+            occurred_at=event.occurred_at, recorded_at=now, causation_id=event.id, actor=event.actor,
         )
         if await store.post_entry_once(tx.conn, row):
             posted.append(_charge_posted(event, entry_id, posting))
@@ -144,7 +154,12 @@ def _charge_posted(event: WorkOrderClosed, entry_id: str, posting: domain.Postin
 async def load_account(conn, plaza_id: str, unit: str) -> Account:
     known = await _require_account(conn, plaza_id, unit)
     entries = await store.entries_of(conn, plaza_id, unit)
-    return Account(unit=unit, known=known, entries=list(entries), owed_fen=domain.owed_fen(entries))
+    totals = domain.balances(entries)
+    return Account(
+        unit=unit, known=known, entries=list(entries), owed_fen=totals.owed_fen,
+        deposit_held_fen=totals.deposit_held_fen, prepaid_fen=totals.prepaid_fen,
+        open_items=domain_arrears.open_items(entries),
+    )
 
 
 async def list_accounts(conn, plaza_id: str) -> list[tuple[str, int, object | None]]:
@@ -174,5 +189,21 @@ async def record_unit(tx: Tx, event: UnitRegistered) -> None:
             "occupant_kind": event.occupant.kind,
             "occupant_phone": event.occupant.phone,
             "key_account": event.key_account,
+            # Archive is adding this field; older events simply do not carry it.
+            "occupancy_date": domain_fees.occupancy_date(getattr(event, "occupancy_date", None)),
         },
     )
+
+
+def now() -> dt.datetime:
+    """The clock of periodic work; tests swap it with monkeypatch."""
+    return utcnow()
+
+
+async def run_dunning_everywhere(runtime) -> None:
+    """The periodic dunning run: one transaction per plaza, each idempotent."""
+    async with runtime.read() as conn:
+        plazas = await services_dunning.dunning_plazas(conn)
+    for plaza_id in plazas:
+        async with runtime.transaction() as tx:
+            await services_dunning.run_dunning(tx, plaza_id, now())

@@ -6,6 +6,8 @@ from libs.runtime.settings import ServiceSettings, load
 class Settings(ServiceSettings, kw_only=True):
     service: str = "billing"
     http_port: int = 8003
+    # How often the dunning run (催缴) looks for overdue items; it is idempotent.
+    dunning_every_s: float = 3600.0
 
 
 def from_env() -> Settings:

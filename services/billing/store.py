@@ -8,6 +8,7 @@ events arrive; payments have no line id, and NULLs never collide on either datab
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -39,6 +40,8 @@ units = sa.Table(
     sa.Column("occupant_kind", sa.String(16)),
     sa.Column("occupant_phone", sa.String(64)),
     sa.Column("key_account", sa.Boolean, nullable=False, default=False),
+    # Archive adds the occupancy date to UnitRegistered; units without one are billed whole periods.
+    sa.Column("occupancy_date", sa.Date),
 )
 
 ledger = sa.Table(
@@ -47,7 +50,7 @@ ledger = sa.Table(
     sa.Column("id", sa.String(40), primary_key=True),
     sa.Column("plaza_id", sa.String(64), nullable=False),
     sa.Column("unit", sa.String(64), nullable=False),
-    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("kind", sa.String(24), nullable=False),
     sa.Column("amount_fen", sa.BigInteger, nullable=False),
     sa.Column("currency", sa.String(3), nullable=False, default="CNY"),
     sa.Column("description", sa.Text, nullable=False),
@@ -58,8 +61,19 @@ ledger = sa.Table(
     sa.Column("occurred_at", UtcDateTime(), nullable=False),
     sa.Column("recorded_at", UtcDateTime(), nullable=False),
     sa.Column("causation_id", sa.String(40)),
+    # Where the entry came from: "event:<id>" or "request:<id>"; and who did it.
+    sa.Column("source", sa.String(200)),
+    sa.Column("actor", sa.String(80), nullable=False, default="system"),
+    sa.Column("invoice_id", sa.String(40)),
+    sa.Column("due_date", sa.Date),
+    sa.Column("utility", sa.String(16)),
+    sa.Column("reverses_entry_id", sa.String(40)),
+    sa.Column("reason", sa.Text),
+    sa.Column("approver", sa.String(80)),
     sa.CheckConstraint("amount_fen > 0", name="ck_ledger_amount_positive"),
     sa.UniqueConstraint("plaza_id", "line_id", name="uq_ledger_line"),
+    # An entry is reversed at most once.
+    sa.UniqueConstraint("plaza_id", "reverses_entry_id", name="uq_ledger_reversal"),
     sa.Index("ix_ledger_plaza_unit", "plaza_id", "unit", "occurred_at", "id"),
 )
 
@@ -102,6 +116,29 @@ async def add_entry(conn: AsyncConnection, row: dict) -> None:
     await conn.execute(ledger.insert().values(**row))
 
 
+async def get_entry(conn: AsyncConnection, plaza_id: str, unit: str, entry_id: str):
+    q = sa.select(ledger).where(ledger.c.plaza_id == plaza_id, ledger.c.unit == unit, ledger.c.id == entry_id)
+    return (await conn.execute(q)).first()
+
+
+async def is_reversed(conn: AsyncConnection, plaza_id: str, entry_id: str) -> bool:
+    q = sa.select(ledger.c.id).where(ledger.c.plaza_id == plaza_id, ledger.c.reverses_entry_id == entry_id)
+    return (await conn.execute(q)).first() is not None
+
+
+async def lock_account(conn: AsyncConnection, plaza_id: str, unit: str) -> None:
+    """Serialise writers that check a balance before they write (refunds, readings).
+    SQLite has one writer already; PostgreSQL takes a transaction-scoped advisory lock."""
+    if conn.dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.sha256(f"{plaza_id}/{unit}".encode()).digest()[:8], "big", signed=True)
+        await conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+
+
+async def plaza_entries(conn: AsyncConnection, plaza_id: str):
+    q = sa.select(ledger).where(ledger.c.plaza_id == plaza_id).order_by(ledger.c.unit, ledger.c.occurred_at, ledger.c.id)
+    return (await conn.execute(q)).all()
+
+
 async def entries_of(conn: AsyncConnection, plaza_id: str, unit: str):
     q = (
         sa.select(ledger)
@@ -137,8 +174,17 @@ async def units_of(conn: AsyncConnection, plaza_id: str):
 
 
 def entry_row(plaza_id: str, unit: str, entry_id: str, posting, *, occurred_at: dt.datetime,
-              recorded_at: dt.datetime, causation_id: str | None) -> dict:
+              recorded_at: dt.datetime, causation_id: str | None, actor: str = "system",
+              source: str | None = None) -> dict:
     return {
+        "actor": actor,
+        "source": source or (f"event:{causation_id}" if causation_id else f"request:{entry_id}"),
+        "invoice_id": posting.invoice_id,
+        "due_date": posting.due_date,
+        "utility": posting.utility,
+        "reverses_entry_id": posting.reverses_entry_id,
+        "reason": posting.reason,
+        "approver": posting.approver,
         "id": entry_id,
         "plaza_id": plaza_id,
         "unit": unit,
@@ -154,3 +200,8 @@ def entry_row(plaza_id: str, unit: str, entry_id: str, posting, *, occurred_at: 
         "recorded_at": recorded_at,
         "causation_id": causation_id,
     }
+
+
+# The other tables live in store_more on the same metadata; importing it here means
+# create_all always sees them.
+from services.billing import store_more  # noqa: E402,F401

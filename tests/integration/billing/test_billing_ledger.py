@@ -29,7 +29,7 @@ CLOSED_CONSUMER = "billing-work-order-closed"
 
 @pytest.fixture
 async def billing(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
-    await bus.declare_streams("archive", "dispatch")
+    await bus.declare_streams("archive", "dispatch", "intake")
     settings = service_settings(Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path, schemas=cleanup_schemas)
     async with AsyncTestClient(create_app(settings)) as client:
         await bus.publish(PlazaRegistered(plaza_id="p1", correlation_id="seed", name="Plaza One"))
@@ -88,7 +88,10 @@ async def entries_count(client, n: int, path: str = ACCOUNT):
 
 
 async def test_a_known_unit_without_entries_owes_nothing(billing):
-    assert await account(billing) == {"unit": "A-203", "owed_fen": 0, "currency": "CNY", "entries": []}
+    body = await account(billing)
+    assert {k: body[k] for k in ("unit", "owed_fen", "currency", "entries")} == {
+        "unit": "A-203", "owed_fen": 0, "currency": "CNY", "entries": []}
+    assert (body["credit_fen"], body["deposit_held_fen"], body["open_items"]) == (0, 0, [])
 
 
 async def test_a_unit_nobody_knows_is_a_404_naming_it(billing):
@@ -180,10 +183,11 @@ async def test_payment_reduces_what_is_owed_and_is_announced(billing, bus):
     body = await account(billing)
     assert body["owed_fen"] == 2000
     payment = [e for e in body["entries"] if e["kind"] == "payment"]
-    assert payment == [{
-        "id": paid["id"], "kind": "payment", "amount_fen": 3000, "occurred_at": payment[0]["occurred_at"],
-        "description": "payment by wechat", "method": "wechat", "reference": "WX-1",
-    }]
+    assert len(payment) == 1 and {k: payment[0][k] for k in (
+        "id", "kind", "amount_fen", "description", "method", "reference", "currency", "actor")} == {
+        "id": paid["id"], "kind": "payment", "amount_fen": 3000, "description": "payment by wechat",
+        "method": "wechat", "reference": "WX-1", "currency": "CNY", "actor": "front-desk",
+    }
 
     received = await eventually(lambda: _at_least(bus, PaymentReceived, 1), what="PaymentReceived on BILLING")
     assert (received[0].entry_id, received[0].amount_fen, received[0].unit) == (paid["id"], 3000, "A-203")

@@ -1,0 +1,144 @@
+"""Ledger use cases beyond charges and payments: refunds out of a credit, and corrections
+(reversing entries with a reason and an approver). Shared Idempotency-Key plumbing."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Annotated, Literal, TypeVar
+
+import msgspec
+
+from libs.contracts import new_event_id, utcnow
+from libs.runtime import idempotency
+from libs.runtime.errors import Conflict, InvalidInput, NotFound
+from libs.runtime.outbox import Tx
+from services.billing import domain, store
+
+T = TypeVar("T")
+Text = Annotated[str, msgspec.Meta(max_length=500)]
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
+
+
+class RefundCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=False):
+    amount_fen: int
+    method: Literal["cash", "card", "transfer", "wechat", "alipay"]
+    reason: Text | None = None
+    reference: Annotated[str, msgspec.Meta(max_length=255)] | None = None
+
+
+class RefundAccepted(msgspec.Struct, kw_only=True):
+    id: str
+    unit: str
+    amount_fen: int
+    method: str
+    owed_fen: int
+    credit_fen: int
+    currency: str = domain.CURRENCY
+
+
+class CorrectionCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=False):
+    entry_id: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+    reason: Text
+    approver: Name
+
+
+class CorrectionAccepted(msgspec.Struct, kw_only=True):
+    id: str
+    unit: str
+    kind: str
+    amount_fen: int
+    reverses_entry_id: str
+    reason: str
+    approver: str
+    owed_fen: int
+    currency: str = domain.CURRENCY
+
+
+def refused(exc: domain.Refused) -> InvalidInput:
+    return InvalidInput(exc.detail, field=exc.field)
+
+
+def key_scope(what: str, unit: str) -> str:
+    """The idempotency scope of one unit's requests, within the key table's 64 characters."""
+    scope = f"{what}:{unit}"
+    if len(scope) <= 64:
+        return scope
+    return f"{what}:#" + hashlib.sha256(unit.encode()).hexdigest()[:40]
+
+
+def check_key(idempotency_key: str | None, *, required: bool = False) -> None:
+    if idempotency_key is None and required:
+        raise InvalidInput("this request needs an Idempotency-Key header", field="Idempotency-Key")
+    if idempotency_key is not None and not 0 < len(idempotency_key) <= 255:
+        raise InvalidInput("Idempotency-Key must be 1-255 characters", field="Idempotency-Key")
+
+
+async def replay(tx: Tx, plaza_id: str, scope: str, key: str | None, body, type_: type[T]) -> T | None:
+    if not key:
+        return None
+    found = await idempotency.find(tx.conn, store.idempotency_keys, plaza_id, scope, key, msgspec.json.encode(body))
+    return msgspec.json.decode(found.body, type=type_) if found else None
+
+
+async def remember(tx: Tx, plaza_id: str, scope: str, key: str | None, body, result, now) -> None:
+    if key:
+        await idempotency.remember(
+            tx.conn, store.idempotency_keys, plaza_id, scope, key,
+            msgspec.json.encode(body), 201, msgspec.json.encode(result), now,
+        )
+
+
+async def require_account(conn, plaza_id: str, unit: str) -> None:
+    if await store.get_unit(conn, plaza_id, unit) is None and not await store.has_entries(conn, plaza_id, unit):
+        raise NotFound(f"unit {unit!r} has no account in plaza {plaza_id!r}", field="unit")
+
+
+async def issue_refund(
+    tx: Tx, plaza_id: str, unit: str, body: RefundCreate, *, actor: str, idempotency_key: str | None
+) -> RefundAccepted:
+    """Money handed back out of a credit; a refund pays out, so it always carries a key."""
+    check_key(idempotency_key, required=True)
+    scope = key_scope("refunds", unit)
+    if (done := await replay(tx, plaza_id, scope, idempotency_key, body, RefundAccepted)) is not None:
+        return done
+    await require_account(tx.conn, plaza_id, unit)
+    await store.lock_account(tx.conn, plaza_id, unit)
+    entries = await store.entries_of(tx.conn, plaza_id, unit)
+    try:
+        posting = domain.refund(body.amount_fen, body.method, body.reason, domain.credit_fen(entries))
+    except domain.Refused as exc:
+        raise refused(exc) from None
+    posting = msgspec.structs.replace(posting, reference=body.reference)
+    entry_id, now = new_event_id(), utcnow()
+    await store.add_entry(tx.conn, store.entry_row(
+        plaza_id, unit, entry_id, posting, occurred_at=now, recorded_at=now, causation_id=None,
+        actor=actor, source=f"request:{idempotency_key}",
+    ))
+    owed = domain.owed_fen([*entries, posting])
+    result = RefundAccepted(id=entry_id, unit=unit, amount_fen=posting.amount_fen, method=body.method,
+                            owed_fen=owed, credit_fen=max(0, -owed))
+    await remember(tx, plaza_id, scope, idempotency_key, body, result, now)
+    return result
+
+
+async def correct_entry(tx: Tx, plaza_id: str, unit: str, body: CorrectionCreate, *, actor: str) -> CorrectionAccepted:
+    await store.lock_account(tx.conn, plaza_id, unit)
+    original = await store.get_entry(tx.conn, plaza_id, unit, body.entry_id)
+    if original is None:
+        raise NotFound(f"entry {body.entry_id!r} is not on unit {unit!r}'s account", field="entry_id")
+    try:
+        posting = domain.correction(original, body.reason, body.approver)
+    except domain.Refused as exc:
+        raise refused(exc) from None
+    if await store.is_reversed(tx.conn, plaza_id, body.entry_id):
+        raise Conflict(f"entry {body.entry_id!r} has already been corrected", field="entry_id")
+    entry_id, now = new_event_id(), utcnow()
+    await store.add_entry(tx.conn, store.entry_row(
+        plaza_id, unit, entry_id, posting, occurred_at=now, recorded_at=now, causation_id=None,
+        actor=actor, source=f"request:{entry_id}",
+    ))
+    owed = domain.owed_fen(await store.entries_of(tx.conn, plaza_id, unit))
+    return CorrectionAccepted(
+        id=entry_id, unit=unit, kind=posting.kind, amount_fen=posting.amount_fen,
+        reverses_entry_id=body.entry_id, reason=body.reason, approver=body.approver, owed_fen=owed,
+    )

@@ -1,0 +1,208 @@
+"""Billing's round-2 features through HTTP and the bus (real nats-server, SQLite and
+PostgreSQL): fee runs, prepaid utilities, refunds and corrections, renovation deposits,
+the dunning hold on an open complaint, the monthly report in Excel."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from libs.contracts.events import (
+    DunningReminderIssued,
+    InvoiceIssued,
+    PrepaidBalanceLow,
+    RenovationApproved,
+    RenovationClosed,
+    WorkOrderClosed,
+    WorkOrderCreated,
+    decode,
+)
+from libs.runtime.testing import eventually, service_settings
+from services.billing.app import create_app
+from services.billing.settings import Settings
+from tests.integration.billing.test_billing_ledger import closed, line, unit_registered
+
+P = "/v1/plazas/p1"
+ACCOUNT = f"{P}/accounts/A-203"
+
+
+@pytest.fixture
+async def billing(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
+    await bus.declare_streams("archive", "dispatch", "intake")
+    settings = service_settings(Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path,
+                                schemas=cleanup_schemas)
+    async with AsyncTestClient(create_app(settings)) as client:
+        await bus.publish(unit_registered("A-203", revision=1))
+        await eventually(lambda: _ok(client, ACCOUNT), what="billing to learn unit A-203")
+        yield client
+
+
+async def _ok(client, path):
+    r = await client.get(path)
+    return r.json() if r.status_code == 200 else None
+
+
+async def _events(bus, cls, n=1):
+    found = [e for e in (decode(m.data, "billing") for m in await bus.messages("BILLING")) if isinstance(e, cls)]
+    return found if len(found) >= n else None
+
+
+async def _settled(bus, stream, durable):
+    info = await bus.js.consumer_info(stream, durable)
+    return info.num_pending == 0 and info.num_ack_pending == 0
+
+
+async def test_the_fee_run_twice_invoices_once(billing, bus):
+    await bus.publish(unit_registered("A-204", revision=1))
+    await eventually(lambda: _ok(billing, f"{P}/accounts/A-204"), what="A-204 known")
+    r = await billing.post(f"{P}/fee-runs", json={"period": "2026-12"})
+    assert r.status_code == 404 and r.json()["field"] == "fee_rates"
+    assert (await billing.put(f"{P}/fee-rates", json={"shop": 800, "office": 600, "residence": 250})).status_code == 200
+    assert (await billing.get(f"{P}/fee-rates")).json()["shop"] == 800
+
+    first = (await billing.post(f"{P}/fee-runs", json={"period": "2026-Q4"})).json()
+    second = (await billing.post(f"{P}/fee-runs", json={"period": "2026-Q4"})).json()
+    assert (first["invoiced"], first["already_invoiced"], first["total_fen"]) == (2, 0, 2 * 3 * 64_000)
+    assert (second["invoiced"], second["already_invoiced"], second["total_fen"]) == (0, 2, 0)
+    bad = await billing.post(f"{P}/fee-runs", json={"period": "Q4"})
+    assert bad.status_code == 422 and bad.json()["field"] == "period"
+
+    invoices = (await billing.get(f"{P}/invoices", params={"period": "2026-Q4"})).json()["items"]
+    assert sorted(i["unit"] for i in invoices) == ["A-203", "A-204"]
+    assert {i["due_date"] for i in invoices} == {"2026-10-16"}
+    issued = await eventually(lambda: _events(bus, InvoiceIssued, 2), what="two InvoiceIssued")
+    assert len(issued) == 2
+    assert (await billing.get(ACCOUNT)).json()["owed_fen"] == 192_000
+
+
+async def test_refunds_never_exceed_the_credit_and_corrections_reverse_once(billing, bus):
+    await bus.publish(closed([line("l1", 3000)]))
+    charge = (await eventually(lambda: _charged(billing), what="the charge"))
+    await billing.post(f"{ACCOUNT}/payments", json={"amount_fen": 5000, "method": "cash"})
+
+    too_much = await billing.post(f"{ACCOUNT}/refunds", json={"amount_fen": 2001, "method": "cash"},
+                                  headers={"Idempotency-Key": "rf-1"})
+    assert too_much.status_code == 422 and too_much.json()["field"] == "amount_fen"
+    no_key = await billing.post(f"{ACCOUNT}/refunds", json={"amount_fen": 100, "method": "cash"})
+    assert no_key.status_code == 422 and no_key.json()["field"] == "Idempotency-Key"
+    ok = await billing.post(f"{ACCOUNT}/refunds", json={"amount_fen": 2000, "method": "cash"},
+                            headers={"Idempotency-Key": "rf-2"})
+    again = await billing.post(f"{ACCOUNT}/refunds", json={"amount_fen": 2000, "method": "cash"},
+                               headers={"Idempotency-Key": "rf-2"})
+    assert ok.status_code == again.status_code == 201 and ok.json() == again.json()
+    assert ok.json()["owed_fen"] == 0 and ok.json()["credit_fen"] == 0
+
+    fix = await billing.post(f"{ACCOUNT}/corrections",
+                             json={"entry_id": charge["id"], "reason": "billed in error", "approver": "mgr-zhao"})
+    assert fix.status_code == 201 and fix.json()["kind"] == "correction_credit"
+    twice = await billing.post(f"{ACCOUNT}/corrections",
+                               json={"entry_id": charge["id"], "reason": "again", "approver": "mgr-zhao"})
+    assert twice.status_code == 409 and twice.json()["field"] == "entry_id"
+    of_fix = await billing.post(f"{ACCOUNT}/corrections",
+                                json={"entry_id": fix.json()["id"], "reason": "undo", "approver": "mgr-zhao"})
+    assert of_fix.status_code == 422 and of_fix.json()["field"] == "entry_id"
+
+    body = (await billing.get(ACCOUNT)).json()
+    assert body["owed_fen"] == sum(
+        {"charge": 1, "payment": -1, "refund": 1, "correction_credit": -1}[e["kind"]] * e["amount_fen"]
+        for e in body["entries"]) == -3000
+    correction = [e for e in body["entries"] if e["kind"] == "correction_credit"][0]
+    assert (correction["reverses_entry_id"], correction["approver"]) == (charge["id"], "mgr-zhao")
+
+
+async def _charged(client):
+    body = await _ok(client, ACCOUNT)
+    charges = [e for e in body["entries"] if e["kind"] == "charge"] if body else []
+    return charges[0] if charges else None
+
+
+async def test_prepaid_recharge_readings_and_low_balance_warning(billing, bus):
+    r = await billing.put(f"{P}/prepaid/tariffs/electricity", json={"price_fen": 60, "low_balance_fen": 2000})
+    assert r.status_code == 200
+    recharge = await billing.post(f"{ACCOUNT}/prepaid/electricity/recharges", json={"amount_fen": 5000, "method": "wechat"})
+    assert recharge.status_code == 201 and recharge.json()["balance_fen"] == 5000
+
+    base = (await billing.post(f"{ACCOUNT}/meter-readings", json={"utility": "electricity", "reading": 1000})).json()
+    used = (await billing.post(f"{ACCOUNT}/meter-readings", json={"utility": "electricity", "reading": 1050.5})).json()
+    assert (base["deduction_fen"], used["deduction_fen"], used["balance_fen"]) == (0, 3030, 1970)
+    assert used["low_balance"] is True
+    lower = await billing.post(f"{ACCOUNT}/meter-readings", json={"utility": "electricity", "reading": 1049})
+    assert lower.status_code == 422 and lower.json()["field"] == "reading"
+
+    body = (await billing.get(ACCOUNT)).json()
+    assert body["prepaid_fen"] == {"electricity": 1970} and body["owed_fen"] == 0
+    warned = await eventually(lambda: _events(bus, PrepaidBalanceLow), what="PrepaidBalanceLow")
+    assert (warned[0].unit, warned[0].balance_fen, warned[0].threshold_fen) == ("A-203", 1970, 2000)
+    report = (await billing.get(f"{P}/prepaid/report")).json()["items"]
+    assert [(i["unit"], i["readings"], i["consumption"], i["deducted_fen"]) for i in report] == [
+        ("A-203", 2, 50.5, 3030)]
+
+
+async def test_a_renovation_deposit_is_held_apart_and_refunded_less_the_deduction(billing, bus):
+    approved = RenovationApproved(plaza_id="p1", correlation_id="r", unit="A-203", permit_id="pm-1",
+                                  deposit_fen=500_000, valid_from=dt.date(2026, 12, 1), valid_until=dt.date(2027, 1, 31))
+    await bus.publish(approved)
+    held = await eventually(lambda: _with(billing, lambda b: b["deposit_held_fen"] == 500_000), what="deposit held")
+    assert held["owed_fen"] == 0
+    await bus.publish(RenovationClosed(plaza_id="p1", correlation_id="r", unit="A-203", permit_id="pm-1",
+                                       deduction_fen=20_000, deduction_reason="damaged lift wall"))
+    body = await eventually(lambda: _with(billing, lambda b: b["deposit_held_fen"] == 0), what="deposit released")
+    kinds = sorted((e["kind"], e["amount_fen"]) for e in body["entries"])
+    assert kinds == [("charge", 20_000), ("deposit_applied", 20_000), ("deposit_held", 500_000),
+                     ("deposit_refund", 480_000)]
+    assert body["owed_fen"] == 0
+
+
+async def _with(client, test):
+    body = await _ok(client, ACCOUNT)
+    return body if body and test(body) else None
+
+
+def complaint(event_cls, **extra):
+    return event_cls(plaza_id="p1", correlation_id="c", work_order_id="wo-complaint", request_id="rq",
+                     unit="A-203", department="cs", **extra)
+
+
+async def test_dunning_is_held_while_a_complaint_is_open(billing, bus):
+    await bus.publish(complaint(WorkOrderCreated, kind="complaint", text="management ignores the leak"))
+    await bus.publish(closed([line("l1", 8000)]))
+    await eventually(lambda: _charged(billing), what="the charge")
+    await eventually(lambda: _settled(bus, "DISPATCH", "billing-work-order-created"), what="complaint recorded")
+    now = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=60)).isoformat()
+
+    held = (await billing.post(f"{P}/dunning-runs", json={"now": now})).json()
+    assert (held["reminders"], held["held_units"]) == (0, ["A-203"])
+    assert (await billing.get(f"{P}/dunning/tasks")).json()["items"] == []
+    arrears = (await billing.get(f"{P}/arrears", params={"as_of": now[:10]})).json()
+    assert arrears["units"][0]["dunning_held"] is True and arrears["totals"]["30-59"] == 8000
+
+    await bus.publish(complaint(WorkOrderClosed, paid=False))
+    await eventually(lambda: _settled(bus, "DISPATCH", "billing-work-order-closed"), what="complaint closed")
+    run = (await billing.post(f"{P}/dunning-runs", json={"now": now})).json()
+    repeat = (await billing.post(f"{P}/dunning-runs", json={"now": now})).json()
+    assert (run["reminders"], run["held_units"], repeat["reminders"]) == (1, [], 0)
+
+    tasks = (await billing.get(f"{P}/dunning/tasks", params={"status": "open"})).json()["items"]
+    assert [(t["unit"], t["stage"], t["open_fen"]) for t in tasks] == [("A-203", "30-59", 8000)]
+    done = await billing.post(f"{P}/dunning/tasks/{tasks[0]['id']}/outcome", json={"outcome": "promised_to_pay"})
+    assert done.status_code == 200 and done.json()["status"] == "done"
+    issued = await eventually(lambda: _events(bus, DunningReminderIssued), what="DunningReminderIssued")
+    assert (issued[0].task_id, issued[0].unit) == (tasks[0]["id"], "A-203")
+
+
+async def test_the_monthly_report_in_json_and_excel(billing, bus):
+    from openpyxl import load_workbook
+
+    await bus.publish(closed([line("l1", 10_000)]))
+    await eventually(lambda: _charged(billing), what="the charge")
+    await billing.post(f"{ACCOUNT}/payments", json={"amount_fen": 4000, "method": "card"})
+    month = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m")
+    report = (await billing.get(f"{P}/reports/monthly", params={"month": month})).json()
+    assert (report["billed_fen"], report["collected_fen"], report["collection_rate"]) == (10_000, 4000, 0.4)
+    xlsx = await billing.get(f"{P}/reports/monthly", params={"month": month, "format": "xlsx"})
+    assert xlsx.status_code == 200 and xlsx.headers["content-type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(io.BytesIO(xlsx.content))["summary"]
+    assert [sheet["B3"].value, sheet["B4"].value, sheet["B6"].value] == [100.0, 40.0, 0.4]

@@ -1,0 +1,241 @@
+"""Billing's use cases against a real SQLite database (no bus, no HTTP): random sequences
+of charges, payments and refunds with duplicated and reordered events; the fee run; the
+payment retry; the dunning hold. Small hypothesis runs keep the suite fast."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+import uuid
+from types import SimpleNamespace
+from contextlib import asynccontextmanager
+
+import msgspec
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from libs.contracts.events import ChargeLine, Occupant, UnitRegistered, WorkOrderClosed
+from libs.runtime import idempotency
+from libs.runtime.db import Database
+from libs.runtime.errors import InvalidInput
+from libs.runtime.outbox import Tx
+from services.billing import domain, services, services_dunning, services_fees, services_ledger, store
+from services.billing.domain_fees import Rates
+
+UTC = dt.timezone.utc
+
+
+@asynccontextmanager
+async def billing_db():
+    with tempfile.TemporaryDirectory() as d:
+        db = Database(f"sqlite+aiosqlite:///{d}/billing.db")
+        await db.create_all(store.metadata)
+        try:
+            yield db
+        finally:
+            await db.dispose()
+
+
+@asynccontextmanager
+async def tx_of(db):
+    async with db.write() as conn:
+        yield Tx(conn, store.outbox, store.inbox)
+
+
+async def register(db, unit: str, *, area=100.0, use="shop", occupancy_date=None):
+    event = UnitRegistered(plaza_id="p1", correlation_id="seed", unit=unit, revision=1, area_m2=area, use=use,
+                           occupant=Occupant(name="Li", kind="merchant"))
+    if occupancy_date:
+        # Archive is adding occupancy_date to UnitRegistered; billing reads it with getattr.
+        event = SimpleNamespace(**{**msgspec.structs.asdict(event), "occupancy_date": occupancy_date})
+    async with tx_of(db) as tx:
+        await services.record_unit(tx, event)
+
+
+def closing(work_order_id: str, lines: list[tuple[str, int]], *, unit="A-1") -> WorkOrderClosed:
+    return WorkOrderClosed(
+        plaza_id="p1", correlation_id="c", work_order_id=work_order_id, request_id="r", unit=unit,
+        department="engineering", paid=True,
+        charge_lines=[ChargeLine(line_id=l, kind="labour", description=l, quantity=1, unit_price_fen=a, amount_fen=a)
+                      for l, a in lines],
+    )
+
+
+async def entries(db, unit="A-1"):
+    async with db.read() as conn:
+        return await store.entries_of(conn, "p1", unit)
+
+
+ops = st.lists(
+    st.one_of(
+        st.tuples(st.just("close"), st.integers(0, 3), st.integers(1, 4)),  # work order, lines so far
+        st.tuples(st.just("pay"), st.integers(1, 50_000), st.sampled_from(["k1", "k2", "k3", None])),
+        st.tuples(st.just("refund"), st.integers(1, 50_000), st.sampled_from(["r1", "r2", None])),
+    ),
+    max_size=18,
+)
+
+
+@settings(max_examples=12, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ops, st.randoms(use_true_random=False))
+async def test_random_histories_keep_the_ledger_exact(history, rng):
+    amounts = {f"wo{w}:l{i}": 1000 * (w + 1) + i for w in range(4) for i in range(4)}
+    events = []
+    for op in history:
+        if op[0] == "close":
+            event = closing(f"wo{op[1]}", [(f"wo{op[1]}:l{i}", amounts[f"wo{op[1]}:l{i}"]) for i in range(op[2])])
+            events += [event] * rng.randint(1, 2)  # redelivered past the inbox
+        else:
+            events.append(op)
+    rng.shuffle(events)
+    accepted_payments: dict[str, int] = {}
+    async with billing_db() as db:
+        await register(db, "A-1")
+        for item in events:
+            async with tx_of(db) as tx:
+                if isinstance(item, WorkOrderClosed):
+                    await services.post_charges(tx, item)
+                elif item[0] == "pay":
+                    body = services.PaymentCreate(amount_fen=item[1], method="cash")
+                    try:
+                        paid = await services.receive_payment(tx, "p1", "A-1", body, actor="t", idempotency_key=item[2])
+                        accepted_payments[paid.id] = paid.amount_fen
+                    except idempotency.IdempotencyMismatch:
+                        pass
+                else:
+                    body = services_ledger.RefundCreate(amount_fen=item[1], method="cash")
+                    try:
+                        await services_ledger.issue_refund(tx, "p1", "A-1", body, actor="t",
+                                                           idempotency_key=item[2] or uuid.uuid4().hex)
+                    except idempotency.IdempotencyMismatch:
+                        pass  # the same key with another amount: refused, nothing written
+                    except InvalidInput as exc:
+                        assert exc.field == "amount_fen"
+        rows = await entries(db)
+        async with db.read() as conn:
+            account = await services.load_account(conn, "p1", "A-1")
+    # Balance equals the sum of the entries.
+    assert account.owed_fen == sum(domain.DIRECTION[r.kind] * r.amount_fen for r in rows)
+    # No work-order line charged twice, and every line of every closing is there.
+    lines = [r.line_id for r in rows if r.kind == "charge"]
+    assert len(lines) == len(set(lines))
+    expected = {l.line_id for e in events if isinstance(e, WorkOrderClosed) for l in e.charge_lines}
+    assert set(lines) == expected
+    # No accepted payment lost; none recorded twice.
+    assert {r.id: r.amount_fen for r in rows if r.kind == "payment"} == accepted_payments
+    # Refunds never drove the account past its credit.
+    assert sum(r.amount_fen for r in rows if r.kind == "refund") <= sum(accepted_payments.values())
+
+
+async def test_the_fee_run_twice_for_a_period_creates_nothing_the_second_time():
+    async with billing_db() as db:
+        await register(db, "A-1", area=80.5, use="shop")
+        await register(db, "R-1", area=100.0, use="residence")
+        await register(db, "O-1", area=31.0, use="office", occupancy_date="2026-12-17")
+        async with tx_of(db) as tx:
+            await services_fees.set_fee_rates(tx, "p1", Rates(shop=800, office=600, residence=250), actor="t")
+        async with tx_of(db) as tx:
+            first = await services_fees.run_fees(tx, "p1", services_fees.FeeRun(period="2026-12"), actor="t")
+            assert len(tx.emitted) == 3
+        async with tx_of(db) as tx:
+            second = await services_fees.run_fees(tx, "p1", services_fees.FeeRun(period="2026-12"), actor="t")
+            assert tx.emitted == []
+        # The office moved in on 17 December: 15 of 31 days of 600 fen × 31 m².
+        assert (first.invoiced, first.already_invoiced, first.total_fen) == (3, 0, 64_400 + 25_000 + 9_000)
+        assert (second.invoiced, second.already_invoiced, second.total_fen) == (0, 3, 0)
+        fees = [r for r in await entries(db) if r.kind == "fee"]
+        assert [(f.amount_fen, f.due_date) for f in fees] == [(64_400, dt.date(2026, 12, 16))]
+
+
+async def test_a_payment_retried_after_a_timeout_is_recorded_once_and_a_changed_amount_is_refused():
+    async with billing_db() as db:
+        await register(db, "A-1")
+        body = services.PaymentCreate(amount_fen=1500, method="alipay", reference="ALI-9")
+        async with tx_of(db) as tx:
+            first = await services.receive_payment(tx, "p1", "A-1", body, actor="t", idempotency_key="till-1")
+        # The client never saw the answer and tries again with the same key.
+        async with tx_of(db) as tx:
+            again = await services.receive_payment(tx, "p1", "A-1", body, actor="t", idempotency_key="till-1")
+        assert again == first
+        changed = services.PaymentCreate(amount_fen=1600, method="alipay", reference="ALI-9")
+        with pytest.raises(idempotency.IdempotencyMismatch) as refused:
+            async with tx_of(db) as tx:
+                await services.receive_payment(tx, "p1", "A-1", changed, actor="t", idempotency_key="till-1")
+        assert refused.value.field == "Idempotency-Key" and "till-1" in refused.value.detail
+        assert [(r.kind, r.amount_fen) for r in await entries(db)] == [("payment", 1500)]
+
+
+async def test_dunning_holds_a_unit_with_an_open_complaint_until_it_closes():
+    async with billing_db() as db:
+        await register(db, "A-1")
+        await register(db, "B-1")
+        async with tx_of(db) as tx:
+            await services.post_charges(tx, closing("wo-a", [("a1", 5000)], unit="A-1"))
+            await services.post_charges(tx, closing("wo-b", [("b1", 7000)], unit="B-1"))
+            await services_dunning.open_complaint(tx, "p1", "A-1", "wo-complaint")
+        later = dt.datetime.now(UTC) + dt.timedelta(days=50)
+        async with tx_of(db) as tx:
+            held = await services_dunning.run_dunning(tx, "p1", later)
+        assert (held.reminders, held.held_units) == (1, ["A-1"])
+        async with tx_of(db) as tx:
+            again = await services_dunning.run_dunning(tx, "p1", later)
+        assert again.reminders == 0
+        async with tx_of(db) as tx:
+            await services_dunning.close_complaint(tx, "p1", "A-1", "wo-complaint")
+            released = await services_dunning.run_dunning(tx, "p1", later)
+            assert [e.unit for e in tx.emitted] == ["A-1"]
+        assert (released.reminders, released.held_units) == (1, [])
+
+
+class _Runtime:
+    """Just what the periodic job needs of the runtime: reads and transactions."""
+
+    def __init__(self, db) -> None:
+        self.db = db
+        self.emitted: list = []
+
+    def read(self):
+        return self.db.read()
+
+    @asynccontextmanager
+    async def transaction(self):
+        async with tx_of(self.db) as tx:
+            yield tx
+        self.emitted += tx.emitted
+
+
+async def test_the_periodic_dunning_run_escalates_long_arrears_once(monkeypatch):
+    async with billing_db() as db:
+        await register(db, "A-1")
+        async with tx_of(db) as tx:
+            await services.post_charges(tx, closing("wo-a", [("a1", 5000)]))
+        runtime = _Runtime(db)
+        monkeypatch.setattr(services, "now", lambda: dt.datetime.now(UTC) + dt.timedelta(days=200))
+        await services.run_dunning_everywhere(runtime)
+        await services.run_dunning_everywhere(runtime)
+    assert [(type(e).__name__, getattr(e, "stage", None)) for e in runtime.emitted] == [
+        ("DunningReminderIssued", "180+"), ("ArrearsEscalated", None)]
+    assert runtime.emitted[1].owed_fen == 5000 and runtime.emitted[1].level == "manager"
+
+
+async def test_a_renovation_close_arriving_before_its_approval_still_settles_once():
+    from libs.contracts.events import RenovationApproved, RenovationClosed
+    from services.billing import services_deposits
+
+    approved = RenovationApproved(plaza_id="p1", correlation_id="r", unit="A-1", permit_id="pm-9", deposit_fen=300_000,
+                                  valid_from=dt.date(2026, 12, 1), valid_until=dt.date(2027, 1, 31))
+    closed_ = RenovationClosed(plaza_id="p1", correlation_id="r", unit="A-1", permit_id="pm-9", deduction_fen=400_000)
+    async with billing_db() as db:
+        for event in (closed_, approved, approved, closed_):  # reordered and redelivered
+            async with tx_of(db) as tx:
+                if isinstance(event, RenovationApproved):
+                    await services_deposits.hold_deposit(tx, event)
+                else:
+                    await services_deposits.release_deposit(tx, event)
+        async with db.read() as conn:
+            account = await services.load_account(conn, "p1", "A-1")
+    # The deduction is above the deposit: all of it is kept and the rest is owed.
+    assert (account.deposit_held_fen, account.owed_fen) == (0, 100_000)
+    assert sorted((e.kind, e.amount_fen) for e in account.entries) == [
+        ("charge", 400_000), ("deposit_applied", 300_000), ("deposit_held", 300_000)]
