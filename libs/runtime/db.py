@@ -22,6 +22,8 @@ from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from libs.runtime.sqlite_inline import inline_url
+
 
 class Database:
     def __init__(self, url: str, *, schema: str | None = None) -> None:
@@ -57,10 +59,14 @@ class Database:
             yield conn
 
     async def create_all(self, metadata: sa.MetaData) -> None:
+        """Create missing tables, and add columns a newer release introduced to tables an
+        older one created (new columns are nullable or have a default, like new event
+        fields), so ``make run`` on an existing data folder keeps working."""
         async with self.writer.begin() as conn:
             if self.schema:
                 await conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'))
             await conn.run_sync(metadata.create_all)
+            await conn.run_sync(_add_missing_columns, metadata, self.schema)
 
     async def ping(self) -> bool:
         try:
@@ -99,6 +105,28 @@ class UtcDateTime(sa.types.TypeDecorator):
         return value.astimezone(dt.timezone.utc)
 
 
+def _add_missing_columns(sync_conn, metadata: sa.MetaData, schema: str | None) -> None:
+    inspector = sa.inspect(sync_conn)
+    preparer = sync_conn.dialect.identifier_preparer
+    for table in metadata.sorted_tables:
+        existing = {c["name"] for c in inspector.get_columns(table.name, schema=schema)}
+        for column in table.columns:
+            if column.name in existing:
+                continue
+            ddl = f"ALTER TABLE {preparer.format_table(table)} ADD COLUMN {preparer.format_column(column)} "
+            ddl += column.type.compile(dialect=sync_conn.dialect)
+            default = getattr(column.server_default, "arg", None)
+            if default is None and column.default is not None and column.default.is_scalar:
+                default = column.default.arg
+            if default is not None:
+                literal = default.text if hasattr(default, "text") else repr(default if not isinstance(default, bool) else int(default))
+                ddl += f" DEFAULT {literal}"
+            elif not column.nullable:
+                # A required column without a default cannot be added to existing rows.
+                raise RuntimeError(f"{table.name}.{column.name} is new, required and has no default: migrate by hand")
+            sync_conn.execute(sa.text(ddl))
+
+
 def insert_ignore(conn: AsyncConnection, table: sa.Table):
     """``INSERT … ON CONFLICT DO NOTHING`` for the connection's dialect."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
@@ -120,11 +148,11 @@ def _ensure_sqlite_dir(url: str) -> None:
 
 def _sqlite_engine(url: str, *, writer: bool) -> AsyncEngine:
     engine = create_async_engine(
-        url,
+        inline_url(url),
         pool_size=1 if writer else 4,
         max_overflow=0,
         pool_timeout=60,
-        connect_args={"timeout": 30},
+        connect_args={"timeout": 30, "check_same_thread": False},
     )
 
     @event.listens_for(engine.sync_engine, "connect")
