@@ -3,7 +3,7 @@
 - ``declare_own_stream``: a service declares only its own stream (and the shared
   dead-letter stream), with a duplicate window for ``Nats-Msg-Id`` dedup.
 - ``Consumers.subscribe``: a durable pull consumer fetching batches. Each batch is applied
-  (group commit) in one transaction, each event in its own savepoint behind the inbox check, so one bad
+  in one transaction, each event in its own savepoint behind the inbox check, so one bad
   event neither blocks nor undoes the others. Outcomes per message: applied or duplicate →
   ack; permanent failure (undecodable, domain rule refuses it) → dead-letter with the
   reason, then ack; transient failure → nak with back-off, and after ``max_deliver``
@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import asyncio
+import types
 from collections.abc import Awaitable, Callable
 
 import msgspec
@@ -22,7 +23,8 @@ from faststream import AckPolicy, Context
 from faststream.nats import JStream, NatsBroker, PullSub
 from nats.js.api import AckPolicy as JsAckPolicy
 from nats.js.api import ConsumerConfig, DeliverPolicy, StorageType, StreamConfig
-from nats.js.errors import NotFoundError
+from nats.errors import ConnectionClosedError
+from nats.js.errors import NotFoundError, ServiceUnavailableError
 
 from libs.contracts import STREAMS, Event, dead_letter_subject, validate_token
 from libs.contracts.events import DECODERS
@@ -31,7 +33,6 @@ from libs.runtime import logging as log
 from libs.runtime import metrics
 from libs.runtime.db import Database
 from libs.runtime.errors import DomainError
-from libs.runtime.groupcommit import GroupCommit
 from libs.runtime.outbox import Tx
 
 logger = log.get("bus")
@@ -114,18 +115,11 @@ class Consumers:
         durable = f"{self.service}-{name}"
         self.streams.add(spec.name)
         decoder = DECODERS[producer]
-        group: GroupCommit = GroupCommit(
-            lambda items: self.apply_batch(durable, handler, items), max_batch=self.batch
-        )
-
-        # A pull fetch returns at once with what is there (up to ``batch``); FastStream
-        # runs the handler for each message concurrently, and the group commit turns
-        # those concurrent calls into one transaction.
-        @self.broker.subscriber(
+        subscriber = self.broker.subscriber(
             subject,
             stream=JStream(spec.name, declare=False),
             durable=durable,
-            pull_sub=PullSub(batch_size=self.batch, timeout=5.0),
+            pull_sub=PullSub(batch_size=self.batch, timeout=5.0, batch=True),
             config=ConsumerConfig(
                 durable_name=durable,
                 ack_policy=JsAckPolicy.EXPLICIT,
@@ -138,26 +132,64 @@ class Consumers:
             decoder=_raw,
             title=durable,
         )
-        async def _on_message(body: bytes, message=Context("message")) -> None:
-            m = message.raw_message
-            try:
-                event = decoder.decode(m.data)
-                validate_token(event.plaza_id, "plaza_id")
-            except (msgspec.DecodeError, msgspec.ValidationError, ValueError) as exc:
-                await self.dead_letter(durable, m, f"undecodable event: {exc}")
+        # FastStream's batch loop keeps fetching until the batch is full or its timeout
+        # passes, which puts the whole timeout into every hop when traffic is light. One
+        # fetch returns at once with whatever is there (and long-polls when nothing is).
+        subscriber._consume_pull = types.MethodType(_fetch_what_is_there, subscriber)
+
+        @subscriber
+        async def _on_batch(body: list, message=Context("message")) -> None:
+            events, msgs = [], []
+            for m in message.raw_message:
+                try:
+                    event = decoder.decode(m.data)
+                    validate_token(event.plaza_id, "plaza_id")
+                except (msgspec.DecodeError, msgspec.ValidationError, ValueError) as exc:
+                    await self.dead_letter(durable, m, f"undecodable event: {exc}")
+                    continue
+                events.append(event)
+                msgs.append(m)
+            if not events:
                 return
-            outcome = await group.submit(event)
-            await self.settle(durable, m, event, outcome)
+            outcomes = await self.apply_batch(durable, handler, events)
+            for m, event, outcome in zip(msgs, events, outcomes):
+                await self.settle(durable, m, event, outcome)
 
     async def apply_batch(self, durable: str, handler: Handler, events: list[Event]) -> list[str]:
-        """One transaction for the batch, one savepoint per event behind the inbox."""
+        """One transaction for the batch. Optimistically: one inbox look-up for the whole
+        batch, no savepoints, one inbox insert and one outbox insert at the end. If any
+        event fails, that transaction is rolled back and the batch is applied again the
+        careful way: a savepoint per event, so only the failing one is held back."""
+        try:
+            return await self._apply_fast(durable, handler, events)
+        except Exception as exc:
+            logger.info("consumer_batch_careful", consumer=durable, reason=repr(exc)[:200])
         try:
             async with self.db.write() as conn:
                 tx = self.tx_factory(conn)
-                return [await self._apply_one(tx, durable, handler, e) for e in events]
+                outcomes = [await self._apply_one(tx, durable, handler, e) for e in events]
+                await tx.flush()
+                return outcomes
         except Exception as exc:  # the transaction itself failed: none of it happened
             logger.warning("consumer_batch_failed", consumer=durable, error=repr(exc))
             return [f"retry:{exc!r}"] * len(events)
+
+    async def _apply_fast(self, durable: str, handler: Handler, events: list[Event]) -> list[str]:
+        async with self.db.write() as conn:
+            tx = self.tx_factory(conn)
+            seen = await tx.already_applied(durable, list({e.id for e in events}))
+            outcomes, applied = [], []
+            for event in events:
+                if event.id in seen:
+                    outcomes.append("duplicate")
+                    continue
+                seen.add(event.id)
+                await handler(tx, event)
+                applied.append(event.id)
+                outcomes.append("applied")
+            await tx.record_applied(durable, applied)
+            await tx.flush()
+        return outcomes
 
     async def settle(self, durable: str, m, event: Event, outcome: str) -> None:
         if outcome in ("applied", "duplicate"):
@@ -182,6 +214,7 @@ class Consumers:
             event_id=event.id,
             event_type=type(event).__name__,
         )
+        mark = tx.mark()
         try:
             async with tx.conn.begin_nested():
                 if not await tx.first_time(durable, event.id):
@@ -191,8 +224,10 @@ class Consumers:
             logger.debug("event_applied", consumer=durable)
             return "applied"
         except DomainError as exc:
+            tx.rollback_to(mark)
             return f"dead:{type(exc).__name__}: {exc.detail}"
         except Exception as exc:
+            tx.rollback_to(mark)
             logger.warning("event_failed", consumer=durable, error=repr(exc))
             return f"retry:{exc!r}"
         finally:
@@ -227,6 +262,20 @@ class Consumers:
         )
         metrics.EVENTS_HANDLED.labels(self.service, durable, "dead_lettered").inc()
         await m.ack()
+
+
+async def _fetch_what_is_there(self) -> None:
+    """Replaces FastStream's fill-the-batch loop (see ``Consumers.subscribe``)."""
+    while self.running:
+        try:
+            messages = await self.subscription.fetch(batch=self.pull_sub.batch_size, timeout=5.0)
+        except (TimeoutError, asyncio.TimeoutError):
+            continue
+        except (ConnectionClosedError, ServiceUnavailableError):
+            await asyncio.sleep(0.5)  # unacknowledged messages are redelivered by the server
+            continue
+        if messages and self.running:
+            await self.consume(messages)
 
 
 async def _raw(msg) -> bytes:

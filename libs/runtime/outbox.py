@@ -48,32 +48,51 @@ def add_runtime_tables(metadata: sa.MetaData) -> tuple[sa.Table, sa.Table]:
 
 
 class Tx:
-    """One open transaction of a use case: its connection and its outbox."""
+    """One open transaction of a use case: its connection and its outbox.
 
-    def __init__(self, conn: AsyncConnection, outbox: sa.Table, inbox: sa.Table) -> None:
+    ``buffered`` (the runtime's own transactions) keeps emitted events in memory and writes
+    them with one multi-row insert at ``flush()``, just before the commit; otherwise each
+    ``emit`` writes at once.
+    """
+
+    def __init__(self, conn: AsyncConnection, outbox: sa.Table, inbox: sa.Table, *, buffered: bool = False) -> None:
         self.conn = conn
         self._outbox = outbox
         self._inbox = inbox
+        self.buffered = buffered
         self.emitted: list[Event] = []
+        self._unwritten = 0  # how many of ``emitted`` (the last ones) are not yet written
 
     async def emit(self, *events: Event) -> None:
         if not events:
             return
+        self.emitted.extend(events)
+        self._unwritten += len(events)
+        if not self.buffered:
+            await self.flush()
+
+    async def flush(self) -> None:
+        if not self._unwritten:
+            return
         now = utcnow()
+        pending = self.emitted[-self._unwritten :]
         await self.conn.execute(
             self._outbox.insert(),
             [
-                {
-                    "event_id": e.id,
-                    "subject": subject_for(e),
-                    "payload": encode(e),
-                    "created_at": now,
-                    "attempts": 0,
-                }
-                for e in events
+                {"event_id": e.id, "subject": subject_for(e), "payload": encode(e), "created_at": now, "attempts": 0}
+                for e in pending
             ],
         )
-        self.emitted.extend(events)
+        self._unwritten = 0
+
+    def mark(self) -> tuple[int, int]:
+        return len(self.emitted), self._unwritten
+
+    def rollback_to(self, mark: tuple[int, int]) -> None:
+        """A savepoint rolled back: forget what was emitted since ``mark``."""
+        count, unwritten = mark
+        del self.emitted[count:]
+        self._unwritten = unwritten
 
     async def first_time(self, consumer: str, event_id: str) -> bool:
         """Record (consumer, event id); False means this event was already applied."""
@@ -82,6 +101,21 @@ class Tx:
             {"consumer": consumer, "event_id": event_id, "processed_at": utcnow()},
         )
         return result.rowcount == 1
+
+    async def already_applied(self, consumer: str, event_ids: list[str]) -> set[str]:
+        i = self._inbox
+        rows = await self.conn.execute(
+            sa.select(i.c.event_id).where(i.c.consumer == consumer, i.c.event_id.in_(event_ids))
+        )
+        return set(rows.scalars())
+
+    async def record_applied(self, consumer: str, event_ids: list[str]) -> None:
+        if event_ids:
+            now = utcnow()
+            await self.conn.execute(
+                self._inbox.insert(),
+                [{"consumer": consumer, "event_id": e, "processed_at": now} for e in event_ids],
+            )
 
 
 Publish = Callable[[str, bytes, str], Awaitable[None]]

@@ -83,13 +83,15 @@ class Runtime:
             await asyncio.sleep(seconds)
 
     def tx_for(self, conn: AsyncConnection) -> Tx:
-        return Tx(conn, self.outbox_table, self.inbox_table)
+        return Tx(conn, self.outbox_table, self.inbox_table, buffered=True)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
         """One use case, one transaction: state and outbox rows commit together."""
         async with self.db.write() as conn:
-            yield self.tx_for(conn)
+            tx = self.tx_for(conn)
+            yield tx
+            await tx.flush()
 
     async def grouped(self, use_case: Callable[..., Awaitable[T]], *args, **kwargs) -> T:
         """Run a use case in a transaction shared with whatever other calls arrive at the
@@ -102,15 +104,29 @@ class Runtime:
         return outcome
 
     async def _apply_group(self, calls: list) -> list:
+        # Optimistic: no savepoints. If any call fails, its group is undone and run again
+        # with a savepoint per call (nothing was answered yet, so nothing is seen twice).
+        if len(calls) > 1:
+            try:
+                async with self.db.write() as conn:
+                    tx = self.tx_for(conn)
+                    results = [await use_case(tx, *args, **kwargs) for use_case, args, kwargs in calls]
+                    await tx.flush()
+                return results
+            except Exception:
+                pass
         async with self.db.write() as conn:
             tx = self.tx_for(conn)
             results = []
             for use_case, args, kwargs in calls:
+                mark = tx.mark()
                 try:
                     async with conn.begin_nested():
                         results.append(await use_case(tx, *args, **kwargs))
                 except Exception as exc:
+                    tx.rollback_to(mark)
                     results.append(_Failed(exc))
+            await tx.flush()
             return results
 
     def read(self):
