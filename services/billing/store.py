@@ -13,6 +13,7 @@ import hashlib
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from libs.runtime import replica
 from libs.runtime import idempotency
 from libs.runtime.db import UtcDateTime, insert_ignore
 from libs.runtime.outbox import add_runtime_tables
@@ -79,26 +80,12 @@ ledger = sa.Table(
 
 
 async def upsert_plaza(conn: AsyncConnection, plaza_id: str, name: str) -> None:
-    updated = await conn.execute(
-        plazas.update().where(plazas.c.plaza_id == plaza_id).values(name=name)
-    )
-    if updated.rowcount == 0:
-        await conn.execute(plazas.insert().values(plaza_id=plaza_id, name=name))
+    await replica.upsert(conn, plazas, {"plaza_id": plaza_id}, {"name": name})
 
 
 async def upsert_unit(conn: AsyncConnection, plaza_id: str, unit: str, values: dict) -> None:
     """Keeps the newest revision; an older one arriving late changes nothing."""
-    current = (
-        await conn.execute(
-            sa.select(units.c.revision).where(units.c.plaza_id == plaza_id, units.c.unit == unit)
-        )
-    ).scalar_one_or_none()
-    if current is None:
-        await conn.execute(units.insert().values(plaza_id=plaza_id, unit=unit, **values))
-    elif values["revision"] > current:
-        await conn.execute(
-            units.update().where(units.c.plaza_id == plaza_id, units.c.unit == unit).values(**values)
-        )
+    await replica.upsert_newest(conn, units, {"plaza_id": plaza_id, "unit": unit}, values)
 
 
 async def get_unit(conn: AsyncConnection, plaza_id: str, unit: str):

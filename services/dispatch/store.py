@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from libs.runtime import replica
 from libs.runtime.db import UtcDateTime, insert_ignore
 from libs.runtime.outbox import add_runtime_tables
 
@@ -149,19 +150,12 @@ async def plaza_exists(conn: AsyncConnection, plaza_id: str) -> bool:
 
 
 async def upsert_plaza(conn: AsyncConnection, plaza_id: str, name: str) -> None:
-    updated = await conn.execute(plazas.update().where(plazas.c.plaza_id == plaza_id).values(name=name))
-    if updated.rowcount == 0:
-        await conn.execute(plazas.insert().values(plaza_id=plaza_id, name=name))
+    await replica.upsert(conn, plazas, {"plaza_id": plaza_id}, {"name": name})
 
 
 async def upsert_unit(conn: AsyncConnection, plaza_id: str, unit: str, values: dict) -> None:
     """Keeps the newest revision; an older one arriving late changes nothing."""
-    where = (units.c.plaza_id == plaza_id, units.c.unit == unit)
-    current = (await conn.execute(sa.select(units.c.revision).where(*where))).scalar_one_or_none()
-    if current is None:
-        await conn.execute(units.insert().values(plaza_id=plaza_id, unit=unit, **values))
-    elif values["revision"] > current:
-        await conn.execute(units.update().where(*where).values(**values))
+    await replica.upsert_newest(conn, units, {"plaza_id": plaza_id, "unit": unit}, values)
 
 
 # --- routing rules ---------------------------------------------------------------------

@@ -10,6 +10,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from libs.runtime import replica
 from libs.runtime.db import UtcDateTime, insert_ignore
 from libs.runtime.outbox import add_runtime_tables
 
@@ -90,10 +91,7 @@ visits = sa.Table(
 )
 
 async def upsert_plaza(conn: AsyncConnection, plaza_id: str, name: str, timezone: str) -> None:
-    values = {"name": name, "timezone": timezone}
-    updated = await conn.execute(plazas.update().where(plazas.c.plaza_id == plaza_id).values(**values))
-    if updated.rowcount == 0:
-        await conn.execute(plazas.insert().values(plaza_id=plaza_id, **values))
+    await replica.upsert(conn, plazas, {"plaza_id": plaza_id}, {"name": name, "timezone": timezone})
 
 
 async def plaza_timezone(conn: AsyncConnection, plaza_id: str) -> str | None:
@@ -125,17 +123,7 @@ async def put_policy(conn: AsyncConnection, plaza_id: str, values: dict) -> None
 
 async def upsert_unit(conn: AsyncConnection, plaza_id: str, unit: str, values: dict) -> None:
     """Keeps the newest revision; an older one arriving late changes nothing."""
-    current = (
-        await conn.execute(
-            sa.select(units.c.revision).where(units.c.plaza_id == plaza_id, units.c.unit == unit)
-        )
-    ).scalar_one_or_none()
-    if current is None:
-        await conn.execute(units.insert().values(plaza_id=plaza_id, unit=unit, **values))
-    elif values["revision"] > current:
-        await conn.execute(
-            units.update().where(units.c.plaza_id == plaza_id, units.c.unit == unit).values(**values)
-        )
+    await replica.upsert_newest(conn, units, {"plaza_id": plaza_id, "unit": unit}, values)
 
 
 async def last_surveyed_near(
