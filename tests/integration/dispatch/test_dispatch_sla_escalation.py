@@ -157,7 +157,8 @@ async def test_a_missed_deadline_goes_to_the_supervisor_then_the_manager_once_ev
         assert (wo["respond_due_at"], wo["on_site_due_at"], wo["resolve_due_at"]) == (
             z(T0 + dt.timedelta(minutes=15)), z(T0 + dt.timedelta(minutes=30)), z(T0 + dt.timedelta(hours=24)),
         )
-        [created] = await events(bus, wo["id"], WorkOrderCreated)
+        # The work order is visible before the relay has published its event: wait for it.
+        [created] = await eventually(lambda: events(bus, wo["id"], WorkOrderCreated), what="WorkOrderCreated")
         assert created.respond_due_at == T0 + dt.timedelta(minutes=15)
         await quiet_sweeps(sweeps)  # nothing is due yet
 
