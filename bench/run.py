@@ -1,0 +1,379 @@
+"""``make bench``: PlazaDesk's figures against raw floors measured in the same run.
+
+Starts a real nats-server (fsync on every write: ``sync_interval: always``) and the real
+services on their embedded default (SQLite), drives them from separate load-generator
+processes on loopback with bounded load, prints a table and writes JSON to
+bench/results/<timestamp>.json. Fails loudly if any count at the end differs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import platform
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import nats
+
+from bench import floors
+from libs.contracts import subject_for
+from libs.contracts.events import (
+    ChargeLine, Occupant, RequestReceived, UnitRegistered, WorkOrderClosed, encode,
+)
+from libs.runtime.natsserver import NatsServer
+from libs.runtime.testing import Bus
+from scripts.system import ROOT, SERVICES, System
+
+PLAZA = "bench"
+BODY = json.dumps({"channel": "phone", "unit": "A-203", "text": "the drain in shop A-203 is blocked",
+                   "contact": {"name": "Li Ming", "phone": "13800000000"}})
+
+
+class CountMismatch(AssertionError):
+    pass
+
+
+def loadgen(url: str, concurrency: int, duration: float, rate: float | None = None) -> dict:
+    cmd = [sys.executable, "-m", "bench.loadgen", url, "--concurrency", str(concurrency),
+           "--duration", str(duration), "--body", BODY]
+    if rate:
+        cmd += ["--rate", str(rate)]
+    out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
+def wait_http(url: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.post(url, content=BODY, headers={"content-type": "application/json"}).status_code < 500:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} never answered")
+
+
+# --- floors ----------------------------------------------------------------------------
+
+async def measure_floors(nats_url: str, work: Path, duration: float, levels: list[int]) -> dict:
+    proc, port = floors.http_floor_server(nats_url, work / "floor_app.log")
+    try:
+        wait_http(f"http://127.0.0.1:{port}/v1/echo")
+        wait_http(f"http://127.0.0.1:{port}/v1/publish")
+        out: dict = {"http_post": {}, "http_post_publish": {}, "js_publish": {}}
+        for c in levels:
+            out["http_post"][c] = loadgen(f"http://127.0.0.1:{port}/v1/echo", c, duration)
+            out["http_post_publish"][c] = loadgen(f"http://127.0.0.1:{port}/v1/publish", c, duration)
+            out["js_publish"][c] = await floors.js_publish(nats_url, c, duration)
+    finally:
+        proc.terminate()
+        proc.wait()
+    out["pull_consume"] = await floors.pull_consume(nats_url, 50_000)
+    out["sqlite_insert"] = floors.sqlite_batched_insert(work / "floor.db")
+    return out
+
+
+# --- intake ----------------------------------------------------------------------------
+
+def seed(system: System, units: list[str]) -> None:
+    archive = httpx.Client(base_url=system.url("archive"), timeout=10)
+    archive.put(f"/v1/plazas/{PLAZA}", json={"name": "Bench Plaza", "timezone": "Asia/Shanghai"}).raise_for_status()
+    for unit in units:
+        archive.put(f"/v1/plazas/{PLAZA}/units/{unit}", json={
+            "area_m2": 80, "use": "shop", "occupant": {"name": "Li", "kind": "merchant", "phone": "138"}, "key_account": False,
+        }).raise_for_status()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        r = httpx.post(f"{system.url('intake')}/v1/plazas/{PLAZA}/requests",
+                       json={"channel": "phone", "unit": units[-1], "text": " "})
+        if r.json().get("field") == "text":
+            return
+        time.sleep(0.1)
+    raise RuntimeError("intake never learned the bench units")
+
+
+def measure_intake(system: System, duration: float, levels: list[int]) -> dict:
+    url = f"{system.url('intake')}/v1/plazas/{PLAZA}/requests"
+    out: dict = {"closed_loop": {}}
+    for c in levels:
+        out["closed_loop"][c] = loadgen(url, c, duration)
+    best = max(r["rps"] for r in out["closed_loop"].values())
+    out["fixed_rate"] = loadgen(url, 64, duration, rate=round(best * 0.5))
+    out["fixed_rate"]["rate"] = round(best * 0.5)
+    return out
+
+
+def accepted_total(intake_result: dict) -> int:
+    runs = [*intake_result["closed_loop"].values(), intake_result["fixed_rate"]]
+    refused = [(k, v) for r in runs for k, v in r["all_statuses"].items() if str(k) != "202"]
+    if refused or any(r["errors"] for r in runs):
+        raise CountMismatch(f"intake answered something other than 202: {refused}")
+    return sum(v for r in runs for v in r["all_statuses"].values())
+
+
+async def check_intake_counts(system: System, nats_url: str, accepted: int) -> dict:
+    """Every 202 is a row in intake's database, an event on the stream and a work order."""
+    db = sqlite3.connect(system.data_dir / "intake.db")
+    rows = db.execute("SELECT count(*) FROM requests WHERE plaza_id = ? AND text != ' '", (PLAZA,)).fetchone()[0]
+    db.close()
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    deadline = time.monotonic() + 120
+    while True:
+        info = await js.consumer_info("INTAKE", "dispatch-request-received")
+        if info.num_pending == 0 and info.num_ack_pending == 0 and (await js.stream_info("INTAKE")).state.messages >= rows:
+            break
+        if time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.2)
+    stream = (await js.stream_info("INTAKE")).state.messages
+    await nc.close()
+    wo = sqlite3.connect(system.data_dir / "dispatch.db")
+    orders = wo.execute("SELECT count(*) FROM work_orders WHERE plaza_id = ?", (PLAZA,)).fetchone()[0]
+    wo.close()
+    counts = {"accepted_202": accepted, "intake_rows": rows, "intake_stream": stream, "work_orders": orders}
+    if not (accepted == rows == orders) or stream < rows:
+        raise CountMismatch(f"intake counts differ: {counts}")
+    return counts
+
+
+# --- end to end ------------------------------------------------------------------------
+
+def parse_ack(subject: str) -> tuple[str, int] | None:
+    t = subject.split(".")
+    if len(t) == 9:  # $JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<cseq>.<ts>.<pending>
+        return t[3], int(t[5])
+    if len(t) >= 11:  # v2: $JS.ACK.<domain>.<account>.<stream>.<consumer>.<delivered>.<sseq>…
+        return t[5], int(t[7])
+    return None
+
+
+async def measure_e2e(nats_url: str, rate: float, duration: float, units: list[str]) -> dict:
+    """``WorkOrderClosed`` published at a fixed rate (as dispatch's relay publishes it) →
+    return visit scheduled (survey acks), charge posted (billing acks), timeline entry
+    (archive acks). Each consumer acks only after its transaction committed, so the ack
+    time is when the effect is durable; the bench watches the acks on ``$JS.ACK.DISPATCH.>``."""
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    acks: dict[tuple[str, int], float] = {}
+
+    async def on_ack(msg):
+        if msg.data in (b"", b"+ACK"):
+            parsed = parse_ack(msg.subject)
+            if parsed:
+                acks.setdefault(parsed, time.perf_counter())
+
+    await nc.subscribe("$JS.ACK.DISPATCH.>", cb=on_ack)
+    consumers = [c.name for c in await js.consumers_info("DISPATCH")
+                 if c.name.split("-")[0] in ("survey", "billing", "archive")
+                 and (c.config.filter_subject or "").endswith((".closed", ".>"))]
+    sent: dict[int, float] = {}
+    interval = 1.0 / rate
+    start = time.perf_counter()
+    n = int(rate * duration)
+
+    async def close_one(i: int, due: float) -> None:
+        wo = str(uuid.uuid4())
+        event = WorkOrderClosed(
+            plaza_id=PLAZA, correlation_id=wo, work_order_id=wo, request_id=wo, unit=units[i % len(units)],
+            department="engineering", paid=True,
+            charge_lines=[ChargeLine(line_id=f"{wo}:1", kind="labour", description="labour", quantity=1, unit_price_fen=5000, amount_fen=5000)],
+        )
+        ack = await js.publish(subject_for(event), encode(event), headers={"Nats-Msg-Id": event.id})
+        sent[ack.seq] = due
+
+    tasks = []
+    for i in range(n):
+        due = start + i * interval
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(close_one(i, due)))
+    await asyncio.gather(*tasks)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and any((c, s) not in acks for s in sent for c in consumers):
+        await asyncio.sleep(0.05)
+    await nc.close()
+    missing = sum(1 for s in sent for c in consumers if (c, s) not in acks)
+    if missing:
+        raise CountMismatch(f"end to end: {missing} effects never committed")
+    latencies = [max(acks[(c, s)] for c in consumers) - t for s, t in sent.items()]
+    from bench.loadgen import summarize
+
+    result = summarize(latencies, {}, 0, duration)
+    result.update({"rate": rate, "closes": n, "consumers": consumers})
+    return result
+
+
+def check_e2e_counts(system: System, closes: int) -> dict:
+    survey = sqlite3.connect(system.data_dir / "survey.db")
+    visits = survey.execute("SELECT count(*) FROM visits WHERE plaza_id = ?", (PLAZA,)).fetchone()[0]
+    billing = sqlite3.connect(system.data_dir / "billing.db")
+    charges = billing.execute("SELECT count(*) FROM ledger_entries WHERE plaza_id = ? AND kind = 'charge'", (PLAZA,)).fetchone()[0]
+    counts = {"closes": closes, "visits": visits, "charges": charges}
+    if visits != closes or charges != closes:
+        raise CountMismatch(f"end-to-end counts differ: {counts}")
+    return counts
+
+
+# --- consumers draining a backlog ------------------------------------------------------
+
+def backlog_for(service: str, i: int, plaza: str):
+    wo = str(uuid.uuid4())
+    unit = f"U-{i % 500}"
+    if service == "intake":
+        return UnitRegistered(plaza_id=plaza, correlation_id=wo, unit=f"U-{i}", revision=1, area_m2=80, use="shop",
+                              occupant=Occupant(name="Li", kind="merchant"))
+    if service == "dispatch":
+        return RequestReceived(plaza_id=plaza, correlation_id=wo, request_id=wo, unit=unit, channel="phone",
+                               kind="service", text="the drain is blocked")
+    return WorkOrderClosed(
+        plaza_id=plaza, correlation_id=wo, work_order_id=wo, request_id=wo, unit=unit, department="engineering",
+        paid=True, charge_lines=[ChargeLine(line_id=f"{wo}:1", kind="labour", description="labour", quantity=1, unit_price_fen=5000, amount_fen=5000)],
+    )
+
+
+DRAIN = {  # service → (stream, durable of its main consumer)
+    "intake": ("ARCHIVE", "intake-archive"),
+    "dispatch": ("INTAKE", "dispatch-request-received"),
+    "billing": ("DISPATCH", "billing-work-order-closed"),
+    "survey": ("DISPATCH", "survey-work-order-closed"),
+    "archive": ("DISPATCH", "archive-dispatch"),
+}
+
+
+async def measure_drain(service: str, nats_url: str, work: Path, count: int) -> dict:
+    system = System(work / f"drain-{service}", nats_url=nats_url, default_ports=False)
+    stream, durable = DRAIN[service]
+    plaza = f"drain-{service}"
+    async with Bus(nats_url) as bus:
+        js = bus.js
+        pending = []
+        for i in range(count):
+            event = backlog_for(service, i, plaza)
+            pending.append(js.publish(subject_for(event), encode(event), headers={"Nats-Msg-Id": event.id}))
+            if len(pending) >= 500:
+                await asyncio.gather(*pending)
+                pending = []
+        await asyncio.gather(*pending)
+        last_seq = (await js.stream_info(stream)).state.last_seq
+        system.logs.mkdir(parents=True, exist_ok=True)
+        system.start_service(service)
+        first = done = None
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            try:
+                info = await js.consumer_info(stream, durable)
+            except Exception:
+                await asyncio.sleep(0.02)
+                continue
+            if first is None and info.num_ack_pending > 0 or (first is None and info.ack_floor.stream_seq > 0 and info.num_pending < count):
+                first = time.perf_counter()
+            if info.ack_floor.stream_seq >= last_seq and info.num_ack_pending == 0 and info.num_pending == 0:
+                done = time.perf_counter()
+                break
+            await asyncio.sleep(0.01)
+    system.stop()
+    if done is None or first is None:
+        raise CountMismatch(f"{service} never drained its backlog")
+    return {"events": count, "seconds": round(done - first, 2), "events_per_s": round(count / (done - first), 1)}
+
+
+# --- report ----------------------------------------------------------------------------
+
+def ratio(a: float, b: float) -> float:
+    return round(a / b, 2) if b else float("nan")
+
+
+def table(r: dict) -> str:
+    f, lines = r["floors"], []
+    lines.append(f"PlazaDesk bench — {r['machine']['when']} — {r['machine']['cpus']} CPUs, {r['machine']['python']}, nats-server sync_interval={r['nats']['sync_interval']}, SQLite WAL")
+    lines.append("")
+    lines.append("intake POST /v1/plazas/{plaza}/requests (closed loop)")
+    lines.append(f"  {'conc':>4} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} | {'floor http+js':>13} {'ratio':>6} | {'floor http':>10} {'floor js pub':>12}")
+    for c, m in r["intake"]["closed_loop"].items():
+        hp, h, jp = f["http_post_publish"][c], f["http_post"][c], f["js_publish"][c]
+        lines.append(f"  {c:>4} {m['rps']:>8} {m['p50_ms']:>7} {m['p99_ms']:>7} | {hp['rps']:>13} {ratio(m['rps'], hp['rps']):>6} | {h['rps']:>10} {jp['rps']:>12}")
+    fr = r["intake"]["fixed_rate"]
+    lines.append(f"  fixed rate {fr['rate']}/s (50% of max): p50 {fr['p50_ms']} ms, p99 {fr['p99_ms']} ms, {fr['count']} requests")
+    lines.append(f"  counts: {r['checks']['intake']}")
+    lines.append("")
+    lines.append(f"consumers draining a backlog (floor: bare pull+ack {f['pull_consume']['events_per_s']}/s, bare batched SQLite insert {f['sqlite_insert']['rows_per_s']} rows/s)")
+    for svc, m in r["consumers"].items():
+        lines.append(f"  {svc:<9} {m['events_per_s']:>9} events/s  ({m['events']} in {m['seconds']} s)  ratio to pull floor {ratio(m['events_per_s'], f['pull_consume']['events_per_s'])}")
+    e = r["e2e"]
+    lines.append("")
+    lines.append(f"end to end WorkOrderClosed → visit + charge + timeline, {e['rate']}/s for {e['closes']} closes: p50 {e['p50_ms']} ms, p99 {e['p99_ms']} ms, max {e['max_ms']} ms")
+    lines.append(f"  counts: {r['checks']['e2e']}")
+    if r.get("replay"):
+        lines.append(f"archive replay: {r['replay']}")
+    return "\n".join(lines)
+
+
+async def main_async(args) -> dict:
+    levels = [int(x) for x in args.levels.split(",")]
+    work = Path(tempfile.mkdtemp(prefix="plazadesk-bench-"))
+    server = NatsServer(work / "nats", sync_always=not args.no_sync).start(work / "nats.log")
+    result: dict = {
+        "machine": {"when": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "cpus": os.cpu_count(),
+                    "python": platform.python_version(), "platform": platform.platform()},
+        "nats": {"sync_interval": "default (2m)" if args.no_sync else "always"},
+        "checks": {},
+    }
+    try:
+        print("floors…", flush=True)
+        result["floors"] = await measure_floors(server.url, work, args.duration, levels)
+        print("system…", flush=True)
+        units = [f"A-{i}" for i in range(200, 220)]
+        system = System(work / "system", nats_url=server.url, default_ports=False).start()
+        try:
+            seed(system, ["A-203", *units])
+            print("intake…", flush=True)
+            result["intake"] = measure_intake(system, args.duration, levels)
+            result["checks"]["intake"] = await check_intake_counts(system, server.url, accepted_total(result["intake"]))
+            print("end to end…", flush=True)
+            result["e2e"] = await measure_e2e(server.url, args.e2e_rate, args.duration, units)
+            time.sleep(1)
+            result["checks"]["e2e"] = check_e2e_counts(system, result["e2e"]["closes"])
+        finally:
+            system.stop()
+        result["consumers"] = {}
+        for service in SERVICES:
+            print(f"drain {service}…", flush=True)
+            result["consumers"][service] = await measure_drain(service, server.url, work, args.backlog)
+    finally:
+        server.stop()
+    return result
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--duration", type=float, default=5)
+    ap.add_argument("--levels", default="1,8,32")
+    ap.add_argument("--e2e-rate", type=float, default=500)
+    ap.add_argument("--backlog", type=int, default=20_000)
+    ap.add_argument("--no-sync", action="store_true", help="nats-server without fsync per write")
+    args = ap.parse_args()
+    result = asyncio.run(main_async(args))
+    print()
+    print(table(result))
+    out = ROOT / "bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"{result['machine']['when'].replace(':', '')}.json"
+    path.write_text(json.dumps(result, indent=2, default=str))
+    print(f"\nJSON: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
