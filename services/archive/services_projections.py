@@ -56,7 +56,10 @@ async def project(tx: Tx, event: Event) -> None:
         await projections.mark_defect_work(conn, event.plaza_id, event.work_order_id, event.request_id,
                                            closed=None, step=0, at=at)
     elif isinstance(event, (WorkOrderClosed, WorkOrderReopened)):
-        # Only a warranty order's request id is a defect id, so other orders match nothing.
+        # Only a warranty order's request id is a defect id: ordinary work orders (nearly
+        # all of them) leave no row behind.
+        if not await projections.is_defect(conn, event.plaza_id, event.request_id):
+            return
         closed = isinstance(event, WorkOrderClosed)
         await projections.mark_defect_work(conn, event.plaza_id, event.work_order_id, event.request_id, closed=closed,
                                            step=domain.work_order_step(event.reopen_count, closed), at=at)

@@ -44,6 +44,11 @@ async def add_defects(conn: AsyncConnection, rows: list[dict]) -> None:
         await conn.execute(insert_ignore(conn, defects), rows)
 
 
+async def is_defect(conn: AsyncConnection, plaza_id: str, defect_id: str) -> bool:
+    q = sa.select(defects.c.defect_id).where(defects.c.plaza_id == plaza_id, defects.c.defect_id == defect_id)
+    return (await conn.execute(q)).first() is not None
+
+
 async def mark_defect_work(conn: AsyncConnection, plaza_id: str, work_order_id: str, defect_id: str,
                            *, closed: bool | None, step: int, at: dt.datetime) -> None:
     """``closed=None``: the work order exists (created). A state only replaces one of an
