@@ -133,6 +133,14 @@ async def views(conn, plaza: str, rows) -> list[WorkOrderView]:
     return [_view(r, lines[r["id"]], deadlines[r["id"]]) for r in rows]
 
 
+async def _act(runtime: Runtime, plaza: str, work_order_id: str, use_case, *args) -> "WorkOrderView":
+    """One lifecycle action: its use case in one transaction, then the work order as it is now."""
+    plaza_token(plaza)
+    async with runtime.transaction() as tx:
+        await use_case(tx, plaza, work_order_id, *args)
+    return await _show(runtime, plaza, work_order_id)
+
+
 async def _show(runtime: Runtime, plaza: str, work_order_id: str) -> WorkOrderView:
     async with runtime.read() as conn:
         row = await store.get_work_order(conn, plaza, work_order_id)
@@ -184,50 +192,35 @@ class WorkOrderController(Controller):
         self, plaza: FromPath[str], work_order_id: FromPath[str], data: WorkOrderAssign, runtime: Runtime,
         actor: str = ACTOR, command_id: str | None = COMMAND_ID,
     ) -> WorkOrderView:
-        plaza_token(plaza)
-        async with runtime.transaction() as tx:
-            await services.assign_work_order(tx, plaza, work_order_id, data, _command(actor, command_id))
-        return await _show(runtime, plaza, work_order_id)
+        return await _act(runtime, plaza, work_order_id, services.assign_work_order, data, _command(actor, command_id))
 
     @post("/{work_order_id:str}/start", status_code=200)
     async def start(
         self, plaza: FromPath[str], work_order_id: FromPath[str], runtime: Runtime,
         actor: str = ACTOR, command_id: str | None = COMMAND_ID,
     ) -> WorkOrderView:
-        plaza_token(plaza)
-        async with runtime.transaction() as tx:
-            await services.start_work_order(tx, plaza, work_order_id, _command(actor, command_id))
-        return await _show(runtime, plaza, work_order_id)
+        return await _act(runtime, plaza, work_order_id, services.start_work_order, _command(actor, command_id))
 
     @post("/{work_order_id:str}/resolve", status_code=200)
     async def resolve(
         self, plaza: FromPath[str], work_order_id: FromPath[str], data: WorkOrderResolve, runtime: Runtime,
         actor: str = ACTOR, command_id: str | None = COMMAND_ID,
     ) -> WorkOrderView:
-        plaza_token(plaza)
-        async with runtime.transaction() as tx:
-            await services.resolve_work_order(tx, plaza, work_order_id, data, _command(actor, command_id))
-        return await _show(runtime, plaza, work_order_id)
+        return await _act(runtime, plaza, work_order_id, services.resolve_work_order, data, _command(actor, command_id))
 
     @post("/{work_order_id:str}/close", status_code=200)
     async def close(
         self, plaza: FromPath[str], work_order_id: FromPath[str], runtime: Runtime,
         actor: str = ACTOR, command_id: str | None = COMMAND_ID,
     ) -> WorkOrderView:
-        plaza_token(plaza)
-        async with runtime.transaction() as tx:
-            await services.close_work_order(tx, plaza, work_order_id, _command(actor, command_id))
-        return await _show(runtime, plaza, work_order_id)
+        return await _act(runtime, plaza, work_order_id, services.close_work_order, _command(actor, command_id))
 
     @post("/{work_order_id:str}/cancel", status_code=200)
     async def cancel(
         self, plaza: FromPath[str], work_order_id: FromPath[str], data: WorkOrderCancel, runtime: Runtime,
         actor: str = ACTOR, command_id: str | None = COMMAND_ID,
     ) -> WorkOrderView:
-        plaza_token(plaza)
-        async with runtime.transaction() as tx:
-            await services.cancel_work_order(tx, plaza, work_order_id, data, _command(actor, command_id))
-        return await _show(runtime, plaza, work_order_id)
+        return await _act(runtime, plaza, work_order_id, services.cancel_work_order, data, _command(actor, command_id))
 
     @post("/{work_order_id:str}/escalate", status_code=200)
     async def escalate(
@@ -235,10 +228,7 @@ class WorkOrderController(Controller):
         actor: str = ACTOR, command_id: str | None = COMMAND_ID,
     ) -> WorkOrderView:
         """Exceeding authority (超出权限): a clerk hands the job to the supervisor or manager."""
-        plaza_token(plaza)
-        async with runtime.transaction() as tx:
-            await services.escalate_work_order(tx, plaza, work_order_id, data, _command(actor, command_id))
-        return await _show(runtime, plaza, work_order_id)
+        return await _act(runtime, plaza, work_order_id, services.escalate_work_order, data, _command(actor, command_id))
 
 
 class RoutingRulesController(Controller):
