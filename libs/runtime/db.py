@@ -22,7 +22,10 @@ from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from libs.runtime import logging as log
 from libs.runtime.sqlite_inline import inline_url
+
+logger = log.get("db")
 
 
 class Database:
@@ -106,6 +109,9 @@ class UtcDateTime(sa.types.TypeDecorator):
 
 
 def _add_missing_columns(sync_conn, metadata: sa.MetaData, schema: str | None) -> None:
+    """A column may say how existing rows get their value: ``info={"backfill": "<SQL>"}``
+    (e.g. ``"department"``). A required column without a default or backfill is added as
+    nullable, with a warning: old rows hold NULL there."""
     inspector = sa.inspect(sync_conn)
     preparer = sync_conn.dialect.identifier_preparer
     for table in metadata.sorted_tables:
@@ -113,18 +119,22 @@ def _add_missing_columns(sync_conn, metadata: sa.MetaData, schema: str | None) -
         for column in table.columns:
             if column.name in existing:
                 continue
-            ddl = f"ALTER TABLE {preparer.format_table(table)} ADD COLUMN {preparer.format_column(column)} "
+            name = preparer.format_column(column)
+            ddl = f"ALTER TABLE {preparer.format_table(table)} ADD COLUMN {name} "
             ddl += column.type.compile(dialect=sync_conn.dialect)
             default = getattr(column.server_default, "arg", None)
             if default is None and column.default is not None and column.default.is_scalar:
                 default = column.default.arg
             if default is not None:
-                literal = default.text if hasattr(default, "text") else repr(default if not isinstance(default, bool) else int(default))
-                ddl += f" DEFAULT {literal}"
-            elif not column.nullable:
-                # A required column without a default cannot be added to existing rows.
-                raise RuntimeError(f"{table.name}.{column.name} is new, required and has no default: migrate by hand")
+                value = default.text if hasattr(default, "text") else repr(int(default) if isinstance(default, bool) else default)
+                ddl += f" DEFAULT {value}"
             sync_conn.execute(sa.text(ddl))
+            backfill = column.info.get("backfill")
+            if backfill:
+                sync_conn.execute(sa.text(f"UPDATE {preparer.format_table(table)} SET {name} = {backfill} WHERE {name} IS NULL"))
+            elif default is None and not column.nullable:
+                logger.warning("column_added_without_value", table=table.name, column=column.name)
+            logger.info("column_added", table=table.name, column=column.name)
 
 
 def insert_ignore(conn: AsyncConnection, table: sa.Table):

@@ -48,7 +48,7 @@ work_orders = sa.Table(
     sa.Column("unit", sa.String(64), nullable=False),
     sa.Column("department", sa.String(64), nullable=False),
     # Second dispatch is counted against the department that first had the job.
-    sa.Column("original_department", sa.String(64), nullable=False),
+    sa.Column("original_department", sa.String(64), nullable=False, info={"backfill": "department"}),
     sa.Column("kind", sa.String(16), nullable=False),
     sa.Column("category", sa.String(32)),
     sa.Column("sla_class", sa.String(16), nullable=False),
