@@ -165,18 +165,18 @@ class LinkController(Controller):
                 conn, plaza, visit_id, secret=runtime.settings.survey_link_secret,
                 default_window_hours=runtime.settings.visit_window_hours,
             )
-        return LinkIssued(token=token, path=f"/v1/survey-links/{token}", visit_id=visit_id, expires_at=iso(claims.expires_at))
+        return LinkIssued(token=token, path=f"/v1/plazas/{plaza}/survey-links/{token}", visit_id=visit_id, expires_at=iso(claims.expires_at))
 
 
 class SurveyLinkController(Controller):
     """The occupant's no-login page: the signed token is the only credential."""
 
-    path = "/v1/survey-links/{token:str}"
+    path = "/v1/plazas/{plaza:str}/survey-links/{token:str}"
 
     @get("/")
-    async def show(self, token: FromPath[str], runtime: Runtime) -> LinkQuestion:
+    async def show(self, plaza: FromPath[str], token: FromPath[str], runtime: Runtime) -> LinkQuestion:
         async with runtime.read() as conn:
-            visit, claims = await services_links.visit_for_link(conn, token, secret=runtime.settings.survey_link_secret)
+            visit, claims = await services_links.visit_for_link(conn, plaza, token, secret=runtime.settings.survey_link_secret)
         q = services_links.question(visit)
         return LinkQuestion(
             visit_id=visit["id"], plaza_id=visit["plaza_id"], unit=visit["unit"], department=visit["department"],
@@ -185,9 +185,9 @@ class SurveyLinkController(Controller):
         )
 
     @post("/", status_code=200)
-    async def answer(self, token: FromPath[str], data: ResponseCreate, runtime: Runtime) -> VisitView:
+    async def answer(self, plaza: FromPath[str], token: FromPath[str], data: ResponseCreate, runtime: Runtime) -> VisitView:
         async with runtime.transaction() as tx:
-            row = await services_links.answer_by_link(tx, token, data, secret=runtime.settings.survey_link_secret)
+            row = await services_links.answer_by_link(tx, plaza, token, data, secret=runtime.settings.survey_link_secret)
         return _view(row, services.now())
 
 

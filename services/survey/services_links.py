@@ -38,24 +38,27 @@ async def issue_link(conn: AsyncConnection, plaza_id: str, visit_id: str, *, sec
     return domain_links.sign(secret, claims), claims
 
 
-async def visit_for_link(conn: AsyncConnection, token: str, *, secret: str):
-    claims = claims_of(token, secret)
+async def visit_for_link(conn: AsyncConnection, plaza_id: str, token: str, *, secret: str):
+    claims = claims_of(token, secret, plaza_id)
     return await _visit(conn, claims.plaza_id, claims.visit_id), claims
 
 
-async def answer_by_link(tx: Tx, token: str, body: services.ResponseCreate, *, secret: str):
-    claims = claims_of(token, secret)
+async def answer_by_link(tx: Tx, plaza_id: str, token: str, body: services.ResponseCreate, *, secret: str):
+    claims = claims_of(token, secret, plaza_id)
     online = msgspec.structs.replace(body, channel="online")
     return await services.answer_visit(tx, claims.plaza_id, claims.visit_id, online, actor=ONLINE_ACTOR)
 
 
-def claims_of(token: str, secret: str) -> domain_links.LinkClaims:
+def claims_of(token: str, secret: str, plaza_id: str) -> domain_links.LinkClaims:
     try:
-        return domain_links.verify(secret, token, services.now())
+        claims = domain_links.verify(secret, token, services.now())
     except domain_links.LinkRefused as exc:
         raise LinkForbidden(str(exc), field="token") from exc
     except domain_links.LinkExpired as exc:
         raise LinkGone(str(exc), field="token") from exc
+    if claims.plaza_id != plaza_id:  # a link only works under its own plaza's path
+        raise LinkForbidden("this link belongs to another plaza", field="token")
+    return claims
 
 
 async def _visit(conn: AsyncConnection, plaza_id: str, visit_id: str):

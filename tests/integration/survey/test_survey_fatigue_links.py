@@ -190,7 +190,7 @@ async def _link_for(client, bus, wo: str, unit: str) -> tuple[dict, dict]:
 
 async def test_online_link_round_trip_answers_the_visit_with_channel_online(survey, bus):
     visit, link = await _link_for(survey, bus, "wo-l1", "F-601")
-    assert link["path"] == f"/v1/survey-links/{link['token']}"
+    assert link["path"] == f"/v1/plazas/p1/survey-links/{link['token']}"
 
     page = await survey.get(link["path"])
     assert page.status_code == 200
@@ -245,9 +245,13 @@ async def test_tampered_forged_and_expired_links_are_refused(survey, bus, monkey
         forged_elsewhere,
         "not-a-token",
     ):
-        for r in (await survey.get(f"/v1/survey-links/{bad}"), await survey.post(f"/v1/survey-links/{bad}", json={"rating": "satisfied"})):
+        for r in (await survey.get(f"/v1/plazas/p1/survey-links/{bad}"), await survey.post(f"/v1/plazas/p1/survey-links/{bad}", json={"rating": "satisfied"})):
             assert r.status_code == 403, bad
             assert r.headers["content-type"].startswith("application/problem+json") and r.json()["field"] == "token"
+
+    # A genuine link used under another plaza's path is refused too.
+    for r in (await survey.get(f"/v1/plazas/p2/survey-links/{token}"),):
+        assert r.status_code == 403 and r.json()["field"] == "token"
 
     monkeypatch.setattr(services, "now", lambda: utcnow() + 8 * DAY)  # default link lifetime: 7 days
     expired = await survey.post(link["path"], json={"rating": "satisfied"})
