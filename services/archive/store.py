@@ -153,7 +153,7 @@ async def get_plaza(conn: AsyncConnection, plaza_id: str):
 
 
 async def add_plaza(conn: AsyncConnection, row: dict) -> None:
-    await conn.execute(plazas.insert().values(**row))
+    await conn.execute(plazas.insert(), row)
 
 
 async def update_plaza(conn: AsyncConnection, plaza_id: str, values: dict) -> None:
@@ -183,7 +183,7 @@ async def get_unit(conn: AsyncConnection, plaza_id: str, unit: str, *, for_updat
 
 
 async def add_unit(conn: AsyncConnection, row: dict) -> None:
-    await conn.execute(units.insert().values(**row))
+    await conn.execute(units.insert(), row)
 
 
 async def update_unit(conn: AsyncConnection, plaza_id: str, unit: str, values: dict) -> None:
@@ -215,7 +215,7 @@ async def update_units(conn: AsyncConnection, plaza_id: str, rows: list[dict]) -
 
 
 async def add_revision(conn: AsyncConnection, row: dict) -> None:
-    await conn.execute(unit_revisions.insert().values(**row))
+    await conn.execute(unit_revisions.insert(), row)
 
 
 async def add_revisions(conn: AsyncConnection, rows: list[dict]) -> None:

@@ -12,7 +12,7 @@ from services.archive.store import documents
 
 
 async def add_document(conn: AsyncConnection, row: dict) -> None:
-    await conn.execute(documents.insert().values(**row))
+    await conn.execute(documents.insert(), row)
 
 
 async def get_document(conn: AsyncConnection, plaza_id: str, unit: str, document_id: str):

@@ -100,7 +100,7 @@ async def post_entry_once(conn: AsyncConnection, row: dict) -> bool:
 
 
 async def add_entry(conn: AsyncConnection, row: dict) -> None:
-    await conn.execute(ledger.insert().values(**row))
+    await conn.execute(ledger.insert(), row)
 
 
 async def get_entry(conn: AsyncConnection, plaza_id: str, unit: str, entry_id: str):

@@ -184,7 +184,7 @@ async def replace_routing_rules(conn: AsyncConnection, plaza_id: str, rules: lis
 
 async def add_work_order(conn: AsyncConnection, row: dict) -> bool:
     """False when this plaza already has a work order for the request."""
-    result = await conn.execute(insert_ignore(conn, work_orders).values(**row))
+    result = await conn.execute(insert_ignore(conn, work_orders), row)
     return result.rowcount == 1
 
 
@@ -267,7 +267,7 @@ async def charge_lines_of(conn: AsyncConnection, plaza_id: str, work_order_ids: 
 
 async def remember_visit(conn: AsyncConnection, row: dict) -> bool:
     """False when this visit was already applied."""
-    result = await conn.execute(insert_ignore(conn, applied_visits).values(**row))
+    result = await conn.execute(insert_ignore(conn, applied_visits), row)
     return result.rowcount == 1
 
 
@@ -275,11 +275,11 @@ async def remember_visit(conn: AsyncConnection, row: dict) -> bool:
 
 
 async def add_praise(conn: AsyncConnection, row: dict) -> bool:
-    return (await conn.execute(insert_ignore(conn, praise).values(**row))).rowcount == 1
+    return (await conn.execute(insert_ignore(conn, praise), row)).rowcount == 1
 
 
 async def add_suggestion(conn: AsyncConnection, row: dict) -> bool:
-    return (await conn.execute(insert_ignore(conn, suggestions).values(**row))).rowcount == 1
+    return (await conn.execute(insert_ignore(conn, suggestions), row)).rowcount == 1
 
 
 async def list_praise(conn: AsyncConnection, plaza_id: str, *, department: str | None, after: str | None, limit: int):

@@ -64,7 +64,7 @@ async def put_policy(conn: AsyncConnection, plaza_id: str, policy: dict, now, ac
 
 async def add_deadlines(conn: AsyncConnection, rows: list[dict]) -> None:
     for row in rows:
-        await conn.execute(insert_ignore(conn, deadlines).values(voided=False, **row))
+        await conn.execute(insert_ignore(conn, deadlines), {"voided": False, **row})
 
 
 async def deadlines_of(conn: AsyncConnection, plaza_id: str, work_order_ids: list[str]) -> dict[str, list[dict]]:
@@ -123,7 +123,7 @@ async def mark_escalated(conn: AsyncConnection, row: dict, level: str) -> None:
 
 
 async def add_escalation(conn: AsyncConnection, row: dict) -> None:
-    await conn.execute(escalations.insert().values(**row))
+    await conn.execute(escalations.insert(), row)
 
 
 async def escalations_of(conn: AsyncConnection, plaza_id: str, work_order_id: str) -> list[dict]:

@@ -70,7 +70,7 @@ async def list_items(conn: AsyncConnection, plaza_id: str, *, after: str | None,
 
 
 async def add_movement(conn: AsyncConnection, row: dict) -> None:
-    await conn.execute(stock_movements.insert().values(**row))
+    await conn.execute(stock_movements.insert(), row)
 
 
 async def movements(conn: AsyncConnection, plaza_id: str, sku: str, *, kind: str | None, after: str | None, limit: int) -> list[dict]:

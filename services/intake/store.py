@@ -92,7 +92,7 @@ async def upsert_unit(conn: AsyncConnection, plaza_id: str, unit: str, values: d
 
 
 async def add_request(conn: AsyncConnection, row: dict) -> None:
-    await conn.execute(requests.insert().values(**row))
+    await conn.execute(requests.insert(), row)
 
 
 async def get_request(conn: AsyncConnection, plaza_id: str, request_id: str):

@@ -67,7 +67,7 @@ async def sampling_frame(conn: AsyncConnection, plaza_id: str):
 
 
 async def add_campaign(conn: AsyncConnection, row: dict, sample: list[dict]) -> None:
-    await conn.execute(campaigns.insert().values(**row))
+    await conn.execute(campaigns.insert(), row)
     if sample:
         await conn.execute(campaign_sample.insert(), sample)
 
