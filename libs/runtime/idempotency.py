@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import msgspec
 import sqlalchemy as sa
@@ -13,7 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from libs.contracts import utcnow
 from libs.runtime.db import UtcDateTime, insert_ignore
-from libs.runtime.errors import DomainError
+from libs.runtime.errors import DomainError, InvalidInput
+
+
+R = TypeVar("R")
 
 
 class IdempotencyMismatch(DomainError):
@@ -49,13 +54,55 @@ def fingerprint(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
+def check_key(key: str | None, *, required: bool = False) -> None:
+    if key is None and required:
+        raise InvalidInput("this request needs an Idempotency-Key header", field="Idempotency-Key")
+    if key is not None and not 0 < len(key) <= 255:
+        raise InvalidInput("Idempotency-Key must be 1-255 characters", field="Idempotency-Key")
+
+
+def _scope(scope: str) -> str:
+    """Scopes name an endpoint and its target (``payments:<unit>``); a long one is hashed
+    to fit the column rather than refused."""
+    if len(scope) <= 128:
+        return scope
+    return scope[:60] + "#" + hashlib.sha256(scope.encode()).hexdigest()[:40]
+
+
+async def once(
+    conn: AsyncConnection,
+    table: sa.Table,
+    plaza_id: str,
+    scope: str,
+    key: str | None,
+    body: msgspec.Struct,
+    result: type[R],
+    run: Callable[[], Awaitable[R]],
+    *,
+    status: int = 201,
+    required: bool = False,
+) -> R:
+    """One use case behind an Idempotency-Key: a repeat returns the first answer, the same
+    key with another body is refused; without a key the use case simply runs."""
+    check_key(key, required=required)
+    if not key:
+        return await run()
+    request = msgspec.json.encode(body)
+    replay = await find(conn, table, plaza_id, scope, key, request)
+    if replay is not None:
+        return msgspec.json.decode(replay.body, type=result)
+    answer = await run()
+    await remember(conn, table, plaza_id, scope, key, request, status, msgspec.json.encode(answer))
+    return answer
+
+
 async def find(
     conn: AsyncConnection, table: sa.Table, plaza_id: str, scope: str, key: str, body: bytes
 ) -> Replay | None:
     row = (
         await conn.execute(
             sa.select(table.c.fingerprint, table.c.status, table.c.response).where(
-                table.c.plaza_id == plaza_id, table.c.scope == scope, table.c.key == key
+                table.c.plaza_id == plaza_id, table.c.scope == _scope(scope), table.c.key == key
             )
         )
     ).first()
@@ -84,7 +131,7 @@ async def remember(
     result = await conn.execute(
         insert_ignore(conn, table).values(
             plaza_id=plaza_id,
-            scope=scope,
+            scope=_scope(scope),
             key=key,
             fingerprint=fingerprint(body),
             status=status,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from typing import Annotated, Literal
 
 import msgspec
@@ -54,25 +53,20 @@ def _refused(exc: domain.Refused) -> InvalidInput:
     return InvalidInput(exc.detail, field=exc.field)
 
 
-def payments_scope(unit: str) -> str:
-    """The idempotency scope of one unit's payments, within the key table's 64 characters."""
-    scope = f"payments:{unit}"
-    if len(scope) <= 64:
-        return scope
-    return "payments:#" + hashlib.sha256(unit.encode()).hexdigest()[:40]
-
-
 async def receive_payment(
     tx: Tx, plaza_id: str, unit: str, body: PaymentCreate, *, actor: str, idempotency_key: str | None
 ) -> PaymentAccepted:
-    if idempotency_key is not None and not 0 < len(idempotency_key) <= 255:
-        raise InvalidInput("Idempotency-Key must be 1-255 characters", field="Idempotency-Key")
-    fingerprint_body = msgspec.json.encode(body)
-    scope = payments_scope(unit)
-    if idempotency_key:
-        replay = await idempotency.find(tx.conn, store.idempotency_keys, plaza_id, scope, idempotency_key, fingerprint_body)
-        if replay is not None:
-            return msgspec.json.decode(replay.body, type=PaymentAccepted)
+    async def run() -> PaymentAccepted:
+        return await _receive_payment(tx, plaza_id, unit, body, actor, idempotency_key)
+
+    return await idempotency.once(
+        tx.conn, store.idempotency_keys, plaza_id, f"payments:{unit}", idempotency_key, body, PaymentAccepted, run
+    )
+
+
+async def _receive_payment(
+    tx: Tx, plaza_id: str, unit: str, body: PaymentCreate, actor: str, idempotency_key: str | None
+) -> PaymentAccepted:
     try:
         posting = domain.payment(body.amount_fen, body.method, body.reference)
     except domain.Refused as exc:
@@ -96,11 +90,6 @@ async def receive_payment(
             entry_id=entry_id, amount_fen=posting.amount_fen, method=body.method, reference=body.reference,
         )
     )
-    if idempotency_key:
-        await idempotency.remember(
-            tx.conn, store.idempotency_keys, plaza_id, scope, idempotency_key,
-            fingerprint_body, 201, msgspec.json.encode(accepted), now,
-        )
     return accepted
 
 

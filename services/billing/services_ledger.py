@@ -3,8 +3,7 @@
 
 from __future__ import annotations
 
-import hashlib
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -14,7 +13,6 @@ from libs.runtime.errors import Conflict, InvalidInput, NotFound
 from libs.runtime.outbox import Tx
 from services.billing import domain, store
 
-T = TypeVar("T")
 Text = Annotated[str, msgspec.Meta(max_length=500)]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
 
@@ -58,36 +56,6 @@ def refused(exc: domain.Refused) -> InvalidInput:
     return InvalidInput(exc.detail, field=exc.field)
 
 
-def key_scope(what: str, unit: str) -> str:
-    """The idempotency scope of one unit's requests, within the key table's 64 characters."""
-    scope = f"{what}:{unit}"
-    if len(scope) <= 64:
-        return scope
-    return f"{what}:#" + hashlib.sha256(unit.encode()).hexdigest()[:40]
-
-
-def check_key(idempotency_key: str | None, *, required: bool = False) -> None:
-    if idempotency_key is None and required:
-        raise InvalidInput("this request needs an Idempotency-Key header", field="Idempotency-Key")
-    if idempotency_key is not None and not 0 < len(idempotency_key) <= 255:
-        raise InvalidInput("Idempotency-Key must be 1-255 characters", field="Idempotency-Key")
-
-
-async def replay(tx: Tx, plaza_id: str, scope: str, key: str | None, body, type_: type[T]) -> T | None:
-    if not key:
-        return None
-    found = await idempotency.find(tx.conn, store.idempotency_keys, plaza_id, scope, key, msgspec.json.encode(body))
-    return msgspec.json.decode(found.body, type=type_) if found else None
-
-
-async def remember(tx: Tx, plaza_id: str, scope: str, key: str | None, body, result, now) -> None:
-    if key:
-        await idempotency.remember(
-            tx.conn, store.idempotency_keys, plaza_id, scope, key,
-            msgspec.json.encode(body), 201, msgspec.json.encode(result), now,
-        )
-
-
 async def require_account(conn, plaza_id: str, unit: str) -> None:
     if await store.get_unit(conn, plaza_id, unit) is None and not await store.has_entries(conn, plaza_id, unit):
         raise NotFound(f"unit {unit!r} has no account in plaza {plaza_id!r}", field="unit")
@@ -97,10 +65,17 @@ async def issue_refund(
     tx: Tx, plaza_id: str, unit: str, body: RefundCreate, *, actor: str, idempotency_key: str | None
 ) -> RefundAccepted:
     """Money handed back out of a credit; a refund pays out, so it always carries a key."""
-    check_key(idempotency_key, required=True)
-    scope = key_scope("refunds", unit)
-    if (done := await replay(tx, plaza_id, scope, idempotency_key, body, RefundAccepted)) is not None:
-        return done
+
+    async def run() -> RefundAccepted:
+        return await _issue_refund(tx, plaza_id, unit, body, actor, idempotency_key)
+
+    return await idempotency.once(
+        tx.conn, store.idempotency_keys, plaza_id, f"refunds:{unit}", idempotency_key, body, RefundAccepted, run,
+        required=True,
+    )
+
+
+async def _issue_refund(tx: Tx, plaza_id: str, unit: str, body: RefundCreate, actor: str, idempotency_key: str) -> RefundAccepted:
     await require_account(tx.conn, plaza_id, unit)
     await store.lock_account(tx.conn, plaza_id, unit)
     entries = await store.entries_of(tx.conn, plaza_id, unit)
@@ -115,10 +90,8 @@ async def issue_refund(
         actor=actor, source=f"request:{idempotency_key}",
     ))
     owed = domain.owed_fen([*entries, posting])
-    result = RefundAccepted(id=entry_id, unit=unit, amount_fen=posting.amount_fen, method=body.method,
-                            owed_fen=owed, credit_fen=max(0, -owed))
-    await remember(tx, plaza_id, scope, idempotency_key, body, result, now)
-    return result
+    return RefundAccepted(id=entry_id, unit=unit, amount_fen=posting.amount_fen, method=body.method,
+                          owed_fen=owed, credit_fen=max(0, -owed))
 
 
 async def correct_entry(tx: Tx, plaza_id: str, unit: str, body: CorrectionCreate, *, actor: str) -> CorrectionAccepted:

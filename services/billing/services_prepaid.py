@@ -10,10 +10,11 @@ import sqlalchemy as sa
 
 from libs.contracts import new_event_id, utcnow
 from libs.contracts.events import PrepaidBalanceLow
+from libs.runtime import idempotency
 from libs.runtime.errors import InvalidInput, NotFound
 from libs.runtime.outbox import Tx
 from services.billing import domain, domain_prepaid, store
-from services.billing.services_ledger import check_key, key_scope, refused, remember, replay, require_account
+from services.billing.services_ledger import refused, require_account
 from services.billing.store_more import all_, meter_readings, one, tariffs, upsert
 
 Utility = Literal["electricity", "water"]
@@ -82,10 +83,17 @@ def _prepaid_balance(entries, utility: str) -> int:
 
 async def recharge(tx: Tx, plaza_id: str, unit: str, utility: str, body: RechargeCreate, *,
                    actor: str, idempotency_key: str | None) -> RechargeAccepted:
-    check_key(idempotency_key)
-    scope = key_scope(f"recharge-{utility}", unit)
-    if (done := await replay(tx, plaza_id, scope, idempotency_key, body, RechargeAccepted)) is not None:
-        return done
+    async def run() -> RechargeAccepted:
+        return await _recharge(tx, plaza_id, unit, utility, body, actor, idempotency_key)
+
+    return await idempotency.once(
+        tx.conn, store.idempotency_keys, plaza_id, f"recharge-{utility}:{unit}", idempotency_key, body,
+        RechargeAccepted, run,
+    )
+
+
+async def _recharge(tx: Tx, plaza_id: str, unit: str, utility: str, body: RechargeCreate,
+                    actor: str, idempotency_key: str | None) -> RechargeAccepted:
     try:
         domain_prepaid.validate_utility(utility)
         domain.validate_payment(body.amount_fen, body.method)
@@ -100,9 +108,7 @@ async def recharge(tx: Tx, plaza_id: str, unit: str, utility: str, body: Recharg
         actor=actor, source=f"request:{idempotency_key or entry_id}",
     ))
     balance = _prepaid_balance(await store.entries_of(tx.conn, plaza_id, unit), utility)
-    result = RechargeAccepted(id=entry_id, unit=unit, utility=utility, amount_fen=body.amount_fen, balance_fen=balance)
-    await remember(tx, plaza_id, scope, idempotency_key, body, result, now)
-    return result
+    return RechargeAccepted(id=entry_id, unit=unit, utility=utility, amount_fen=body.amount_fen, balance_fen=balance)
 
 
 async def record_reading(tx: Tx, plaza_id: str, unit: str, body: ReadingCreate, *, actor: str,

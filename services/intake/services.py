@@ -64,17 +64,9 @@ async def once(
     result: type[R], run: Callable[[], Awaitable[R]], status: int = 201,
 ) -> R:
     """Stripe-style Idempotency-Key around one use case: a replay returns the first answer."""
-    if not key:
-        return await run()
-    fingerprint = msgspec.json.encode(body)
-    replay = await idempotency.find(tx.conn, store.idempotency_keys, plaza_id, scope, key, fingerprint)
-    if replay is not None:
-        return msgspec.json.decode(replay.body, type=result)
-    answer = await run()
-    await idempotency.remember(
-        tx.conn, store.idempotency_keys, plaza_id, scope, key, fingerprint, status, msgspec.json.encode(answer)
+    return await idempotency.once(
+        tx.conn, store.idempotency_keys, plaza_id, scope, key, body, result, run, status=status
     )
-    return answer
 
 
 async def require_unit(tx: Tx, plaza_id: str, unit: str) -> None:
