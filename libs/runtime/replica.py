@@ -27,3 +27,27 @@ async def upsert_newest(conn: AsyncConnection, table: sa.Table, key: dict, value
         await conn.execute(table.update().where(*where).values(**values))
         return True
     return False
+
+
+def plazas_table(metadata: sa.MetaData, *extra: sa.Column) -> sa.Table:
+    """A service's copy of the plazas archive registers, with the facts it needs."""
+    return sa.Table(
+        "plazas",
+        metadata,
+        sa.Column("plaza_id", sa.String(64), primary_key=True),
+        sa.Column("name", sa.String(200), nullable=False),
+        *extra,
+    )
+
+
+def units_table(metadata: sa.MetaData, *extra: sa.Column) -> sa.Table:
+    """A service's copy of archive's units: key, the revision ``upsert_newest`` compares,
+    and whichever unit facts the service needs."""
+    return sa.Table(
+        "units",
+        metadata,
+        sa.Column("plaza_id", sa.String(64), primary_key=True),
+        sa.Column("unit", sa.String(64), primary_key=True),
+        sa.Column("revision", sa.Integer, nullable=False),
+        *extra,
+    )

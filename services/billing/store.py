@@ -22,19 +22,10 @@ metadata = sa.MetaData()
 outbox, inbox = add_runtime_tables(metadata)
 idempotency_keys = idempotency.add_table(metadata)
 
-plazas = sa.Table(
-    "plazas",
-    metadata,
-    sa.Column("plaza_id", sa.String(64), primary_key=True),
-    sa.Column("name", sa.String(200), nullable=False),
-)
+plazas = replica.plazas_table(metadata)
 
-units = sa.Table(
-    "units",
+units = replica.units_table(
     metadata,
-    sa.Column("plaza_id", sa.String(64), primary_key=True),
-    sa.Column("unit", sa.String(64), primary_key=True),
-    sa.Column("revision", sa.Integer, nullable=False),
     sa.Column("area_m2", sa.Float, nullable=False),
     sa.Column("use", sa.String(16), nullable=False),
     sa.Column("occupant_name", sa.String(200)),

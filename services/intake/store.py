@@ -16,19 +16,10 @@ metadata = sa.MetaData()
 outbox, inbox = add_runtime_tables(metadata)
 idempotency_keys = idempotency.add_table(metadata)
 
-plazas = sa.Table(
-    "plazas",
-    metadata,
-    sa.Column("plaza_id", sa.String(64), primary_key=True),
-    sa.Column("name", sa.String(200), nullable=False),
-)
+plazas = replica.plazas_table(metadata)
 
-units = sa.Table(
-    "units",
+units = replica.units_table(
     metadata,
-    sa.Column("plaza_id", sa.String(64), primary_key=True),
-    sa.Column("unit", sa.String(64), primary_key=True),
-    sa.Column("revision", sa.Integer, nullable=False),
     sa.Column("occupant_name", sa.String(200)),
     sa.Column("occupant_phone", sa.String(64)),
     sa.Column("key_account", sa.Boolean, nullable=False, default=False),
