@@ -10,21 +10,12 @@ from litestar.params import FromPath, Parameter
 
 from libs.contracts import validate_token
 from libs.contracts.events import Occupant, UnitContact
-from libs.contracts.subjects import InvalidToken
-from libs.runtime.errors import InvalidInput, NotFound
+from libs.runtime.errors import NotFound
 from libs.runtime.http import Page, iso
 from libs.runtime.service import Runtime
 from services.archive import domain, services, store, store_projections
 from services.archive.services import BadField, PlazaUpdate, UnitUpdate
 from services.archive.services_documents import Upload
-
-
-def token(value: str, field: str) -> str:
-    """Plaza and unit ids become subject tokens; a bad one is a 422 naming the field."""
-    try:
-        return validate_token(value, field)
-    except InvalidToken as exc:
-        raise InvalidInput(str(exc), field=field) from exc
 
 
 class PlazaView(msgspec.Struct, kw_only=True):
@@ -161,7 +152,7 @@ class PlazaController(Controller):
         actor: str = Parameter(header="X-Actor", default="front-desk"),
         correlation_id: str | None = Parameter(header="X-Correlation-Id", default=None),
     ) -> Response[PlazaView]:
-        token(plaza, "plaza")
+        validate_token(plaza, "plaza")
         async with runtime.transaction() as tx:
             saved = await services.register_plaza(tx, plaza, data, actor=actor, correlation_id=correlation_id)
         return _saved(saved, _plaza)
@@ -200,8 +191,8 @@ class UnitController(Controller):
         actor: str = Parameter(header="X-Actor", default="front-desk"),
         correlation_id: str | None = Parameter(header="X-Correlation-Id", default=None),
     ) -> Response[UnitView]:
-        token(plaza, "plaza")
-        token(unit, "unit")
+        validate_token(plaza, "plaza")
+        validate_token(unit, "unit")
         async with runtime.transaction() as tx:
             saved = await services.register_unit(tx, plaza, unit, data, actor=actor, correlation_id=correlation_id)
         return _saved(saved, _unit)

@@ -8,11 +8,12 @@ import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, Parameter
 
+from libs.contracts import validate_token
 from libs.runtime.errors import NotFound
 from libs.runtime.http import Page, iso
 from libs.runtime.service import Runtime
 from services.archive import services_documents, store, store_documents
-from services.archive.api import read_upload, token
+from services.archive.api import read_upload
 
 
 class DocumentView(msgspec.Struct, kw_only=True):
@@ -52,8 +53,8 @@ class DocumentController(Controller):
         actor: str = Parameter(header="X-Actor", default="front-desk"),
         correlation_id: str | None = Parameter(header="X-Correlation-Id", default=None),
     ) -> Response[DocumentView]:
-        token(plaza, "plaza")
-        token(unit, "unit")
+        validate_token(plaza, "plaza")
+        validate_token(unit, "unit")
         upload = await read_upload(request, kind=kind, filename=filename)
         async with runtime.transaction() as tx:
             row = await services_documents.attach_document(

@@ -7,9 +7,10 @@ import asyncio
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, Parameter
 
+from libs.contracts import validate_token
 from libs.runtime.service import Runtime
 from services.archive import services, services_import, store
-from services.archive.api import read_upload, token
+from services.archive.api import read_upload
 from services.archive.services_import import ImportReport
 
 
@@ -28,7 +29,7 @@ class RegisterController(Controller):
     ) -> Response[ImportReport]:
         """Multipart ``file`` or the raw file as the body. 200 with the report, whether or
         not rows were rejected; nothing of a failed import is kept."""
-        token(plaza, "plaza")
+        validate_token(plaza, "plaza")
         upload = await read_upload(request, kind=None, filename=None)
         # Reading a big workbook is CPU work: keep the event loop (and the relay) running.
         parsed = await asyncio.to_thread(services_import.read_register, upload.data)
