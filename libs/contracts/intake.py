@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import ClassVar, Literal
+from typing import Literal
 
 from libs.contracts.common import *  # noqa: F403  (the shared value objects and literals)
 from libs.contracts.envelope import Event

@@ -184,7 +184,8 @@ class Consumers:
                     outcomes.append("duplicate")
                     continue
                 seen.add(event.id)
-                await handler(tx, event)
+                with _log_context(event):
+                    await handler(tx, event)
                 applied.append(event.id)
                 outcomes.append("applied")
             await tx.record_applied(durable, applied)
@@ -208,32 +209,22 @@ class Consumers:
                 await m.nak(delay=min(0.2 * 2 ** (delivered - 1), 5.0))
 
     async def _apply_one(self, tx: Tx, durable: str, handler: Handler, event: Event) -> str:
-        structlog.contextvars.bind_contextvars(
-            correlation_id=event.correlation_id,
-            plaza_id=event.plaza_id,
-            event_id=event.id,
-            event_type=type(event).__name__,
-        )
+        """The careful path: a savepoint behind the inbox, so a failure undoes only this event."""
         mark = tx.mark()
-        try:
-            async with tx.conn.begin_nested():
-                if not await tx.first_time(durable, event.id):
-                    logger.debug("event_duplicate", consumer=durable)
-                    return "duplicate"
-                await handler(tx, event)
-            logger.debug("event_applied", consumer=durable)
-            return "applied"
-        except DomainError as exc:
-            tx.rollback_to(mark)
-            return f"dead:{type(exc).__name__}: {exc.detail}"
-        except Exception as exc:
-            tx.rollback_to(mark)
-            logger.warning("event_failed", consumer=durable, error=repr(exc))
-            return f"retry:{exc!r}"
-        finally:
-            structlog.contextvars.unbind_contextvars(
-                "correlation_id", "plaza_id", "event_id", "event_type"
-            )
+        with _log_context(event):
+            try:
+                async with tx.conn.begin_nested():
+                    if not await tx.first_time(durable, event.id):
+                        return "duplicate"
+                    await handler(tx, event)
+                return "applied"
+            except DomainError as exc:
+                tx.rollback_to(mark)
+                return f"dead:{type(exc).__name__}: {exc.detail}"
+            except Exception as exc:
+                tx.rollback_to(mark)
+                logger.warning("event_failed", consumer=durable, error=repr(exc))
+                return f"retry:{exc!r}"
 
     async def dead_letter(self, durable: str, m, reason: str, event: Event | None = None) -> None:
         """Park the message with its reason on the dead-letter stream, then ack it."""
@@ -262,6 +253,14 @@ class Consumers:
         )
         metrics.EVENTS_HANDLED.labels(self.service, durable, "dead_lettered").inc()
         await m.ack()
+
+
+def _log_context(event: Event):
+    """Every log line of a handler carries the case, the plaza and the event."""
+    return structlog.contextvars.bound_contextvars(
+        correlation_id=event.correlation_id, plaza_id=event.plaza_id,
+        event_id=event.id, event_type=type(event).__name__,
+    )
 
 
 async def _fetch_what_is_there(self) -> None:

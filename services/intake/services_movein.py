@@ -10,7 +10,7 @@ from contextlib import contextmanager
 import msgspec
 
 from libs.contracts import new_event_id, utcnow
-from libs.contracts.events import Contact, Defect, HandoverInspected, RenovationApproved, RenovationClosed, Worker
+from libs.contracts.events import Contact, Defect, HandoverInspected
 from libs.runtime.errors import Conflict, InvalidInput, NotFound
 from libs.runtime.http import iso
 from libs.runtime.outbox import Tx
