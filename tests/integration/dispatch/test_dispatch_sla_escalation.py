@@ -116,12 +116,18 @@ async def events(bus, work_order_id: str | None = None, cls=None) -> list:
     ]
 
 
-async def escalations(bus, work_order_id: str, n: int) -> list[WorkOrderEscalated]:
+async def published(bus, work_order_id: str | None, cls, n: int) -> list:
+    """The events of ``cls`` on the stream once at least ``n`` are there: the relay publishes after commit."""
+
     async def probe():
-        found = await events(bus, work_order_id, WorkOrderEscalated)
+        found = await events(bus, work_order_id, cls)
         return found if len(found) >= n else None
 
-    return await eventually(probe, what=f"{n} escalations of {work_order_id}")
+    return await eventually(probe, what=f"{n} {cls.__name__} of {work_order_id or 'any work order'}")
+
+
+async def escalations(bus, work_order_id: str, n: int) -> list[WorkOrderEscalated]:
+    return await published(bus, work_order_id, WorkOrderEscalated, n)
 
 
 async def quiet_sweeps(sweeps: list[int], n: int = 3) -> None:
@@ -292,7 +298,7 @@ async def test_two_unsatisfied_visits_reopen_twice_with_tighter_deadlines_then_r
         if n == 1:
             await finish(dispatch, wo, assign=False)
 
-    reopens = await events(bus, wo["id"], WorkOrderReopened)
+    reopens = await published(bus, wo["id"], WorkOrderReopened, 2)
     assert [(e.reopen_count, e.resolve_due_at, e.reason) for e in reopens] == [
         (1, reopened_at[0] + dt.timedelta(hours=12), "still blocked"),
         (2, reopened_at[1] + dt.timedelta(hours=12), "blocked again"),
@@ -335,7 +341,7 @@ async def test_a_handover_with_three_defects_opens_three_engineering_warranty_wo
         return info.num_pending == 0 and info.num_ack_pending == 0
 
     await eventually(consumed, what="both deliveries to be handled")
-    created = await events(bus, cls=WorkOrderCreated)
+    created = await published(bus, None, WorkOrderCreated, 3)
     assert len(created) == 3 and all(e.warranty and e.responsible_party == "Jianan Construction" for e in created)
     assert len(await bus.messages("DISPATCH", "plazadesk.dispatch.p1.engineering.work_order.created")) == 3
 

@@ -107,7 +107,7 @@ async def test_materials_issued_from_stock_decrement_it_and_announce_low_stock(d
     [low] = await eventually(lambda: dispatch_events(bus, StockLow), what="StockLow")
     assert (low.sku, low.quantity, low.low_level, low.work_order_id) == ("PIPE-20", 2, 2, wo["id"])
     assert len(await bus.messages("DISPATCH", "plazadesk.dispatch.p1.stock.low")) == 1
-    [resolve_event] = await dispatch_events(bus, WorkOrderResolved)
+    [resolve_event] = await eventually(lambda: dispatch_events(bus, WorkOrderResolved), what="WorkOrderResolved")
     assert [(m.name, m.quantity, m.unit_price_fen) for m in resolve_event.materials] == [
         ("PVC pipe 20 mm", 3, 1200), ("sealant (bought in)", 1, 800),
     ]
