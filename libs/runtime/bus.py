@@ -40,6 +40,10 @@ logger = log.get("bus")
 DUPLICATE_WINDOW_S = 120.0
 
 Handler = Callable[[Tx, Event], Awaitable[None]]
+# A set-based handler takes the new events of a whole batch at once (one query per table
+# for the batch instead of one per event). It is called with a batch of one on the careful
+# path, so a batch handler is also a correct single-event handler.
+BatchHandler = Callable[[Tx, list[Event]], Awaitable[None]]
 
 
 def make_broker(url: str) -> NatsBroker:
@@ -107,6 +111,11 @@ class Consumers:
         self.ack_wait_s = ack_wait_s
         self.batch = batch
         self.streams: set[str] = set()
+
+    def subscribe_batch(self, producer: str, subject_pattern: str, name: str, handler: BatchHandler) -> None:
+        """Like ``subscribe``, for a handler that takes the batch's new events in one call:
+        already-applied (and twice-fetched) events are filtered out before it is called."""
+        self.subscribe(producer, subject_pattern, name, _Batched(handler))
 
     def subscribe(self, producer: str, subject_pattern: str, name: str, handler: Handler) -> None:
         """``subject_pattern`` is relative to the producer: ``"*.*.work_order.closed"``."""
@@ -178,16 +187,21 @@ class Consumers:
         async with self.db.write() as conn:
             tx = self.tx_factory(conn)
             seen = await tx.already_applied(durable, list({e.id for e in events}))
-            outcomes, applied = [], []
+            outcomes, applied, new = [], [], []
             for event in events:
                 if event.id in seen:
                     outcomes.append("duplicate")
                     continue
                 seen.add(event.id)
-                with _log_context(event):
-                    await handler(tx, event)
+                new.append(event)
                 applied.append(event.id)
                 outcomes.append("applied")
+            if isinstance(handler, _Batched):
+                await handler.batch(tx, new)
+            else:
+                for event in new:
+                    with log_context(event):
+                        await handler(tx, event)
             await tx.record_applied(durable, applied)
             await tx.flush()
         return outcomes
@@ -211,7 +225,7 @@ class Consumers:
     async def _apply_one(self, tx: Tx, durable: str, handler: Handler, event: Event) -> str:
         """The careful path: a savepoint behind the inbox, so a failure undoes only this event."""
         mark = tx.mark()
-        with _log_context(event):
+        with log_context(event):
             try:
                 async with tx.conn.begin_nested():
                     if not await tx.first_time(durable, event.id):
@@ -255,7 +269,19 @@ class Consumers:
         await m.ack()
 
 
-def _log_context(event: Event):
+class _Batched:
+    """A batch handler; called as a single-event handler it gets a batch of one."""
+
+    __slots__ = ("batch",)
+
+    def __init__(self, batch: BatchHandler) -> None:
+        self.batch = batch
+
+    async def __call__(self, tx: Tx, event: Event) -> None:
+        await self.batch(tx, [event])
+
+
+def log_context(event: Event):
     """Every log line of a handler carries the case, the plaza and the event."""
     return structlog.contextvars.bound_contextvars(
         correlation_id=event.correlation_id, plaza_id=event.plaza_id,

@@ -45,11 +45,12 @@ def closed(wo: str, plaza: str = "p1") -> WorkOrderClosed:
     )
 
 
-@pytest.fixture
-async def probe(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
+@pytest.fixture(params=["per-event", "batch"])
+async def probe(request, bus, nats_server, db_kind, tmp_path, cleanup_schemas):
+    """The same guarantees hold for a per-event handler and for a set-based batch handler."""
     await bus.declare_streams("dispatch")
     runtime, applied = make_runtime(nats_server.url, db_kind, tmp_path, cleanup_schemas)
-    state = {"fail_first": {}, "calls": {}}
+    state = {"fail_first": {}, "calls": {}, "batches": []}
 
     async def on_closed(tx, event):
         calls = state["calls"][event.work_order_id] = state["calls"].get(event.work_order_id, 0) + 1
@@ -59,7 +60,15 @@ async def probe(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
             raise ConnectionError("database went away for a moment")
         await tx.conn.execute(applied.insert().values(event_id=event.id, work_order_id=event.work_order_id))
 
-    runtime.consumers.subscribe("dispatch", "*.*.work_order.closed", "probe", on_closed)
+    async def on_batch(tx, events):
+        state["batches"].append([e.work_order_id for e in events])
+        for event in events:
+            await on_closed(tx, event)
+
+    if request.param == "batch":
+        runtime.consumers.subscribe_batch("dispatch", "*.*.work_order.closed", "probe", on_batch)
+    else:
+        runtime.consumers.subscribe("dispatch", "*.*.work_order.closed", "probe", on_closed)
     await runtime.start()
 
     async def rows():
@@ -124,6 +133,40 @@ async def test_bounded_redelivery_then_dead_letter(probe, bus):
     assert "gave up after 4 deliveries" in dead[0].headers["PlazaDesk-Reason"]
     assert dead[0].headers["PlazaDesk-Deliveries"] == "4"
     assert "wo-doomed" not in await rows()
+
+
+async def test_a_batch_handler_gets_a_backlog_in_batches_each_event_once(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
+    await bus.declare_streams("dispatch")
+    events = [closed(f"wo-{i}") for i in range(40)]
+    for event in events:
+        await bus.publish(event)
+    await bus.publish(events[3], msg_id="again")  # a second copy, past JetStream's dedup
+    runtime, applied = make_runtime(nats_server.url, db_kind, tmp_path, cleanup_schemas)
+    batches = []
+
+    async def on_batch(tx, batch):
+        batches.append([e.work_order_id for e in batch])
+        await tx.conn.execute(applied.insert(), [{"event_id": e.id, "work_order_id": e.work_order_id} for e in batch])
+
+    runtime.consumers.subscribe_batch("dispatch", "*.*.work_order.closed", "probe", on_batch)
+    await runtime.start()
+    try:
+        async def all_applied():
+            async with runtime.read() as conn:
+                return (await conn.execute(sa.select(sa.func.count()).select_from(applied))).scalar() == 40
+
+        await eventually(all_applied, what="the backlog of 40 to be applied")
+        await eventually(lambda: _consumer_settled(bus), what="the second copy to be acknowledged")
+    finally:
+        await runtime.stop()
+    handled = [wo for batch in batches for wo in batch]
+    assert sorted(handled) == sorted(e.work_order_id for e in events)  # the copy never reached the handler
+    assert max(len(b) for b in batches) > 1  # set-based: several events per call
+
+
+async def _consumer_settled(bus):
+    info = await bus.js.consumer_info("DISPATCH", "billing-probe")
+    return info.num_pending == 0 and info.num_ack_pending == 0
 
 
 async def _has(rows, wo):
