@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 
 import sqlalchemy as sa
@@ -141,6 +141,17 @@ def insert_ignore(conn: AsyncConnection, table: sa.Table):
     """``INSERT … ON CONFLICT DO NOTHING`` for the connection's dialect."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     return dialect.insert(table).on_conflict_do_nothing()
+
+
+async def insert_ignore_many(conn: AsyncConnection, table: sa.Table, rows: list[dict], key: Sequence[str]) -> set[tuple]:
+    """Insert a batch of rows in one statement, skipping those whose unique key is already
+    there; the keys (as tuples of the ``key`` columns) of the rows really inserted come back,
+    so a set-based consumer knows which of its events had an effect (and emits only those)."""
+    if not rows:
+        return set()
+    stmt = insert_ignore(conn, table).returning(*(table.c[k] for k in key))
+    result = await conn.execute(stmt, rows)
+    return {tuple(r) for r in result}
 
 
 def lock_skip_locked(conn: AsyncConnection, stmt: sa.Select) -> sa.Select:
