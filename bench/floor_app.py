@@ -1,5 +1,5 @@
 """The raw floors' HTTP side: a bare Litestar app on the same server settings as the
-services (uvicorn, one process). ``/v1/echo`` decodes a msgspec Struct and answers;
+services (uvicorn with uvloop and httptools, one process). ``/v1/echo`` decodes a msgspec Struct and answers;
 ``/v1/publish`` also publishes it to JetStream and waits for the ack first."""
 
 from __future__ import annotations
@@ -52,4 +52,5 @@ async def connect() -> None:
 app = Litestar([echo, publish], on_startup=[connect], openapi_config=None)
 
 if __name__ == "__main__":
-    uvicorn.run(app, host="127.0.0.1", port=int(os.environ["FLOOR_PORT"]), log_config=None, access_log=False)
+    uvicorn.run(app, host="127.0.0.1", port=int(os.environ["FLOOR_PORT"]), loop="uvloop", http="httptools",
+                log_config=None, access_log=False)

@@ -198,6 +198,8 @@ def serve(create_app: Callable[[], Litestar], settings: ServiceSettings) -> None
         create_app(),
         host=settings.http_host,
         port=settings.http_port,
+        loop="uvloop",
+        http="httptools",
         log_config=None,
         access_log=False,
         lifespan="on",

@@ -22,6 +22,7 @@ R = TypeVar("R")
 CLASSIFICATION = "classification-rules"
 REFERRALS = "referrals"
 RULES_TTL_S = 5.0  # how long another replica may answer with rules a PUT has replaced
+KNOWN_UNITS_MAX = 200_000
 
 
 class RequestCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=False):
@@ -70,8 +71,15 @@ async def once(
 
 
 async def require_unit(tx: Tx, plaza_id: str, unit: str) -> None:
-    """Unit first: a known unit implies a known plaza, so the common case is one query."""
+    """Unit first: a known unit implies a known plaza. Units are never removed from the
+    register, so a unit once seen is remembered and the common case asks nothing."""
+    known = _known_units.setdefault(tx.conn.engine, set())
+    if (plaza_id, unit) in known:
+        return
     if await store.unit_exists(tx.conn, plaza_id, unit):
+        if len(known) >= KNOWN_UNITS_MAX:
+            known.clear()
+        known.add((plaza_id, unit))
         return
     if not await store.plaza_exists(tx.conn, plaza_id):
         raise NotFound(f"plaza {plaza_id!r} is not registered (PUT /v1/plazas/{plaza_id} in archive)", field="plaza")
@@ -136,6 +144,7 @@ def _request_row(plaza_id, body: RequestCreate, found: domain.Assessment, accept
 # Per-plaza rules are read on every request; a small cache per database keeps that off
 # the hot path. A PUT clears it at once here; other replicas see it within RULES_TTL_S.
 _cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_known_units: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 async def plaza_rules(conn, plaza_id: str) -> tuple[domain.ClassificationRules, domain.ReferralDirectory]:
