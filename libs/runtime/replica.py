@@ -4,6 +4,7 @@ from archive). The tables are the service's own; the way they are kept is the sa
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 
@@ -27,6 +28,23 @@ async def upsert_newest(conn: AsyncConnection, table: sa.Table, key: dict, value
         await conn.execute(table.update().where(*where).values(**values))
         return True
     return False
+
+
+async def upsert_newest_many(conn: AsyncConnection, table: sa.Table, key: list[str], rows: list[dict]) -> None:
+    """``upsert_newest`` for a batch, in one statement: each row is inserted, or replaces
+    the stored one only if its ``revision`` is newer (rows are applied in order, so two
+    revisions of one unit in a batch end with the newest whatever their order)."""
+    if not rows:
+        return
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(table)
+    changing = [c for c in rows[0] if c not in key]
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c[k] for k in key],
+        set_={c: stmt.excluded[c] for c in changing},
+        where=stmt.excluded.revision > table.c.revision,
+    )
+    await conn.execute(stmt, rows)
 
 
 def plazas_table(metadata: sa.MetaData, *extra: sa.Column) -> sa.Table:

@@ -197,16 +197,17 @@ async def record_plaza(tx: Tx, event: PlazaRegistered) -> None:
     await store.upsert_plaza(tx.conn, event.plaza_id, event.name)
 
 
-async def record_unit(tx: Tx, event: UnitRegistered) -> None:
-    await store.upsert_unit(
-        tx.conn,
-        event.plaza_id,
-        event.unit,
+async def record_units(tx: Tx, events: list[UnitRegistered]) -> None:
+    """Archive's unit facts, a batch at a time; an older revision never replaces a newer."""
+    await store.upsert_units(tx.conn, [
         {
-            "revision": event.revision,
-            "occupant_name": event.occupant.name,
-            "occupant_phone": event.occupant.phone,
-            "key_account": event.key_account,
-        },
-    )
+            "plaza_id": e.plaza_id,
+            "unit": e.unit,
+            "revision": e.revision,
+            "occupant_name": e.occupant.name,
+            "occupant_phone": e.occupant.phone,
+            "key_account": e.key_account,
+        }
+        for e in events
+    ])
 

@@ -1,9 +1,10 @@
-"""The runtime's set-based write helper on both databases."""
+"""The runtime's set-based write helpers on both databases."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
+from libs.runtime import replica
 from libs.runtime.db import Database, insert_ignore_many
 from libs.runtime.testing import database_settings
 
@@ -12,8 +13,7 @@ async def test_insert_ignore_many_reports_which_rows_were_new(db_kind, tmp_path,
     settings = database_settings(db_kind, tmp_path, "probe")
     if "database_schema" in settings:
         cleanup_schemas.append(settings["database_schema"])
-    url = settings.get("database_url") or f"sqlite+aiosqlite:///{tmp_path}/probe.db"
-    db = Database(url, schema=settings.get("database_schema"))
+    db = Database(settings["database_url"], schema=settings.get("database_schema"))
     metadata = sa.MetaData()
     visits = sa.Table(
         "visits", metadata,
@@ -42,3 +42,33 @@ async def test_insert_ignore_many_reports_which_rows_were_new(db_kind, tmp_path,
     assert first == {("wo-1", 0), ("wo-2", 0)}
     assert second == {("wo-1", 1)}
     assert ids == ["v1", "v2", "v4"]
+
+
+async def test_a_replica_batch_keeps_the_newest_revision_whatever_the_order(db_kind, tmp_path, cleanup_schemas):
+    settings = database_settings(db_kind, tmp_path, "replica")
+    if "database_schema" in settings:
+        cleanup_schemas.append(settings["database_schema"])
+    db = Database(settings["database_url"], schema=settings.get("database_schema"))
+    metadata = sa.MetaData()
+    units = replica.units_table(metadata, sa.Column("occupant_name", sa.String(200)))
+    await db.create_all(metadata)
+
+    def unit(name: str, revision: int, occupant: str) -> dict:
+        return {"plaza_id": "p1", "unit": name, "revision": revision, "occupant_name": occupant}
+
+    try:
+        async with db.write() as conn:  # revision 2 arrives before revision 1, in one batch
+            await replica.upsert_newest_many(conn, units, ["plaza_id", "unit"], [
+                unit("A-1", 2, "Wang (new tenant)"), unit("B-1", 1, "Zhao"), unit("A-1", 1, "Li (old tenant)"),
+            ])
+        async with db.write() as conn:
+            await replica.upsert_newest_many(conn, units, ["plaza_id", "unit"], [
+                unit("B-1", 2, "Zhao Tea House"), unit("A-1", 2, "Wang again, same revision"),
+            ])
+        async with db.read() as conn:
+            rows = (await conn.execute(
+                sa.select(units.c.unit, units.c.revision, units.c.occupant_name).order_by(units.c.unit)
+            )).all()
+    finally:
+        await db.dispose()
+    assert [tuple(r) for r in rows] == [("A-1", 2, "Wang (new tenant)"), ("B-1", 2, "Zhao Tea House")]
