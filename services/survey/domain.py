@@ -9,6 +9,7 @@ stored: it is decided once, when the close arrives.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Literal, get_args
 
 import msgspec
@@ -123,6 +124,16 @@ def fatigue_span(closed_at: dt.datetime, days: int) -> tuple[dt.datetime, dt.dat
         raise ValueError("fatigue days must not be negative")
     span = dt.timedelta(days=days)
     return closed_at - span, closed_at + span
+
+
+def last_surveyed_near(
+    surveyed: Iterable[tuple[str, dt.datetime]], *, closed_at: dt.datetime, days: int, work_order_id: str
+) -> dt.datetime | None:
+    """The latest of the unit's surveyed closes, given as (work order, closed at), within the
+    fatigue span of this close; the work order's own closes (a re-send, a reopening) do not
+    count."""
+    lo, hi = fatigue_span(closed_at, days)
+    return max((at for wo, at in surveyed if lo < at < hi and wo != work_order_id), default=None)
 
 
 def coverage(done: int, scheduled: int) -> float | None:

@@ -20,28 +20,29 @@ async def on_archive_event(tx: Tx, event: PlazaRegistered | UnitRegistered) -> N
 
 
 def on_work_order_closed_within(window: dt.timedelta):
-    """The handler for closes, bound to this deployment's default visit window (a plaza's
-    survey policy overrides it)."""
+    """The batch handler for closes, bound to this deployment's default visit window (a
+    plaza's survey policy overrides it)."""
 
-    async def on_work_order_closed(tx: Tx, event: DispatchEvent) -> None:
+    async def on_work_order_closed(tx: Tx, events: list[DispatchEvent]) -> None:
         # The subject filter lets only closes through; the union decoder could hand us any.
-        if isinstance(event, WorkOrderClosed):
-            await services.schedule_visit(tx, event, window=window)
+        closes = [e for e in events if isinstance(e, WorkOrderClosed)]
+        await services.schedule_visits(tx, closes, window=window)
 
     return on_work_order_closed
 
 
-async def on_work_order_created(tx: Tx, event: DispatchEvent) -> None:
-    if isinstance(event, WorkOrderCreated):
-        await services.record_work_order(tx, event)
+async def on_work_order_created(tx: Tx, events: list[DispatchEvent]) -> None:
+    await services.record_work_orders(tx, [e for e in events if isinstance(e, WorkOrderCreated)])
 
 
 def subscribe(consumers: Consumers, settings: Settings) -> None:
     window = dt.timedelta(hours=settings.visit_window_hours)
     consumers.subscribe("archive", "*.>", "archive", on_archive_event)
-    consumers.subscribe(
+    # Every work order is created and closed once or more: these two carry the volume, so
+    # they take a fetched batch at a time.
+    consumers.subscribe_batch(
         "dispatch", "*.*.work_order.created", "work-order-created", on_work_order_created
     )
-    consumers.subscribe(
+    consumers.subscribe_batch(
         "dispatch", "*.*.work_order.closed", "work-order-closed", on_work_order_closed_within(window)
     )

@@ -18,6 +18,7 @@ from libs.contracts.events import (
     WorkOrderCreated,
 )
 from libs.runtime import logging as log
+from libs.runtime.bus import log_context
 from libs.runtime.errors import Conflict, InvalidInput, NotFound
 from libs.runtime.outbox import Tx
 from services.survey import domain, domain_campaigns, store
@@ -68,7 +69,15 @@ class Policy(msgspec.Struct, kw_only=True):
 # --- policy -----------------------------------------------------------------------------
 
 async def effective_policy(conn, plaza_id: str, default_window_hours: int) -> Policy:
-    row = await store.get_policy(conn, plaza_id)
+    return (await effective_policies(conn, {plaza_id}, default_window_hours))[plaza_id]
+
+
+async def effective_policies(conn, plaza_ids: set[str], default_window_hours: int) -> dict[str, Policy]:
+    rows = await store.get_policies(conn, plaza_ids)
+    return {plaza_id: _policy(plaza_id, rows.get(plaza_id), default_window_hours) for plaza_id in plaza_ids}
+
+
+def _policy(plaza_id: str, row, default_window_hours: int) -> Policy:
     if row is None:
         return Policy(plaza_id=plaza_id, window_hours=default_window_hours,
                       fatigue_days=domain.DEFAULT_FATIGUE_DAYS, link_ttl_hours=168, campaign=CampaignSettings())
@@ -110,20 +119,34 @@ def _check_policy(body: PolicyUpdate) -> None:
 
 # --- visits -----------------------------------------------------------------------------
 
-async def record_work_order(tx: Tx, event: WorkOrderCreated) -> None:
-    """Remember the work order's kind; a complaint whose close arrived first, and was
-    skipped for fatigue, gets its visit after all."""
-    await store.add_work_order(tx.conn, {
+async def record_work_orders(tx: Tx, events: list[WorkOrderCreated]) -> None:
+    """Remember each work order's kind (the first copy wins); a complaint whose close arrived
+    first, and was skipped for fatigue, gets its visit after all."""
+    rows: dict[tuple[str, str], dict] = {}
+    complaints: dict[tuple[str, str], WorkOrderCreated] = {}
+    for event in events:
+        rows.setdefault((event.plaza_id, event.work_order_id), _work_order_row(event))
+        if event.kind == "complaint":
+            complaints.setdefault((event.plaza_id, event.work_order_id), event)
+    await store.add_work_orders(tx.conn, list(rows.values()))
+    if not complaints:
+        return
+    scheduled = [
+        _scheduled(visit, complaints[visit["plaza_id"], visit["work_order_id"]].id)
+        for visit in await store.skipped_visits(tx.conn, set(complaints))
+    ]
+    await store.unskip_visits(tx.conn, [(e.plaza_id, e.visit_id, e.id) for e in scheduled])
+    await tx.emit(*scheduled)
+    for event in scheduled:
+        with log_context(complaints[event.plaza_id, event.work_order_id]):
+            logger.info("visit_unskipped_for_complaint", visit_id=event.visit_id, work_order_id=event.work_order_id)
+
+
+def _work_order_row(event: WorkOrderCreated) -> dict:
+    return {
         "plaza_id": event.plaza_id, "work_order_id": event.work_order_id, "kind": event.kind,
         "unit": event.unit, "department": event.department,
-    })
-    if event.kind != "complaint":
-        return
-    for visit in await store.skipped_visit(tx.conn, event.plaza_id, event.work_order_id):
-        scheduled = _scheduled(visit, event.id)
-        if await store.unskip_visit(tx.conn, event.plaza_id, visit["id"], scheduled.id):
-            await tx.emit(scheduled)
-            logger.info("visit_unskipped_for_complaint", visit_id=visit["id"], work_order_id=event.work_order_id)
+    }
 
 
 def _scheduled(visit, causation_id: str, event_id: str | None = None) -> VisitScheduled:
@@ -134,27 +157,82 @@ def _scheduled(visit, causation_id: str, event_id: str | None = None) -> VisitSc
     )
 
 
-async def schedule_visit(tx: Tx, event: WorkOrderClosed, *, window: dt.timedelta) -> bool:
-    """One visit per close — pending, or skipped when the fatigue window spares the unit;
-    False when this close (by any event id) already has one."""
-    policy = await effective_policy(tx.conn, event.plaza_id, int(window.total_seconds() // 3600))
-    due = domain.due_at(event.occurred_at, dt.timedelta(hours=policy.window_hours))
-    last = await _last_surveyed(tx, event, policy.fatigue_days)
-    kind = await store.work_order_kind(tx.conn, event.plaza_id, event.work_order_id)
-    skip = domain.fatigue_applies(kind=kind, reopen_count=event.reopen_count, last_surveyed_at=last)
-    row = _visit_row(event, new_event_id(), due, skip_reason="fatigue" if skip else None)
-    if not await store.add_visit(tx.conn, row):
-        logger.info("visit_already_scheduled", work_order_id=event.work_order_id, reopen_count=event.reopen_count)
-        return False
-    await tx.emit(_skipped(row, event, last) if skip else _scheduled(row, event.id, row["scheduled_event_id"]))
-    logger.info("visit_skipped" if skip else "visit_scheduled", visit_id=row["id"],
-                work_order_id=event.work_order_id, due_at=due.isoformat())
-    return True
+class _Visits:
+    """What a batch of closes needs to know, loaded with one query per table, and kept up to
+    date as the batch's closes are decided in order: a later close sees the visits the
+    earlier ones made, so a batch gives the visits that one close at a time would."""
+
+    def __init__(self, policies: dict[str, Policy], kinds: dict, keys: set, surveyed: dict) -> None:
+        self.policies = policies
+        self.kinds = kinds
+        self.keys = keys
+        self.surveyed = surveyed
+
+    @classmethod
+    async def load(cls, conn, closes: list[WorkOrderClosed], default_window_hours: int) -> "_Visits":
+        policies = await effective_policies(conn, {c.plaza_id for c in closes}, default_window_hours)
+        for close in closes:
+            _due(close, policies[close.plaza_id])  # a close that can never be scheduled fails first
+        work_orders = {(c.plaza_id, c.work_order_id) for c in closes}
+        surveyed = {}
+        fatigued = [c for c in closes if policies[c.plaza_id].fatigue_days]  # 0: the window is off
+        if fatigued:
+            spans = [domain.fatigue_span(c.occurred_at, policies[c.plaza_id].fatigue_days) for c in fatigued]
+            units = {(c.plaza_id, c.unit) for c in fatigued}
+            surveyed = await store.surveyed_closes(conn, units, min(s[0] for s in spans), max(s[1] for s in spans))
+        return cls(policies, await store.work_order_kinds(conn, work_orders),
+                   await store.visit_keys(conn, work_orders), surveyed)
+
+    def decide(self, close: WorkOrderClosed, scheduled_at: dt.datetime) -> tuple[dict, dt.datetime | None] | None:
+        """The visit row for this close and the surveyed close that spared it, if any;
+        None when the close already has its visit."""
+        key = (close.plaza_id, close.work_order_id, close.reopen_count)
+        if key in self.keys:
+            return None
+        self.keys.add(key)
+        policy = self.policies[close.plaza_id]
+        unit = self.surveyed.setdefault((close.plaza_id, close.unit), [])
+        last = domain.last_surveyed_near(
+            unit, closed_at=close.occurred_at, days=policy.fatigue_days, work_order_id=close.work_order_id
+        )
+        kind = self.kinds.get((close.plaza_id, close.work_order_id))
+        skip = domain.fatigue_applies(kind=kind, reopen_count=close.reopen_count, last_surveyed_at=last)
+        if not skip:
+            unit.append((close.work_order_id, close.occurred_at))
+        row = _visit_row(close, _due(close, policy), scheduled_at, skip_reason="fatigue" if skip else None)
+        return row, last
 
 
-async def _last_surveyed(tx: Tx, event: WorkOrderClosed, fatigue_days: int) -> dt.datetime | None:
-    lo, hi = domain.fatigue_span(event.occurred_at, fatigue_days)
-    return await store.last_surveyed_near(tx.conn, event.plaza_id, event.unit, lo, hi, event.work_order_id)
+async def schedule_visits(tx: Tx, closes: list[WorkOrderClosed], *, window: dt.timedelta) -> None:
+    """One visit per close — pending, or skipped when the fatigue window spares the unit; a
+    close that already has its visit (by any event id, in this batch or before) changes
+    nothing."""
+    if not closes:
+        return
+    book = await _Visits.load(tx.conn, closes, int(window.total_seconds() // 3600))
+    scheduled_at = utcnow()
+    decided = [(close, book.decide(close, scheduled_at)) for close in closes]
+    inserted = await store.add_visits(tx.conn, [d[0] for _, d in decided if d])
+    emitted = []
+    for close, made in decided:
+        with log_context(close):
+            if made is None or tuple(made[0][k] for k in store.VISIT_KEY) not in inserted:
+                logger.info("visit_already_scheduled", work_order_id=close.work_order_id, reopen_count=close.reopen_count)
+                continue
+            row, last = made
+            skip = row["skip_reason"] is not None
+            emitted.append(_skipped(row, close, last) if skip else _scheduled(row, close.id, row["scheduled_event_id"]))
+            logger.info("visit_skipped" if skip else "visit_scheduled", visit_id=row["id"],
+                        work_order_id=close.work_order_id, due_at=row["due_at"].isoformat())
+    await tx.emit(*emitted)
+
+
+def _due(close: WorkOrderClosed, policy: Policy) -> dt.datetime:
+    try:
+        return domain.due_at(close.occurred_at, dt.timedelta(hours=policy.window_hours))
+    except ValueError as exc:  # a close time without its zone: no redelivery will mend it
+        raise InvalidInput(f"work order {close.work_order_id!r}, occurred_at {close.occurred_at.isoformat()}: {exc}",
+                           field="occurred_at") from exc
 
 
 def _skipped(row: dict, event: WorkOrderClosed, last: dt.datetime | None) -> VisitSkipped:
@@ -165,9 +243,9 @@ def _skipped(row: dict, event: WorkOrderClosed, last: dt.datetime | None) -> Vis
     )
 
 
-def _visit_row(event: WorkOrderClosed, visit_id: str, due: dt.datetime, *, skip_reason: str | None) -> dict:
+def _visit_row(event: WorkOrderClosed, due: dt.datetime, scheduled_at: dt.datetime, *, skip_reason: str | None) -> dict:
     return {
-        "id": visit_id,
+        "id": new_event_id(),
         "plaza_id": event.plaza_id,
         "work_order_id": event.work_order_id,
         "reopen_count": event.reopen_count,
@@ -175,7 +253,7 @@ def _visit_row(event: WorkOrderClosed, visit_id: str, due: dt.datetime, *, skip_
         "unit": event.unit,
         "department": event.department,
         "closed_at": event.occurred_at,
-        "scheduled_at": utcnow(),
+        "scheduled_at": scheduled_at,
         "due_at": due,
         "correlation_id": event.correlation_id,
         "scheduled_event_id": new_event_id(),

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from libs.runtime import replica
-from libs.runtime.db import UtcDateTime, insert_ignore
+from libs.runtime.db import UtcDateTime, insert_ignore, insert_ignore_many
 from libs.runtime.outbox import add_runtime_tables
 
 metadata = sa.MetaData()
@@ -92,20 +92,64 @@ async def plaza_timezone(conn: AsyncConnection, plaza_id: str) -> str | None:
     return (await conn.execute(q)).scalar_one_or_none()
 
 
-async def add_work_order(conn: AsyncConnection, row: dict) -> None:
-    await conn.execute(insert_ignore(conn, work_orders), row)
+# The consumers' statements, built once: a batch binds its keys to them (IN over the
+# batch's plazas and work orders or units; the few rows of other pairs are dropped here).
+
+def _any(name: str) -> sa.BindParameter:
+    return sa.bindparam(name, expanding=True)
 
 
-async def work_order_kind(conn: AsyncConnection, plaza_id: str, work_order_id: str) -> str | None:
-    q = sa.select(work_orders.c.kind).where(
-        work_orders.c.plaza_id == plaza_id, work_orders.c.work_order_id == work_order_id
+_POLICIES = sa.select(policies).where(policies.c.plaza_id.in_(_any("plazas")))
+_KINDS = sa.select(work_orders.c.plaza_id, work_orders.c.work_order_id, work_orders.c.kind).where(
+    work_orders.c.plaza_id.in_(_any("plazas")), work_orders.c.work_order_id.in_(_any("work_orders"))
+)
+_VISIT_KEYS = sa.select(visits.c.plaza_id, visits.c.work_order_id, visits.c.reopen_count).where(
+    visits.c.plaza_id.in_(_any("plazas")), visits.c.work_order_id.in_(_any("work_orders"))
+)
+_SURVEYED = sa.select(visits.c.plaza_id, visits.c.unit, visits.c.work_order_id, visits.c.closed_at).where(
+    visits.c.plaza_id.in_(_any("plazas")), visits.c.unit.in_(_any("units")), visits.c.skip_reason.is_(None),
+    visits.c.closed_at > sa.bindparam("lo"), visits.c.closed_at < sa.bindparam("hi"),
+)
+# Locked (PostgreSQL) so that two replicas given copies of one creation cannot both
+# un-skip a visit and both announce it; SQLite has one writer.
+_SKIPPED = sa.select(visits).where(
+    visits.c.plaza_id.in_(_any("plazas")), visits.c.work_order_id.in_(_any("work_orders")),
+    visits.c.skip_reason.is_not(None),
+).with_for_update()
+_UNSKIP = (
+    visits.update()
+    .where(
+        visits.c.plaza_id == sa.bindparam("b_plaza"), visits.c.id == sa.bindparam("b_id"),
+        visits.c.skip_reason.is_not(None),
     )
-    return (await conn.execute(q)).scalar_one_or_none()
+    .values(skip_reason=None, scheduled_event_id=sa.bindparam("b_event"))
+)
+VISIT_KEY = ("plaza_id", "work_order_id", "reopen_count")
+
+
+def _split(keys) -> dict:
+    return {"plazas": sorted({k[0] for k in keys}), "work_orders": sorted({k[1] for k in keys})}
+
+
+async def add_work_orders(conn: AsyncConnection, rows: list[dict]) -> None:
+    """The first copy of each work order is kept."""
+    if rows:
+        await conn.execute(insert_ignore(conn, work_orders), rows)
+
+
+async def work_order_kinds(conn: AsyncConnection, keys: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """Kinds of the known ones among these (plaza, work order) keys."""
+    rows = await conn.execute(_KINDS, _split(keys)) if keys else []
+    return {(p, wo): kind for p, wo, kind in rows if (p, wo) in keys}
+
+
+async def get_policies(conn: AsyncConnection, plaza_ids) -> dict:
+    rows = (await conn.execute(_POLICIES, {"plazas": sorted(plaza_ids)})).mappings()
+    return {row["plaza_id"]: row for row in rows}
 
 
 async def get_policy(conn: AsyncConnection, plaza_id: str):
-    q = sa.select(policies).where(policies.c.plaza_id == plaza_id)
-    return (await conn.execute(q)).mappings().first()
+    return (await get_policies(conn, [plaza_id])).get(plaza_id)
 
 
 async def put_policy(conn: AsyncConnection, plaza_id: str, values: dict) -> None:
@@ -119,38 +163,43 @@ async def upsert_unit(conn: AsyncConnection, plaza_id: str, unit: str, values: d
     await replica.upsert_newest(conn, units, {"plaza_id": plaza_id, "unit": unit}, values)
 
 
-async def last_surveyed_near(
-    conn: AsyncConnection, plaza_id: str, unit: str, lo: dt.datetime, hi: dt.datetime, work_order_id: str
-) -> dt.datetime | None:
-    """The latest close of another surveyed (not skipped) visit of the unit within (lo, hi)."""
-    q = sa.select(sa.func.max(visits.c.closed_at)).where(
-        visits.c.plaza_id == plaza_id, visits.c.unit == unit, visits.c.skip_reason.is_(None),
-        visits.c.closed_at > lo, visits.c.closed_at < hi, visits.c.work_order_id != work_order_id,
-    )
-    return (await conn.execute(q)).scalar_one_or_none()
+async def surveyed_closes(
+    conn: AsyncConnection, units: set[tuple[str, str]], lo: dt.datetime, hi: dt.datetime
+) -> dict[tuple[str, str], list[tuple[str, dt.datetime]]]:
+    """(work order, closed at) of the surveyed (not skipped) visits of these (plaza, unit)
+    pairs that closed within (lo, hi)."""
+    found: dict[tuple[str, str], list[tuple[str, dt.datetime]]] = {}
+    if not units:
+        return found
+    params = {"plazas": sorted({p for p, _ in units}), "units": sorted({u for _, u in units}), "lo": lo, "hi": hi}
+    for plaza_id, unit, work_order_id, closed_at in await conn.execute(_SURVEYED, params):
+        if (plaza_id, unit) in units:
+            found.setdefault((plaza_id, unit), []).append((work_order_id, closed_at))
+    return found
 
 
-async def skipped_visit(conn: AsyncConnection, plaza_id: str, work_order_id: str):
-    q = sa.select(visits).where(
-        visits.c.plaza_id == plaza_id, visits.c.work_order_id == work_order_id,
-        visits.c.skip_reason.is_not(None),
-    )
-    return (await conn.execute(q)).mappings().all()
+async def visit_keys(conn: AsyncConnection, closes: set[tuple[str, str]]) -> set[tuple[str, str, int]]:
+    """(plaza, work order, reopen count) of the visits these (plaza, work order) pairs have."""
+    rows = await conn.execute(_VISIT_KEYS, _split(closes)) if closes else []
+    return {(p, wo, n) for p, wo, n in rows if (p, wo) in closes}
 
 
-async def unskip_visit(conn: AsyncConnection, plaza_id: str, visit_id: str, scheduled_event_id: str) -> bool:
-    result = await conn.execute(
-        visits.update()
-        .where(visits.c.plaza_id == plaza_id, visits.c.id == visit_id, visits.c.skip_reason.is_not(None))
-        .values(skip_reason=None, scheduled_event_id=scheduled_event_id)
-    )
-    return result.rowcount == 1
+async def add_visits(conn: AsyncConnection, rows: list[dict]) -> set[tuple]:
+    """The keys (``VISIT_KEY``) of the rows inserted; a close that already has its visit
+    (a replica was quicker) is left out."""
+    return await insert_ignore_many(conn, visits, rows, VISIT_KEY)
 
 
-async def add_visit(conn: AsyncConnection, row: dict) -> bool:
-    """False when this close already has its visit."""
-    result = await conn.execute(insert_ignore(conn, visits), row)
-    return result.rowcount == 1
+async def skipped_visits(conn: AsyncConnection, keys: set[tuple[str, str]]) -> list:
+    """The skipped visits of these (plaza, work order) pairs, locked for the un-skip."""
+    rows = (await conn.execute(_SKIPPED, _split(keys))).mappings().all() if keys else []
+    return [row for row in rows if (row["plaza_id"], row["work_order_id"]) in keys]
+
+
+async def unskip_visits(conn: AsyncConnection, changes: list[tuple[str, str, str]]) -> None:
+    """(plaza, visit id, id of its new VisitScheduled) for each visit to turn pending."""
+    if changes:
+        await conn.execute(_UNSKIP, [{"b_plaza": p, "b_id": v, "b_event": e} for p, v, e in changes])
 
 
 async def record_answer(conn: AsyncConnection, plaza_id: str, visit_id: str, values: dict) -> bool:

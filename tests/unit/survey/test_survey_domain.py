@@ -113,3 +113,14 @@ def test_reasons_are_known_codes_kept_once_in_order():
     with pytest.raises(domain.ResponseRefused) as refused:
         domain.accept_answer(done=False, rating="unsatisfied", reasons=["too_loud"])
     assert refused.value.field == "reasons"
+
+
+def test_last_surveyed_near_is_the_latest_other_close_strictly_within_the_span_either_side():
+    day = dt.timedelta(days=1)
+    surveyed = [("wo-old", CLOSED - 30 * day), ("wo-a", CLOSED - 3 * day), ("wo-b", CLOSED + 2 * day),
+                ("wo-far", CLOSED + 30 * day), ("wo-self", CLOSED + 5 * day)]
+    near = domain.last_surveyed_near(surveyed, closed_at=CLOSED, days=30, work_order_id="wo-self")
+    assert near == CLOSED + 2 * day  # after this close counts too; exactly 30 days away does not
+    assert domain.last_surveyed_near(surveyed, closed_at=CLOSED, days=1, work_order_id="wo-self") is None
+    assert domain.last_surveyed_near(surveyed, closed_at=CLOSED, days=0, work_order_id="x") is None  # off
+    assert domain.last_surveyed_near([], closed_at=CLOSED, days=30, work_order_id="x") is None

@@ -1,0 +1,232 @@
+"""Survey's busy consumers take a fetched batch at a time. A backlog published while survey
+is down arrives as one batch: it must give exactly the visits and events that one event at
+a time gives, however its events depend on each other. Against a real nats-server and a
+real database (SQLite, and PostgreSQL if here)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import msgspec
+import pytest
+from litestar.testing import AsyncTestClient
+
+from libs.contracts import new_event_id, utcnow
+from libs.contracts.events import VisitScheduled, VisitSkipped, WorkOrderClosed, WorkOrderCreated
+from libs.runtime.testing import eventually, service_settings
+from services.survey import services
+from services.survey.app import create_app
+from services.survey.settings import Settings
+
+DAY = dt.timedelta(days=1)
+T0 = (utcnow() - 10 * DAY).replace(microsecond=0)
+
+
+@pytest.fixture
+async def survey_settings(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
+    """One deployment's settings: starting survey twice with them is a restart on the same
+    database and the same durable consumers."""
+    await bus.declare_streams("archive", "dispatch")
+    return service_settings(Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path,
+                            schemas=cleanup_schemas)
+
+
+@pytest.fixture
+def batch_sizes(monkeypatch):
+    """How many events each successful call of the set-based use cases was given."""
+    sizes: dict[str, list[int]] = {"closed": [], "created": []}
+
+    def recording(name, use_case):
+        async def wrapper(tx, events, **kw):
+            await use_case(tx, events, **kw)
+            sizes[name].append(len(events))
+        return wrapper
+
+    monkeypatch.setattr(services, "schedule_visits", recording("closed", services.schedule_visits))
+    monkeypatch.setattr(services, "record_work_orders", recording("created", services.record_work_orders))
+    return sizes
+
+
+def created(plaza: str, wo: str, unit: str, kind: str = "service") -> WorkOrderCreated:
+    return WorkOrderCreated(
+        plaza_id=plaza, correlation_id=f"req-{wo}", work_order_id=wo, request_id=f"req-{wo}",
+        unit=unit, department="engineering", kind=kind, text="something to fix",
+    )
+
+
+def closed(plaza: str, wo: str, unit: str, at: dt.datetime, reopen_count: int = 0) -> WorkOrderClosed:
+    return WorkOrderClosed(
+        plaza_id=plaza, correlation_id=f"req-{wo}", occurred_at=at, work_order_id=wo,
+        request_id=f"req-{wo}", unit=unit, department="engineering", reopen_count=reopen_count, paid=False,
+    )
+
+
+async def drained(bus, durable: str) -> None:
+    """Everything published so far on DISPATCH for this consumer is acknowledged."""
+
+    async def probe():
+        try:
+            info = await bus.js.consumer_info("DISPATCH", durable)
+        except Exception:  # survey has not attached its consumer yet
+            return False
+        return info.num_pending == 0 and info.num_ack_pending == 0 and info.delivered.stream_seq > 0
+
+    await eventually(probe, what=f"{durable} to acknowledge everything")
+
+
+async def visits_of(client, plaza: str) -> list[dict]:
+    r = await client.get(f"/v1/plazas/{plaza}/visits", params={"limit": 200})
+    assert r.status_code == 200
+    return r.json()["items"]
+
+
+async def announced(bus, plaza: str) -> list:
+    """The VisitScheduled and VisitSkipped events survey published for the plaza."""
+    out = []
+    for cls in (VisitScheduled, VisitSkipped):
+        what = cls.__name__.removeprefix("Visit").lower()
+        out += [msgspec.json.decode(m.data, type=cls) for m in await bus.messages("SURVEY", f"plazadesk.survey.{plaza}.visit.{what}")]
+    return out
+
+
+async def outcome(client, bus, plaza: str, expected_visits: int) -> dict:
+    """Per close (work order, reopen count): the visit's status and skip reason, and the
+    events announcing it (type and last surveyed close)."""
+    visits = await eventually(
+        lambda: _at_least(visits_of(client, plaza), expected_visits), what=f"{expected_visits} visits in {plaza}"
+    )
+    events = await eventually(lambda: _at_least(announced(bus, plaza), len(visits)), what=f"{plaza}'s visit events")
+    result = {}
+    for v in visits:
+        mine = [e for e in events if e.visit_id == v["id"]]
+        result[v["work_order_id"], v["reopen_count"]] = (
+            v["status"], v["skip_reason"],
+            sorted((type(e).__name__, getattr(e, "last_surveyed_at", None)) for e in mine),
+        )
+    return result
+
+
+async def _at_least(coro, n: int):
+    items = await coro
+    return items if len(items) >= n else None
+
+
+def history(plaza: str) -> tuple[list, list]:
+    """What survey learnt before it went down, then the closes that piled up meanwhile."""
+    before = [
+        created(plaza, "wo-5", "B", kind="complaint"),
+        closed(plaza, "wo-0", "C", T0 - 20 * DAY),
+    ]
+    second = closed(plaza, "wo-2", "A", T0 + 5 * DAY)
+    backlog = [
+        closed(plaza, "wo-1", "A", T0),
+        second,  # spared: wo-1, a moment ago in this very batch
+        closed(plaza, "wo-2", "A", T0 + 6 * DAY, reopen_count=1),  # its reopening: always surveyed
+        msgspec.structs.replace(second, id=new_event_id()),  # the same close re-sent: changes nothing
+        closed(plaza, "wo-3", "A", T0 - 3 * DAY),  # arrives late: spared by the reopening's visit
+        closed(plaza, "wo-4", "B", T0),
+        closed(plaza, "wo-5", "B", T0 + DAY),  # a complaint: surveyed within the window
+        closed(plaza, "wo-6", "B", T0 + 2 * DAY),  # spared by the complaint's visit
+        closed(plaza, "wo-7", "C", T0),  # spared by wo-0, from before the restart
+    ]
+    return before, backlog
+
+
+SCHEDULED = [("VisitScheduled", None)]
+
+
+def skipped(last: dt.datetime) -> tuple:
+    return ("skipped", "fatigue", [("VisitSkipped", last)])
+
+
+EXPECTED = {
+    ("wo-0", 0): ("overdue", None, SCHEDULED),
+    ("wo-1", 0): ("overdue", None, SCHEDULED),
+    ("wo-2", 0): skipped(T0),
+    ("wo-2", 1): ("overdue", None, SCHEDULED),
+    ("wo-3", 0): skipped(T0 + 6 * DAY),
+    ("wo-4", 0): ("overdue", None, SCHEDULED),
+    ("wo-5", 0): ("overdue", None, SCHEDULED),
+    ("wo-6", 0): skipped(T0 + DAY),
+    ("wo-7", 0): skipped(T0 - 20 * DAY),
+}
+
+
+async def test_a_backlog_in_one_batch_gives_the_visits_of_one_close_at_a_time(survey_settings, bus, batch_sizes):
+    for plaza in ("batched", "one-by-one"):
+        before, _ = history(plaza)
+        for event in before:
+            await bus.publish(event)
+    async with AsyncTestClient(create_app(survey_settings)):
+        await drained(bus, "survey-work-order-created")
+        await drained(bus, "survey-work-order-closed")
+
+    _, backlog = history("batched")
+    for event in backlog:  # survey is down: these pile up
+        await bus.publish(event)
+    async with AsyncTestClient(create_app(survey_settings)) as client:
+        batched = await outcome(client, bus, "batched", len(EXPECTED))
+        assert len(backlog) in batch_sizes["closed"]  # the whole backlog in one call
+
+        _, backlog = history("one-by-one")
+        for event in backlog:
+            await bus.publish(event)
+            await drained(bus, "survey-work-order-closed")
+        one_by_one = await outcome(client, bus, "one-by-one", len(EXPECTED))
+
+    assert batched == EXPECTED
+    assert one_by_one == EXPECTED
+    assert len(await announced(bus, "batched")) == len(EXPECTED)  # the re-sent close announced nothing
+
+
+async def test_a_bad_close_in_a_batch_is_dead_lettered_alone(survey_settings, bus):
+    good_first = closed("p1", "wo-a", "A", T0)
+    bad = closed("p1", "wo-bad", "A", dt.datetime(2024, 5, 1, 9, 30))  # no zone: can never be scheduled
+    good_after = closed("p1", "wo-b", "A", T0 + DAY)
+    for event in (good_first, bad, good_after):
+        await bus.publish(event)
+
+    async with AsyncTestClient(create_app(survey_settings)) as client:
+        visits = await eventually(lambda: _at_least(visits_of(client, "p1"), 2), what="the two good closes' visits")
+        dead = await eventually(lambda: _at_least(bus.messages("DEADLETTER"), 1), what="a dead letter")
+        await drained(bus, "survey-work-order-closed")
+        assert len(await visits_of(client, "p1")) == 2
+
+    by_wo = {v["work_order_id"]: v for v in visits}
+    assert by_wo["wo-a"]["skip_reason"] is None
+    assert by_wo["wo-b"]["skip_reason"] == "fatigue"  # the good ones still see each other
+    [letter] = await bus.messages("DEADLETTER")
+    assert msgspec.json.decode(letter.data, type=WorkOrderClosed).id == bad.id
+    assert "occurred_at" in letter.headers["PlazaDesk-Reason"]
+    assert letter.headers["PlazaDesk-Deliveries"] == "1"  # refused at once, not retried
+    assert dead[0].headers["PlazaDesk-Consumer"] == "survey-work-order-closed"
+
+
+async def test_a_backlog_of_creations_turns_a_skipped_complaint_pending_once(survey_settings, bus, batch_sizes):
+    at = utcnow()
+    async with AsyncTestClient(create_app(survey_settings)) as client:
+        await bus.publish(closed("p1", "wo-e1", "E", at - DAY))
+        await bus.publish(closed("p1", "wo-e2", "E", at))  # its creation not seen yet
+        visits = await eventually(lambda: _at_least(visits_of(client, "p1"), 2), what="two visits")
+    [early] = [v for v in visits if v["work_order_id"] == "wo-e2"]
+    assert early["status"] == "skipped"
+
+    complaint = created("p1", "wo-e2", "E", kind="complaint")
+    for event in (created("p1", "wo-e1", "E"), complaint, msgspec.structs.replace(complaint, id=new_event_id())):
+        await bus.publish(event)
+    async with AsyncTestClient(create_app(survey_settings)) as client:
+        async def pending():
+            [v] = [v for v in await visits_of(client, "p1") if v["work_order_id"] == "wo-e2"]
+            return v if v["status"] == "pending" else None
+
+        visit = await eventually(pending, what="the complaint's visit to be un-skipped")
+        await drained(bus, "survey-work-order-created")
+        assert 3 in batch_sizes["created"]
+
+        async def scheduled():
+            return [e for e in await announced(bus, "p1") if isinstance(e, VisitScheduled) and e.visit_id == visit["id"]]
+
+        [event] = await eventually(scheduled, what="VisitScheduled for the complaint")
+    assert visit["id"] == early["id"]
+    assert event.causation_id == complaint.id and event.due_at == at + dt.timedelta(hours=72)
+    assert [e for e in await announced(bus, "p1") if e.visit_id == visit["id"] and isinstance(e, VisitScheduled)] == [event]
