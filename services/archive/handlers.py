@@ -1,5 +1,5 @@
 """Bus subscribers: every other service's events, filed on the timeline of their unit and
-kept in archive's projections (renovation permits, handover defects)."""
+kept in archive's projections (renovation permits, handover defects), a batch at a time."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from services.archive import services_projections
 PRODUCERS = ("intake", "dispatch", "survey", "billing")
 
 
-async def on_event(tx: Tx, event: Event) -> None:
-    await services_projections.apply_event(tx, event)
+async def on_events(tx: Tx, events: list[Event]) -> None:
+    await services_projections.apply_events(tx, events)
 
 
 def subscribe(consumers: Consumers) -> None:
     for producer in PRODUCERS:
-        consumers.subscribe(producer, "*.>", producer, on_event)
+        consumers.subscribe_batch(producer, "*.>", producer, on_events)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Callable
 
 import msgspec
 from msgspec import UNSET, UnsetType
@@ -182,11 +183,17 @@ async def register_unit(
 # --- timeline --------------------------------------------------------------------------
 
 
-async def record_event(tx: Tx, event: Event) -> bool:
-    """Any service's event about a unit goes on its timeline, registered unit or not."""
-    if not event.unit_id:
-        return False
-    return await file_on_timeline(tx, event, domain.summarize(event))
+async def record_event(tx: Tx, event: Event) -> None:
+    await record_events(tx, [event])
+
+
+async def record_events(tx: Tx, events: list[Event], summarize: Callable[[Event], str] = domain.summarize) -> int:
+    """Any service's event about a unit goes on its timeline, registered unit or not: one
+    insert for the batch, an event already filed is left as it is. Returns how many were
+    about a unit."""
+    rows = [timeline_row(e, summarize(e)) for e in events if e.unit_id]
+    await store.add_timeline_entries(tx.conn, rows)
+    return len(rows)
 
 
 async def file_on_timeline(tx: Tx, event: Event, summary: str) -> bool:

@@ -8,7 +8,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from libs.runtime.db import UtcDateTime, insert_ignore
+from libs.runtime.db import UtcDateTime, insert_ignore, insert_ignore_many
 from libs.runtime.outbox import add_runtime_tables
 
 metadata = sa.MetaData()
@@ -275,8 +275,9 @@ async def list_timeline(
 
 
 async def add_timeline_entries(conn: AsyncConnection, rows: list[dict]) -> None:
-    if rows:
-        await conn.execute(insert_ignore(conn, timeline), rows)
+    """One multi-row insert for a batch (measured: faster than executemany on SQLite); an
+    event already on a timeline is left as it is."""
+    await insert_ignore_many(conn, timeline, rows, ("event_id",))
 
 
 async def get_timeline_entry(conn: AsyncConnection, plaza_id: str, unit: str, event_id: str):

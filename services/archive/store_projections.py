@@ -3,13 +3,27 @@ and handover defects (the tables are in store.py, on its metadata)."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from libs.runtime.db import insert_ignore
+from libs.runtime.db import insert_ignore, insert_ignore_many
 from services.archive.store import PROJECTIONS, defect_work_orders, defects, permits
+
+# Built once (one cache key each); a batch runs an update with one parameter set per row,
+# which names the row it updates as ``k_*``.
+_DEFECTS_AMONG = sa.select(defects.c.plaza_id, defects.c.defect_id).where(
+    defects.c.plaza_id.in_(sa.bindparam("plazas", expanding=True)),
+    defects.c.defect_id.in_(sa.bindparam("ids", expanding=True)),
+)
+_PERMIT = (permits.c.plaza_id == sa.bindparam("k_plaza_id"), permits.c.permit_id == sa.bindparam("k_permit_id"))
+# The columns set are the other keys of each row: an approval's, or a closing's.
+_APPROVE_PERMIT = permits.update().where(*_PERMIT)
+_CLOSE_PERMIT = permits.update().where(*_PERMIT).values(status="closed")
+_w = defect_work_orders
+_ADVANCE_DEFECT_WORK = _w.update().where(
+    _w.c.plaza_id == sa.bindparam("k_plaza_id"), _w.c.work_order_id == sa.bindparam("k_work_order_id"),
+    _w.c.step < sa.bindparam("new_step"),
+).values(closed=sa.bindparam("new_closed"), step=sa.bindparam("new_step"), changed_at=sa.bindparam("new_changed_at"))
 
 
 # --- projections -------------------------------------------------------------------------
@@ -19,18 +33,6 @@ async def clear_projections(conn: AsyncConnection, plaza_id: str | None) -> None
     for table in PROJECTIONS:
         q = table.delete()
         await conn.execute(q if plaza_id is None else q.where(table.c.plaza_id == plaza_id))
-
-
-async def upsert_permit(conn: AsyncConnection, plaza_id: str, permit_id: str, unit: str, values: dict) -> None:
-    """Approval and closing may arrive in either order; each fills in its own columns."""
-    await conn.execute(insert_ignore(conn, permits).values(plaza_id=plaza_id, permit_id=permit_id, unit=unit, **values))
-    await conn.execute(permits.update().where(permits.c.plaza_id == plaza_id, permits.c.permit_id == permit_id)
-                       .values(**{k: v for k, v in values.items() if k != "status"}))
-
-
-async def close_permit(conn: AsyncConnection, plaza_id: str, permit_id: str) -> None:
-    await conn.execute(permits.update().where(permits.c.plaza_id == plaza_id, permits.c.permit_id == permit_id)
-                       .values(status="closed"))
 
 
 async def list_permits(conn: AsyncConnection, plaza_id: str, unit: str):
@@ -44,21 +46,39 @@ async def add_defects(conn: AsyncConnection, rows: list[dict]) -> None:
         await conn.execute(insert_ignore(conn, defects), rows)
 
 
-async def is_defect(conn: AsyncConnection, plaza_id: str, defect_id: str) -> bool:
-    q = sa.select(defects.c.defect_id).where(defects.c.plaza_id == plaza_id, defects.c.defect_id == defect_id)
-    return (await conn.execute(q)).first() is not None
+async def existing_defects(conn: AsyncConnection, keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which of these (plaza, defect id) are stored: one query for a whole batch."""
+    if not keys:
+        return set()
+    params = {"plazas": sorted({p for p, _ in keys}), "ids": sorted({d for _, d in keys})}
+    return {tuple(r) for r in await conn.execute(_DEFECTS_AMONG, params)} & keys
 
 
-async def mark_defect_work(conn: AsyncConnection, plaza_id: str, work_order_id: str, defect_id: str,
-                           *, closed: bool | None, step: int, at: dt.datetime) -> None:
-    """``closed=None``: the work order exists (created). A state only replaces one of an
-    earlier ``step``, so a closing that arrives after the reopening does not undo it."""
-    w = defect_work_orders
-    await conn.execute(insert_ignore(conn, w).values(plaza_id=plaza_id, work_order_id=work_order_id,
-                                                     defect_id=defect_id, closed=bool(closed), step=step, changed_at=at))
-    if closed is not None:
-        await conn.execute(w.update().where(w.c.plaza_id == plaza_id, w.c.work_order_id == work_order_id, w.c.step < step)
-                           .values(closed=closed, step=step, changed_at=at))
+async def add_permits(conn: AsyncConnection, rows: list[dict]) -> set[tuple[str, str]]:
+    """The (plaza, permit id) of the rows that were new; a permit already there is kept."""
+    return await insert_ignore_many(conn, permits, rows, ("plaza_id", "permit_id"))
+
+
+async def update_permit_approvals(conn: AsyncConnection, rows: list[dict]) -> None:
+    if rows:
+        await conn.execute(_APPROVE_PERMIT, rows)
+
+
+async def update_permit_closings(conn: AsyncConnection, rows: list[dict]) -> None:
+    if rows:
+        await conn.execute(_CLOSE_PERMIT, rows)
+
+
+async def add_defect_work(conn: AsyncConnection, rows: list[dict]) -> set[tuple[str, str]]:
+    """The (plaza, work order id) of the rows that were new; an order already there is kept."""
+    return await insert_ignore_many(conn, defect_work_orders, rows, ("plaza_id", "work_order_id"))
+
+
+async def advance_defect_work(conn: AsyncConnection, rows: list[dict]) -> None:
+    """A state only replaces one of an earlier ``step``, so a closing that arrives after
+    the reopening does not undo it (``domain_projections.advance``, for stored rows)."""
+    if rows:
+        await conn.execute(_ADVANCE_DEFECT_WORK, rows)
 
 
 async def outstanding_defects(conn: AsyncConnection, plaza_id: str, unit: str):
