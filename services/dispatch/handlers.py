@@ -1,5 +1,6 @@
 """Bus subscribers: archive's plazas and units, intake's requests and handover defects,
-survey's return visits."""
+survey's return visits. The volume consumers take a whole batch at once (one query per
+table for the batch); the runtime calls them with a batch of one to isolate a bad event."""
 
 from __future__ import annotations
 
@@ -18,23 +19,23 @@ async def on_archive_event(tx: Tx, event: PlazaRegistered | UnitRegistered) -> N
         await services_routing.record_unit(tx, event)
 
 
-async def on_request_received(tx: Tx, event: RequestReceived) -> None:
-    await services.open_work_order(tx, event)
+async def on_request_received(tx: Tx, events: list[RequestReceived]) -> None:
+    await services.open_work_orders(tx, events)
 
 
-async def on_handover_inspected(tx: Tx, event: HandoverInspected) -> None:
-    await services.open_warranty_work_orders(tx, event)
+async def on_handover_inspected(tx: Tx, events: list[HandoverInspected]) -> None:
+    await services.open_warranty_work_orders(tx, events)
 
 
-async def on_visit_completed(tx: Tx, event: VisitCompleted, *, reopen_escalate_after: int = 2) -> None:
-    await services.record_return_visit(tx, event, escalate_after=reopen_escalate_after)
+async def on_visit_completed(tx: Tx, events: list[VisitCompleted], *, reopen_escalate_after: int = 2) -> None:
+    await services.record_return_visits(tx, events, escalate_after=reopen_escalate_after)
 
 
 def subscribe(consumers: Consumers, *, reopen_escalate_after: int = 2) -> None:
     consumers.subscribe("archive", "*.>", "archive", on_archive_event)
-    consumers.subscribe("intake", "*.request.received", "request-received", on_request_received)
-    consumers.subscribe("intake", "*.handover.inspected", "handover-inspected", on_handover_inspected)
-    consumers.subscribe(
+    consumers.subscribe_batch("intake", "*.request.received", "request-received", on_request_received)
+    consumers.subscribe_batch("intake", "*.handover.inspected", "handover-inspected", on_handover_inspected)
+    consumers.subscribe_batch(
         "survey",
         "*.visit.completed",
         "visit-completed",

@@ -7,7 +7,7 @@ time past a deadline instead of waiting; SLA and stock use cases get it as a par
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, NamedTuple
 
 import msgspec
 
@@ -28,9 +28,10 @@ from libs.contracts.events import (
 )
 from libs.contracts.subjects import InvalidToken
 from libs.runtime import logging as log
+from libs.runtime.bus import log_context
 from libs.runtime.errors import Conflict, InvalidInput, NotFound
 from libs.runtime.outbox import Tx
-from services.dispatch import domain, domain_reports, domain_sla, services_routing, services_sla, services_stock, store
+from services.dispatch import domain, domain_reports, domain_sla, services_routing, services_sla, services_stock, store, store_sla
 
 logger = log.get("dispatch")
 
@@ -76,73 +77,136 @@ class WorkOrderCancel(msgspec.Struct, kw_only=True):
 # --- opening ---------------------------------------------------------------------------
 
 
-async def open_work_order(tx: Tx, event: RequestReceived) -> str | None:
-    """A serviceable service request or complaint becomes one work order, however often
-    its RequestReceived arrives; returns the new work order's id, or None. Praise and
-    suggestions are recorded for the reports instead."""
-    if event.kind in ("praise", "suggestion"):
-        await _record_feedback(tx, event)
-        return None
-    if not domain.is_dispatched(event.kind, event.serviceable):
-        logger.info("request_not_dispatched", request_id=event.request_id, kind=event.kind)
-        return None
-    department = domain.route(event.text, event.kind, await services_routing.plaza_rules(tx.conn, event.plaza_id))
-    row = _new_work_order(
-        event.plaza_id, event.request_id, event.unit, department, event.kind, event.text,
-        priority=domain.priority_of(event.text), major=event.major,
-    )
-    row = await _open(tx, row, actor=event.actor, causation_id=event.id)
-    if row is not None and event.major:
-        await services_sla.escalate(
-            tx, row, "manager", "major complaint", cause="major", actor=event.actor, causation_id=event.id, now=row["created_at"]
-        )
-    return row["id"] if row else None
+class _Opening(NamedTuple):
+    cause: RequestReceived | HandoverInspected  # the actor, the causation and the log context
+    row: dict
 
 
-async def open_warranty_work_orders(tx: Tx, event: HandoverInspected) -> list[str]:
+class _Writes:
+    """What a batch writes at its end, one statement per table; its events are emitted in
+    place, so the outbox keeps the order one-at-a-time processing gives."""
+
+    def __init__(self) -> None:
+        self.deadlines: list[dict] = []
+        self.escalations: list[dict] = []
+
+    async def escalate(self, tx: Tx, row: dict, level: str, reason: str, **how) -> None:
+        event, record = services_sla.escalation(row, level, reason, **how)
+        await tx.emit(event)
+        self.escalations.append(record)
+
+    async def flush(self, tx: Tx) -> None:
+        await store_sla.add_deadlines(tx.conn, self.deadlines)
+        await store_sla.add_escalations(tx.conn, self.escalations)
+
+
+async def open_work_orders(tx: Tx, events: list[RequestReceived]) -> list[str]:
+    """Each serviceable service request or complaint becomes one work order, however often
+    its RequestReceived arrives (in one batch or many); returns the new work orders' ids.
+    Praise and suggestions are recorded for the reports instead."""
+    rules = await services_routing.rules_of(tx.conn, {e.plaza_id for e in events})
+    opened = now()  # one transaction, one instant: the batch's jobs share their deadlines
+    openings, praise, suggestions = [], [], []
+    for event in events:
+        if event.kind == "suggestion":
+            suggestions.append(_feedback(event))
+        elif event.kind == "praise":
+            department = domain.praised_department(event.praised_department, event.text, rules[event.plaza_id])
+            praise.append({**_feedback(event), "department": department})
+        elif not domain.is_dispatched(event.kind, event.serviceable):
+            with log_context(event):
+                logger.info("request_not_dispatched", request_id=event.request_id, kind=event.kind)
+        else:
+            department = domain.route(event.text, event.kind, rules[event.plaza_id])
+            row = _new_work_order(
+                event.plaza_id, event.request_id, event.unit, department, event.kind, event.text, opened,
+                priority=domain.priority_of(event.text), major=event.major,
+            )
+            openings.append(_Opening(event, row))
+    await store.add_praise(tx.conn, praise)
+    await store.add_suggestions(tx.conn, suggestions)
+    return await _open(tx, openings)
+
+
+async def open_warranty_work_orders(tx: Tx, events: list[HandoverInspected]) -> list[str]:
     """Each handover defect (工程遗留问题) becomes a warranty work order for its department;
     the defect id is the request id, so a redelivered inspection opens nothing twice."""
-    opened = []
-    for defect in event.defects:
-        row = _new_work_order(
-            event.plaza_id, defect.defect_id, event.unit, _department_of(defect.department), "service",
-            defect.description, priority="normal", warranty=True, responsible_party=defect.responsible_party,
-        )
-        if await _open(tx, row, actor=event.actor, causation_id=event.id):
-            opened.append(row["id"])
-    return opened
+    opened = now()
+    openings = [
+        _Opening(event, _new_work_order(
+            event.plaza_id, defect.defect_id, event.unit, _department_of(event, defect.department), "service",
+            defect.description, opened, priority="normal", warranty=True, responsible_party=defect.responsible_party,
+        ))
+        for event in events
+        for defect in event.defects
+    ]
+    return await _open(tx, openings)
 
 
-def _department_of(department: str) -> str:
+def _department_of(event: HandoverInspected, department: str) -> str:
     try:
         return validate_token(department, "department")
     except InvalidToken:
-        logger.warning("defect_department_not_a_token", department=department)
+        with log_context(event):
+            logger.warning("defect_department_not_a_token", department=department)
         return "engineering"
 
 
-async def _open(tx: Tx, row: dict, *, actor: str, causation_id: str) -> dict | None:
-    if not await store.add_work_order(tx.conn, row):
-        logger.info("work_order_already_open", request_id=row["request_id"])
-        return None
-    due = await services_sla.give_deadlines(tx, row, row["created_at"])
-    await tx.emit(
-        WorkOrderCreated(
-            **domain.event_fields(row, actor=actor, causation_id=causation_id), occurred_at=row["created_at"],
-            kind=row["kind"], text=row["text"], priority=row["priority"], major=row["major"],
-            warranty=row["warranty"], responsible_party=row["responsible_party"],
-            respond_due_at=due.get("respond"), on_site_due_at=due.get("on_site"), resolve_due_at=due.get("resolve"),
-        )
+async def _open(tx: Tx, openings: list[_Opening]) -> list[str]:
+    """The work orders not open yet, with their deadlines and WorkOrderCreated; a major
+    complaint goes to the manager at once. One per plaza and request: the first copy in the
+    batch wins, a request already open is skipped. Returns the new ids in order."""
+    first: dict[tuple[str, str], _Opening] = {}
+    for opening in openings:
+        first.setdefault(_request_key(opening.row), opening)
+    inserted = await store.add_work_orders(tx.conn, [o.row for o in first.values()])
+    policies = await services_sla.policies_of(tx.conn, {plaza_id for plaza_id, _ in inserted})
+    writes, new_ids, deadlines_of_kind = _Writes(), [], {}
+    for opening in openings:
+        row, cause = opening.row, opening.cause
+        with log_context(cause):
+            if first[_request_key(row)] is not opening or _request_key(row) not in inserted:
+                logger.debug("work_order_already_open", request_id=row["request_id"])
+                continue
+            # A batch's jobs open at one instant, so a plaza's class of job has one set of deadlines.
+            kind = (row["plaza_id"], row["sla_class"], row["created_at"])
+            if kind not in deadlines_of_kind:
+                deadlines_of_kind[kind] = domain_sla.deadlines_for(row["sla_class"], row["created_at"], policies[row["plaza_id"]])
+            deadlines = services_sla.deadline_rows(row, deadlines_of_kind[kind])
+            writes.deadlines.extend(deadlines)
+            await tx.emit(_created(row, cause, {d["name"]: d["due_at"] for d in deadlines}))
+            logger.debug("work_order_created", work_order_id=row["id"], department=row["department"])
+            if row["major"]:
+                await writes.escalate(
+                    tx, row, "manager", "major complaint", cause="major", actor=cause.actor, causation_id=cause.id,
+                    now=row["created_at"],
+                )
+            new_ids.append(row["id"])
+    await writes.flush(tx)
+    # One line per batch: a line per routine job cost a third of the consumer's time, and
+    # each new job is on the DISPATCH stream anyway. The per-job lines are at debug.
+    if openings:
+        logger.info("work_orders_opened", opened=len(new_ids), already_open=len(openings) - len(new_ids))
+    return new_ids
+
+
+def _created(row: dict, cause: RequestReceived | HandoverInspected, due: dict[str, dt.datetime]) -> WorkOrderCreated:
+    return WorkOrderCreated(
+        **domain.event_fields(row, actor=cause.actor, causation_id=cause.id), occurred_at=row["created_at"],
+        kind=row["kind"], text=row["text"], priority=row["priority"], major=row["major"],
+        warranty=row["warranty"], responsible_party=row["responsible_party"],
+        respond_due_at=due.get("respond"), on_site_due_at=due.get("on_site"), resolve_due_at=due.get("resolve"),
     )
-    logger.info("work_order_created", work_order_id=row["id"], department=row["department"])
-    return row
+
+
+def _request_key(row: dict) -> tuple[str, str]:
+    return row["plaza_id"], row["request_id"]
 
 
 def _new_work_order(
-    plaza_id: str, request_id: str, unit: str, department: str, kind: str, text: str, *,
+    plaza_id: str, request_id: str, unit: str, department: str, kind: str, text: str, opened: dt.datetime, *,
     priority: str, major: bool = False, warranty: bool = False, responsible_party: str | None = None,
 ) -> dict:
-    opened = now()
     return {
         "id": new_event_id(), "plaza_id": plaza_id, "request_id": request_id, "unit": unit,
         "department": department, "original_department": department, "kind": kind,
@@ -154,15 +218,9 @@ def _new_work_order(
     }
 
 
-async def _record_feedback(tx: Tx, event: RequestReceived) -> None:
-    common = {"plaza_id": event.plaza_id, "request_id": event.request_id, "unit": event.unit,
-              "text": event.text, "received_at": event.occurred_at}
-    if event.kind == "suggestion":
-        await store.add_suggestion(tx.conn, common)
-        return
-    rules = await services_routing.plaza_rules(tx.conn, event.plaza_id)
-    department = domain.praised_department(event.praised_department, event.text, rules)
-    await store.add_praise(tx.conn, {**common, "department": department})
+def _feedback(event: RequestReceived) -> dict:
+    return {"plaza_id": event.plaza_id, "request_id": event.request_id, "unit": event.unit,
+            "text": event.text, "received_at": event.occurred_at}
 
 
 # --- lifecycle -------------------------------------------------------------------------
@@ -171,8 +229,12 @@ async def _record_feedback(tx: Tx, event: RequestReceived) -> None:
 async def _load(tx: Tx, plaza_id: str, work_order_id: str):
     row = await store.get_work_order(tx.conn, plaza_id, work_order_id, lock=True)
     if row is None:
-        raise NotFound(f"work order {work_order_id!r} not found in plaza {plaza_id!r}", field="id")
+        raise _not_found(plaza_id, work_order_id)
     return row
+
+
+def _not_found(plaza_id: str, work_order_id: str) -> NotFound:
+    return NotFound(f"work order {work_order_id!r} not found in plaza {plaza_id!r}", field="id")
 
 
 def _next_status(row, action: str) -> str:
@@ -286,28 +348,41 @@ async def sweep_deadlines(tx: Tx) -> int:
 # --- return visits ---------------------------------------------------------------------
 
 
-async def record_return_visit(tx: Tx, event: VisitCompleted, *, escalate_after: int = 2) -> str:
+async def record_return_visits(tx: Tx, events: list[VisitCompleted], *, escalate_after: int = 2) -> list[str]:
     """An unsatisfied return visit on a closed job reopens it (second dispatch, 二次派单);
-    any other rating is recorded. Each visit counts once. Returns what was done."""
-    row = await _load(tx, event.plaza_id, event.work_order_id)
-    outcome = _visit_outcome(row, event)
-    first = await store.remember_visit(
-        tx.conn,
-        {
-            "plaza_id": event.plaza_id, "visit_id": event.visit_id, "work_order_id": event.work_order_id,
-            "rating": event.rating, "outcome": outcome, "applied_at": now(),
-        },
-    )
-    if not first:
-        logger.info("visit_already_applied", visit_id=event.visit_id)
-        return "duplicate"
-    if outcome == "ignored":
-        logger.warning("visit_ignored_work_order_not_closed", visit_id=event.visit_id, status=row["status"])
-    elif outcome == "rated":
-        await store.update_work_order(tx.conn, event.plaza_id, row["id"], {"last_rating": event.rating, "updated_at": now()})
-    else:
-        await _reopen(tx, row, event, escalate_after)
-    return outcome
+    any other rating is recorded. Each visit counts once, whatever event id carries it, and
+    each sees what the visits before it in the batch did. Returns what was done with each."""
+    orders = await store.work_orders_by_id(tx.conn, {(e.plaza_id, e.work_order_id) for e in events}, lock=True)
+    applied = await store.visits_applied(tx.conn, {(e.plaza_id, e.visit_id) for e in events})
+    policies = await services_sla.policies_of(tx.conn, {e.plaza_id for e in events if e.rating == "unsatisfied"})
+    writes, visits, changed, outcomes = _Writes(), [], set(), []
+    for event in events:
+        with log_context(event):
+            key = (event.plaza_id, event.work_order_id)
+            if key not in orders:
+                raise _not_found(*key)
+            if (event.plaza_id, event.visit_id) in applied:
+                logger.info("visit_already_applied", visit_id=event.visit_id)
+                outcomes.append("duplicate")
+                continue
+            applied.add((event.plaza_id, event.visit_id))
+            at = now()
+            outcome = _visit_outcome(orders[key], event)
+            visits.append({"plaza_id": event.plaza_id, "visit_id": event.visit_id, "work_order_id": event.work_order_id,
+                           "rating": event.rating, "outcome": outcome, "applied_at": at})
+            outcomes.append(outcome)
+            if outcome == "ignored":
+                logger.warning("visit_ignored_work_order_not_closed", visit_id=event.visit_id, status=orders[key]["status"])
+                continue
+            if outcome == "rated":
+                orders[key] = {**orders[key], "last_rating": event.rating, "updated_at": at}
+            else:
+                orders[key] = await _reopen(tx, writes, orders[key], event, policies[event.plaza_id], escalate_after, at)
+            changed.add(key)
+    await store.remember_visits(tx.conn, visits)
+    await store.update_after_visits(tx.conn, [orders[key] for key in changed])
+    await writes.flush(tx)
+    return outcomes
 
 
 def _visit_outcome(row, event: VisitCompleted) -> str:
@@ -316,22 +391,21 @@ def _visit_outcome(row, event: VisitCompleted) -> str:
     return "reopened" if row["status"] == "closed" else "ignored"
 
 
-async def _reopen(tx: Tx, row, event: VisitCompleted, escalate_after: int) -> None:
+async def _reopen(tx: Tx, writes: _Writes, row: dict, event: VisitCompleted, policy, escalate_after: int, at) -> dict:
     """Second dispatch: back to the same hands with a tighter resolve deadline."""
-    at = now()
-    values = {
-        "status": _next_status(row, "reopen"), "reopen_count": row["reopen_count"] + 1,
+    row = {
+        **row, "status": _next_status(row, "reopen"), "reopen_count": row["reopen_count"] + 1,
         "last_rating": event.rating, "closed_at": None, "updated_at": at,
     }
-    await store.update_work_order(tx.conn, row["plaza_id"], row["id"], values)
-    row = {**row, **values}
-    due = await services_sla.give_reopen_deadline(tx, row, at)
+    deadline = services_sla.reopen_deadline(row, policy, at)
+    writes.deadlines.append(deadline)
     common = {**domain.event_fields(row, actor=event.actor, causation_id=event.id), "occurred_at": at}
     reason = event.comment or "unsatisfied return visit"
-    await tx.emit(WorkOrderReopened(**common, visit_id=event.visit_id, reason=reason, resolve_due_at=due))
+    await tx.emit(WorkOrderReopened(**common, visit_id=event.visit_id, reason=reason, resolve_due_at=deadline["due_at"]))
     if domain.should_escalate_reopen(row["reopen_count"], escalate_after):
-        await services_sla.escalate(
+        await writes.escalate(
             tx, row, "manager", f"reopened {row['reopen_count']} times after unsatisfied return visits: {reason}",
             cause="reopened", actor=event.actor, causation_id=event.id, now=at,
         )
     logger.info("work_order_reopened", work_order_id=row["id"], reopen_count=row["reopen_count"])
+    return row

@@ -42,10 +42,13 @@ async def record_unit(tx: Tx, event: UnitRegistered) -> None:
 # --- routing rules ---------------------------------------------------------------------
 
 
-async def plaza_rules(conn, plaza_id: str) -> list[domain.RoutingRule]:
-    """The plaza's own table, or the defaults while it has none."""
-    rows = await store.get_routing_rules(conn, plaza_id)
-    return [domain.RoutingRule(keyword=r["keyword"], department=r["department"]) for r in rows] or domain.DEFAULT_RULES
+async def rules_of(conn, plaza_ids) -> dict[str, list[domain.RoutingRule]]:
+    """Each plaza's own table, or the defaults while it has none; one query for a batch."""
+    tables = await store.routing_rules_of(conn, set(plaza_ids))
+    return {
+        plaza_id: [domain.RoutingRule(keyword=r["keyword"], department=r["department"]) for r in rows] or domain.DEFAULT_RULES
+        for plaza_id, rows in tables.items()
+    }
 
 
 async def replace_routing_rules(tx: Tx, plaza_id: str, body: RoutingRulesUpdate) -> None:

@@ -30,8 +30,16 @@ class EscalationCreate(msgspec.Struct, kw_only=True):
 
 
 async def policy_of(conn, plaza_id: str) -> domain_sla.SlaPolicy:
-    stored = await store_sla.get_policy(conn, plaza_id)
-    return msgspec.convert(stored, domain_sla.SlaPolicy) if stored else domain_sla.DEFAULT_POLICY
+    return (await policies_of(conn, [plaza_id]))[plaza_id]
+
+
+async def policies_of(conn, plaza_ids) -> dict[str, domain_sla.SlaPolicy]:
+    """Each plaza's policy, or the defaults while it has none; one query for a batch."""
+    stored = await store_sla.policies_of(conn, plaza_ids)
+    return {
+        p: msgspec.convert(stored[p], domain_sla.SlaPolicy) if stored.get(p) else domain_sla.DEFAULT_POLICY
+        for p in set(plaza_ids)
+    }
 
 
 async def show_policy(conn, plaza_id: str) -> SlaPolicyShown:
@@ -55,7 +63,9 @@ async def replace_policy(tx: Tx, plaza_id: str, body: domain_sla.SlaPolicy, acto
 # --- deadlines -------------------------------------------------------------------------
 
 
-def _rows(row, found: list[domain_sla.Deadline]) -> list[dict]:
+def deadline_rows(row, found: list[domain_sla.Deadline]) -> list[dict]:
+    """A work order's deadlines as rows for ``store_sla.add_deadlines`` (a batch stores
+    those of all its work orders at once)."""
     return [
         {"plaza_id": row["plaza_id"], "work_order_id": row["id"], "name": d.name, "round": d.round,
          "due_at": d.due_at, "manager_at": d.manager_at}
@@ -63,19 +73,9 @@ def _rows(row, found: list[domain_sla.Deadline]) -> list[dict]:
     ]
 
 
-async def give_deadlines(tx: Tx, row, now: dt.datetime) -> dict[str, dt.datetime]:
-    """A new work order's deadlines, stored with it; returns them by name."""
-    policy = await policy_of(tx.conn, row["plaza_id"])
-    found = domain_sla.deadlines_for(row["sla_class"], now, policy)
-    await store_sla.add_deadlines(tx.conn, _rows(row, found))
-    return {d.name: d.due_at for d in found}
-
-
-async def give_reopen_deadline(tx: Tx, row, now: dt.datetime) -> dt.datetime:
-    policy = await policy_of(tx.conn, row["plaza_id"])
-    found = domain_sla.reopen_deadline(row["sla_class"], now, row["reopen_count"], policy)
-    await store_sla.add_deadlines(tx.conn, _rows(row, [found]))
-    return found.due_at
+def reopen_deadline(row, policy: domain_sla.SlaPolicy, now: dt.datetime) -> dict:
+    """The tighter resolve deadline of a second dispatch, as a row to store."""
+    return deadline_rows(row, [domain_sla.reopen_deadline(row["sla_class"], now, row["reopen_count"], policy)])[0]
 
 
 async def meet(tx: Tx, row, action: str, now: dt.datetime) -> None:
@@ -90,22 +90,27 @@ async def void(tx: Tx, row) -> None:
 # --- escalation ------------------------------------------------------------------------
 
 
-async def escalate(
-    tx: Tx, row, level: str, reason: str, *, cause: str, actor: str, causation_id: str | None,
-    now: dt.datetime, deadline: str | None = None, due_at: dt.datetime | None = None,
-) -> None:
+async def escalate(tx: Tx, row, level: str, reason: str, **how) -> None:
     """Raise one escalation: the event out, and a record on the work order."""
+    event, record = escalation(row, level, reason, **how)
+    await tx.emit(event)
+    await store_sla.add_escalations(tx.conn, [record])
+
+
+def escalation(
+    row, level: str, reason: str, *, cause: str, actor: str, causation_id: str | None,
+    now: dt.datetime, deadline: str | None = None, due_at: dt.datetime | None = None,
+) -> tuple[WorkOrderEscalated, dict]:
+    """One escalation: the event to emit and the record to keep on the work order (a
+    batch emits each in its place and stores the records with one ``add_escalations``)."""
     event = WorkOrderEscalated(
         **domain.event_fields(row, actor=actor, causation_id=causation_id), occurred_at=now,
         level=level, reason=reason, deadline=deadline, due_at=due_at,
     )
-    await tx.emit(event)
-    await store_sla.add_escalation(
-        tx.conn,
-        {"plaza_id": row["plaza_id"], "event_id": event.id, "work_order_id": row["id"], "level": level,
-         "cause": cause, "reason": reason, "actor": actor, "occurred_at": now},
-    )
     logger.info("work_order_escalated", work_order_id=row["id"], level=level, cause=cause)
+    record = {"plaza_id": row["plaza_id"], "event_id": event.id, "work_order_id": row["id"], "level": level,
+              "cause": cause, "reason": reason, "actor": actor, "occurred_at": now}
+    return event, record
 
 
 async def sweep(tx: Tx, now: dt.datetime) -> int:

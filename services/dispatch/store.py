@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from libs.runtime import replica
-from libs.runtime.db import UtcDateTime, insert_ignore
+from libs.runtime.db import UtcDateTime, insert_ignore, insert_ignore_many
 from libs.runtime.outbox import add_runtime_tables
 
 metadata = sa.MetaData()
@@ -153,12 +153,19 @@ async def upsert_unit(conn: AsyncConnection, plaza_id: str, unit: str, values: d
 
 
 async def get_routing_rules(conn: AsyncConnection, plaza_id: str) -> list[dict]:
-    q = (
-        sa.select(routing_rules.c.position, routing_rules.c.keyword, routing_rules.c.department)
-        .where(routing_rules.c.plaza_id == plaza_id)
-        .order_by(routing_rules.c.position)
-    )
-    return [_plain(r) for r in (await conn.execute(q)).mappings().all()]
+    return (await routing_rules_of(conn, [plaza_id]))[plaza_id]
+
+
+async def routing_rules_of(conn: AsyncConnection, plaza_ids) -> dict[str, list[dict]]:
+    """Each plaza's own table in order (empty while it has none), in one query."""
+    out: dict[str, list[dict]] = {p: [] for p in plaza_ids}
+    if not out:
+        return out
+    r = routing_rules.c
+    q = sa.select(r.plaza_id, r.position, r.keyword, r.department).where(r.plaza_id.in_(list(out))).order_by(r.plaza_id, r.position)
+    for plaza_id, position, keyword, department in (await conn.execute(q)).all():
+        out[plaza_id].append({"position": position, "keyword": keyword, "department": department})
+    return out
 
 
 async def replace_routing_rules(conn: AsyncConnection, plaza_id: str, rules: list[dict]) -> None:
@@ -173,10 +180,12 @@ async def replace_routing_rules(conn: AsyncConnection, plaza_id: str, rules: lis
 # --- work orders -----------------------------------------------------------------------
 
 
-async def add_work_order(conn: AsyncConnection, row: dict) -> bool:
-    """False when this plaza already has a work order for the request."""
-    result = await conn.execute(insert_ignore(conn, work_orders), row)
-    return result.rowcount == 1
+async def add_work_orders(conn: AsyncConnection, rows: list[dict]) -> set[tuple[str, str]]:
+    """The (plaza_id, request_id) of the rows inserted: a request that already has its work
+    order in the plaza is skipped. Rows go in key order, so two replicas inserting the same
+    requests wait for each other instead of deadlocking (PostgreSQL)."""
+    rows = sorted(rows, key=lambda row: (row["plaza_id"], row["request_id"]))
+    return await insert_ignore_many(conn, work_orders, rows, ("plaza_id", "request_id"))
 
 
 async def get_work_order(conn: AsyncConnection, plaza_id: str, work_order_id: str, *, lock: bool = False):
@@ -184,6 +193,35 @@ async def get_work_order(conn: AsyncConnection, plaza_id: str, work_order_id: st
     if lock:
         q = q.with_for_update()  # PostgreSQL: two clerks acting at once go one after the other
     return (await conn.execute(q)).mappings().first()
+
+
+async def work_orders_by_id(conn: AsyncConnection, keys, *, lock: bool = False) -> dict[tuple[str, str], dict]:
+    """The work orders named by (plaza_id, id), in one query; one of another plaza is absent.
+    Locked in id order (PostgreSQL), so two batches over the same jobs queue, not deadlock."""
+    keys = set(keys)
+    if not keys:
+        return {}
+    c = work_orders.c
+    q = sa.select(work_orders).where(c.id.in_(sorted({k[1] for k in keys}))).order_by(c.id)
+    if lock:
+        q = q.with_for_update()
+    rows = (_plain(r) for r in (await conn.execute(q)).mappings().all())
+    return {key: row for row in rows if (key := (row["plaza_id"], row["id"])) in keys}
+
+
+# A return visit changes these columns; one statement for a batch of work orders.
+_VISIT_COLUMNS = ("status", "reopen_count", "last_rating", "closed_at", "updated_at")
+_update_after_visit = (
+    work_orders.update()
+    .where(work_orders.c.plaza_id == sa.bindparam("b_plaza_id"), work_orders.c.id == sa.bindparam("b_id"))
+    .values({name: sa.bindparam(name) for name in _VISIT_COLUMNS})
+)
+
+
+async def update_after_visits(conn: AsyncConnection, rows: list[dict]) -> None:
+    if rows:
+        params = [{"b_plaza_id": r["plaza_id"], "b_id": r["id"], **{k: r[k] for k in _VISIT_COLUMNS}} for r in rows]
+        await conn.execute(_update_after_visit, params)
 
 
 async def update_work_order(conn: AsyncConnection, plaza_id: str, work_order_id: str, values: dict) -> None:
@@ -256,21 +294,35 @@ async def charge_lines_of(conn: AsyncConnection, plaza_id: str, work_order_ids: 
 # --- return visits ---------------------------------------------------------------------
 
 
-async def remember_visit(conn: AsyncConnection, row: dict) -> bool:
-    """False when this visit was already applied."""
-    result = await conn.execute(insert_ignore(conn, applied_visits), row)
-    return result.rowcount == 1
+async def visits_applied(conn: AsyncConnection, keys) -> set[tuple[str, str]]:
+    """Which of these (plaza_id, visit_id) were already applied, in one query."""
+    keys = set(keys)
+    if not keys:
+        return set()
+    v = applied_visits.c
+    q = sa.select(v.plaza_id, v.visit_id).where(v.visit_id.in_(sorted({k[1] for k in keys})))
+    return {key for key in map(tuple, (await conn.execute(q)).all()) if key in keys}
+
+
+async def remember_visits(conn: AsyncConnection, rows: list[dict]) -> None:
+    """A plain insert: the caller locked the work orders and read ``visits_applied`` after,
+    so a visit applied meanwhile by another replica fails the batch, which is then retried."""
+    if rows:
+        await conn.execute(applied_visits.insert(), rows)
 
 
 # --- praise and suggestions ------------------------------------------------------------
 
 
-async def add_praise(conn: AsyncConnection, row: dict) -> bool:
-    return (await conn.execute(insert_ignore(conn, praise), row)).rowcount == 1
+async def add_praise(conn: AsyncConnection, rows: list[dict]) -> None:
+    """Praise already recorded for its request is skipped."""
+    if rows:
+        await conn.execute(insert_ignore(conn, praise), rows)
 
 
-async def add_suggestion(conn: AsyncConnection, row: dict) -> bool:
-    return (await conn.execute(insert_ignore(conn, suggestions), row)).rowcount == 1
+async def add_suggestions(conn: AsyncConnection, rows: list[dict]) -> None:
+    if rows:
+        await conn.execute(insert_ignore(conn, suggestions), rows)
 
 
 async def list_praise(conn: AsyncConnection, plaza_id: str, *, department: str | None, after: str | None, limit: int):

@@ -51,8 +51,16 @@ escalations = sa.Table(
 
 
 async def get_policy(conn: AsyncConnection, plaza_id: str) -> dict | None:
-    q = sa.select(sla_policies.c.policy).where(sla_policies.c.plaza_id == plaza_id)
-    return (await conn.execute(q)).scalar_one_or_none()
+    return (await policies_of(conn, [plaza_id])).get(plaza_id)
+
+
+async def policies_of(conn: AsyncConnection, plaza_ids) -> dict[str, dict]:
+    """The stored policy of each of these plazas that has one, in one query."""
+    plaza_ids = sorted(set(plaza_ids))
+    if not plaza_ids:
+        return {}
+    p = sla_policies.c
+    return dict((await conn.execute(sa.select(p.plaza_id, p.policy).where(p.plaza_id.in_(plaza_ids)))).all())
 
 
 async def put_policy(conn: AsyncConnection, plaza_id: str, policy: dict, now, actor: str) -> None:
@@ -63,8 +71,8 @@ async def put_policy(conn: AsyncConnection, plaza_id: str, policy: dict, now, ac
 
 
 async def add_deadlines(conn: AsyncConnection, rows: list[dict]) -> None:
-    for row in rows:
-        await conn.execute(insert_ignore(conn, deadlines), {"voided": False, **row})
+    if rows:
+        await conn.execute(insert_ignore(conn, deadlines), [{"voided": False, **row} for row in rows])
 
 
 async def deadlines_of(conn: AsyncConnection, plaza_id: str, work_order_ids: list[str]) -> dict[str, list[dict]]:
@@ -122,8 +130,9 @@ async def mark_escalated(conn: AsyncConnection, row: dict, level: str) -> None:
     )
 
 
-async def add_escalation(conn: AsyncConnection, row: dict) -> None:
-    await conn.execute(escalations.insert(), row)
+async def add_escalations(conn: AsyncConnection, rows: list[dict]) -> None:
+    if rows:
+        await conn.execute(escalations.insert(), rows)
 
 
 async def escalations_of(conn: AsyncConnection, plaza_id: str, work_order_id: str) -> list[dict]:
