@@ -90,6 +90,16 @@ class ChargeableLine(Protocol):
     amount_fen: int
 
 
+class Closing(Protocol):
+    """What billing reads of a closed work order."""
+
+    plaza_id: str
+    work_order_id: str
+    paid: bool
+    occurred_at: dt.datetime
+    charge_lines: list
+
+
 class Balances(msgspec.Struct, frozen=True, kw_only=True):
     owed_fen: int
     deposit_held_fen: int
@@ -193,3 +203,23 @@ def charges_for(work_order_id: str, lines: Iterable[ChargeableLine]) -> list[Pos
             work_order_id=work_order_id, line_id=line.line_id,
         )
     return list(postings.values())
+
+
+def charges_of_closings(closings: Iterable[Closing]) -> list[tuple[Closing, Posting]]:
+    """The charges a run of closings (in stream order) may post: a paid closing's lines,
+    each (plaza, line id) once, by the first closing that carries it, exactly as posting
+    them one closing at a time would. Unpaid closings post nothing; one negative line
+    refuses its whole closing. The ledger's unique key still decides against earlier runs.
+    """
+    seen: set[tuple[str, str]] = set()
+    out: list[tuple[Closing, Posting]] = []
+    for closing in closings:
+        if not closing.paid:
+            continue
+        due = charge_due(closing.occurred_at)
+        for posting in charges_for(closing.work_order_id, closing.charge_lines):
+            key = (closing.plaza_id, posting.line_id)
+            if key not in seen:
+                seen.add(key)
+                out.append((closing, msgspec.structs.replace(posting, due_date=due)))
+    return out

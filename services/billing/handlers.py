@@ -24,14 +24,14 @@ async def on_archive_event(tx: Tx, event: PlazaRegistered | UnitRegistered) -> N
         await services.record_unit(tx, event)
 
 
-async def on_work_order_closed(tx: Tx, event: WorkOrderClosed) -> None:
-    await services_dunning.close_complaint(tx, event.plaza_id, event.unit, event.work_order_id)
-    await services.post_charges(tx, event)
+async def on_work_orders_closed(tx: Tx, events: list[WorkOrderClosed]) -> None:
+    await services_dunning.close_complaints(tx, [(e.plaza_id, e.unit, e.work_order_id) for e in events])
+    await services.post_charges_many(tx, events)
 
 
-async def on_work_order_created(tx: Tx, event: WorkOrderCreated) -> None:
-    if event.kind == "complaint":
-        await services_dunning.open_complaint(tx, event.plaza_id, event.unit, event.work_order_id)
+async def on_work_orders_created(tx: Tx, events: list[WorkOrderCreated]) -> None:
+    await services_dunning.open_complaints(
+        tx, [(e.plaza_id, e.unit, e.work_order_id) for e in events if e.kind == "complaint"])
 
 
 async def on_work_order_cancelled(tx: Tx, event: WorkOrderCancelled) -> None:
@@ -47,7 +47,8 @@ async def on_intake_event(tx: Tx, event) -> None:
 
 def subscribe(consumers: Consumers) -> None:
     consumers.subscribe("archive", "*.>", "archive", on_archive_event)
-    consumers.subscribe("dispatch", "*.*.work_order.closed", "work-order-closed", on_work_order_closed)
-    consumers.subscribe("dispatch", "*.*.work_order.created", "work-order-created", on_work_order_created)
+    # The volume consumers take a fetched batch at once (one statement per table per batch).
+    consumers.subscribe_batch("dispatch", "*.*.work_order.closed", "work-order-closed", on_work_orders_closed)
+    consumers.subscribe_batch("dispatch", "*.*.work_order.created", "work-order-created", on_work_orders_created)
     consumers.subscribe("dispatch", "*.*.work_order.cancelled", "work-order-cancelled", on_work_order_cancelled)
     consumers.subscribe("intake", "*.renovation.>", "renovation", on_intake_event)

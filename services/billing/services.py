@@ -106,28 +106,37 @@ async def _require_account(conn, plaza_id: str, unit: str) -> bool:
 
 
 async def post_charges(tx: Tx, event: WorkOrderClosed) -> list[ChargePosted]:
+    return await post_charges_many(tx, [event])
+
+
+async def post_charges_many(tx: Tx, events: list[WorkOrderClosed]) -> list[ChargePosted]:
     """Post each paid line once per (plaza, line id); only newly posted lines are announced.
 
+    One insert for the whole batch: the domain keeps the first closing of the batch that
+    carries a line, and the ledger's unique key drops what earlier batches posted already.
     The unit need not be known yet: archive's event may still be on its way, and a charge
     is never dropped for arriving first.
     """
-    if not event.paid:
-        return []
     try:
-        postings = domain.charges_for(event.work_order_id, event.charge_lines)
+        charges = domain.charges_of_closings(events)
     except domain.Refused as exc:
         raise _refused(exc) from None
+    if not charges:
+        return []
     now = utcnow()
-    posted = []
-    for posting in postings:
-        entry_id = new_event_id()
-        posting = msgspec.structs.replace(posting, due_date=domain.charge_due(event.occurred_at))
-        row = store.entry_row(
-            event.plaza_id, event.unit, entry_id, posting,
+    rows = [
+        store.entry_row(
+            event.plaza_id, event.unit, new_event_id(), posting,
             occurred_at=event.occurred_at, recorded_at=now, causation_id=event.id, actor=event.actor,
         )
-        if await store.post_entry_once(tx.conn, row):
-            posted.append(_charge_posted(event, entry_id, posting))
+        for event, posting in charges
+    ]
+    new = await store.post_entries_once(tx.conn, rows)
+    posted = [
+        _charge_posted(event, row["id"], posting)
+        for (event, posting), row in zip(charges, rows)
+        if (event.plaza_id, posting.line_id) in new
+    ]
     await tx.emit(*posted)
     return posted
 

@@ -13,7 +13,7 @@ from libs.contracts import new_event_id, utcnow
 from libs.contracts.events import ArrearsEscalated, DunningReminderIssued
 from libs.runtime.errors import Conflict, NotFound
 from libs.runtime.outbox import Tx
-from services.billing import domain, domain_arrears, store
+from services.billing import domain, domain_arrears, store, store_more
 from services.billing.store_more import all_, complaints, dunning_tasks, insert_once, one
 
 Outcome = Literal["reached", "promised_to_pay", "disputed", "no_answer", "wrong_number"]
@@ -47,17 +47,34 @@ class UnitArrears(msgspec.Struct, kw_only=True):
 
 
 async def open_complaint(tx: Tx, plaza_id: str, unit: str, work_order_id: str) -> None:
-    await insert_once(tx.conn, complaints,
-                      {"plaza_id": plaza_id, "work_order_id": work_order_id, "unit": unit, "status": "open"})
+    await open_complaints(tx, [(plaza_id, unit, work_order_id)])
+
+
+async def open_complaints(tx: Tx, opened: list[tuple[str, str, str]]) -> None:
+    """(plaza, unit, work order) of complaints created; one already known (even closed) stays as it is."""
+    await store_more.add_complaints(tx.conn, _complaint_rows(opened, "open"))
 
 
 async def close_complaint(tx: Tx, plaza_id: str, unit: str, work_order_id: str) -> None:
+    await close_complaints(tx, [(plaza_id, unit, work_order_id)])
+
+
+async def close_complaints(tx: Tx, closed: list[tuple[str, str, str]]) -> None:
     """Every closed or cancelled work order lands here; only complaints matter, but a close
     that overtakes its create must still win, so it leaves a closed row behind."""
-    row = {"plaza_id": plaza_id, "work_order_id": work_order_id, "unit": unit, "status": "closed"}
-    if not await insert_once(tx.conn, complaints, row):
-        await tx.conn.execute(complaints.update().where(
-            complaints.c.plaza_id == plaza_id, complaints.c.work_order_id == work_order_id).values(status="closed"))
+    rows = _complaint_rows(closed, "closed")
+    added = await store_more.add_complaints(tx.conn, rows)
+    await store_more.mark_complaints_closed(
+        tx.conn, [key for key in ((r["plaza_id"], r["work_order_id"]) for r in rows) if key not in added])
+
+
+def _complaint_rows(items: list[tuple[str, str, str]], status: str) -> list[dict]:
+    """One row per (plaza, work order), the first one's unit, as inserting them in turn would keep."""
+    rows: dict[tuple[str, str], dict] = {}
+    for plaza_id, unit, work_order_id in items:
+        rows.setdefault((plaza_id, work_order_id), {
+            "plaza_id": plaza_id, "work_order_id": work_order_id, "unit": unit, "status": status})
+    return list(rows.values())
 
 
 async def held_units(conn, plaza_id: str) -> set[str]:

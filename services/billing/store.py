@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from libs.runtime import replica
 from libs.runtime import idempotency
-from libs.runtime.db import UtcDateTime, insert_ignore
+from libs.runtime.db import UtcDateTime, insert_ignore, insert_ignore_many
 from libs.runtime.outbox import add_runtime_tables
 
 metadata = sa.MetaData()
@@ -88,6 +88,12 @@ async def post_entry_once(conn: AsyncConnection, row: dict) -> bool:
     """Insert unless an entry with the same (plaza, line id) exists; True if it was new."""
     result = await conn.execute(insert_ignore(conn, ledger), row)
     return result.rowcount == 1
+
+
+async def post_entries_once(conn: AsyncConnection, rows: list[dict]) -> set[tuple[str, str]]:
+    """One insert for many entries, skipping any whose (plaza, line id) is already on the
+    ledger; returns the (plaza, line id) of those that were new."""
+    return await insert_ignore_many(conn, ledger, rows, ("plaza_id", "line_id"))
 
 
 async def add_entry(conn: AsyncConnection, row: dict) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from libs.runtime.db import UtcDateTime, insert_ignore
+from libs.runtime.db import UtcDateTime, insert_ignore, insert_ignore_many
 from services.billing.store import metadata
 
 fee_rates = sa.Table(
@@ -128,3 +128,21 @@ async def upsert(conn: AsyncConnection, table: sa.Table, keys: dict, values: dic
     where = [table.c[k] == v for k, v in keys.items()]
     if (await conn.execute(table.update().where(*where).values(**values))).rowcount == 0:
         await conn.execute(table.insert().values(**keys, **values))
+
+
+# Built once: the closing of many complaint rows in one executemany.
+_close_complaint = (
+    complaints.update()
+    .where(complaints.c.plaza_id == sa.bindparam("k_plaza"), complaints.c.work_order_id == sa.bindparam("k_wo"))
+    .values(status="closed")
+)
+
+
+async def add_complaints(conn: AsyncConnection, rows: list[dict]) -> set[tuple[str, str]]:
+    """Insert complaint rows unless their (plaza, work order) is there; returns those added."""
+    return await insert_ignore_many(conn, complaints, rows, ("plaza_id", "work_order_id"))
+
+
+async def mark_complaints_closed(conn: AsyncConnection, keys: list[tuple[str, str]]) -> None:
+    if keys:
+        await conn.execute(_close_complaint, [{"k_plaza": p, "k_wo": w} for p, w in keys])

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 
 import pytest
 
-from libs.contracts.events import ChargeLine
+from libs.contracts.events import ChargeLine, WorkOrderClosed
 from services.billing import domain
 
 
@@ -99,3 +100,39 @@ def test_a_negative_line_is_refused_naming_it():
     with pytest.raises(domain.Refused) as refused:
         domain.charges_for("wo-1", [line("l1", 100), line("l2", -5)])
     assert "l2" in refused.value.detail
+
+
+def closing(work_order_id: str, lines: list, *, paid: bool = True, plaza_id: str = "p1", day: int = 1):
+    return WorkOrderClosed(
+        plaza_id=plaza_id, correlation_id="c", work_order_id=work_order_id, request_id="r", unit="A-1",
+        department="engineering", paid=paid, charge_lines=lines,
+        occurred_at=dt.datetime(2026, 3, day, 9, tzinfo=dt.timezone.utc),
+    )
+
+
+def test_in_a_run_of_closings_each_line_is_charged_by_the_first_closing_carrying_it():
+    first = closing("wo-1", [line("l1", 5000), line("l2", 1200)], day=1)
+    again = closing("wo-1", [line("l1", 5000), line("l2", 1200)], day=1)  # the same close, another event id
+    reopened = closing("wo-1", [line("l1", 5000), line("l2", 1200), line("l3", 800)], day=4)
+    charges = domain.charges_of_closings([first, again, reopened])
+    assert [(c.id, p.line_id, p.amount_fen, p.due_date.isoformat()) for c, p in charges] == [
+        (first.id, "l1", 5000, "2026-03-16"), (first.id, "l2", 1200, "2026-03-16"),
+        (reopened.id, "l3", 800, "2026-03-19"),
+    ]
+
+
+def test_unpaid_closings_charge_nothing_and_are_never_refused():
+    charges = domain.charges_of_closings([closing("wo-1", [line("l1", 5000), line("l2", -1)], paid=False)])
+    assert charges == []
+
+
+def test_a_negative_line_refuses_the_run_naming_it():
+    with pytest.raises(domain.Refused) as refused:
+        domain.charges_of_closings([closing("wo-1", [line("ok", 100)]), closing("wo-2", [line("bad", -100)])])
+    assert "bad" in refused.value.detail and "wo-2" in refused.value.detail
+
+
+def test_the_same_line_id_in_two_plazas_is_two_charges():
+    charges = domain.charges_of_closings([closing("wo-1", [line("l1", 100)], plaza_id="p1"),
+                                          closing("wo-1", [line("l1", 100)], plaza_id="p2")])
+    assert [(c.plaza_id, p.line_id) for c, p in charges] == [("p1", "l1"), ("p2", "l1")]

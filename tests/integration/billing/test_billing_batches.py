@@ -1,0 +1,268 @@
+"""Billing's set-based consumers: a batch of closings must leave exactly what posting them
+one at a time leaves (each line charged once, each new charge announced once), on SQLite
+and PostgreSQL, and a bad closing inside a batch is dead-lettered alone."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import uuid
+
+import msgspec
+import pytest
+import sqlalchemy as sa
+from litestar.testing import AsyncTestClient
+
+from libs.contracts import new_event_id
+from libs.contracts.events import ChargePosted, WorkOrderClosed, WorkOrderCreated, decode
+from libs.runtime.db import Database
+from libs.runtime.outbox import Tx
+from libs.runtime.testing import database_settings, eventually, service_settings
+from services.billing import services, services_dunning, store
+from services.billing.app import create_app
+from services.billing.settings import Settings
+from services.billing.store_more import complaints
+from tests.integration.billing.test_billing_ledger import closed, line, unit_registered
+
+P = "/v1/plazas/p1"
+
+
+# --- use cases against the database: a batch equals one at a time -----------------------
+
+@pytest.fixture
+async def db(db_kind, tmp_path, cleanup_schemas):
+    settings = database_settings(db_kind, tmp_path, "billing")
+    if "database_schema" in settings:
+        cleanup_schemas.append(settings["database_schema"])
+    database = Database(settings["database_url"], schema=settings.get("database_schema"))
+    await database.create_all(store.metadata)
+    yield database
+    await database.dispose()
+
+
+async def _in_tx(db, use_case, *args) -> list:
+    async with db.write() as conn:
+        tx = Tx(conn, store.outbox, store.inbox)
+        await use_case(tx, *args)
+    return tx.emitted
+
+
+def _history(rng: random.Random, plaza_id: str) -> list[WorkOrderClosed]:
+    """Closings of a few work orders, each reopened closing carrying every line so far, some
+    unpaid, some re-sent under a new event id, shuffled; lines may be free or repeated."""
+    events = []
+    for w in range(4):
+        lines = [line(f"wo{w}:l{i}", rng.choice([0, rng.randint(1, 90_000)])) for i in range(rng.randint(1, 4))]
+        for count in range(1, len(lines) + 1):
+            sent = lines[:count] + rng.choice([[], lines[:1]])
+            event = closed(sent, work_order_id=f"wo{w}", unit=f"U-{w % 2}", reopen_count=count - 1,
+                           paid=rng.random() > 0.2)
+            event = msgspec.structs.replace(event, plaza_id=plaza_id)
+            events += [event] + [msgspec.structs.replace(event, id=new_event_id()) for _ in range(rng.randint(0, 2))]
+    rng.shuffle(events)
+    return events
+
+
+async def _ledger(db, plaza_id: str) -> list[tuple]:
+    async with db.read() as conn:
+        rows = await store.plaza_entries(conn, plaza_id)
+    return sorted((r.unit, r.kind, r.amount_fen, r.line_id, r.work_order_id, r.causation_id, r.due_date,
+                   r.description, r.source) for r in rows)
+
+
+def _announced(events: list) -> list[tuple]:
+    return [(e.unit, e.line_id, e.amount_fen, e.work_order_id, e.causation_id, e.correlation_id) for e in events]
+
+
+@pytest.mark.parametrize("seed", range(6))
+async def test_closings_posted_in_batches_leave_what_one_at_a_time_leaves(db, seed):
+    rng = random.Random(seed)
+    history = _history(rng, "one-by-one")
+    # The same events (same ids) in another plaza, applied in batches of random sizes.
+    batched = [msgspec.structs.replace(e, plaza_id="batched") for e in history]
+
+    one_by_one = []
+    for event in history:
+        one_by_one += await _in_tx(db, services.post_charges, event)
+    in_batches, start = [], 0
+    while start < len(batched):
+        size = rng.randint(1, 12)
+        in_batches += await _in_tx(db, services.post_charges_many, batched[start:start + size])
+        start += size
+
+    expected = await _ledger(db, "one-by-one")
+    assert expected, "the history charges something"
+    assert await _ledger(db, "batched") == expected
+    assert _announced(in_batches) == _announced(one_by_one)
+    # Each charge is announced once, with the entry it made.
+    assert len(in_batches) == len(expected)
+    async with db.read() as conn:
+        ids = {r.id for r in await store.plaza_entries(conn, "batched")}
+    assert {e.entry_id for e in in_batches} == ids
+
+
+async def test_a_batch_already_posted_posts_and_announces_nothing(db):
+    batch = [closed([line("l1", 5000), line("l2", 1200)]), closed([line("l1", 5000), line("l2", 1200), line("l3", 800)])]
+    first = await _in_tx(db, services.post_charges_many, batch)
+    again = await _in_tx(db, services.post_charges_many, [msgspec.structs.replace(e, id=new_event_id()) for e in batch])
+    assert [e.line_id for e in first] == ["l1", "l2", "l3"] and again == []
+    assert sorted(r[3] for r in await _ledger(db, "p1")) == ["l1", "l2", "l3"]
+
+
+async def _complaint_rows(db) -> set[tuple]:
+    async with db.read() as conn:
+        rows = (await conn.execute(sa.select(complaints))).all()
+    return {(r.work_order_id, r.unit, r.status) for r in rows}
+
+
+async def test_complaints_opened_and_closed_in_batches_end_as_one_at_a_time(db):
+    await _in_tx(db, services_dunning.open_complaint, "p1", "A-1", "wo-open-then-closed")
+    await _in_tx(db, services_dunning.close_complaints, [
+        ("p1", "A-1", "wo-open-then-closed"),
+        ("p1", "B-2", "wo-closed-first"),  # the close overtook its create
+        ("p1", "B-9", "wo-closed-first"),  # re-sent: the first one's unit stays
+    ])
+    await _in_tx(db, services_dunning.open_complaints, [
+        ("p1", "B-2", "wo-closed-first"),  # a late create cannot reopen it
+        ("p1", "C-3", "wo-still-open"),
+        ("p1", "C-3", "wo-still-open"),
+    ])
+    assert await _complaint_rows(db) == {
+        ("wo-open-then-closed", "A-1", "closed"), ("wo-closed-first", "B-2", "closed"), ("wo-still-open", "C-3", "open")}
+    async with db.read() as conn:
+        assert await services_dunning.held_units(conn, "p1") == {"C-3"}
+
+
+# --- through the bus: a backlog waiting when billing starts arrives as batches ------------
+
+@pytest.fixture
+async def backlog_billing(bus, nats_server, db_kind, tmp_path, cleanup_schemas, monkeypatch):
+    """Start billing after the test has published its backlog; records the batch sizes the
+    closed consumer was handed."""
+    await bus.declare_streams("archive", "dispatch", "intake")
+    batches: list[int] = []
+    post_many = services.post_charges_many
+
+    async def recording(tx, events):
+        batches.append(len(events))
+        return await post_many(tx, events)
+
+    monkeypatch.setattr(services, "post_charges_many", recording)
+    settings = service_settings(Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path,
+                                schemas=cleanup_schemas)
+
+    async def start():
+        return AsyncTestClient(create_app(settings))
+
+    yield start, batches
+
+
+async def _settled(bus, durable: str, messages: int) -> bool:
+    """The consumer has had (at least) this many messages and acknowledged all it had."""
+    info = await bus.js.consumer_info("DISPATCH", durable)
+    return info.delivered.consumer_seq >= messages and info.num_pending == 0 and info.num_ack_pending == 0
+
+
+async def _all_announced(bus, client, sentinel_unit: str = "Z-1") -> list[ChargePosted]:
+    """Every ChargePosted billing will ever publish for what it has applied: a later charge
+    is relayed after all earlier ones, so once it is on the stream nothing earlier is missing."""
+    sentinel = closed([line(f"sentinel-{uuid.uuid4().hex}", 1)], work_order_id="wo-sentinel", unit=sentinel_unit)
+    await bus.publish(sentinel)
+
+    async def relayed():
+        found = [e for e in (decode(m.data, "billing") for m in await bus.messages("BILLING"))
+                 if isinstance(e, ChargePosted)]
+        return found if any(e.causation_id == sentinel.id for e in found) else None
+
+    found = await eventually(relayed, what="the sentinel's ChargePosted")
+    return [e for e in found if e.causation_id != sentinel.id]
+
+
+async def _entries(client, unit: str) -> list[dict]:
+    r = await client.get(f"{P}/accounts/{unit}")
+    assert r.status_code == 200, r.text
+    return r.json()["entries"]
+
+
+async def test_a_backlog_of_closings_charges_each_line_once_and_announces_it_once(backlog_billing, bus):
+    start, batches = backlog_billing
+    first = closed([line("wo-1:labour", 5000), line("wo-1:pipe", 1200)])
+    resent = msgspec.structs.replace(first, id=new_event_id())  # the same close under a new event id
+    reopened = closed([line("wo-1:labour", 5000), line("wo-1:pipe", 1200), line("wo-1:valve", 800)], reopen_count=1)
+    other = closed([line("wo-2:labour", 3000)], work_order_id="wo-2", unit="B-7")
+    unpaid = closed([line("wo-3:labour", 9000)], work_order_id="wo-3", paid=False)
+    await bus.publish(unit_registered("A-203", revision=1))
+    for event in (first, resent, reopened, other, unpaid):
+        await bus.publish(event)
+    await bus.publish(first, msg_id=uuid.uuid4().hex)  # redelivered past JetStream's dedup
+
+    async with await start() as client:
+        await eventually(lambda: _settled(bus, "billing-work-order-closed", 6), what="billing to take the backlog")
+        announced = await _all_announced(bus, client)
+        a203, b7 = await _entries(client, "A-203"), await _entries(client, "B-7")
+
+    assert max(batches) > 1, batches  # the backlog really came as a batch
+    assert sorted((e["line_id"], e["amount_fen"], e["work_order_id"]) for e in a203) == [
+        ("wo-1:labour", 5000, "wo-1"), ("wo-1:pipe", 1200, "wo-1"), ("wo-1:valve", 800, "wo-1")]
+    assert [(e["line_id"], e["amount_fen"]) for e in b7] == [("wo-2:labour", 3000)]
+    # One ChargePosted per entry, from the closing that first carried the line.
+    assert sorted((e.line_id, e.causation_id, e.entry_id) for e in announced) == sorted(
+        [("wo-1:labour", first.id, _id(a203, "wo-1:labour")), ("wo-1:pipe", first.id, _id(a203, "wo-1:pipe")),
+         ("wo-1:valve", reopened.id, _id(a203, "wo-1:valve")), ("wo-2:labour", other.id, b7[0]["id"])])
+
+
+def _id(entries: list[dict], line_id: str) -> str:
+    return next(e["id"] for e in entries if e["line_id"] == line_id)
+
+
+async def test_a_bad_closing_in_a_backlog_is_dead_lettered_alone(backlog_billing, bus):
+    start, batches = backlog_billing
+    first = closed([line("wo-1:labour", 5000)])
+    bad = closed([line("wo-bad:ok", 100), line("wo-bad:minus", -100)], work_order_id="wo-bad")
+    reopened = closed([line("wo-1:labour", 5000), line("wo-1:pipe", 1200)], reopen_count=1)
+    resent = msgspec.structs.replace(reopened, id=new_event_id())
+    for event in (first, bad, reopened, resent):
+        await bus.publish(event)
+
+    async with await start() as client:
+        parked = await eventually(lambda: bus.messages("DEADLETTER", "plazadesk.deadletter.billing.>"),
+                                  what="the bad closing's dead letter")
+        await eventually(lambda: _settled(bus, "billing-work-order-closed", 4), what="billing to take the backlog")
+        announced = await _all_announced(bus, client)
+        entries = await _entries(client, "A-203")
+        parked = await bus.messages("DEADLETTER", "plazadesk.deadletter.billing.>")
+
+    assert max(batches) > 1, batches
+    assert [decode(m.data, "dispatch").id for m in parked] == [bad.id]
+    assert "wo-bad:minus" in parked[0].headers["PlazaDesk-Reason"]
+    assert sorted((e["line_id"], e["amount_fen"]) for e in entries) == [("wo-1:labour", 5000), ("wo-1:pipe", 1200)]
+    assert sorted((e.line_id, e.causation_id) for e in announced) == [
+        ("wo-1:labour", first.id), ("wo-1:pipe", reopened.id)]
+
+
+async def test_a_backlog_of_complaints_holds_dunning_only_where_one_is_still_open(backlog_billing, bus):
+    start, _ = backlog_billing
+
+    def created(wo: str, unit: str) -> WorkOrderCreated:
+        return WorkOrderCreated(plaza_id="p1", correlation_id="c", work_order_id=wo, request_id="rq", unit=unit,
+                                department="cs", kind="complaint", text="nobody fixed the lift")
+
+    for unit in ("A-203", "B-7"):
+        await bus.publish(unit_registered(unit, revision=1))
+    still_open, answered = created("wo-c1", "A-203"), created("wo-c2", "B-7")
+    for event in (still_open, answered):
+        await bus.publish(event)
+    await bus.publish(answered, msg_id=uuid.uuid4().hex)
+    await bus.publish(WorkOrderCreated(plaza_id="p1", correlation_id="c", work_order_id="wo-s", request_id="rq",
+                                       unit="B-7", department="engineering", kind="service", text="a drain"))
+    await bus.publish(closed([line("a1", 8000)], work_order_id="wo-a"))
+    await bus.publish(closed([line("b1", 6000)], work_order_id="wo-b", unit="B-7"))
+    await bus.publish(closed([], work_order_id="wo-c2", unit="B-7", paid=False))
+
+    async with await start() as client:
+        await eventually(lambda: _settled(bus, "billing-work-order-created", 4), what="the complaints")
+        await eventually(lambda: _settled(bus, "billing-work-order-closed", 3), what="the closings")
+        now = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=60)).isoformat()
+        run = (await client.post(f"{P}/dunning-runs", json={"now": now})).json()
+
+    assert (run["reminders"], run["held_units"]) == (1, ["A-203"])
