@@ -25,6 +25,10 @@ class RequestReceived(Event, frozen=True, kw_only=True, tag=True):
     severity: Literal["minor", "normal", "major"] | None = None
     praised_department: str | None = None
     kind_reason: str | None = None
+    # Added in v1 (compatible: defaults), so that intake's own read model is rebuilt from
+    # the event alone: why the severity, and the department an internal report came from.
+    severity_reason: str | None = None
+    source_department: str | None = None
 
     def subject_tokens(self) -> tuple[str, ...]:
         return (self.plaza_id, "request", "received")

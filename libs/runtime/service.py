@@ -17,7 +17,8 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from libs.contracts import STREAMS
+from libs.contracts import STREAMS, subject_for
+from libs.contracts.events import encode
 from libs.runtime import bus
 from libs.runtime import logging as log
 from libs.runtime.db import Database
@@ -131,6 +132,16 @@ class Runtime:
 
     def read(self):
         return self.db.read()
+
+    async def publish(self, event, timeout_s: float = 2.0) -> None:
+        """Publish straight to this service's own stream and wait for JetStream's ack (with
+        the server's fsync setting, the event is on disk when this returns). For a use case
+        whose only effect is the event; anything that also changes state uses the outbox."""
+        js = self.broker.config.connection_state.stream
+        await js.publish(
+            subject_for(event), encode(event), timeout=timeout_s,
+            headers={"Nats-Msg-Id": event.id}, stream=STREAMS[self.service].name,
+        )
 
     async def start(self) -> None:
         await self.db.create_all(self.metadata)

@@ -77,6 +77,8 @@ class RequestController(Controller):
         actor: str = Parameter(header="X-Actor", default="front-desk"),
     ) -> RequestAccepted:
         plaza_token(plaza)
+        if idempotency_key is None:
+            return await services.receive_request_published(runtime, plaza, data, actor=actor)
         return await runtime.grouped(
             services.receive_request, plaza, data, actor=actor, idempotency_key=idempotency_key
         )
@@ -85,7 +87,8 @@ class RequestController(Controller):
     async def show(self, plaza: FromPath[str], request_id: FromPath[str], runtime: Runtime) -> RequestView:
         async with runtime.read() as conn:
             row = await store.get_request(conn, plaza, request_id)
-        if row is None:
+        row = row or services.published_not_stored.get(request_id)
+        if row is None or row["plaza_id"] != plaza:
             raise NotFound(f"request {request_id!r} not found in plaza {plaza!r}", field="id")
         return _view(row)
 

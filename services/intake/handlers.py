@@ -1,8 +1,9 @@
-"""Bus subscribers: archive's plaza and unit facts, kept as intake's own copy."""
+"""Bus subscribers: archive's plaza and unit facts, kept as intake's own copy, and intake's
+own requests from its stream, kept as its read model."""
 
 from __future__ import annotations
 
-from libs.contracts.events import PlazaRegistered, UnitRegistered
+from libs.contracts.events import PlazaRegistered, RequestReceived, UnitRegistered
 from libs.runtime.bus import Consumers
 from libs.runtime.outbox import Tx
 from services.intake import services
@@ -17,5 +18,11 @@ async def on_archive_events(tx: Tx, events: list) -> None:
     await services.record_units(tx, [e for e in events if isinstance(e, UnitRegistered)])
 
 
+async def on_requests_received(tx: Tx, events: list) -> None:
+    await services.record_requests(tx, [e for e in events if isinstance(e, RequestReceived)])
+
+
 def subscribe(consumers: Consumers) -> None:
     consumers.subscribe_batch("archive", "*.>", "archive", on_archive_events)
+    # Intake's own stream feeds its read model of requests (see receive_request_published).
+    consumers.subscribe_batch("intake", "*.request.received", "requests", on_requests_received)

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import time
-import weakref
 from collections.abc import Awaitable, Callable
 from typing import Literal, TypeVar
 
@@ -13,12 +12,15 @@ import msgspec
 from libs.contracts import new_event_id, utcnow
 from libs.contracts.events import Contact, PlazaRegistered, RequestReceived, UnitRegistered
 from libs.runtime import idempotency
+from libs.runtime import logging as log
+from libs.runtime.db import insert_ignore_many
 from libs.runtime.errors import InvalidInput, NotFound
 from libs.runtime.http import iso
 from libs.runtime.outbox import Tx
 from services.intake import domain, store
 
 R = TypeVar("R")
+logger = log.get("intake")
 CLASSIFICATION = "classification-rules"
 REFERRALS = "referrals"
 RULES_TTL_S = 5.0  # how long another replica may answer with rules a PUT has replaced
@@ -70,18 +72,18 @@ async def once(
     )
 
 
-async def require_unit(tx: Tx, plaza_id: str, unit: str) -> None:
+async def require_unit(conn, plaza_id: str, unit: str) -> None:
     """Unit first: a known unit implies a known plaza. Units are never removed from the
     register, so a unit once seen is remembered and the common case asks nothing."""
-    known = _known_units.setdefault(tx.conn.engine, set())
+    known = _known_units.setdefault(_cache_key(conn), set())
     if (plaza_id, unit) in known:
         return
-    if await store.unit_exists(tx.conn, plaza_id, unit):
+    if await store.unit_exists(conn, plaza_id, unit):
         if len(known) >= KNOWN_UNITS_MAX:
             known.clear()
         known.add((plaza_id, unit))
         return
-    if not await store.plaza_exists(tx.conn, plaza_id):
+    if not await store.plaza_exists(conn, plaza_id):
         raise NotFound(f"plaza {plaza_id!r} is not registered (PUT /v1/plazas/{plaza_id} in archive)", field="plaza")
     raise InvalidInput(f"unit {unit!r} is not registered in plaza {plaza_id!r}", field="unit")
 
@@ -89,33 +91,84 @@ async def require_unit(tx: Tx, plaza_id: str, unit: str) -> None:
 async def receive_request(
     tx: Tx, plaza_id: str, body: RequestCreate, *, actor: str, idempotency_key: str | None
 ) -> RequestAccepted:
+    """The transactional way in: the request row and its event in one transaction (the
+    relay publishes the event). Taken with an Idempotency-Key, whose first answer must be
+    stored to be replayed, and whenever the broker cannot take an event at once."""
+
     async def run() -> RequestAccepted:
-        return await _receive(tx, plaza_id, body, actor)
+        accepted, event = await assess_request(tx.conn, plaza_id, body, actor)
+        await store_request(tx, event)
+        return accepted
 
     return await once(tx, plaza_id, "requests", idempotency_key, body, RequestAccepted, run, status=202)
 
 
-async def _receive(tx: Tx, plaza_id: str, body: RequestCreate, actor: str) -> RequestAccepted:
-    await require_unit(tx, plaza_id, body.unit)
-    rules, directory = await plaza_rules(tx.conn, plaza_id)
+async def receive_request_published(runtime, plaza_id: str, body: RequestCreate, *, actor: str) -> RequestAccepted:
+    """The fast way in, without an Idempotency-Key: check and classify, publish the event to
+    intake's stream and answer once JetStream has it on disk; intake's read model takes its
+    row from the stream. If the broker cannot take it now, the transactional way stores it
+    and the relay publishes it later (same event id: JetStream or the consumers' inboxes
+    drop the copy if the first publish did land)."""
+    async with runtime.read() as conn:
+        accepted, event = await assess_request(conn, plaza_id, body, actor)
+    remember_published(event)  # before: the read model may take it before publish returns
+    try:
+        await runtime.publish(event)
+    except Exception as exc:
+        published_not_stored.pop(event.request_id, None)
+        logger.warning("request_stored_for_the_relay", request_id=event.request_id, error=repr(exc))
+        await runtime.grouped(store_request, event)
+    return accepted
+
+
+async def store_request(tx: Tx, event: RequestReceived) -> None:
+    await store.add_request(tx.conn, request_row(event))
+    await tx.emit(event)
+
+
+async def assess_request(conn, plaza_id: str, body: RequestCreate, actor: str) -> tuple[RequestAccepted, RequestReceived]:
+    """Checks and classifies a request (reads only): the answer and the event that records it."""
+    await require_unit(conn, plaza_id, body.unit)
+    rules, directory = await plaza_rules(conn, plaza_id)
     try:
         found = domain.assess(body.text, rules, directory, kind=body.kind, severity=body.severity)
     except domain.Refused as exc:
         raise refused(exc) from exc
-    request_id, now, received_by = new_event_id(), utcnow(), body.received_by or actor
+    request_id = new_event_id()
     accepted = _accepted(request_id, found)
-    await store.add_request(tx.conn, _request_row(plaza_id, body, found, accepted, received_by, now))
-    await tx.emit(
-        RequestReceived(
-            plaza_id=plaza_id, occurred_at=now, correlation_id=request_id, actor=actor,
-            request_id=request_id, unit=body.unit, channel=body.channel, kind=found.kind,
-            text=body.text, contact=body.contact, serviceable=accepted.serviceable,
-            referral=accepted.referral, major=found.major, received_by=received_by,
-            severity=found.severity, praised_department=found.praised_department,
-            kind_reason=found.kind_reason,
-        )
+    event = RequestReceived(
+        plaza_id=plaza_id, occurred_at=utcnow(), correlation_id=request_id, actor=actor,
+        request_id=request_id, unit=body.unit, channel=body.channel, kind=found.kind,
+        text=body.text, contact=body.contact, serviceable=accepted.serviceable,
+        referral=accepted.referral, major=found.major, received_by=body.received_by or actor,
+        severity=found.severity, praised_department=found.praised_department,
+        kind_reason=found.kind_reason, severity_reason=found.severity_reason,
+        source_department=body.source_department,
     )
-    return accepted
+    return accepted, event
+
+
+async def record_requests(tx: Tx, events: list[RequestReceived]) -> None:
+    """Intake's read model fed from its own stream: requests published straight to the
+    broker get their row here; those stored with their event already have one."""
+    await insert_ignore_many(tx.conn, store.requests, [request_row(e) for e in events], ["id"])
+
+
+# Requests this replica published whose row the read model may not have yet: shown by id
+# meanwhile, so a clerk who opens a request the moment it is accepted finds it. Kept for
+# UNSTORED_KEEP_S (the read model takes a row within milliseconds while the bus is up).
+published_not_stored: dict[str, dict] = {}
+UNSTORED_KEEP_S = 60.0
+
+
+def remember_published(event: RequestReceived) -> None:
+    now = time.monotonic()
+    while published_not_stored:
+        oldest = next(iter(published_not_stored.values()))
+        if now - oldest["_remembered_at"] < UNSTORED_KEEP_S:
+            break
+        published_not_stored.pop(next(iter(published_not_stored)))
+    published_not_stored[event.request_id] = {**request_row(event), "_remembered_at": now}
 
 
 def _accepted(request_id: str, found: domain.Assessment) -> RequestAccepted:
@@ -128,27 +181,35 @@ def _accepted(request_id: str, found: domain.Assessment) -> RequestAccepted:
     )
 
 
-def _request_row(plaza_id, body: RequestCreate, found: domain.Assessment, accepted: RequestAccepted, received_by, now) -> dict:
+def request_row(e: RequestReceived) -> dict:
     return {
-        "id": accepted.id, "plaza_id": plaza_id, "unit": body.unit, "channel": body.channel,
-        "kind": found.kind, "kind_reason": found.kind_reason, "severity": found.severity,
-        "severity_reason": found.severity_reason, "praised_department": found.praised_department,
-        "source_department": body.source_department, "text": body.text,
-        "contact_name": body.contact.name if body.contact else None,
-        "contact_phone": body.contact.phone if body.contact else None,
-        "serviceable": accepted.serviceable, "referral": accepted.referral, "major": found.major,
-        "status": accepted.status, "received_by": received_by, "received_at": now,
+        "id": e.request_id, "plaza_id": e.plaza_id, "unit": e.unit, "channel": e.channel,
+        "kind": e.kind, "kind_reason": e.kind_reason or "", "severity": e.severity,
+        "severity_reason": e.severity_reason, "praised_department": e.praised_department,
+        "source_department": e.source_department, "text": e.text,
+        "contact_name": e.contact.name if e.contact else None,
+        "contact_phone": e.contact.phone if e.contact else None,
+        "serviceable": e.serviceable, "referral": e.referral, "major": e.major,
+        "status": "referred" if e.referral else "received", "received_by": e.received_by,
+        "received_at": e.occurred_at,
     }
 
 
 # Per-plaza rules are read on every request; a small cache per database keeps that off
 # the hot path. A PUT clears it at once here; other replicas see it within RULES_TTL_S.
-_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_known_units: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_cache: dict[tuple, dict] = {}
+_known_units: dict[tuple, set] = {}
+
+
+def _cache_key(conn) -> tuple[str, str]:
+    # The database (and on PostgreSQL the schema), not the engine: a request reads through
+    # the read pool, a PUT of the rules writes through the writer; both must see one cache.
+    schema = (conn.sync_engine.get_execution_options().get("schema_translate_map") or {}).get(None)
+    return str(conn.engine.url), str(schema)
 
 
 async def plaza_rules(conn, plaza_id: str) -> tuple[domain.ClassificationRules, domain.ReferralDirectory]:
-    plazas = _cache.setdefault(conn.engine, {})
+    plazas = _cache.setdefault(_cache_key(conn), {})
     hit = plazas.get(plaza_id)
     if hit and hit[0] > time.monotonic():
         return hit[1]
@@ -160,7 +221,7 @@ async def plaza_rules(conn, plaza_id: str) -> tuple[domain.ClassificationRules, 
 
 
 def forget_rules(conn, plaza_id: str) -> None:
-    _cache.get(conn.engine, {}).pop(plaza_id, None)
+    _cache.get(_cache_key(conn), {}).pop(plaza_id, None)
 
 
 def _decode(docs: dict, name: str, type_, default):

@@ -131,7 +131,7 @@ def _defect(row) -> Defect:
 
 async def book_handover(tx: Tx, plaza_id: str, body: AppointmentCreate, *, actor: str, idempotency_key: str | None) -> AppointmentView:
     async def run() -> AppointmentView:
-        await require_unit(tx, plaza_id, body.unit)
+        await require_unit(tx.conn, plaza_id, body.unit)
         with refusals():
             rules.check_booking(body.date, now().date())
         booked = await movein.active_appointment(tx.conn, plaza_id, body.unit)

@@ -88,7 +88,7 @@ def _history(steps: list[Step]) -> bytes:
 
 async def apply_renovation(tx: Tx, plaza_id: str, body: RenovationCreate, *, actor: str, idempotency_key: str | None) -> RenovationView:
     async def run() -> RenovationView:
-        await require_unit(tx, plaza_id, body.unit)
+        await require_unit(tx.conn, plaza_id, body.unit)
         with refusals():
             rules.check_application(body.start, body.end, body.deposit_fen, body.contractor)
         at = now()

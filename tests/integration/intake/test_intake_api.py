@@ -33,6 +33,44 @@ async def test_phone_request_is_accepted_classified_and_published(intake, bus):
     assert events[0].unit == "A-203" and events[0].kind == "service"
 
 
+def runtime_of(client):
+    return client.app.dependencies["runtime"].dependency()
+
+
+async def test_without_a_key_the_request_is_published_first_and_reaches_the_read_model(intake, bus):
+    """Answered once JetStream has the event; intake's list takes the row from its stream."""
+    body = (await intake.post("/v1/plazas/p1/requests", json={"channel": "visit", "unit": "B-102", "text": "门锁坏了"})).json()
+    assert (await intake.get(f"/v1/plazas/p1/requests/{body['id']}")).json()["text"] == "门锁坏了"  # at once
+    assert (await intake.get(f"/v1/plazas/p2/requests/{body['id']}")).status_code == 404  # another plaza's id space
+
+    async def listed():
+        items = (await intake.get("/v1/plazas/p1/requests", params={"unit": "B-102"})).json()["items"]
+        return [i for i in items if i["id"] == body["id"]]
+
+    [row] = await eventually(listed, what="the request on intake's read model")
+    assert (row["channel"], row["kind"], row["status"], row["received_by"]) == ("visit", "service", "received", "front-desk")
+    assert len(await _with_id(bus, body["id"])) == 1
+
+
+async def test_when_the_broker_cannot_take_a_request_it_is_stored_and_relayed_later(intake, bus):
+    runtime = runtime_of(intake)
+
+    async def broker_down(event, timeout_s=2.0):
+        raise ConnectionError("nats: no servers available")
+
+    runtime.publish = broker_down  # the instance's own, for this test only
+    try:
+        r = await intake.post("/v1/plazas/p1/requests", json={"channel": "phone", "unit": "B-103", "text": "电梯停了"})
+    finally:
+        del runtime.publish
+    assert r.status_code == 202  # nothing lost: the transactional way took it
+    body = r.json()
+    shown = (await intake.get(f"/v1/plazas/p1/requests/{body['id']}")).json()
+    assert shown["text"] == "电梯停了"
+    [event] = await eventually(lambda: _with_id(bus, body["id"]), what="the relay to publish the stored request")
+    assert event.unit == "B-103" and event.channel == "phone"
+
+
 async def _with_id(bus, request_id):
     return [e for e in await received_events(bus) if e.request_id == request_id]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from intake_fixtures import intake, wait_for_events  # noqa: F401  (intake: the fixture)
+from libs.runtime.testing import eventually
 
 URL = "/v1/plazas/p1/requests"
 
@@ -80,6 +81,10 @@ async def test_the_request_list_filters_and_pages(intake):
     async def items(**params):
         return (await intake.get(URL, params=params)).json()["items"]
 
+    async def all_listed():  # lists read intake's read model, fed from its stream
+        return len(await items(since=before)) == 5
+
+    await eventually(all_listed, what="the five requests on intake's read model")
     assert [i["text"] for i in await items(unit="B-101", channel="phone")] == ["漏水", "投诉噪音"]
     assert [i["text"] for i in await items(unit="B-101", kind="complaint")] == ["投诉噪音"]
     assert [i["text"] for i in await items(status="referred")] == ["燃气没有了"]
