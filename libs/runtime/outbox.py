@@ -118,7 +118,9 @@ class Tx:
             )
 
 
-Publish = Callable[[str, bytes, str], Awaitable[None]]
+# Sends one event and returns its acknowledgement to await (a future), or None when the
+# publish was already acknowledged.
+Publish = Callable[[str, bytes, str], Awaitable[Awaitable | None]]
 
 
 class Relay:
@@ -131,6 +133,7 @@ class Relay:
         service: str,
         batch: int = 500,
         poll_s: float = 1.0,
+        ack_timeout_s: float = 10.0,
         keep_published: dt.timedelta = dt.timedelta(days=1),
     ) -> None:
         self.db = db
@@ -139,6 +142,7 @@ class Relay:
         self.service = service
         self.batch = batch
         self.poll_s = poll_s
+        self.ack_timeout_s = ack_timeout_s
         self.keep_published = keep_published
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
@@ -205,17 +209,27 @@ class Relay:
         if not rows:
             return set()
         # Pipelined: all publishes go out on one connection in order (so the stream keeps
-        # their order) and their acks are awaited together.
-        results = await asyncio.gather(
-            *(self.publish(r.subject, r.payload, r.event_id) for r in rows),
-            return_exceptions=True,
-        )
+        # their order) and their acks are awaited together. An ack that does not come in
+        # time counts as a failure: the row is published again later, and JetStream drops
+        # the copy if the first one did land (same Nats-Msg-Id within its window).
+        acks: list = []
+        for r in rows:
+            try:
+                acks.append(await self.publish(r.subject, r.payload, r.event_id))
+            except Exception as exc:
+                acks.append(exc)
+        waiting = [a for a in acks if a is not None and not isinstance(a, BaseException)]
+        if waiting:
+            _, late = await asyncio.wait(waiting, timeout=self.ack_timeout_s)
+            for ack in late:
+                ack.cancel()
         done = set()
-        for row, result in zip(rows, results):
-            if isinstance(result, BaseException):
-                logger.warning("outbox_publish_failed", event_id=row.event_id, error=repr(result))
-            else:
+        for row, ack in zip(rows, acks):
+            error = ack if isinstance(ack, BaseException) else _ack_error(ack)
+            if error is None:
                 done.add(row.seq)
+            else:
+                logger.warning("outbox_publish_failed", event_id=row.event_id, error=repr(error))
         metrics.OUTBOX_PUBLISHED.labels(self.service).inc(len(done))
         return done
 
@@ -249,6 +263,14 @@ class Relay:
                     sa.select(sa.func.count()).where(self.outbox.c.published_at.is_(None))
                 )
             ).scalar_one()
+
+
+def _ack_error(ack) -> BaseException | None:
+    if ack is None:
+        return None
+    if ack.cancelled():
+        return TimeoutError("no acknowledgement in time")
+    return ack.exception()
 
 
 def unpublished(outbox: sa.Table, limit: int) -> sa.Select:

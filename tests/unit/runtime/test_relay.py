@@ -49,6 +49,38 @@ async def test_failed_publishes_are_retried_until_published(tmp_path):
     assert set(sent) == {e.id for e in events}
 
 
+async def test_an_acknowledgement_that_fails_or_never_comes_is_published_again(tmp_path):
+    """The broker took the message but its ack is an error, or never arrives: not done."""
+    acked: list[str] = []
+    unanswered: list[asyncio.Future] = []
+    loop = asyncio.get_running_loop()
+
+    async def publish(subject, payload, event_id):
+        ack = loop.create_future()
+        if event_id == events[0].id and not unanswered:
+            unanswered.append(ack)  # lost: nobody will ever answer it
+        elif event_id == events[1].id and event_id not in failed:
+            failed.add(event_id)
+            ack.set_exception(ConnectionError("stream unavailable"))
+        else:
+            acked.append(event_id)
+            ack.set_result(None)
+        return ack
+
+    failed: set[str] = set()
+    db, outbox, inbox, relay = await make(tmp_path, publish)
+    relay.ack_timeout_s = 0.1
+    events = await emit(db, outbox, inbox, 3)
+    relay.start()
+    try:
+        await eventually(lambda: _zero(relay.pending()), what="outbox to drain")
+    finally:
+        await relay.stop()
+        await db.dispose()
+    assert sorted(acked) == sorted(e.id for e in events)
+    assert unanswered[0].cancelled()  # the lost ack was given up, not left waiting forever
+
+
 async def test_relay_wakes_on_commit_without_waiting_for_the_poll(tmp_path):
     sent: list[str] = []
 
