@@ -122,21 +122,19 @@ def accepted_total(intake_result: dict) -> int:
 
 
 async def check_intake_counts(system: System, nats_url: str, accepted: int) -> dict:
-    """Every 202 is a row in intake's database, an event on the stream and a work order."""
-    db = sqlite3.connect(system.data_dir / "intake.db")
-    rows = db.execute("SELECT count(*) FROM requests WHERE plaza_id = ? AND text != ' '", (PLAZA,)).fetchone()[0]
-    db.close()
+    """Every 202 is an event on the stream, a row in intake's read model and a work order."""
     nc = await nats.connect(nats_url)
     js = nc.jetstream()
     deadline = time.monotonic() + 120
-    while True:
-        info = await js.consumer_info("INTAKE", "dispatch-request-received")
-        if info.num_pending == 0 and info.num_ack_pending == 0 and (await js.stream_info("INTAKE")).state.messages >= rows:
-            break
-        if time.monotonic() > deadline:
+    while time.monotonic() < deadline:  # both consumers of the requests have taken them all
+        infos = [await js.consumer_info("INTAKE", name) for name in ("dispatch-request-received", "intake-requests")]
+        if all(i.num_pending == 0 and i.num_ack_pending == 0 for i in infos):
             break
         await asyncio.sleep(0.2)
     stream = (await js.stream_info("INTAKE")).state.messages
+    db = sqlite3.connect(system.data_dir / "intake.db")
+    rows = db.execute("SELECT count(*) FROM requests WHERE plaza_id = ? AND text != ' '", (PLAZA,)).fetchone()[0]
+    db.close()
     await nc.close()
     wo = sqlite3.connect(system.data_dir / "dispatch.db")
     orders = wo.execute("SELECT count(*) FROM work_orders WHERE plaza_id = ?", (PLAZA,)).fetchone()[0]
