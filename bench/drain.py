@@ -18,9 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench.run import DRAIN, measure_drain
-from libs.runtime.natsserver import NatsServer
-from libs.runtime.testing import Bus
+from bench.run import DRAIN, measure_drain_alone
 from scripts import system
 
 
@@ -39,17 +37,6 @@ def _with_py_spy(out: Path, seconds: int):
     return start_service
 
 
-async def drain(service: str, events: int) -> dict:
-    work = Path(tempfile.mkdtemp(prefix=f"plazadesk-drain-{service}-"))
-    server = NatsServer(work / "nats", sync_always=True).start(work / "nats.log")
-    try:
-        async with Bus(server.url) as bus:
-            await bus.declare_streams()
-        return await measure_drain(service, server.url, work, events)
-    finally:
-        server.stop()
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("service", choices=sorted(DRAIN))
@@ -60,7 +47,8 @@ def main() -> None:
     if args.profile:
         Path(args.profile).mkdir(parents=True, exist_ok=True)
         system.System.start_service = _with_py_spy(Path(args.profile), args.seconds)
-    print(asyncio.run(drain(args.service, args.events)))
+    work = Path(tempfile.mkdtemp(prefix=f"plazadesk-drain-{args.service}-"))
+    print(asyncio.run(measure_drain_alone(args.service, work, args.events)))
 
 
 if __name__ == "__main__":

@@ -210,6 +210,11 @@ async def measure_e2e(nats_url: str, rate: float, duration: float, units: list[s
 
     result = summarize(latencies, {}, 0, duration)
     result.update({"rate": rate, "closes": n, "consumers": consumers})
+    result["per_consumer"] = {
+        c: {k: v for k, v in summarize([acks[(c, s)] - t for s, t in sent.items()], {}, 0, duration).items()
+            if k in ("p50_ms", "p99_ms")}
+        for c in consumers
+    }
     return result
 
 
@@ -296,6 +301,19 @@ async def measure_drain(service: str, nats_url: str, work: Path, count: int) -> 
             "events_per_s": round(delivered / (done - first), 1)}
 
 
+async def measure_drain_alone(service: str, work: Path, count: int, *, sync_always: bool = True) -> dict:
+    """``measure_drain`` on a nats-server of its own (same settings), so that the consumer
+    drains alone: on the shared server the other services' earlier output (work orders
+    created, visits, charges) would be drained by the same process at the same time."""
+    server = NatsServer(work / f"nats-{service}", sync_always=sync_always).start(work / f"nats-{service}.log")
+    try:
+        async with Bus(server.url) as bus:
+            await bus.declare_streams()
+        return await measure_drain(service, server.url, work, count)
+    finally:
+        server.stop()
+
+
 # --- archive replay --------------------------------------------------------------------
 
 async def measure_replay(system: System, nats_url: str) -> dict:
@@ -330,12 +348,14 @@ def table(r: dict) -> str:
     lines.append(f"  fixed rate {fr['rate']}/s (50% of max): p50 {fr['p50_ms']} ms, p99 {fr['p99_ms']} ms, {fr['count']} requests")
     lines.append(f"  counts: {r['checks']['intake']}")
     lines.append("")
-    lines.append(f"consumers draining a backlog (floor: bare pull+ack {f['pull_consume']['events_per_s']}/s, bare batched SQLite insert {f['sqlite_insert']['rows_per_s']} rows/s)")
+    lines.append(f"consumers draining a backlog, each alone on a fresh nats-server (floor: bare pull+ack {f['pull_consume']['events_per_s']}/s, bare batched SQLite insert {f['sqlite_insert']['rows_per_s']} rows/s)")
     for svc, m in r["consumers"].items():
         lines.append(f"  {svc:<9} {m['events_per_s']:>9} events/s  ({m['events']} in {m['seconds']} s)  ratio to pull floor {ratio(m['events_per_s'], f['pull_consume']['events_per_s'])}")
     e = r["e2e"]
     lines.append("")
     lines.append(f"end to end WorkOrderClosed → visit + charge + timeline, {e['rate']}/s for {e['closes']} closes: p50 {e['p50_ms']} ms, p99 {e['p99_ms']} ms, max {e['max_ms']} ms")
+    lines.append("  each effect alone: " + ", ".join(
+        f"{c} p50 {m['p50_ms']} / p99 {m['p99_ms']} ms" for c, m in e.get("per_consumer", {}).items()))
     lines.append(f"  counts: {r['checks']['e2e']}")
     if r.get("replay"):
         p = r["replay"]
@@ -375,7 +395,7 @@ async def main_async(args) -> dict:
         result["consumers"] = {}
         for service in SERVICES:
             print(f"drain {service}…", flush=True)
-            result["consumers"][service] = await measure_drain(service, server.url, work, args.backlog)
+            result["consumers"][service] = await measure_drain_alone(service, work, args.backlog, sync_always=not args.no_sync)
     finally:
         server.stop()
     return result

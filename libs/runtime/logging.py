@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import sys
 
+import msgspec
 import structlog
 
 
@@ -13,7 +14,7 @@ def configure(level: str = "info", json: bool | None = None) -> None:
     if json is None:
         json = not sys.stderr.isatty()
     renderer = (
-        structlog.processors.JSONRenderer()
+        structlog.processors.JSONRenderer(serializer=_to_json)
         if json
         else structlog.dev.ConsoleRenderer(colors=False)
     )
@@ -31,6 +32,16 @@ def configure(level: str = "info", json: bool | None = None) -> None:
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=True,
     )
+
+
+_encoder = msgspec.json.Encoder(enc_hook=str)
+
+
+def _to_json(event_dict: dict, **_kw) -> str:
+    # msgspec renders a log line several times faster than the standard library's json,
+    # which showed in the consumers' profiles (a line per event); what it cannot encode
+    # natively is written as its str().
+    return _encoder.encode(event_dict).decode()
 
 
 def get(name: str) -> structlog.stdlib.BoundLogger:

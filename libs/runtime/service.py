@@ -55,6 +55,7 @@ class Runtime:
             max_deliver=settings.max_deliver,
             ack_wait_s=settings.ack_wait_s,
             batch=settings.consumer_batch,
+            linger_s=settings.consumer_linger_s,
         )
         self.relay = Relay(
             self.db,

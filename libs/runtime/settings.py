@@ -51,6 +51,9 @@ class ServiceSettings(msgspec.Struct, kw_only=True):
     max_deliver: int = 5
     ack_wait_s: float = 5.0
     consumer_batch: int = 200
+    # How long a consumer waits for more events when a fetch brings less than a batch:
+    # fewer, larger transactions under a trickle, for at most this much more latency.
+    consumer_linger_s: float = 0.005
     relay_batch: int = 500
     relay_poll_s: float = 1.0
     # 3 on a three-node NATS cluster (deploy/nats/cluster.conf): every stream replicated.

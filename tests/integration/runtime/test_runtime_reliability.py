@@ -135,6 +135,24 @@ async def test_bounded_redelivery_then_dead_letter(probe, bus):
     assert "wo-doomed" not in await rows()
 
 
+async def test_a_crash_while_settling_redelivers_the_batch_and_applies_it_once(probe, bus):
+    runtime, state, rows = probe
+    consumers = runtime.consumers
+    settle, crashes = consumers.settle, []
+
+    async def crash_once(*args):
+        if not crashes:
+            crashes.append(args[2].work_order_id)
+            raise ConnectionError("lost the connection while acknowledging")
+        await settle(*args)
+
+    consumers.settle = crash_once
+    await bus.publish(closed("wo-crash"))
+    await eventually(lambda: _consumer_settled(bus), timeout=15, what="the redelivered event to be acknowledged")
+    assert crashes == ["wo-crash"] and (await rows()).count("wo-crash") == 1  # redelivered, applied once
+    assert await dead_letters(bus) == []
+
+
 async def test_a_batch_handler_gets_a_backlog_in_batches_each_event_once(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
     await bus.declare_streams("dispatch")
     events = [closed(f"wo-{i}") for i in range(40)]
