@@ -28,6 +28,14 @@ from libs.runtime.sqlite_inline import inline_url
 logger = log.get("db")
 
 
+WROTE_OUTBOX = "plazadesk.wrote_outbox"
+
+
+def wrote_outbox(conn: AsyncConnection) -> None:
+    """Marks the open transaction as having written outbox rows (see Database.after_commit)."""
+    conn.info[WROTE_OUTBOX] = True
+
+
 class Database:
     def __init__(self, url: str, *, schema: str | None = None) -> None:
         self.url = url
@@ -46,15 +54,20 @@ class Database:
             self.reader = self.writer
 
     def after_commit(self, callback: Callable[[], None]) -> None:
-        """Called after every committed write transaction (the outbox relay's wake-up)."""
+        """Called after a committed write transaction that wrote outbox rows (marked with
+        ``wrote_outbox``): the relay's wake-up, skipped when there is nothing to publish."""
         self._after_commit.append(callback)
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
         async with self.writer.begin() as conn:
-            yield conn
-        for callback in self._after_commit:
-            callback()
+            try:
+                yield conn
+            finally:  # read (and cleared) while the connection is ours; on failure, discarded
+                wrote = conn.info.pop(WROTE_OUTBOX, False)
+        if wrote:
+            for callback in self._after_commit:
+                callback()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:

@@ -20,7 +20,7 @@ from libs.contracts import Event, subject_for, utcnow
 from libs.contracts.events import encode
 from libs.runtime import logging as log
 from libs.runtime import metrics
-from libs.runtime.db import Database, UtcDateTime, insert_ignore, lock_skip_locked
+from libs.runtime.db import Database, UtcDateTime, insert_ignore, lock_skip_locked, wrote_outbox
 
 logger = log.get("outbox")
 
@@ -76,6 +76,7 @@ class Tx:
             return
         now = utcnow()
         pending = self.emitted[-self._unwritten :]
+        wrote_outbox(self.conn)
         await self.conn.execute(
             self._outbox.insert(),
             [
