@@ -193,15 +193,17 @@ class Consumers:
     async def _apply_fast(self, durable: str, handler: Handler, events: list[Event]) -> list[str]:
         async with self.db.write() as conn:
             tx = self.tx_factory(conn)
-            seen = await tx.already_applied(durable, list({e.id for e in events}))
-            outcomes, applied, new = [], [], []
+            # The inbox rows go in first, in one statement that says which were new: an
+            # event whose row was there already (or that came twice in this batch) is a
+            # duplicate. If anything below fails, the rows go with the rollback.
+            fresh = await tx.first_times(durable, list(dict.fromkeys(e.id for e in events)))
+            outcomes, new = [], []
             for event in events:
-                if event.id in seen:
+                if event.id not in fresh:
                     outcomes.append("duplicate")
                     continue
-                seen.add(event.id)
+                fresh.discard(event.id)
                 new.append(event)
-                applied.append(event.id)
                 outcomes.append("applied")
             if isinstance(handler, _Batched):
                 await handler.batch(tx, new)
@@ -209,7 +211,6 @@ class Consumers:
                 for event in new:
                     with log_context(event):
                         await handler(tx, event)
-            await tx.record_applied(durable, applied)
             await tx.flush()
         return outcomes
 

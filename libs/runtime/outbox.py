@@ -20,7 +20,7 @@ from libs.contracts import Event, subject_for, utcnow
 from libs.contracts.events import encode
 from libs.runtime import logging as log
 from libs.runtime import metrics
-from libs.runtime.db import Database, UtcDateTime, insert_ignore, lock_skip_locked, wrote_outbox
+from libs.runtime.db import Database, UtcDateTime, insert_ignore, insert_ignore_many, lock_skip_locked, wrote_outbox
 
 logger = log.get("outbox")
 
@@ -103,20 +103,12 @@ class Tx:
         )
         return result.rowcount == 1
 
-    async def already_applied(self, consumer: str, event_ids: list[str]) -> set[str]:
-        i = self._inbox
-        rows = await self.conn.execute(
-            sa.select(i.c.event_id).where(i.c.consumer == consumer, i.c.event_id.in_(event_ids))
-        )
-        return set(rows.scalars())
-
-    async def record_applied(self, consumer: str, event_ids: list[str]) -> None:
-        if event_ids:
-            now = utcnow()
-            await self.conn.execute(
-                self._inbox.insert(),
-                [{"consumer": consumer, "event_id": e, "processed_at": now} for e in event_ids],
-            )
+    async def first_times(self, consumer: str, event_ids: list[str]) -> set[str]:
+        """Record (consumer, event id) for a batch; the ids recorded now come back, those
+        already applied do not."""
+        now = utcnow()
+        rows = [{"consumer": consumer, "event_id": e, "processed_at": now} for e in event_ids]
+        return {k for (k,) in await insert_ignore_many(self.conn, self._inbox, rows, ["event_id"])}
 
 
 # Sends one event and returns its acknowledgement to await (a future), or None when the
