@@ -18,7 +18,6 @@ import types
 from collections.abc import Awaitable, Callable
 
 import msgspec
-import structlog
 from faststream import AckPolicy
 from faststream.nats import JStream, NatsBroker, PullSub
 from nats.js.api import AckPolicy as JsAckPolicy
@@ -291,7 +290,7 @@ class _Batched:
 
 def log_context(event: Event):
     """Every log line of a handler carries the case, the plaza and the event."""
-    return structlog.contextvars.bound_contextvars(
+    return log.event_context(
         correlation_id=event.correlation_id, plaza_id=event.plaza_id,
         event_id=event.id, event_type=type(event).__name__,
     )

@@ -99,11 +99,37 @@ class Database:
             await self.reader.dispose()
 
 
+class _SqliteUtcText(sqlite.DATETIME):
+    """SQLite's DATETIME column, stored exactly as SQLAlchemy stores it ("YYYY-MM-DD
+    HH:MM:SS.ffffff", so ranges compare as text and older files read the same) but written
+    and read with ``isoformat``/``fromisoformat``: the generic processors (strftime-style
+    formatting, a regular expression to parse) were a visible share of a batch insert."""
+
+    def bind_processor(self, dialect):
+        def process(value):
+            return None if value is None else value.isoformat(" ", "microseconds")
+
+        return process
+
+    def result_processor(self, dialect, coltype):
+        parse = dt.datetime.fromisoformat
+
+        def process(value):
+            return None if value is None else parse(value)
+
+        return process
+
+
 class UtcDateTime(sa.types.TypeDecorator):
     """Timezone-aware UTC in and out, on SQLite (which stores naive text) and PostgreSQL."""
 
     impl = sa.DateTime(timezone=True)
     cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(_SqliteUtcText())
+        return dialect.type_descriptor(self.impl)
 
     def process_bind_param(self, value, dialect):
         if value is None:

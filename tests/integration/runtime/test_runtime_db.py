@@ -72,3 +72,31 @@ async def test_a_replica_batch_keeps_the_newest_revision_whatever_the_order(db_k
     finally:
         await db.dispose()
     assert [tuple(r) for r in rows] == [("A-1", 2, "Wang (new tenant)"), ("B-1", 2, "Zhao Tea House")]
+
+
+async def test_sqlite_keeps_times_as_sqlalchemy_stored_them_so_older_files_read_the_same(tmp_path):
+    import datetime as dt
+
+    from libs.runtime.db import UtcDateTime
+
+    db = Database(f"sqlite+aiosqlite:///{tmp_path}/times.db")
+    metadata = sa.MetaData()
+    times = sa.Table("times", metadata, sa.Column("id", sa.Integer, primary_key=True), sa.Column("at", UtcDateTime()))
+    await db.create_all(metadata)
+    shanghai = dt.timezone(dt.timedelta(hours=8))
+    try:
+        async with db.write() as conn:
+            await conn.execute(times.insert(), [{"id": 1, "at": dt.datetime(2026, 3, 3, 0, 0, tzinfo=shanghai)}])
+            # as an older release (or a backfill in SQL) left them: without microseconds
+            await conn.execute(sa.text("INSERT INTO times (id, at) VALUES (2, '2026-03-02 15:00:00'), (3, NULL)"))
+        async with db.read() as conn:
+            raw = (await conn.execute(sa.text("SELECT at FROM times WHERE id = 1"))).scalar_one()
+            read = (await conn.execute(sa.select(times.c.at).order_by(times.c.id))).scalars().all()
+            later = (await conn.execute(
+                sa.select(times.c.id).where(times.c.at > dt.datetime(2026, 3, 2, 15, 30, tzinfo=dt.timezone.utc))
+            )).scalars().all()
+    finally:
+        await db.dispose()
+    assert raw == "2026-03-02 16:00:00.000000"  # UTC, SQLAlchemy's own text layout
+    assert read == [dt.datetime(2026, 3, 2, 16, 0, tzinfo=dt.timezone.utc), dt.datetime(2026, 3, 2, 15, 0, tzinfo=dt.timezone.utc), None]
+    assert later == [1]  # ranges still compare as text
