@@ -29,6 +29,7 @@ logger = log.get("db")
 
 
 WROTE_OUTBOX = "plazadesk.wrote_outbox"
+SYNCHRONOUS = "plazadesk_sqlite_synchronous"
 
 
 def wrote_outbox(conn: AsyncConnection) -> None:
@@ -46,12 +47,14 @@ class Database:
             _ensure_sqlite_dir(url)
             self.writer = _sqlite_engine(url, writer=True)
             self.reader = _sqlite_engine(url, writer=False)
+            self._lax_writer = self.writer.execution_options(**{SYNCHRONOUS: "NORMAL"})
         else:
             opts = {"schema_translate_map": {None: self.schema}} if self.schema else {}
             self.writer = create_async_engine(
                 url, pool_size=10, max_overflow=10, pool_pre_ping=True
             ).execution_options(**opts)
             self.reader = self.writer
+            self._lax_writer = self.writer
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Called after a committed write transaction that wrote outbox rows (marked with
@@ -68,6 +71,14 @@ class Database:
         if wrote:
             for callback in self._after_commit:
                 callback()
+
+    @asynccontextmanager
+    async def lax_write(self) -> AsyncIterator[AsyncConnection]:
+        """A write transaction whose loss in a power failure is harmless (the relay's
+        "published" marks: an unmarked event is published again, and JetStream or the
+        consumers' inboxes drop the copy). On SQLite its commit does not wait for the disk."""
+        async with self._lax_writer.begin() as conn:
+            yield conn
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
@@ -224,13 +235,19 @@ def _sqlite_engine(url: str, *, writer: bool) -> AsyncEngine:
         # FULL: a commit is on disk before it returns, so what a service answered (a 202
         # after a group commit) or acknowledged (an event after its batch) survives a power
         # loss, not only a crash of the process. WAL makes that one fsync per commit.
-        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA synchronous=FULL")  # (the writer's begin keeps it so; see below)
         cur.execute("PRAGMA busy_timeout=30000")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn) -> None:
+        if writer:  # FULL unless the transaction asked for less (Database.lax_write)
+            level = conn.get_execution_options().get(SYNCHRONOUS, "FULL")
+            info = conn.connection.info
+            if info.get(SYNCHRONOUS) != level:
+                conn.exec_driver_sql(f"PRAGMA synchronous={level}")  # outside the transaction
+                info[SYNCHRONOUS] = level
         conn.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
 
     return engine

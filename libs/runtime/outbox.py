@@ -187,7 +187,7 @@ class Relay:
                 rows = (await conn.execute(query)).all()
             done = await self._publish_rows(rows)
             if rows:
-                async with self.db.writer.begin() as conn:
+                async with self.db.lax_write() as conn:
                     await self._mark(conn, rows, done)
         else:
             async with self.db.writer.begin() as conn:

@@ -100,3 +100,15 @@ async def test_sqlite_keeps_times_as_sqlalchemy_stored_them_so_older_files_read_
     assert raw == "2026-03-02 16:00:00.000000"  # UTC, SQLAlchemy's own text layout
     assert read == [dt.datetime(2026, 3, 2, 16, 0, tzinfo=dt.timezone.utc), dt.datetime(2026, 3, 2, 15, 0, tzinfo=dt.timezone.utc), None]
     assert later == [1]  # ranges still compare as text
+
+
+async def test_sqlite_commits_wait_for_the_disk_except_the_relays_marks(tmp_path):
+    db = Database(f"sqlite+aiosqlite:///{tmp_path}/sync.db")
+    levels = []
+    try:
+        for write in (db.write, db.lax_write, db.write):
+            async with write() as conn:
+                levels.append((await conn.exec_driver_sql("PRAGMA synchronous")).scalar_one())
+    finally:
+        await db.dispose()
+    assert levels == [2, 1, 2]  # FULL, NORMAL for the marks only, FULL again
