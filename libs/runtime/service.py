@@ -146,6 +146,7 @@ class Runtime:
 
     async def start(self) -> None:
         await self.db.create_all(self.metadata)
+        self.db.start_checkpoints()
         await self.broker.connect()
         await bus.declare_own_stream(self.broker, self.service, self.settings.stream_replicas)
         await bus.wait_for_streams(self.broker, sorted(self.consumers.streams))

@@ -112,3 +112,25 @@ async def test_sqlite_commits_wait_for_the_disk_except_the_relays_marks(tmp_path
     finally:
         await db.dispose()
     assert levels == [2, 1, 2]  # FULL, NORMAL for the marks only, FULL again
+
+
+async def test_sqlite_wal_is_copied_back_by_the_background_checkpoint(tmp_path):
+    from libs.runtime.testing import eventually
+
+    path = tmp_path / "wal.db"
+    db = Database(f"sqlite+aiosqlite:///{path}")
+    metadata = sa.MetaData()
+    notes = sa.Table("notes", metadata, sa.Column("id", sa.Integer, primary_key=True), sa.Column("text", sa.Text))
+    await db.create_all(metadata)
+    try:
+        async with db.write() as conn:
+            await conn.execute(notes.insert(), [{"id": i, "text": "x" * 1000} for i in range(2000)])
+        assert path.stat().st_size < 1_000_000  # the rows are in the WAL, not yet in the file
+        db.start_checkpoints(every_s=0.05)
+
+        async def copied_back():
+            return path.stat().st_size > 2_000_000
+
+        await eventually(copied_back, what="the checkpoint to copy the WAL into the database file")
+    finally:
+        await db.dispose()
