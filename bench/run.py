@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import os
 import platform
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -398,6 +399,8 @@ async def main_async(args) -> dict:
             result["consumers"][service] = await measure_drain_alone(service, work, args.backlog, sync_always=not args.no_sync)
     finally:
         server.stop()
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
     return result
 
 
@@ -408,6 +411,7 @@ def main() -> int:
     ap.add_argument("--e2e-rate", type=float, default=500)
     ap.add_argument("--backlog", type=int, default=20_000)
     ap.add_argument("--no-sync", action="store_true", help="nats-server without fsync per write")
+    ap.add_argument("--keep", action="store_true", help="keep the work folder (databases, streams, logs)")
     args = ap.parse_args()
     result = asyncio.run(main_async(args))
     print()
