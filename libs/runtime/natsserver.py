@@ -37,6 +37,10 @@ def binary() -> str:
     return found
 
 
+class PortTaken(RuntimeError):
+    pass
+
+
 class NatsServer:
     """Starts nats-server on a free port; ``sync_always`` fsyncs every JetStream write
     (on a single node an acknowledged publish is otherwise not yet on disk)."""
@@ -61,7 +65,19 @@ class NatsServer:
             f"jetstream {{\n  store_dir: \"{self.data_dir / 'jetstream'}\"{sync}\n}}\n"
         )
 
-    def start(self, log_file: str | os.PathLike | None = None, timeout: float = 15) -> "NatsServer":
+    def start(self, log_file: str | os.PathLike | None = None, timeout: float = 15, attempts: int = 3) -> "NatsServer":
+        """A free port can be taken by another process between choosing it and binding it
+        (two test runs side by side): then new ports are chosen and the start tried again."""
+        for attempt in range(1, attempts + 1):
+            try:
+                return self._start(log_file, timeout)
+            except PortTaken:
+                if attempt == attempts:
+                    raise
+                self.port, self.monitor_port = free_port(), free_port()
+        raise AssertionError("unreachable")
+
+    def _start(self, log_file: str | os.PathLike | None, timeout: float) -> "NatsServer":
         self.data_dir.mkdir(parents=True, exist_ok=True)
         conf = self.data_dir / "nats-server.conf"
         conf.write_text(self.config())
@@ -70,12 +86,16 @@ class NatsServer:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
+                if log_file and "address already in use" in Path(log_file).read_text(errors="replace")[-2000:]:
+                    raise PortTaken(f"port {self.port} or {self.monitor_port} was taken; see {log_file}")
                 raise RuntimeError(f"nats-server exited with {self.proc.returncode}; see {log_file}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return self
+            try:  # ready when the port answers as a NATS server does: INFO first
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as conn:
+                    if conn.recv(4) == b"INFO":
+                        return self
             except OSError:
-                time.sleep(0.05)
+                pass
+            time.sleep(0.05)
         raise RuntimeError("nats-server did not start listening")
 
     def stop(self) -> None:

@@ -31,6 +31,7 @@ from libs.runtime.settings import ServiceSettings
 
 logger = log.get("service")
 T = TypeVar("T")
+STOP_STEP_S = 10.0
 
 
 class Runtime:
@@ -169,13 +170,27 @@ class Runtime:
         logger.info("service_started", service=self.service, port=self.settings.http_port)
 
     async def stop(self) -> None:
+        """Each step bounded: a step that hangs is logged and left behind, so a shutdown
+        (a rolling restart, SIGTERM) always completes."""
+        for name, step in (
+            ("periodic jobs", self._stop_tasks),
+            ("outbox relay", self.relay.stop),
+            ("broker", self.broker.stop),
+            ("database", self.db.dispose),
+        ):
+            task = asyncio.ensure_future(step())
+            done, _ = await asyncio.wait({task}, timeout=STOP_STEP_S)
+            if not done:
+                task.cancel()
+                logger.error("shutdown_step_timed_out", step=name, after_s=STOP_STEP_S)
+            elif task.exception() is not None:
+                logger.warning("shutdown_step_failed", step=name, error=repr(task.exception()))
+        logger.info("service_stopped", service=self.service)
+
+    async def _stop_tasks(self) -> None:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self.relay.stop()
-        await self.broker.stop()
-        await self.db.dispose()
-        logger.info("service_stopped", service=self.service)
 
     async def ready_checks(self) -> dict[str, bool]:
         conn = self.broker.config.connection_state
