@@ -2,9 +2,10 @@
 
 - ``declare_own_stream``: a service declares only its own stream (and the shared
   dead-letter stream), with a duplicate window for ``Nats-Msg-Id`` dedup.
-- ``Consumers.subscribe``: a durable pull consumer fetching batches. Each batch is applied
-  in one transaction, each event in its own savepoint behind the inbox check, so one bad
-  event neither blocks nor undoes the others. Outcomes per message: applied or duplicate →
+- ``Consumers.subscribe`` / ``subscribe_batch``: a durable pull consumer fetching batches.
+  Each batch is applied in one transaction behind one inbox statement; if any event of it
+  fails, it is applied again with each event in its own savepoint, so one bad event
+  neither blocks nor undoes the others. Outcomes per message: applied or duplicate →
   ack; permanent failure (undecodable, domain rule refuses it) → dead-letter with the
   reason, then ack; transient failure → nak with back-off, and after ``max_deliver``
   deliveries → dead-letter. An unexpected crash of the batch code (not an event's
