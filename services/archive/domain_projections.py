@@ -68,6 +68,13 @@ def defects_asked(events: Iterable[Event]) -> set[Key]:
     return {(e.plaza_id, e.request_id) for e in events if isinstance(e, (WorkOrderClosed, WorkOrderReopened))}
 
 
+def work_orders_asked(events: Iterable[Event]) -> set[Key]:
+    """The work orders of the batch's closings and reopenings: one already kept as a
+    warranty order counts even before its defect is filed (archive reads the intake and
+    dispatch streams separately, and after a pause dispatch's may run ahead)."""
+    return {(e.plaza_id, e.work_order_id) for e in events if isinstance(e, (WorkOrderClosed, WorkOrderReopened))}
+
+
 # --- renovation permits -------------------------------------------------------------------
 
 
@@ -102,10 +109,11 @@ class Plan(msgspec.Struct, kw_only=True):
     work_orders: dict[Key, WorkOrderPlan] = {}
 
 
-def plan(events: Iterable[Event], known_defects: set[Key]) -> Plan:
-    """``known_defects``: those of ``defects_asked`` already stored. Only a warranty order's
+def plan(events: Iterable[Event], known_defects: set[Key], known_orders: set[Key] = frozenset()) -> Plan:
+    """``known_defects``: those of ``defects_asked`` already stored; ``known_orders``: those
+    of ``work_orders_asked`` already kept as warranty orders. Only a warranty order's
     request id is a defect id: ordinary work orders (nearly all of them) leave no row."""
-    out, known = Plan(), set(known_defects)
+    out, known, orders = Plan(), set(known_defects), set(known_orders)
     for e in events:
         if isinstance(e, HandoverInspected):
             for d in e.defects:
@@ -119,7 +127,10 @@ def plan(events: Iterable[Event], known_defects: set[Key]) -> Plan:
                 permit.closing = _closing(e)
         elif isinstance(e, WorkOrderCreated) and e.warranty:
             _mark(out, e, WorkOrderMark(defect_id=e.request_id, closed=None, step=0, at=e.occurred_at))
-        elif isinstance(e, (WorkOrderClosed, WorkOrderReopened)) and (e.plaza_id, e.request_id) in known:
+            orders.add((e.plaza_id, e.work_order_id))
+        elif isinstance(e, (WorkOrderClosed, WorkOrderReopened)) and (
+            (e.plaza_id, e.request_id) in known or (e.plaza_id, e.work_order_id) in orders
+        ):
             closed = isinstance(e, WorkOrderClosed)
             step = domain.work_order_step(e.reopen_count, closed)
             _mark(out, e, WorkOrderMark(defect_id=e.request_id, closed=closed, step=step, at=e.occurred_at))

@@ -15,6 +15,10 @@ _DEFECTS_AMONG = sa.select(defects.c.plaza_id, defects.c.defect_id).where(
     defects.c.plaza_id.in_(sa.bindparam("plazas", expanding=True)),
     defects.c.defect_id.in_(sa.bindparam("ids", expanding=True)),
 )
+_DEFECT_WORK_AMONG = sa.select(defect_work_orders.c.plaza_id, defect_work_orders.c.work_order_id).where(
+    defect_work_orders.c.plaza_id.in_(sa.bindparam("plazas", expanding=True)),
+    defect_work_orders.c.work_order_id.in_(sa.bindparam("ids", expanding=True)),
+)
 _PERMIT = (permits.c.plaza_id == sa.bindparam("k_plaza_id"), permits.c.permit_id == sa.bindparam("k_permit_id"))
 # The columns set are the other keys of each row: an approval's, or a closing's.
 _APPROVE_PERMIT = permits.update().where(*_PERMIT)
@@ -48,10 +52,19 @@ async def add_defects(conn: AsyncConnection, rows: list[dict]) -> None:
 
 async def existing_defects(conn: AsyncConnection, keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
     """Which of these (plaza, defect id) are stored: one query for a whole batch."""
+    return await _existing(conn, _DEFECTS_AMONG, keys)
+
+
+async def existing_defect_work(conn: AsyncConnection, keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which of these (plaza, work order id) are kept as warranty orders."""
+    return await _existing(conn, _DEFECT_WORK_AMONG, keys)
+
+
+async def _existing(conn: AsyncConnection, query, keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
     if not keys:
         return set()
-    params = {"plazas": sorted({p for p, _ in keys}), "ids": sorted({d for _, d in keys})}
-    return {tuple(r) for r in await conn.execute(_DEFECTS_AMONG, params)} & keys
+    params = {"plazas": sorted({p for p, _ in keys}), "ids": sorted({k for _, k in keys})}
+    return {tuple(r) for r in await conn.execute(query, params)} & keys
 
 
 async def add_permits(conn: AsyncConnection, rows: list[dict]) -> set[tuple[str, str]]:

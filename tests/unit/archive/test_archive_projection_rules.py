@@ -69,7 +69,8 @@ class FakeProjections:
         return {k for k in asked if k in self.defects}
 
     def apply(self, events: list) -> None:
-        plan = rules.plan(events, self.known(rules.defects_asked(events)))
+        orders = {k for k in rules.work_orders_asked(events) if k in self.orders}
+        plan = rules.plan(events, self.known(rules.defects_asked(events)), orders)
         for key, row in plan.defects.items():
             self.defects.setdefault(key, row)
         for key, p in plan.permits.items():
@@ -135,6 +136,18 @@ def test_only_a_defect_known_by_then_is_closed_by_its_work_order():
     assert set(batch.orders) == {("p1", "wo-d9-b")}
     assert batch.outstanding() == []
     assert same(batch, one_at_a_time(case))
+
+
+def test_a_warranty_order_closed_before_archive_files_its_handover_still_fixes_the_defect():
+    """After a pause archive's dispatch consumer may run ahead of its intake consumer: the
+    warranty order is created and closed before the handover that found the defect."""
+    created, closing = order(WorkOrderCreated, "d7", 10), order(WorkOrderClosed, "d7", 30)
+    for batches in ([[created, closing], [handover(0, "d7")]], [[created], [closing], [handover(0, "d7")]]):
+        fake = FakeProjections()
+        for batch in batches:
+            fake.apply(batch)
+        assert fake.orders[("p1", "wo-d7")].closed is True
+        assert fake.outstanding() == []
 
 
 def test_a_permit_closed_before_its_approval_arrives_is_closed_with_both_halves_filled_in():
