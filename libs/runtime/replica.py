@@ -3,37 +3,56 @@ from archive). The tables are the service's own; the way they are kept is the sa
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-
-async def upsert(conn: AsyncConnection, table: sa.Table, key: dict, values: dict) -> None:
-    """Update the row with ``key`` or insert it."""
-    where = [table.c[k] == v for k, v in key.items()]
-    updated = await conn.execute(table.update().where(*where).values(**values))
-    if updated.rowcount == 0:
-        await conn.execute(table.insert().values(**key, **values))
+from libs.contracts.events import PlazaRegistered, UnitRegistered
 
 
-async def upsert_newest(conn: AsyncConnection, table: sa.Table, key: dict, values: dict) -> bool:
-    """Keep the newest ``revision``: an older version arriving late changes nothing.
-    Returns whether the row changed."""
-    where = [table.c[k] == v for k, v in key.items()]
-    current = (await conn.execute(sa.select(table.c.revision).where(*where))).scalar_one_or_none()
-    if current is None:
-        await conn.execute(table.insert().values(**key, **values))
-        return True
-    if values["revision"] > current:
-        await conn.execute(table.update().where(*where).values(**values))
-        return True
-    return False
+def plaza_facts(event: PlazaRegistered) -> dict:
+    return {"plaza_id": event.plaza_id, "name": event.name, "timezone": event.timezone}
+
+
+def unit_facts(event: UnitRegistered) -> dict:
+    """Every fact of a unit that a service's copy may keep (each keeps its own columns)."""
+    o = event.occupant
+    return {
+        "plaza_id": event.plaza_id, "unit": event.unit, "revision": event.revision,
+        "area_m2": event.area_m2, "use": event.use, "key_account": event.key_account,
+        "occupant_name": o.name, "occupant_kind": o.kind, "occupant_phone": o.phone,
+    }
+
+
+async def keep_archive_facts(
+    conn: AsyncConnection, plazas: sa.Table, units: sa.Table, events: list,
+    unit_extra: Callable[[UnitRegistered], dict] | None = None,
+) -> None:
+    """A batch of archive's events into a service's copy: plazas (the latest wins), then
+    units (an older revision never replaces a newer), one statement each. Each table keeps
+    the facts it has columns for; ``unit_extra`` adds what a service derives itself."""
+    await _upsert_many(conn, plazas, ["plaza_id"], [
+        _columns_of(plazas, plaza_facts(e)) for e in events if isinstance(e, PlazaRegistered)])
+    await upsert_newest_many(conn, units, ["plaza_id", "unit"], [
+        _columns_of(units, {**unit_facts(e), **(unit_extra(e) if unit_extra else {})})
+        for e in events if isinstance(e, UnitRegistered)])
+
+
+def _columns_of(table: sa.Table, facts: dict) -> dict:
+    return {k: v for k, v in facts.items() if k in table.c}
 
 
 async def upsert_newest_many(conn: AsyncConnection, table: sa.Table, key: list[str], rows: list[dict]) -> None:
-    """``upsert_newest`` for a batch, in one statement: each row is inserted, or replaces
-    the stored one only if its ``revision`` is newer (rows are applied in order, so two
-    revisions of one unit in a batch end with the newest whatever their order)."""
+    """A batch in one statement: each row is inserted, or replaces the stored one only if
+    its ``revision`` is newer (rows are applied in order, so two revisions of one unit in a
+    batch end with the newest whatever their order)."""
+    await _upsert_many(conn, table, key, rows, newer_only=True)
+
+
+async def _upsert_many(conn: AsyncConnection, table: sa.Table, key: list[str], rows: list[dict], *,
+                       newer_only: bool = False) -> None:
     if not rows:
         return
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
@@ -42,7 +61,7 @@ async def upsert_newest_many(conn: AsyncConnection, table: sa.Table, key: list[s
     stmt = stmt.on_conflict_do_update(
         index_elements=[table.c[k] for k in key],
         set_={c: stmt.excluded[c] for c in changing},
-        where=stmt.excluded.revision > table.c.revision,
+        where=(stmt.excluded.revision > table.c.revision) if newer_only else None,
     )
     await conn.execute(stmt, rows)
 

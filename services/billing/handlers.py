@@ -4,10 +4,8 @@ complaints that hold dunning), intake's renovation permits (deposits)."""
 from __future__ import annotations
 
 from libs.contracts.events import (
-    PlazaRegistered,
     RenovationApproved,
     RenovationClosed,
-    UnitRegistered,
     WorkOrderCancelled,
     WorkOrderClosed,
     WorkOrderCreated,
@@ -17,11 +15,8 @@ from libs.runtime.outbox import Tx
 from services.billing import services, services_deposits, services_dunning
 
 
-async def on_archive_event(tx: Tx, event: PlazaRegistered | UnitRegistered) -> None:
-    if isinstance(event, PlazaRegistered):
-        await services.record_plaza(tx, event)
-    elif isinstance(event, UnitRegistered):
-        await services.record_unit(tx, event)
+async def on_archive_events(tx: Tx, events: list) -> None:
+    await services.record_archive_facts(tx, events)
 
 
 async def on_work_orders_closed(tx: Tx, events: list[WorkOrderClosed]) -> None:
@@ -46,7 +41,7 @@ async def on_intake_event(tx: Tx, event) -> None:
 
 
 def subscribe(consumers: Consumers) -> None:
-    consumers.subscribe("archive", "*.>", "archive", on_archive_event)
+    consumers.subscribe_batch("archive", "*.>", "archive", on_archive_events)
     # The volume consumers take a fetched batch at once (one statement per table per batch).
     consumers.subscribe_batch("dispatch", "*.*.work_order.closed", "work-order-closed", on_work_orders_closed)
     consumers.subscribe_batch("dispatch", "*.*.work_order.created", "work-order-created", on_work_orders_created)

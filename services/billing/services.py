@@ -11,11 +11,10 @@ from libs.contracts import new_event_id, utcnow
 from libs.contracts.events import (
     ChargePosted,
     PaymentReceived,
-    PlazaRegistered,
     UnitRegistered,
     WorkOrderClosed,
 )
-from libs.runtime import idempotency
+from libs.runtime import idempotency, replica
 from libs.runtime.errors import InvalidInput, NotFound
 from libs.runtime.outbox import Tx
 from services.billing import domain, domain_arrears, domain_fees, services_dunning, store
@@ -170,27 +169,13 @@ async def list_accounts(conn, plaza_id: str) -> list[tuple[str, int, object | No
     return sorted(accounts, key=lambda a: (-a[1], a[0]))
 
 
-async def record_plaza(tx: Tx, event: PlazaRegistered) -> None:
-    await store.upsert_plaza(tx.conn, event.plaza_id, event.name)
+async def record_archive_facts(tx: Tx, events: list) -> None:
+    """Archive's plazas and units, kept as billing's own copy (a batch at a time)."""
+    await replica.keep_archive_facts(tx.conn, store.plazas, store.units, events, unit_extra=_billing_facts)
 
 
-async def record_unit(tx: Tx, event: UnitRegistered) -> None:
-    await store.upsert_unit(
-        tx.conn,
-        event.plaza_id,
-        event.unit,
-        {
-            "revision": event.revision,
-            "area_m2": event.area_m2,
-            "use": event.use,
-            "occupant_name": event.occupant.name,
-            "occupant_kind": event.occupant.kind,
-            "occupant_phone": event.occupant.phone,
-            "key_account": event.key_account,
-            # Archive is adding this field; older events simply do not carry it.
-            "occupancy_date": domain_fees.occupancy_date(getattr(event, "occupancy_date", None)),
-        },
-    )
+def _billing_facts(event: UnitRegistered) -> dict:
+    return {"occupancy_date": domain_fees.occupancy_date(event.occupancy_date)}
 
 
 def now() -> dt.datetime:

@@ -70,15 +70,6 @@ ledger = sa.Table(
 )
 
 
-async def upsert_plaza(conn: AsyncConnection, plaza_id: str, name: str) -> None:
-    await replica.upsert(conn, plazas, {"plaza_id": plaza_id}, {"name": name})
-
-
-async def upsert_unit(conn: AsyncConnection, plaza_id: str, unit: str, values: dict) -> None:
-    """Keeps the newest revision; an older one arriving late changes nothing."""
-    await replica.upsert_newest(conn, units, {"plaza_id": plaza_id, "unit": unit}, values)
-
-
 async def get_unit(conn: AsyncConnection, plaza_id: str, unit: str):
     q = sa.select(units).where(units.c.plaza_id == plaza_id, units.c.unit == unit)
     return (await conn.execute(q)).first()

@@ -6,17 +6,14 @@ from __future__ import annotations
 
 import functools
 
-from libs.contracts.events import HandoverInspected, PlazaRegistered, RequestReceived, UnitRegistered, VisitCompleted
+from libs.contracts.events import HandoverInspected, RequestReceived, VisitCompleted
 from libs.runtime.bus import Consumers
 from libs.runtime.outbox import Tx
 from services.dispatch import services, services_routing
 
 
-async def on_archive_event(tx: Tx, event: PlazaRegistered | UnitRegistered) -> None:
-    if isinstance(event, PlazaRegistered):
-        await services_routing.record_plaza(tx, event)
-    elif isinstance(event, UnitRegistered):
-        await services_routing.record_unit(tx, event)
+async def on_archive_events(tx: Tx, events: list) -> None:
+    await services_routing.record_archive_facts(tx, events)
 
 
 async def on_request_received(tx: Tx, events: list[RequestReceived]) -> None:
@@ -32,7 +29,7 @@ async def on_visit_completed(tx: Tx, events: list[VisitCompleted], *, reopen_esc
 
 
 def subscribe(consumers: Consumers, *, reopen_escalate_after: int = 2) -> None:
-    consumers.subscribe("archive", "*.>", "archive", on_archive_event)
+    consumers.subscribe_batch("archive", "*.>", "archive", on_archive_events)
     consumers.subscribe_batch("intake", "*.request.received", "request-received", on_request_received)
     consumers.subscribe_batch("intake", "*.handover.inspected", "handover-inspected", on_handover_inspected)
     consumers.subscribe_batch(

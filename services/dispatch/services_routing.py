@@ -7,8 +7,8 @@ from typing import Annotated
 import msgspec
 
 from libs.contracts import validate_token
-from libs.contracts.events import PlazaRegistered, UnitRegistered
 from libs.contracts.subjects import InvalidToken
+from libs.runtime import replica
 from libs.runtime.errors import InvalidInput, NotFound
 from libs.runtime.outbox import Tx
 from services.dispatch import domain, store
@@ -26,17 +26,9 @@ class RoutingRulesUpdate(msgspec.Struct, kw_only=True):
 # --- archive's facts -------------------------------------------------------------------
 
 
-async def record_plaza(tx: Tx, event: PlazaRegistered) -> None:
-    await store.upsert_plaza(tx.conn, event.plaza_id, event.name)
-
-
-async def record_unit(tx: Tx, event: UnitRegistered) -> None:
-    await store.upsert_unit(
-        tx.conn,
-        event.plaza_id,
-        event.unit,
-        {"revision": event.revision, "occupant_name": event.occupant.name, "key_account": event.key_account},
-    )
+async def record_archive_facts(tx: Tx, events: list) -> None:
+    """Archive's plazas and units, kept as dispatch's own copy (a batch at a time)."""
+    await replica.keep_archive_facts(tx.conn, store.plazas, store.units, events)
 
 
 # --- routing rules ---------------------------------------------------------------------

@@ -140,15 +140,6 @@ async def plaza_exists(conn: AsyncConnection, plaza_id: str) -> bool:
     return (await conn.execute(q)).first() is not None
 
 
-async def upsert_plaza(conn: AsyncConnection, plaza_id: str, name: str) -> None:
-    await replica.upsert(conn, plazas, {"plaza_id": plaza_id}, {"name": name})
-
-
-async def upsert_unit(conn: AsyncConnection, plaza_id: str, unit: str, values: dict) -> None:
-    """Keeps the newest revision; an older one arriving late changes nothing."""
-    await replica.upsert_newest(conn, units, {"plaza_id": plaza_id, "unit": unit}, values)
-
-
 # --- routing rules ---------------------------------------------------------------------
 
 

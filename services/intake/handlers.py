@@ -3,19 +3,14 @@ own requests from its stream, kept as its read model."""
 
 from __future__ import annotations
 
-from libs.contracts.events import PlazaRegistered, RequestReceived, UnitRegistered
+from libs.contracts.events import RequestReceived
 from libs.runtime.bus import Consumers
 from libs.runtime.outbox import Tx
 from services.intake import services
 
 
 async def on_archive_events(tx: Tx, events: list) -> None:
-    """A batch of archive's events: plazas first (a unit's plaza may be in the same batch),
-    then the batch's units in one statement."""
-    for event in events:
-        if isinstance(event, PlazaRegistered):
-            await services.record_plaza(tx, event)
-    await services.record_units(tx, [e for e in events if isinstance(e, UnitRegistered)])
+    await services.record_archive_facts(tx, events)
 
 
 async def on_requests_received(tx: Tx, events: list) -> None:

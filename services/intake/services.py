@@ -10,8 +10,8 @@ from typing import Literal, TypeVar
 import msgspec
 
 from libs.contracts import new_event_id, utcnow
-from libs.contracts.events import Contact, PlazaRegistered, RequestReceived, UnitRegistered
-from libs.runtime import idempotency
+from libs.contracts.events import Contact, RequestReceived
+from libs.runtime import idempotency, replica
 from libs.runtime import logging as log
 from libs.runtime.db import insert_ignore_many
 from libs.runtime.errors import InvalidInput, NotFound
@@ -254,21 +254,6 @@ async def set_rules(tx: Tx, plaza_id: str, name: str, document: msgspec.Struct, 
 _CHECKS = {CLASSIFICATION: domain.check_rules, REFERRALS: domain.check_directory}
 
 
-async def record_plaza(tx: Tx, event: PlazaRegistered) -> None:
-    await store.upsert_plaza(tx.conn, event.plaza_id, event.name)
-
-
-async def record_units(tx: Tx, events: list[UnitRegistered]) -> None:
-    """Archive's unit facts, a batch at a time; an older revision never replaces a newer."""
-    await store.upsert_units(tx.conn, [
-        {
-            "plaza_id": e.plaza_id,
-            "unit": e.unit,
-            "revision": e.revision,
-            "occupant_name": e.occupant.name,
-            "occupant_phone": e.occupant.phone,
-            "key_account": e.key_account,
-        }
-        for e in events
-    ])
-
+async def record_archive_facts(tx: Tx, events: list) -> None:
+    """Archive's plazas and units, kept as intake's own copy (a batch at a time)."""
+    await replica.keep_archive_facts(tx.conn, store.plazas, store.units, events)

@@ -73,15 +73,6 @@ async def unit_exists(conn: AsyncConnection, plaza_id: str, unit: str) -> bool:
     return (await conn.execute(q)).first() is not None
 
 
-async def upsert_plaza(conn: AsyncConnection, plaza_id: str, name: str) -> None:
-    await replica.upsert(conn, plazas, {"plaza_id": plaza_id}, {"name": name})
-
-
-async def upsert_units(conn: AsyncConnection, rows: list[dict]) -> None:
-    """Keeps the newest revision of each; an older one arriving late changes nothing."""
-    await replica.upsert_newest_many(conn, units, ["plaza_id", "unit"], rows)
-
-
 async def add_request(conn: AsyncConnection, row: dict) -> None:
     await conn.execute(requests.insert(), row)
 

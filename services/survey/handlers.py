@@ -5,18 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from libs.contracts.events import DispatchEvent, PlazaRegistered, UnitRegistered, WorkOrderClosed, WorkOrderCreated
+from libs.contracts.events import DispatchEvent, WorkOrderClosed, WorkOrderCreated
 from libs.runtime.bus import Consumers
 from libs.runtime.outbox import Tx
 from services.survey import services
 from services.survey.settings import Settings
 
 
-async def on_archive_event(tx: Tx, event: PlazaRegistered | UnitRegistered) -> None:
-    if isinstance(event, PlazaRegistered):
-        await services.record_plaza(tx, event)
-    elif isinstance(event, UnitRegistered):
-        await services.record_unit(tx, event)
+async def on_archive_events(tx: Tx, events: list) -> None:
+    await services.record_archive_facts(tx, events)
 
 
 def on_work_order_closed_within(window: dt.timedelta):
@@ -37,7 +34,7 @@ async def on_work_order_created(tx: Tx, events: list[DispatchEvent]) -> None:
 
 def subscribe(consumers: Consumers, settings: Settings) -> None:
     window = dt.timedelta(hours=settings.visit_window_hours)
-    consumers.subscribe("archive", "*.>", "archive", on_archive_event)
+    consumers.subscribe_batch("archive", "*.>", "archive", on_archive_events)
     # Every work order is created and closed once or more: these two carry the volume, so
     # they take a fetched batch at a time.
     consumers.subscribe_batch(

@@ -9,7 +9,6 @@ import msgspec
 
 from libs.contracts import new_event_id, utcnow
 from libs.contracts.events import (
-    PlazaRegistered,
     UnitRegistered,
     VisitCompleted,
     VisitScheduled,
@@ -18,6 +17,7 @@ from libs.contracts.events import (
     WorkOrderCreated,
 )
 from libs.runtime import logging as log
+from libs.runtime import replica
 from libs.runtime.bus import log_context
 from libs.runtime.errors import Conflict, InvalidInput, NotFound
 from libs.runtime.outbox import Tx
@@ -310,22 +310,11 @@ def _completed(visit, answer: domain.Answer, at: dt.datetime, actor: str) -> Vis
 
 # --- archive's facts ----------------------------------------------------------------------
 
-async def record_plaza(tx: Tx, event: PlazaRegistered) -> None:
-    await store.upsert_plaza(tx.conn, event.plaza_id, event.name, event.timezone)
+async def record_archive_facts(tx: Tx, events: list) -> None:
+    """Archive's plazas and units, kept as survey's own copy (a batch at a time)."""
+    await replica.keep_archive_facts(tx.conn, store.plazas, store.units, events, unit_extra=_survey_facts)
 
 
-async def record_unit(tx: Tx, event: UnitRegistered) -> None:
-    await store.upsert_unit(
-        tx.conn,
-        event.plaza_id,
-        event.unit,
-        {
-            "revision": event.revision,
-            "occupant_name": event.occupant.name,
-            "occupant_phone": event.occupant.phone,
-            "occupant_kind": event.occupant.kind,
-            "key_account": event.key_account,
-            # Archive may add a building later; until then the unit's prefix names it.
-            "building": domain_campaigns.building_of(event.unit, getattr(event, "building", None)),
-        },
-    )
+def _survey_facts(event: UnitRegistered) -> dict:
+    # A unit whose building archive does not know is placed by its number's prefix.
+    return {"building": domain_campaigns.building_of(event.unit, event.building)}

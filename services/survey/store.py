@@ -83,10 +83,6 @@ visits = sa.Table(
     sa.Index("ix_visits_plaza_unit", "plaza_id", "unit", "closed_at"),
 )
 
-async def upsert_plaza(conn: AsyncConnection, plaza_id: str, name: str, timezone: str) -> None:
-    await replica.upsert(conn, plazas, {"plaza_id": plaza_id}, {"name": name, "timezone": timezone})
-
-
 async def plaza_timezone(conn: AsyncConnection, plaza_id: str) -> str | None:
     q = sa.select(plazas.c.timezone).where(plazas.c.plaza_id == plaza_id)
     return (await conn.execute(q)).scalar_one_or_none()
@@ -156,11 +152,6 @@ async def put_policy(conn: AsyncConnection, plaza_id: str, values: dict) -> None
     updated = await conn.execute(policies.update().where(policies.c.plaza_id == plaza_id).values(**values))
     if updated.rowcount == 0:
         await conn.execute(policies.insert().values(plaza_id=plaza_id, **values))
-
-
-async def upsert_unit(conn: AsyncConnection, plaza_id: str, unit: str, values: dict) -> None:
-    """Keeps the newest revision; an older one arriving late changes nothing."""
-    await replica.upsert_newest(conn, units, {"plaza_id": plaza_id, "unit": unit}, values)
 
 
 async def surveyed_closes(

@@ -7,10 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 import uuid
-from types import SimpleNamespace
 from contextlib import asynccontextmanager
 
-import msgspec
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -45,12 +43,9 @@ async def tx_of(db):
 
 async def register(db, unit: str, *, area=100.0, use="shop", occupancy_date=None):
     event = UnitRegistered(plaza_id="p1", correlation_id="seed", unit=unit, revision=1, area_m2=area, use=use,
-                           occupant=Occupant(name="Li", kind="merchant"))
-    if occupancy_date:
-        # Archive is adding occupancy_date to UnitRegistered; billing reads it with getattr.
-        event = SimpleNamespace(**{**msgspec.structs.asdict(event), "occupancy_date": occupancy_date})
+                           occupant=Occupant(name="Li", kind="merchant"), occupancy_date=occupancy_date)
     async with tx_of(db) as tx:
-        await services.record_unit(tx, event)
+        await services.record_archive_facts(tx, [event])
 
 
 def closing(work_order_id: str, lines: list[tuple[str, int]], *, unit="A-1") -> WorkOrderClosed:

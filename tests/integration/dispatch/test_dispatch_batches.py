@@ -27,6 +27,7 @@ from libs.contracts.events import (
     WorkOrderReopened,
 )
 from libs.contracts.subjects import DEAD_LETTER_STREAM
+from libs.runtime import replica
 from libs.runtime.db import Database
 from libs.runtime.errors import NotFound
 from libs.runtime.outbox import Tx
@@ -61,8 +62,8 @@ async def _database(kind: str, tmp_path, name: str, schemas: list[str]) -> Datab
     db = Database(settings["database_url"], schema=settings.get("database_schema"))
     await db.create_all(store.metadata)
     async with db.write() as conn:
-        for plaza in ("p1", "p2", "p3"):
-            await store.upsert_plaza(conn, plaza, plaza)
+        await replica.keep_archive_facts(conn, store.plazas, store.units, [
+            PlazaRegistered(plaza_id=plaza, correlation_id="seed", name=plaza) for plaza in ("p1", "p2", "p3")])
         await store.replace_routing_rules(conn, "p1", P1_RULES)
         await store.replace_routing_rules(conn, "p2", P2_RULES)
         await store_sla.put_policy(conn, "p2", P2_POLICY, T0, "test")

@@ -38,11 +38,13 @@ def unit(plaza: str, name: str, key_account: bool) -> UnitRegistered:
 
 
 async def test_each_plaza_with_key_accounts_gets_one_draft_plan_per_month_in_its_own_time_zone(db):
-    await run(db, services.record_plaza, PlazaRegistered(plaza_id="sh", correlation_id="s", name="Shanghai"))
-    await run(db, services.record_plaza, PlazaRegistered(plaza_id="ldn", correlation_id="s", name="London", timezone="Europe/London"))
-    await run(db, services.record_plaza, PlazaRegistered(plaza_id="none", correlation_id="s", name="No key accounts"))
+    await run(db, services.record_archive_facts, [
+        PlazaRegistered(plaza_id="sh", correlation_id="s", name="Shanghai"),
+        PlazaRegistered(plaza_id="ldn", correlation_id="s", name="London", timezone="Europe/London"),
+        PlazaRegistered(plaza_id="none", correlation_id="s", name="No key accounts"),
+    ])
     for event in (unit("sh", "A-1", True), unit("sh", "A-2", False), unit("ldn", "L-1", True), unit("none", "N-1", False)):
-        await run(db, services.record_unit, event)
+        await run(db, services.record_archive_facts, [event])
 
     late_november = dt.datetime(2026, 11, 30, 17, tzinfo=UTC)  # already 1 December in Shanghai
     made = await run(db, services_plans.generate_due_plans, late_november)
