@@ -15,6 +15,7 @@ import asyncio
 import datetime as dt
 import os
 import sqlite3
+import weakref
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 
@@ -224,6 +225,21 @@ def lock_skip_locked(conn: AsyncConnection, stmt: sa.Select) -> sa.Select:
     if conn.dialect.name == "postgresql":
         return stmt.with_for_update(skip_locked=True)
     return stmt
+
+
+_database_keys: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def database_key(conn: AsyncConnection) -> tuple[str, str | None]:
+    """Which database (and on PostgreSQL which schema) a connection reaches, the same for
+    the read pool and the writer: the key of an in-process cache of what that database
+    holds. Worked out once per engine."""
+    engine = conn.sync_engine
+    key = _database_keys.get(engine)
+    if key is None:
+        schema = (engine.get_execution_options().get("schema_translate_map") or {}).get(None)
+        key = _database_keys[engine] = (str(engine.url), schema)
+    return key
 
 
 def _sqlite_path(url: str) -> str:

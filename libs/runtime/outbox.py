@@ -20,7 +20,7 @@ from libs.contracts import Event, subject_for, utcnow
 from libs.contracts.events import encode
 from libs.runtime import logging as log
 from libs.runtime import metrics
-from libs.runtime.db import Database, UtcDateTime, insert_ignore, insert_ignore_many, lock_skip_locked, wrote_outbox
+from libs.runtime.db import Database, UtcDateTime, insert_ignore_many, lock_skip_locked, wrote_outbox
 
 logger = log.get("outbox")
 
@@ -97,11 +97,7 @@ class Tx:
 
     async def first_time(self, consumer: str, event_id: str) -> bool:
         """Record (consumer, event id); False means this event was already applied."""
-        result = await self.conn.execute(
-            insert_ignore(self.conn, self._inbox),
-            {"consumer": consumer, "event_id": event_id, "processed_at": utcnow()},
-        )
-        return result.rowcount == 1
+        return bool(await self.first_times(consumer, [event_id]))
 
     async def first_times(self, consumer: str, event_ids: list[str]) -> set[str]:
         """Record (consumer, event id) for a batch; the ids recorded now come back, those

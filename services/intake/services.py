@@ -13,7 +13,7 @@ from libs.contracts import new_event_id, utcnow
 from libs.contracts.events import Contact, RequestReceived
 from libs.runtime import idempotency, replica
 from libs.runtime import logging as log
-from libs.runtime.db import insert_ignore_many
+from libs.runtime.db import database_key, insert_ignore_many
 from libs.runtime.errors import InvalidInput, NotFound
 from libs.runtime.http import iso
 from libs.runtime.outbox import Tx
@@ -75,7 +75,7 @@ async def once(
 async def require_unit(conn, plaza_id: str, unit: str) -> None:
     """Unit first: a known unit implies a known plaza. Units are never removed from the
     register, so a unit once seen is remembered and the common case asks nothing."""
-    known = _known_units.setdefault(_cache_key(conn), set())
+    known = _known_units.setdefault(database_key(conn), set())
     if (plaza_id, unit) in known:
         return
     if await store.unit_exists(conn, plaza_id, unit):
@@ -201,15 +201,8 @@ _cache: dict[tuple, dict] = {}
 _known_units: dict[tuple, set] = {}
 
 
-def _cache_key(conn) -> tuple[str, str]:
-    # The database (and on PostgreSQL the schema), not the engine: a request reads through
-    # the read pool, a PUT of the rules writes through the writer; both must see one cache.
-    schema = (conn.sync_engine.get_execution_options().get("schema_translate_map") or {}).get(None)
-    return str(conn.engine.url), str(schema)
-
-
 async def plaza_rules(conn, plaza_id: str) -> tuple[domain.ClassificationRules, domain.ReferralDirectory]:
-    plazas = _cache.setdefault(_cache_key(conn), {})
+    plazas = _cache.setdefault(database_key(conn), {})
     hit = plazas.get(plaza_id)
     if hit and hit[0] > time.monotonic():
         return hit[1]
@@ -221,7 +214,7 @@ async def plaza_rules(conn, plaza_id: str) -> tuple[domain.ClassificationRules, 
 
 
 def forget_rules(conn, plaza_id: str) -> None:
-    _cache.get(_cache_key(conn), {}).pop(plaza_id, None)
+    _cache.get(database_key(conn), {}).pop(plaza_id, None)
 
 
 def _decode(docs: dict, name: str, type_, default):
