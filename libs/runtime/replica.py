@@ -33,15 +33,13 @@ async def keep_archive_facts(
     """A batch of archive's events into a service's copy: plazas (the latest wins), then
     units (an older revision never replaces a newer), one statement each. Each table keeps
     the facts it has columns for; ``unit_extra`` adds what a service derives itself."""
+    kept = set(plazas.c.keys())
     await _upsert_many(conn, plazas, ["plaza_id"], [
-        _columns_of(plazas, plaza_facts(e)) for e in events if isinstance(e, PlazaRegistered)])
+        {k: v for k, v in plaza_facts(e).items() if k in kept} for e in events if isinstance(e, PlazaRegistered)])
+    kept = set(units.c.keys())
     await upsert_newest_many(conn, units, ["plaza_id", "unit"], [
-        _columns_of(units, {**unit_facts(e), **(unit_extra(e) if unit_extra else {})})
+        {k: v for k, v in (unit_facts(e) | (unit_extra(e) if unit_extra else {})).items() if k in kept}
         for e in events if isinstance(e, UnitRegistered)])
-
-
-def _columns_of(table: sa.Table, facts: dict) -> dict:
-    return {k: v for k, v in facts.items() if k in table.c}
 
 
 async def upsert_newest_many(conn: AsyncConnection, table: sa.Table, key: list[str], rows: list[dict]) -> None:
