@@ -62,14 +62,17 @@ async def register_plaza(tx: Tx, plaza_id: str, body: PlazaUpdate, *, actor: str
     if not body.name.strip():
         raise BadField("name must not be empty", field="name")
     _check_timezone(body.timezone)
-    current = await store.get_plaza(tx.conn, plaza_id)
     values = {"name": body.name, "timezone": body.timezone}
-    if current is not None and all(current[k] == v for k, v in values.items()):
-        return Saved(created=False, changed=False, row=dict(current))
     now = utcnow()
-    if current is None:
-        await store.add_plaza(tx.conn, {"plaza_id": plaza_id, **values, "created_at": now, "updated_at": now})
-    else:
+    current = await store.get_plaza(tx.conn, plaza_id, for_update=True)
+    created = current is None and await store.add_plaza(
+        tx.conn, {"plaza_id": plaza_id, **values, "created_at": now, "updated_at": now})
+    if not created:
+        # Registered already, or by another first PUT that committed since we looked: then
+        # this one is applied on top of it, as the same PUT a moment later would be.
+        current = current or await store.get_plaza(tx.conn, plaza_id, for_update=True)
+        if all(current[k] == v for k, v in values.items()):
+            return Saved(created=False, changed=False, row=dict(current))
         await store.update_plaza(tx.conn, plaza_id, {**values, "updated_at": now})
     await tx.emit(
         PlazaRegistered(
@@ -77,7 +80,7 @@ async def register_plaza(tx: Tx, plaza_id: str, body: PlazaUpdate, *, actor: str
             actor=actor, name=body.name, timezone=body.timezone,
         )
     )
-    return Saved(created=current is None, changed=True, row=dict(await store.get_plaza(tx.conn, plaza_id)))
+    return Saved(created=created, changed=True, row=dict(await store.get_plaza(tx.conn, plaza_id)))
 
 
 def _check_timezone(name: str) -> None:
@@ -159,6 +162,13 @@ async def register_unit(
 ) -> Saved:
     await require_plaza(tx.conn, plaza_id)
     current = await store.get_unit(tx.conn, plaza_id, unit, for_update=True)
+    if current is None:
+        # New so far: look again holding the plaza's lock for creating units. Another
+        # clerk's first PUT of this unit may have committed meanwhile; then this PUT is
+        # applied on top of it as a PUT a moment later would be: the same body changes
+        # nothing, a different one is the next revision.
+        await store.lock_plaza(tx.conn, plaza_id)
+        current = await store.get_unit(tx.conn, plaza_id, unit, for_update=True)
     before = facts_of_row(current) if current is not None else None
     after = _facts_of_body(body, before)
     check_facts(after)

@@ -95,7 +95,11 @@ async def import_units(
     tx: Tx, plaza_id: str, parsed: Parsed, *, dry_run: bool, actor: str, correlation_id: str | None = None
 ) -> ImportReport:
     await services.require_plaza(tx.conn, plaza_id)
-    current_rows = {r["unit"]: r for r in await store.all_units(tx.conn, plaza_id)}
+    if not dry_run:
+        # The lock a first PUT takes to create a unit, and every unit this may update: a PUT
+        # or another import at the same moment goes before or after this one, never between.
+        await store.lock_plaza(tx.conn, plaza_id)
+    current_rows = {r["unit"]: r for r in await store.all_units(tx.conn, plaza_id, for_update=not dry_run)}
     current = {unit: services.facts_of_row(r) for unit, r in current_rows.items()}
     plan = domain_import.plan(parsed.rows, parsed.rejected, current)
     import_id = correlation_id or new_event_id()

@@ -147,13 +147,27 @@ PROJECTIONS = (timeline, permits, defects, defect_work_orders)
 # --- plazas ----------------------------------------------------------------------------
 
 
-async def get_plaza(conn: AsyncConnection, plaza_id: str):
+async def get_plaza(conn: AsyncConnection, plaza_id: str, *, for_update: bool = False):
     q = sa.select(plazas).where(plazas.c.plaza_id == plaza_id)
+    if for_update and conn.dialect.name == "postgresql":
+        # Held by whoever edits the plaza or creates units in it (see lock_plaza); SQLite's
+        # single writer already serialises them.
+        q = q.with_for_update()
     return (await conn.execute(q)).mappings().first()
 
 
-async def add_plaza(conn: AsyncConnection, row: dict) -> None:
-    await conn.execute(plazas.insert(), row)
+async def lock_plaza(conn: AsyncConnection, plaza_id: str) -> None:
+    """A unit that does not exist yet has no row to lock: everyone who creates units in a
+    plaza (a first PUT, an import) takes the plaza's row lock first, so two of them never
+    both decide a unit is new and race to insert it."""
+    await get_plaza(conn, plaza_id, for_update=True)
+
+
+async def add_plaza(conn: AsyncConnection, row: dict) -> bool:
+    """False when the plaza is already there: another first PUT of it committed meanwhile
+    (on PostgreSQL this waits for that transaction, then skips)."""
+    result = await conn.execute(insert_ignore(conn, plazas), row)
+    return result.rowcount == 1
 
 
 async def update_plaza(conn: AsyncConnection, plaza_id: str, values: dict) -> None:
@@ -197,8 +211,10 @@ async def list_units(conn: AsyncConnection, plaza_id: str, *, after: str | None,
     return (await conn.execute(q.order_by(units.c.unit).limit(limit))).mappings().all()
 
 
-async def all_units(conn: AsyncConnection, plaza_id: str):
+async def all_units(conn: AsyncConnection, plaza_id: str, *, for_update: bool = False):
     q = sa.select(units).where(units.c.plaza_id == plaza_id).order_by(units.c.unit)
+    if for_update and conn.dialect.name == "postgresql":
+        q = q.with_for_update()
     return (await conn.execute(q)).mappings().all()
 
 
