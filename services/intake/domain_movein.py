@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 
 from services.intake.domain import Refused
 
 DEFAULT_DAILY_CAPACITY = 20
+# The zone of a plaza archive has not told intake about (yet): where the plazas are.
+DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 AppointmentStatus = Literal["booked", "cancelled", "inspected"]
 RenovationStatus = Literal[
@@ -42,7 +45,18 @@ def check_capacity(capacity: Capacity) -> Capacity:
     return capacity
 
 
+def local_day(at: dt.datetime, timezone: str | None) -> dt.date:
+    """The plaza's calendar day at an instant: 23:30 UTC is already the next day in
+    Shanghai. A zone intake has not been told (or cannot read) is the default one."""
+    try:
+        zone = ZoneInfo(timezone or DEFAULT_TIMEZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo(DEFAULT_TIMEZONE)
+    return at.astimezone(zone).date()
+
+
 def check_booking(day: dt.date, today: dt.date) -> None:
+    """``today`` is the plaza's own day (``local_day``), not UTC's."""
     if day < today:
         raise Refused(f"date {day.isoformat()} is in the past", field="date")
 

@@ -14,7 +14,7 @@ from libs.contracts.events import Contact, Defect, HandoverInspected
 from libs.runtime.errors import Conflict, InvalidInput, NotFound
 from libs.runtime.http import iso
 from libs.runtime.outbox import Tx
-from services.intake import domain
+from services.intake import domain, store
 from services.intake import domain_movein as rules
 from services.intake import store_movein as movein
 from services.intake.services import Provenance, once, require_unit, rules_document, set_rules
@@ -25,6 +25,11 @@ CAPACITY = "handover-capacity"
 def now() -> dt.datetime:
     """The clock; tests swap it to book "today" without waiting for a date."""
     return utcnow()
+
+
+async def plaza_today(conn, plaza_id: str) -> dt.date:
+    """Today where the plaza is: at 07:00 on the 2nd in Shanghai it is still the 1st in UTC."""
+    return rules.local_day(now(), await store.plaza_timezone(conn, plaza_id))
 
 
 @contextmanager
@@ -132,8 +137,9 @@ def _defect(row) -> Defect:
 async def book_handover(tx: Tx, plaza_id: str, body: AppointmentCreate, *, actor: str, idempotency_key: str | None) -> AppointmentView:
     async def run() -> AppointmentView:
         await require_unit(tx.conn, plaza_id, body.unit)
+        today = await plaza_today(tx.conn, plaza_id)
         with refusals():
-            rules.check_booking(body.date, now().date())
+            rules.check_booking(body.date, today)
         booked = await movein.active_appointment(tx.conn, plaza_id, body.unit)
         if booked is not None:
             raise Conflict(f"unit {body.unit!r} already has a handover appointment on {booked['day'].isoformat()} ({booked['id']}); cancel it first", field="unit")

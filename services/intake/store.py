@@ -16,7 +16,9 @@ metadata = sa.MetaData()
 outbox, inbox = add_runtime_tables(metadata)
 idempotency_keys = idempotency.add_table(metadata)
 
-plazas = replica.plazas_table(metadata)
+# The zone counts the plaza's days ("a booking in the past"); NULL until archive says
+# (a copy made before intake kept it), read as the default zone.
+plazas = replica.plazas_table(metadata, sa.Column("timezone", sa.String(64)))
 
 units = replica.units_table(
     metadata,
@@ -66,6 +68,11 @@ plaza_rules = sa.Table(
 async def plaza_exists(conn: AsyncConnection, plaza_id: str) -> bool:
     q = sa.select(plazas.c.plaza_id).where(plazas.c.plaza_id == plaza_id)
     return (await conn.execute(q)).first() is not None
+
+
+async def plaza_timezone(conn: AsyncConnection, plaza_id: str) -> str | None:
+    q = sa.select(plazas.c.timezone).where(plazas.c.plaza_id == plaza_id)
+    return (await conn.execute(q)).scalar_one_or_none()
 
 
 async def unit_exists(conn: AsyncConnection, plaza_id: str, unit: str) -> bool:

@@ -10,6 +10,9 @@ import datetime as dt
 import pytest
 
 from intake_fixtures import intake, intake_events, wait_for_events  # noqa: F401  (intake: the fixture)
+from libs.contracts.events import Occupant, PlazaRegistered, UnitRegistered
+from libs.runtime.testing import eventually
+from services.intake import services_movein
 
 HANDOVER = "/v1/plazas/p1/handover"
 RENOVATIONS = "/v1/plazas/p1/renovations"
@@ -68,6 +71,36 @@ async def test_a_booking_needs_a_known_unit_and_a_day_not_past(intake):
     assert unknown.status_code == 422 and unknown.json()["field"] == "unit"
     past = await book(intake, "A-203", (dt.date.today() - dt.timedelta(days=1)).isoformat())
     assert past.status_code == 422 and past.json()["field"] == "date"
+
+
+def clock_at(monkeypatch, at: dt.datetime) -> None:
+    monkeypatch.setattr(services_movein, "now", lambda: at)
+
+
+async def test_past_means_past_where_the_plaza_is_at_2330_utc_it_is_tomorrow_in_shanghai(intake, monkeypatch):
+    clock_at(monkeypatch, dt.datetime(2026, 3, 1, 23, 30, tzinfo=dt.UTC))  # 07:30 on 2 March in Shanghai
+    yesterday = await book(intake, "A-203", "2026-03-01")
+    assert yesterday.status_code == 422 and yesterday.json()["field"] == "date", yesterday.text
+    assert "2026-03-01 is in the past" in yesterday.json()["detail"]
+    today = await book(intake, "A-203", "2026-03-02")
+    assert today.status_code == 201 and today.json()["date"] == "2026-03-02"
+
+
+async def test_a_plaza_west_of_utc_can_still_book_its_own_today(intake, bus, monkeypatch):
+    await bus.publish(PlazaRegistered(plaza_id="p1", correlation_id="tz", name="Plaza One", timezone="America/New_York"))
+    await bus.publish(UnitRegistered(plaza_id="p1", correlation_id="tz", unit="C-1", revision=1, area_m2=60.0, use="shop",
+                                     occupant=Occupant(name="Zhao Lei", kind="merchant", phone="136")))
+
+    async def c1_known():  # archive's events are applied in order: the zone came first
+        r = await intake.post("/v1/plazas/p1/requests", json={"channel": "internal", "unit": "C-1", "text": " "})
+        return r.json().get("field") == "text"
+
+    await eventually(c1_known, what="intake to learn the plaza's zone and unit C-1")
+    clock_at(monkeypatch, dt.datetime(2026, 3, 2, 2, 0, tzinfo=dt.UTC))  # 21:00 on 1 March in New York
+    today = await book(intake, "C-1", "2026-03-01")
+    assert today.status_code == 201, today.text
+    yesterday = await book(intake, "A-203", "2026-02-28")
+    assert yesterday.status_code == 422 and yesterday.json()["field"] == "date"
 
 
 async def test_an_inspection_with_three_defects_is_one_event_with_three_defects(intake, bus):

@@ -114,6 +114,22 @@ def test_a_booking_in_the_past_is_refused():
     assert err.value.field == "date"
 
 
+@pytest.mark.parametrize(
+    ("at", "timezone", "day"),
+    [
+        # 23:30 UTC on the 1st is 07:30 on the 2nd in Shanghai: the 1st is already past there.
+        (dt.datetime(2026, 3, 1, 23, 30, tzinfo=dt.UTC), "Asia/Shanghai", dt.date(2026, 3, 2)),
+        # 02:00 UTC on the 2nd is still the evening of the 1st in New York.
+        (dt.datetime(2026, 3, 2, 2, 0, tzinfo=dt.UTC), "America/New_York", dt.date(2026, 3, 1)),
+        # A plaza intake has no zone for (not told yet, or a name it cannot read): Shanghai.
+        (dt.datetime(2026, 3, 1, 23, 30, tzinfo=dt.UTC), None, dt.date(2026, 3, 2)),
+        (dt.datetime(2026, 3, 1, 23, 30, tzinfo=dt.UTC), "Mars/Olympus_Mons", dt.date(2026, 3, 2)),
+    ],
+)
+def test_the_plazas_day_is_counted_in_its_own_time_zone(at, timezone, day):
+    assert movein.local_day(at, timezone) == day
+
+
 def test_renovation_walks_apply_review_approve_inspect_close():
     status = "applied"
     for step in ("review:approve", "approve", "final_inspection:failed", "final_inspection:passed", "close"):
