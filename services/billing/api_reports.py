@@ -51,6 +51,7 @@ def _task(r) -> TaskView:
 
 
 def _aware(value: dt.datetime | None) -> dt.datetime:
+    """An instant; the dunning run itself counts the days in the plaza's time zone."""
     if value is None:
         return services.now()
     if value.tzinfo is None:
@@ -65,8 +66,8 @@ class DunningController(Controller):
     async def arrears(
         self, plaza: FromPath[str], runtime: Runtime, as_of: dt.date | None = Parameter(query="as_of", default=None),
     ) -> ArrearsView:
-        today = as_of or services.now().date()
         async with runtime.read() as conn:
+            today = as_of or await services_dunning.plaza_today(conn, plaza, services.now())
             totals, units = await services_dunning.arrears(conn, plaza, today)
         return ArrearsView(as_of=today.isoformat(), totals=totals, units=units)
 

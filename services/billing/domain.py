@@ -12,8 +12,9 @@ deposit billing holds for it, and each prepaid utility's balance.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Literal, Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 
@@ -30,6 +31,8 @@ PAYMENT_METHODS: tuple[str, ...] = ("cash", "card", "transfer", "wechat", "alipa
 MAX_PAYMENT_FEN = 1_000_000_000
 # A work-order charge falls due this long after the job closed.
 CHARGE_TERMS_DAYS = 15
+# The zone of a plaza archive has not told billing about (yet): where the plazas are.
+DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 # How each kind moves (owed, deposit held, prepaid balance).
 EFFECT: dict[str, tuple[int, int, int]] = {
@@ -179,8 +182,27 @@ def correction(original, reason: str, approver: str) -> Posting:
     )
 
 
-def charge_due(occurred_at: dt.datetime) -> dt.date:
-    return occurred_at.date() + dt.timedelta(days=CHARGE_TERMS_DAYS)
+def plaza_zone(name: str | None) -> dt.tzinfo:
+    """A plaza counts its days (due dates, report months, days past due) in its own time
+    zone; one billing has not been told (or cannot read) is taken to be the default."""
+    try:
+        return ZoneInfo(name or DEFAULT_TIMEZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(DEFAULT_TIMEZONE)
+
+
+def local_date(at: dt.datetime, zone: dt.tzinfo) -> dt.date:
+    """The plaza's calendar day at an instant: 23:30 UTC is already tomorrow in Shanghai."""
+    return at.astimezone(zone).date()
+
+
+def day_start(day: dt.date, zone: dt.tzinfo) -> dt.datetime:
+    """The instant (in UTC) a plaza's local day begins."""
+    return dt.datetime.combine(day, dt.time(), zone).astimezone(dt.timezone.utc)
+
+
+def charge_due(occurred_at: dt.datetime, zone: dt.tzinfo) -> dt.date:
+    return local_date(occurred_at, zone) + dt.timedelta(days=CHARGE_TERMS_DAYS)
 
 
 def charges_for(work_order_id: str, lines: Iterable[ChargeableLine]) -> list[Posting]:
@@ -205,18 +227,23 @@ def charges_for(work_order_id: str, lines: Iterable[ChargeableLine]) -> list[Pos
     return list(postings.values())
 
 
-def charges_of_closings(closings: Iterable[Closing]) -> list[tuple[Closing, Posting]]:
+def charges_of_closings(
+    closings: Iterable[Closing], zones: Mapping[str, dt.tzinfo] | None = None,
+) -> list[tuple[Closing, Posting]]:
     """The charges a run of closings (in stream order) may post: a paid closing's lines,
     each (plaza, line id) once, by the first closing that carries it, exactly as posting
     them one closing at a time would. Unpaid closings post nothing; one negative line
     refuses its whole closing. The ledger's unique key still decides against earlier runs.
+    A charge falls due counted from the plaza's local day of the closing (``zones`` by
+    plaza; a plaza not in it is in the default zone).
     """
+    zones = zones or {}
     seen: set[tuple[str, str]] = set()
     out: list[tuple[Closing, Posting]] = []
     for closing in closings:
         if not closing.paid:
             continue
-        due = charge_due(closing.occurred_at)
+        due = charge_due(closing.occurred_at, zones.get(closing.plaza_id) or plaza_zone(None))
         for posting in charges_for(closing.work_order_id, closing.charge_lines):
             key = (closing.plaza_id, posting.line_id)
             if key not in seen:

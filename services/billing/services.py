@@ -116,8 +116,9 @@ async def post_charges_many(tx: Tx, events: list[WorkOrderClosed]) -> list[Charg
     The unit need not be known yet: archive's event may still be on its way, and a charge
     is never dropped for arriving first.
     """
+    zones = await store.plaza_zones(tx.conn, {e.plaza_id for e in events if e.paid})
     try:
-        charges = domain.charges_of_closings(events)
+        charges = domain.charges_of_closings(events, zones)
     except domain.Refused as exc:
         raise _refused(exc) from None
     if not charges:
@@ -155,7 +156,7 @@ async def load_account(conn, plaza_id: str, unit: str) -> Account:
     return Account(
         unit=unit, known=known, entries=list(entries), owed_fen=totals.owed_fen,
         deposit_held_fen=totals.deposit_held_fen, prepaid_fen=totals.prepaid_fen,
-        open_items=domain_arrears.open_items(entries),
+        open_items=domain_arrears.open_items(entries, await store.plaza_zone(conn, plaza_id)),
     )
 
 

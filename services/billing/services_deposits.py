@@ -6,6 +6,8 @@ and settles once both are, and each ledger entry has a line id so it is posted o
 
 from __future__ import annotations
 
+import datetime as dt
+
 import sqlalchemy as sa
 
 from libs.contracts import new_event_id, utcnow
@@ -47,17 +49,19 @@ async def _settle(tx: Tx, event) -> None:
     applied = min(deduction, held)
     reason = permit.deduction_reason or "renovation deduction"
     if deduction:
-        await _post(tx, event, "deduction", "charge", deduction, f"{reason}, permit {event.permit_id}")
+        # The deduction falls due on the plaza's day of the event that settled the permit.
+        due = domain.local_date(event.occurred_at, await store.plaza_zone(tx.conn, event.plaza_id))
+        await _post(tx, event, "deduction", "charge", deduction, f"{reason}, permit {event.permit_id}", due)
     if applied:
         await _post(tx, event, "applied", "deposit_applied", applied, f"deposit kept for {reason}")
     if held - applied:
         await _post(tx, event, "refund", "deposit_refund", held - applied, f"renovation deposit refunded, permit {event.permit_id}")
 
 
-async def _post(tx: Tx, event, part: str, kind: str, amount: int, description: str) -> None:
+async def _post(tx: Tx, event, part: str, kind: str, amount: int, description: str,
+                due_date: dt.date | None = None) -> None:
     posting = domain.Posting(kind=kind, amount_fen=amount, description=description,
-                             line_id=f"permit:{event.permit_id}:{part}",
-                             due_date=event.occurred_at.date() if kind == "charge" else None)
+                             line_id=f"permit:{event.permit_id}:{part}", due_date=due_date)
     await store.post_entry_once(tx.conn, store.entry_row(
         event.plaza_id, event.unit, new_event_id(), posting, occurred_at=event.occurred_at,
         recorded_at=utcnow(), causation_id=event.id, actor=event.actor,

@@ -51,42 +51,53 @@ async def open_complaint(tx: Tx, plaza_id: str, unit: str, work_order_id: str) -
 
 
 async def open_complaints(tx: Tx, opened: list[tuple[str, str, str]]) -> None:
-    """(plaza, unit, work order) of complaints created; one already known (even closed) stays as it is."""
-    await store_more.add_complaints(tx.conn, _complaint_rows(opened, "open"))
+    """(plaza, unit, work order) of complaints created. A work order already known from a
+    close or a reopening that overtook its create stays where it is, now known as a complaint."""
+    rows = domain_arrears.latest_steps(
+        (p, u, w, domain_arrears.work_order_step(0, closed=False)) for p, u, w in opened)
+    await store_more.mark_complaints(tx.conn, rows)
 
 
-async def close_complaint(tx: Tx, plaza_id: str, unit: str, work_order_id: str) -> None:
-    await close_complaints(tx, [(plaza_id, unit, work_order_id)])
+async def close_complaint(tx: Tx, plaza_id: str, unit: str, work_order_id: str, reopen_count: int = 0) -> None:
+    await close_complaints(tx, [(plaza_id, unit, work_order_id, reopen_count)])
 
 
-async def close_complaints(tx: Tx, closed: list[tuple[str, str, str]]) -> None:
-    """Every closed or cancelled work order lands here; only complaints matter, but a close
-    that overtakes its create must still win, so it leaves a closed row behind."""
-    rows = _complaint_rows(closed, "closed")
-    added = await store_more.add_complaints(tx.conn, rows)
-    await store_more.mark_complaints_closed(
-        tx.conn, [key for key in ((r["plaza_id"], r["work_order_id"]) for r in rows) if key not in added])
+async def close_complaints(tx: Tx, closed: list[tuple[str, str, str, int]]) -> None:
+    """(plaza, unit, work order, reopen count) of work orders closed or cancelled. Every one
+    lands here, complaint or not: its create (which says which) may still be on its way."""
+    await _advance(tx, closed, closed=True)
 
 
-def _complaint_rows(items: list[tuple[str, str, str]], status: str) -> list[dict]:
-    """One row per (plaza, work order), the first one's unit, as inserting them in turn would keep."""
-    rows: dict[tuple[str, str], dict] = {}
-    for plaza_id, unit, work_order_id in items:
-        rows.setdefault((plaza_id, work_order_id), {
-            "plaza_id": plaza_id, "work_order_id": work_order_id, "unit": unit, "status": status})
-    return list(rows.values())
+async def reopen_complaints(tx: Tx, reopened: list[tuple[str, str, str, int]]) -> None:
+    """(plaza, unit, work order, reopen count) of work orders sent out again (second
+    dispatch): a reopened complaint is open again, and holds dunning until it closes again."""
+    await _advance(tx, reopened, closed=False)
+
+
+async def _advance(tx: Tx, moves: list[tuple[str, str, str, int]], *, closed: bool) -> None:
+    rows = domain_arrears.latest_steps(
+        (p, u, w, domain_arrears.work_order_step(n, closed=closed)) for p, u, w, n in moves)
+    await store_more.advance_complaints(tx.conn, rows)
 
 
 async def held_units(conn, plaza_id: str) -> set[str]:
-    q = sa.select(complaints.c.unit).where(complaints.c.plaza_id == plaza_id, complaints.c.status == "open")
+    """Units with a complaint open against the management: their dunning waits."""
+    q = sa.select(complaints.c.unit).where(
+        complaints.c.plaza_id == plaza_id, complaints.c.status == "open", complaints.c.complaint)
     return {r.unit for r in await all_(conn, q)}
 
 
+async def plaza_today(conn, plaza_id: str, now: dt.datetime) -> dt.date:
+    """The plaza's own calendar day at ``now``: days past due are counted in local days."""
+    return domain.local_date(now, await store.plaza_zone(conn, plaza_id))
+
+
 async def _open_items_by_unit(conn, plaza_id: str) -> dict[str, tuple[int, list]]:
+    zone = await store.plaza_zone(conn, plaza_id)
     by_unit: dict[str, list] = defaultdict(list)
     for e in await store.plaza_entries(conn, plaza_id):
         by_unit[e.unit].append(e)
-    return {u: (domain.owed_fen(es), domain_arrears.open_items(es)) for u, es in by_unit.items()}
+    return {u: (domain.owed_fen(es), domain_arrears.open_items(es, zone)) for u, es in by_unit.items()}
 
 
 async def arrears(conn, plaza_id: str, today: dt.date) -> tuple[dict[str, int], list[UnitArrears]]:
@@ -109,7 +120,7 @@ async def arrears(conn, plaza_id: str, today: dt.date) -> tuple[dict[str, int], 
 async def run_dunning(tx: Tx, plaza_id: str, now: dt.datetime) -> DunningReport:
     """One reminder per open item per stage, however often it runs; units with an open
     complaint against the management are held until the complaint closes."""
-    today = now.date()
+    today = await plaza_today(tx.conn, plaza_id, now)
     held = await held_units(tx.conn, plaza_id)
     done = {(r.entry_id, r.stage) for r in await all_(
         tx.conn, sa.select(dunning_tasks.c.entry_id, dunning_tasks.c.stage).where(dunning_tasks.c.plaza_id == plaza_id))}

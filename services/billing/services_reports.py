@@ -37,19 +37,21 @@ class MonthlyReport(msgspec.Struct, kw_only=True):
     currency: str = domain.CURRENCY
 
 
-def month_bounds(month: str) -> tuple[dt.datetime, dt.datetime]:
+def month_bounds(month: str, zone: dt.tzinfo) -> tuple[dt.datetime, dt.datetime]:
+    """The month as the plaza lives it: from its first local midnight to the next month's
+    (as UTC instants), so a charge at 07:30 on the 1st in Shanghai is in that month."""
     try:
         period = domain_fees.parse_period(month)
     except domain.Refused as exc:
         raise refused(exc) from None
     if len(period.months) != 1:
         raise refused(domain.Refused(f"month {month!r} must look like 2026-12", field="month"))
-    utc = dt.timezone.utc
-    return (dt.datetime.combine(period.start, dt.time(), utc), dt.datetime.combine(period.end, dt.time(), utc))
+    return domain.day_start(period.start, zone), domain.day_start(period.end, zone)
 
 
 async def monthly_report(conn, plaza_id: str, month: str) -> MonthlyReport:
-    start, end = month_bounds(month)
+    zone = await store.plaza_zone(conn, plaza_id)
+    start, end = month_bounds(month, zone)
     units: dict[str, UnitMonth] = defaultdict(lambda: UnitMonth(unit=""))
     for e in await store.plaza_entries(conn, plaza_id):
         if not start <= e.occurred_at < end:
@@ -62,7 +64,7 @@ async def monthly_report(conn, plaza_id: str, month: str) -> MonthlyReport:
             row.collected_fen += e.amount_fen
         elif e.kind == "refund":
             row.refunded_fen += e.amount_fen
-    as_of = end.date() - dt.timedelta(days=1)
+    as_of = domain.local_date(end, zone) - dt.timedelta(days=1)
     totals, arrears_units = await services_dunning.arrears(conn, plaza_id, as_of)
     for a in arrears_units:
         units[a.unit].unit = a.unit
@@ -113,7 +115,7 @@ class MeterSummary(msgspec.Struct, kw_only=True):
 
 
 async def prepaid_report(conn, plaza_id: str, month: str | None) -> list[MeterSummary]:
-    since, until = month_bounds(month) if month else (None, None)
+    since, until = month_bounds(month, await store.plaza_zone(conn, plaza_id)) if month else (None, None)
     out: dict[tuple[str, str], MeterSummary] = {}
     for r in await services_prepaid.readings(conn, plaza_id, since=since, until=until):
         reading = r.reading_milli / 1000

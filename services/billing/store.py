@@ -17,12 +17,15 @@ from libs.runtime import replica
 from libs.runtime import idempotency
 from libs.runtime.db import UtcDateTime, insert_ignore, insert_ignore_many
 from libs.runtime.outbox import add_runtime_tables
+from services.billing import domain
 
 metadata = sa.MetaData()
 outbox, inbox = add_runtime_tables(metadata)
 idempotency_keys = idempotency.add_table(metadata)
 
-plazas = replica.plazas_table(metadata)
+# The plaza's time zone (archive's IANA name) says which local day an instant is on;
+# NULL until archive tells billing (rows kept before the column was added, too).
+plazas = replica.plazas_table(metadata, sa.Column("timezone", sa.String(64)))
 
 units = replica.units_table(
     metadata,
@@ -68,6 +71,24 @@ ledger = sa.Table(
     sa.UniqueConstraint("plaza_id", "reverses_entry_id", name="uq_ledger_reversal"),
     sa.Index("ix_ledger_plaza_unit", "plaza_id", "unit", "occurred_at", "id"),
 )
+
+
+async def plaza_timezones(conn: AsyncConnection, plaza_ids) -> dict[str, str | None]:
+    """The time zone names of the plazas billing knows among ``plaza_ids``."""
+    if not plaza_ids:
+        return {}
+    q = sa.select(plazas.c.plaza_id, plazas.c.timezone).where(plazas.c.plaza_id.in_(sorted(set(plaza_ids))))
+    return {r.plaza_id: r.timezone for r in await conn.execute(q)}
+
+
+async def plaza_zone(conn: AsyncConnection, plaza_id: str) -> dt.tzinfo:
+    """The zone a plaza's days are counted in (the default one for a plaza not known yet)."""
+    return domain.plaza_zone((await plaza_timezones(conn, [plaza_id])).get(plaza_id))
+
+
+async def plaza_zones(conn: AsyncConnection, plaza_ids) -> dict[str, dt.tzinfo]:
+    names = await plaza_timezones(conn, plaza_ids)
+    return {p: domain.plaza_zone(names.get(p)) for p in set(plaza_ids)}
 
 
 async def get_unit(conn: AsyncConnection, plaza_id: str, unit: str):

@@ -2,15 +2,17 @@
 readings, renovation permits, complaints that hold dunning, and dunning tasks.
 
 Unique keys carry the idempotency: one invoice per (plaza, unit, period), one dunning
-task per (plaza, entry, stage), one permit per (plaza, permit id).
+task per (plaza, entry, stage), one permit per (plaza, permit id), one complaint row per
+(plaza, work order), which only ever moves on to a later step of the work order.
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from libs.runtime.db import UtcDateTime, insert_ignore, insert_ignore_many
+from libs.runtime.db import UtcDateTime, insert_ignore
 from services.billing.store import metadata
 
 fee_rates = sa.Table(
@@ -83,8 +85,16 @@ complaints = sa.Table(
     sa.Column("plaza_id", sa.String(64), primary_key=True),
     sa.Column("work_order_id", sa.String(40), primary_key=True),
     sa.Column("unit", sa.String(64), nullable=False),
-    # A close can arrive before its create: it leaves a "closed" row the create cannot reopen.
+    # Every closed, cancelled or reopened work order has a row, since its create (the only
+    # event that says it is a complaint) may come later; ``status`` is where its latest
+    # ``step`` left it (domain_arrears.work_order_step), and an older step never moves it back.
     sa.Column("status", sa.String(8), nullable=False),
+    # Rows kept before steps were: a closed one's last closing is taken as the first.
+    sa.Column("step", sa.Integer, nullable=False,
+              info={"backfill": "CASE WHEN status = 'closed' THEN 1 ELSE 0 END"}),
+    # Set by the work order's create. Before this column only complaints' creates made
+    # open rows, so an open old row is a complaint; a closed old one cannot be told apart.
+    sa.Column("complaint", sa.Boolean, nullable=False, info={"backfill": "(status = 'open')"}),
     sa.Index("ix_complaints_unit", "plaza_id", "unit", "status"),
 )
 
@@ -130,19 +140,29 @@ async def upsert(conn: AsyncConnection, table: sa.Table, keys: dict, values: dic
         await conn.execute(table.insert().values(**keys, **values))
 
 
-# Built once: the closing of many complaint rows in one executemany.
-_close_complaint = (
-    complaints.update()
-    .where(complaints.c.plaza_id == sa.bindparam("k_plaza"), complaints.c.work_order_id == sa.bindparam("k_wo"))
-    .values(status="closed")
-)
+def _dialect_insert(conn: AsyncConnection, table: sa.Table):
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
 
 
-async def add_complaints(conn: AsyncConnection, rows: list[dict]) -> set[tuple[str, str]]:
-    """Insert complaint rows unless their (plaza, work order) is there; returns those added."""
-    return await insert_ignore_many(conn, complaints, rows, ("plaza_id", "work_order_id"))
+async def mark_complaints(conn: AsyncConnection, rows: list[dict]) -> None:
+    """Complaints created (one row per work order): a new row is open at its first step;
+    a row already there keeps its unit and step, and is marked a complaint."""
+    if rows:
+        stmt = _dialect_insert(conn, complaints)
+        stmt = stmt.on_conflict_do_update(index_elements=[complaints.c.plaza_id, complaints.c.work_order_id],
+                                          set_={"complaint": True})
+        await conn.execute(stmt, [{**row, "complaint": True} for row in rows])
 
 
-async def mark_complaints_closed(conn: AsyncConnection, keys: list[tuple[str, str]]) -> None:
-    if keys:
-        await conn.execute(_close_complaint, [{"k_plaza": p, "k_wo": w} for p, w in keys])
+async def advance_complaints(conn: AsyncConnection, rows: list[dict]) -> None:
+    """Work orders closed, cancelled or reopened (one row per work order): a new row is
+    kept, not yet known as a complaint; a row already there moves to a later step only."""
+    if rows:
+        stmt = _dialect_insert(conn, complaints)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[complaints.c.plaza_id, complaints.c.work_order_id],
+            set_={"step": stmt.excluded.step, "status": stmt.excluded.status},
+            where=stmt.excluded.step > complaints.c.step,
+        )
+        await conn.execute(stmt, [{**row, "complaint": False} for row in rows])

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from zoneinfo import ZoneInfo
+
+import msgspec
 
 import pytest
 from litestar.testing import AsyncTestClient
@@ -13,14 +16,18 @@ from litestar.testing import AsyncTestClient
 from libs.contracts.events import (
     DunningReminderIssued,
     InvoiceIssued,
+    PlazaRegistered,
     PrepaidBalanceLow,
     RenovationApproved,
     RenovationClosed,
     WorkOrderClosed,
     WorkOrderCreated,
+    WorkOrderReopened,
     decode,
 )
+from libs.contracts import new_event_id
 from libs.runtime.testing import eventually, service_settings
+from services.billing import services
 from services.billing.app import create_app
 from services.billing.settings import Settings
 from tests.integration.billing.test_billing_ledger import closed, line, unit_registered
@@ -193,13 +200,96 @@ async def test_dunning_is_held_while_a_complaint_is_open(billing, bus):
     assert (issued[0].task_id, issued[0].unit) == (tasks[0]["id"], "A-203")
 
 
+async def test_a_reopened_complaint_holds_dunning_again_until_it_closes_again(billing, bus):
+    await bus.publish(closed([line("l1", 8000)]))
+    await bus.publish(complaint(WorkOrderCreated, kind="complaint", text="management ignores the leak"))
+    await bus.publish(complaint(WorkOrderClosed, paid=False))
+    await eventually(lambda: _charged(billing), what="the charge")
+    await eventually(lambda: _settled(bus, "DISPATCH", "billing-work-order-created"), what="complaint recorded")
+    await eventually(lambda: _settled(bus, "DISPATCH", "billing-work-order-closed"), what="complaint closed")
+    day_60 = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=60)).isoformat()
+    day_100 = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=100)).isoformat()
+    first = (await billing.post(f"{P}/dunning-runs", json={"now": day_60})).json()
+    assert (first["reminders"], first["held_units"]) == (1, [])
+
+    # The return visit is unsatisfied: dispatch reopens the complaint (second dispatch). A
+    # late copy of its first closing, and the reopening twice, change nothing.
+    reopened = complaint(WorkOrderReopened, reopen_count=1, reason="still leaking")
+    await bus.publish(reopened)
+    await bus.publish(msgspec.structs.replace(complaint(WorkOrderClosed, paid=False), id=new_event_id()))
+    await bus.publish(msgspec.structs.replace(reopened, id=new_event_id()))
+    await eventually(lambda: _settled(bus, "DISPATCH", "billing-work-order-reopened"), what="complaint reopened")
+    await eventually(lambda: _settled(bus, "DISPATCH", "billing-work-order-closed"), what="the late closing")
+    arrears = (await billing.get(f"{P}/arrears", params={"as_of": day_100[:10]})).json()
+    assert arrears["units"][0]["dunning_held"] is True
+    held = (await billing.post(f"{P}/dunning-runs", json={"now": day_100})).json()
+    assert (held["reminders"], held["held_units"]) == (0, ["A-203"])
+
+    await bus.publish(complaint(WorkOrderClosed, paid=False, reopen_count=1))
+    await eventually(lambda: _settled(bus, "DISPATCH", "billing-work-order-closed"), what="closed again")
+    released = (await billing.post(f"{P}/dunning-runs", json={"now": day_100})).json()
+    assert (released["reminders"], released["held_units"]) == (1, [])
+    tasks = (await billing.get(f"{P}/dunning/tasks", params={"status": "open"})).json()["items"]
+    assert sorted(t["stage"] for t in tasks) == ["30-59", "60-89"]
+
+
+# 07:30 on 1 December in Shanghai, still 30 November in UTC.
+EARLY_ON_THE_1ST = dt.datetime(2026, 11, 30, 23, 30, tzinfo=dt.timezone.utc)
+
+
+async def _report(client, plaza: str, month: str) -> dict:
+    r = await client.get(f"/v1/plazas/{plaza}/reports/monthly", params={"month": month})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+async def test_the_monthly_report_counts_the_plazas_own_days(billing, bus):
+    await bus.publish(PlazaRegistered(plaza_id="p1", correlation_id="seed", name="Shanghai", timezone="Asia/Shanghai"))
+    await bus.publish(PlazaRegistered(plaza_id="p2", correlation_id="seed", name="New York",
+                                      timezone="America/New_York"))
+    await eventually(lambda: _settled(bus, "ARCHIVE", "billing-archive"), what="billing to learn the plazas")
+    await bus.publish(closed([line("early", 10_000)], occurred_at=EARLY_ON_THE_1ST))
+    # 03:00 UTC on 1 December is the evening of 30 November in New York.
+    evening = msgspec.structs.replace(closed([line("evening", 5_000)], occurred_at=dt.datetime(
+        2026, 12, 1, 3, tzinfo=dt.timezone.utc)), plaza_id="p2")
+    await bus.publish(evening)
+    charge = await eventually(lambda: _charged(billing), what="the charge")
+    await eventually(lambda: _settled(bus, "DISPATCH", "billing-work-order-closed"), what="both charges")
+
+    assert (await _report(billing, "p1", "2026-12"))["billed_fen"] == 10_000
+    assert (await _report(billing, "p1", "2026-11"))["billed_fen"] == 0
+    assert (await _report(billing, "p2", "2026-11"))["billed_fen"] == 5_000
+    assert (await _report(billing, "p2", "2026-12"))["billed_fen"] == 0
+    # It falls due fifteen days after the 1st, the plaza's day it was charged on.
+    assert charge["due_date"] == "2026-12-16"
+    november = await _report(billing, "p1", "2026-11")
+    assert november["arrears_as_of"] == "2026-11-30"
+
+
+async def test_dunning_counts_days_past_due_in_the_plazas_days(billing, bus, monkeypatch):
+    noon_on_the_1st = dt.datetime(2026, 12, 1, 4, tzinfo=dt.timezone.utc)
+    await bus.publish(closed([line("l1", 8000)], occurred_at=noon_on_the_1st))
+    await eventually(lambda: _charged(billing), what="the charge")
+    # 07:30 on 15 January in Shanghai: 30 days after the due date of 16 December.
+    early = dt.datetime(2027, 1, 14, 23, 30, tzinfo=dt.timezone.utc)
+
+    monkeypatch.setattr(services, "now", lambda: early)
+    arrears = (await billing.get(f"{P}/arrears")).json()
+    assert (arrears["as_of"], arrears["totals"]["30-59"]) == ("2027-01-15", 8000)
+    run = (await billing.post(f"{P}/dunning-runs", json={"now": early.isoformat()})).json()
+    assert (run["as_of"], run["reminders"]) == ("2027-01-15", 1)
+    [task] = (await billing.get(f"{P}/dunning/tasks")).json()["items"]
+    assert (task["stage"], task["days_past_due"], task["due_date"]) == ("30-59", 30, "2026-12-16")
+
+
 async def test_the_monthly_report_in_json_and_excel(billing, bus):
     from openpyxl import load_workbook
 
     await bus.publish(closed([line("l1", 10_000)]))
     await eventually(lambda: _charged(billing), what="the charge")
     await billing.post(f"{ACCOUNT}/payments", json={"amount_fen": 4000, "method": "card"})
-    month = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m")
+    # The plaza's month (archive has not said otherwise: Asia/Shanghai), not UTC's.
+    month = dt.datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
     report = (await billing.get(f"{P}/reports/monthly", params={"month": month})).json()
     assert (report["billed_fen"], report["collected_fen"], report["collection_rate"]) == (10_000, 4000, 0.4)
     xlsx = await billing.get(f"{P}/reports/monthly", params={"month": month, "format": "xlsx"})

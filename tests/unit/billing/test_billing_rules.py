@@ -57,7 +57,7 @@ def test_every_balance_is_the_signed_sum_of_its_entries(entries):
 @settings(max_examples=150, deadline=None, database=None)
 @given(ledgers())
 def test_open_items_add_up_to_what_is_owed_and_oldest_is_paid_first(entries):
-    items = domain_arrears.open_items(entries)
+    items = domain_arrears.open_items(entries, dt.timezone.utc)
     owed = domain.owed_fen(entries)
     assert sum(i.open_fen for i in items) == max(owed, 0)
     # FIFO: at most one item is part-paid, and it is the oldest still open.
@@ -73,13 +73,13 @@ def test_a_payment_goes_to_the_oldest_invoice_first():
         Entry(id="old", kind="fee", amount_fen=200, due_date=dt.date(2026, 2, 15)),
         Entry(id="pay", kind="payment", amount_fen=250),
     ]
-    assert [(i.entry_id, i.open_fen) for i in domain_arrears.open_items(entries)] == [("new", 250)]
+    assert [(i.entry_id, i.open_fen) for i in domain_arrears.open_items(entries, dt.timezone.utc)] == [("new", 250)]
 
 
 def test_a_corrected_charge_is_no_longer_open():
     entries = [Entry(id="c", kind="charge", amount_fen=500, due_date=dt.date(2026, 1, 5)),
                Entry(id="x", kind="correction_credit", amount_fen=500, reverses_entry_id="c")]
-    assert domain_arrears.open_items(entries) == [] and domain.owed_fen(entries) == 0
+    assert domain_arrears.open_items(entries, dt.timezone.utc) == [] and domain.owed_fen(entries) == 0
 
 
 def test_a_correction_of_a_correction_is_refused_naming_the_entry():
