@@ -62,6 +62,11 @@ class Database:
             self.reader = self.writer
             self._lax_writer = self.writer
 
+    @property
+    def key(self) -> tuple[str, str | None]:
+        """``database_key`` of this database's connections, without taking one."""
+        return _engine_key(self.reader.sync_engine)
+
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Called after a committed write transaction that wrote outbox rows (marked with
         ``wrote_outbox``): the relay's wake-up, skipped when there is nothing to publish."""
@@ -277,8 +282,11 @@ _database_keys: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 def database_key(conn: AsyncConnection) -> tuple[str, str | None]:
     """Which database (and on PostgreSQL which schema) a connection reaches, the same for
     the read pool and the writer: the key of an in-process cache of what that database
-    holds. Worked out once per engine."""
-    engine = conn.sync_engine
+    holds. Worked out once per engine. (``Database.key``: the same without a connection.)"""
+    return _engine_key(conn.sync_engine)
+
+
+def _engine_key(engine: sa.Engine) -> tuple[str, str | None]:
     key = _database_keys.get(engine)
     if key is None:
         schema = (engine.get_execution_options().get("schema_translate_map") or {}).get(None)
