@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from collections import namedtuple
 from collections.abc import Awaitable, Callable
 
 import sqlalchemy as sa
@@ -20,7 +21,9 @@ from libs.contracts import Event, subject_for, utcnow
 from libs.contracts.events import encode
 from libs.runtime import logging as log
 from libs.runtime import metrics
-from libs.runtime.db import Database, UtcDateTime, insert_ignore_many, lock_skip_locked, wrote_outbox
+from libs.runtime.db import (
+    Database, UtcDateTime, insert_ignore_many, lock_skip_locked, sqlite_driver, sqlite_utc_text, wrote_outbox,
+)
 
 logger = log.get("outbox")
 
@@ -77,13 +80,21 @@ class Tx:
         now = utcnow()
         pending = self.emitted[-self._unwritten :]
         wrote_outbox(self.conn)
-        await self.conn.execute(
-            self._outbox.insert(),
-            [
-                {"event_id": e.id, "subject": subject_for(e), "payload": encode(e), "created_at": now, "attempts": 0}
-                for e in pending
-            ],
-        )
+        raw = sqlite_driver(self.conn)
+        if raw is not None:
+            at = sqlite_utc_text(now)
+            raw.executemany(
+                f"INSERT INTO {self._outbox.name} (event_id, subject, payload, created_at, attempts) VALUES (?, ?, ?, ?, 0)",
+                [(e.id, subject_for(e), encode(e), at) for e in pending],
+            )
+        else:
+            await self.conn.execute(
+                self._outbox.insert(),
+                [
+                    {"event_id": e.id, "subject": subject_for(e), "payload": encode(e), "created_at": now, "attempts": 0}
+                    for e in pending
+                ],
+            )
         self._unwritten = 0
 
     def mark(self) -> tuple[int, int]:
@@ -103,8 +114,22 @@ class Tx:
         """Record (consumer, event id) for a batch; the ids recorded now come back, those
         already applied do not."""
         now = utcnow()
-        rows = [{"consumer": consumer, "event_id": e, "processed_at": now} for e in event_ids]
-        return {k for (k,) in await insert_ignore_many(self.conn, self._inbox, rows, ["event_id"])}
+        raw = sqlite_driver(self.conn)
+        if raw is None:
+            rows = [{"consumer": consumer, "event_id": e, "processed_at": now} for e in event_ids]
+            return {k for (k,) in await insert_ignore_many(self.conn, self._inbox, rows, ["event_id"])}
+        at, recorded = sqlite_utc_text(now), set()
+        for i in range(0, len(event_ids), _SQLITE_ROWS):
+            chunk = event_ids[i : i + _SQLITE_ROWS]
+            sql = (f"INSERT INTO {self._inbox.name} (consumer, event_id, processed_at) VALUES "
+                   + ", ".join(["(?, ?, ?)"] * len(chunk)) + " ON CONFLICT DO NOTHING RETURNING event_id")
+            params = [v for e in chunk for v in (consumer, e, at)]
+            recorded.update(k for (k,) in raw.execute(sql, params))
+        return recorded
+
+
+_SQLITE_ROWS = 300  # rows per multi-row statement (3 parameters each, well under SQLite's limit)
+_OutboxRow = namedtuple("_OutboxRow", "seq event_id subject payload")
 
 
 # Sends one event and returns its acknowledgement to await (a future), or None when the
@@ -180,7 +205,9 @@ class Relay:
             # One relay per SQLite file: read without holding the single writer while
             # publishing, then mark in a short write transaction.
             async with self.db.read() as conn:
-                rows = (await conn.execute(query)).all()
+                rows = [_OutboxRow(*r) for r in sqlite_driver(conn).execute(
+                    f"SELECT seq, event_id, subject, payload FROM {self.outbox.name} "
+                    "WHERE published_at IS NULL ORDER BY seq LIMIT ?", (self.batch,))]
             done = await self._publish_rows(rows)
             if rows:
                 async with self.db.lax_write() as conn:
@@ -225,11 +252,20 @@ class Relay:
     async def _mark(self, conn: AsyncConnection, rows, done: set[int]) -> None:
         o = self.outbox
         now = utcnow()
+        failed = [r.seq for r in rows if r.seq not in done]
+        raw = sqlite_driver(conn)
+        if raw is not None:
+            if done:
+                raw.execute(f"UPDATE {o.name} SET published_at = ? WHERE seq IN ({', '.join('?' * len(done))})",
+                            [sqlite_utc_text(now), *sorted(done)])
+            if failed:
+                raw.execute(f"UPDATE {o.name} SET attempts = attempts + 1 WHERE seq IN ({', '.join('?' * len(failed))})",
+                            failed)
+            return
         if done:
             await conn.execute(
                 o.update().where(o.c.seq.in_(sorted(done))).values(published_at=now)
             )
-        failed = [r.seq for r in rows if r.seq not in done]
         if failed:
             await conn.execute(
                 o.update().where(o.c.seq.in_(failed)).values(attempts=o.c.attempts + 1)

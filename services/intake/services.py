@@ -109,8 +109,12 @@ async def receive_request_published(runtime, plaza_id: str, body: RequestCreate,
     row from the stream. If the broker cannot take it now, the transactional way stores it
     and the relay publishes it later (same event id: JetStream or the consumers' inboxes
     drop the copy if the first publish did land)."""
-    async with runtime.read() as conn:
-        accepted, event = await assess_request(conn, plaza_id, body, actor)
+    known = known_inputs(runtime.db.key, plaza_id, body.unit)
+    if known is None:
+        async with runtime.read() as conn:
+            accepted, event = await assess_request(conn, plaza_id, body, actor)
+    else:  # the common case: unit and rules are in this replica's caches, no connection needed
+        accepted, event = assess_with(known, plaza_id, body, actor)
     remember_published(event)  # before: the read model may take it before publish returns
     try:
         await runtime.publish(event)
@@ -129,7 +133,14 @@ async def store_request(tx: Tx, event: RequestReceived) -> None:
 async def assess_request(conn, plaza_id: str, body: RequestCreate, actor: str) -> tuple[RequestAccepted, RequestReceived]:
     """Checks and classifies a request (reads only): the answer and the event that records it."""
     await require_unit(conn, plaza_id, body.unit)
-    rules, directory = await plaza_rules(conn, plaza_id)
+    return assess_with(await plaza_rules(conn, plaza_id), plaza_id, body, actor)
+
+
+def assess_with(
+    known: tuple[domain.ClassificationRules, domain.ReferralDirectory], plaza_id: str, body: RequestCreate, actor: str,
+) -> tuple[RequestAccepted, RequestReceived]:
+    """Checks and classifies a request against the plaza's rules (no I/O)."""
+    rules, directory = known
     try:
         found = domain.assess(body.text, rules, directory, kind=body.kind, severity=body.severity)
     except domain.Refused as exc:
@@ -211,6 +222,14 @@ async def plaza_rules(conn, plaza_id: str) -> tuple[domain.ClassificationRules, 
     directory = _decode(docs, REFERRALS, domain.ReferralDirectory, domain.DEFAULT_REFERRALS)
     plazas[plaza_id] = (time.monotonic() + RULES_TTL_S, (rules, directory))
     return rules, directory
+
+
+def known_inputs(key: tuple, plaza_id: str, unit: str) -> tuple[domain.ClassificationRules, domain.ReferralDirectory] | None:
+    """The plaza's rules if this replica knows the unit and holds fresh rules, else None."""
+    if (plaza_id, unit) not in _known_units.get(key, ()):
+        return None
+    hit = _cache.get(key, {}).get(plaza_id)
+    return hit[1] if hit and hit[0] > time.monotonic() else None
 
 
 def forget_rules(conn, plaza_id: str) -> None:

@@ -213,17 +213,21 @@ async def schedule_visits(tx: Tx, closes: list[WorkOrderClosed], *, window: dt.t
     scheduled_at = utcnow()
     decided = [(close, book.decide(close, scheduled_at)) for close in closes]
     inserted = await store.add_visits(tx.conn, [d[0] for _, d in decided if d])
-    emitted = []
+    emitted, skipped = [], 0
     for close, made in decided:
         with log_context(close):
             if made is None or tuple(made[0][k] for k in store.VISIT_KEY) not in inserted:
-                logger.info("visit_already_scheduled", work_order_id=close.work_order_id, reopen_count=close.reopen_count)
+                logger.debug("visit_already_scheduled", work_order_id=close.work_order_id, reopen_count=close.reopen_count)
                 continue
             row, last = made
             skip = row["skip_reason"] is not None
+            skipped += skip
             emitted.append(_skipped(row, close, last) if skip else _scheduled(row, close.id, row["scheduled_event_id"]))
-            logger.info("visit_skipped" if skip else "visit_scheduled", visit_id=row["id"],
-                        work_order_id=close.work_order_id, due_at=row["due_at"].isoformat())
+            logger.debug("visit_skipped" if skip else "visit_scheduled", visit_id=row["id"],
+                         work_order_id=close.work_order_id, due_at=row["due_at"].isoformat())
+    # One line per batch (each visit is an event on the stream, and in the log at debug).
+    logger.info("visits_decided", scheduled=len(emitted) - skipped, skipped=skipped,
+                already_scheduled=len(closes) - len(emitted))
     await tx.emit(*emitted)
 
 
