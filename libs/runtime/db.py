@@ -231,22 +231,26 @@ def _add_missing_columns(sync_conn, metadata: sa.MetaData, schema: str | None) -
     preparer = sync_conn.dialect.identifier_preparer
     for table in metadata.sorted_tables:
         existing = {c["name"] for c in inspector.get_columns(table.name, schema=schema)}
+        # Text statements are not schema-translated: name the service's schema here.
+        qualified = f"{preparer.quote_schema(schema)}.{preparer.quote(table.name)}" if schema else preparer.format_table(table)
         for column in table.columns:
             if column.name in existing:
                 continue
             name = preparer.format_column(column)
-            ddl = f"ALTER TABLE {preparer.format_table(table)} ADD COLUMN {name} "
+            ddl = f"ALTER TABLE {qualified} ADD COLUMN {name} "
             ddl += column.type.compile(dialect=sync_conn.dialect)
             default = getattr(column.server_default, "arg", None)
             if default is None and column.default is not None and column.default.is_scalar:
                 default = column.default.arg
             if default is not None:
-                value = default.text if hasattr(default, "text") else repr(int(default) if isinstance(default, bool) else default)
+                # TRUE/FALSE: PostgreSQL refuses 0/1 for a boolean; SQLite reads both.
+                value = default.text if hasattr(default, "text") else (
+                    str(default).upper() if isinstance(default, bool) else repr(default))
                 ddl += f" DEFAULT {value}"
             sync_conn.execute(sa.text(ddl))
             backfill = column.info.get("backfill")
             if backfill:
-                sync_conn.execute(sa.text(f"UPDATE {preparer.format_table(table)} SET {name} = {backfill} WHERE {name} IS NULL"))
+                sync_conn.execute(sa.text(f"UPDATE {qualified} SET {name} = {backfill} WHERE {name} IS NULL"))
             elif default is None and not column.nullable:
                 logger.warning("column_added_without_value", table=table.name, column=column.name)
             logger.info("column_added", table=table.name, column=column.name)

@@ -224,12 +224,8 @@ async def test_complaints_reopened_and_closed_in_any_order_and_batch_hold_what_o
 
 
 async def test_complaints_kept_by_an_older_release_still_hold_and_can_be_reopened(
-    db_kind, tmp_path, cleanup_schemas, request,
+    db_kind, tmp_path, cleanup_schemas,
 ):
-    if db_kind == "postgresql":
-        # libs/runtime/db.py _add_missing_columns writes ALTER TABLE without the service's
-        # schema, so on PostgreSQL no column is added to an existing table (reported).
-        request.applymarker(pytest.mark.xfail(strict=True, reason="ALTER TABLE lacks the schema (libs)"))
     settings = database_settings(db_kind, tmp_path, "billing")
     if "database_schema" in settings:
         cleanup_schemas.append(settings["database_schema"])

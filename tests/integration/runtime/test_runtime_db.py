@@ -134,3 +134,36 @@ async def test_sqlite_wal_is_copied_back_by_the_background_checkpoint(tmp_path):
         await eventually(copied_back, what="the checkpoint to copy the WAL into the database file")
     finally:
         await db.dispose()
+
+
+async def test_an_older_releases_tables_gain_the_new_columns(db_kind, tmp_path, cleanup_schemas):
+    """An upgrade on existing data: new columns are added to the service's own tables (in
+    its schema on PostgreSQL), old rows get the column's default or NULL."""
+    settings = database_settings(db_kind, tmp_path, "upgrade")
+    if "database_schema" in settings:
+        cleanup_schemas.append(settings["database_schema"])
+    url, schema = settings["database_url"], settings.get("database_schema")
+    old = sa.MetaData()
+    old_units = sa.Table("units", old, sa.Column("id", sa.String(10), primary_key=True))
+    db = Database(url, schema=schema)
+    await db.create_all(old)
+    async with db.write() as conn:
+        await conn.execute(old_units.insert().values(id="A-1"))
+    await db.dispose()
+
+    new = sa.MetaData()
+    units = sa.Table(
+        "units", new,
+        sa.Column("id", sa.String(10), primary_key=True),
+        sa.Column("building", sa.String(10), nullable=True),
+        sa.Column("key_account", sa.Boolean, nullable=False, default=False),
+        sa.Column("floor", sa.Integer, nullable=True, info={"backfill": "1"}),
+    )
+    db = Database(url, schema=schema)
+    try:
+        await db.create_all(new)
+        async with db.read() as conn:
+            row = (await conn.execute(sa.select(units))).one()
+    finally:
+        await db.dispose()
+    assert (row.id, row.building, row.key_account, row.floor) == ("A-1", None, False, 1)
