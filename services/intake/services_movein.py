@@ -135,6 +135,11 @@ def _defect(row) -> Defect:
 
 
 async def book_handover(tx: Tx, plaza_id: str, body: AppointmentCreate, *, actor: str, idempotency_key: str | None) -> AppointmentView:
+    # The unit is held before anything is read, the Idempotency-Key included: of two
+    # bookings at once, the second then finds the first's appointment (409, as it would a
+    # moment later) or, sent with the same key, the first's stored answer.
+    await movein.lock_unit(tx.conn, plaza_id, body.unit)
+
     async def run() -> AppointmentView:
         await require_unit(tx.conn, plaza_id, body.unit)
         today = await plaza_today(tx.conn, plaza_id)

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from libs.runtime.db import UtcDateTime, insert_ignore
-from services.intake.store import metadata
+from services.intake.store import metadata, units
 
 # One row per plaza and day: the booked count is raised with a guarded UPDATE, so two
 # clerks booking the last slot at once on PostgreSQL cannot both get it.
@@ -110,6 +110,15 @@ async def booked_on(conn: AsyncConnection, plaza_id: str, day: dt.date) -> int:
     t = handover_days
     q = sa.select(t.c.booked).where(t.c.plaza_id == plaza_id, t.c.day == day)
     return (await conn.execute(q)).scalar_one_or_none() or 0
+
+
+async def lock_unit(conn: AsyncConnection, plaza_id: str, unit: str) -> None:
+    """Holds intake's copy of the unit until the transaction ends, so that two bookings of
+    one unit take turns and the second sees the first's appointment (PostgreSQL; SQLite's
+    one writer runs transactions in turn already). A unit not registered: nothing to hold."""
+    if conn.dialect.name == "postgresql":
+        q = sa.select(units.c.unit).where(units.c.plaza_id == plaza_id, units.c.unit == unit).with_for_update()
+        await conn.execute(q)
 
 
 async def active_appointment(conn: AsyncConnection, plaza_id: str, unit: str):

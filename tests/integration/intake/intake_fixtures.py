@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
+
+import httpx
 import pytest
 from litestar.testing import AsyncTestClient
 
@@ -19,26 +22,50 @@ async def intake(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
     await bus.declare_streams("archive")
     settings = service_settings(Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path, schemas=cleanup_schemas)
     async with AsyncTestClient(create_app(settings)) as client:
-        await bus.publish(PlazaRegistered(plaza_id="p1", correlation_id="seed", name="Plaza One"))
-        for unit in UNITS:
-            await bus.publish(
-                UnitRegistered(
-                    plaza_id="p1", correlation_id="seed", unit=unit, revision=1, area_m2=80.0,
-                    use="shop", occupant=Occupant(name="Li Ming", kind="merchant", phone="138"),
-                )
-            )
-
-        async def units_known():
-            # Blank text is refused only once the unit is known (field "text", not "unit"),
-            # so this waits without leaving a request behind.
-            for unit in UNITS:
-                r = await client.post("/v1/plazas/p1/requests", json={"channel": "internal", "unit": unit, "text": " "})
-                if r.json().get("field") != "text":
-                    return False
-            return True
-
-        await eventually(units_known, what="intake to learn the units from archive")
+        await seed(bus, client)
         yield client
+
+
+@pytest.fixture
+async def intake_settings(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
+    """Settings for ``served``, which a test enters itself."""
+    await bus.declare_streams("archive")
+    return service_settings(Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path, schemas=cleanup_schemas)
+
+
+@asynccontextmanager
+async def served(settings, bus, units=UNITS):
+    """Intake on the test's own event loop, so that requests really overlap (litestar's
+    AsyncTestClient runs each request to its end in a portal thread, one after another).
+    Entered inside the test: the app's lifespan must end in the task that began it."""
+    app = create_app(settings)
+    async with app.lifespan():
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake") as client:
+            await seed(bus, client, units)
+            yield client
+
+
+async def seed(bus, client, units=UNITS) -> None:
+    """Plaza p1 and its units, as archive publishes them; returns once intake knows them."""
+    await bus.publish(PlazaRegistered(plaza_id="p1", correlation_id="seed", name="Plaza One"))
+    for unit in units:
+        await bus.publish(
+            UnitRegistered(
+                plaza_id="p1", correlation_id="seed", unit=unit, revision=1, area_m2=80.0,
+                use="shop", occupant=Occupant(name="Li Ming", kind="merchant", phone="138"),
+            )
+        )
+
+    async def units_known():
+        # Blank text is refused only once the unit is known (field "text", not "unit"),
+        # so this waits without leaving a request behind.
+        for unit in units:
+            r = await client.post("/v1/plazas/p1/requests", json={"channel": "internal", "unit": unit, "text": " "})
+            if r.json().get("field") != "text":
+                return False
+        return True
+
+    await eventually(units_known, what="intake to learn the units from archive")
 
 
 async def intake_events(bus, type_name: str | None = None) -> list:
