@@ -19,6 +19,7 @@ import weakref
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 
+import msgspec
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
@@ -31,6 +32,13 @@ logger = log.get("db")
 
 
 WROTE_OUTBOX = "plazadesk.wrote_outbox"
+
+# JSON columns (timeline entries, audit before/after, campaigns…) are written and read with
+# msgspec: the standard library's json.dumps was ~10 % of archive's CPU at 500 closes/s.
+JSON_CODEC = {
+    "json_serializer": lambda value: msgspec.json.encode(value).decode(),
+    "json_deserializer": msgspec.json.decode,
+}
 SYNCHRONOUS = "plazadesk_sqlite_synchronous"
 
 
@@ -57,7 +65,7 @@ class Database:
         else:
             opts = {"schema_translate_map": {None: self.schema}} if self.schema else {}
             self.writer = create_async_engine(
-                url, pool_size=10, max_overflow=10, pool_pre_ping=True
+                url, pool_size=10, max_overflow=10, pool_pre_ping=True, **JSON_CODEC
             ).execution_options(**opts)
             self.reader = self.writer
             self._lax_writer = self.writer
@@ -329,6 +337,7 @@ def _ensure_sqlite_dir(url: str) -> None:
 def _sqlite_engine(url: str, *, writer: bool) -> AsyncEngine:
     engine = create_async_engine(
         inline_url(url),
+        **JSON_CODEC,
         pool_size=1 if writer else 4,
         max_overflow=0,
         pool_timeout=60,
