@@ -103,11 +103,34 @@ def seed(system: System, units: list[str]) -> None:
     raise RuntimeError("intake never learned the bench units")
 
 
-def measure_intake(system: System, duration: float, levels: list[int]) -> dict:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process so far (Linux /proc), 0 if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_per_unit(pids: dict[str, int], run, units_of) -> tuple[object, dict]:
+    """Runs ``run()`` and says how many CPU milliseconds each process spent per unit of
+    work (a request accepted, a close applied): where the two cores go."""
+    before = {n: cpu_seconds(p) for n, p in pids.items()}
+    result = run()
+    units = units_of(result)
+    spent = {n: round(1000 * (cpu_seconds(p) - before[n]) / units, 3) if units else None for n, p in pids.items()}
+    return result, spent
+
+
+def measure_intake(system: System, duration: float, levels: list[int], pids: dict[str, int]) -> dict:
     url = f"{system.url('intake')}/v1/plazas/{PLAZA}/requests"
     out: dict = {"closed_loop": {}}
     for c in levels:
-        out["closed_loop"][c] = loadgen(url, c, duration)
+        if c == max(levels):
+            out["closed_loop"][c], out["cpu_ms_per_request"] = cpu_per_unit(
+                pids, lambda: loadgen(url, c, duration), lambda r: r["count"])
+        else:
+            out["closed_loop"][c] = loadgen(url, c, duration)
     best = max(r["rps"] for r in out["closed_loop"].values())
     out["fixed_rate"] = loadgen(url, 64, duration, rate=round(best * 0.5))
     out["fixed_rate"]["rate"] = round(best * 0.5)
@@ -336,6 +359,11 @@ def ratio(a: float, b: float) -> float:
     return round(a / b, 2) if b else float("nan")
 
 
+def _cpu(spent: dict) -> str:
+    total = sum(v for v in spent.values() if v)
+    return ", ".join(f"{n} {v}" for n, v in spent.items()) + f" (all {round(total, 2)})"
+
+
 def table(r: dict) -> str:
     f, lines = r["floors"], []
     lines.append(f"PlazaDesk bench — {r['machine']['when']} — {r['machine']['cpus']} CPUs, {r['machine']['python']}, nats-server sync_interval={r['nats']['sync_interval']}, SQLite WAL")
@@ -348,6 +376,7 @@ def table(r: dict) -> str:
     fr = r["intake"]["fixed_rate"]
     lines.append(f"  fixed rate {fr['rate']}/s (50% of max): p50 {fr['p50_ms']} ms, p99 {fr['p99_ms']} ms, {fr['count']} requests")
     lines.append(f"  counts: {r['checks']['intake']}")
+    lines.append(f"  CPU ms per request at concurrency {max(r['intake']['closed_loop'])}: {_cpu(r['intake']['cpu_ms_per_request'])}")
     lines.append("")
     lines.append(f"consumers draining a backlog, each alone on a fresh nats-server (floor: bare pull+ack {f['pull_consume']['events_per_s']}/s, bare batched SQLite insert {f['sqlite_insert']['rows_per_s']} rows/s)")
     for svc, m in r["consumers"].items():
@@ -358,6 +387,7 @@ def table(r: dict) -> str:
     lines.append("  each effect alone: " + ", ".join(
         f"{c} p50 {m['p50_ms']} / p99 {m['p99_ms']} ms" for c, m in e.get("per_consumer", {}).items()))
     lines.append(f"  counts: {r['checks']['e2e']}")
+    lines.append(f"  CPU ms per close: {_cpu(e['cpu_ms_per_close'])}")
     if r.get("replay"):
         p = r["replay"]
         lines.append(f"archive replay rebuild: {p['events']} events from all streams in {p['seconds']} s = {p['events_per_s']} events/s ({p['filed']} filed for plaza {PLAZA})")
@@ -382,11 +412,15 @@ async def main_async(args) -> dict:
         system = System(work / "system", nats_url=server.url, default_ports=False).start()
         try:
             seed(system, ["A-203", *units])
+            pids = {name: proc.pid for name, proc in system.procs.items()} | {"nats-server": server.proc.pid}
             print("intake…", flush=True)
-            result["intake"] = measure_intake(system, args.duration, levels)
+            result["intake"] = measure_intake(system, args.duration, levels, pids)
             result["checks"]["intake"] = await check_intake_counts(system, server.url, accepted_total(result["intake"]))
             print("end to end…", flush=True)
+            before = {n: cpu_seconds(p) for n, p in pids.items()}
             result["e2e"] = await measure_e2e(server.url, args.e2e_rate, args.duration, units)
+            result["e2e"]["cpu_ms_per_close"] = {
+                n: round(1000 * (cpu_seconds(p) - before[n]) / result["e2e"]["closes"], 3) for n, p in pids.items()}
             time.sleep(1)
             result["checks"]["e2e"] = check_e2e_counts(system, result["e2e"]["closes"])
         finally:
