@@ -7,8 +7,11 @@ import asyncio
 import os
 import socket
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import TypeVar
+
+import httpx
 
 import msgspec
 import nats
@@ -131,3 +134,14 @@ def service_settings(settings_cls, *, nats_url: str, db_kind: str, tmp_path, sch
     if schemas is not None and "database_schema" in db:
         schemas.append(db["database_schema"])
     return settings_cls(nats_url=nats_url, data_dir=str(tmp_path), log_json=True, **db, **overrides)
+
+
+@asynccontextmanager
+async def served_here(app, base_url: str = "http://test") -> AsyncIterator[httpx.AsyncClient]:
+    """A service's app on the test's own event loop, with a client whose requests really
+    overlap (litestar's AsyncTestClient runs each request to its end in a portal thread,
+    so ``asyncio.gather`` over it never overlaps two). Enter it inside the test: the app's
+    lifespan must end in the task that began it."""
+    async with app.lifespan():
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url) as client:
+            yield client

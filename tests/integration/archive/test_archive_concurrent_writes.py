@@ -6,12 +6,11 @@ from __future__ import annotations
 import asyncio
 from contextlib import asynccontextmanager
 
-import httpx
 import msgspec
 import pytest
 
 from libs.contracts.events import PlazaRegistered, UnitRegistered
-from libs.runtime.testing import eventually, service_settings
+from libs.runtime.testing import eventually, served_here, service_settings
 from services.archive.app import create_app
 from services.archive.settings import Settings
 
@@ -35,15 +34,11 @@ async def settings(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
 
 @asynccontextmanager
 async def served(settings, *, plaza: bool = True):
-    """The app on the test's own event loop, so that requests really overlap (litestar's
-    AsyncTestClient runs each request to its end in a portal thread). Entered inside the
-    test: the app's lifespan must end in the task that began it."""
-    app = create_app(settings)
-    async with app.lifespan():
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://archive") as client:
-            if plaza:
-                assert (await client.put("/v1/plazas/p1", json=PLAZA)).status_code == 201
-            yield client
+    """Archive with a client whose requests really overlap (``served_here``)."""
+    async with served_here(create_app(settings), "http://archive") as client:
+        if plaza:
+            assert (await client.put("/v1/plazas/p1", json=PLAZA)).status_code == 201
+        yield client
 
 
 async def archive_events(bus, kind) -> list:

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from contextlib import asynccontextmanager
 
-import httpx
 import pytest
 from litestar.testing import AsyncTestClient
 
 from libs.contracts.events import DECODERS, Occupant, PlazaRegistered, UnitRegistered
-from libs.runtime.testing import eventually, service_settings
+from libs.runtime.testing import eventually, served_here, service_settings
 from services.intake.app import create_app
 from services.intake.settings import Settings
 
@@ -35,14 +34,11 @@ async def intake_settings(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
 
 @asynccontextmanager
 async def served(settings, bus, units=UNITS):
-    """Intake on the test's own event loop, so that requests really overlap (litestar's
-    AsyncTestClient runs each request to its end in a portal thread, one after another).
-    Entered inside the test: the app's lifespan must end in the task that began it."""
-    app = create_app(settings)
-    async with app.lifespan():
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake") as client:
-            await seed(bus, client, units)
-            yield client
+    """Intake, knowing plaza p1's units, with a client whose requests really overlap
+    (``served_here``)."""
+    async with served_here(create_app(settings), "http://intake") as client:
+        await seed(bus, client, units)
+        yield client
 
 
 async def seed(bus, client, units=UNITS) -> None:
