@@ -159,11 +159,9 @@ class Consumers:
             outcomes = await self.apply_batch(durable, handler, events)
             done = {"applied": 0, "duplicate": 0}
             for m, event, outcome in zip(msgs, events, outcomes):
-                if outcome in done:  # the common case, counted once per batch below
+                await self.settle(durable, m, event, outcome)
+                if outcome in done:  # the common outcomes, counted once per batch below
                     done[outcome] += 1
-                    await m.ack()
-                else:
-                    await self.settle(durable, m, event, outcome)
             for outcome, n in done.items():
                 if n:
                     metrics.EVENTS_HANDLED.labels(self.service, durable, outcome).inc(n)
@@ -223,8 +221,7 @@ class Consumers:
         return outcomes
 
     async def settle(self, durable: str, m, event: Event, outcome: str) -> None:
-        if outcome in ("applied", "duplicate"):
-            metrics.EVENTS_HANDLED.labels(self.service, durable, outcome).inc()
+        if outcome in ("applied", "duplicate"):  # (counted by the caller, per batch)
             await m.ack()
         elif outcome.startswith("dead:"):
             await self.dead_letter(durable, m, outcome[5:], event)
