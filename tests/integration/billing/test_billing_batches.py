@@ -17,6 +17,7 @@ from litestar.testing import AsyncTestClient
 from libs.contracts import new_event_id
 from libs.contracts.events import (
     ChargePosted,
+    PlazaRegistered,
     WorkOrderCancelled,
     WorkOrderClosed,
     WorkOrderCreated,
@@ -392,3 +393,22 @@ async def test_a_backlog_of_complaints_holds_dunning_only_where_one_is_still_ope
         run = (await client.post(f"{P}/dunning-runs", json={"now": now})).json()
 
     assert (run["reminders"], run["held_units"]) == (1, ["A-203"])
+
+
+async def test_a_plazas_new_time_zone_counts_from_the_next_batch(db):
+    """Billing keeps plazas' zones for a few seconds, but forgets one the moment it applies
+    that plaza's PlazaRegistered: the next closing's due date is counted in the new zone."""
+    def plaza(zone: str) -> PlazaRegistered:
+        return PlazaRegistered(plaza_id="p1", correlation_id="c", name="Plaza One", timezone=zone)
+
+    def closing(wo: str, at: dt.datetime) -> WorkOrderClosed:
+        return closed([line(f"{wo}:1", 100)], work_order_id=wo, occurred_at=at)
+
+    at = dt.datetime(2026, 12, 1, 3, 0, tzinfo=dt.timezone.utc)  # 11:00 on the 1st in Shanghai; 22:00 on Nov 30 in New York
+    await _in_tx(db, services.record_archive_facts, [plaza("Asia/Shanghai"), unit_registered("A-203", revision=1)])
+    await _in_tx(db, services.post_charges_many, [closing("wo-1", at)])
+    await _in_tx(db, services.record_archive_facts, [plaza("America/New_York")])
+    await _in_tx(db, services.post_charges_many, [closing("wo-2", at)])
+    async with db.read() as conn:
+        due = dict((await conn.execute(sa.select(store.ledger.c.work_order_id, store.ledger.c.due_date))).all())
+    assert due == {"wo-1": dt.date(2026, 12, 16), "wo-2": dt.date(2026, 12, 15)}
