@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import time
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from libs.runtime import replica
 from libs.runtime import idempotency
+from libs.runtime.cache import PlazaCache
 from libs.runtime.db import UtcDateTime, database_key, insert_ignore, insert_ignore_many
 from libs.runtime.outbox import add_runtime_tables
 from services.billing import domain
@@ -74,32 +74,22 @@ ledger = sa.Table(
 )
 
 
-# Every batch of closes needs its plazas' zones; a zone almost never changes. Known plazas'
-# zones are kept ZONES_TTL_S (this replica forgets at once when it applies a PlazaRegistered;
-# another replica within the TTL). A plaza not known yet is asked again every time.
-ZONES_TTL_S = 5.0
-_zones: dict[tuple, dict[str, tuple[float, str | None]]] = {}
+# Every batch of closes needs its plazas' zones; a zone almost never changes (PlazaCache).
+# A plaza not known yet is asked again every time.
+_zones: PlazaCache[str | None] = PlazaCache()
 
 
 async def plaza_timezones(conn: AsyncConnection, plaza_ids) -> dict[str, str | None]:
     """The time zone names of the plazas billing knows among ``plaza_ids``."""
-    if not plaza_ids:
-        return {}
-    kept, now = _zones.setdefault(database_key(conn), {}), time.monotonic()
-    found = {p: hit[1] for p in set(plaza_ids) if (hit := kept.get(p)) and hit[0] > now}
-    missing = sorted(set(plaza_ids) - found.keys())
-    if missing:
+    async def load(missing: list[str]) -> dict[str, str | None]:
         q = sa.select(plazas.c.plaza_id, plazas.c.timezone).where(plazas.c.plaza_id.in_(missing))
-        for r in await conn.execute(q):
-            found[r.plaza_id] = r.timezone
-            kept[r.plaza_id] = (now + ZONES_TTL_S, r.timezone)
-    return found
+        return {r.plaza_id: r.timezone for r in await conn.execute(q)}
+
+    return await _zones.many(database_key(conn), plaza_ids, load)
 
 
 def forget_plaza_zones(conn: AsyncConnection, plaza_ids) -> None:
-    kept = _zones.get(database_key(conn), {})
-    for p in plaza_ids:
-        kept.pop(p, None)
+    _zones.forget(database_key(conn), plaza_ids)
 
 
 async def plaza_zone(conn: AsyncConnection, plaza_id: str) -> dt.tzinfo:

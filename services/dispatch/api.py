@@ -246,6 +246,7 @@ class RoutingRulesController(Controller):
         async with runtime.transaction() as tx:
             await services_routing.replace_routing_rules(tx, plaza, data)
             rows = await store.get_routing_rules(tx.conn, plaza)
+        services_routing.forget_rules(tx.conn, plaza)  # again after commit: no reader cached the old
         return _table(rows)
 
 

@@ -28,4 +28,6 @@ class SlaPolicyController(Controller):
         plaza_token(plaza)
         async with runtime.transaction() as tx:
             await services_sla.replace_policy(tx, plaza, data, actor, services.now())
-            return await services_sla.show_policy(tx.conn, plaza)
+            shown = await services_sla.show_policy(tx.conn, plaza)
+        services_sla.forget_policy(tx.conn, plaza)  # again after commit: no reader cached the old
+        return shown

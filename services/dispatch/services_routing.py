@@ -9,6 +9,8 @@ import msgspec
 from libs.contracts import validate_token
 from libs.contracts.subjects import InvalidToken
 from libs.runtime import replica
+from libs.runtime.cache import PlazaCache
+from libs.runtime.db import database_key
 from libs.runtime.errors import InvalidInput, NotFound
 from libs.runtime.outbox import Tx
 from services.dispatch import domain, store
@@ -34,13 +36,24 @@ async def record_archive_facts(tx: Tx, events: list) -> None:
 # --- routing rules ---------------------------------------------------------------------
 
 
+_rules: PlazaCache[list[domain.RoutingRule]] = PlazaCache()
+
+
 async def rules_of(conn, plaza_ids) -> dict[str, list[domain.RoutingRule]]:
-    """Each plaza's own table, or the defaults while it has none; one query for a batch."""
-    tables = await store.routing_rules_of(conn, set(plaza_ids))
-    return {
-        plaza_id: [domain.RoutingRule(keyword=r["keyword"], department=r["department"]) for r in rows] or domain.DEFAULT_RULES
-        for plaza_id, rows in tables.items()
-    }
+    """Each plaza's own table, or the defaults while it has none; kept a few seconds
+    (PlazaCache), else one query for a batch."""
+    async def load(missing: list[str]) -> dict[str, list[domain.RoutingRule]]:
+        tables = await store.routing_rules_of(conn, missing)
+        return {
+            plaza_id: [domain.RoutingRule(keyword=r["keyword"], department=r["department"]) for r in rows] or domain.DEFAULT_RULES
+            for plaza_id, rows in tables.items()
+        }
+
+    return await _rules.many(database_key(conn), plaza_ids, load)
+
+
+def forget_rules(conn, plaza_id: str) -> None:
+    _rules.forget(database_key(conn), [plaza_id])
 
 
 async def replace_routing_rules(tx: Tx, plaza_id: str, body: RoutingRulesUpdate) -> None:
@@ -54,3 +67,4 @@ async def replace_routing_rules(tx: Tx, plaza_id: str, body: RoutingRulesUpdate)
             raise InvalidInput(str(exc), field=f"rules[{i}].department") from exc
     rows = [{"keyword": r.keyword.lower(), "department": r.department} for r in body.rules]
     await store.replace_routing_rules(tx.conn, plaza_id, rows)
+    forget_rules(tx.conn, plaza_id)

@@ -10,6 +10,8 @@ import msgspec
 
 from libs.contracts.events import WorkOrderEscalated
 from libs.runtime import logging as log
+from libs.runtime.cache import PlazaCache
+from libs.runtime.db import database_key
 from libs.runtime.errors import InvalidInput, NotFound
 from libs.runtime.outbox import Tx
 from services.dispatch import domain, domain_sla, store, store_sla
@@ -33,13 +35,24 @@ async def policy_of(conn, plaza_id: str) -> domain_sla.SlaPolicy:
     return (await policies_of(conn, [plaza_id]))[plaza_id]
 
 
+_policies: PlazaCache[domain_sla.SlaPolicy] = PlazaCache()
+
+
 async def policies_of(conn, plaza_ids) -> dict[str, domain_sla.SlaPolicy]:
-    """Each plaza's policy, or the defaults while it has none; one query for a batch."""
-    stored = await store_sla.policies_of(conn, plaza_ids)
-    return {
-        p: msgspec.convert(stored[p], domain_sla.SlaPolicy) if stored.get(p) else domain_sla.DEFAULT_POLICY
-        for p in set(plaza_ids)
-    }
+    """Each plaza's policy, or the defaults while it has none; kept a few seconds
+    (PlazaCache), else one query for a batch."""
+    async def load(missing: list[str]) -> dict[str, domain_sla.SlaPolicy]:
+        stored = await store_sla.policies_of(conn, missing)
+        return {
+            p: msgspec.convert(stored[p], domain_sla.SlaPolicy) if stored.get(p) else domain_sla.DEFAULT_POLICY
+            for p in missing
+        }
+
+    return await _policies.many(database_key(conn), plaza_ids, load)
+
+
+def forget_policy(conn, plaza_id: str) -> None:
+    _policies.forget(database_key(conn), [plaza_id])
 
 
 async def show_policy(conn, plaza_id: str) -> SlaPolicyShown:
@@ -58,6 +71,7 @@ async def replace_policy(tx: Tx, plaza_id: str, body: domain_sla.SlaPolicy, acto
     except domain_sla.PolicyRefused as exc:
         raise InvalidInput(str(exc), field=exc.field) from exc
     await store_sla.put_policy(tx.conn, plaza_id, msgspec.to_builtins(policy), now, actor)
+    forget_policy(tx.conn, plaza_id)
 
 
 # --- deadlines -------------------------------------------------------------------------

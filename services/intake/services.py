@@ -13,6 +13,7 @@ from libs.contracts import new_event_id, utcnow
 from libs.contracts.events import Contact, RequestReceived
 from libs.runtime import idempotency, replica
 from libs.runtime import logging as log
+from libs.runtime.cache import PlazaCache
 from libs.runtime.db import database_key, insert_ignore_many
 from libs.runtime.errors import InvalidInput, NotFound
 from libs.runtime.http import iso
@@ -206,21 +207,21 @@ def request_row(e: RequestReceived) -> dict:
     }
 
 
-# Per-plaza rules are read on every request; a small cache per database keeps that off
-# the hot path. A PUT clears it at once here; other replicas see it within RULES_TTL_S.
-_cache: dict[tuple, dict] = {}
+# Per-plaza rules are read on every request: kept a few seconds (PlazaCache). A PUT forgets
+# them at once here; other replicas see it within RULES_TTL_S.
+_rules: PlazaCache[tuple[domain.ClassificationRules, domain.ReferralDirectory]] = PlazaCache(RULES_TTL_S)
 _known_units: dict[tuple, set] = {}
 
 
 async def plaza_rules(conn, plaza_id: str) -> tuple[domain.ClassificationRules, domain.ReferralDirectory]:
-    plazas = _cache.setdefault(database_key(conn), {})
-    hit = plazas.get(plaza_id)
-    if hit and hit[0] > time.monotonic():
-        return hit[1]
+    key = database_key(conn)
+    hit = _rules.get(key, plaza_id)
+    if hit is not None:
+        return hit
     docs = await store.get_rules(conn, plaza_id)
     rules = _decode(docs, CLASSIFICATION, domain.ClassificationRules, domain.DEFAULT_RULES)
     directory = _decode(docs, REFERRALS, domain.ReferralDirectory, domain.DEFAULT_REFERRALS)
-    plazas[plaza_id] = (time.monotonic() + RULES_TTL_S, (rules, directory))
+    _rules.put(key, plaza_id, (rules, directory))
     return rules, directory
 
 
@@ -228,12 +229,11 @@ def known_inputs(key: tuple, plaza_id: str, unit: str) -> tuple[domain.Classific
     """The plaza's rules if this replica knows the unit and holds fresh rules, else None."""
     if (plaza_id, unit) not in _known_units.get(key, ()):
         return None
-    hit = _cache.get(key, {}).get(plaza_id)
-    return hit[1] if hit and hit[0] > time.monotonic() else None
+    return _rules.get(key, plaza_id)
 
 
 def forget_rules(conn, plaza_id: str) -> None:
-    _cache.get(database_key(conn), {}).pop(plaza_id, None)
+    _rules.forget(database_key(conn), [plaza_id])
 
 
 def _decode(docs: dict, name: str, type_, default):

@@ -166,6 +166,13 @@ async def test_a_plaza_routing_table_replaces_the_defaults(dispatch, bus):
     bad = await dispatch.put("/v1/plazas/p1/routing-rules", json={"rules": [{"keyword": "x", "department": "eng.>"}]})
     assert bad.status_code == 422 and bad.json()["field"] == "rules[0].department"
 
+    # A new table counts from the next request, though dispatch keeps tables a few seconds.
+    assert (await dispatch.put("/v1/plazas/p1/routing-rules", json={"rules": [
+        {"keyword": "lift", "department": "engineering"}]})).status_code == 200
+    again = request("the lift is stuck again")
+    await bus.publish(again)
+    assert (await work_order_of(dispatch, again))["department"] == "engineering"
+
 
 # --- lifecycle ---------------------------------------------------------------------------
 
