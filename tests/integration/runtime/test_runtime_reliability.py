@@ -5,6 +5,8 @@ A tiny service (its own table of applied charges) is wired exactly as the five a
 
 from __future__ import annotations
 
+import asyncio
+
 import msgspec
 import pytest
 import sqlalchemy as sa
@@ -151,6 +153,22 @@ async def test_a_crash_while_settling_redelivers_the_batch_and_applies_it_once(p
     await eventually(lambda: _consumer_settled(bus), timeout=15, what="the redelivered event to be acknowledged")
     assert crashes == ["wo-crash"] and (await rows()).count("wo-crash") == 1  # redelivered, applied once
     assert await dead_letters(bus) == []
+
+
+async def test_a_trickle_is_applied_as_it_comes_not_when_a_pull_request_expires(probe, bus):
+    """Events arriving one by one (a few milliseconds apart) are applied as they come: the
+    last of them does not wait for a pull request that asked for a whole batch to expire."""
+    runtime, state, rows = probe
+    for round_ in range(2):
+        trickle = [closed(f"wo-{round_}-{i}") for i in range(40)]
+        for event in trickle:
+            await bus.publish(event)
+            await asyncio.sleep(0.005)
+        await eventually(lambda: _has(rows, trickle[-1].work_order_id), timeout=TAIL_S,
+                         what=f"trickle {round_}'s last event within {TAIL_S} s (a pull expires after 5 s)")
+
+
+TAIL_S = 2.0
 
 
 async def test_a_batch_handler_gets_a_backlog_in_batches_each_event_once(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
