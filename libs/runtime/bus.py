@@ -305,23 +305,24 @@ def log_context(event: Event):
 def _fetch_loop(handle: Callable[[list], Awaitable[None]], linger_s: float):
     """Replaces FastStream's fetch loop of one subscriber (see ``Consumers.subscribe``).
 
-    It long-polls for one message, then takes what else is there with a no-wait pull: asked
-    for a whole batch while idle, nats-py's lingering pull returns only once the batch is
-    full or the request expires, so a burst's first events waited for the rest of the batch
-    (~0.4 s at 500 events/s) and its last ones for the expiry (seconds).
+    It long-polls for one message, then pulls exactly as many as that message says are
+    pending behind it (up to a batch), so the pull is met at once: asked for a whole batch
+    while the consumer was idle, a pull that was not filled lingered until it expired,
+    holding a steady flow's last events for seconds.
 
     A batch costs a transaction, a commit (an fsync) and a relay round whatever its size,
-    so under a steady trickle one event per batch spends most of the CPU on that. When the
-    first message says little is pending behind it, the loop waits ``linger_s`` for more
-    before taking them: a few milliseconds of latency for several times fewer commits."""
+    so under a steady trickle one event per batch spends most of the CPU on that. When less
+    than a batch is pending, the loop waits ``linger_s`` for more and takes what arrived
+    (bounded by a short timeout): a few milliseconds of latency for several times fewer
+    commits."""
 
     async def consume_pull(self) -> None:
         size = self.pull_sub.batch_size
 
-        async def take(n: int) -> list:
-            """Up to n messages already there (a no-wait pull, bounded by a short timeout)."""
+        async def take(n: int, timeout: float) -> list:
+            """Up to n messages already there, waiting at most ``timeout`` for them."""
             try:
-                return await self.subscription.fetch(batch=n, timeout=0.002)
+                return await self.subscription.fetch(batch=n, timeout=timeout)
             except (TimeoutError, asyncio.TimeoutError):
                 return []
             except (ConnectionClosedError, ServiceUnavailableError):
@@ -336,9 +337,12 @@ def _fetch_loop(handle: Callable[[list], Awaitable[None]], linger_s: float):
                 await asyncio.sleep(0.5)  # unacknowledged messages are redelivered by the server
                 continue
             if size > 1 and messages and self.running:
-                if linger_s and _pending_behind(messages[0]) < size - 1:
-                    await asyncio.sleep(linger_s)
-                messages += await take(size - 1)
+                behind = _pending_behind(messages[0])
+                if behind:  # a backlog: exactly what is there, so the pull is met at once
+                    messages += await take(min(size - 1, behind), 0.1)
+                if linger_s and behind < size - 1 and len(messages) < size and self.running:
+                    await asyncio.sleep(linger_s)  # a trickle: what arrives meanwhile
+                    messages += await take(size - len(messages), 0.002)
             if not (messages and self.running):
                 continue
             try:
