@@ -102,7 +102,7 @@ class Consumers:
         max_deliver: int = 5,
         ack_wait_s: float = 5.0,
         batch: int = 200,
-        linger_s: float = 0.005,
+        linger_s: float = 0.02,
     ) -> None:
         self.broker = broker
         self.db = db
