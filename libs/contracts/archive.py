@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 
@@ -13,12 +14,26 @@ from libs.contracts.envelope import Event
 DocumentKind = Literal["contract", "permit", "certificate", "other"]
 
 
+# Where the plazas are: the zone of a plaza that does not say, or is not known yet.
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+
 class PlazaRegistered(Event, frozen=True, kw_only=True, tag=True):
     name: str
-    timezone: str = "Asia/Shanghai"
+    timezone: str = DEFAULT_TIMEZONE
 
     def subject_tokens(self) -> tuple[str, ...]:
         return (self.plaza_id, "plaza", "registered")
+
+
+def plaza_zone(timezone: str | None) -> dt.tzinfo:
+    """The zone a plaza counts its days in (due dates, report months, "in the past"): its
+    ``PlazaRegistered.timezone``, or the default one while a service has not been told it
+    (or cannot read it)."""
+    try:
+        return ZoneInfo(timezone or DEFAULT_TIMEZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(DEFAULT_TIMEZONE)
 
 
 class UnitContact(msgspec.Struct, frozen=True, kw_only=True):

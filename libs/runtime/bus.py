@@ -313,8 +313,8 @@ def _fetch_loop(handle: Callable[[list], Awaitable[None]], linger_s: float):
     A batch costs a transaction, a commit (an fsync) and a relay round whatever its size,
     so under a steady trickle one event per batch spends most of the CPU on that. When less
     than a batch is pending, the loop waits ``linger_s`` for more and takes what arrived
-    (bounded by a short timeout): a few milliseconds of latency for several times fewer
-    commits."""
+    (bounded by a short timeout): ``linger_s`` (20 ms by default) of latency for several
+    times fewer commits."""
 
     async def consume_pull(self) -> None:
         size = self.pull_sub.batch_size

@@ -39,7 +39,7 @@ JSON_CODEC = {
     "json_serializer": lambda value: msgspec.json.encode(value).decode(),
     "json_deserializer": msgspec.json.decode,
 }
-SYNCHRONOUS = "plazadesk_sqlite_synchronous"
+SYNCHRONOUS = "plazadesk.sqlite_synchronous"  # the writer's current level, in its connection info
 
 
 def wrote_outbox(conn: AsyncConnection) -> None:
@@ -61,14 +61,12 @@ class Database:
             _ensure_sqlite_dir(url)
             self.writer = _sqlite_engine(url, writer=True)
             self.reader = _sqlite_engine(url, writer=False)
-            self._lax_writer = self.writer.execution_options(**{SYNCHRONOUS: "NORMAL"})
         else:
             opts = {"schema_translate_map": {None: self.schema}} if self.schema else {}
             self.writer = create_async_engine(
                 url, pool_size=10, max_overflow=10, pool_pre_ping=True, **JSON_CODEC
             ).execution_options(**opts)
             self.reader = self.writer
-            self._lax_writer = self.writer
 
     @property
     def key(self) -> tuple[str, str | None]:
@@ -97,7 +95,7 @@ class Database:
         """A write transaction whose loss in a power failure is harmless (the relay's
         "published" marks: an unmarked event is published again, and JetStream or the
         consumers' inboxes drop the copy). On SQLite its commit does not wait for the disk."""
-        begin = self._sqlite_write("NORMAL") if self.is_sqlite else self._lax_writer.begin()
+        begin = self._sqlite_write("NORMAL") if self.is_sqlite else self.writer.begin()
         async with begin as conn:
             yield conn
 
@@ -112,7 +110,10 @@ class Database:
                 conn = self._writer_conn = await self.writer.connect()
             if conn.in_transaction():  # left open by a cancelled turn
                 await conn.rollback()
-            conn.sync_connection.connection.info[SYNCHRONOUS + ".wanted"] = synchronous
+            fairy = conn.sync_connection.connection
+            if fairy.info.get(SYNCHRONOUS) != synchronous:  # outside the transaction
+                fairy.driver_connection.execute(f"PRAGMA synchronous={synchronous}")
+                fairy.info[SYNCHRONOUS] = synchronous
             try:
                 async with conn.begin():
                     yield conn
@@ -180,6 +181,14 @@ class _SqliteUtcText(sqlite.DATETIME):
 
         return process
 
+    def result_processor(self, dialect, coltype):
+        parse = dt.datetime.fromisoformat
+
+        def process(value):
+            return None if value is None else parse(value)
+
+        return process
+
 
 def sqlite_utc_text(value: dt.datetime) -> str:
     """An aware datetime as a ``UtcDateTime`` column stores it on SQLite."""
@@ -194,14 +203,6 @@ def sqlite_driver(conn: AsyncConnection) -> sqlite3.Connection | None:
     if conn.dialect.name != "sqlite":
         return None
     return conn.sync_connection.connection.driver_connection
-
-    def result_processor(self, dialect, coltype):
-        parse = dt.datetime.fromisoformat
-
-        def process(value):
-            return None if value is None else parse(value)
-
-        return process
 
 
 class UtcDateTime(sa.types.TypeDecorator):
@@ -353,7 +354,7 @@ def _sqlite_engine(url: str, *, writer: bool) -> AsyncEngine:
         # FULL: a commit is on disk before it returns, so what a service answered (a 202
         # after a group commit) or acknowledged (an event after its batch) survives a power
         # loss, not only a crash of the process. WAL makes that one fsync per commit.
-        cur.execute("PRAGMA synchronous=FULL")  # (the writer's begin keeps it so; see below)
+        cur.execute("PRAGMA synchronous=FULL")  # (the writer's turns keep it so: _sqlite_write)
         cur.execute("PRAGMA busy_timeout=30000")
         cur.execute("PRAGMA wal_autocheckpoint=10000")  # the backstop: see start_checkpoints
         cur.execute("PRAGMA foreign_keys=ON")
@@ -361,16 +362,8 @@ def _sqlite_engine(url: str, *, writer: bool) -> AsyncEngine:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn) -> None:
-        # Straight to the driver: these are the same two statements for every transaction,
-        # and SQLAlchemy's execution path cost ten times what SQLite takes to run them.
-        fairy = conn.connection
-        raw = fairy.driver_connection
-        if writer:  # FULL unless the transaction asked for less (Database.lax_write)
-            info = fairy.info
-            level = info.get(SYNCHRONOUS + ".wanted") or conn.get_execution_options().get(SYNCHRONOUS, "FULL")
-            if info.get(SYNCHRONOUS) != level:
-                raw.execute(f"PRAGMA synchronous={level}")  # outside the transaction
-                info[SYNCHRONOUS] = level
-        raw.execute("BEGIN IMMEDIATE" if writer else "BEGIN")
+        # Straight to the driver: the same statement for every transaction, and SQLAlchemy's
+        # execution path cost ten times what SQLite takes to run it.
+        conn.connection.driver_connection.execute("BEGIN IMMEDIATE" if writer else "BEGIN")
 
     return engine

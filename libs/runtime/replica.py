@@ -3,13 +3,16 @@ from archive). The tables are the service's own; the way they are kept is the sa
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import datetime as dt
+from collections.abc import Callable, Iterable
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from libs.contracts.events import PlazaRegistered, UnitRegistered
+from libs.contracts.events import PlazaRegistered, UnitRegistered, plaza_zone
+from libs.runtime.cache import PlazaCache
+from libs.runtime.db import database_key
 
 
 def plaza_facts(event: PlazaRegistered) -> dict:
@@ -34,12 +37,35 @@ async def keep_archive_facts(
     units (an older revision never replaces a newer), one statement each. Each table keeps
     the facts it has columns for; ``unit_extra`` adds what a service derives itself."""
     kept = set(plazas.c.keys())
+    registered = [e for e in events if isinstance(e, PlazaRegistered)]
     await _upsert_many(conn, plazas, ["plaza_id"], [
-        {k: v for k, v in plaza_facts(e).items() if k in kept} for e in events if isinstance(e, PlazaRegistered)])
+        {k: v for k, v in plaza_facts(e).items() if k in kept} for e in registered])
+    _zones.forget(database_key(conn), {e.plaza_id for e in registered})
     kept = set(units.c.keys())
     await upsert_newest_many(conn, units, ["plaza_id", "unit"], [
         {k: v for k, v in (unit_facts(e) | (unit_extra(e) if unit_extra else {})).items() if k in kept}
         for e in events if isinstance(e, UnitRegistered)])
+
+
+# A batch of closes, a booking, a report: each needs its plaza's zone, which almost never
+# changes (PlazaCache; this replica forgets one the moment it keeps a new PlazaRegistered).
+_zones: PlazaCache[str] = PlazaCache()
+
+
+async def plaza_zones(conn: AsyncConnection, plazas: sa.Table, plaza_ids: Iterable[str]) -> dict[str, dt.tzinfo]:
+    """The zone each plaza counts its days in, from the service's copy of plazas (a plaza
+    not copied yet, or copied without a zone, is in the default one)."""
+    async def load(missing: list[str]) -> dict[str, str]:
+        q = sa.select(plazas.c.plaza_id, plazas.c.timezone).where(plazas.c.plaza_id.in_(missing))
+        return {r.plaza_id: r.timezone for r in await conn.execute(q)}
+
+    plaza_ids = set(plaza_ids)
+    names = await _zones.many(database_key(conn), plaza_ids, load) if plaza_ids else {}
+    return {p: plaza_zone(names.get(p)) for p in plaza_ids}
+
+
+async def plaza_zone_of(conn: AsyncConnection, plazas: sa.Table, plaza_id: str) -> dt.tzinfo:
+    return (await plaza_zones(conn, plazas, [plaza_id]))[plaza_id]
 
 
 async def upsert_newest_many(conn: AsyncConnection, table: sa.Table, key: list[str], rows: list[dict]) -> None:

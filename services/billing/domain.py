@@ -14,9 +14,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Literal, Protocol
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
+
+from libs.contracts.events import plaza_zone  # noqa: F401  (a plaza's zone, as its PlazaRegistered says)
 
 EntryKind = Literal[
     "charge", "fee", "payment", "refund", "correction_credit", "correction_debit",
@@ -31,8 +32,6 @@ PAYMENT_METHODS: tuple[str, ...] = ("cash", "card", "transfer", "wechat", "alipa
 MAX_PAYMENT_FEN = 1_000_000_000
 # A work-order charge falls due this long after the job closed.
 CHARGE_TERMS_DAYS = 15
-# The zone of a plaza archive has not told billing about (yet): where the plazas are.
-DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 # How each kind moves (owed, deposit held, prepaid balance).
 EFFECT: dict[str, tuple[int, int, int]] = {
@@ -180,15 +179,6 @@ def correction(original, reason: str, approver: str) -> Posting:
         approver=approver, work_order_id=original.work_order_id, invoice_id=original.invoice_id,
         description=f"correction of {original.kind}: {reason}",
     )
-
-
-def plaza_zone(name: str | None) -> dt.tzinfo:
-    """A plaza counts its days (due dates, report months, days past due) in its own time
-    zone; one billing has not been told (or cannot read) is taken to be the default."""
-    try:
-        return ZoneInfo(name or DEFAULT_TIMEZONE)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(DEFAULT_TIMEZONE)
 
 
 def local_date(at: dt.datetime, zone: dt.tzinfo) -> dt.date:

@@ -11,7 +11,6 @@ from libs.contracts import new_event_id, utcnow
 from libs.contracts.events import (
     ChargePosted,
     PaymentReceived,
-    PlazaRegistered,
     UnitRegistered,
     WorkOrderClosed,
 )
@@ -174,7 +173,6 @@ async def list_accounts(conn, plaza_id: str) -> list[tuple[str, int, object | No
 async def record_archive_facts(tx: Tx, events: list) -> None:
     """Archive's plazas and units, kept as billing's own copy (a batch at a time)."""
     await replica.keep_archive_facts(tx.conn, store.plazas, store.units, events, unit_extra=_billing_facts)
-    store.forget_plaza_zones(tx.conn, {e.plaza_id for e in events if isinstance(e, PlazaRegistered)})
 
 
 def _billing_facts(event: UnitRegistered) -> dict:

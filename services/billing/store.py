@@ -15,8 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from libs.runtime import replica
 from libs.runtime import idempotency
-from libs.runtime.cache import PlazaCache
-from libs.runtime.db import UtcDateTime, database_key, insert_ignore, insert_ignore_many
+from libs.runtime.db import UtcDateTime, insert_ignore, insert_ignore_many
 from libs.runtime.outbox import add_runtime_tables
 from services.billing import domain
 
@@ -74,32 +73,13 @@ ledger = sa.Table(
 )
 
 
-# Every batch of closes needs its plazas' zones; a zone almost never changes (PlazaCache).
-# A plaza not known yet is asked again every time.
-_zones: PlazaCache[str | None] = PlazaCache()
-
-
-async def plaza_timezones(conn: AsyncConnection, plaza_ids) -> dict[str, str | None]:
-    """The time zone names of the plazas billing knows among ``plaza_ids``."""
-    async def load(missing: list[str]) -> dict[str, str | None]:
-        q = sa.select(plazas.c.plaza_id, plazas.c.timezone).where(plazas.c.plaza_id.in_(missing))
-        return {r.plaza_id: r.timezone for r in await conn.execute(q)}
-
-    return await _zones.many(database_key(conn), plaza_ids, load)
-
-
-def forget_plaza_zones(conn: AsyncConnection, plaza_ids) -> None:
-    _zones.forget(database_key(conn), plaza_ids)
-
-
 async def plaza_zone(conn: AsyncConnection, plaza_id: str) -> dt.tzinfo:
     """The zone a plaza's days are counted in (the default one for a plaza not known yet)."""
-    return domain.plaza_zone((await plaza_timezones(conn, [plaza_id])).get(plaza_id))
+    return await replica.plaza_zone_of(conn, plazas, plaza_id)
 
 
 async def plaza_zones(conn: AsyncConnection, plaza_ids) -> dict[str, dt.tzinfo]:
-    names = await plaza_timezones(conn, plaza_ids)
-    return {p: domain.plaza_zone(names.get(p)) for p in set(plaza_ids)}
+    return await replica.plaza_zones(conn, plazas, plaza_ids)
 
 
 async def get_unit(conn: AsyncConnection, plaza_id: str, unit: str):

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 
+from libs.contracts.events import plaza_zone
 from services.intake.domain import Refused
 
 DEFAULT_DAILY_CAPACITY = 20
-# The zone of a plaza archive has not told intake about (yet): where the plazas are.
-DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 AppointmentStatus = Literal["booked", "cancelled", "inspected"]
 RenovationStatus = Literal[
@@ -48,11 +46,7 @@ def check_capacity(capacity: Capacity) -> Capacity:
 def local_day(at: dt.datetime, timezone: str | None) -> dt.date:
     """The plaza's calendar day at an instant: 23:30 UTC is already the next day in
     Shanghai. A zone intake has not been told (or cannot read) is the default one."""
-    try:
-        zone = ZoneInfo(timezone or DEFAULT_TIMEZONE)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo(DEFAULT_TIMEZONE)
-    return at.astimezone(zone).date()
+    return at.astimezone(plaza_zone(timezone)).date()
 
 
 def check_booking(day: dt.date, today: dt.date) -> None:

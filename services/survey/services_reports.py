@@ -3,11 +3,10 @@ per department and dimension, for one month in the plaza's own time zone."""
 
 from __future__ import annotations
 
-import zoneinfo
-
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from libs.contracts.events import DEFAULT_TIMEZONE, plaza_zone
 from libs.runtime.errors import InvalidInput
 from services.survey import domain, domain_campaigns as dc, services, store, store_campaigns
 from services.survey.services_campaigns import RateRow, rate_rows
@@ -32,9 +31,9 @@ class SatisfactionReport(msgspec.Struct, kw_only=True):
 
 
 async def satisfaction_report(conn: AsyncConnection, plaza_id: str, month: str) -> SatisfactionReport:
-    tz_name = await store.plaza_timezone(conn, plaza_id) or "Asia/Shanghai"
+    tz_name = await store.plaza_timezone(conn, plaza_id) or DEFAULT_TIMEZONE
     try:
-        lo, hi = dc.month_bounds(month, zoneinfo.ZoneInfo(tz_name))
+        lo, hi = dc.month_bounds(month, plaza_zone(tz_name))
     except dc.CampaignRefused as exc:
         raise InvalidInput(exc.reason, field=exc.field) from exc
     visits = await _visit_figures(conn, plaza_id, lo, hi)
