@@ -22,7 +22,7 @@ from bench.run import DRAIN, measure_drain_alone
 from scripts import system
 
 
-def _with_py_spy(out: Path, seconds: int):
+def _with_py_spy(out: Path, seconds: int, idle: bool = False):
     """``System.start_service``, with py-spy attached to the service it starts."""
     start = system.System.start_service
 
@@ -30,7 +30,7 @@ def _with_py_spy(out: Path, seconds: int):
         start(self, name)
         subprocess.Popen(
             [shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy"), "record", "-r", "200",
-             "-f", "raw", "-d", str(seconds), "-o", str(out / f"{name}.txt"), "--pid", str(self.procs[name].pid)],
+             "-f", "raw", "-d", str(seconds), *(["--idle"] if idle else []), "-o", str(out / f"{name}.txt"), "--pid", str(self.procs[name].pid)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
 
@@ -43,10 +43,11 @@ def main() -> None:
     ap.add_argument("--events", type=int, default=10_000)
     ap.add_argument("--profile", default=None, help="directory for py-spy's collapsed stacks")
     ap.add_argument("--seconds", type=int, default=8, help="how long py-spy samples")
+    ap.add_argument("--idle", action="store_true", help="py-spy also samples waiting threads (wall clock)")
     args = ap.parse_args()
     if args.profile:
         Path(args.profile).mkdir(parents=True, exist_ok=True)
-        system.System.start_service = _with_py_spy(Path(args.profile), args.seconds)
+        system.System.start_service = _with_py_spy(Path(args.profile), args.seconds, args.idle)
     work = Path(tempfile.mkdtemp(prefix=f"plazadesk-drain-{args.service}-"))
     print(asyncio.run(measure_drain_alone(args.service, work, args.events)))
 

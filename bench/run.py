@@ -27,7 +27,7 @@ import httpx
 import nats
 
 from bench import floors
-from libs.contracts import subject_for
+from libs.contracts import STREAMS, subject_for
 from libs.contracts.events import (
     ChargeLine, Occupant, RequestReceived, UnitRegistered, WorkOrderClosed, encode,
 )
@@ -279,7 +279,7 @@ DRAIN = {  # service → (stream, durable of its main consumer)
 }
 
 
-async def measure_drain(service: str, nats_url: str, work: Path, count: int) -> dict:
+async def measure_drain(service: str, nats_url: str, work: Path, count: int, nats_pid: int | None = None) -> dict:
     system = System(work / f"drain-{service}", nats_url=nats_url, default_ports=False)
     stream, durable = DRAIN[service]
     plaza = f"drain-{service}"
@@ -303,6 +303,8 @@ async def measure_drain(service: str, nats_url: str, work: Path, count: int) -> 
             before = 0
         system.logs.mkdir(parents=True, exist_ok=True)
         system.start_service(service)
+        pids = {service: system.procs[service].pid} | ({"nats-server": nats_pid} if nats_pid else {})
+        cpu_before: dict = {}
         first = done = None
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
@@ -313,16 +315,40 @@ async def measure_drain(service: str, nats_url: str, work: Path, count: int) -> 
                 continue
             if first is None and info.num_ack_pending > 0 or (first is None and info.ack_floor.stream_seq > 0 and info.num_pending < count):
                 first = time.perf_counter()
+                cpu_before = {n: cpu_seconds(p) for n, p in pids.items()}
             if info.ack_floor.stream_seq >= last_seq and info.num_ack_pending == 0 and info.num_pending == 0:
                 done = time.perf_counter()
                 delivered = info.delivered.consumer_seq - before
+                cpu_ms = {n: round(1000 * (cpu_seconds(p) - cpu_before[n]) / delivered, 3) for n, p in pids.items()}
                 break
             await asyncio.sleep(0.01)
+        # What the service published for the backlog (its relay may still be sending when
+        # the consumer has acked everything): the rate counts until the last of it landed.
+        published, last_output = 0, done
+        if done is not None:
+            published, last_output = await _output_settled(js, STREAMS[service].name, done)
     system.stop()
     if done is None or first is None:
         raise CountMismatch(f"{service} never drained its backlog")
     return {"events": delivered, "own_backlog": count, "seconds": round(done - first, 2),
-            "events_per_s": round(delivered / (done - first), 1)}
+            "events_per_s": round(delivered / (done - first), 1), "cpu_ms_per_event": cpu_ms,
+            "published": published, "events_per_s_published": round(delivered / (last_output - first), 1)}
+
+
+async def _output_settled(js, stream: str, done: float, quiet_s: float = 1.0) -> tuple[int, float]:
+    """Messages in ``stream`` once it has stopped growing for ``quiet_s``, and when it last grew."""
+    count, changed = -1, done
+    while time.perf_counter() - changed < quiet_s:
+        try:
+            now = (await js.stream_info(stream)).state.messages
+        except Exception:
+            now = 0
+        if now != count:
+            if count >= 0:
+                changed = time.perf_counter()
+            count = now
+        await asyncio.sleep(0.01)
+    return count, changed
 
 
 async def measure_drain_alone(service: str, work: Path, count: int, *, sync_always: bool = True) -> dict:
@@ -333,7 +359,7 @@ async def measure_drain_alone(service: str, work: Path, count: int, *, sync_alwa
     try:
         async with Bus(server.url) as bus:
             await bus.declare_streams()
-        return await measure_drain(service, server.url, work, count)
+        return await measure_drain(service, server.url, work, count, server.proc.pid)
     finally:
         server.stop()
 
@@ -380,7 +406,9 @@ def table(r: dict) -> str:
     lines.append("")
     lines.append(f"consumers draining a backlog, each alone on a fresh nats-server (floor: bare pull+ack {f['pull_consume']['events_per_s']}/s, bare batched SQLite insert {f['sqlite_insert']['rows_per_s']} rows/s)")
     for svc, m in r["consumers"].items():
-        lines.append(f"  {svc:<9} {m['events_per_s']:>9} events/s  ({m['events']} in {m['seconds']} s)  ratio to pull floor {ratio(m['events_per_s'], f['pull_consume']['events_per_s'])}")
+        lines.append(f"  {svc:<9} {m['events_per_s']:>9} events/s  ({m['events']} in {m['seconds']} s)  ratio to pull floor {ratio(m['events_per_s'], f['pull_consume']['events_per_s'])}"
+                     + (f"; {m['published']} published, {m['events_per_s_published']}/s until the last landed" if m.get("published") else "")
+                     + (f"; CPU ms per event {_cpu(m['cpu_ms_per_event'])}" if m.get("cpu_ms_per_event") else ""))
     e = r["e2e"]
     lines.append("")
     lines.append(f"end to end WorkOrderClosed → visit + charge + timeline, {e['rate']}/s for {e['closes']} closes: p50 {e['p50_ms']} ms, p99 {e['p99_ms']} ms, max {e['max_ms']} ms")
