@@ -224,6 +224,11 @@ class Relay:
     async def _publish_rows(self, rows) -> set[int]:
         if not rows:
             return set()
+        batch = getattr(self.publish, "batch", None)
+        if batch is not None and len(rows) > 1:
+            done = await self._publish_batches(batch, rows)
+            if done is not None:
+                return done
         # Pipelined: all publishes go out on one connection in order (so the stream keeps
         # their order) and their acks are awaited together. An ack that does not come in
         # time counts as a failure: the row is published again later, and JetStream drops
@@ -248,6 +253,28 @@ class Relay:
                 logger.warning("outbox_publish_failed", event_id=row.event_id, error=repr(error))
         metrics.OUTBOX_PUBLISHED.labels(self.service).inc(len(done))
         return done
+
+    async def _publish_batches(self, batch, rows) -> set[int] | None:
+        """All rows as atomic batches (one broker write each); None if any batch was refused
+        or not acknowledged in time, and the rows are to be published one by one (a
+        batch is refused whole when it holds an event the stream already has)."""
+        size = getattr(self.publish, "max_batch", len(rows))
+        acks = []
+        try:
+            for i in range(0, len(rows), size):
+                chunk = rows[i : i + size]
+                acks.append(await batch([(r.subject, r.payload, r.event_id) for r in chunk]))
+            _, late = await asyncio.wait(acks, timeout=self.ack_timeout_s)
+            for ack in late:
+                ack.cancel()
+            error = next((e for e in map(_ack_error, acks) if e is not None), None)
+        except Exception as exc:
+            error = exc
+        if error is not None:
+            logger.info("outbox_batch_refused", rows=len(rows), reason=repr(error)[:300])
+            return None
+        metrics.OUTBOX_PUBLISHED.labels(self.service).inc(len(rows))
+        return {r.seq for r in rows}
 
     async def _mark(self, conn: AsyncConnection, rows, done: set[int]) -> None:
         o = self.outbox
