@@ -140,15 +140,15 @@ async def test_bounded_redelivery_then_dead_letter(probe, bus):
 async def test_a_crash_while_settling_redelivers_the_batch_and_applies_it_once(probe, bus):
     runtime, state, rows = probe
     consumers = runtime.consumers
-    settle, crashes = consumers.settle, []
+    acknowledge, crashes = consumers.acknowledge, []
 
-    async def crash_once(*args):
+    async def crash_once(messages):
         if not crashes:
-            crashes.append(args[2].work_order_id)
+            crashes.append(msgspec.json.decode(messages[0].data)["work_order_id"])
             raise ConnectionError("lost the connection while acknowledging")
-        await settle(*args)
+        await acknowledge(messages)
 
-    consumers.settle = crash_once
+    consumers.acknowledge = crash_once
     await bus.publish(closed("wo-crash"))
     await eventually(lambda: _consumer_settled(bus), timeout=15, what="the redelivered event to be acknowledged")
     assert crashes == ["wo-crash"] and (await rows()).count("wo-crash") == 1  # redelivered, applied once
