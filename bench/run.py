@@ -122,16 +122,20 @@ def cpu_per_unit(pids: dict[str, int], run, units_of) -> tuple[object, dict]:
     return result, spent
 
 
-def measure_intake(system: System, duration: float, levels: list[int], pids: dict[str, int]) -> dict:
+async def measure_intake(system: System, nats_url: str, duration: float, levels: list[int], pids: dict[str, int]) -> dict:
+    """Each point starts from a settled system: the work orders, timeline entries and
+    copies the previous point caused are all applied before it (``wait_idle``)."""
     url = f"{system.url('intake')}/v1/plazas/{PLAZA}/requests"
-    out: dict = {"closed_loop": {}}
+    out: dict = {"closed_loop": {}, "waited_for_idle_s": []}
     for c in levels:
+        out["waited_for_idle_s"].append(await wait_idle(nats_url))
         if c == max(levels):
             out["closed_loop"][c], out["cpu_ms_per_request"] = cpu_per_unit(
                 pids, lambda: loadgen(url, c, duration), lambda r: r["count"])
         else:
             out["closed_loop"][c] = loadgen(url, c, duration)
     best = max(r["rps"] for r in out["closed_loop"].values())
+    out["waited_for_idle_s"].append(await wait_idle(nats_url))
     out["fixed_rate"] = loadgen(url, 64, duration, rate=round(best * 0.5))
     out["fixed_rate"]["rate"] = round(best * 0.5)
     return out
@@ -170,6 +174,31 @@ async def check_intake_counts(system: System, nats_url: str, accepted: int) -> d
 
 
 # --- end to end ------------------------------------------------------------------------
+
+async def wait_idle(nats_url: str, timeout: float = 120, quiet_s: float = 0.5) -> float:
+    """Until every consumer of every stream has taken and acked everything (the work an
+    earlier step left behind is not counted in the next one); returns the seconds waited."""
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    start = time.monotonic()
+    idle_since = None
+    try:
+        while time.monotonic() - start < timeout:
+            busy = False
+            for stream in await js.streams_info():
+                for c in await js.consumers_info(stream.config.name):
+                    busy = busy or c.num_pending > 0 or c.num_ack_pending > 0
+            if busy:
+                idle_since = None
+            elif idle_since is None:
+                idle_since = time.monotonic()
+            elif time.monotonic() - idle_since >= quiet_s:
+                return round(time.monotonic() - start, 2)
+            await asyncio.sleep(0.1)
+    finally:
+        await nc.close()
+    raise CountMismatch(f"consumers still busy after {timeout} s")
+
 
 def parse_ack(subject: str) -> tuple[str, int] | None:
     t = subject.split(".")
@@ -442,9 +471,10 @@ async def main_async(args) -> dict:
             seed(system, ["A-203", *units])
             pids = {name: proc.pid for name, proc in system.procs.items()} | {"nats-server": server.proc.pid}
             print("intake…", flush=True)
-            result["intake"] = measure_intake(system, args.duration, levels, pids)
+            result["intake"] = await measure_intake(system, server.url, args.duration, levels, pids)
             result["checks"]["intake"] = await check_intake_counts(system, server.url, accepted_total(result["intake"]))
             print("end to end…", flush=True)
+            result["e2e_waited_for_idle_s"] = await wait_idle(server.url)
             before = {n: cpu_seconds(p) for n, p in pids.items()}
             result["e2e"] = await measure_e2e(server.url, args.e2e_rate, args.duration, units)
             result["e2e"]["cpu_ms_per_close"] = {
