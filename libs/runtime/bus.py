@@ -175,7 +175,7 @@ class Consumers:
         # is ours. Its own loop keeps fetching until the batch is full or its timeout passes
         # (the whole timeout in every hop when traffic is light), and it hands each batch
         # through its dependency injection, which cost a worker-thread hop per batch. Ours
-        # fetches whatever is there (long-polling when nothing is) and calls on_messages.
+        # takes what a standing pull request has delivered (``_Feed``) and calls on_messages.
         subscriber._consume_pull = types.MethodType(_fetch_loop(on_messages, self.linger_s), subscriber)
 
         @subscriber
