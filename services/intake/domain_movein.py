@@ -82,6 +82,19 @@ _RENOVATION_STEPS: dict[tuple[str, str], str] = {
 }
 
 
+# A permit is open while the state machine can still move it on: only rejected and closed
+# end it. A unit has at most one open permit.
+OPEN_RENOVATION: frozenset[str] = frozenset(status for status, _ in _RENOVATION_STEPS)
+
+
+def already_open(unit: str, permit_id: str, status: str) -> Refused:
+    return Refused(
+        f"unit {unit!r} already has an open renovation permit {permit_id} ({status}); "
+        "it must be closed or rejected before the unit can apply again",
+        field="unit",
+    )
+
+
 def next_status(status: str, step: str) -> RenovationStatus:
     """The status after ``step`` (e.g. "review:approve"); refused naming the current status."""
     after = _RENOVATION_STEPS.get((status, step))
@@ -93,7 +106,10 @@ def next_status(status: str, step: str) -> RenovationStatus:
     return after  # type: ignore[return-value]
 
 
-def check_application(start: dt.date, end: dt.date, deposit_fen: int, contractor: str) -> None:
+def check_application(start: dt.date, end: dt.date, deposit_fen: int, contractor: str, *, today: dt.date) -> None:
+    """``today`` is the plaza's own day (``local_day``), not UTC's."""
+    if start < today:
+        raise Refused(f"start {start.isoformat()} is in the past", field="start")
     if end < start:
         raise Refused(f"end {end.isoformat()} is before start {start.isoformat()}", field="end")
     if deposit_fen < 0:

@@ -11,13 +11,13 @@ import msgspec
 
 from libs.contracts import new_event_id
 from libs.contracts.events import RenovationApproved, RenovationClosed, Worker
-from libs.runtime.errors import NotFound
+from libs.runtime.errors import Conflict, NotFound
 from libs.runtime.http import iso
 from libs.runtime.outbox import Tx
 from services.intake import domain_movein as rules
 from services.intake import store_movein as movein
 from services.intake.services import once, require_unit
-from services.intake.services_movein import now, refusals
+from services.intake.services_movein import now, plaza_today, refusals
 
 
 class RenovationCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=False):
@@ -87,10 +87,20 @@ def _history(steps: list[Step]) -> bytes:
 
 
 async def apply_renovation(tx: Tx, plaza_id: str, body: RenovationCreate, *, actor: str, idempotency_key: str | None) -> RenovationView:
+    # The unit is held before anything is read, the Idempotency-Key included (as for a
+    # handover booking): of two applications at once, the second then finds the first's
+    # permit open (409) or, sent with the same key, the first's stored answer.
+    await movein.lock_unit(tx.conn, plaza_id, body.unit)
+
     async def run() -> RenovationView:
         await require_unit(tx.conn, plaza_id, body.unit)
+        today = await plaza_today(tx.conn, plaza_id)
         with refusals():
-            rules.check_application(body.start, body.end, body.deposit_fen, body.contractor)
+            rules.check_application(body.start, body.end, body.deposit_fen, body.contractor, today=today)
+        open_ = await movein.renovation_in(tx.conn, plaza_id, body.unit, rules.OPEN_RENOVATION)
+        if open_ is not None:
+            held = rules.already_open(body.unit, open_["id"], open_["status"])
+            raise Conflict(held.detail, field=held.field)
         at = now()
         row = {
             "id": new_event_id(), "plaza_id": plaza_id, "unit": body.unit, "contractor": body.contractor,

@@ -113,9 +113,10 @@ async def booked_on(conn: AsyncConnection, plaza_id: str, day: dt.date) -> int:
 
 
 async def lock_unit(conn: AsyncConnection, plaza_id: str, unit: str) -> None:
-    """Holds intake's copy of the unit until the transaction ends, so that two bookings of
-    one unit take turns and the second sees the first's appointment (PostgreSQL; SQLite's
-    one writer runs transactions in turn already). A unit not registered: nothing to hold."""
+    """Holds intake's copy of the unit until the transaction ends, so that two bookings (or
+    two renovation applications) of one unit take turns and the second sees the first's
+    appointment or permit (PostgreSQL; SQLite's one writer runs transactions in turn
+    already). A unit not registered: nothing to hold."""
     if conn.dialect.name == "postgresql":
         q = sa.select(units.c.unit).where(units.c.plaza_id == plaza_id, units.c.unit == unit).with_for_update()
         await conn.execute(q)
@@ -124,6 +125,18 @@ async def lock_unit(conn: AsyncConnection, plaza_id: str, unit: str) -> None:
 async def active_appointment(conn: AsyncConnection, plaza_id: str, unit: str):
     t = handover_appointments
     q = sa.select(t).where(t.c.plaza_id == plaza_id, t.c.unit == unit, t.c.status == "booked")
+    return (await conn.execute(q)).mappings().first()
+
+
+async def renovation_in(conn: AsyncConnection, plaza_id: str, unit: str, statuses: frozenset[str]):
+    """The unit's oldest permit in one of ``statuses`` (id and status), or None."""
+    t = renovations
+    q = (
+        sa.select(t.c.id, t.c.status)
+        .where(t.c.plaza_id == plaza_id, t.c.unit == unit, t.c.status.in_(sorted(statuses)))
+        .order_by(t.c.applied_at, t.c.id)
+        .limit(1)
+    )
     return (await conn.execute(q)).mappings().first()
 
 

@@ -1,6 +1,6 @@
 """Clerks at the counter and on the phone doing the same thing at the same moment during
 the move-in surge: a unit gets one handover appointment, a day never takes more than its
-capacity, a permit takes each step once, and every loser gets the answer a request a
+capacity, a unit has one open renovation permit, a permit takes each step once, and every loser gets the answer a request a
 moment later would have got (never a 500). Requests really overlap: intake is served on
 the test's own event loop (see intake_fixtures.served). Several rounds, since each round
 is one chance for the requests to interleave badly."""
@@ -96,16 +96,38 @@ async def test_a_booking_sent_twice_at_once_with_one_key_books_once_and_answers_
             await cancel_all(intake, answers[::2])
 
 
+APPLICATION = {
+    "contractor": "Meijia Decoration", "start": day(0), "end": day(1), "deposit_fen": 500_000,
+    "description": "新铺地板", "workers": [{"name": "张三"}],
+}
+
+
+async def test_two_clerks_applying_for_one_unit_at_once_open_one_permit(intake_settings, bus):
+    async with served(intake_settings, bus, UNITS) as intake:
+        for n in range(ROUNDS):
+            answers = await asyncio.gather(*(
+                intake.post(RENOVATIONS, json={**APPLICATION, "unit": unit}) for unit in UNITS for _ in range(2)
+            ))
+
+            no_server_errors(answers)
+            for unit, pair in zip(UNITS, (answers[i:i + 2] for i in range(0, len(answers), 2))):
+                # The one a moment later is told about the first, as it is when it comes sequentially.
+                assert sorted(r.status_code for r in pair) == [201, 409], (n, unit, [r.text for r in pair])
+                [won] = [r.json() for r in pair if r.status_code == 201]
+                [lost] = [r.json() for r in pair if r.status_code == 409]
+                assert lost["field"] == "unit" and won["id"] in lost["detail"], lost
+                shown = (await intake.get(RENOVATIONS, params={"unit": unit, "status": "applied"})).json()["items"]
+                assert [p["id"] for p in shown] == [won["id"]]
+                rejected = await intake.post(f"{RENOVATIONS}/{won['id']}/review", json={"decision": "reject"})
+                assert rejected.status_code == 200, rejected.text  # the next round applies afresh
+
+
 async def test_two_clerks_stepping_one_permit_at_once_step_it_once(intake_settings, bus):
-    application = {
-        "contractor": "Meijia Decoration", "start": day(0), "end": day(1), "deposit_fen": 500_000,
-        "description": "新铺地板", "workers": [{"name": "张三"}],
-    }
     async with served(intake_settings, bus, UNITS) as intake:
         for n in range(ROUNDS):
             urls = []
             for unit in UNITS:
-                applied = await intake.post(RENOVATIONS, json={**application, "unit": unit})
+                applied = await intake.post(RENOVATIONS, json={**APPLICATION, "unit": unit})
                 url = f"{RENOVATIONS}/{applied.json()['id']}"
                 assert (await intake.post(f"{url}/review", json={"decision": "approve"})).status_code == 200
                 urls.append(url)
@@ -120,5 +142,8 @@ async def test_two_clerks_stepping_one_permit_at_once_step_it_once(intake_settin
                 assert lost["field"] == "status" and "is approved" in lost["detail"], lost
                 shown = (await intake.get(url)).json()
                 assert [h["status"] for h in shown["history"]] == ["applied", "reviewed", "approved"]
+            for url in urls:  # a unit has one open permit: the next round's application needs it closed
+                for step, body in (("final-inspection", {"passed": True}), ("close", {})):
+                    assert (await intake.post(f"{url}/{step}", json=body)).status_code == 200
         approvals = ROUNDS * len(UNITS)
         assert len(await wait_for_events(bus, "RenovationApproved", approvals)) == approvals

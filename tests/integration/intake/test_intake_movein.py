@@ -173,11 +173,80 @@ async def test_a_rejected_renovation_goes_no_further(intake, bus):
 
 @pytest.mark.parametrize(
     ("change", "field"),
-    [({"end": (dt.date.today() + dt.timedelta(days=1)).isoformat()}, "end"), ({"deposit_fen": -1}, "deposit_fen"), ({"unit": "Z-9"}, "unit")],
+    [
+        ({"end": (dt.date.today() + dt.timedelta(days=1)).isoformat()}, "end"),
+        # Two days back: yesterday here may already be today where the plaza is.
+        ({"start": (dt.date.today() - dt.timedelta(days=2)).isoformat()}, "start"),
+        ({"deposit_fen": -1}, "deposit_fen"),
+        ({"unit": "Z-9"}, "unit"),
+    ],
 )
 async def test_a_bad_application_is_refused_naming_the_field(intake, change, field):
     r = await intake.post(RENOVATIONS, json={**APPLICATION, **change})
-    assert r.status_code == 422 and r.json()["field"] == field
+    assert r.status_code == 422 and r.json()["field"] == field, r.text
+    assert (await intake.get(RENOVATIONS)).json()["items"] == []
+
+
+async def test_renovation_cannot_start_before_today_where_the_plaza_is(intake, monkeypatch):
+    clock_at(monkeypatch, dt.datetime(2026, 3, 1, 23, 30, tzinfo=dt.UTC))  # 07:30 on 2 March in Shanghai
+    yesterday = await intake.post(RENOVATIONS, json={**APPLICATION, "start": "2026-03-01", "end": "2026-03-20"})
+    assert yesterday.status_code == 422 and yesterday.json()["field"] == "start", yesterday.text
+    assert "2026-03-01" in yesterday.json()["detail"]
+    today = await intake.post(RENOVATIONS, json={**APPLICATION, "start": "2026-03-02", "end": "2026-03-20"})
+    assert today.status_code == 201 and today.json()["start"] == "2026-03-02", today.text
+
+
+def renovate(intake, unit="B-101", **headers):
+    return intake.post(RENOVATIONS, json={**APPLICATION, "unit": unit}, headers=headers)
+
+
+async def test_a_unit_with_an_open_permit_is_refused_a_second_naming_the_open_one(intake):
+    first = (await renovate(intake)).json()
+    url = f"{RENOVATIONS}/{first['id']}"
+    for step, body, status in [
+        (None, None, "applied"),
+        ("review", {"decision": "approve"}, "reviewed"),
+        ("approve", {}, "approved"),
+        ("final-inspection", {"passed": False}, "rectification_required"),
+        ("final-inspection", {"passed": True}, "inspection_passed"),
+    ]:
+        if step:
+            assert (await intake.post(f"{url}/{step}", json=body)).json()["status"] == status
+        second = await renovate(intake)
+        assert second.status_code == 409 and second.json()["field"] == "unit", (status, second.text)
+        assert first["id"] in second.json()["detail"] and f"({status})" in second.json()["detail"], second.text
+
+    assert (await renovate(intake, "B-102")).status_code == 201  # another unit is not held up
+    listed = (await intake.get(RENOVATIONS, params={"unit": "B-101"})).json()["items"]
+    assert [i["id"] for i in listed] == [first["id"]]
+
+
+@pytest.mark.parametrize(
+    "finish",
+    [
+        [("review", {"decision": "reject", "note": "拆承重墙"})],
+        [("review", {"decision": "approve"}), ("approve", {}), ("final-inspection", {"passed": True}), ("close", {})],
+    ],
+    ids=["rejected", "closed"],
+)
+async def test_a_unit_can_apply_again_once_its_permit_is_closed_or_rejected(intake, finish):
+    first = (await renovate(intake)).json()
+    for step, body in finish:
+        r = await intake.post(f"{RENOVATIONS}/{first['id']}/{step}", json=body)
+        assert r.status_code == 200, r.text
+    again = await renovate(intake)
+    assert again.status_code == 201 and again.json()["status"] == "applied" and again.json()["id"] != first["id"], again.text
+    refused = await renovate(intake)
+    assert refused.status_code == 409 and again.json()["id"] in refused.json()["detail"]
+
+
+async def test_a_replayed_application_gets_its_first_answer_not_the_open_permit_conflict(intake):
+    key = {"Idempotency-Key": "apply-b101"}
+    first, replay = await renovate(intake, **key), await renovate(intake, **key)
+    assert first.status_code == replay.status_code == 201 and first.json() == replay.json()
+    fresh = await renovate(intake)
+    assert fresh.status_code == 409 and first.json()["id"] in fresh.json()["detail"]
+    assert len((await intake.get(RENOVATIONS, params={"unit": "B-101"})).json()["items"]) == 1
 
 
 async def test_every_new_post_replays_on_the_same_idempotency_key(intake, bus):

@@ -155,3 +155,22 @@ def test_a_deduction_is_bounded_by_the_deposit_and_needs_a_reason(deduction, rea
     with pytest.raises(Refused) as err:
         movein.check_deduction(deduction, reason, deposit_fen=500)
     assert err.value.field == field
+
+
+def test_a_renovation_cannot_start_before_the_plazas_today():
+    with pytest.raises(Refused) as err:
+        movein.check_application(dt.date(2026, 3, 1), dt.date(2026, 3, 9), 500, "Meijia", today=dt.date(2026, 3, 2))
+    assert err.value.field == "start" and "2026-03-01" in err.value.detail
+    movein.check_application(dt.date(2026, 3, 2), dt.date(2026, 3, 2), 500, "Meijia", today=dt.date(2026, 3, 2))
+
+
+def test_a_renovation_ending_before_it_starts_is_refused():
+    with pytest.raises(Refused) as err:
+        movein.check_application(dt.date(2026, 3, 5), dt.date(2026, 3, 4), 500, "Meijia", today=dt.date(2026, 3, 2))
+    assert err.value.field == "end"
+
+
+def test_a_permit_is_open_until_it_is_closed_or_rejected():
+    assert movein.OPEN_RENOVATION == {"applied", "reviewed", "approved", "rectification_required", "inspection_passed"}
+    refused = movein.already_open("B-101", "pm-1", "approved")
+    assert refused.field == "unit" and "pm-1" in refused.detail and "approved" in refused.detail
