@@ -103,7 +103,7 @@ class Consumers:
         max_deliver: int = 5,
         ack_wait_s: float = 5.0,
         batch: int = 200,
-        linger_s: float = 0.02,
+        linger_s: float = 0.04,
     ) -> None:
         self.broker = broker
         self.db = db

@@ -52,11 +52,14 @@ class ServiceSettings(msgspec.Struct, kw_only=True):
     ack_wait_s: float = 5.0
     consumer_batch: int = 200
     # How long a consumer waits for more events when less than a batch is pending: fewer,
-    # larger transactions under a trickle, for at most this much more latency. Measured on
-    # 2 slow cores (README, Figures): 20 ms took a third of the consumers' CPU per request
-    # off at low load (intake at concurrency 1: 127-181 -> 277 req/s) against 5 ms, end
-    # to end at 500 closes/s no worse; a lone event's effect shows 20 ms later.
-    consumer_linger_s: float = 0.02
+    # larger transactions under a trickle, for at most this much more latency. A batch
+    # costs 1.5-2 ms whatever its size (transaction, fsync, acks, the relay's round), an
+    # event 0.1-0.2 ms. Measured on 2 cores (README, Figures): 20 ms against 5 took a third
+    # of the consumers' CPU per request off at low load; 40 ms against 20, in one make bench
+    # each, back to back: CPU per request at concurrency 32 2.52 -> 1.88 ms (intake 700 ->
+    # 891 req/s), per close at 500/s 2.95 -> 2.46 ms, end-to-end p99 141 -> 106 ms. A lone
+    # event's effect shows up to 40 ms later.
+    consumer_linger_s: float = 0.04
     relay_batch: int = 500
     relay_poll_s: float = 1.0
     # 3 on a three-node NATS cluster (deploy/nats/cluster.conf): every stream replicated.
