@@ -369,13 +369,14 @@ class _Feed:
         self.expires_s = expires_s
         self.remaining = 0  # what the open request may still deliver; 0 when none is open
         self.opened_at = 0.0
+        self.reconnects = -1  # the client's reconnect count when the request was made
 
     async def next_batch(self) -> list:
         out: list = []
         while not out:
             self._take_queued(out)
             if not out:
-                await self._wait_one(out, self.expires_s + 2.0)
+                await self._wait_one(out, 1.0)  # idle: looks at the connection every second
                 if not out:
                     return out  # the caller checks that it is still running
         loop = asyncio.get_running_loop()
@@ -395,16 +396,20 @@ class _Feed:
         return out
 
     async def _request(self) -> None:
-        """A new pull request when none is open (filled, expired, or lost with a connection)."""
+        """A new pull request when none is open: filled, expired, or lost with the server
+        (after a reconnect the server may be another process that never had it)."""
         loop = asyncio.get_running_loop()
-        if self.remaining > 0 and loop.time() - self.opened_at < self.expires_s + 2.0:
+        nc = self.psub._nc
+        reconnects = nc.stats["reconnects"]
+        if self.remaining > 0 and reconnects == self.reconnects and loop.time() - self.opened_at < self.expires_s + 2.0:
             return
-        psub = self.psub
-        if psub._nc.is_closed:
+        if nc.is_closed:
             raise ConnectionClosedError
+        if not nc.is_connected:
+            return  # asked again once connected (an idle wait looks every second)
         request = {"batch": self.size, "expires": int(self.expires_s * 1e9)}
-        await psub._nc.publish(psub._nms, msgspec.json.encode(request), psub._deliver)
-        self.remaining, self.opened_at = self.size, loop.time()
+        await nc.publish(self.psub._nms, msgspec.json.encode(request), self.psub._deliver)
+        self.remaining, self.opened_at, self.reconnects = self.size, loop.time(), reconnects
 
     async def _wait_one(self, out: list, timeout: float) -> None:
         await self._request()

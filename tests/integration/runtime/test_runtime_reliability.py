@@ -16,7 +16,7 @@ from libs.runtime.errors import InvalidInput
 from libs.runtime.outbox import add_runtime_tables
 from libs.runtime.service import Runtime
 from libs.runtime.settings import ServiceSettings
-from libs.runtime.testing import database_settings, eventually
+from libs.runtime.testing import Bus, database_settings, eventually
 
 
 class ProbeSettings(ServiceSettings, kw_only=True):
@@ -169,6 +169,31 @@ async def test_a_trickle_is_applied_as_it_comes_not_when_a_pull_request_expires(
 
 
 TAIL_S = 2.0
+
+
+async def test_after_the_broker_restarts_events_flow_again_promptly_and_none_is_lost(probe, bus, nats_server):
+    """nats-server restarts (same port, same store): the clients reconnect, the consumer's
+    pull request on the old server is gone, and events published before and after are
+    all applied once, without waiting out the old request's 5 s expiry."""
+    runtime, state, rows = probe
+    await bus.publish(closed("wo-before"))
+    await eventually(lambda: _has(rows, "wo-before"), what="the event before the restart")
+    nats_server.stop()
+    await asyncio.sleep(0.5)
+    nats_server.start(nats_server.data_dir / "restarted.log")
+    async with Bus(nats_server.url) as again:
+        await eventually(lambda: _reconnected(runtime), timeout=15, what="the service to reconnect")
+        started = asyncio.get_running_loop().time()
+        await again.publish(closed("wo-after"))
+        await eventually(lambda: _has(rows, "wo-after"), timeout=15, what="the event after the restart")
+        took = asyncio.get_running_loop().time() - started
+    assert took < 3.0, f"applied {took:.1f} s after its publish: the consumer waited out its old pull request"
+    assert sorted(await rows()) == ["wo-after", "wo-before"]
+
+
+async def _reconnected(runtime) -> bool:
+    conn = runtime.broker.config.connection_state.connection
+    return bool(conn and conn.is_connected)
 
 
 async def test_a_batch_handler_gets_a_backlog_in_batches_each_event_once(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
