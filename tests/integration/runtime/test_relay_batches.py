@@ -4,6 +4,8 @@ also when the stream already holds one of them."""
 
 from __future__ import annotations
 
+import asyncio
+
 import msgspec
 import sqlalchemy as sa
 
@@ -11,7 +13,7 @@ from libs.contracts.events import PlazaRegistered
 from libs.runtime.outbox import add_runtime_tables
 from libs.runtime.service import Runtime
 from libs.runtime.settings import ServiceSettings
-from libs.runtime.testing import database_settings, eventually
+from libs.runtime.testing import Bus, database_settings, eventually
 
 
 class ArchiveLikeSettings(ServiceSettings, kw_only=True):
@@ -82,3 +84,26 @@ async def _count(bus, n: int) -> bool:
 
 async def _zero(coro) -> bool:
     return await coro == 0
+
+
+async def test_events_emitted_while_the_broker_is_down_are_published_once_it_is_back(
+    bus, nats_server, db_kind, tmp_path, cleanup_schemas
+):
+    runtime = make_runtime(nats_server.url, db_kind, tmp_path, cleanup_schemas)
+    await runtime.start()
+    try:
+        first, during = plazas(3), plazas(8)[3:]
+        async with runtime.transaction() as tx:
+            await tx.emit(*first)
+        await eventually(lambda: _zero(runtime.relay.pending()), what="the first events to be published")
+        nats_server.stop()
+        async with runtime.transaction() as tx:  # accepted and stored while the broker is away
+            await tx.emit(*during)
+        await asyncio.sleep(0.5)
+        nats_server.start(nats_server.data_dir / "restarted.log")
+        await eventually(lambda: _zero(runtime.relay.pending()), timeout=30, what="the outbox to drain after the restart")
+        async with Bus(nats_server.url) as again:
+            ids = [msgspec.json.decode(m.data)["id"] for m in await again.messages("ARCHIVE")]
+        assert ids == [e.id for e in first + during]  # each once, in order
+    finally:
+        await runtime.stop()
