@@ -1,8 +1,10 @@
 """The bus, used the same way by every service.
 
 - ``declare_own_stream``: a service declares only its own stream (and the shared
-  dead-letter stream), with a duplicate window for ``Nats-Msg-Id`` dedup.
-- ``Consumers.subscribe`` / ``subscribe_batch``: a durable pull consumer fetching batches.
+  dead-letter stream), with a duplicate window for ``Nats-Msg-Id`` dedup and atomic
+  batches allowed (``publisher``: the relay's publishes, a round as one atomic batch).
+- ``Consumers.subscribe`` / ``subscribe_batch``: a durable pull consumer taking batches
+  from a standing pull request (``_Feed``).
   Each batch is applied in one transaction behind one inbox statement; if any event of it
   fails, it is applied again with each event in its own savepoint, so one bad event
   neither blocks nor undoes the others. Outcomes per message: applied or duplicate →
