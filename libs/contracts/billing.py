@@ -33,6 +33,52 @@ class PaymentReceived(Event, frozen=True, kw_only=True, tag=True):
         return (self.plaza_id, "account", "payment_received")
 
 
+class RefundIssued(Event, frozen=True, kw_only=True, tag=True):
+    """Money handed back to the unit out of its credit; ``entry_id`` is the refund's id."""
+
+    unit: str
+    entry_id: str
+    amount_fen: int
+    method: PaymentMethod
+    reason: str | None = None
+    reference: str | None = None
+    currency: str = "CNY"
+
+    def subject_tokens(self) -> tuple[str, ...]:
+        return (self.plaza_id, "account", "refund_issued")
+
+
+class DepositHeld(Event, frozen=True, kw_only=True, tag=True):
+    """A renovation deposit (装修押金) taken on the unit's account when its permit is approved."""
+
+    unit: str
+    entry_id: str
+    permit_id: str
+    amount_fen: int
+    currency: str = "CNY"
+
+    def subject_tokens(self) -> tuple[str, ...]:
+        return (self.plaza_id, "deposit", "held")
+
+
+class DepositRefunded(Event, frozen=True, kw_only=True, tag=True):
+    """A permit settled: ``amount_fen`` of the ``held_fen`` deposit goes back, less the
+    deduction (which may exceed the deposit: the rest is charged). ``entry_id`` is the
+    refund's entry, None when the whole deposit was kept."""
+
+    unit: str
+    entry_id: str | None = None
+    permit_id: str
+    amount_fen: int
+    held_fen: int
+    deduction_fen: int
+    deduction_reason: str | None = None
+    currency: str = "CNY"
+
+    def subject_tokens(self) -> tuple[str, ...]:
+        return (self.plaza_id, "deposit", "refunded")
+
+
 class InvoiceIssued(Event, frozen=True, kw_only=True, tag=True):
     """A periodic property-fee invoice (物业费), one per unit per period."""
 
@@ -100,4 +146,5 @@ class ArrearsEscalated(Event, frozen=True, kw_only=True, tag=True):
 # Every event this stream carries; the stream's tagged union is built from it.
 EVENTS: tuple[type[Event], ...] = (
     ChargePosted, PaymentReceived, InvoiceIssued, PrepaidBalanceLow, DunningReminderIssued, ArrearsEscalated,
+    RefundIssued, DepositHeld, DepositRefunded,
 )

@@ -20,12 +20,15 @@ from libs.contracts import Event
 from libs.contracts.events import (
     STREAM_OF,
     ChargePosted,
+    DepositHeld,
+    DepositRefunded,
     DocumentAttached,
     HandoverInspected,
     RenovationApproved,
     RenovationClosed,
     WorkOrderCancelled,
     PaymentReceived,
+    RefundIssued,
     RequestReceived,
     UnitRegistered,
     VisitCompleted,
@@ -220,6 +223,21 @@ def _renovation_closed(e: RenovationClosed) -> str:
     return f"renovation permit closed, {yuan(e.deduction_fen)} deducted from the deposit{reason}"
 
 
+def _refund(e: RefundIssued) -> str:
+    text = f"refund {yuan(e.amount_fen)} out of credit by {e.method}"
+    return f"{text}: {excerpt(e.reason)}" if e.reason else text
+
+
+def _deposit_refunded(e: DepositRefunded) -> str:
+    if not e.deduction_fen:
+        return f"deposit refunded {yuan(e.amount_fen)} in full for permit {e.permit_id}"
+    reason = f": {excerpt(e.deduction_reason)}" if e.deduction_reason else ""
+    deducted = f"({yuan(e.deduction_fen)} deducted{reason})"
+    if not e.amount_fen:
+        return f"deposit {yuan(e.held_fen)} kept in full for permit {e.permit_id} {deducted}"
+    return f"deposit refunded {yuan(e.amount_fen)} for permit {e.permit_id} {deducted}"
+
+
 SUMMARIES: dict[type, Callable[[Any], str]] = {
     DocumentAttached: lambda e: f"{e.kind} attached: {excerpt(e.filename)} ({plural(e.size_bytes, 'byte')})",
     HandoverInspected: _inspected,
@@ -240,6 +258,9 @@ SUMMARIES: dict[type, Callable[[Any], str]] = {
     VisitCompleted: _visit_completed,
     ChargePosted: lambda e: f"charge posted {yuan(e.amount_fen)}: {excerpt(e.description)}",
     PaymentReceived: lambda e: f"payment received {yuan(e.amount_fen)} by {e.method}",
+    RefundIssued: _refund,
+    DepositHeld: lambda e: f"deposit {yuan(e.amount_fen)} held for permit {e.permit_id}",
+    DepositRefunded: _deposit_refunded,
 }
 
 

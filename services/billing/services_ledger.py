@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from libs.contracts import new_event_id, utcnow
+from libs.contracts.events import RefundIssued
 from libs.runtime import idempotency
 from libs.runtime.errors import Conflict, InvalidInput, NotFound
 from libs.runtime.outbox import Tx
@@ -88,6 +89,10 @@ async def _issue_refund(tx: Tx, plaza_id: str, unit: str, body: RefundCreate, ac
     await store.add_entry(tx.conn, store.entry_row(
         plaza_id, unit, entry_id, posting, occurred_at=now, recorded_at=now, causation_id=None,
         actor=actor, source=f"request:{idempotency_key}",
+    ))
+    await tx.emit(RefundIssued(
+        plaza_id=plaza_id, occurred_at=now, correlation_id=entry_id, actor=actor, unit=unit, entry_id=entry_id,
+        amount_fen=posting.amount_fen, method=body.method, reason=body.reason, reference=body.reference,
     ))
     owed = domain.owed_fen([*entries, posting])
     return RefundAccepted(id=entry_id, unit=unit, amount_fen=posting.amount_fen, method=body.method,

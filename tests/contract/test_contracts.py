@@ -62,3 +62,17 @@ def test_plaza_ids_must_be_subject_tokens(bad):
 def test_one_stream_per_producing_service():
     assert {s.name for s in STREAMS.values()} == {"INTAKE", "DISPATCH", "BILLING", "SURVEY", "ARCHIVE"}
     assert all(s.subjects == [f"plazadesk.{svc}.>"] for svc, s in STREAMS.items())
+
+
+@pytest.mark.parametrize(
+    ("name", "subject"),
+    [
+        ("RefundIssued", "plazadesk.billing.wanda-east.account.refund_issued"),
+        ("DepositHeld", "plazadesk.billing.wanda-east.deposit.held"),
+        ("DepositRefunded", "plazadesk.billing.wanda-east.deposit.refunded"),
+    ],
+)
+def test_money_billing_hands_out_or_holds_is_on_the_billing_stream_of_its_plaza(name, subject):
+    event = DECODERS["billing"].decode((Path(__file__).parent / "golden" / f"{name}.v1.json").read_bytes())
+    assert subject_for(event) == subject
+    assert event.unit_id and event.amount_fen > 0 and isinstance(event.amount_fen, int)

@@ -11,7 +11,10 @@ from litestar.testing import AsyncTestClient
 from libs.contracts import new_event_id
 from libs.contracts.events import (
     ChargeLine,
+    DepositHeld,
+    DepositRefunded,
     PlazaRegistered,
+    RefundIssued,
     RequestReceived,
     UnitRegistered,
     WorkOrderClosed,
@@ -225,6 +228,26 @@ async def test_other_services_events_land_on_the_timeline_in_occurred_at_order(u
 
     entry = (await unit_a203.get(f"/v1/plazas/p1/units/A-203/timeline/{items[3]['event_id']}")).json()
     assert len(entry["event"]["charge_lines"]) == 2
+
+
+async def test_billing_money_movements_land_on_the_units_timeline(unit_a203, bus):
+    held = DepositHeld(**case(0), entry_id="e1", permit_id="pm-1", amount_fen=500000)
+    refunded = DepositRefunded(**case(60), entry_id="e2", permit_id="pm-1", amount_fen=450000, held_fen=500000,
+                               deduction_fen=50000, deduction_reason="scratched lift")
+    refund = RefundIssued(**case(90), entry_id="e3", amount_fen=12000, method="wechat", reason="overpaid")
+    for event in (refund, held, refunded):
+        await bus.publish(event)
+
+    async def all_three():
+        items = (await timeline(unit_a203, kind="billing"))["items"]
+        return items if len(items) == 3 else None
+
+    items = await eventually(all_three, what="the deposit and the refund on A-203's timeline")
+    assert [(i["type"], i["source"], i["summary"]) for i in items] == [
+        ("DepositHeld", "billing", "deposit ¥5000.00 held for permit pm-1"),
+        ("DepositRefunded", "billing", "deposit refunded ¥4500.00 for permit pm-1 (¥500.00 deducted: scratched lift)"),
+        ("RefundIssued", "billing", "refund ¥120.00 out of credit by wechat: overpaid"),
+    ]
 
 
 async def test_a_redelivered_event_is_filed_once(unit_a203, bus):

@@ -14,10 +14,13 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from libs.contracts.events import (
+    DepositHeld,
+    DepositRefunded,
     DunningReminderIssued,
     InvoiceIssued,
     PlazaRegistered,
     PrepaidBalanceLow,
+    RefundIssued,
     RenovationApproved,
     RenovationClosed,
     WorkOrderClosed,
@@ -120,6 +123,25 @@ async def test_refunds_never_exceed_the_credit_and_corrections_reverse_once(bill
     assert (correction["reverses_entry_id"], correction["approver"]) == (charge["id"], "mgr-zhao")
 
 
+async def test_a_refund_is_announced_once_for_its_unit_and_a_replay_announces_nothing(billing, bus):
+    await billing.post(f"{ACCOUNT}/payments", json={"amount_fen": 5000, "method": "cash"})
+    body = {"amount_fen": 1200, "method": "wechat", "reason": "overpaid", "reference": "wx-9"}
+    ok = await billing.post(f"{ACCOUNT}/refunds", json=body, headers={"Idempotency-Key": "rf-a"})
+    again = await billing.post(f"{ACCOUNT}/refunds", json=body, headers={"Idempotency-Key": "rf-a"})
+    assert ok.status_code == again.status_code == 201 and ok.json() == again.json()
+    # A later refund's event proves the relay has caught up, so a second one for rf-a would show.
+    later = await billing.post(f"{ACCOUNT}/refunds", json={"amount_fen": 300, "method": "cash"},
+                               headers={"Idempotency-Key": "rf-b"})
+    assert later.status_code == 201
+    events = await eventually(lambda: _events(bus, RefundIssued, 2), what="two RefundIssued")
+    assert len(events) == 2
+    first = next(e for e in events if e.entry_id == ok.json()["id"])
+    assert (first.plaza_id, first.unit, first.amount_fen, first.method, first.reason, first.reference) == (
+        "p1", "A-203", 1200, "wechat", "overpaid", "wx-9")
+    assert [m.subject for m in await bus.messages("BILLING", "plazadesk.billing.p1.account.refund_issued")] == [
+        "plazadesk.billing.p1.account.refund_issued"] * 2
+
+
 async def _charged(client):
     body = await _ok(client, ACCOUNT)
     charges = [e for e in body["entries"] if e["kind"] == "charge"] if body else []
@@ -161,6 +183,15 @@ async def test_a_renovation_deposit_is_held_apart_and_refunded_less_the_deductio
     assert kinds == [("charge", 20_000), ("deposit_applied", 20_000), ("deposit_held", 500_000),
                      ("deposit_refund", 480_000)]
     assert body["owed_fen"] == 0
+
+    held_events = await eventually(lambda: _events(bus, DepositHeld), what="DepositHeld")
+    refunded = await eventually(lambda: _events(bus, DepositRefunded), what="DepositRefunded")
+    entries = {e["kind"]: e["id"] for e in body["entries"]}
+    assert [(e.unit, e.permit_id, e.amount_fen, e.entry_id, e.causation_id) for e in held_events] == [
+        ("A-203", "pm-1", 500_000, entries["deposit_held"], approved.id)]
+    assert [(e.unit, e.permit_id, e.amount_fen, e.held_fen, e.deduction_fen, e.deduction_reason, e.entry_id)
+            for e in refunded] == [
+        ("A-203", "pm-1", 480_000, 500_000, 20_000, "damaged lift wall", entries["deposit_refund"])]
 
 
 async def _with(client, test):

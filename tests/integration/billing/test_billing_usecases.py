@@ -221,6 +221,7 @@ async def test_a_renovation_close_arriving_before_its_approval_still_settles_onc
     approved = RenovationApproved(plaza_id="p1", correlation_id="r", unit="A-1", permit_id="pm-9", deposit_fen=300_000,
                                   valid_from=dt.date(2026, 12, 1), valid_until=dt.date(2027, 1, 31))
     closed_ = RenovationClosed(plaza_id="p1", correlation_id="r", unit="A-1", permit_id="pm-9", deduction_fen=400_000)
+    emitted = []
     async with billing_db() as db:
         for event in (closed_, approved, approved, closed_):  # reordered and redelivered
             async with tx_of(db) as tx:
@@ -228,9 +229,36 @@ async def test_a_renovation_close_arriving_before_its_approval_still_settles_onc
                     await services_deposits.hold_deposit(tx, event)
                 else:
                     await services_deposits.release_deposit(tx, event)
+            emitted += tx.emitted
         async with db.read() as conn:
             account = await services.load_account(conn, "p1", "A-1")
     # The deduction is above the deposit: all of it is kept and the rest is owed.
     assert (account.deposit_held_fen, account.owed_fen) == (0, 100_000)
     assert sorted((e.kind, e.amount_fen) for e in account.entries) == [
         ("charge", 400_000), ("deposit_applied", 300_000), ("deposit_held", 300_000)]
+    # Announced once each, whatever the redelivery; nothing comes back of a deposit all kept.
+    assert [(type(e).__name__, e.permit_id, e.amount_fen) for e in emitted] == [
+        ("DepositHeld", "pm-9", 300_000), ("DepositRefunded", "pm-9", 0)]
+    refunded = emitted[1]
+    assert (refunded.held_fen, refunded.deduction_fen, refunded.deduction_reason, refunded.entry_id) == (
+        300_000, 400_000, None, None)
+    assert refunded.causation_id == approved.id  # the approval arrived last and settled the permit
+
+
+async def test_a_refund_replayed_with_its_key_is_announced_once():
+    async with billing_db() as db:
+        await register(db, "A-1")
+        async with tx_of(db) as tx:
+            await services.receive_payment(tx, "p1", "A-1", services.PaymentCreate(amount_fen=5000, method="cash"),
+                                           actor="t", idempotency_key=None)
+        body = services_ledger.RefundCreate(amount_fen=1200, method="transfer", reason="overpaid")
+        emitted, accepted = [], []
+        for _ in range(2):
+            async with tx_of(db) as tx:
+                accepted.append(await services_ledger.issue_refund(tx, "p1", "A-1", body, actor="clerk-li",
+                                                                   idempotency_key="rf-1"))
+            emitted += tx.emitted
+    assert accepted[0] == accepted[1]
+    assert [(type(e).__name__, e.plaza_id, e.unit, e.entry_id, e.amount_fen, e.method, e.reason, e.actor)
+            for e in emitted] == [
+        ("RefundIssued", "p1", "A-1", accepted[0].id, 1200, "transfer", "overpaid", "clerk-li")]

@@ -9,9 +9,12 @@ import pytest
 from libs.contracts.events import (
     ChargeLine,
     ChargePosted,
+    DepositHeld,
+    DepositRefunded,
     Material,
     Occupant,
     PaymentReceived,
+    RefundIssued,
     RequestReceived,
     UnitRegistered,
     VisitCompleted,
@@ -23,6 +26,7 @@ from libs.contracts.events import (
 )
 from services.archive import domain
 
+DEPOSIT = dict(plaza_id="p1", correlation_id="c", unit="A-203", permit_id="pm-1")
 WO = dict(plaza_id="p1", correlation_id="c1", work_order_id="wo1", request_id="r1", unit="A-203", department="engineering")
 
 
@@ -133,6 +137,21 @@ def test_long_request_text_is_cut_to_an_excerpt():
                       description="labour", amount_fen=5005), "charge posted ¥50.05: labour"),
         (PaymentReceived(plaza_id="p1", correlation_id="c", unit="A-203", entry_id="e", amount_fen=10000, method="wechat"),
          "payment received ¥100.00 by wechat"),
+        (RefundIssued(plaza_id="p1", correlation_id="c", unit="A-203", entry_id="e", amount_fen=12000,
+                      method="transfer", reason="overpaid  November\nfee"),
+         "refund ¥120.00 out of credit by transfer: overpaid November fee"),
+        (RefundIssued(plaza_id="p1", correlation_id="c", unit="A-203", entry_id="e", amount_fen=5, method="cash"),
+         "refund ¥0.05 out of credit by cash"),
+        (DepositHeld(**DEPOSIT, entry_id="e", amount_fen=500000), "deposit ¥5000.00 held for permit pm-1"),
+        (DepositRefunded(**DEPOSIT, entry_id="e", amount_fen=450000, held_fen=500000, deduction_fen=50000,
+                         deduction_reason="scratched lift"),
+         "deposit refunded ¥4500.00 for permit pm-1 (¥500.00 deducted: scratched lift)"),
+        (DepositRefunded(**DEPOSIT, entry_id="e", amount_fen=450000, held_fen=500000, deduction_fen=50000),
+         "deposit refunded ¥4500.00 for permit pm-1 (¥500.00 deducted)"),
+        (DepositRefunded(**DEPOSIT, entry_id="e", amount_fen=500000, held_fen=500000, deduction_fen=0),
+         "deposit refunded ¥5000.00 in full for permit pm-1"),
+        (DepositRefunded(**DEPOSIT, amount_fen=0, held_fen=300000, deduction_fen=400000, deduction_reason="wall removed"),
+         "deposit ¥3000.00 kept in full for permit pm-1 (¥4000.00 deducted: wall removed)"),
     ],
 )
 def test_each_event_type_has_a_readable_summary(event, summary):
@@ -162,3 +181,7 @@ def test_a_forged_cursor_is_refused(text):
     with pytest.raises(domain.InvalidFact) as err:
         domain.TimelineCursor.decode(text)
     assert err.value.field == "cursor"
+
+
+def test_billing_money_movements_are_in_the_billing_family_of_the_timeline():
+    assert {"RefundIssued", "DepositHeld", "DepositRefunded"} <= set(domain.types_of_kinds(["billing"]))
