@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from libs.runtime.db import UtcDateTime, insert_ignore, lock_skip_locked
+from libs.runtime.db import UtcDateTime, insert_ignore_rows, lock_skip_locked
 from services.dispatch.store import _plain, metadata
 
 sla_policies = sa.Table(
@@ -72,7 +72,7 @@ async def put_policy(conn: AsyncConnection, plaza_id: str, policy: dict, now, ac
 
 async def add_deadlines(conn: AsyncConnection, rows: list[dict]) -> None:
     if rows:
-        await conn.execute(insert_ignore(conn, deadlines), [{"voided": False, **row} for row in rows])
+        await insert_ignore_rows(conn, deadlines, [{"voided": False, **row} for row in rows])
 
 
 async def deadlines_of(conn: AsyncConnection, plaza_id: str, work_order_ids: list[str]) -> dict[str, list[dict]]:

@@ -167,3 +167,46 @@ async def test_an_older_releases_tables_gain_the_new_columns(db_kind, tmp_path, 
     finally:
         await db.dispose()
     assert (row.id, row.building, row.key_account, row.floor) == ("A-1", None, False, 1)
+
+
+async def test_a_batch_insert_reads_back_exactly_as_one_through_sqlalchemy(db_kind, tmp_path, cleanup_schemas):
+    """insert_ignore_many / insert_ignore_rows (a driver-level fast path on SQLite) store
+    times, JSON, booleans, dates and NULLs as SQLAlchemy's own insert does, and a column
+    left out that has a Python default still gets it."""
+    import datetime as dt
+
+    from libs.runtime.db import UtcDateTime, insert_ignore_rows
+
+    settings = database_settings(db_kind, tmp_path, "probe")
+    if "database_schema" in settings:
+        cleanup_schemas.append(settings["database_schema"])
+    db = Database(settings["database_url"], schema=settings.get("database_schema"))
+    metadata = sa.MetaData()
+    things = sa.Table(
+        "things", metadata,
+        sa.Column("id", sa.String(40), primary_key=True),
+        sa.Column("at", UtcDateTime(), nullable=False),
+        sa.Column("doc", sa.JSON, nullable=True),
+        sa.Column("flag", sa.Boolean, nullable=False),
+        sa.Column("day", sa.Date, nullable=True),
+        sa.Column("note", sa.String(40), nullable=True),
+        sa.Column("kind", sa.String(10), nullable=False, default="plain"),
+    )
+    await db.create_all(metadata)
+    at = dt.datetime(2026, 3, 1, 23, 30, 15, 123456, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    row = {"at": at, "doc": {"a": [1, "二"], "b": None}, "flag": True, "day": dt.date(2026, 3, 2), "note": None}
+    try:
+        async with db.write() as conn:
+            await conn.execute(things.insert(), [{"id": "by-sqlalchemy", "kind": "plain", **row}])
+            new = await insert_ignore_many(conn, things, [{"id": "fast", "kind": "plain", **row},
+                                                          {"id": "by-sqlalchemy", "kind": "plain", **row}], ["id"])
+            await insert_ignore_rows(conn, things, [{"id": "defaulted", **row}])  # kind left to its default
+        assert new == {("fast",)}
+        async with db.read() as conn:
+            got = {r["id"]: dict(r) for r in (await conn.execute(sa.select(things))).mappings()}
+        assert set(got) == {"by-sqlalchemy", "fast", "defaulted"}
+        for key in ("fast", "defaulted"):
+            assert {k: v for k, v in got[key].items() if k != "id"} == {k: v for k, v in got["by-sqlalchemy"].items() if k != "id"}
+        assert got["fast"]["at"] == at and got["fast"]["at"].tzinfo is not None
+    finally:
+        await db.dispose()
