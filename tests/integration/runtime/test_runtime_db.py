@@ -9,11 +9,16 @@ from libs.runtime.db import Database, insert_ignore_many
 from libs.runtime.testing import database_settings
 
 
-async def test_insert_ignore_many_reports_which_rows_were_new(db_kind, tmp_path, cleanup_schemas):
+def probe_database(db_kind, tmp_path, cleanup_schemas) -> Database:
+    """The test's own database (on PostgreSQL in a schema of its own, dropped afterwards)."""
     settings = database_settings(db_kind, tmp_path, "probe")
     if "database_schema" in settings:
         cleanup_schemas.append(settings["database_schema"])
-    db = Database(settings["database_url"], schema=settings.get("database_schema"))
+    return Database(settings["database_url"], schema=settings.get("database_schema"))
+
+
+async def test_insert_ignore_many_reports_which_rows_were_new(db_kind, tmp_path, cleanup_schemas):
+    db = probe_database(db_kind, tmp_path, cleanup_schemas)
     metadata = sa.MetaData()
     visits = sa.Table(
         "visits", metadata,
@@ -177,10 +182,7 @@ async def test_a_batch_insert_reads_back_exactly_as_one_through_sqlalchemy(db_ki
 
     from libs.runtime.db import UtcDateTime, insert_ignore_rows
 
-    settings = database_settings(db_kind, tmp_path, "probe")
-    if "database_schema" in settings:
-        cleanup_schemas.append(settings["database_schema"])
-    db = Database(settings["database_url"], schema=settings.get("database_schema"))
+    db = probe_database(db_kind, tmp_path, cleanup_schemas)
     metadata = sa.MetaData()
     things = sa.Table(
         "things", metadata,
