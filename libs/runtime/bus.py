@@ -232,9 +232,8 @@ class Consumers:
         await ack_all(messages)
 
     async def settle(self, durable: str, m, event: Event, outcome: str) -> None:
-        if outcome in ("applied", "duplicate"):  # (counted by the caller, per batch)
-            await m.ack()
-        elif outcome.startswith("dead:"):
+        """An event that was neither applied nor a duplicate (those are acked together)."""
+        if outcome.startswith("dead:"):
             await self.dead_letter(durable, m, outcome[5:], event)
         else:
             delivered = m.metadata.num_delivered

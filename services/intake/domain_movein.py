@@ -8,7 +8,6 @@ from typing import Literal
 
 import msgspec
 
-from libs.contracts.events import plaza_zone
 from services.intake.domain import Refused
 
 DEFAULT_DAILY_CAPACITY = 20
@@ -43,10 +42,10 @@ def check_capacity(capacity: Capacity) -> Capacity:
     return capacity
 
 
-def local_day(at: dt.datetime, timezone: str | None) -> dt.date:
+def local_day(at: dt.datetime, zone: dt.tzinfo) -> dt.date:
     """The plaza's calendar day at an instant: 23:30 UTC is already the next day in
-    Shanghai. A zone intake has not been told (or cannot read) is the default one."""
-    return at.astimezone(plaza_zone(timezone)).date()
+    Shanghai (the zone: ``plaza_zone`` of the plaza's registered one)."""
+    return at.astimezone(zone).date()
 
 
 def check_booking(day: dt.date, today: dt.date) -> None:

@@ -11,6 +11,7 @@ import msgspec
 
 from libs.contracts import new_event_id, utcnow
 from libs.contracts.events import Contact, Defect, HandoverInspected
+from libs.runtime import replica
 from libs.runtime.errors import Conflict, InvalidInput, NotFound
 from libs.runtime.http import iso
 from libs.runtime.outbox import Tx
@@ -29,7 +30,7 @@ def now() -> dt.datetime:
 
 async def plaza_today(conn, plaza_id: str) -> dt.date:
     """Today where the plaza is: at 07:00 on the 2nd in Shanghai it is still the 1st in UTC."""
-    return rules.local_day(now(), await store.plaza_timezone(conn, plaza_id))
+    return rules.local_day(now(), await replica.plaza_zone_of(conn, store.plazas, plaza_id))
 
 
 @contextmanager

@@ -70,11 +70,6 @@ async def plaza_exists(conn: AsyncConnection, plaza_id: str) -> bool:
     return (await conn.execute(q)).first() is not None
 
 
-async def plaza_timezone(conn: AsyncConnection, plaza_id: str) -> str | None:
-    q = sa.select(plazas.c.timezone).where(plazas.c.plaza_id == plaza_id)
-    return (await conn.execute(q)).scalar_one_or_none()
-
-
 async def unit_exists(conn: AsyncConnection, plaza_id: str, unit: str) -> bool:
     q = sa.select(units.c.unit).where(units.c.plaza_id == plaza_id, units.c.unit == unit)
     return (await conn.execute(q)).first() is not None

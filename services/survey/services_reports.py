@@ -6,7 +6,7 @@ from __future__ import annotations
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from libs.contracts.events import DEFAULT_TIMEZONE, plaza_zone
+from libs.runtime import replica
 from libs.runtime.errors import InvalidInput
 from services.survey import domain, domain_campaigns as dc, services, store, store_campaigns
 from services.survey.services_campaigns import RateRow, rate_rows
@@ -31,16 +31,16 @@ class SatisfactionReport(msgspec.Struct, kw_only=True):
 
 
 async def satisfaction_report(conn: AsyncConnection, plaza_id: str, month: str) -> SatisfactionReport:
-    tz_name = await store.plaza_timezone(conn, plaza_id) or DEFAULT_TIMEZONE
+    zone = await replica.plaza_zone_of(conn, store.plazas, plaza_id)
     try:
-        lo, hi = dc.month_bounds(month, plaza_zone(tz_name))
+        lo, hi = dc.month_bounds(month, zone)
     except dc.CampaignRefused as exc:
         raise InvalidInput(exc.reason, field=exc.field) from exc
     visits = await _visit_figures(conn, plaza_id, lo, hi)
     counts = await store_campaigns.answer_counts(conn, plaza_id, months=(month, month))
     overall = dc.tally(((), lvl, n) for _m, _d, _dep, lvl, n in counts)
     return SatisfactionReport(
-        plaza_id=plaza_id, month=month, timezone=tz_name, return_visits=visits,
+        plaza_id=plaza_id, month=month, timezone=zone.key, return_visits=visits,
         campaign_satisfaction_rate=overall[()].rate if overall else None,
         campaign_by_department=rate_rows(dc.tally(((dep,), lvl, n) for _m, _d, dep, lvl, n in counts), ("department",)),
         campaign_by_dimension=rate_rows(

@@ -83,11 +83,6 @@ visits = sa.Table(
     sa.Index("ix_visits_plaza_unit", "plaza_id", "unit", "closed_at"),
 )
 
-async def plaza_timezone(conn: AsyncConnection, plaza_id: str) -> str | None:
-    q = sa.select(plazas.c.timezone).where(plazas.c.plaza_id == plaza_id)
-    return (await conn.execute(q)).scalar_one_or_none()
-
-
 # The consumers' statements, built once: a batch binds its keys to them (IN over the
 # batch's plazas and work orders or units; the few rows of other pairs are dropped here).
 

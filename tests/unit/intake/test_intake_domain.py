@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 
+from libs.contracts.events import plaza_zone
 from services.intake import domain
 from services.intake import domain_movein as movein
 from services.intake.domain import ClassificationRules, DepartmentRule, KindRule, Refused
@@ -127,7 +128,7 @@ def test_a_booking_in_the_past_is_refused():
     ],
 )
 def test_the_plazas_day_is_counted_in_its_own_time_zone(at, timezone, day):
-    assert movein.local_day(at, timezone) == day
+    assert movein.local_day(at, plaza_zone(timezone)) == day
 
 
 def test_renovation_walks_apply_review_approve_inspect_close():
