@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import types
 from collections.abc import Awaitable, Callable
 
@@ -355,8 +356,12 @@ class _Feed:
     A batch: the first message (waiting as long as it takes), then what else is queued;
     while the last message says more were pending behind it, those are on their way and
     are waited for (up to 0.1 s); when nothing is behind and the batch is not full, the
-    feed lingers ``linger_s`` for what comes meanwhile: that much latency for several
-    times fewer commits under a trickle. (Asking for a whole batch and waiting for the
+    feed lingers for what comes meanwhile until the batch's oldest message is ``linger_s``
+    old (by the stream's timestamp): that much latency for several times fewer commits
+    under a trickle. Time a message already spent waiting (behind the previous batch, or
+    on its way) counts towards it, so lingering never adds to a queue's delay. (A linger
+    counted from the batch's first message did: 40 ms of it took end-to-end p50 at 500
+    closes/s to 46-50 ms; counted from the message's age, 10 ms of it gave 16-18 ms.) (Asking for a whole batch and waiting for the
     request to be filled was the original mistake: at the end of a steady flow the last
     events waited seconds for a request that would never fill.)
 
@@ -392,7 +397,9 @@ class _Feed:
             await self._wait_one(out, left)
         if self.linger_s and len(out) < self.size and _pending_behind(out[-1]) == 0:
             await self._request()
-            await asyncio.sleep(self.linger_s)
+            wait = self.linger_s - _age_s(out[0])
+            if wait > 0:
+                await asyncio.sleep(min(wait, self.linger_s))
             self._take_queued(out)
         return out
 
@@ -479,6 +486,14 @@ def _pending_behind(message) -> int:
         return message.metadata.num_pending
     except Exception:  # not a JetStream delivery: assume a trickle
         return 0
+
+
+def _age_s(message) -> float:
+    """How long ago the stream stored this message (0 if unknown)."""
+    try:
+        return time.time() - message.metadata.timestamp.timestamp()
+    except Exception:
+        return 0.0
 
 
 async def _raw(msg) -> bytes:

@@ -1,0 +1,85 @@
+"""A consumer's batch lingers for more events only until its oldest event is ``linger_s``
+old: an event that already waited (in the stream, behind the last batch) is applied at once."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from nats.aio.msg import Msg
+
+from libs.runtime.bus import _Feed
+
+
+class _Client:
+    stats = {"reconnects": 0}
+    is_closed = False
+    is_connected = True
+
+    def __init__(self) -> None:
+        self.requests: list[bytes] = []
+
+    async def publish(self, subject, payload, reply) -> None:
+        self.requests.append(payload)
+
+
+class _Sub:
+    def __init__(self) -> None:
+        self._pending_queue: asyncio.Queue = asyncio.Queue()
+        self._pending_size = 0
+
+
+class _PullSub:
+    def __init__(self) -> None:
+        self._nc = _Client()
+        self._sub = _Sub()
+        self._nms = "$JS.API.CONSUMER.MSG.NEXT.S.c"
+        self._deliver = "_INBOX.feed"
+
+
+def delivered(psub: _PullSub, seq: int, stored_s_ago: float, pending: int = 0) -> None:
+    stored_ns = int((time.time() - stored_s_ago) * 1e9)
+    reply = f"$JS.ACK.S.c.1.{seq}.{seq}.{stored_ns}.{pending}"
+    msg = Msg(psub._nc, subject="s.x", reply=reply, data=b"{}")
+    psub._sub._pending_size += len(msg.data)
+    psub._sub._pending_queue.put_nowait(msg)
+
+
+async def timed_batch(feed: _Feed) -> tuple[list, float]:
+    started = time.perf_counter()
+    batch = await feed.next_batch()
+    return batch, time.perf_counter() - started
+
+
+async def test_a_fresh_lone_event_lingers_for_company():
+    psub = _PullSub()
+    feed = _Feed(psub, size=200, linger_s=1.0)
+    delivered(psub, 1, stored_s_ago=0.0)
+
+    async def another_soon() -> None:
+        await asyncio.sleep(0.2)
+        delivered(psub, 2, stored_s_ago=0.0)
+
+    arrival = asyncio.ensure_future(another_soon())
+    batch, took = await timed_batch(feed)
+    await arrival
+    assert [m.metadata.sequence.stream for m in batch] == [1, 2]  # the later one joined the batch
+    assert took >= 0.5
+
+
+async def test_an_event_that_already_waited_its_linger_is_not_held_again():
+    psub = _PullSub()
+    feed = _Feed(psub, size=200, linger_s=1.0)
+    delivered(psub, 1, stored_s_ago=5.0)  # e.g. queued behind a long batch, or a replay
+    batch, took = await timed_batch(feed)
+    assert [m.metadata.sequence.stream for m in batch] == [1]
+    assert took < 0.5
+
+
+async def test_an_event_lingers_only_for_what_is_left_of_its_linger():
+    psub = _PullSub()
+    feed = _Feed(psub, size=200, linger_s=1.6)
+    delivered(psub, 1, stored_s_ago=1.2)
+    batch, took = await timed_batch(feed)
+    assert len(batch) == 1
+    assert 0.2 <= took < 1.0
