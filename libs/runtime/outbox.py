@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import time
 from collections import namedtuple
 from collections.abc import Awaitable, Callable
 
@@ -128,6 +129,7 @@ class Tx:
         return recorded
 
 
+MARK_AT = 2000  # published rows marked together at the latest (SQLite)
 _SQLITE_ROWS = 300  # rows per multi-row statement (3 parameters each, well under SQLite's limit)
 _OutboxRow = namedtuple("_OutboxRow", "seq event_id subject payload")
 
@@ -149,6 +151,7 @@ class Relay:
         poll_s: float = 1.0,
         ack_timeout_s: float = 10.0,
         keep_published: dt.timedelta = dt.timedelta(days=1),
+        mark_every_s: float = 0.5,
     ) -> None:
         self.db = db
         self.outbox = outbox
@@ -158,9 +161,14 @@ class Relay:
         self.poll_s = poll_s
         self.ack_timeout_s = ack_timeout_s
         self.keep_published = keep_published
+        self.mark_every_s = mark_every_s
+        self._query = unpublished(outbox, batch)
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
         self._stopping = False
+        # SQLite: rows published but not yet marked so (marked together, see _publish_sqlite).
+        self._unmarked: list[int] = []
+        self._unmarked_since = 0.0
         db.after_commit(self._wake.set)
 
     def start(self) -> None:
@@ -183,7 +191,12 @@ class Relay:
                 sent = await self.relay_once()
                 backoff = 0.05
                 rounds += 1
+                if self._unmarked and (
+                    len(self._unmarked) >= MARK_AT or time.monotonic() - self._unmarked_since >= self.mark_every_s
+                ):
+                    await self.mark_published()
                 if rounds % 1000 == 0:
+                    await self.mark_published()
                     await self.purge()
                 if sent == self.batch:
                     continue  # more waiting: keep draining
@@ -192,34 +205,64 @@ class Relay:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
                 continue
+            timeout = self.poll_s
+            if self._unmarked:
+                timeout = min(timeout, max(self._unmarked_since + self.mark_every_s - time.monotonic(), 0.0))
             try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_s)
+                await asyncio.wait_for(self._wake.wait(), timeout=timeout)
             except asyncio.TimeoutError:
                 pass
             self._wake.clear()
+        try:
+            await self.mark_published()
+        except Exception as exc:  # harmless: unmarked rows are published again, and dropped as copies
+            logger.warning("outbox_marks_lost", rows=len(self._unmarked), error=repr(exc))
 
     async def relay_once(self) -> int:
         """Publish one batch of unpublished rows; returns how many were published."""
-        query = unpublished(self.outbox, self.batch)
         if self.db.is_sqlite:
-            # One relay per SQLite file: read without holding the single writer while
-            # publishing, then mark in a short write transaction.
-            async with self.db.read() as conn:
-                rows = [_OutboxRow(*r) for r in sqlite_driver(conn).execute(
-                    f"SELECT seq, event_id, subject, payload FROM {self.outbox.name} "
-                    "WHERE published_at IS NULL ORDER BY seq LIMIT ?", (self.batch,))]
-            done = await self._publish_rows(rows)
-            if rows:
-                async with self.db.lax_write() as conn:
-                    await self._mark(conn, rows, done)
+            rows, done = await self._publish_sqlite()
         else:
             async with self.db.writer.begin() as conn:
-                rows = (await conn.execute(lock_skip_locked(conn, query))).all()
+                rows = (await conn.execute(lock_skip_locked(conn, self._query))).all()
                 done = await self._publish_rows(rows)
                 await self._mark(conn, rows, done)
         if len(done) < len(rows):
             raise RuntimeError(f"{len(rows) - len(done)} outbox rows not yet published")
         return len(done)
+
+    async def _publish_sqlite(self) -> tuple[list, set[int]]:
+        """One relay per SQLite file: read without holding the single writer while
+        publishing. Published rows are marked so in one short write per ``mark_every_s``
+        (or ``MARK_AT`` rows), not one per round: the next rounds read past them (``seq`` is
+        given out in commit order by the single writer). Until marked they count as
+        unpublished on disk; after a crash they are published again and JetStream (same
+        ``Nats-Msg-Id``) or the consumers' inboxes drop the copies. A failed round marks at
+        once, and the next reads from the oldest unpublished row again."""
+        after = self._unmarked[-1] if self._unmarked else 0
+        async with self.db.read() as conn:
+            rows = [_OutboxRow(*r) for r in sqlite_driver(conn).execute(
+                f"SELECT seq, event_id, subject, payload FROM {self.outbox.name} "
+                "WHERE published_at IS NULL AND seq > ? ORDER BY seq LIMIT ?", (after, self.batch))]
+        done = await self._publish_rows(rows)
+        if len(done) == len(rows):
+            if rows and not self._unmarked:
+                self._unmarked_since = time.monotonic()
+            self._unmarked.extend(r.seq for r in rows)
+        else:
+            await self.mark_published(rows, done)
+        return rows, done
+
+    async def mark_published(self, rows=(), done: set[int] = frozenset()) -> None:
+        """SQLite: writes the marks of the rows published so far (and of a failed round's
+        ``rows``: the published ones, and one more attempt for the others)."""
+        if not (self._unmarked or rows):
+            return
+        unmarked = self._unmarked
+        rows = [*(_OutboxRow(seq, None, None, None) for seq in unmarked), *rows]
+        async with self.db.lax_write() as conn:
+            await self._mark(conn, rows, {*unmarked, *done})
+        del self._unmarked[: len(unmarked)]
 
     async def _publish_rows(self, rows) -> set[int]:
         if not rows:
@@ -309,12 +352,15 @@ class Relay:
             )
 
     async def pending(self) -> int:
+        """Rows not yet published (published rows whose mark is still to be written are not
+        counted)."""
         async with self.db.read() as conn:
-            return (
+            unpublished_rows = (
                 await conn.execute(
                     sa.select(sa.func.count()).where(self.outbox.c.published_at.is_(None))
                 )
             ).scalar_one()
+        return unpublished_rows - len(self._unmarked)
 
 
 def _ack_error(ack) -> BaseException | None:
