@@ -129,6 +129,13 @@ class Tx:
         return recorded
 
 
+# Rounds of fewer rows are published one by one (pipelined), larger ones as atomic
+# batches. nats-server 2.15 stages each atomic batch in a store of its own (a directory
+# and files, fsynced, created and removed), about 2 ms of its CPU and 3.7 ms until the ack
+# whatever the size; a single publish costs it 0.15-0.5 ms. Measured here, 100 rounds/s
+# with fsync per write, server CPU per round single / atomic: 5 rows 1.1 / 2.1 ms,
+# 10 rows 1.5 / 2.2, 30 rows 2.8 / 2.2, 100 rows 9.0 / 3.0.
+ATOMIC_FROM = 24
 MARK_AT = 2000  # published rows marked together at the latest (SQLite)
 _SQLITE_ROWS = 300  # rows per multi-row statement (3 parameters each, well under SQLite's limit)
 _OutboxRow = namedtuple("_OutboxRow", "seq event_id subject payload")
@@ -268,7 +275,7 @@ class Relay:
         if not rows:
             return set()
         batch = getattr(self.publish, "batch", None)
-        if batch is not None and len(rows) > 1:
+        if batch is not None and len(rows) >= ATOMIC_FROM:
             done = await self._publish_batches(batch, rows)
             if done is not None:
                 return done

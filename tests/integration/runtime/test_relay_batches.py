@@ -1,6 +1,7 @@
-"""The relay against a real nats-server: a round of outbox rows lands as one atomic batch
-(one broker write, one fsync with ``sync_interval: always``), in order, each event once,
-also when the stream already holds one of them."""
+"""The relay against a real nats-server: a large round of outbox rows lands as one atomic
+batch (one broker write, one fsync with ``sync_interval: always``), a small one as single
+publishes (an atomic batch has a fixed cost in the server), in order, each event once, also
+when the stream already holds one of them."""
 
 from __future__ import annotations
 
@@ -54,6 +55,22 @@ async def test_a_relay_round_lands_as_one_atomic_batch_in_order(bus, nats_server
         await runtime.stop()
 
 
+async def test_a_small_round_lands_as_single_publishes_in_order(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
+    runtime = make_runtime(nats_server.url, db_kind, tmp_path, cleanup_schemas)
+    await runtime.start()
+    try:
+        events = plazas(5)
+        async with runtime.transaction() as tx:
+            await tx.emit(*events)
+        await eventually(lambda: _count(bus, 5), what="the 5 events in the stream")
+        stored = await bus.messages("ARCHIVE")
+        assert [msgspec.json.decode(m.data)["id"] for m in stored] == [e.id for e in events]
+        assert all("Nats-Batch-Id" not in (m.headers or {}) for m in stored)
+        assert await runtime.relay.pending() == 0
+    finally:
+        await runtime.stop()
+
+
 async def test_an_event_the_stream_already_has_is_not_stored_twice_and_the_rest_land(
     bus, nats_server, db_kind, tmp_path, cleanup_schemas
 ):
@@ -61,7 +78,7 @@ async def test_an_event_the_stream_already_has_is_not_stored_twice_and_the_rest_
     the mark): JetStream refuses a whole atomic batch that holds it, so the relay publishes
     that round one event at a time and the stream drops the copy."""
     await bus.declare_streams("archive")  # a stream declared by a release without atomic batches
-    events = plazas(12)
+    events = plazas(30)  # enough for an atomic batch
     await bus.publish(events[5])
     runtime = make_runtime(nats_server.url, db_kind, tmp_path, cleanup_schemas)
     await runtime.start()
