@@ -8,6 +8,8 @@ task per (plaza, entry, stage), one permit per (plaza, permit id), one complaint
 
 from __future__ import annotations
 
+import functools
+
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -140,29 +142,41 @@ async def upsert(conn: AsyncConnection, table: sa.Table, keys: dict, values: dic
         await conn.execute(table.insert().values(**keys, **values))
 
 
-def _dialect_insert(conn: AsyncConnection, table: sa.Table):
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table)
+# The complaint upserts run for every batch of work-order events. Built per call, each
+# cost more Python than the rest of the batch (``.excluded`` builds an aliased table, and a
+# new statement needs a new cache key); built once per dialect, SQLAlchemy reuses both.
+_COMPLAINT_KEY = [complaints.c.plaza_id, complaints.c.work_order_id]
+
+
+def _insert_complaint(dialect_name: str):
+    return (postgresql if dialect_name == "postgresql" else sqlite).insert(complaints)
+
+
+@functools.cache
+def _mark_complaints_stmt(dialect_name: str):
+    stmt = _insert_complaint(dialect_name)
+    return stmt.on_conflict_do_update(index_elements=_COMPLAINT_KEY, set_={"complaint": True})
+
+
+@functools.cache
+def _advance_complaints_stmt(dialect_name: str):
+    stmt = _insert_complaint(dialect_name)
+    return stmt.on_conflict_do_update(
+        index_elements=_COMPLAINT_KEY,
+        set_={"step": stmt.excluded.step, "status": stmt.excluded.status},
+        where=stmt.excluded.step > complaints.c.step,
+    )
 
 
 async def mark_complaints(conn: AsyncConnection, rows: list[dict]) -> None:
     """Complaints created (one row per work order): a new row is open at its first step;
     a row already there keeps its unit and step, and is marked a complaint."""
     if rows:
-        stmt = _dialect_insert(conn, complaints)
-        stmt = stmt.on_conflict_do_update(index_elements=[complaints.c.plaza_id, complaints.c.work_order_id],
-                                          set_={"complaint": True})
-        await conn.execute(stmt, [{**row, "complaint": True} for row in rows])
+        await conn.execute(_mark_complaints_stmt(conn.dialect.name), [{**row, "complaint": True} for row in rows])
 
 
 async def advance_complaints(conn: AsyncConnection, rows: list[dict]) -> None:
     """Work orders closed, cancelled or reopened (one row per work order): a new row is
     kept, not yet known as a complaint; a row already there moves to a later step only."""
     if rows:
-        stmt = _dialect_insert(conn, complaints)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[complaints.c.plaza_id, complaints.c.work_order_id],
-            set_={"step": stmt.excluded.step, "status": stmt.excluded.status},
-            where=stmt.excluded.step > complaints.c.step,
-        )
-        await conn.execute(stmt, [{**row, "complaint": False} for row in rows])
+        await conn.execute(_advance_complaints_stmt(conn.dialect.name), [{**row, "complaint": False} for row in rows])
