@@ -38,11 +38,11 @@ async def apply_events(tx: Tx, events: list[Event], summarize: Callable[[Event],
 
 
 async def project(tx: Tx, events: list[Event]) -> None:
-    """One query each for the defects and warranty orders the batch's closings refer to,
-    then one write per table."""
+    """One query for the defects and warranty orders the batch's closings refer to, then
+    one write per table."""
     conn = tx.conn
-    known = await projections.existing_defects(conn, domain_projections.defects_asked(events))
-    orders = await projections.existing_defect_work(conn, domain_projections.work_orders_asked(events))
+    known, orders = await projections.existing_defects_and_work(
+        conn, domain_projections.defects_asked(events), domain_projections.work_orders_asked(events))
     plan = domain_projections.plan(events, known, orders)
     await projections.add_defects(conn, list(plan.defects.values()))
     await _save_permits(conn, plan.permits)

@@ -1,0 +1,74 @@
+"""Archive's projections against the database, a batch at a time: a closing finds what
+earlier batches kept, whether that is the defect (intake's handover came first) or the
+warranty order (dispatch's stream ran ahead of intake's), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from libs.contracts.events import Defect, HandoverInspected, WorkOrderClosed, WorkOrderCreated, WorkOrderReopened
+from libs.runtime.db import Database
+from libs.runtime.outbox import Tx
+from libs.runtime.testing import database_settings
+from services.archive import services_projections, store
+from services.archive import store_projections as projections
+
+T0 = dt.datetime(2027, 1, 10, 2, 0, tzinfo=dt.timezone.utc)
+
+
+@pytest.fixture
+async def db(db_kind, tmp_path, cleanup_schemas):
+    settings = database_settings(db_kind, tmp_path, "archive")
+    if "database_schema" in settings:
+        cleanup_schemas.append(settings["database_schema"])
+    database = Database(settings["database_url"], schema=settings.get("database_schema"))
+    await database.create_all(store.metadata)
+    yield database
+    await database.dispose()
+
+
+def at(minutes: int) -> dict:
+    return dict(plaza_id="p1", unit="C-0802", correlation_id="case-1", occurred_at=T0 + dt.timedelta(minutes=minutes))
+
+
+def handover(minutes: int, *defect_ids: str) -> HandoverInspected:
+    found = [Defect(defect_id=d, description=f"defect {d}", responsible_party="Huajian") for d in defect_ids]
+    return HandoverInspected(**at(minutes), inspection_id=f"insp-{minutes}", accepted=True, defects=found)
+
+
+def order(cls, request_id: str, minutes: int, **extra):
+    common = dict(**at(minutes), work_order_id=f"wo-{request_id}", request_id=request_id, department="engineering")
+    if cls is WorkOrderCreated:
+        return cls(**common, kind="service", text="repair", warranty=True, responsible_party="Huajian")
+    if cls is WorkOrderClosed:
+        return cls(**common, paid=False, **extra)
+    return cls(**common, reason="still leaking", **extra)
+
+
+async def apply(db: Database, *batches: list) -> list[tuple[str, str]]:
+    """Each batch in its own transaction, as the consumer applies them; then the defects
+    still outstanding, with their work order."""
+    for batch in batches:
+        async with db.write() as conn:
+            await services_projections.apply_events(Tx(conn, store.outbox, store.inbox), batch)
+    async with db.read() as conn:
+        return [(d["defect_id"], d["work_order_id"]) for d in await projections.outstanding_defects(conn, "p1", "C-0802")]
+
+
+async def test_closings_find_the_defects_and_warranty_orders_earlier_batches_kept(db):
+    outstanding = await apply(
+        db,
+        [handover(0, "d1", "d2", "d3"), order(WorkOrderCreated, "d9", 1)],
+        # d1, d2: known as defects only (their orders were never seen created); d9: known
+        # as a warranty order only (its handover is not filed yet); req-1: neither.
+        [order(WorkOrderClosed, "d1", 10), order(WorkOrderClosed, "d2", 11), order(WorkOrderClosed, "d9", 12),
+         order(WorkOrderClosed, "req-1", 13)],
+        [order(WorkOrderReopened, "d2", 20, reopen_count=1), handover(21, "d9")],
+    )
+    assert outstanding == [("d2", "wo-d2"), ("d3", None)]
+    async with db.read() as conn:
+        asked = {("p1", "d1"), ("p1", "d9"), ("p1", "req-1"), ("p2", "d1")}
+        assert await projections.existing_defects_and_work(conn, asked, {("p1", "wo-d9"), ("p1", "wo-req-1")}) == (
+            {("p1", "d1"), ("p1", "d9")}, {("p1", "wo-d9")})
