@@ -180,8 +180,8 @@ class _Visits:
             spans = [domain.fatigue_span(c.occurred_at, policies[c.plaza_id].fatigue_days) for c in fatigued]
             units = {(c.plaza_id, c.unit) for c in fatigued}
             surveyed = await store.surveyed_closes(conn, units, min(s[0] for s in spans), max(s[1] for s in spans))
-        return cls(policies, await store.work_order_kinds(conn, work_orders),
-                   await store.visit_keys(conn, work_orders), surveyed)
+        kinds, keys = await store.kinds_and_visits(conn, work_orders)
+        return cls(policies, kinds, keys, surveyed)
 
     def decide(self, close: WorkOrderClosed, scheduled_at: dt.datetime) -> tuple[dict, dt.datetime | None] | None:
         """The visit row for this close and the surveyed close that spared it, if any;
