@@ -33,9 +33,9 @@ async def run(service: str, events: int, batch: int, profile: str | None) -> dic
 
     original = bus.Consumers.subscribe
 
-    def capture(self, producer, pattern, name, handler):
+    def capture(self, producer, pattern, name, handler, **options):
         captured[f"{self.service}-{name}"] = handler
-        return original(self, producer, pattern, name, handler)
+        return original(self, producer, pattern, name, handler, **options)
 
     bus.Consumers.subscribe = capture
     try:

@@ -59,6 +59,7 @@ class Runtime:
             ack_wait_s=settings.ack_wait_s,
             batch=settings.consumer_batch,
             linger_s=settings.consumer_linger_s,
+            prompt_linger_s=settings.consumer_prompt_linger_s,
         )
         self._publisher = bus.publisher(self.broker, STREAMS[self.service].name)
         self.relay = Relay(

@@ -60,6 +60,11 @@ class ServiceSettings(msgspec.Struct, kw_only=True):
     # 891 req/s), per close at 500/s 2.95 -> 2.46 ms, end-to-end p99 141 -> 106 ms. A lone
     # event's effect shows up to 40 ms later.
     consumer_linger_s: float = 0.04
+    # The same for the prompt subscriptions (what follows a closed work order: charge,
+    # return visit, timeline): measured at 500 closes/s (README, Figures), end-to-end p99
+    # 52-57 ms with 40 ms, 21-26 ms with 10 ms; 10 ms for every consumer instead took
+    # intake at concurrency 8 from 1196 to 881-925 requests/s.
+    consumer_prompt_linger_s: float = 0.01
     relay_batch: int = 500
     relay_poll_s: float = 1.0
     # 3 on a three-node NATS cluster (deploy/nats/cluster.conf): every stream replicated.

@@ -18,4 +18,6 @@ async def on_events(tx: Tx, events: list[Event]) -> None:
 
 def subscribe(consumers: Consumers) -> None:
     for producer in PRODUCERS:
-        consumers.subscribe_batch(producer, "*.>", producer, on_events)
+        # A closed work order's timeline entry is kept promptly (see Consumers.subscribe).
+        prompt = (".work_order.closed",) if producer == "dispatch" else False
+        consumers.subscribe_batch(producer, "*.>", producer, on_events, prompt=prompt)

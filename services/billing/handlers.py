@@ -53,7 +53,7 @@ async def on_intake_event(tx: Tx, event) -> None:
 def subscribe(consumers: Consumers) -> None:
     consumers.subscribe_batch("archive", "*.>", "archive", on_archive_events)
     # The volume consumers take a fetched batch at once (one statement per table per batch).
-    consumers.subscribe_batch("dispatch", "*.*.work_order.closed", "work-order-closed", on_work_orders_closed)
+    consumers.subscribe_batch("dispatch", "*.*.work_order.closed", "work-order-closed", on_work_orders_closed, prompt=True)
     consumers.subscribe_batch("dispatch", "*.*.work_order.created", "work-order-created", on_work_orders_created)
     consumers.subscribe_batch("dispatch", "*.*.work_order.reopened", "work-order-reopened", on_work_orders_reopened)
     consumers.subscribe("dispatch", "*.*.work_order.cancelled", "work-order-cancelled", on_work_order_cancelled)

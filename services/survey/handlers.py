@@ -41,5 +41,5 @@ def subscribe(consumers: Consumers, settings: Settings) -> None:
         "dispatch", "*.*.work_order.created", "work-order-created", on_work_order_created
     )
     consumers.subscribe_batch(
-        "dispatch", "*.*.work_order.closed", "work-order-closed", on_work_order_closed_within(window)
+        "dispatch", "*.*.work_order.closed", "work-order-closed", on_work_order_closed_within(window), prompt=True
     )

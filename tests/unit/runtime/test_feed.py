@@ -37,10 +37,10 @@ class _PullSub:
         self._deliver = "_INBOX.feed"
 
 
-def delivered(psub: _PullSub, seq: int, stored_s_ago: float, pending: int = 0) -> None:
+def delivered(psub: _PullSub, seq: int, stored_s_ago: float, pending: int = 0, subject: str = "s.x") -> None:
     stored_ns = int((time.time() - stored_s_ago) * 1e9)
     reply = f"$JS.ACK.S.c.1.{seq}.{seq}.{stored_ns}.{pending}"
-    msg = Msg(psub._nc, subject="s.x", reply=reply, data=b"{}")
+    msg = Msg(psub._nc, subject=subject, reply=reply, data=b"{}")
     psub._sub._pending_size += len(msg.data)
     psub._sub._pending_queue.put_nowait(msg)
 
@@ -83,3 +83,28 @@ async def test_an_event_lingers_only_for_what_is_left_of_its_linger():
     batch, took = await timed_batch(feed)
     assert len(batch) == 1
     assert 0.2 <= took < 1.0
+
+
+async def test_a_prompt_event_arriving_during_a_long_linger_cuts_it_short():
+    psub = _PullSub()
+    feed = _Feed(psub, size=200, linger_s=3.0, prompt_s=0.2, prompt_endings=(".work_order.closed",))
+    delivered(psub, 1, stored_s_ago=0.0, subject="p.dispatch.p1.engineering.work_order.created")
+
+    async def a_close_soon() -> None:
+        await asyncio.sleep(0.1)
+        delivered(psub, 2, stored_s_ago=0.0, subject="p.dispatch.p1.engineering.work_order.closed")
+
+    arrival = asyncio.ensure_future(a_close_soon())
+    batch, took = await timed_batch(feed)
+    await arrival
+    assert [m.metadata.sequence.stream for m in batch] == [1, 2]
+    assert 0.25 <= took < 1.5  # the close's 0.2 s, not the created event's 3 s
+
+
+async def test_without_a_prompt_event_the_long_linger_holds():
+    psub = _PullSub()
+    feed = _Feed(psub, size=200, linger_s=1.0, prompt_s=0.05, prompt_endings=(".work_order.closed",))
+    delivered(psub, 1, stored_s_ago=0.0, subject="p.dispatch.p1.engineering.work_order.created")
+    batch, took = await timed_batch(feed)
+    assert len(batch) == 1
+    assert took >= 0.6
