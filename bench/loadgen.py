@@ -19,6 +19,8 @@ import sys
 import time
 from urllib.parse import urlsplit
 
+import uvloop
+
 
 def build_request(url: str, body: bytes, headers: dict[str, str]) -> tuple[str, int, bytes]:
     parts = urlsplit(url)
@@ -129,7 +131,7 @@ def main() -> None:
     ap.add_argument("--rate", type=float, default=None)
     ap.add_argument("--body", default="{}")
     args = ap.parse_args()
-    result = asyncio.run(run(args.url, args.concurrency, args.duration, args.rate, args.body.encode(), args.warmup))
+    result = uvloop.run(run(args.url, args.concurrency, args.duration, args.rate, args.body.encode(), args.warmup))
     json.dump(result, sys.stdout)
     print()
 
