@@ -58,12 +58,13 @@ class ServiceSettings(msgspec.Struct, kw_only=True):
     # of the consumers' CPU per request off at low load; 40 ms against 20, in one make bench
     # each, back to back: CPU per request at concurrency 32 2.52 -> 1.88 ms (intake 700 ->
     # 891 req/s), per close at 500/s 2.95 -> 2.46 ms, end-to-end p99 141 -> 106 ms. A lone
-    # event's effect shows up to 40 ms later.
+    # event's effect shows up to 40 ms after it was stored (its age counts).
     consumer_linger_s: float = 0.04
-    # The same for the prompt subscriptions (what follows a closed work order: charge,
-    # return visit, timeline): measured at 500 closes/s (README, Figures), end-to-end p99
-    # 52-57 ms with 40 ms, 21-26 ms with 10 ms; 10 ms for every consumer instead took
-    # intake at concurrency 8 from 1196 to 881-925 requests/s.
+    # The same for prompt events (what follows a closed work order: charge, return visit,
+    # timeline entry; see Consumers.subscribe). One make bench each (README, Figures):
+    # end-to-end p99 at 500 closes/s 55 ms with 40 ms everywhere, 21 ms with 10 ms
+    # everywhere, 25-29 ms with 10 ms for prompt events only; 10 ms everywhere took intake
+    # at concurrency 8 from 1196 to 881 requests/s, prompt events only 1025-1069.
     consumer_prompt_linger_s: float = 0.01
     relay_batch: int = 500
     relay_poll_s: float = 1.0
