@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from libs.contracts import Event, STREAMS, subject_for
 from libs.contracts.events import encode
+from libs.runtime.db import Database
 
 T = TypeVar("T")
 
@@ -45,6 +46,21 @@ def database_settings(kind: str, tmp_path, service: str) -> dict:
     if kind == "sqlite":
         return {"database_url": f"sqlite+aiosqlite:///{tmp_path}/{service}.db"}
     return {"database_url": PG_URL, "database_schema": f"t_{uuid.uuid4().hex[:10]}_{service}"}
+
+
+@asynccontextmanager
+async def service_database(kind: str, tmp_path, cleanup_schemas: list, service: str, metadata: sa.MetaData):
+    """One service's tables on a fresh database of this kind (a schema of its own on
+    PostgreSQL, dropped after the test through ``cleanup_schemas``)."""
+    settings = database_settings(kind, tmp_path, service)
+    if "database_schema" in settings:
+        cleanup_schemas.append(settings["database_schema"])
+    database = Database(settings["database_url"], schema=settings.get("database_schema"))
+    await database.create_all(metadata)
+    try:
+        yield database
+    finally:
+        await database.dispose()
 
 
 async def drop_schema(schema: str) -> None:

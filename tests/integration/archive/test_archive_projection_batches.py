@@ -11,7 +11,7 @@ import pytest
 from libs.contracts.events import Defect, HandoverInspected, WorkOrderClosed, WorkOrderCreated, WorkOrderReopened
 from libs.runtime.db import Database
 from libs.runtime.outbox import Tx
-from libs.runtime.testing import database_settings
+from libs.runtime.testing import service_database
 from services.archive import services_projections, store
 from services.archive import store_projections as projections
 
@@ -20,13 +20,8 @@ T0 = dt.datetime(2027, 1, 10, 2, 0, tzinfo=dt.timezone.utc)
 
 @pytest.fixture
 async def db(db_kind, tmp_path, cleanup_schemas):
-    settings = database_settings(db_kind, tmp_path, "archive")
-    if "database_schema" in settings:
-        cleanup_schemas.append(settings["database_schema"])
-    database = Database(settings["database_url"], schema=settings.get("database_schema"))
-    await database.create_all(store.metadata)
-    yield database
-    await database.dispose()
+    async with service_database(db_kind, tmp_path, cleanup_schemas, "archive", store.metadata) as database:
+        yield database
 
 
 def at(minutes: int) -> dict:

@@ -26,7 +26,7 @@ from libs.contracts.events import (
 )
 from libs.runtime.db import Database
 from libs.runtime.outbox import Tx
-from libs.runtime.testing import database_settings, eventually, service_settings
+from libs.runtime.testing import database_settings, eventually, service_database, service_settings
 from services.billing import handlers, services, services_dunning, store
 from services.billing.app import create_app
 from services.billing.settings import Settings
@@ -40,13 +40,8 @@ P = "/v1/plazas/p1"
 
 @pytest.fixture
 async def db(db_kind, tmp_path, cleanup_schemas):
-    settings = database_settings(db_kind, tmp_path, "billing")
-    if "database_schema" in settings:
-        cleanup_schemas.append(settings["database_schema"])
-    database = Database(settings["database_url"], schema=settings.get("database_schema"))
-    await database.create_all(store.metadata)
-    yield database
-    await database.dispose()
+    async with service_database(db_kind, tmp_path, cleanup_schemas, "billing", store.metadata) as database:
+        yield database
 
 
 async def _in_tx(db, use_case, *args) -> list:

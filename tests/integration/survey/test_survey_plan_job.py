@@ -10,7 +10,7 @@ import pytest
 from libs.contracts.events import Occupant, PlazaRegistered, UnitRegistered
 from libs.runtime.db import Database
 from libs.runtime.outbox import Tx
-from libs.runtime.testing import database_settings
+from libs.runtime.testing import service_database
 from services.survey import services, services_plans, store, store_plans
 
 UTC = dt.timezone.utc
@@ -18,13 +18,8 @@ UTC = dt.timezone.utc
 
 @pytest.fixture
 async def db(db_kind, tmp_path, cleanup_schemas):
-    conf = database_settings(db_kind, tmp_path, "survey")
-    if "database_schema" in conf:
-        cleanup_schemas.append(conf["database_schema"])
-    database = Database(conf["database_url"], schema=conf.get("database_schema"))
-    await database.create_all(store.metadata)
-    yield database
-    await database.dispose()
+    async with service_database(db_kind, tmp_path, cleanup_schemas, "survey", store.metadata) as database:
+        yield database
 
 
 async def run(db: Database, use_case, *args):

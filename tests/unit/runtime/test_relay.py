@@ -106,17 +106,23 @@ async def _published_on_disk(db, outbox) -> int:
             sa.select(sa.func.count()).where(outbox.c.published_at.is_not(None)))).scalar_one()
 
 
-async def test_published_rows_are_marked_together_and_never_sent_twice_meanwhile(tmp_path):
-    """SQLite: the marks of many rounds are written in one short transaction, and the rounds
-    in between read past the rows already published."""
+async def recording_relay(tmp_path, mark_every_s: float):
+    """A started relay whose publish records the event ids it was given, in order."""
     sent: list[str] = []
 
     async def publish(subject, payload, event_id):
         sent.append(event_id)
 
     db, outbox, inbox, relay = await make(tmp_path, publish)
-    relay.mark_every_s = 0.5
+    relay.mark_every_s = mark_every_s
     relay.start()
+    return db, outbox, inbox, relay, sent
+
+
+async def test_published_rows_are_marked_together_and_never_sent_twice_meanwhile(tmp_path):
+    """SQLite: the marks of many rounds are written in one short transaction, and the rounds
+    in between read past the rows already published."""
+    db, outbox, inbox, relay, sent = await recording_relay(tmp_path, mark_every_s=0.5)
     try:
         first = await emit(db, outbox, inbox, 3)
         await eventually(lambda: _true(len(sent) == 3), timeout=2, what="the first round")
@@ -132,12 +138,7 @@ async def test_published_rows_are_marked_together_and_never_sent_twice_meanwhile
 
 
 async def test_rows_published_but_not_yet_marked_when_the_relay_stops_are_marked(tmp_path):
-    async def publish(subject, payload, event_id):
-        return None
-
-    db, outbox, inbox, relay = await make(tmp_path, publish)
-    relay.mark_every_s = 60
-    relay.start()
+    db, outbox, inbox, relay, _ = await recording_relay(tmp_path, mark_every_s=60)
     await emit(db, outbox, inbox, 4)
     await eventually(lambda: _zero(relay.pending()), timeout=2, what="the publish")
     await relay.stop()
@@ -150,19 +151,12 @@ async def test_rows_published_but_not_yet_marked_when_the_relay_stops_are_marked
 async def test_after_a_crash_before_the_marks_the_rows_are_published_again(tmp_path):
     """Marks lost with the process: a new relay publishes those rows again (JetStream's
     duplicate window or the consumers' inboxes drop the copies)."""
-    sent: list[str] = []
-
-    async def publish(subject, payload, event_id):
-        sent.append(event_id)
-
-    db, outbox, inbox, relay = await make(tmp_path, publish)
-    relay.mark_every_s = 60
-    relay.start()
+    db, outbox, inbox, relay, sent = await recording_relay(tmp_path, mark_every_s=60)
     events = await emit(db, outbox, inbox, 2)
     await eventually(lambda: _true(len(sent) == 2), timeout=2, what="the publish")
     relay._task.cancel()  # killed: no orderly stop, no marks written
     await asyncio.gather(relay._task, return_exceptions=True)
-    again = Relay(db, outbox, publish, service="archive", poll_s=0.05)
+    again = Relay(db, outbox, relay.publish, service="archive", poll_s=0.05)
     again.start()
     try:
         await eventually(lambda: _true(len(sent) == 4), timeout=2, what="the second publish")
