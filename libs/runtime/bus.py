@@ -453,7 +453,7 @@ class _Feed:
             prompt = next((m for m in out[seen:] if m.subject.endswith(self.prompt_endings)), None)
             seen = len(out)
             if prompt is not None:  # nothing can shorten the wait further
-                left = min(deadline, loop.time() + self.prompt_s - _age_s(prompt)) - loop.time()
+                left = min(deadline, loop.time() + min(self.prompt_s, self.prompt_s - _age_s(prompt))) - loop.time()
                 if left > 0:
                     await asyncio.sleep(left)
                     self._take_queued(out)
