@@ -16,7 +16,7 @@ import datetime as dt
 import os
 import sqlite3
 import weakref
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 
 import msgspec
@@ -153,7 +153,21 @@ class Database:
         writer's own automatic checkpoint stays as a backstop at 10,000 pages."""
         path = _sqlite_path(self.url)
         if self.is_sqlite and path != ":memory:" and self._checkpoints is None:
-            self._checkpoints = asyncio.create_task(_checkpoint_every(path, every_s), name="sqlite-checkpoint")
+            self._checkpoints = asyncio.create_task(
+                _checkpoint_every(path, every_s, self._finish_checkpoint), name="sqlite-checkpoint")
+
+    async def _finish_checkpoint(self) -> None:
+        """After the worker thread's checkpoint: the same on the writer connection, between
+        two of its transactions. It copies only what was committed meanwhile, and the next
+        transaction then starts the log over from its beginning. Without it the log was
+        never restarted under a steady flow of writes (the thread's checkpoint always ends
+        while a write is under way) and grew to the 10,000-page automatic checkpoint:
+        measured in process, 3,000 small transactions left a 21 MB log, 3.6 MB with this."""
+        async with self._writer_turn:
+            conn = self._writer_conn
+            if conn is None or conn.closed or conn.invalidated or conn.in_transaction():
+                return
+            conn.sync_connection.connection.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
     async def dispose(self) -> None:
         if self._writer_conn is not None:
@@ -382,11 +396,12 @@ def _sqlite_path(url: str) -> str:
     return url.split(":///", 1)[-1]
 
 
-async def _checkpoint_every(path: str, every_s: float) -> None:
+async def _checkpoint_every(path: str, every_s: float, finish: Callable[[], Awaitable[None]]) -> None:
     while True:
         await asyncio.sleep(every_s)
         try:
             await asyncio.to_thread(_checkpoint, path)
+            await finish()
         except Exception as exc:  # the writer's automatic checkpoint is the backstop
             logger.warning("sqlite_checkpoint_failed", path=path, error=repr(exc))
 

@@ -141,6 +141,29 @@ async def test_sqlite_wal_is_copied_back_by_the_background_checkpoint(tmp_path):
         await db.dispose()
 
 
+async def test_sqlite_wal_starts_over_under_a_steady_flow_of_writes(tmp_path):
+    """The background checkpoint copies the log back while writes go on; the log must then
+    start over from its beginning, not grow until the writer's own automatic checkpoint
+    stalls a commit (it grew by every transaction before)."""
+    import asyncio
+
+    path = tmp_path / "steady.db"
+    db = Database(f"sqlite+aiosqlite:///{path}")
+    metadata = sa.MetaData()
+    notes = sa.Table("notes", metadata, sa.Column("id", sa.Integer, primary_key=True), sa.Column("text", sa.Text))
+    await db.create_all(metadata)
+    db.start_checkpoints(every_s=0.1)
+    try:
+        for _ in range(1500):  # about 10 MB of log if it never started over
+            async with db.write() as conn:
+                await conn.execute(notes.insert(), [{"text": "x" * 1000} for _ in range(5)])
+            await asyncio.sleep(0.001)
+        wal = path.with_name(path.name + "-wal")
+        assert wal.stat().st_size < 3_000_000, f"the log grew to {wal.stat().st_size} bytes"
+    finally:
+        await db.dispose()
+
+
 async def test_an_older_releases_tables_gain_the_new_columns(db_kind, tmp_path, cleanup_schemas):
     """An upgrade on existing data: new columns are added to the service's own tables (in
     its schema on PostgreSQL), old rows get the column's default or NULL."""
