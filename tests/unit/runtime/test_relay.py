@@ -122,7 +122,8 @@ async def recording_relay(tmp_path, mark_every_s: float):
 async def test_published_rows_are_marked_together_and_never_sent_twice_meanwhile(tmp_path):
     """SQLite: the marks of many rounds are written in one short transaction, and the rounds
     in between read past the rows already published."""
-    db, outbox, inbox, relay, sent = await recording_relay(tmp_path, mark_every_s=0.5)
+    # The marks wait longer than the six rounds take, even on a loaded machine.
+    db, outbox, inbox, relay, sent = await recording_relay(tmp_path, mark_every_s=2.0)
     try:
         first = await emit(db, outbox, inbox, 3)
         await eventually(lambda: _true(len(sent) == 3), timeout=2, what="the first round")
@@ -130,7 +131,7 @@ async def test_published_rows_are_marked_together_and_never_sent_twice_meanwhile
         await eventually(lambda: _true(len(sent) == 13), timeout=2, what="five more rounds")
         assert await relay.pending() == 0  # published, though not yet marked on disk
         assert await _published_on_disk(db, outbox) < 13
-        await eventually(lambda: _true(_published_on_disk(db, outbox), 13), timeout=2, what="the marks")
+        await eventually(lambda: _true(_published_on_disk(db, outbox), 13), timeout=6, what="the marks")
     finally:
         await relay.stop()
         await db.dispose()
