@@ -265,7 +265,7 @@ class Relay:
         ``rows``: the published ones, and one more attempt for the others)."""
         if not (self._unmarked or rows):
             return
-        unmarked = self._unmarked
+        unmarked = list(self._unmarked)
         rows = [*(_OutboxRow(seq, None, None, None) for seq in unmarked), *rows]
         async with self.db.lax_write() as conn:
             await self._mark(conn, rows, {*unmarked, *done})
