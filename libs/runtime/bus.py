@@ -393,9 +393,12 @@ class _Feed:
     under a trickle. Time a message already spent waiting (behind the previous batch, or
     on its way) counts towards it, so lingering never adds to a queue's delay. (A linger
     counted from the batch's first message did: 40 ms of it took end-to-end p50 at 500
-    closes/s to 46-50 ms; counted from the message's age, 10 ms of it gave 16-18 ms.) (Asking for a whole batch and waiting for the
-    request to be filled was the original mistake: at the end of a steady flow the last
-    events waited seconds for a request that would never fill.)
+    closes/s to 46-50 ms; counted from the message's age, 10 ms of it gave 16-18 ms.)
+    Prompt events (see ``Consumers.subscribe``) linger ``prompt_s`` instead.
+
+    Asking for a whole batch and waiting for the request to be filled was the original
+    mistake: at the end of a steady flow the last events waited seconds for a request
+    that would never fill.
 
     nats-py's ``fetch`` is not used: it waits for each message with two tasks and a uuid4,
     a tenth of a consumer's CPU when draining."""
