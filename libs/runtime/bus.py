@@ -437,32 +437,27 @@ class _Feed:
             await self._wait_one(out, left)
         if self.linger_s and len(out) < self.size and _pending_behind(out[-1]) == 0:
             await self._request()
-            if self.prompt_endings:
-                await self._linger_watching(out)
-            else:
-                wait = self.linger_s - _age_s(out[0])
-                if wait > 0:
-                    await asyncio.sleep(min(wait, self.linger_s))
-                self._take_queued(out)
+            await self._linger(out)
         return out
 
-    async def _linger_watching(self, out: list) -> None:
-        """The linger of a subscription with some prompt events: each message that arrives
-        meanwhile is looked at, and the first prompt one shortens the wait."""
+    async def _linger(self, out: list) -> None:
+        """Waits for company until the batch's oldest message is ``linger_s`` old. With
+        prompt events, each message that arrives meanwhile is looked at, and the first
+        prompt one shortens the wait to its own ``prompt_s``."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + min(self.linger_s, self.linger_s - _age_s(out[0]))
         seen = 0
         while len(out) < self.size:
             prompt = next((m for m in out[seen:] if m.subject.endswith(self.prompt_endings)), None)
             seen = len(out)
-            if prompt is not None:  # nothing can shorten the wait further
-                left = min(deadline, loop.time() + min(self.prompt_s, self.prompt_s - _age_s(prompt))) - loop.time()
-                if left > 0:
-                    await asyncio.sleep(left)
-                    self._take_queued(out)
-                return
+            if prompt is not None:
+                deadline = min(deadline, loop.time() + min(self.prompt_s, self.prompt_s - _age_s(prompt)))
             left = deadline - loop.time()
             if left <= 0:
+                return
+            if prompt is not None or not self.prompt_endings:  # nothing can shorten the wait
+                await asyncio.sleep(left)
+                self._take_queued(out)
                 return
             await self._wait_one(out, left)
             self._take_queued(out)
@@ -611,14 +606,7 @@ class _Publisher:
     async def __call__(self, subject: str, payload: bytes, event_id: str) -> asyncio.Future:
         nc = await self._client()
         token, future = self._expect()
-        headers = b"NATS/1.0\r\nNats-Msg-Id: %s\r\nNats-Expected-Stream: %s\r\n\r\n" % (
-            event_id.encode(), self._stream)
-        try:
-            await send_all(nc, [_hpub(subject, self._prefix + token, headers, payload)])
-        except BaseException:
-            future.cancel()
-            raise
-        return future
+        return await self._send(nc, [_hpub(subject, self._prefix + token, self._headers(event_id), payload)], future)
 
     async def batch(self, messages: list[tuple[str, bytes, str]]) -> asyncio.Future:
         """Publishes (subject, payload, event id) messages as one JetStream atomic batch:
@@ -635,12 +623,21 @@ class _Publisher:
         token, future = self._expect(expected_count=last)
         commands = []
         for i, (subject, payload, event_id) in enumerate(messages, 1):
-            headers = b"NATS/1.0\r\nNats-Msg-Id: %s\r\nNats-Expected-Stream: %s\r\nNats-Batch-Id: %s\r\nNats-Batch-Sequence: %d\r\n" % (
-                event_id.encode(), self._stream, batch_id, i)
-            if i == last:
-                commands.append(_hpub(subject, self._prefix + token, headers + b"Nats-Batch-Commit: 1\r\n\r\n", payload))
+            batched = b"Nats-Batch-Id: %s\r\nNats-Batch-Sequence: %d\r\n" % (batch_id, i)
+            if i == last:  # the commit carries the reply the acknowledgement comes back on
+                commands.append(_hpub(subject, self._prefix + token,
+                                      self._headers(event_id, batched + b"Nats-Batch-Commit: 1\r\n"), payload))
             else:
-                commands.append(_hpub(subject, "", headers + b"\r\n", payload))
+                commands.append(_hpub(subject, "", self._headers(event_id, batched), payload))
+        return await self._send(nc, commands, future)
+
+    def _headers(self, event_id: str, more: bytes = b"") -> bytes:
+        return b"NATS/1.0\r\nNats-Msg-Id: %s\r\nNats-Expected-Stream: %s\r\n%s\r\n" % (
+            event_id.encode(), self._stream, more)
+
+    @staticmethod
+    async def _send(nc, commands: list[bytes], future: asyncio.Future) -> asyncio.Future:
+        """Sends the commands; the acknowledgement's future, cancelled if they did not go out."""
         try:
             await send_all(nc, commands)
         except BaseException:

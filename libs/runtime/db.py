@@ -162,12 +162,12 @@ class Database:
         transaction then starts the log over from its beginning. Without it the log was
         never restarted under a steady flow of writes (the thread's checkpoint always ends
         while a write is under way) and grew to the 10,000-page automatic checkpoint:
-        measured in process, 3,000 small transactions left a 21 MB log, 3.6 MB with this."""
+        measured in process, 3,000 small transactions left a 21 MB log, 1.4 MB with this."""
         async with self._writer_turn:
             conn = self._writer_conn
             if conn is None or conn.closed or conn.invalidated or conn.in_transaction():
                 return
-            conn.sync_connection.connection.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            sqlite_driver(conn).execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
     async def dispose(self) -> None:
         if self._writer_conn is not None:

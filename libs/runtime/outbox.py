@@ -233,7 +233,7 @@ class Relay:
             async with self.db.writer.begin() as conn:
                 rows = (await conn.execute(lock_skip_locked(conn, self._query))).all()
                 done = await self._publish_rows(rows)
-                await self._mark(conn, rows, done)
+                await self._mark(conn, [r.seq for r in rows], done)
         if len(done) < len(rows):
             raise RuntimeError(f"{len(rows) - len(done)} outbox rows not yet published")
         return len(done)
@@ -266,9 +266,8 @@ class Relay:
         if not (self._unmarked or rows):
             return
         unmarked = list(self._unmarked)
-        rows = [*(_OutboxRow(seq, None, None, None) for seq in unmarked), *rows]
         async with self.db.lax_write() as conn:
-            await self._mark(conn, rows, {*unmarked, *done})
+            await self._mark(conn, [*unmarked, *(r.seq for r in rows)], {*unmarked, *done})
         del self._unmarked[: len(unmarked)]
 
     async def _publish_rows(self, rows) -> set[int]:
@@ -326,10 +325,11 @@ class Relay:
         metrics.OUTBOX_PUBLISHED.labels(self.service).inc(len(rows))
         return {r.seq for r in rows}
 
-    async def _mark(self, conn: AsyncConnection, rows, done: set[int]) -> None:
+    async def _mark(self, conn: AsyncConnection, seqs: list[int], done: set[int]) -> None:
+        """``done`` of these rows are marked published, the others get one more attempt."""
         o = self.outbox
         now = utcnow()
-        failed = [r.seq for r in rows if r.seq not in done]
+        failed = [seq for seq in seqs if seq not in done]
         raw = sqlite_driver(conn)
         if raw is not None:
             if done:

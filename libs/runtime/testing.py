@@ -48,14 +48,19 @@ def database_settings(kind: str, tmp_path, service: str) -> dict:
     return {"database_url": PG_URL, "database_schema": f"t_{uuid.uuid4().hex[:10]}_{service}"}
 
 
-@asynccontextmanager
-async def service_database(kind: str, tmp_path, cleanup_schemas: list, service: str, metadata: sa.MetaData):
-    """One service's tables on a fresh database of this kind (a schema of its own on
+def fresh_database(kind: str, tmp_path, cleanup_schemas: list, name: str) -> Database:
+    """A fresh database of this kind for one test, not yet opened (a schema of its own on
     PostgreSQL, dropped after the test through ``cleanup_schemas``)."""
-    settings = database_settings(kind, tmp_path, service)
+    settings = database_settings(kind, tmp_path, name)
     if "database_schema" in settings:
         cleanup_schemas.append(settings["database_schema"])
-    database = Database(settings["database_url"], schema=settings.get("database_schema"))
+    return Database(settings["database_url"], schema=settings.get("database_schema"))
+
+
+@asynccontextmanager
+async def service_database(kind: str, tmp_path, cleanup_schemas: list, service: str, metadata: sa.MetaData):
+    """One service's tables on a ``fresh_database``, disposed of after the test."""
+    database = fresh_database(kind, tmp_path, cleanup_schemas, service)
     await database.create_all(metadata)
     try:
         yield database

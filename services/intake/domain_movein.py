@@ -86,8 +86,9 @@ _RENOVATION_STEPS: dict[tuple[str, str], str] = {
 OPEN_RENOVATION: frozenset[str] = frozenset(status for status, _ in _RENOVATION_STEPS)
 
 
-def already_open(unit: str, permit_id: str, status: str) -> Refused:
-    return Refused(
+def already_open(unit: str, permit_id: str, status: str) -> TransitionRefused:
+    """The unit's open permit stands in the way (HTTP 409, like any wrong state)."""
+    return TransitionRefused(
         f"unit {unit!r} already has an open renovation permit {permit_id} ({status}); "
         "it must be closed or rejected before the unit can apply again",
         field="unit",

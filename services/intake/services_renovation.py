@@ -11,7 +11,7 @@ import msgspec
 
 from libs.contracts import new_event_id
 from libs.contracts.events import RenovationApproved, RenovationClosed, Worker
-from libs.runtime.errors import Conflict, NotFound
+from libs.runtime.errors import NotFound
 from libs.runtime.http import iso
 from libs.runtime.outbox import Tx
 from services.intake import domain_movein as rules
@@ -95,12 +95,11 @@ async def apply_renovation(tx: Tx, plaza_id: str, body: RenovationCreate, *, act
     async def run() -> RenovationView:
         await require_unit(tx.conn, plaza_id, body.unit)
         today = await plaza_today(tx.conn, plaza_id)
+        open_ = await movein.renovation_in(tx.conn, plaza_id, body.unit, rules.OPEN_RENOVATION)
         with refusals():
             rules.check_application(body.start, body.end, body.deposit_fen, body.contractor, today=today)
-        open_ = await movein.renovation_in(tx.conn, plaza_id, body.unit, rules.OPEN_RENOVATION)
-        if open_ is not None:
-            held = rules.already_open(body.unit, open_["id"], open_["status"])
-            raise Conflict(held.detail, field=held.field)
+            if open_ is not None:
+                raise rules.already_open(body.unit, open_["id"], open_["status"])
         at = now()
         row = {
             "id": new_event_id(), "plaza_id": plaza_id, "unit": body.unit, "contractor": body.contractor,

@@ -24,9 +24,8 @@ from libs.contracts.events import (
     WorkOrderReopened,
     decode,
 )
-from libs.runtime.db import Database
 from libs.runtime.outbox import Tx
-from libs.runtime.testing import database_settings, eventually, service_database, service_settings
+from libs.runtime.testing import eventually, fresh_database, service_database, service_settings
 from services.billing import handlers, services, services_dunning, store
 from services.billing.app import create_app
 from services.billing.settings import Settings
@@ -222,10 +221,7 @@ async def test_complaints_reopened_and_closed_in_any_order_and_batch_hold_what_o
 async def test_complaints_kept_by_an_older_release_still_hold_and_can_be_reopened(
     db_kind, tmp_path, cleanup_schemas,
 ):
-    settings = database_settings(db_kind, tmp_path, "billing")
-    if "database_schema" in settings:
-        cleanup_schemas.append(settings["database_schema"])
-    database = Database(settings["database_url"], schema=settings.get("database_schema"))
+    database = fresh_database(db_kind, tmp_path, cleanup_schemas, "billing")
     try:
         # The tables as the release before steps and time zones left them.
         before = sa.MetaData()

@@ -6,19 +6,11 @@ import sqlalchemy as sa
 
 from libs.runtime import replica
 from libs.runtime.db import Database, insert_ignore_many
-from libs.runtime.testing import database_settings
-
-
-def probe_database(db_kind, tmp_path, cleanup_schemas) -> Database:
-    """The test's own database (on PostgreSQL in a schema of its own, dropped afterwards)."""
-    settings = database_settings(db_kind, tmp_path, "probe")
-    if "database_schema" in settings:
-        cleanup_schemas.append(settings["database_schema"])
-    return Database(settings["database_url"], schema=settings.get("database_schema"))
+from libs.runtime.testing import database_settings, fresh_database
 
 
 async def test_insert_ignore_many_reports_which_rows_were_new(db_kind, tmp_path, cleanup_schemas):
-    db = probe_database(db_kind, tmp_path, cleanup_schemas)
+    db = fresh_database(db_kind, tmp_path, cleanup_schemas, "probe")
     metadata = sa.MetaData()
     visits = sa.Table(
         "visits", metadata,
@@ -50,10 +42,7 @@ async def test_insert_ignore_many_reports_which_rows_were_new(db_kind, tmp_path,
 
 
 async def test_a_replica_batch_keeps_the_newest_revision_whatever_the_order(db_kind, tmp_path, cleanup_schemas):
-    settings = database_settings(db_kind, tmp_path, "replica")
-    if "database_schema" in settings:
-        cleanup_schemas.append(settings["database_schema"])
-    db = Database(settings["database_url"], schema=settings.get("database_schema"))
+    db = fresh_database(db_kind, tmp_path, cleanup_schemas, "replica")
     metadata = sa.MetaData()
     units = replica.units_table(metadata, sa.Column("occupant_name", sa.String(200)))
     await db.create_all(metadata)
@@ -205,7 +194,7 @@ async def test_a_batch_insert_reads_back_exactly_as_one_through_sqlalchemy(db_ki
 
     from libs.runtime.db import UtcDateTime, insert_ignore_rows
 
-    db = probe_database(db_kind, tmp_path, cleanup_schemas)
+    db = fresh_database(db_kind, tmp_path, cleanup_schemas, "probe")
     metadata = sa.MetaData()
     things = sa.Table(
         "things", metadata,
