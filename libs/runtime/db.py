@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import operator
 import os
 import sqlite3
 import weakref
@@ -206,6 +207,8 @@ class _SqliteUtcText(sqlite.DATETIME):
 
 def sqlite_utc_text(value: dt.datetime) -> str:
     """An aware datetime as a ``UtcDateTime`` column stores it on SQLite."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetime: PlazaDesk stores UTC-aware times only")
     return value.astimezone(dt.timezone.utc).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
@@ -305,8 +308,9 @@ async def insert_ignore_rows(conn: AsyncConnection, table: sa.Table, rows: list[
         await conn.execute(insert_ignore(conn, table), rows)
 
 
-# (table, columns, returned key) → (bind processors, rows per statement, the statement for
-# n rows), or None where the fast path does not apply.
+# (table, columns, returned key) → (the row's values in column order, the columns to
+# convert and how, columns, rows per statement, the statement for n rows), or None where
+# the fast path does not apply.
 _INSERT_PLANS: dict[tuple, tuple | None] = {}
 
 
@@ -328,19 +332,24 @@ def _sqlite_insert_ignore(conn: AsyncConnection, table: sa.Table, rows: list[dic
         plan = _INSERT_PLANS[plan_key] = _insert_plan(conn, table, columns, key)
     if plan is None:
         return None
-    processors, per_statement, sql_for = plan
+    getter, convert, width, per_statement, sql_for = plan
     first = rows[0].keys()
-    params: list = []
+    flat: list = []
     for row in rows:
         if row.keys() != first:
             return None
-        values = [row[c] for c in columns]
-        params.append(tuple(v if p is None or v is None else p(v) for p, v in zip(processors, values)))
+        values = getter(row)
+        if convert:
+            values = list(values)
+            for i, process in convert:
+                if (v := values[i]) is not None:
+                    values[i] = process(v)
+        flat.extend(values)
     inserted: set[tuple] = set()
-    for i in range(0, len(params), per_statement):
-        chunk = params[i : i + per_statement]
-        flat = [v for row in chunk for v in row]
-        inserted.update(raw.execute(sql_for(len(chunk)), flat))
+    step = per_statement * width
+    for i in range(0, len(flat), step):
+        chunk = flat[i : i + step]
+        inserted.update(raw.execute(sql_for(len(chunk) // width), chunk))
     return inserted
 
 
@@ -351,7 +360,14 @@ def _insert_plan(conn: AsyncConnection, table: sa.Table, columns: tuple, key: tu
     if any(c.default is not None and c.name not in names for c in table.columns):
         return None
     dialect = conn.sync_connection.dialect
-    processors = [table.c[c].type._cached_bind_processor(dialect) for c in columns]
+    # Only the columns whose type converts a value, each by one call (a UtcDateTime's two
+    # steps, make it UTC and write it as text, are one function here).
+    convert = [
+        (i, sqlite_utc_text if isinstance(table.c[c].type, UtcDateTime) else process)
+        for i, c in enumerate(columns)
+        if (process := table.c[c].type._cached_bind_processor(dialect)) is not None
+    ]
+    getter = operator.itemgetter(*columns) if len(columns) > 1 else (lambda row, c=columns[0]: (row[c],))
     one_row = "(" + ", ".join("?" * len(columns)) + ")"
     head = f'INSERT INTO "{table.name}" (' + ", ".join(f'"{c}"' for c in columns) + ") VALUES "
     tail = " ON CONFLICT DO NOTHING" + (" RETURNING " + ", ".join(f'"{k}"' for k in key) if key else "")
@@ -364,7 +380,7 @@ def _insert_plan(conn: AsyncConnection, table: sa.Table, columns: tuple, key: tu
             sql = statements[n] = head + ", ".join([one_row] * n) + tail
         return sql
 
-    return processors, per_statement, sql_for
+    return getter, convert, len(columns), per_statement, sql_for
 
 
 def lock_skip_locked(conn: AsyncConnection, stmt: sa.Select) -> sa.Select:
