@@ -107,7 +107,7 @@ class Consumers:
         max_deliver: int = 5,
         ack_wait_s: float = 5.0,
         batch: int = 200,
-        linger_s: float = 0.04,
+        linger_s: float = 0.1,
         prompt_linger_s: float = 0.01,
     ) -> None:
         self.broker = broker

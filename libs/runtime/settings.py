@@ -57,9 +57,12 @@ class ServiceSettings(msgspec.Struct, kw_only=True):
     # event 0.1-0.2 ms. Measured on 2 cores (README, Figures): 20 ms against 5 took a third
     # of the consumers' CPU per request off at low load; 40 ms against 20, in one make bench
     # each, back to back: CPU per request at concurrency 32 2.52 -> 1.88 ms (intake 700 ->
-    # 891 req/s), per close at 500/s 2.95 -> 2.46 ms, end-to-end p99 141 -> 106 ms. A lone
-    # event's effect shows up to 40 ms after it was stored (its age counts).
-    consumer_linger_s: float = 0.04
+    # 891 req/s), per close at 500/s 2.95 -> 2.46 ms, end-to-end p99 141 -> 106 ms. 100 ms
+    # against 40 at intake concurrency 8, four runs each alternating: 1.55-1.66 against
+    # 1.80-1.97 CPU ms per request, 845-923 against 754-837 req/s. A lone event's effect
+    # shows up to 100 ms after it was stored (its age counts); what follows a closed work
+    # order is prompt (below).
+    consumer_linger_s: float = 0.1
     # The same for prompt events (what follows a closed work order: charge, return visit,
     # timeline entry; see Consumers.subscribe). One make bench each (README, Figures):
     # end-to-end p99 at 500 closes/s 55 ms with 40 ms everywhere, 21 ms with 10 ms
