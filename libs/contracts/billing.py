@@ -48,6 +48,23 @@ class RefundIssued(Event, frozen=True, kw_only=True, tag=True):
         return (self.plaza_id, "account", "refund_issued")
 
 
+class EntryCorrected(Event, frozen=True, kw_only=True, tag=True):
+    """A ledger entry reversed in full by an approved correction; ``entry_id`` is the
+    reversing entry's id, ``kind`` its kind (correction_credit or correction_debit)."""
+
+    unit: str
+    entry_id: str
+    reverses_entry_id: str
+    kind: str
+    amount_fen: int
+    reason: str
+    approver: str
+    currency: str = "CNY"
+
+    def subject_tokens(self) -> tuple[str, ...]:
+        return (self.plaza_id, "account", "entry_corrected")
+
+
 class DepositHeld(Event, frozen=True, kw_only=True, tag=True):
     """A renovation deposit (装修押金) taken on the unit's account when its permit is approved."""
 
@@ -146,5 +163,5 @@ class ArrearsEscalated(Event, frozen=True, kw_only=True, tag=True):
 # Every event this stream carries; the stream's tagged union is built from it.
 EVENTS: tuple[type[Event], ...] = (
     ChargePosted, PaymentReceived, InvoiceIssued, PrepaidBalanceLow, DunningReminderIssued, ArrearsEscalated,
-    RefundIssued, DepositHeld, DepositRefunded,
+    RefundIssued, DepositHeld, DepositRefunded, EntryCorrected,
 )

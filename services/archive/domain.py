@@ -23,6 +23,7 @@ from libs.contracts.events import (
     DepositHeld,
     DepositRefunded,
     DocumentAttached,
+    EntryCorrected,
     HandoverInspected,
     RenovationApproved,
     RenovationClosed,
@@ -228,6 +229,11 @@ def _refund(e: RefundIssued) -> str:
     return f"{text}: {excerpt(e.reason)}" if e.reason else text
 
 
+def _corrected(e: EntryCorrected) -> str:
+    return (f"entry {e.reverses_entry_id} corrected, {yuan(e.amount_fen)} reversed: {excerpt(e.reason)} "
+            f"(approved by {e.approver})")
+
+
 def _deposit_refunded(e: DepositRefunded) -> str:
     if not e.deduction_fen:
         return f"deposit refunded {yuan(e.amount_fen)} in full for permit {e.permit_id}"
@@ -259,6 +265,7 @@ SUMMARIES: dict[type, Callable[[Any], str]] = {
     ChargePosted: lambda e: f"charge posted {yuan(e.amount_fen)}: {excerpt(e.description)}",
     PaymentReceived: lambda e: f"payment received {yuan(e.amount_fen)} by {e.method}",
     RefundIssued: _refund,
+    EntryCorrected: _corrected,
     DepositHeld: lambda e: f"deposit {yuan(e.amount_fen)} held for permit {e.permit_id}",
     DepositRefunded: _deposit_refunded,
 }

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from libs.contracts import new_event_id, utcnow
-from libs.contracts.events import RefundIssued
+from libs.contracts.events import EntryCorrected, RefundIssued
 from libs.runtime import idempotency
 from libs.runtime.errors import Conflict, InvalidInput, NotFound
 from libs.runtime.outbox import Tx
@@ -114,6 +114,11 @@ async def correct_entry(tx: Tx, plaza_id: str, unit: str, body: CorrectionCreate
     await store.add_entry(tx.conn, store.entry_row(
         plaza_id, unit, entry_id, posting, occurred_at=now, recorded_at=now, causation_id=None,
         actor=actor, source=f"request:{entry_id}",
+    ))
+    await tx.emit(EntryCorrected(
+        plaza_id=plaza_id, occurred_at=now, correlation_id=entry_id, actor=actor, unit=unit, entry_id=entry_id,
+        reverses_entry_id=body.entry_id, kind=posting.kind, amount_fen=posting.amount_fen, reason=body.reason,
+        approver=body.approver,
     ))
     owed = domain.owed_fen(await store.entries_of(tx.conn, plaza_id, unit))
     return CorrectionAccepted(

@@ -68,6 +68,7 @@ def test_one_stream_per_producing_service():
     ("name", "subject"),
     [
         ("RefundIssued", "plazadesk.billing.wanda-east.account.refund_issued"),
+        ("EntryCorrected", "plazadesk.billing.wanda-east.account.entry_corrected"),
         ("DepositHeld", "plazadesk.billing.wanda-east.deposit.held"),
         ("DepositRefunded", "plazadesk.billing.wanda-east.deposit.refunded"),
     ],

@@ -17,6 +17,7 @@ from libs.contracts.events import (
     DepositHeld,
     DepositRefunded,
     DunningReminderIssued,
+    EntryCorrected,
     InvoiceIssued,
     PlazaRegistered,
     PrepaidBalanceLow,
@@ -121,6 +122,19 @@ async def test_refunds_never_exceed_the_credit_and_corrections_reverse_once(bill
         for e in body["entries"]) == -3000
     correction = [e for e in body["entries"] if e["kind"] == "correction_credit"][0]
     assert (correction["reverses_entry_id"], correction["approver"]) == (charge["id"], "mgr-zhao")
+
+    # Announced once, for the accepted correction only: a later refund's event proves the
+    # relay has caught up, so an event for either refused correction would show by then.
+    later = await billing.post(f"{ACCOUNT}/refunds", json={"amount_fen": 100, "method": "cash"},
+                               headers={"Idempotency-Key": "rf-3"})
+    assert later.status_code == 201
+    await eventually(lambda: _events(bus, RefundIssued, 2), what="the later RefundIssued")
+    corrected = await _events(bus, EntryCorrected, 1) or []
+    assert [(e.plaza_id, e.unit, e.entry_id, e.reverses_entry_id, e.kind, e.amount_fen, e.reason, e.approver)
+            for e in corrected] == [
+        ("p1", "A-203", fix.json()["id"], charge["id"], "correction_credit", 3000, "billed in error", "mgr-zhao")]
+    assert [m.subject for m in await bus.messages("BILLING", "plazadesk.billing.p1.account.entry_corrected")] == [
+        "plazadesk.billing.p1.account.entry_corrected"]
 
 
 async def test_a_refund_is_announced_once_for_its_unit_and_a_replay_announces_nothing(billing, bus):

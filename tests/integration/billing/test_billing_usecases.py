@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from libs.contracts.events import ChargeLine, Occupant, UnitRegistered, WorkOrderClosed
 from libs.runtime import idempotency
 from libs.runtime.db import Database
-from libs.runtime.errors import InvalidInput
+from libs.runtime.errors import Conflict, InvalidInput
 from libs.runtime.outbox import Tx
 from services.billing import domain, services, services_dunning, services_fees, services_ledger, store
 from services.billing.domain_fees import Rates
@@ -262,3 +262,24 @@ async def test_a_refund_replayed_with_its_key_is_announced_once():
     assert [(type(e).__name__, e.plaza_id, e.unit, e.entry_id, e.amount_fen, e.method, e.reason, e.actor)
             for e in emitted] == [
         ("RefundIssued", "p1", "A-1", accepted[0].id, 1200, "transfer", "overpaid", "clerk-li")]
+
+
+async def test_a_correction_is_announced_once_and_a_refused_one_announces_nothing():
+    async with billing_db() as db:
+        await register(db, "A-1")
+        async with tx_of(db) as tx:
+            await services.receive_payment(tx, "p1", "A-1", services.PaymentCreate(amount_fen=5000, method="cash"),
+                                           actor="t", idempotency_key=None)
+        payment = (await entries(db))[0]
+        body = services_ledger.CorrectionCreate(entry_id=payment.id, reason="wrong unit", approver="mgr-zhao")
+        async with tx_of(db) as tx:
+            accepted = await services_ledger.correct_entry(tx, "p1", "A-1", body, actor="clerk-li")
+        emitted = tx.emitted
+        with pytest.raises(Conflict):
+            async with tx_of(db) as tx:
+                await services_ledger.correct_entry(tx, "p1", "A-1", body, actor="clerk-li")
+        assert tx.emitted == []
+    assert [(type(e).__name__, e.plaza_id, e.unit, e.entry_id, e.reverses_entry_id, e.kind, e.amount_fen, e.reason,
+             e.approver, e.actor) for e in emitted] == [
+        ("EntryCorrected", "p1", "A-1", accepted.id, payment.id, "correction_debit", 5000, "wrong unit", "mgr-zhao",
+         "clerk-li")]

@@ -11,6 +11,7 @@ from libs.contracts.events import (
     ChargePosted,
     DepositHeld,
     DepositRefunded,
+    EntryCorrected,
     Material,
     Occupant,
     PaymentReceived,
@@ -142,6 +143,9 @@ def test_long_request_text_is_cut_to_an_excerpt():
          "refund ¥120.00 out of credit by transfer: overpaid November fee"),
         (RefundIssued(plaza_id="p1", correlation_id="c", unit="A-203", entry_id="e", amount_fen=5, method="cash"),
          "refund ¥0.05 out of credit by cash"),
+        (EntryCorrected(plaza_id="p1", correlation_id="c", unit="A-203", entry_id="e2", reverses_entry_id="e1",
+                        kind="correction_credit", amount_fen=3050, reason="billed  in\nerror", approver="mgr-zhao"),
+         "entry e1 corrected, ¥30.50 reversed: billed in error (approved by mgr-zhao)"),
         (DepositHeld(**DEPOSIT, entry_id="e", amount_fen=500000), "deposit ¥5000.00 held for permit pm-1"),
         (DepositRefunded(**DEPOSIT, entry_id="e", amount_fen=450000, held_fen=500000, deduction_fen=50000,
                          deduction_reason="scratched lift"),
@@ -184,4 +188,4 @@ def test_a_forged_cursor_is_refused(text):
 
 
 def test_billing_money_movements_are_in_the_billing_family_of_the_timeline():
-    assert {"RefundIssued", "DepositHeld", "DepositRefunded"} <= set(domain.types_of_kinds(["billing"]))
+    assert {"RefundIssued", "DepositHeld", "DepositRefunded", "EntryCorrected"} <= set(domain.types_of_kinds(["billing"]))
