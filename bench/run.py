@@ -115,14 +115,20 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def cpu_per_unit(pids: dict[str, int], run, units_of) -> tuple[object, dict]:
-    """Runs ``run()`` and says how many CPU milliseconds each process spent per unit of
-    work (a request accepted, a close applied): where the two cores go."""
-    before = {n: cpu_seconds(p) for n, p in pids.items()}
-    result = run()
-    units = units_of(result)
-    spent = {n: round(1000 * (cpu_seconds(p) - before[n]) / units, 3) if units else None for n, p in pids.items()}
-    return result, spent
+def cpu_now(pids: dict[str, int]) -> dict[str, float]:
+    """Each process's CPU seconds so far."""
+    return {n: cpu_seconds(p) for n, p in pids.items()}
+
+
+def cpu_since(pids: dict[str, int], before: dict[str, float]) -> dict[str, float]:
+    """Each process's CPU seconds since ``before`` (a ``cpu_now``)."""
+    return {n: cpu_seconds(p) - before[n] for n, p in pids.items()}
+
+
+def ms_per(spent: dict[str, float], units: int) -> dict[str, float | None]:
+    """CPU milliseconds each process spent per unit of work (a request accepted, a close
+    applied, an event drained): where the two cores go."""
+    return {n: round(1000 * s / units, 3) if units else None for n, s in spent.items()}
 
 
 @contextlib.contextmanager
@@ -154,9 +160,8 @@ async def measure_intake(system: System, nats_url: str, duration: float, levels:
     url = f"{system.url('intake')}/v1/plazas/{PLAZA}/requests"
     services = list(system.procs.values())
     out: dict = {"closed_loop": {}, "floor": {}, "ratio": {}, "waited_for_idle_s": []}
-    cpu_at = max(levels)
-    spent_total: dict[str, float] = {}
-    requests_at = 0
+    cpu_at = max(levels)  # CPU is counted over the intake runs at the highest concurrency
+    spent, requests_at = dict.fromkeys(pids, 0.0), 0
     for c in levels:
         runs, floor_runs, ratios = [], [], []
         for k in range(rounds):
@@ -167,18 +172,19 @@ async def measure_intake(system: System, nats_url: str, duration: float, levels:
                         pair["floor"] = loadgen(floor_url, c, duration)
                     continue
                 out["waited_for_idle_s"].append(await wait_idle(nats_url))
-                pair["intake"], spent = cpu_per_unit(pids, lambda: loadgen(url, c, duration), lambda r: 1)
+                before = cpu_now(pids)
+                pair["intake"] = loadgen(url, c, duration)
                 if c == cpu_at:
+                    for n, seconds in cpu_since(pids, before).items():
+                        spent[n] += seconds
                     requests_at += pair["intake"]["count"]
-                    for n, v in spent.items():
-                        spent_total[n] = spent_total.get(n, 0.0) + v
             runs.append(pair["intake"])
             floor_runs.append(pair["floor"])
             ratios.append(ratio(pair["intake"]["rps"], pair["floor"]["rps"]))
         out["closed_loop"][c] = {**median_run(runs, "rps"), "runs": runs}
         out["floor"][c] = {**median_run(floor_runs, "rps"), "runs": floor_runs}
         out["ratio"][c] = {"median": round(statistics.median(ratios), 2), "rounds": ratios}
-    out["cpu_ms_per_request"] = {n: round(v / requests_at, 3) for n, v in spent_total.items()}
+    out["cpu_ms_per_request"] = ms_per(spent, requests_at)
     best = max(r["rps"] for r in out["closed_loop"].values())
     rate = round(best * 0.5)
     fixed = []
@@ -329,9 +335,9 @@ async def measure_e2e_rounds(nats_url: str, rate: float, duration: float, units:
     runs = []
     for _ in range(rounds):
         waited = await wait_idle(nats_url)
-        before = {n: cpu_seconds(p) for n, p in pids.items()}
+        before = cpu_now(pids)
         run = await measure_e2e(nats_url, rate, duration, units)
-        run["cpu_ms_per_close"] = {n: round(1000 * (cpu_seconds(p) - before[n]) / run["closes"], 3) for n, p in pids.items()}
+        run["cpu_ms_per_close"] = ms_per(cpu_since(pids, before), run["closes"])
         run["waited_for_idle_s"] = waited
         runs.append(run)
     return {**median_run(runs, "p99_ms"), "runs": runs}
@@ -410,11 +416,11 @@ async def measure_drain(service: str, nats_url: str, work: Path, count: int, nat
                 continue
             if first is None and info.num_ack_pending > 0 or (first is None and info.ack_floor.stream_seq > 0 and info.num_pending < count):
                 first = time.perf_counter()
-                cpu_before = {n: cpu_seconds(p) for n, p in pids.items()}
+                cpu_before = cpu_now(pids)
             if info.ack_floor.stream_seq >= last_seq and info.num_ack_pending == 0 and info.num_pending == 0:
                 done = time.perf_counter()
                 delivered = info.delivered.consumer_seq - before
-                cpu_ms = {n: round(1000 * (cpu_seconds(p) - cpu_before[n]) / delivered, 3) for n, p in pids.items()}
+                cpu_ms = ms_per(cpu_since(pids, cpu_before), delivered)
                 break
             await asyncio.sleep(0.01)
         # What the service published for the backlog (its relay may still be sending when

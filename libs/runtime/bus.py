@@ -448,8 +448,10 @@ class _Feed:
         deadline = loop.time() + min(self.linger_s, self.linger_s - _age_s(out[0]))
         seen = 0
         while len(out) < self.size:
-            prompt = next((m for m in out[seen:] if m.subject.endswith(self.prompt_endings)), None)
-            seen = len(out)
+            prompt = None
+            if self.prompt_endings:  # (only subscriptions with prompt events look at subjects)
+                prompt = next((m for m in out[seen:] if m.subject.endswith(self.prompt_endings)), None)
+                seen = len(out)
             if prompt is not None:
                 deadline = min(deadline, loop.time() + min(self.prompt_s, self.prompt_s - _age_s(prompt)))
             left = deadline - loop.time()

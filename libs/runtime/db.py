@@ -207,9 +207,14 @@ class _SqliteUtcText(sqlite.DATETIME):
 
 def sqlite_utc_text(value: dt.datetime) -> str:
     """An aware datetime as a ``UtcDateTime`` column stores it on SQLite."""
+    return _in_utc(value).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _in_utc(value: dt.datetime) -> dt.datetime:
+    """An aware datetime in UTC; a naive one is refused."""
     if value.tzinfo is None:
         raise ValueError("naive datetime: PlazaDesk stores UTC-aware times only")
-    return value.astimezone(dt.timezone.utc).replace(tzinfo=None).isoformat(" ", "microseconds")
+    return value.astimezone(dt.timezone.utc)
 
 
 def sqlite_driver(conn: AsyncConnection) -> sqlite3.Connection | None:
@@ -236,9 +241,7 @@ class UtcDateTime(sa.types.TypeDecorator):
     def process_bind_param(self, value, dialect):
         if value is None:
             return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime: PlazaDesk stores UTC-aware times only")
-        value = value.astimezone(dt.timezone.utc)
+        value = _in_utc(value)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value, dialect):

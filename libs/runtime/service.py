@@ -158,7 +158,8 @@ class Runtime:
             asyncio.create_task(self._run_periodic(sec, job, name), name=name)
             for sec, job, name in self._periodic
         ]
-        self._tasks.append(asyncio.create_task(_watch_the_loop(report_ms=self.settings.loop_stall_report_ms), name="loop-watch"))
+        self._tasks.append(
+            asyncio.create_task(_watch_the_loop(report_ms=self.settings.loop_stall_report_ms), name="loop-watch"))
         self.connected = True
         # What start-up built (modules, the app, tables, statements) lives as long as the
         # process: frozen out of the collector's scans. Full collections of it stalled the

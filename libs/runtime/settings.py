@@ -70,10 +70,10 @@ class ServiceSettings(msgspec.Struct, kw_only=True):
     # at concurrency 8 from 1196 to 881 requests/s, prompt events only 1025-1069.
     consumer_prompt_linger_s: float = 0.01
     relay_batch: int = 500
+    relay_poll_s: float = 1.0
     # The loop watch logs every time the event loop was blocked at least this long
     # (event_loop_stalled) and every collection a quarter of it (gc_pause).
     loop_stall_report_ms: float = 100.0
-    relay_poll_s: float = 1.0
     # 3 on a three-node NATS cluster (deploy/nats/cluster.conf): every stream replicated.
     stream_replicas: int = 1
 

@@ -57,6 +57,14 @@ def closing(work_order_id: str, lines: list[tuple[str, int]], *, unit="A-1") -> 
     )
 
 
+async def register_paid(db, unit: str, cash_fen: int) -> None:
+    """A registered unit that has paid ``cash_fen`` in cash (a credit to refund or correct)."""
+    await register(db, unit)
+    async with tx_of(db) as tx:
+        await services.receive_payment(tx, "p1", unit, services.PaymentCreate(amount_fen=cash_fen, method="cash"),
+                                       actor="t", idempotency_key=None)
+
+
 async def entries(db, unit="A-1"):
     async with db.read() as conn:
         return await store.entries_of(conn, "p1", unit)
@@ -247,10 +255,7 @@ async def test_a_renovation_close_arriving_before_its_approval_still_settles_onc
 
 async def test_a_refund_replayed_with_its_key_is_announced_once():
     async with billing_db() as db:
-        await register(db, "A-1")
-        async with tx_of(db) as tx:
-            await services.receive_payment(tx, "p1", "A-1", services.PaymentCreate(amount_fen=5000, method="cash"),
-                                           actor="t", idempotency_key=None)
+        await register_paid(db, "A-1", 5000)
         body = services_ledger.RefundCreate(amount_fen=1200, method="transfer", reason="overpaid")
         emitted, accepted = [], []
         for _ in range(2):
@@ -266,10 +271,7 @@ async def test_a_refund_replayed_with_its_key_is_announced_once():
 
 async def test_a_correction_is_announced_once_and_a_refused_one_announces_nothing():
     async with billing_db() as db:
-        await register(db, "A-1")
-        async with tx_of(db) as tx:
-            await services.receive_payment(tx, "p1", "A-1", services.PaymentCreate(amount_fen=5000, method="cash"),
-                                           actor="t", idempotency_key=None)
+        await register_paid(db, "A-1", 5000)
         payment = (await entries(db))[0]
         body = services_ledger.CorrectionCreate(entry_id=payment.id, reason="wrong unit", approver="mgr-zhao")
         async with tx_of(db) as tx:
