@@ -40,6 +40,7 @@ JSON_CODEC = {
     "json_serializer": lambda value: msgspec.json.encode(value).decode(),
     "json_deserializer": msgspec.json.decode,
 }
+RETIRED_INDEXES = "plazadesk.retired_indexes"  # a MetaData's info: see _drop_retired_indexes
 SYNCHRONOUS = "plazadesk.sqlite_synchronous"  # the writer's current level, in its connection info
 
 
@@ -131,10 +132,12 @@ class Database:
     async def create_all(self, metadata: sa.MetaData) -> None:
         """Create missing tables, and add columns a newer release introduced to tables an
         older one created (new columns are nullable or have a default, like new event
-        fields), so ``make run`` on an existing data folder keeps working."""
+        fields), so ``make run`` on an existing data folder keeps working; indexes a newer
+        release replaced are dropped."""
         async with self.write() as conn:
             if self.schema:
                 await conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'))
+            await conn.run_sync(_drop_retired_indexes, metadata, self.schema)
             await conn.run_sync(metadata.create_all)
             await conn.run_sync(_add_missing_columns, metadata, self.schema)
 
@@ -250,6 +253,16 @@ class UtcDateTime(sa.types.TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=dt.timezone.utc)
         return value.astimezone(dt.timezone.utc)
+
+
+def _drop_retired_indexes(sync_conn, metadata: sa.MetaData, schema: str | None) -> None:
+    """Indexes an older release created and a newer one replaced (named in
+    ``metadata.info[RETIRED_INDEXES]``): left in place, they cost every insert and may
+    mislead SQLite's planner (see survey's visits)."""
+    preparer = sync_conn.dialect.identifier_preparer
+    for name in metadata.info.get(RETIRED_INDEXES, ()):
+        qualified = f"{preparer.quote_schema(schema)}.{preparer.quote(name)}" if schema else preparer.quote(name)
+        sync_conn.execute(sa.text(f"DROP INDEX IF EXISTS {qualified}"))
 
 
 def _add_missing_columns(sync_conn, metadata: sa.MetaData, schema: str | None) -> None:

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from libs.runtime import replica
-from libs.runtime.db import UtcDateTime, insert_ignore, insert_ignore_many
+from libs.runtime.db import RETIRED_INDEXES, UtcDateTime, insert_ignore, insert_ignore_many
 from libs.runtime.outbox import add_runtime_tables
 
 metadata = sa.MetaData()
@@ -80,12 +80,18 @@ visits = sa.Table(
     # One visit per close: a redelivered or re-sent close finds its visit already there.
     sa.UniqueConstraint("plaza_id", "work_order_id", "reopen_count", name="uq_visits_close"),
     sa.Index("ix_visits_plaza_due", "plaza_id", "answered_at", "due_at"),
-    sa.Index("ix_visits_plaza_unit", "plaza_id", "unit", "closed_at"),
+    # A unit's visits, in the list's order (id). It was (plaza_id, unit, closed_at): the
+    # columns of the partial index below, which SQLite (choosing without statistics) then
+    # took for the fatigue look-up in some orders of creation, and read every visit of the
+    # batch's units in the span, skipped ones included: 0.22 ms a look-up at 5,000 visits,
+    # growing with each, against 0.017 ms through the partial index.
+    sa.Index("ix_visits_plaza_unit_id", "plaza_id", "unit", "id"),
     # The fatigue window asks for a unit's surveyed (not skipped) closes near a new one: a
     # busy unit's skipped visits are left out of the index rather than read and dropped.
     sa.Index("ix_visits_surveyed", "plaza_id", "unit", "closed_at",
              sqlite_where=sa.text("skip_reason IS NULL"), postgresql_where=sa.text("skip_reason IS NULL")),
 )
+metadata.info[RETIRED_INDEXES] = ["ix_visits_plaza_unit"]
 
 # The consumers' statements, built once: a batch binds its keys to them (IN over the
 # batch's plazas and work orders or units; the few rows of other pairs are dropped here).
