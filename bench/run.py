@@ -254,76 +254,36 @@ async def wait_idle(nats_url: str, timeout: float = 120, quiet_s: float = 0.5) -
     raise CountMismatch(f"consumers still busy after {timeout} s")
 
 
-def parse_ack(subject: str) -> tuple[str, int] | None:
-    t = subject.split(".")
-    if len(t) == 9:  # $JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<cseq>.<ts>.<pending>
-        return t[3], int(t[5])
-    if len(t) >= 11:  # v2: $JS.ACK.<domain>.<account>.<stream>.<consumer>.<delivered>.<sseq>…
-        return t[5], int(t[7])
-    return None
-
-
 async def measure_e2e(nats_url: str, rate: float, duration: float, units: list[str]) -> dict:
     """``WorkOrderClosed`` published at a fixed rate (as dispatch's relay publishes it) →
     return visit scheduled (survey acks), charge posted (billing acks), timeline entry
     (archive acks). Each consumer acks only after its transaction committed, so the ack
-    time is when the effect is durable; the bench watches the acks on ``$JS.ACK.DISPATCH.>``."""
+    time is when the effect is durable. ``bench.closer`` publishes and watches the acks
+    on ``$JS.ACK.DISPATCH.<consumer>.>`` from a process of its own."""
     nc = await nats.connect(nats_url)
-    js = nc.jetstream()
-    acks: dict[tuple[str, int], float] = {}
-
-    async def on_ack(msg):
-        if msg.data in (b"", b"+ACK"):
-            parsed = parse_ack(msg.subject)
-            if parsed:
-                acks.setdefault(parsed, time.perf_counter())
-
-    await nc.subscribe("$JS.ACK.DISPATCH.>", cb=on_ack)
-    consumers = [c.name for c in await js.consumers_info("DISPATCH")
-                 if c.name.split("-")[0] in ("survey", "billing", "archive")
-                 and (c.config.filter_subject or "").endswith((".closed", ".>"))]
-    sent: dict[int, float] = {}
-    interval = 1.0 / rate
-    start = time.perf_counter()
-    n = int(rate * duration)
-
-    async def close_one(i: int, due: float) -> asyncio.Future:
-        wo = str(uuid.uuid4())
-        event = WorkOrderClosed(
-            plaza_id=PLAZA, correlation_id=wo, work_order_id=wo, request_id=wo, unit=units[i % len(units)],
-            department="engineering", paid=True,
-            charge_lines=[ChargeLine(line_id=f"{wo}:1", kind="labour", description="labour", quantity=1, unit_price_fen=5000, amount_fen=5000)],
-        )
-        # Sent at once, its ack awaited later: no task or request round trip per close, so
-        # the load generator takes as little CPU from the system it measures as it can.
-        ack = await js.publish_async(subject_for(event), encode(event), headers={"Nats-Msg-Id": event.id})
-        ack.add_done_callback(lambda a, due=due: a.cancelled() or a.exception() or sent.__setitem__(a.result().seq, due))
-        return ack
-
-    published = []
-    for i in range(n):
-        due = start + i * interval
-        delay = due - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        published.append(await close_one(i, due))
-    await asyncio.gather(*published)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and any((c, s) not in acks for s in sent for c in consumers):
-        await asyncio.sleep(0.05)
-    await nc.close()
-    missing = sum(1 for s in sent for c in consumers if (c, s) not in acks)
-    if missing:
-        raise CountMismatch(f"end to end: {missing} effects never committed")
-    latencies = [max(acks[(c, s)] for c in consumers) - t for s, t in sent.items()]
+    try:
+        consumers = [c.name for c in await nc.jetstream().consumers_info("DISPATCH")
+                     if c.name.split("-")[0] in ("survey", "billing", "archive")
+                     and (c.config.filter_subject or "").endswith((".closed", ".>"))]
+    finally:
+        await nc.close()
+    cmd = [sys.executable, "-m", "bench.closer", nats_url, "--rate", str(rate), "--duration", str(duration),
+           "--units", ",".join(units), "--consumers", ",".join(consumers)]
+    proc = await asyncio.create_subprocess_exec(*cmd, cwd=ROOT, stdout=asyncio.subprocess.PIPE)
+    out, _ = await proc.communicate()
+    if proc.returncode:
+        raise RuntimeError(f"bench.closer exited with {proc.returncode}")
+    closed = json.loads(out)
+    if closed["missing"] or closed["errors"]:
+        raise CountMismatch(f"end to end: {closed['missing']} effects never committed; {closed['errors']}")
     from bench.loadgen import summarize
 
-    result = summarize(latencies, {}, 0, duration)
-    result.update({"rate": rate, "closes": n, "consumers": consumers})
+    result = summarize(closed["latencies"], {}, 0, duration)
+    result.update({"rate": rate, "closes": closed["closes"], "consumers": consumers,
+                   "generator_cpu_ms_per_close": closed["cpu_ms_per_close"]})
     result["per_consumer"] = {
-        c: {k: v for k, v in summarize([acks[(c, s)] - t for s, t in sent.items()], {}, 0, duration).items()
-            if k in ("p50_ms", "p99_ms")}
-        for c in consumers
+        c: {k: v for k, v in summarize(lat, {}, 0, duration).items() if k in ("p50_ms", "p99_ms")}
+        for c, lat in closed["per_consumer"].items()
     }
     return result
 
