@@ -206,6 +206,8 @@ class PolicyController(Controller):
     ) -> Policy:
         plaza_token(plaza)
         async with runtime.transaction() as tx:
-            return await services.put_policy(
+            policy = await services.put_policy(
                 tx, plaza, data, default_window_hours=runtime.settings.visit_window_hours, actor=actor
             )
+        services.forget_policy(tx.conn, plaza)  # again after commit: no batch that raced it keeps the old
+        return policy

@@ -83,6 +83,10 @@ async def survey_events(bus, cls) -> list:
 async def test_policy_has_defaults_and_a_put_changes_the_window_of_later_visits(survey, bus):
     shown = (await survey.get(POLICY)).json()
     assert (shown["window_hours"], shown["fatigue_days"]) == (72, 30)
+    before = closed("wo-before", "B-100", utcnow())  # a batch under the defaults (kept a few seconds)
+    await bus.publish(before)
+    [visit] = await visit_of(survey, "wo-before")
+    assert visit["due_at"] == (before.occurred_at + dt.timedelta(hours=72)).isoformat().replace("+00:00", "Z")
     assert [d["code"] for d in shown["campaign"]["dimensions"]][:4] == ["cleanliness", "security", "repairs", "staff_attitude"]
 
     r = await survey.put(POLICY, json={"window_hours": 24, "fatigue_days": 14, "campaign": {"sample_size": 50}})
