@@ -482,7 +482,8 @@ def table(r: dict) -> str:
     lines.append("  each effect alone (median run): " + ", ".join(
         f"{c} p50 {m['p50_ms']} / p99 {m['p99_ms']} ms" for c, m in e.get("per_consumer", {}).items()))
     lines.append(f"  counts: {r['checks']['e2e']}")
-    lines.append(f"  CPU ms per close (median run): {_cpu(e['cpu_ms_per_close'])}")
+    lines.append(f"  CPU ms per close (median run): {_cpu(e['cpu_ms_per_close'])}; the load generator (bench.closer) "
+                 f"{e.get('generator_cpu_ms_per_close')}")
     if r.get("replay"):
         p = r["replay"]
         lines.append(f"archive replay rebuild: {p['events']} events from all streams in {p['seconds']} s = {p['events_per_s']} events/s ({p['filed']} filed for plaza {PLAZA})")
