@@ -8,6 +8,7 @@ import sqlite3
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -96,3 +97,46 @@ def sqlite_batched_insert(path: Path, rows: int = 100_000, batch: int = 1000) ->
 
 def median(values: list[float]) -> float:
     return round(statistics.median(values), 2)
+
+
+class FsyncProbe:
+    """A lone fsync on the data disk, ``rate`` times a second, in a thread of its own,
+    while something else runs: how long the disk made a commit wait at that moment.
+    nats-server (``sync_interval: always``) and every SQLite commit wait for one; on a
+    shared host's virtual disk, most take a fraction of a millisecond and a few take tens.
+    Light on purpose (50 a second beside the system's thousands), so it does not add
+    much of what it measures."""
+
+    def __init__(self, folder: Path, rate: float = 50) -> None:
+        self.path = Path(folder) / "fsync-probe"
+        self.interval = 1.0 / rate
+        self.latencies: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="fsync-probe", daemon=True)
+
+    def __enter__(self) -> "FsyncProbe":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+        try:
+            while not self._stop.wait(self.interval):
+                os.write(fd, b"x" * 200)
+                t = time.perf_counter()
+                os.fsync(fd)
+                self.latencies.append(time.perf_counter() - t)
+        finally:
+            os.close(fd)
+            self.path.unlink(missing_ok=True)
+
+    def summary(self) -> dict:
+        ms = sorted(x * 1000 for x in self.latencies)
+        if not ms:
+            return {"count": 0}
+        return {"count": len(ms), "p50_ms": round(ms[len(ms) // 2], 2), "p99_ms": round(ms[int(0.99 * (len(ms) - 1))], 2),
+                "max_ms": round(ms[-1], 2), "over_5_ms": sum(1 for x in ms if x > 5)}

@@ -190,7 +190,9 @@ async def measure_intake(system: System, nats_url: str, duration: float, levels:
     fixed = []
     for _ in range(rounds):
         out["waited_for_idle_s"].append(await wait_idle(nats_url))
-        fixed.append(loadgen(url, 64, duration, rate=rate))
+        with floors.FsyncProbe(system.data_dir) as probe:
+            fixed.append(loadgen(url, 64, duration, rate=rate))
+        fixed[-1]["fsync_during_run"] = probe.summary()
     out["fixed_rate"] = {**median_run(fixed, "p99_ms"), "rate": rate, "runs": fixed}
     return out
 
@@ -289,14 +291,17 @@ async def measure_e2e(nats_url: str, rate: float, duration: float, units: list[s
 
 
 async def measure_e2e_rounds(nats_url: str, rate: float, duration: float, units: list[str], pids: dict[str, int],
-                             rounds: int) -> dict:
+                             rounds: int, work: Path) -> dict:
     """``measure_e2e`` ``rounds`` times, each from a settled system; the run with the
-    median p99 is reported, with every run and the CPU each process spent per close."""
+    median p99 is reported, with every run, the CPU each process spent per close, and how
+    long a lone fsync took meanwhile (``floors.FsyncProbe``)."""
     runs = []
     for _ in range(rounds):
         waited = await wait_idle(nats_url)
         before = cpu_now(pids)
-        run = await measure_e2e(nats_url, rate, duration, units)
+        with floors.FsyncProbe(work) as probe:
+            run = await measure_e2e(nats_url, rate, duration, units)
+        run["fsync_during_run"] = probe.summary()
         run["cpu_ms_per_close"] = ms_per(cpu_since(pids, before), run["closes"])
         run["waited_for_idle_s"] = waited
         runs.append(run)
@@ -451,6 +456,14 @@ def _cpu(spent: dict) -> str:
     return ", ".join(f"{n} {v}" for n, v in spent.items()) + f" (all {round(total, 2)})"
 
 
+def _fsyncs(runs: list[dict]) -> str:
+    def one(f: dict) -> str:
+        return f"{f.get('p50_ms')} / {f.get('p99_ms')} / {f.get('max_ms')} ({f.get('over_5_ms')} of {f['count']})"
+
+    return "  a lone fsync on the data disk during each run, p50 / p99 / max ms (how many over 5 ms): " + "; ".join(
+        one(x["fsync_during_run"]) for x in runs if "fsync_during_run" in x)
+
+
 def table(r: dict) -> str:
     f, lines = r["floors"], []
     lines.append(f"PlazaDesk bench — {r['machine']['when']} — {r['machine']['cpus']} CPUs, {r['machine']['python']}, nats-server sync_interval={r['nats']['sync_interval']}, SQLite WAL")
@@ -466,6 +479,7 @@ def table(r: dict) -> str:
     fr = i["fixed_rate"]
     lines.append(f"  fixed rate {fr['rate']}/s (50% of max): median run p50 {fr['p50_ms']} ms, p99 {fr['p99_ms']} ms; p99 of each run "
                  + " / ".join(str(x["p99_ms"]) for x in fr["runs"]) + f" ms; {sum(x['count'] for x in fr['runs'])} requests")
+    lines.append(_fsyncs(fr["runs"]))
     lines.append(f"  counts: {r['checks']['intake']}")
     lines.append(f"  CPU ms per request at concurrency {max(r['intake']['closed_loop'])}: {_cpu(r['intake']['cpu_ms_per_request'])}")
     lines.append("")
@@ -481,6 +495,7 @@ def table(r: dict) -> str:
                  + " / ".join(str(x["p99_ms"]) for x in e["runs"]) + " ms")
     lines.append("  each effect alone (median run): " + ", ".join(
         f"{c} p50 {m['p50_ms']} / p99 {m['p99_ms']} ms" for c, m in e.get("per_consumer", {}).items()))
+    lines.append(_fsyncs(e["runs"]))
     lines.append(f"  counts: {r['checks']['e2e']}")
     lines.append(f"  CPU ms per close (median run): {_cpu(e['cpu_ms_per_close'])}; the load generator (bench.closer) "
                  f"{e.get('generator_cpu_ms_per_close')}")
@@ -518,7 +533,8 @@ async def main_async(args) -> dict:
             floor_proc.terminate()
             result["checks"]["intake"] = await check_intake_counts(system, server.url, accepted_total(result["intake"]))
             print("end to end…", flush=True)
-            result["e2e"] = await measure_e2e_rounds(server.url, args.e2e_rate, args.duration, units, pids, args.rounds)
+            result["e2e"] = await measure_e2e_rounds(server.url, args.e2e_rate, args.duration, units, pids, args.rounds,
+                                                     work)
             time.sleep(1)
             result["checks"]["e2e"] = check_e2e_counts(system, sum(r["closes"] for r in result["e2e"]["runs"]))
         finally:
