@@ -80,8 +80,9 @@ class DepositHeld(Event, frozen=True, kw_only=True, tag=True):
 
 class DepositRefunded(Event, frozen=True, kw_only=True, tag=True):
     """A permit settled: ``amount_fen`` of the ``held_fen`` deposit goes back, less the
-    deduction (which may exceed the deposit: the rest is charged). ``entry_id`` is the
-    refund's entry, None when the whole deposit was kept."""
+    deduction (which may exceed the deposit: the rest is charged; ``held_fen`` 0: a permit
+    without a deposit, its whole deduction charged). ``entry_id`` is the refund's entry,
+    None when the whole deposit was kept."""
 
     unit: str
     entry_id: str | None = None

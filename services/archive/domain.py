@@ -238,6 +238,8 @@ def _deposit_refunded(e: DepositRefunded) -> str:
     if not e.deduction_fen:
         return f"deposit refunded {yuan(e.amount_fen)} in full for permit {e.permit_id}"
     reason = f": {excerpt(e.deduction_reason)}" if e.deduction_reason else ""
+    if not e.held_fen:
+        return f"permit {e.permit_id} settled without a deposit, {yuan(e.deduction_fen)} charged{reason}"
     deducted = f"({yuan(e.deduction_fen)} deducted{reason})"
     if not e.amount_fen:
         return f"deposit {yuan(e.held_fen)} kept in full for permit {e.permit_id} {deducted}"

@@ -65,8 +65,10 @@ async def _settle(tx: Tx, event) -> None:
                                 f"renovation deposit refunded, permit {event.permit_id}")
         posted.append(refund_id)
     # The settlement's entries are posted together, once: announce it only when they are new,
-    # also when the whole deposit was kept and nothing goes back; no deposit, nothing to announce.
-    if held and any(posted):
+    # also when the whole deposit was kept and nothing goes back, and when a permit without
+    # a deposit is charged its deduction (else that charge reached no timeline); a permit
+    # with neither settles without a word.
+    if (held or deduction) and any(posted):
         await tx.emit(DepositRefunded(
             **_announced(event), entry_id=refund_id, amount_fen=held - applied, held_fen=held,
             deduction_fen=deduction, deduction_reason=permit.deduction_reason,

@@ -253,6 +253,35 @@ async def test_a_renovation_close_arriving_before_its_approval_still_settles_onc
     assert refunded.causation_id == approved.id  # the approval arrived last and settled the permit
 
 
+async def test_a_permit_without_a_deposit_announces_its_deduction_once():
+    from libs.contracts.events import RenovationApproved, RenovationClosed
+    from services.billing import services_deposits
+
+    approved = RenovationApproved(plaza_id="p1", correlation_id="r", unit="A-1", permit_id="pm-0", deposit_fen=0,
+                                  valid_from=dt.date(2026, 12, 1), valid_until=dt.date(2027, 1, 31))
+    closed_ = RenovationClosed(plaza_id="p1", correlation_id="r", unit="A-1", permit_id="pm-0", deduction_fen=80_000,
+                               deduction_reason="fire door blocked")
+    bare = RenovationApproved(plaza_id="p1", correlation_id="r", unit="A-2", permit_id="pm-00", deposit_fen=0,
+                              valid_from=dt.date(2026, 12, 1), valid_until=dt.date(2027, 1, 31))
+    emitted = []
+    async with billing_db() as db:
+        for event in (approved, closed_, closed_, bare, RenovationClosed(
+                plaza_id="p1", correlation_id="r", unit="A-2", permit_id="pm-00", deduction_fen=0)):
+            async with tx_of(db) as tx:
+                if isinstance(event, RenovationApproved):
+                    await services_deposits.hold_deposit(tx, event)
+                else:
+                    await services_deposits.release_deposit(tx, event)
+            emitted += tx.emitted
+        async with db.read() as conn:
+            account = await services.load_account(conn, "p1", "A-1")
+    assert account.owed_fen == 80_000 and [(e.kind, e.amount_fen) for e in account.entries] == [("charge", 80_000)]
+    # The charge reaches the unit's timeline once; a permit with neither deposit nor
+    # deduction settles without a word.
+    assert [(type(e).__name__, e.permit_id, e.held_fen, e.amount_fen, e.deduction_fen, e.deduction_reason)
+            for e in emitted] == [("DepositRefunded", "pm-0", 0, 0, 80_000, "fire door blocked")]
+
+
 async def test_a_refund_replayed_with_its_key_is_announced_once():
     async with billing_db() as db:
         await register_paid(db, "A-1", 5000)

@@ -156,6 +156,8 @@ def test_long_request_text_is_cut_to_an_excerpt():
          "deposit refunded ¥5000.00 in full for permit pm-1"),
         (DepositRefunded(**DEPOSIT, amount_fen=0, held_fen=300000, deduction_fen=400000, deduction_reason="wall removed"),
          "deposit ¥3000.00 kept in full for permit pm-1 (¥4000.00 deducted: wall removed)"),
+        (DepositRefunded(**DEPOSIT, amount_fen=0, held_fen=0, deduction_fen=80000, deduction_reason="fire door blocked"),
+         "permit pm-1 settled without a deposit, ¥800.00 charged: fire door blocked"),
     ],
 )
 def test_each_event_type_has_a_readable_summary(event, summary):
