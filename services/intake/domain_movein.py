@@ -54,8 +54,10 @@ def check_booking(day: dt.date, today: dt.date) -> None:
         raise Refused(f"date {day.isoformat()} is in the past", field="date")
 
 
-def day_full(day: dt.date, limit: int) -> Refused:
-    return Refused(f"handover appointments on {day.isoformat()} are full ({limit} a day); choose another date", field="date")
+def day_full(day: dt.date, limit: int) -> TransitionRefused:
+    """A day whose appointments are all taken: a state of the plaza's calendar (HTTP 409)."""
+    return TransitionRefused(
+        f"handover appointments on {day.isoformat()} are full ({limit} a day); choose another date", field="date")
 
 
 def can_cancel(status: AppointmentStatus) -> None:

@@ -152,8 +152,8 @@ async def book_handover(tx: Tx, plaza_id: str, body: AppointmentCreate, *, actor
         capacity, _ = await capacity_of(tx.conn, plaza_id)
         limit = capacity.on(body.date)
         if not await movein.book_slot(tx.conn, plaza_id, body.date, limit):
-            full = rules.day_full(body.date, limit)
-            raise Conflict(full.detail, field=full.field)
+            with refusals():
+                raise rules.day_full(body.date, limit)
         row = _appointment_row(plaza_id, body, actor)
         await movein.add(tx.conn, movein.handover_appointments, row)
         return appointment_view(row)
