@@ -77,8 +77,8 @@ async def effective_policy(conn, plaza_id: str, default_window_hours: int) -> Po
 
 # A batch of closes needs its plazas' policies, which almost never change: kept a few
 # seconds (PlazaCache) rather than read by every batch. A PUT forgets the plaza's entry
-# here at once; another replica sees it within the cache's lifetime.
-# The stored row, or None for a plaza on the defaults, is kept in a 1-tuple.
+# here at once; another replica sees it within the cache's lifetime. Each entry is the
+# stored row in a 1-tuple, (None,) for a plaza on the defaults (PlazaCache keeps no None).
 _policies: PlazaCache[tuple] = PlazaCache()
 
 
@@ -247,7 +247,7 @@ async def schedule_visits(tx: Tx, closes: list[WorkOrderClosed], *, window: dt.t
     # At debug, like the other consumers' batches: each visit is an event on the stream,
     # and at info this line was written for every batch (90 a second at 500 closes/s).
     logger.debug("visits_decided", scheduled=len(emitted) - skipped, skipped=skipped,
-                already_scheduled=len(closes) - len(emitted))
+                 already_scheduled=len(closes) - len(emitted))
     await tx.emit(*emitted)
 
 
