@@ -1,7 +1,7 @@
 """The end-to-end load generator: ``WorkOrderClosed`` at a fixed rate, and the moment each
 consumer acknowledged it (after its transaction committed). Run as its own process:
 
-    python -m bench.closer NATS_URL --rate 500 --duration 5 --units A-200,A-201 \
+    python -m bench.closer NATS_URL --rate 500 --duration 5 --plaza bench --units A-200,A-201 \
         --consumers billing-work-order-closed,survey-work-order-closed,archive-dispatch
 
 It speaks the NATS protocol on one raw asyncio connection, as ``bench.loadgen`` speaks
@@ -34,22 +34,25 @@ import uvloop
 from libs.contracts import subject_for
 from libs.contracts.events import ChargeLine, WorkOrderClosed, encode
 
-PLAZA = "bench"
 INBOX = "_INBOX.bench-closer"
 
 
-def closes(n: int, units: list[str]) -> list[bytes]:
-    """The HPUB commands of ``n`` closes of paid work orders, one labour line each; the
-    reply subject of the i-th ends in i."""
+def paid_close(plaza: str, unit: str) -> WorkOrderClosed:
+    """A paid work order closed with one labour line (a fresh work order each time)."""
+    wo = str(uuid.uuid4())
+    return WorkOrderClosed(
+        plaza_id=plaza, correlation_id=wo, work_order_id=wo, request_id=wo, unit=unit, department="engineering",
+        paid=True, charge_lines=[ChargeLine(line_id=f"{wo}:1", kind="labour", description="labour", quantity=1,
+                                            unit_price_fen=5000, amount_fen=5000)],
+    )
+
+
+def closes(n: int, plaza: str, units: list[str]) -> list[bytes]:
+    """The HPUB commands of ``n`` paid closes spread over ``units``; the reply subject of
+    the i-th ends in i."""
     out = []
     for i in range(n):
-        wo = str(uuid.uuid4())
-        event = WorkOrderClosed(
-            plaza_id=PLAZA, correlation_id=wo, work_order_id=wo, request_id=wo, unit=units[i % len(units)],
-            department="engineering", paid=True,
-            charge_lines=[ChargeLine(line_id=f"{wo}:1", kind="labour", description="labour", quantity=1,
-                                     unit_price_fen=5000, amount_fen=5000)],
-        )
+        event = paid_close(plaza, units[i % len(units)])
         headers = b"NATS/1.0\r\nNats-Msg-Id: %s\r\n\r\n" % event.id.encode()
         payload = encode(event)
         out.append(b"HPUB %s %s.%d %d %d\r\n%s%s\r\n" % (
@@ -130,9 +133,10 @@ class Watcher(asyncio.Protocol):
             self.acked[parsed[0]].setdefault(parsed[1], now)
 
 
-async def run(url: str, rate: float, duration: float, units: list[str], consumers: list[str], wait_s: float) -> dict:
+async def run(url: str, rate: float, duration: float, plaza: str, units: list[str], consumers: list[str],
+              wait_s: float) -> dict:
     n = int(rate * duration)
-    messages = closes(n, units)
+    messages = closes(n, plaza, units)
     parts = urlsplit(url)
     loop = asyncio.get_running_loop()
     transport, watcher = await loop.create_connection(lambda: Watcher(consumers), parts.hostname, parts.port)
@@ -181,12 +185,13 @@ def main() -> None:
     ap.add_argument("url")
     ap.add_argument("--rate", type=float, default=500)
     ap.add_argument("--duration", type=float, default=5)
+    ap.add_argument("--plaza", default="bench")
     ap.add_argument("--units", required=True, help="comma-separated units the closes are spread over")
     ap.add_argument("--consumers", required=True, help="comma-separated durable names whose acks count")
     ap.add_argument("--wait", type=float, default=60, help="seconds to wait for the last effects")
     args = ap.parse_args()
-    result = uvloop.run(run(args.url, args.rate, args.duration, args.units.split(","), args.consumers.split(","),
-                            args.wait))
+    result = uvloop.run(run(args.url, args.rate, args.duration, args.plaza, args.units.split(","),
+                            args.consumers.split(","), args.wait))
     json.dump(result, sys.stdout)
     print()
 

@@ -135,8 +135,6 @@ class FsyncProbe:
             self.path.unlink(missing_ok=True)
 
     def summary(self) -> dict:
-        ms = sorted(x * 1000 for x in self.latencies)
-        if not ms:
-            return {"count": 0}
-        return {"count": len(ms), "p50_ms": round(ms[len(ms) // 2], 2), "p99_ms": round(ms[int(0.99 * (len(ms) - 1))], 2),
-                "max_ms": round(ms[-1], 2), "over_5_ms": sum(1 for x in ms if x > 5)}
+        found = summarize(self.latencies, {}, 0, 1.0)
+        return {**{k: found[k] for k in ("count", "p50_ms", "p99_ms", "max_ms")},
+                "over_5_ms": sum(1 for x in self.latencies if x > 0.005)}

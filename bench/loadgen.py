@@ -67,7 +67,6 @@ async def run(url: str, concurrency: int, duration: float, rate: float | None, b
                 statuses[status] = statuses.get(status, 0) + 1
 
     async def open_loop():
-        nonlocal errors
         free: asyncio.Queue = asyncio.Queue()
         for c in conns:
             free.put_nowait(c)

@@ -36,9 +36,10 @@ import nats
 import uvloop
 
 from bench import floors
+from bench.closer import paid_close
 from libs.contracts import STREAMS, subject_for
 from libs.contracts.events import (
-    ChargeLine, Occupant, RequestReceived, UnitRegistered, WorkOrderClosed, encode,
+    Occupant, RequestReceived, UnitRegistered, encode,
 )
 from libs.runtime.natsserver import NatsServer
 from libs.runtime.testing import Bus
@@ -270,7 +271,7 @@ async def measure_e2e(nats_url: str, rate: float, duration: float, units: list[s
     finally:
         await nc.close()
     cmd = [sys.executable, "-m", "bench.closer", nats_url, "--rate", str(rate), "--duration", str(duration),
-           "--units", ",".join(units), "--consumers", ",".join(consumers)]
+           "--plaza", PLAZA, "--units", ",".join(units), "--consumers", ",".join(consumers)]
     proc = await asyncio.create_subprocess_exec(*cmd, cwd=ROOT, stdout=asyncio.subprocess.PIPE)
     out, _ = await proc.communicate()
     if proc.returncode:
@@ -330,10 +331,7 @@ def backlog_for(service: str, i: int, plaza: str):
     if service == "dispatch":
         return RequestReceived(plaza_id=plaza, correlation_id=wo, request_id=wo, unit=unit, channel="phone",
                                kind="service", text="the drain is blocked")
-    return WorkOrderClosed(
-        plaza_id=plaza, correlation_id=wo, work_order_id=wo, request_id=wo, unit=unit, department="engineering",
-        paid=True, charge_lines=[ChargeLine(line_id=f"{wo}:1", kind="labour", description="labour", quantity=1, unit_price_fen=5000, amount_fen=5000)],
-    )
+    return paid_close(plaza, unit)
 
 
 DRAIN = {  # service → (stream, durable of its main consumer)

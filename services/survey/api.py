@@ -209,5 +209,6 @@ class PolicyController(Controller):
             policy = await services.put_policy(
                 tx, plaza, data, default_window_hours=runtime.settings.visit_window_hours, actor=actor
             )
-        services.forget_policy(tx.conn, plaza)  # again after commit: no batch that raced it keeps the old
+        # again after commit: no batch that raced it keeps the old
+        services.forget_policy(tx.conn, plaza, runtime.settings.visit_window_hours)
         return policy

@@ -76,23 +76,22 @@ async def effective_policy(conn, plaza_id: str, default_window_hours: int) -> Po
 
 
 # A batch of closes needs its plazas' policies, which almost never change: kept a few
-# seconds (PlazaCache) rather than read by every batch. A PUT forgets the plaza's entry
-# here at once; another replica sees it within the cache's lifetime. Each entry is the
-# stored row in a 1-tuple, (None,) for a plaza on the defaults (PlazaCache keeps no None).
-_policies: PlazaCache[tuple] = PlazaCache()
+# seconds (PlazaCache) rather than read and built by every batch. A PUT forgets the
+# plaza's entry here at once; another replica sees it within the cache's lifetime. The
+# deployment's default window is part of the key: a plaza on the defaults takes it.
+_policies: PlazaCache[Policy] = PlazaCache()
 
 
 async def effective_policies(conn, plaza_ids: set[str], default_window_hours: int) -> dict[str, Policy]:
-    async def load(missing: list[str]) -> dict[str, tuple]:
+    async def load(missing: list[str]) -> dict[str, Policy]:
         rows = await store.get_policies(conn, missing)
-        return {plaza_id: (rows.get(plaza_id),) for plaza_id in missing}
+        return {plaza_id: _policy(plaza_id, rows.get(plaza_id), default_window_hours) for plaza_id in missing}
 
-    kept = await _policies.many(database_key(conn), plaza_ids, load)
-    return {plaza_id: _policy(plaza_id, kept[plaza_id][0], default_window_hours) for plaza_id in plaza_ids}
+    return await _policies.many((*database_key(conn), default_window_hours), plaza_ids, load)
 
 
-def forget_policy(conn, plaza_id: str) -> None:
-    _policies.forget(database_key(conn), [plaza_id])
+def forget_policy(conn, plaza_id: str, default_window_hours: int) -> None:
+    _policies.forget((*database_key(conn), default_window_hours), [plaza_id])
 
 
 def _policy(plaza_id: str, row, default_window_hours: int) -> Policy:
@@ -116,7 +115,7 @@ async def put_policy(tx: Tx, plaza_id: str, body: PolicyUpdate, *, default_windo
         "updated_at": utcnow(),
         "updated_by": actor,
     })
-    forget_policy(tx.conn, plaza_id)
+    forget_policy(tx.conn, plaza_id, default_window_hours)
     return await effective_policy(tx.conn, plaza_id, default_window_hours)
 
 

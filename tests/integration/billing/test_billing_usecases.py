@@ -13,12 +13,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from libs.contracts.events import ChargeLine, Occupant, UnitRegistered, WorkOrderClosed
+from libs.contracts.events import (
+    ChargeLine, Occupant, RenovationApproved, RenovationClosed, UnitRegistered, WorkOrderClosed,
+)
 from libs.runtime import idempotency
 from libs.runtime.db import Database
 from libs.runtime.errors import Conflict, InvalidInput
 from libs.runtime.outbox import Tx
-from services.billing import domain, services, services_dunning, services_fees, services_ledger, store
+from services.billing import (
+    domain, handlers, services, services_dunning, services_fees, services_ledger, store,
+)
 from services.billing.domain_fees import Rates
 
 UTC = dt.timezone.utc
@@ -222,22 +226,23 @@ async def test_the_periodic_dunning_run_escalates_long_arrears_once(monkeypatch)
     assert runtime.emitted[1].owed_fen == 5000 and runtime.emitted[1].level == "manager"
 
 
-async def test_a_renovation_close_arriving_before_its_approval_still_settles_once():
-    from libs.contracts.events import RenovationApproved, RenovationClosed
-    from services.billing import services_deposits
+async def renovation_events(db, events) -> list:
+    """Applies renovation approvals and closings in turn through billing's handler, each in
+    its own transaction; what they announced."""
+    emitted = []
+    for event in events:
+        async with tx_of(db) as tx:
+            await handlers.on_intake_event(tx, event)
+        emitted += tx.emitted
+    return emitted
 
+
+async def test_a_renovation_close_arriving_before_its_approval_still_settles_once():
     approved = RenovationApproved(plaza_id="p1", correlation_id="r", unit="A-1", permit_id="pm-9", deposit_fen=300_000,
                                   valid_from=dt.date(2026, 12, 1), valid_until=dt.date(2027, 1, 31))
     closed_ = RenovationClosed(plaza_id="p1", correlation_id="r", unit="A-1", permit_id="pm-9", deduction_fen=400_000)
-    emitted = []
     async with billing_db() as db:
-        for event in (closed_, approved, approved, closed_):  # reordered and redelivered
-            async with tx_of(db) as tx:
-                if isinstance(event, RenovationApproved):
-                    await services_deposits.hold_deposit(tx, event)
-                else:
-                    await services_deposits.release_deposit(tx, event)
-            emitted += tx.emitted
+        emitted = await renovation_events(db, (closed_, approved, approved, closed_))  # reordered and redelivered
         async with db.read() as conn:
             account = await services.load_account(conn, "p1", "A-1")
     # The deduction is above the deposit: all of it is kept and the rest is owed.
@@ -254,25 +259,15 @@ async def test_a_renovation_close_arriving_before_its_approval_still_settles_onc
 
 
 async def test_a_permit_without_a_deposit_announces_its_deduction_once():
-    from libs.contracts.events import RenovationApproved, RenovationClosed
-    from services.billing import services_deposits
-
     approved = RenovationApproved(plaza_id="p1", correlation_id="r", unit="A-1", permit_id="pm-0", deposit_fen=0,
                                   valid_from=dt.date(2026, 12, 1), valid_until=dt.date(2027, 1, 31))
     closed_ = RenovationClosed(plaza_id="p1", correlation_id="r", unit="A-1", permit_id="pm-0", deduction_fen=80_000,
                                deduction_reason="fire door blocked")
     bare = RenovationApproved(plaza_id="p1", correlation_id="r", unit="A-2", permit_id="pm-00", deposit_fen=0,
                               valid_from=dt.date(2026, 12, 1), valid_until=dt.date(2027, 1, 31))
-    emitted = []
     async with billing_db() as db:
-        for event in (approved, closed_, closed_, bare, RenovationClosed(
-                plaza_id="p1", correlation_id="r", unit="A-2", permit_id="pm-00", deduction_fen=0)):
-            async with tx_of(db) as tx:
-                if isinstance(event, RenovationApproved):
-                    await services_deposits.hold_deposit(tx, event)
-                else:
-                    await services_deposits.release_deposit(tx, event)
-            emitted += tx.emitted
+        emitted = await renovation_events(db, (approved, closed_, closed_, bare, RenovationClosed(
+            plaza_id="p1", correlation_id="r", unit="A-2", permit_id="pm-00", deduction_fen=0)))
         async with db.read() as conn:
             account = await services.load_account(conn, "p1", "A-1")
     assert account.owed_fen == 80_000 and [(e.kind, e.amount_fen) for e in account.entries] == [("charge", 80_000)]
