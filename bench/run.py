@@ -37,6 +37,7 @@ import uvloop
 
 from bench import floors
 from bench.closer import paid_close
+from bench.loadgen import summarize
 from libs.contracts import STREAMS, subject_for
 from libs.contracts.events import (
     Occupant, RequestReceived, UnitRegistered, encode,
@@ -188,13 +189,16 @@ async def measure_intake(system: System, nats_url: str, duration: float, levels:
     out["cpu_ms_per_request"] = ms_per(spent, requests_at)
     best = max(r["rps"] for r in out["closed_loop"].values())
     rate = round(best * 0.5)
-    fixed = []
+    fixed, floor_fixed = [], []
     for _ in range(rounds):
         out["waited_for_idle_s"].append(await wait_idle(nats_url))
         with floors.FsyncProbe(system.data_dir) as probe:
             fixed.append(loadgen(url, 64, duration, rate=rate))
         fixed[-1]["fsync_during_run"] = probe.summary()
+        with paused(services):  # the floor at the same rate: what HTTP and the broker's ack alone take
+            floor_fixed.append(loadgen(floor_url, 64, duration, rate=rate))
     out["fixed_rate"] = {**median_run(fixed, "p99_ms"), "rate": rate, "runs": fixed}
+    out["floor_fixed_rate"] = {**median_run(floor_fixed, "p99_ms"), "rate": rate, "runs": floor_fixed}
     return out
 
 
@@ -257,6 +261,31 @@ async def wait_idle(nats_url: str, timeout: float = 120, quiet_s: float = 0.5) -
     raise CountMismatch(f"consumers still busy after {timeout} s")
 
 
+async def run_closer(nats_url: str, rate: float, duration: float, units: list[str], consumers: list[str]) -> dict:
+    """``bench.closer`` in a process of its own: ``WorkOrderClosed`` at ``rate`` (as
+    dispatch's relay publishes it), each close's latency until every one of ``consumers``
+    acked it, and until the stream acknowledged storing it. Fails loudly on a lost effect."""
+    cmd = [sys.executable, "-m", "bench.closer", nats_url, "--rate", str(rate), "--duration", str(duration),
+           "--plaza", PLAZA, "--units", ",".join(units), "--consumers", ",".join(consumers)]
+    proc = await asyncio.create_subprocess_exec(*cmd, cwd=ROOT, stdout=asyncio.subprocess.PIPE)
+    out, _ = await proc.communicate()
+    if proc.returncode:
+        raise RuntimeError(f"bench.closer exited with {proc.returncode}")
+    closed = json.loads(out)
+    if closed["missing"] or closed["errors"]:
+        raise CountMismatch(f"end to end: {closed['missing']} effects never committed; {closed['errors']}")
+    result = summarize(closed["latencies"], {}, 0, duration)
+    result.update({"rate": rate, "closes": closed["closes"], "consumers": consumers,
+                   "generator_cpu_ms_per_close": closed["cpu_ms_per_close"],
+                   "stored": _percentiles(closed["stored"], duration)})
+    result["per_consumer"] = {c: _percentiles(lat, duration) for c, lat in closed["per_consumer"].items()}
+    return result
+
+
+def _percentiles(latencies: list[float], duration: float) -> dict:
+    return {k: v for k, v in summarize(latencies, {}, 0, duration).items() if k in ("p50_ms", "p99_ms")}
+
+
 async def measure_e2e(nats_url: str, rate: float, duration: float, units: list[str]) -> dict:
     """``WorkOrderClosed`` published at a fixed rate (as dispatch's relay publishes it) →
     return visit scheduled (survey acks), charge posted (billing acks), timeline entry
@@ -270,25 +299,26 @@ async def measure_e2e(nats_url: str, rate: float, duration: float, units: list[s
                      and (c.config.filter_subject or "").endswith((".closed", ".>"))]
     finally:
         await nc.close()
-    cmd = [sys.executable, "-m", "bench.closer", nats_url, "--rate", str(rate), "--duration", str(duration),
-           "--plaza", PLAZA, "--units", ",".join(units), "--consumers", ",".join(consumers)]
-    proc = await asyncio.create_subprocess_exec(*cmd, cwd=ROOT, stdout=asyncio.subprocess.PIPE)
-    out, _ = await proc.communicate()
-    if proc.returncode:
-        raise RuntimeError(f"bench.closer exited with {proc.returncode}")
-    closed = json.loads(out)
-    if closed["missing"] or closed["errors"]:
-        raise CountMismatch(f"end to end: {closed['missing']} effects never committed; {closed['errors']}")
-    from bench.loadgen import summarize
+    return await run_closer(nats_url, rate, duration, units, consumers)
 
-    result = summarize(closed["latencies"], {}, 0, duration)
-    result.update({"rate": rate, "closes": closed["closes"], "consumers": consumers,
-                   "generator_cpu_ms_per_close": closed["cpu_ms_per_close"]})
-    result["per_consumer"] = {
-        c: {k: v for k, v in summarize(lat, {}, 0, duration).items() if k in ("p50_ms", "p99_ms")}
-        for c, lat in closed["per_consumer"].items()
-    }
-    return result
+
+async def measure_store_floor(work: Path, rate: float, duration: float, units: list[str], rounds: int,
+                              *, sync_always: bool = True) -> dict:
+    """The end-to-end run's floor: the same closes at the same rate into the same stream
+    on a nats-server of its own (same settings) with nothing else running, timed until
+    the stream acknowledged storing each. What the services add is the rest."""
+    server = NatsServer(work / "nats-store-floor", sync_always=sync_always).start(work / "nats-store-floor.log")
+    try:
+        async with Bus(server.url) as bus:
+            await bus.declare_streams()
+        runs = []
+        for _ in range(rounds):
+            with floors.FsyncProbe(work) as probe:
+                runs.append(await run_closer(server.url, rate, duration, units, []))
+            runs[-1]["fsync_during_run"] = probe.summary()
+        return {**median_run(runs, "p99_ms"), "runs": runs}
+    finally:
+        server.stop()
 
 
 async def measure_e2e_rounds(nats_url: str, rate: float, duration: float, units: list[str], pids: dict[str, int],
@@ -477,6 +507,9 @@ def table(r: dict) -> str:
     fr = i["fixed_rate"]
     lines.append(f"  fixed rate {fr['rate']}/s (50% of max): median run p50 {fr['p50_ms']} ms, p99 {fr['p99_ms']} ms; p99 of each run "
                  + " / ".join(str(x["p99_ms"]) for x in fr["runs"]) + f" ms; {sum(x['count'] for x in fr['runs'])} requests")
+    ff = i["floor_fixed_rate"]
+    lines.append(f"  floor http+js at the same rate (services paused): median run p50 {ff['p50_ms']} ms, p99 {ff['p99_ms']} ms; p99 of each run "
+                 + " / ".join(str(x["p99_ms"]) for x in ff["runs"]) + f" ms; p99 ratio intake to floor {ratio(fr['p99_ms'], ff['p99_ms'])}")
     lines.append(_fsyncs(fr["runs"]))
     lines.append(f"  counts: {r['checks']['intake']}")
     lines.append(f"  CPU ms per request at concurrency {max(r['intake']['closed_loop'])}: {_cpu(r['intake']['cpu_ms_per_request'])}")
@@ -493,6 +526,10 @@ def table(r: dict) -> str:
                  + " / ".join(str(x["p99_ms"]) for x in e["runs"]) + " ms")
     lines.append("  each effect alone (median run): " + ", ".join(
         f"{c} p50 {m['p50_ms']} / p99 {m['p99_ms']} ms" for c, m in e.get("per_consumer", {}).items()))
+    st = f["store"]
+    lines.append(f"  the close stored on the stream (its publish ack), median run: p50 {e['stored']['p50_ms']} / p99 {e['stored']['p99_ms']} ms;"
+                 f" floor, the same closes into a nats-server of their own with nothing else running: p50 {st['p50_ms']} / p99 {st['p99_ms']} ms"
+                 " (p99 of each run " + " / ".join(str(x["p99_ms"]) for x in st["runs"]) + f" ms); end-to-end p99 to floor p99 {ratio(e['p99_ms'], st['p99_ms'])}")
     lines.append(_fsyncs(e["runs"]))
     lines.append(f"  counts: {r['checks']['e2e']}")
     lines.append(f"  CPU ms per close (median run): {_cpu(e['cpu_ms_per_close'])}; the load generator (bench.closer) "
@@ -519,8 +556,10 @@ async def main_async(args) -> dict:
         wait_http(f"http://127.0.0.1:{floor_port}/v1/publish")
         print("floors…", flush=True)
         result["floors"] = await measure_floors(server.url, work, args.duration, levels, floor_port)
-        print("system…", flush=True)
         units = [f"A-{i}" for i in range(200, 220)]
+        result["floors"]["store"] = await measure_store_floor(work, args.e2e_rate, args.duration, units, args.rounds,
+                                                              sync_always=not args.no_sync)
+        print("system…", flush=True)
         system = System(work / "system", nats_url=server.url, default_ports=False).start()
         try:
             seed(system, ["A-203", *units])
@@ -528,7 +567,8 @@ async def main_async(args) -> dict:
             print("intake…", flush=True)
             result["intake"] = await measure_intake(system, server.url, args.duration, levels, pids,
                                                     f"http://127.0.0.1:{floor_port}/v1/publish", args.rounds)
-            floor_proc.terminate()
+            floor_proc.terminate()  # done with: the rest of the run has both cores
+            floor_proc.wait()
             result["checks"]["intake"] = await check_intake_counts(system, server.url, accepted_total(result["intake"]))
             print("end to end…", flush=True)
             result["e2e"] = await measure_e2e_rounds(server.url, args.e2e_rate, args.duration, units, pids, args.rounds,
@@ -544,8 +584,9 @@ async def main_async(args) -> dict:
             print(f"drain {service}…", flush=True)
             result["consumers"][service] = await measure_drain_alone(service, work, args.backlog, sync_always=not args.no_sync)
     finally:
-        floor_proc.terminate()
-        floor_proc.wait()
+        if floor_proc.poll() is None:  # a step before the end of intake failed
+            floor_proc.terminate()
+            floor_proc.wait()
         server.stop()
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
