@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+import pytest
 import sqlalchemy as sa
 
 from libs.runtime import replica
@@ -186,7 +189,8 @@ async def test_an_older_releases_tables_gain_the_new_columns(db_kind, tmp_path, 
     assert (row.id, row.building, row.key_account, row.floor) == ("A-1", None, False, 1)
 
 
-async def test_a_batch_insert_reads_back_exactly_as_one_through_sqlalchemy(db_kind, tmp_path, cleanup_schemas):
+@pytest.mark.parametrize("zone", [dt.timezone(dt.timedelta(hours=8)), dt.timezone.utc], ids=["+08:00", "utc"])
+async def test_a_batch_insert_reads_back_exactly_as_one_through_sqlalchemy(db_kind, tmp_path, cleanup_schemas, zone):
     """insert_ignore_many / insert_ignore_rows (a driver-level fast path on SQLite) store
     times, JSON, booleans, dates and NULLs as SQLAlchemy's own insert does, and a column
     left out that has a Python default still gets it."""
@@ -207,7 +211,7 @@ async def test_a_batch_insert_reads_back_exactly_as_one_through_sqlalchemy(db_ki
         sa.Column("kind", sa.String(10), nullable=False, default="plain"),
     )
     await db.create_all(metadata)
-    at = dt.datetime(2026, 3, 1, 23, 30, 15, 123456, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    at = dt.datetime(2026, 3, 1, 23, 30, 15, 123456, tzinfo=zone)
     row = {"at": at, "doc": {"a": [1, "二"], "b": None}, "flag": True, "day": dt.date(2026, 3, 2), "note": None}
     try:
         async with db.write() as conn:
