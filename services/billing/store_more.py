@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from libs.runtime.db import UtcDateTime, insert_ignore
+from libs.runtime.db import UtcDateTime, execute_many, insert_ignore
 from services.billing.store import metadata
 
 fee_rates = sa.Table(
@@ -172,11 +172,11 @@ async def mark_complaints(conn: AsyncConnection, rows: list[dict]) -> None:
     """Complaints created (one row per work order): a new row is open at its first step;
     a row already there keeps its unit and step, and is marked a complaint."""
     if rows:
-        await conn.execute(_mark_complaints_stmt(conn.dialect.name), [{**row, "complaint": True} for row in rows])
+        await execute_many(conn, _mark_complaints_stmt(conn.dialect.name), [{**row, "complaint": True} for row in rows])
 
 
 async def advance_complaints(conn: AsyncConnection, rows: list[dict]) -> None:
     """Work orders closed, cancelled or reopened (one row per work order): a new row is
     kept, not yet known as a complaint; a row already there moves to a later step only."""
     if rows:
-        await conn.execute(_advance_complaints_stmt(conn.dialect.name), [{**row, "complaint": False} for row in rows])
+        await execute_many(conn, _advance_complaints_stmt(conn.dialect.name), [{**row, "complaint": False} for row in rows])

@@ -228,3 +228,47 @@ async def test_a_batch_insert_reads_back_exactly_as_one_through_sqlalchemy(db_ki
         assert got["fast"]["at"] == at and got["fast"]["at"].tzinfo is not None
     finally:
         await db.dispose()
+
+
+async def test_an_upsert_of_a_batch_does_what_sqlalchemy_does_row_by_row(db_kind, tmp_path, cleanup_schemas):
+    """execute_many (through the driver on SQLite): new rows are inserted, a row already
+    there is updated only where the statement says so, and times and booleans are stored as
+    SQLAlchemy stores them."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from libs.runtime.db import UtcDateTime, execute_many
+
+    db = fresh_database(db_kind, tmp_path, cleanup_schemas, "upsert")
+    metadata = sa.MetaData()
+    steps = sa.Table(
+        "steps", metadata,
+        sa.Column("id", sa.String(40), primary_key=True),
+        sa.Column("step", sa.Integer, nullable=False),
+        sa.Column("done", sa.Boolean, nullable=False),
+        sa.Column("at", UtcDateTime(), nullable=False),
+    )
+    await db.create_all(metadata)
+    insert = (postgresql if db_kind == "postgresql" else sqlite).insert(steps)
+    stmt = insert.on_conflict_do_update(index_elements=[steps.c.id],
+                                        set_={"step": insert.excluded.step, "done": insert.excluded.done},
+                                        where=insert.excluded.step > steps.c.step)
+    shanghai = dt.timezone(dt.timedelta(hours=8))
+    t1, t2 = dt.datetime(2026, 3, 1, 8, 0, tzinfo=shanghai), dt.datetime(2026, 3, 1, 0, 30, 1, 5, tzinfo=dt.timezone.utc)
+    try:
+        async with db.write() as conn:
+            await conn.execute(steps.insert(), [{"id": "a", "step": 2, "done": False, "at": t1},
+                                                {"id": "b", "step": 1, "done": False, "at": t1}])
+            await execute_many(conn, stmt, [
+                {"id": "a", "step": 1, "done": True, "at": t2},   # an older step: a stays as it was
+                {"id": "b", "step": 3, "done": True, "at": t2},   # a later one: b moves, its time stays
+                {"id": "c", "step": 1, "done": True, "at": t2},   # new
+            ])
+            await execute_many(conn, stmt, [])
+        async with db.read() as conn:
+            got = {r.id: (r.step, r.done, r.at) for r in await conn.execute(sa.select(steps))}
+            if db_kind == "sqlite":  # the text SQLAlchemy itself writes
+                raw = (await conn.execute(sa.text("SELECT at, done FROM steps WHERE id = 'c'"))).one()
+                assert tuple(raw) == ("2026-03-01 00:30:01.000005", 1)
+    finally:
+        await db.dispose()
+    assert got == {"a": (2, False, t1), "b": (3, True, t1), "c": (1, True, t2)}
