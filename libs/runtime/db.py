@@ -356,18 +356,10 @@ def _sqlite_insert_ignore(conn: AsyncConnection, table: sa.Table, rows: list[dic
     if plan is None:
         return None
     getter, convert, width, per_statement, sql_for = plan
-    first = rows[0].keys()
-    flat: list = []
-    for row in rows:
-        if row.keys() != first:
-            return None
-        values = getter(row)
-        if convert:
-            values = list(values)
-            for i, process in convert:
-                if (v := values[i]) is not None:
-                    values[i] = process(v)
-        flat.extend(values)
+    params = _parameters(rows, getter, convert)
+    if params is None:
+        return None
+    flat = [value for values in params for value in values]
     inserted: set[tuple] = set()
     step = per_statement * width
     for i in range(0, len(flat), step):
@@ -422,20 +414,37 @@ async def execute_many(conn: AsyncConnection, stmt, rows: list[dict]) -> None:
         plan = plans.get(columns, False)
         if plan is False:
             plan = plans[columns] = _many_plan(conn, stmt, columns)
-    if plan is None or any(row.keys() != rows[0].keys() for row in rows):
+    params = None if plan is None else _parameters(rows, plan[1], plan[2])
+    if params is None:
         await conn.execute(stmt, rows)
         return
-    sql, getter, convert = plan
+    raw.executemany(plan[0], params)
+
+
+def _parameters(rows: list[dict], getter, convert: list) -> list | None:
+    """Each row's values in parameter order, converted where a column type converts (None
+    if the rows do not all have the same columns). A batch's rows share many values (the
+    instant the batch was applied, its deadlines, True and False): each distinct object is
+    converted once per column."""
+    first = rows[0].keys()
+    done: list[dict[int, object]] = [{} for _ in convert]  # per column: id() of a value → converted
     params = []
     for row in rows:
+        if row.keys() != first:
+            return None
         values = getter(row)
         if convert:
             values = list(values)
-            for i, process in convert:
-                if (v := values[i]) is not None:
-                    values[i] = process(v)
+            for (i, process), seen in zip(convert, done):
+                if (v := values[i]) is None:
+                    continue
+                # id() is safe: the rows hold every value until the statement has run
+                converted = seen.get(id(v), seen)
+                if converted is seen:
+                    converted = seen[id(v)] = process(v)
+                values[i] = converted
         params.append(values)
-    raw.executemany(sql, params)
+    return params
 
 
 # statement → {columns: (SQL, the row's values in parameter order, conversions) or None}
