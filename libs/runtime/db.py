@@ -1,6 +1,7 @@
 """SQLAlchemy 2 async storage for SQLite (embedded default) and PostgreSQL (production).
 
-SQLite: WAL, synchronous=NORMAL, a busy timeout and exactly one writer connection
+SQLite: WAL, synchronous=FULL (NORMAL only for writes whose loss is harmless, see
+``lax_write``), a busy timeout and exactly one writer connection
 (measured here: a pool of writers spends its time in lock contention). Transactions are
 begun explicitly (``BEGIN IMMEDIATE`` on the writer) so savepoints work and a writer never
 has to upgrade a read lock.
