@@ -159,6 +159,7 @@ class Relay:
         ack_timeout_s: float = 10.0,
         keep_published: dt.timedelta = dt.timedelta(days=1),
         mark_every_s: float = 0.5,
+        linger_s: float = 0.0,
     ) -> None:
         self.db = db
         self.outbox = outbox
@@ -169,6 +170,7 @@ class Relay:
         self.ack_timeout_s = ack_timeout_s
         self.keep_published = keep_published
         self.mark_every_s = mark_every_s
+        self.linger_s = linger_s
         self._query = unpublished(outbox, batch)
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
@@ -219,6 +221,11 @@ class Relay:
                 await asyncio.wait_for(self._wake.wait(), timeout=timeout)
             except asyncio.TimeoutError:
                 pass
+            else:
+                if self.linger_s and not self._stopping:
+                    # Woken by a commit: what the next commits write meanwhile joins this
+                    # round (see ServiceSettings.relay_linger_s).
+                    await asyncio.sleep(self.linger_s)
             self._wake.clear()
         try:
             await self.mark_published()

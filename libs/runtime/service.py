@@ -69,6 +69,7 @@ class Runtime:
             service=self.service,
             batch=settings.relay_batch,
             poll_s=settings.relay_poll_s,
+            linger_s=settings.relay_linger_s,
         )
         self.connected = False
         self._group = GroupCommit(self._apply_group, max_batch=settings.consumer_batch)

@@ -71,6 +71,10 @@ class ServiceSettings(msgspec.Struct, kw_only=True):
     consumer_prompt_linger_s: float = 0.01
     relay_batch: int = 500
     relay_poll_s: float = 1.0
+    # How long the outbox relay, woken by a commit, waits for the next commits before it
+    # publishes: 0, at once, where a service's events start a prompt path (dispatch's
+    # closed work orders). Billing and survey wait 0.1 s (their settings): see there.
+    relay_linger_s: float = 0.0
     # The loop watch logs every time the event loop was blocked at least this long
     # (event_loop_stalled) and every collection a quarter of it (gc_pause).
     loop_stall_report_ms: float = 100.0

@@ -100,6 +100,44 @@ async def test_relay_wakes_on_commit_without_waiting_for_the_poll(tmp_path):
     assert sent == ["plazadesk.archive.p0.plaza.registered"]
 
 
+async def test_a_lingering_relay_publishes_the_commits_of_its_linger_in_one_round(tmp_path):
+    """relay_linger_s (billing's and survey's relays): woken by a commit, the relay waits
+    that long, so the next commits' events go out in the same round (one atomic batch to
+    the broker when the round is large); none is published before the linger is over."""
+    loop = asyncio.get_running_loop()
+    published: list[tuple[str, int, float]] = []  # (event id, round, when)
+    rounds = 0
+
+    async def publish(subject, payload, event_id):
+        published.append((event_id, rounds, loop.time()))
+
+    db, outbox, inbox, relay = await make(tmp_path, publish)
+    relay.poll_s, relay.linger_s = 30, 0.3
+    relay_once = relay.relay_once
+
+    async def counted_round():
+        nonlocal rounds
+        rounds += 1
+        return await relay_once()
+
+    relay.relay_once = counted_round
+    relay.start()
+    try:
+        await asyncio.sleep(0.05)
+        await eventually(lambda: _true(rounds >= 1), timeout=2, what="the relay's first round")
+        first_commit = loop.time()
+        first = await emit(db, outbox, inbox, 1)
+        await asyncio.sleep(0.05)
+        second = await emit(db, outbox, inbox, 1)  # different plaza ids: p0 twice is fine
+        await eventually(lambda: _true(len(published) == 2), timeout=5, what="both events published")
+    finally:
+        await relay.stop()
+        await db.dispose()
+    assert {p[0] for p in published} == {first[0].id, second[0].id}
+    assert published[0][1] == published[1][1]  # one round
+    assert min(p[2] for p in published) - first_commit >= 0.3 * 0.95  # not before the linger
+
+
 async def _published_on_disk(db, outbox) -> int:
     async with db.read() as conn:
         return (await conn.execute(
