@@ -73,7 +73,11 @@ class ServiceSettings(msgspec.Struct, kw_only=True):
     relay_poll_s: float = 1.0
     # How long the outbox relay, woken by a commit, waits for the next commits before it
     # publishes: 0, at once, where a service's events start a prompt path (dispatch's
-    # closed work orders). Billing and survey wait 0.1 s (their settings): see there.
+    # closed work orders). Billing and survey wait 0.1 s (their settings): at 500 closes/s
+    # a round of about 50 events goes to nats-server as one atomic batch, where each single
+    # publish is one fsync of its own. Alternating runs on one system (README, Figures):
+    # CPU per close 3.06 against 3.34 ms, nats-server's 0.86 against 1.02, end-to-end p99
+    # 54.6 against 92.3 ms (nine runs each).
     relay_linger_s: float = 0.0
     # The loop watch logs every time the event loop was blocked at least this long
     # (event_loop_stalled) and every collection a quarter of it (gc_pause).

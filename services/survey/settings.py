@@ -6,12 +6,9 @@ from libs.runtime.settings import ServiceSettings, SettingsError, load
 class Settings(ServiceSettings, kw_only=True):
     service: str = "survey"
     http_port: int = 8004
-    # Their events (charges, deposits, visits) feed archive's timeline, which gathers them
-    # for 0.1 s anyway (consumer_linger_s), and start no prompt path. So the relay gathers
-    # a round for 0.1 s too: at 500 closes/s a round of about 50 events goes to nats-server
-    # as one atomic batch (one write, where each single publish is one fsync of its own).
-    # Measured at 500 closes/s, nine runs each (README, Figures): CPU per close 3.06
-    # against 3.34 ms, nats-server's 0.86 against 1.02, end-to-end p99 54.6 against 92.3 ms.
+    # The relay gathers a round for 0.1 s (see ServiceSettings.relay_linger_s): survey's
+    # events (visits scheduled, skipped, completed) feed archive's timeline and dispatch's
+    # second dispatch, which gather them for 0.1 s anyway, and start no prompt path.
     relay_linger_s: float = 0.1
     # How long after a work order closes its return visit falls due (回访时限).
     visit_window_hours: int = 72
