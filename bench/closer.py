@@ -176,7 +176,7 @@ async def run(url: str, rate: float, duration: float, plaza: str, units: list[st
             continue
         for c, t in zip(consumers, times):
             per_consumer[c].append(t - due[i])
-        latencies.append(max(times) - due[i] if times else watcher.stored[i] - due[i])
+        latencies.append((max(times) if times else watcher.stored[i]) - due[i])  # no consumers: the store alone
     return {"closes": n, "published": len(watcher.sent_seq), "missing": missing, "errors": watcher.errors[:20],
             "latencies": latencies, "stored": stored, "per_consumer": per_consumer, "cpu_ms_per_close": cpu_ms_per_close}
 

@@ -209,6 +209,9 @@ class _SqliteUtcText(sqlite.DATETIME):
         return process
 
 
+_UTC = dt.timezone.utc
+
+
 def sqlite_utc_text(value: dt.datetime) -> str:
     """An aware datetime as a ``UtcDateTime`` column stores it on SQLite. Nearly every
     value is already UTC (``utcnow()``, decoded events): its text is written directly, a
@@ -218,14 +221,11 @@ def sqlite_utc_text(value: dt.datetime) -> str:
     return _in_utc(value).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
-_UTC = dt.timezone.utc
-
-
 def _in_utc(value: dt.datetime) -> dt.datetime:
     """An aware datetime in UTC; a naive one is refused."""
     if value.tzinfo is None:
         raise ValueError("naive datetime: PlazaDesk stores UTC-aware times only")
-    return value.astimezone(dt.timezone.utc)
+    return value.astimezone(_UTC)
 
 
 def sqlite_driver(conn: AsyncConnection) -> sqlite3.Connection | None:
@@ -357,10 +357,9 @@ def _sqlite_insert_ignore(conn: AsyncConnection, table: sa.Table, rows: list[dic
     if plan is None:
         return None
     getter, convert, width, per_statement, sql_for = plan
-    params = _parameters(rows, getter, convert)
-    if params is None:
+    flat = _parameters(rows, getter, convert, flat=True)
+    if flat is None:
         return None
-    flat = [value for values in params for value in values]
     inserted: set[tuple] = set()
     step = per_statement * width
     for i in range(0, len(flat), step):
@@ -375,15 +374,7 @@ def _insert_plan(conn: AsyncConnection, table: sa.Table, columns: tuple, key: tu
         return None
     if any(c.default is not None and c.name not in names for c in table.columns):
         return None
-    dialect = conn.sync_connection.dialect
-    # Only the columns whose type converts a value, each by one call (a UtcDateTime's two
-    # steps, make it UTC and write it as text, are one function here).
-    convert = [
-        (i, sqlite_utc_text if isinstance(table.c[c].type, UtcDateTime) else process)
-        for i, c in enumerate(columns)
-        if (process := table.c[c].type._cached_bind_processor(dialect)) is not None
-    ]
-    getter = operator.itemgetter(*columns) if len(columns) > 1 else (lambda row, c=columns[0]: (row[c],))
+    getter, convert = _row_plan(columns, [table.c[c].type for c in columns], conn.sync_connection.dialect)
     one_row = "(" + ", ".join("?" * len(columns)) + ")"
     head = f'INSERT INTO "{table.name}" (' + ", ".join(f'"{c}"' for c in columns) + ") VALUES "
     tail = " ON CONFLICT DO NOTHING" + (" RETURNING " + ", ".join(f'"{k}"' for k in key) if key else "")
@@ -397,6 +388,19 @@ def _insert_plan(conn: AsyncConnection, table: sa.Table, columns: tuple, key: tu
         return sql
 
     return getter, convert, len(columns), per_statement, sql_for
+
+
+def _row_plan(names: Sequence[str], types: list, dialect) -> tuple[Callable, list]:
+    """How a row (a dict) becomes its parameters: the values of ``names`` in order, and
+    only the columns whose type converts a value, each by one call (a UtcDateTime's two
+    steps, make it UTC and write it as text, are one function here)."""
+    convert = [
+        (i, sqlite_utc_text if isinstance(type_, UtcDateTime) else process)
+        for i, type_ in enumerate(types)
+        if (process := type_._cached_bind_processor(dialect)) is not None
+    ]
+    getter = operator.itemgetter(*names) if len(names) > 1 else (lambda row, c=names[0]: (row[c],))
+    return getter, convert
 
 
 async def execute_many(conn: AsyncConnection, stmt, rows: list[dict]) -> None:
@@ -422,14 +426,15 @@ async def execute_many(conn: AsyncConnection, stmt, rows: list[dict]) -> None:
     raw.executemany(plan[0], params)
 
 
-def _parameters(rows: list[dict], getter, convert: list) -> list | None:
-    """Each row's values in parameter order, converted where a column type converts (None
-    if the rows do not all have the same columns). A batch's rows share many values (the
-    instant the batch was applied, its deadlines, True and False): each distinct object is
-    converted once per column."""
+def _parameters(rows: list[dict], getter, convert: list, *, flat: bool = False) -> list | None:
+    """Each row's values in parameter order (one list per row, or all in one list with
+    ``flat``), converted where a column type converts (None if the rows do not all have the
+    same columns). A batch's rows share many values (the instant the batch was applied, its
+    deadlines, True and False): each distinct object is converted once per column."""
     first = rows[0].keys()
     done: list[dict[int, object]] = [{} for _ in convert]  # per column: id() of a value → converted
-    params = []
+    params: list = []
+    add = params.extend if flat else params.append
     for row in rows:
         if row.keys() != first:
             return None
@@ -444,7 +449,7 @@ def _parameters(rows: list[dict], getter, convert: list) -> list | None:
                 if converted is seen:
                     converted = seen[id(v)] = process(v)
                 values[i] = converted
-        params.append(values)
+        add(values)
     return params
 
 
@@ -459,13 +464,7 @@ def _many_plan(conn: AsyncConnection, stmt, columns: tuple):
     order = compiled.positiontup
     if order is None or not set(order) <= set(columns):
         return None
-    convert = [
-        (i, sqlite_utc_text if isinstance(compiled.binds[name].type, UtcDateTime) else process)
-        for i, name in enumerate(order)
-        if (process := compiled.binds[name].type._cached_bind_processor(dialect)) is not None
-    ]
-    getter = operator.itemgetter(*order) if len(order) > 1 else (lambda row, c=order[0]: (row[c],))
-    return compiled.string, getter, convert
+    return compiled.string, *_row_plan(order, [compiled.binds[name].type for name in order], dialect)
 
 
 def lock_skip_locked(conn: AsyncConnection, stmt: sa.Select) -> sa.Select:
