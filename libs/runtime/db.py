@@ -280,11 +280,12 @@ def _add_missing_columns(sync_conn, metadata: sa.MetaData, schema: str | None) -
     inspector = sa.inspect(sync_conn)
     preparer = sync_conn.dialect.identifier_preparer
     for table in metadata.sorted_tables:
-        existing = {c["name"] for c in inspector.get_columns(table.name, schema=schema)}
+        existing = {c["name"]: c for c in inspector.get_columns(table.name, schema=schema)}
         # Text statements are not schema-translated: name the service's schema here.
         qualified = f"{preparer.quote_schema(schema)}.{preparer.quote(table.name)}" if schema else preparer.format_table(table)
         for column in table.columns:
             if column.name in existing:
+                _widen(sync_conn, qualified, column, existing[column.name])
                 continue
             name = preparer.format_column(column)
             ddl = f"ALTER TABLE {qualified} ADD COLUMN {name} "
@@ -304,6 +305,19 @@ def _add_missing_columns(sync_conn, metadata: sa.MetaData, schema: str | None) -
             elif default is None and not column.nullable:
                 logger.warning("column_added_without_value", table=table.name, column=column.name)
             logger.info("column_added", table=table.name, column=column.name)
+
+
+def _widen(sync_conn, qualified: str, column: sa.Column, found: dict) -> None:
+    """An INTEGER column a newer release declares BIGINT is widened in place on PostgreSQL
+    (a value of 2**31 or more would otherwise be refused); SQLite's integers are 64-bit
+    whatever the declared type."""
+    if sync_conn.dialect.name != "postgresql" or not isinstance(column.type, sa.BigInteger):
+        return
+    if isinstance(found["type"], sa.BigInteger) or not isinstance(found["type"], sa.Integer):
+        return
+    name = sync_conn.dialect.identifier_preparer.format_column(column)
+    sync_conn.execute(sa.text(f"ALTER TABLE {qualified} ALTER COLUMN {name} TYPE BIGINT"))
+    logger.info("column_widened", table=column.table.name, column=column.name)
 
 
 def insert_ignore(conn: AsyncConnection, table: sa.Table):

@@ -4,7 +4,7 @@ close it, and compute its statistics and the plaza's month by month."""
 from __future__ import annotations
 
 import zlib
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -22,7 +22,8 @@ class CampaignCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=False):
     scale: dc.Scale | None = None
     dimensions: list[dc.Dimension] | None = None
     sample_size: int | None = None
-    seed: int | None = None
+    # 64 bits: what every database stores (crc32 draws up to 2**32).
+    seed: Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)] | None = None
 
 
 class CampaignResponseCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=False):

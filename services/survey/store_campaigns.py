@@ -18,7 +18,8 @@ campaigns = sa.Table(
     sa.Column("scale", sa.String(16), nullable=False),
     sa.Column("dimensions", sa.JSON, nullable=False),
     sa.Column("sample_size", sa.Integer, nullable=False),
-    sa.Column("seed", sa.Integer, nullable=False),
+    # crc32 seeds and chosen ones reach 2**32 and beyond: 64 bits on every database.
+    sa.Column("seed", sa.BigInteger, nullable=False),
     sa.Column("population", sa.Integer, nullable=False),
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("created_at", UtcDateTime(), nullable=False),

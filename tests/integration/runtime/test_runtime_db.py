@@ -189,6 +189,32 @@ async def test_an_older_releases_tables_gain_the_new_columns(db_kind, tmp_path, 
     assert (row.id, row.building, row.key_account, row.floor) == ("A-1", None, False, 1)
 
 
+async def test_an_older_releases_integer_column_takes_64_bit_values_after_the_upgrade(db_kind, tmp_path, cleanup_schemas):
+    """A column a release widened from INTEGER to BIGINT (a survey campaign's seed) takes a
+    value of 2**31 or more on the existing tables too."""
+    settings = database_settings(db_kind, tmp_path, "widen")
+    if "database_schema" in settings:
+        cleanup_schemas.append(settings["database_schema"])
+    url, schema = settings["database_url"], settings.get("database_schema")
+    old = sa.MetaData()
+    sa.Table("campaigns", old, sa.Column("id", sa.String(10), primary_key=True), sa.Column("seed", sa.Integer))
+    db = Database(url, schema=schema)
+    await db.create_all(old)
+    await db.dispose()
+
+    new = sa.MetaData()
+    campaigns = sa.Table("campaigns", new, sa.Column("id", sa.String(10), primary_key=True), sa.Column("seed", sa.BigInteger))
+    db = Database(url, schema=schema)
+    try:
+        await db.create_all(new)
+        async with db.write() as conn:
+            await conn.execute(campaigns.insert().values(id="c1", seed=2540931313))
+        async with db.read() as conn:
+            assert (await conn.execute(sa.select(campaigns.c.seed))).scalar_one() == 2540931313
+    finally:
+        await db.dispose()
+
+
 @pytest.mark.parametrize("zone", [dt.timezone(dt.timedelta(hours=8)), dt.timezone.utc], ids=["+08:00", "utc"])
 async def test_a_batch_insert_reads_back_exactly_as_one_through_sqlalchemy(db_kind, tmp_path, cleanup_schemas, zone):
     """insert_ignore_many / insert_ignore_rows (a driver-level fast path on SQLite) store

@@ -84,6 +84,21 @@ async def answer(client, campaign_id: str, unit: str, answers: dict) -> None:
     assert r.status_code == 201, r.text
 
 
+async def test_a_campaign_keeps_a_seed_beyond_32_bits_and_refuses_one_beyond_64(survey, bus):
+    """A seed drawn by crc32 reaches 2**32: it must be stored on every database (an INTEGER
+    column refused 2540931313 on PostgreSQL with a 500)."""
+    await bus.publish(unit_event("A-m001", "merchant"))
+    await archive_drained(bus)
+    this_month, _ = shanghai_months()
+    for seed in (2540931313, 2**62):
+        r = await survey.post(CAMPAIGNS, json={"title": f"seed {seed}", "month": this_month, "sample_size": 1, "seed": seed})
+        assert r.status_code == 201, r.text
+        assert (await survey.get(f"{CAMPAIGNS}/{r.json()['id']}")).json()["seed"] == seed
+    r = await survey.post(CAMPAIGNS, json={"title": "too big", "month": this_month, "sample_size": 1, "seed": 2**64})
+    assert r.status_code == 400, r.text
+    assert "seed" in r.text
+
+
 # Five-point answers: 4–5 satisfied, 3 basically satisfied, 1–2 unsatisfied.
 THIS_MONTH_ANSWERS = [
     {"cleanliness": 5, "security": 4, "repairs": 2, "staff_attitude": 5, "facilities": 3},
