@@ -122,6 +122,27 @@ class Bus:
     async def publish_raw(self, subject: str, data: bytes, msg_id: str | None = None) -> None:
         await self.js.publish(subject, data, headers={"Nats-Msg-Id": msg_id or uuid.uuid4().hex})
 
+    async def caught_up(self, stream: str, durable: str) -> bool:
+        """The durable consumer has acknowledged the last message of the stream that it takes
+        (its filter subjects) and holds none unacknowledged. The pending counts alone do not
+        say so: right after a publish the server may not yet count the new message as
+        pending (it updates a consumer's count on its own time), so they read 0 before the
+        consumer has even seen it."""
+        from nats.js.errors import NotFoundError
+
+        try:
+            info = await self.js.consumer_info(stream, durable)
+        except NotFoundError:  # the service has not attached its consumer yet
+            return False
+        filters = info.config.filter_subjects or [info.config.filter_subject or ">"]
+        last = 0
+        for subject in filters:
+            try:
+                last = max(last, (await self.js.get_last_msg(stream, subject)).seq)
+            except NotFoundError:
+                continue
+        return info.num_ack_pending == 0 and info.ack_floor.stream_seq >= last
+
     async def messages(self, stream: str, subject: str | None = None) -> list:
         """Everything currently in a stream (optionally one filter subject), oldest first."""
         info = await self.js.stream_info(stream)

@@ -62,8 +62,7 @@ async def _events(bus, cls, n=1):
 
 
 async def _settled(bus, stream, durable):
-    info = await bus.js.consumer_info(stream, durable)
-    return info.num_pending == 0 and info.num_ack_pending == 0
+    return await bus.caught_up(stream, durable)
 
 
 async def test_the_fee_run_twice_invoices_once(billing, bus):

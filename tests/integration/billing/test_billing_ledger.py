@@ -71,9 +71,7 @@ async def billing_events(bus, cls):
 
 async def consumer_settled(bus, stream: str = "DISPATCH", durable: str = CLOSED_CONSUMER):
     """Every message of the stream delivered to billing and acknowledged: nothing more is coming."""
-    info = await bus.js.consumer_info(stream, durable)
-    last = (await bus.js.stream_info(stream)).state.last_seq
-    return info.delivered.stream_seq >= last and info.num_pending == 0 and info.num_ack_pending == 0
+    return await bus.caught_up(stream, durable)
 
 
 async def account(client, path: str = ACCOUNT) -> dict:

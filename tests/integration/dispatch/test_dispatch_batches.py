@@ -366,12 +366,7 @@ async def _set_up_plazas(client, bus) -> None:
 
 
 async def _caught_up(bus, stream: str, durable: str) -> None:
-    async def probe():
-        last = (await bus.js.stream_info(stream)).state.last_seq
-        info = await bus.js.consumer_info(stream, durable)
-        return info.ack_floor.stream_seq >= last and info.num_pending == 0 and info.num_ack_pending == 0
-
-    await eventually(probe, what=f"{durable} to catch up with {stream}")
+    await eventually(lambda: bus.caught_up(stream, durable), what=f"{durable} to catch up with {stream}")
 
 
 async def _dispatch_events(bus) -> list:

@@ -336,11 +336,7 @@ async def test_a_handover_with_three_defects_opens_three_engineering_warranty_wo
     ] * 3
     assert [w["text"] for w in found] == [d.description for d in defects]
 
-    async def consumed():
-        info = await bus.js.consumer_info("INTAKE", "dispatch-handover-inspected")
-        return info.num_pending == 0 and info.num_ack_pending == 0
-
-    await eventually(consumed, what="both deliveries to be handled")
+    await eventually(lambda: bus.caught_up("INTAKE", "dispatch-handover-inspected"), what="both deliveries to be handled")
     created = await published(bus, None, WorkOrderCreated, 3)
     assert len(created) == 3 and all(e.warranty and e.responsible_party == "Jianan Construction" for e in created)
     assert len(await bus.messages("DISPATCH", "plazadesk.dispatch.p1.engineering.work_order.created")) == 3

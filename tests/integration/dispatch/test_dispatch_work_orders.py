@@ -74,12 +74,7 @@ async def events_of(bus, work_order_id: str, count: int) -> list:
 async def consumed(bus, stream: str, durable: str) -> None:
     """Wait until dispatch's durable consumer has acknowledged everything in the stream."""
 
-    async def probe():
-        last = (await bus.js.stream_info(stream)).state.last_seq
-        info = await bus.js.consumer_info(stream, durable)
-        return info.ack_floor.stream_seq >= last and info.num_pending == 0
-
-    await eventually(probe, what=f"{durable} to catch up with {stream}")
+    await eventually(lambda: bus.caught_up(stream, durable), what=f"{durable} to catch up with {stream}")
 
 
 async def act(client, wo: dict, action: str, body: dict | None = None, **headers) -> dict:

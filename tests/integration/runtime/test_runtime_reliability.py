@@ -226,8 +226,7 @@ async def test_a_batch_handler_gets_a_backlog_in_batches_each_event_once(bus, na
 
 
 async def _consumer_settled(bus):
-    info = await bus.js.consumer_info("DISPATCH", "billing-probe")
-    return info.num_pending == 0 and info.num_ack_pending == 0
+    return await bus.caught_up("DISPATCH", "billing-probe")
 
 
 async def _has(rows, wo):

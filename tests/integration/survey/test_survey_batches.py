@@ -64,14 +64,7 @@ def closed(plaza: str, wo: str, unit: str, at: dt.datetime, reopen_count: int = 
 async def drained(bus, durable: str) -> None:
     """Everything published so far on DISPATCH for this consumer is acknowledged."""
 
-    async def probe():
-        try:
-            info = await bus.js.consumer_info("DISPATCH", durable)
-        except Exception:  # survey has not attached its consumer yet
-            return False
-        return info.num_pending == 0 and info.num_ack_pending == 0 and info.delivered.stream_seq > 0
-
-    await eventually(probe, what=f"{durable} to acknowledge everything")
+    await eventually(lambda: bus.caught_up("DISPATCH", durable), what=f"{durable} to acknowledge everything")
 
 
 async def visits_of(client, plaza: str) -> list[dict]:

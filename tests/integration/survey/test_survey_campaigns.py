@@ -56,14 +56,7 @@ async def survey(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
 
 
 async def archive_drained(bus) -> None:
-    async def probe():
-        try:
-            info = await bus.js.consumer_info("ARCHIVE", "survey-archive")
-        except Exception:
-            return False
-        return info.num_pending == 0 and info.num_ack_pending == 0 and info.delivered.stream_seq > 0
-
-    await eventually(probe, timeout=30, what="survey to take in archive's units")
+    await eventually(lambda: bus.caught_up("ARCHIVE", "survey-archive"), timeout=30, what="survey to take in archive's units")
 
 
 async def register_population(bus) -> None:

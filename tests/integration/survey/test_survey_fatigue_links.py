@@ -63,14 +63,7 @@ async def visit_of(client, wo: str, count: int = 1) -> list[dict]:
 
 
 async def drained(bus, durable: str) -> None:
-    async def probe():
-        try:
-            info = await bus.js.consumer_info("DISPATCH", durable)
-        except Exception:
-            return False
-        return info.num_pending == 0 and info.num_ack_pending == 0 and info.delivered.stream_seq > 0
-
-    await eventually(probe, what=f"{durable} to catch up")
+    await eventually(lambda: bus.caught_up("DISPATCH", durable), what=f"{durable} to catch up")
 
 
 async def survey_events(bus, cls) -> list:

@@ -83,14 +83,7 @@ async def wait_for_visits(client, work_order_id: str, count: int = 1) -> list[di
 async def consumer_drained(bus, stream: str, durable: str) -> None:
     """Everything on the stream delivered to survey and acknowledged: its state is final."""
 
-    async def probe():
-        try:
-            info = await bus.js.consumer_info(stream, durable)
-        except Exception:  # survey has not attached its consumer yet
-            return False
-        return info.num_pending == 0 and info.num_ack_pending == 0 and info.delivered.stream_seq > 0
-
-    await eventually(probe, what=f"{durable} to acknowledge everything on {stream}")
+    await eventually(lambda: bus.caught_up(stream, durable), what=f"{durable} to acknowledge everything on {stream}")
 
 
 async def survey_events(bus, cls):
