@@ -19,7 +19,7 @@ run: $(STAMP)
 	$(PY) -m scripts.run
 
 test: $(STAMP)
-	$(PY) -m pytest -q -p no:cacheprovider
+	$(PY) -m pytest -q -p no:cacheprovider --durations=15
 
 bench: $(STAMP)
 	$(PY) -m bench.run

@@ -3,12 +3,29 @@ from __future__ import annotations
 import pytest
 
 from libs.runtime.natsserver import NatsServer
-from libs.runtime.testing import Bus, database_params, drop_schema
+from libs.runtime.testing import Bus, SharedNatsServer, database_params, drop_schema
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "own_nats_server: the test stops or restarts nats-server, so it gets one of its own")
+
+
+@pytest.fixture(scope="session")
+def shared_nats_server(tmp_path_factory):
+    """One real nats-server with JetStream for the whole run, on a free port."""
+    data = tmp_path_factory.mktemp("shared-nats")
+    server = SharedNatsServer(data / "nats").start(data / "nats.log")
+    yield server
+    server.stop()
 
 
 @pytest.fixture
-def nats_server(tmp_path):
-    """A fresh real nats-server with JetStream for each test, on a free port."""
+async def nats_server(request, tmp_path, shared_nats_server):
+    """A real nats-server as the test's own: an account of the shared server (its own
+    subjects and streams), or, for a test marked ``own_nats_server``, a server of its own."""
+    if request.node.get_closest_marker("own_nats_server") is None:
+        yield await shared_nats_server.account()
+        return
     server = NatsServer(tmp_path / "nats").start(tmp_path / "nats.log")
     yield server
     server.stop()

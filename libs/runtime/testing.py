@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from libs.contracts import Event, STREAMS, subject_for
 from libs.contracts.events import encode
 from libs.runtime.db import Database
+from libs.runtime.natsserver import NatsServer
 
 T = TypeVar("T")
 
@@ -157,6 +158,45 @@ class Bus:
             if subject is None or _matches(subject, msg.subject):
                 out.append(msg)
         return out
+
+
+class SharedNatsServer(NatsServer):
+    """One nats-server for a whole test run, its tests kept apart by NATS accounts: each
+    account has its own subjects and its own JetStream (streams, consumers, dead letters),
+    so a test sees exactly what it would on a server of its own, without the server's
+    start-up and stop. Accounts are handed out in turn and emptied of streams before each
+    use; a test that stops or restarts the server takes one of its own instead."""
+
+    def __init__(self, data_dir, *, accounts: int = 32, **kwargs) -> None:
+        super().__init__(data_dir, **kwargs)
+        self.accounts = accounts
+        self._next = 0
+
+    def config(self) -> str:
+        users = "".join(
+            f"  T{i}: {{ jetstream: enabled, users: [{{user: t{i}, password: t{i}}}] }}\n" for i in range(self.accounts))
+        return super().config() + f"accounts {{\n{users}}}\n"
+
+    async def account(self) -> "NatsAccount":
+        """The next account, with none of an earlier test's streams left in it."""
+        i, self._next = self._next, (self._next + 1) % self.accounts
+        account = NatsAccount(self, f"nats://t{i}:t{i}@127.0.0.1:{self.port}")
+        nc = await nats.connect(account.url)
+        try:
+            js = nc.jetstream()
+            for name in await js.streams_info():
+                await js.delete_stream(name.config.name)
+        finally:
+            await nc.close()
+        return account
+
+
+class NatsAccount:
+    """What a test sees of the shared server: its own URL (the account's credentials)."""
+
+    def __init__(self, server: SharedNatsServer, url: str) -> None:
+        self.server = server
+        self.url = url
 
 
 def _matches(pattern: str, subject: str) -> bool:

@@ -95,6 +95,7 @@ async def _zero(coro) -> bool:
     return await coro == 0
 
 
+@pytest.mark.own_nats_server
 async def test_events_emitted_while_the_broker_is_down_are_published_once_it_is_back(
     bus, nats_server, db_kind, tmp_path, cleanup_schemas
 ):

@@ -171,6 +171,7 @@ async def test_a_trickle_is_applied_as_it_comes_not_when_a_pull_request_expires(
 TAIL_S = 2.0
 
 
+@pytest.mark.own_nats_server
 async def test_after_the_broker_restarts_events_flow_again_promptly_and_none_is_lost(probe, bus, nats_server):
     """nats-server restarts (same port, same store): the clients reconnect, the consumer's
     pull request on the old server is gone, and events published before and after are
