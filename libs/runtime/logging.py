@@ -94,6 +94,14 @@ def _route_stdlib(level: int, renderer, named: list) -> None:
             adopted.removeHandler(handler)
         adopted.propagate = True
     logging.captureWarnings(True)  # a warning is a log line too, not a bare line on stderr
+    sys.excepthook = _uncaught  # so is the traceback of a crash
+
+
+def _uncaught(kind, exc, tb) -> None:
+    if issubclass(kind, KeyboardInterrupt):
+        sys.__excepthook__(kind, exc, tb)
+        return
+    logging.getLogger("uncaught").critical("uncaught_exception", exc_info=(kind, exc, tb))
 
 
 def _service(name: str):

@@ -1,10 +1,11 @@
-"""The libraries' own log records, a traceback and a warning included, come out as the
-service's JSON lines."""
+"""The libraries' own log records, a traceback, a warning and a crash included, come out as
+the service's JSON lines."""
 
 from __future__ import annotations
 
 import json
 import logging
+import sys
 import warnings
 
 import pytest
@@ -14,7 +15,8 @@ from libs.runtime import logging as log
 
 
 @pytest.fixture
-def json_logs(capsys):
+def json_logs(capsys, monkeypatch):
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # put back after the test
     def configure():  # in the test itself: its stderr is captured from there
         log.configure("info", json=True, service="probe")
         return lambda: [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.strip()]
@@ -40,6 +42,10 @@ def test_library_records_a_traceback_and_a_warning_are_json_lines(json_logs):
         warnings.warn("a deprecated call", DeprecationWarning, stacklevel=1)
     logging.getLogger("nats").debug("below the level: not written")
     log.get("probe").info("own_line", plaza_id="p1")
+    try:
+        raise ValueError("a crash")
+    except ValueError:
+        sys.excepthook(*sys.exc_info())  # what Python calls with an exception nobody caught
 
     lines = written()
     assert [(line["logger"] if "logger" in line else None, line["level"], line["event"][:27]) for line in lines] == [
@@ -48,7 +54,9 @@ def test_library_records_a_traceback_and_a_warning_are_json_lines(json_logs):
         ("asyncio", "error", "Task exception was never re"),
         ("py.warnings", "warning", lines[3]["event"][:27]),
         (None, "info", "own_line"),
+        ("uncaught", "critical", "uncaught_exception"),
     ]
+    assert "ValueError: a crash" in lines[5]["exception"]
     assert "a deprecated call" in lines[3]["event"]
     assert "RuntimeError: boom" in lines[2]["exception"]
     assert all(line["service"] == "probe" and line["timestamp"] for line in lines)
