@@ -17,6 +17,8 @@ from libs.runtime import logging as log
 @pytest.fixture
 def json_logs(capsys, monkeypatch):
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # put back after the test
+    monkeypatch.setattr(warnings, "showwarning", warnings.showwarning)
+    monkeypatch.setattr(logging, "_warnings_showwarning", None)  # as in a fresh process
     def configure():  # in the test itself: its stderr is captured from there
         log.configure("info", json=True, service="probe")
         return lambda: [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.strip()]
