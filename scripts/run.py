@@ -12,7 +12,7 @@ import sys
 import time
 
 from scripts import demo
-from scripts.system import SERVICES, System
+from scripts.system import NATS_PORT, SERVICES, System
 
 
 def main() -> int:
@@ -39,6 +39,11 @@ def main() -> int:
         return 1
 
     print("\nPlazaDesk is running (Ctrl-C stops everything)\n")
+    warnings = moved_ports(system)
+    for line in warnings:
+        print(line)
+    if warnings:
+        print()
     print(f"  NATS (JetStream)  {system.nats_url}   data: {system.data_dir / 'nats'}")
     for name in SERVICES:
         print(f"  {name:<9} {system.url(name):<24} OpenAPI: {system.url(name)}/schema   log: {system.logs / (name + '.log')}")
@@ -62,6 +67,18 @@ def main() -> int:
         system.stop()
         print("stopped; state kept in", system.data_dir)
     return 0
+
+
+def moved_ports(system: System) -> list[str]:
+    """A warning line for each documented port another program holds (bookmarks, curl
+    commands and the README's examples point at the documented one)."""
+    wanted = {name: (port, system.ports[name]) for name, port in SERVICES.items()}
+    if system.nats is not None:
+        wanted["NATS"] = (NATS_PORT, system.nats.port)
+    return [
+        f"  WARNING: port {port} is taken by another program: {name} runs on {actual} instead"
+        for name, (port, actual) in wanted.items() if actual != port
+    ]
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ import httpx
 from libs.runtime.natsserver import NatsServer, free_port
 
 SERVICES = {"intake": 8001, "dispatch": 8002, "billing": 8003, "survey": 8004, "archive": 8005}
+NATS_PORT = 4222
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -45,7 +46,7 @@ class System:
     def start(self, timeout: float = 60) -> "System":
         self.logs.mkdir(parents=True, exist_ok=True)
         if self.nats_url is None:
-            self.nats = NatsServer(self.data_dir / "nats", port=4222, sync_always=self.sync_always)
+            self.nats = NatsServer(self.data_dir / "nats", port=NATS_PORT, sync_always=self.sync_always)
             self.nats.start(self.logs / "nats-server.log")
             self.nats_url = self.nats.url
         for name in SERVICES:

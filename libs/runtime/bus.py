@@ -55,7 +55,7 @@ def make_broker(url: str) -> NatsBroker:
     # INFO lines would only repeat them.
     import logging
 
-    return NatsBroker(url, logger=logging.getLogger("faststream.quiet"), log_level=logging.DEBUG)
+    return NatsBroker(url, logger=logging.getLogger("plazadesk.broker"), log_level=logging.DEBUG)
 
 
 async def declare_own_stream(broker: NatsBroker, service: str, replicas: int = 1) -> None:

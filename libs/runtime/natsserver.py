@@ -21,7 +21,11 @@ def free_port(preferred: int | None = None) -> int:
 
 
 def _port_free(port: int) -> bool:
+    """Whether a server could listen on the port now. SO_REUSEADDR as uvicorn and
+    nats-server bind: the TIME_WAIT connections a stopped run leaves for a minute do not
+    stop them, so they must not move the service to another port either."""
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
             return True

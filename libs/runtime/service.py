@@ -42,7 +42,7 @@ class Runtime:
         outbox: sa.Table,
         inbox: sa.Table,
     ) -> None:
-        log.configure(settings.log_level, settings.log_json)
+        log.configure(settings.log_level, settings.log_json, settings.service)
         self.settings = settings
         self.service = settings.service
         self.metadata = metadata
@@ -215,6 +215,7 @@ class Runtime:
             middleware=[RequestContext(self.service)],
             openapi_config=OpenAPIConfig(title=title, version=version, path="/schema"),
             debug=False,
+            logging_config=None,  # libs.runtime.logging owns the process's logging: one format
         )
 
     def _self(self) -> "Runtime":

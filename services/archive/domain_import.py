@@ -15,6 +15,7 @@ from typing import Any
 import msgspec
 
 from libs.contracts.subjects import InvalidToken, validate_token
+from libs.runtime import export
 from services.archive import domain
 
 REQUIRED = ("unit", "area_m2", "use", "occupant_name", "occupant_kind")
@@ -156,7 +157,7 @@ def _text(col: str, value: Any) -> str | None:
         return None
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # Excel stores floor 3 as 3.0
-    text = str(value).strip()
+    text = export.unquote(str(value).strip())  # "'=x" in a file this service exported is "=x"
     return VALUES.get(text, text) or None
 
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 from collections.abc import Callable, Iterator
 
 import msgspec
 import openpyxl
 
 from libs.contracts import new_event_id, utcnow
+from libs.runtime import export
 from libs.runtime.outbox import Tx
 from services.archive import domain, domain_import, services, store
 from services.archive.domain_import import Rejected, Row
@@ -23,7 +25,7 @@ from services.archive.services import BadField
 
 Progress = Callable[[int, int], None]
 XLSX_MAGIC = b"PK\x03\x04"
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_TYPE = export.XLSX_TYPE
 EXPORT_COLUMNS = domain_import.COLUMNS
 
 
@@ -137,14 +139,8 @@ async def _apply(tx: Tx, plaza_id: str, plan: domain_import.Plan, current_rows: 
 
 def export_register(rows) -> bytes:
     """The register as .xlsx, in the columns an import reads back unchanged."""
-    book = openpyxl.Workbook(write_only=True)
-    sheet = book.create_sheet("units")
-    sheet.append(list(EXPORT_COLUMNS))
-    for row in rows:
-        sheet.append([_cell(col, row) for col in EXPORT_COLUMNS])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    lines = ([_cell(col, row) for col in EXPORT_COLUMNS] for row in rows)
+    return export.xlsx([("units", itertools.chain([list(EXPORT_COLUMNS)], lines))])
 
 
 def _cell(col: str, row):

@@ -8,6 +8,7 @@ import msgspec
 from litestar import Controller, Response, get, post
 from litestar.params import FromPath, Parameter
 
+from libs.runtime import export
 from libs.runtime.errors import InvalidInput
 from libs.runtime.http import Page, iso, plaza_token
 from libs.runtime.service import Runtime
@@ -114,5 +115,5 @@ class ReportController(Controller):
             report = await services_reports.monthly_report(conn, plaza, month)
         if format == "xlsx":
             headers = {"Content-Disposition": f'attachment; filename="billing-{plaza}-{month}.xlsx"'}
-            return Response(services_reports.monthly_xlsx(report), media_type=XLSX, headers=headers)
+            return Response(await export.off_loop(services_reports.monthly_xlsx, report), media_type=XLSX, headers=headers)
         return Response(msgspec.to_builtins(report))

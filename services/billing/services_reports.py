@@ -4,11 +4,11 @@ the prepaid readings report. Everything is derived from the ledger and the readi
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections import defaultdict
 
 import msgspec
 
+from libs.runtime import export
 from services.billing import domain, domain_arrears, domain_fees, services_dunning, services_prepaid, store
 from services.billing.services_ledger import refused
 
@@ -80,27 +80,20 @@ async def monthly_report(conn, plaza_id: str, month: str) -> MonthlyReport:
 
 
 def monthly_xlsx(report: MonthlyReport) -> bytes:
-    from openpyxl import Workbook
-
-    book = Workbook()
-    summary = book.active
-    summary.title = "summary"
-    summary.append(["plaza", report.plaza_id])
-    summary.append(["month", report.month])
-    summary.append(["billed (yuan)", report.billed_fen / 100])
-    summary.append(["collected (yuan)", report.collected_fen / 100])
-    summary.append(["refunded (yuan)", report.refunded_fen / 100])
-    summary.append(["collection rate", report.collection_rate])
-    summary.append([f"arrears as of {report.arrears_as_of.isoformat()}", None])
-    for name in domain_arrears.BUCKET_NAMES:
-        summary.append([f"{name} days (yuan)", report.arrears[name] / 100])
-    units = book.create_sheet("units")
-    units.append(["unit", "billed (yuan)", "collected (yuan)", "refunded (yuan)", "overdue (yuan)"])
+    summary = [
+        ["plaza", report.plaza_id],
+        ["month", report.month],
+        ["billed (yuan)", report.billed_fen / 100],
+        ["collected (yuan)", report.collected_fen / 100],
+        ["refunded (yuan)", report.refunded_fen / 100],
+        ["collection rate", report.collection_rate],
+        [f"arrears as of {report.arrears_as_of.isoformat()}", None],
+        *([f"{name} days (yuan)", report.arrears[name] / 100] for name in domain_arrears.BUCKET_NAMES),
+    ]
+    units = [["unit", "billed (yuan)", "collected (yuan)", "refunded (yuan)", "overdue (yuan)"]]
     for u in report.units:
         units.append([u.unit, u.billed_fen / 100, u.collected_fen / 100, u.refunded_fen / 100, u.overdue_fen / 100])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return export.xlsx([("summary", summary), ("units", units)])
 
 
 class MeterSummary(msgspec.Struct, kw_only=True):

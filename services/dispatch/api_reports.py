@@ -7,6 +7,7 @@ from typing import Literal
 from litestar import Controller, Response, get
 from litestar.params import FromPath, Parameter
 
+from libs.runtime import export
 from libs.runtime.service import Runtime
 from services.dispatch import services, services_reports
 from services.dispatch.domain_reports import ComplaintReport
@@ -30,7 +31,7 @@ class ReportsController(Controller):
         report = await _report(runtime, plaza, month)
         if format == "xlsx":
             return Response(
-                services_reports.to_xlsx(report, plaza), media_type=XLSX,
+                await export.off_loop(services_reports.to_xlsx, report, plaza), media_type=XLSX,
                 headers={"Content-Disposition": f'attachment; filename="complaints-{plaza}-{month}.xlsx"'},
             )
         return Response(report)
@@ -38,4 +39,4 @@ class ReportsController(Controller):
     @get("/complaints.svg")
     async def complaints_chart(self, plaza: FromPath[str], runtime: Runtime, month: str = Parameter(query="month")) -> Response:
         report = await _report(runtime, plaza, month)
-        return Response(services_reports.to_svg(report, plaza), media_type="image/svg+xml")
+        return Response(await export.draw(services_reports.to_svg, report, plaza), media_type="image/svg+xml")

@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import re
 
+from libs.runtime import export
 from libs.runtime.errors import InvalidInput
 from services.dispatch import domain_reports, services_sla, store, store_sla
 
@@ -38,30 +39,20 @@ SUMMARY = [
 
 
 def to_xlsx(report: domain_reports.ComplaintReport, plaza_id: str) -> bytes:
-    from openpyxl import Workbook
-
-    book = Workbook()
-    summary = book.active
-    summary.title = "summary"
-    summary.append(["plaza", plaza_id])
-    summary.append(["month", report.month])
-    for label, attr in SUMMARY:
-        summary.append([label, getattr(report, attr)])
+    summary = [["plaza", plaza_id], ["month", report.month]]
+    sheets = [("summary", summary + [[label, getattr(report, attr)] for label, attr in SUMMARY])]
     for title, counts in (
         ("by category", report.by_category),
         ("by department", report.by_department),
         ("reopens by department", report.reopens_by_department),
     ):
-        sheet = book.create_sheet(title)
-        sheet.append([title.removeprefix("by ").removeprefix("reopens by "), "count"])
-        for key, n in counts.items():
-            sheet.append([key, n])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+        header = [title.removeprefix("by ").removeprefix("reopens by "), "count"]
+        sheets.append((title, [header, *([key, n] for key, n in counts.items())]))
+    return export.xlsx(sheets)
 
 
 def to_svg(report: domain_reports.ComplaintReport, plaza_id: str) -> bytes:
+    """Drawn through ``libs.runtime.export.draw`` (a worker thread, one chart at a time)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -70,10 +61,11 @@ def to_svg(report: domain_reports.ComplaintReport, plaza_id: str) -> bytes:
     figure = Figure(figsize=(9, 4))
     for i, (title, counts) in enumerate((("by category", report.by_category), ("by department", report.by_department))):
         axes = figure.add_subplot(1, 2, i + 1)
-        axes.bar(list(counts) or ["none"], list(counts.values()) or [0], color="#4472c4")
+        axes.bar([export.label(k) for k in counts] or ["none"], list(counts.values()) or [0], color="#4472c4")
         axes.set_title(f"complaints {title}")
         axes.tick_params(axis="x", labelrotation=30)
-    figure.suptitle(f"{plaza_id} {report.month}: {report.count} complaints, SLA compliance {_pct(report.sla_compliance)}")
+    title = f"{plaza_id} {report.month}: {report.count} complaints, SLA compliance {_pct(report.sla_compliance)}"
+    figure.suptitle(export.label(title))
     figure.tight_layout()
     out = io.BytesIO()
     # Text stays text (not outlines): searchable, and small.

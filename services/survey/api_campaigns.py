@@ -7,6 +7,7 @@ import msgspec
 from litestar import Controller, Response, get, post
 from litestar.params import FromPath, Parameter
 
+from libs.runtime import export as spreadsheet
 from libs.runtime.errors import InvalidInput
 from libs.runtime.http import Page, iso, plaza_token
 from libs.runtime.service import Runtime
@@ -62,13 +63,13 @@ def image_format(fmt: str) -> str:
     return fmt
 
 
-def table_response(body: msgspec.Struct, fmt: str, name: str, sheets) -> Response:
+async def table_response(body: msgspec.Struct, fmt: str, name: str, sheets) -> Response:
     if fmt == "json":
         return Response(content=body)
     if fmt != "xlsx":
         raise InvalidInput("format must be json or xlsx", field="format")
     return Response(
-        content=export.workbook(sheets), media_type=export.XLSX,
+        content=await spreadsheet.off_loop(export.workbook, sheets), media_type=export.XLSX,
         headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
     )
 
@@ -113,7 +114,7 @@ class CampaignController(Controller):
         async with runtime.read() as conn:
             stats = await sc.plaza_statistics(conn, plaza, from_month, to_month or _this_month())
         sheets = rate_sheets(by_month=stats.by_month, by_department=stats.by_department, by_dimension=stats.by_dimension)
-        return table_response(stats, fmt, f"satisfaction-{plaza}", sheets)
+        return await table_response(stats, fmt, f"satisfaction-{plaza}", sheets)
 
     @get("/statistics/chart")
     async def plaza_chart(
@@ -129,7 +130,7 @@ class CampaignController(Controller):
         series: dict[str, list] = {}
         for row in stats.by_department:
             series.setdefault(row.department, [None] * len(months))[months.index(row.month)] = row.rate
-        image = export.bar_chart(f"Satisfaction by department, {plaza}", months, series, fmt)
+        image = await spreadsheet.draw(export.bar_chart, f"Satisfaction by department, {plaza}", months, series, fmt)
         return Response(content=image, media_type=export.IMAGE_TYPES[fmt])
 
     @get("/{campaign_id:str}")
@@ -177,7 +178,7 @@ class CampaignController(Controller):
         sheets = rate_sheets(by_department=stats.by_department, by_dimension=stats.by_dimension)
         strata = [[s.building, s.occupant_kind, s.drawn, s.answered] for s in stats.strata]
         sheets.append(("strata", ["building", "occupant_kind", "drawn", "answered"], strata))
-        return table_response(stats, fmt, f"campaign-{campaign_id}", sheets)
+        return await table_response(stats, fmt, f"campaign-{campaign_id}", sheets)
 
     @get("/{campaign_id:str}/statistics/chart")
     async def chart(
@@ -188,6 +189,6 @@ class CampaignController(Controller):
         async with runtime.read() as conn:
             stats = await sc.campaign_statistics(conn, plaza, campaign_id)
         rows = stats.by_dimension
-        image = export.bar_chart(f"Satisfaction by dimension, {stats.month}", [r.dimension for r in rows],
-                                 {"rate": [r.rate for r in rows]}, fmt)
+        image = await spreadsheet.draw(export.bar_chart, f"Satisfaction by dimension, {stats.month}",
+                                       [r.dimension for r in rows], {"rate": [r.rate for r in rows]}, fmt)
         return Response(content=image, media_type=export.IMAGE_TYPES[fmt])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from litestar import Controller, Response, get
 from litestar.params import FromPath, Parameter
 
+from libs.runtime import export as spreadsheet
 from libs.runtime.service import Runtime
 from services.survey import export, services_reports
 from services.survey.api_campaigns import image_format, rate_sheets, table_response
@@ -28,7 +29,7 @@ class ReportController(Controller):
         visits = report.return_visits
         sheets.append(("coverage", ["scheduled", "done", "skipped", "coverage"],
                        [[visits.scheduled, visits.done, visits.skipped, visits.coverage]]))
-        return table_response(report, fmt, f"satisfaction-{plaza}-{month}", sheets)
+        return await table_response(report, fmt, f"satisfaction-{plaza}-{month}", sheets)
 
     @get("/chart")
     async def chart(
@@ -42,5 +43,5 @@ class ReportController(Controller):
         campaign = {r.department: r.rate for r in report.campaign_by_department}
         labels = sorted(visits.keys() | campaign.keys())
         series = {"return visits": [visits.get(d) for d in labels], "campaign": [campaign.get(d) for d in labels]}
-        image = export.bar_chart(f"Satisfaction by department, {month}", labels, series, fmt)
+        image = await spreadsheet.draw(export.bar_chart, f"Satisfaction by department, {month}", labels, series, fmt)
         return Response(content=image, media_type=export.IMAGE_TYPES[fmt])

@@ -10,26 +10,17 @@ from collections.abc import Sequence
 
 import msgspec
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from libs.runtime import export as spreadsheet
+
+XLSX = spreadsheet.XLSX_TYPE
 IMAGE_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
 RATE_COLUMNS = ("month", "dimension", "department", "satisfied", "basically_satisfied",
                 "unsatisfied", "answered", "rate", "change")
 
 
 def workbook(sheets: Sequence[tuple[str, Sequence[str], Sequence[Sequence]]]) -> bytes:
-    """One sheet per (title, header, rows); the first sheet replaces openpyxl's default."""
-    from openpyxl import Workbook
-
-    book = Workbook()
-    book.remove(book.active)
-    for title, header, rows in sheets:
-        sheet = book.create_sheet(title[:31])
-        sheet.append(list(header))
-        for row in rows:
-            sheet.append(list(row))
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    """One sheet per (title, header, rows)."""
+    return spreadsheet.xlsx((title, [header, *rows]) for title, header, rows in sheets)
 
 
 def rate_table(rows: Sequence[msgspec.Struct], columns: Sequence[str] = RATE_COLUMNS) -> tuple[list[str], list[list]]:
@@ -38,7 +29,8 @@ def rate_table(rows: Sequence[msgspec.Struct], columns: Sequence[str] = RATE_COL
 
 
 def bar_chart(title: str, labels: Sequence[str], series: dict[str, Sequence[float | None]], fmt: str) -> bytes:
-    """Grouped bars of satisfaction rates (0–100 %), one group per label."""
+    """Grouped bars of satisfaction rates (0–100 %), one group per label. Drawn through
+    ``libs.runtime.export.draw`` (a worker thread, one chart at a time)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -49,11 +41,11 @@ def bar_chart(title: str, labels: Sequence[str], series: dict[str, Sequence[floa
     width = 0.8 / max(len(series), 1)
     for i, (name, values) in enumerate(series.items()):
         xs = [x + i * width for x in range(len(labels))]
-        axes.bar(xs, [100 * (v or 0) for v in values], width=width, label=name)
-    axes.set_xticks([x + 0.4 - width / 2 for x in range(len(labels))], list(labels), rotation=20)
+        axes.bar(xs, [100 * (v or 0) for v in values], width=width, label=spreadsheet.label(name))
+    axes.set_xticks([x + 0.4 - width / 2 for x in range(len(labels))], [spreadsheet.label(x) for x in labels], rotation=20)
     axes.set_ylim(0, 100)
     axes.set_ylabel("satisfaction rate %")
-    axes.set_title(title)
+    axes.set_title(spreadsheet.label(title))
     if len(series) > 1:
         axes.legend()
     figure.tight_layout()
