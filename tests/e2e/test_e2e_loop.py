@@ -3,18 +3,20 @@ processes with a real nats-server, exactly as ``make run`` starts them."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import httpx
 import pytest
 
+from libs.runtime.testing import Bus, eventually
 from scripts.system import System
 
 pytestmark = pytest.mark.e2e
 PLAZA = "e2e-plaza"
 
 
-def wait_for(probe, what: str, timeout: float = 15.0):
+def wait_for(probe, what: str, timeout: float = 30.0):
     deadline = time.monotonic() + timeout
     last = None
     while time.monotonic() < deadline:
@@ -23,6 +25,12 @@ def wait_for(probe, what: str, timeout: float = 15.0):
             return last
         time.sleep(0.05)
     raise AssertionError(f"timed out waiting for {what}; last: {last!r}")
+
+
+async def consumers_caught_up(nats_url: str, consumers: list[tuple[str, str]]) -> None:
+    async with Bus(nats_url) as bus:
+        for stream, durable in consumers:
+            await eventually(lambda: bus.caught_up(stream, durable), timeout=30, what=f"{durable} to catch up")
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +97,7 @@ def test_the_closed_work_order_loop(api):
     assert request["kind"] == "service" and request["serviceable"] is True
 
     # 2. dispatch opened a work order routed to engineering
-    wo = wait_for(lambda: work_order_for(api, request["id"]), "work order", timeout=5)
+    wo = wait_for(lambda: work_order_for(api, request["id"]), "work order")
     assert wo["department"] == "engineering" and wo["status"] == "created" and wo["reopen_count"] == 0
 
     # 3. engineering does the job, customer service closes it
@@ -100,9 +108,9 @@ def test_the_closed_work_order_loop(api):
     assert closed["status"] == "closed"
 
     # 4. return visit scheduled, charge posted once, everything on A-203's timeline
-    visit = wait_for(lambda: visits_for(api, wo["id"]), "return visit", timeout=5)[0]
+    visit = wait_for(lambda: visits_for(api, wo["id"]), "return visit")[0]
     assert visit["status"] == "pending"
-    acct = wait_for(lambda: (a := account(api, "A-203")) and a["owed_fen"] == 7400 and a, "charge of 74.00 CNY", timeout=5)
+    acct = wait_for(lambda: (a := account(api, "A-203")) and a["owed_fen"] == 7400 and a, "charge of 74.00 CNY")
     assert sorted(e["amount_fen"] for e in acct["entries"]) == [2400, 5000]
     assert all(e["work_order_id"] == wo["id"] for e in acct["entries"])
     wait_for(
@@ -121,8 +129,8 @@ def test_the_closed_work_order_loop(api):
     do(api, wo["id"], "start")
     do(api, wo["id"], "resolve", {"paid": False, "labour_fen": 0, "materials": []})
     do(api, wo["id"], "close")
-    wait_for(lambda: len(visits_for(api, wo["id"])) == 2, "a second return visit", timeout=5)
-    wait_for(lambda: "WorkOrderReopened" in timeline_types(api, "A-203"), "reopening on the timeline", timeout=5)
+    wait_for(lambda: len(visits_for(api, wo["id"])) == 2, "a second return visit")
+    wait_for(lambda: "WorkOrderReopened" in timeline_types(api, "A-203"), "reopening on the timeline")
     assert account(api, "A-203")["owed_fen"] == 7400  # the same lines are never charged twice
     assert len(account(api, "A-203")["entries"]) == 2
 
@@ -148,7 +156,7 @@ def test_the_closed_work_order_loop(api):
 def test_sigkill_in_the_middle_of_the_loop_loses_nothing(system, api):
     r = api["intake"].post(f"/v1/plazas/{PLAZA}/requests", json={"channel": "visit", "unit": "B-110", "text": "ceiling light broken"})
     request_id = r.json()["id"]
-    wo = wait_for(lambda: work_order_for(api, request_id), "work order", timeout=5)
+    wo = wait_for(lambda: work_order_for(api, request_id), "work order")
     do(api, wo["id"], "assign", {"assignee": "eng-qian"})
     do(api, wo["id"], "start")
     do(api, wo["id"], "resolve", {"paid": True, "labour_fen": 3000, "materials": []})
@@ -163,7 +171,9 @@ def test_sigkill_in_the_middle_of_the_loop_loses_nothing(system, api):
 
     wait_for(lambda: visits_for(api, wo["id"]), "the visit after the restart")
     wait_for(lambda: (a := account(api, "B-110")) and a["owed_fen"] == 3000, "the charge after the restart")
-    time.sleep(0.5)  # give any duplicate a chance to show up before counting
+    # A duplicate would come from a redelivery: count once every consumer of the close has
+    # acknowledged everything it takes.
+    asyncio.run(consumers_caught_up(system.nats_url, [("DISPATCH", "billing-work-order-closed"), ("DISPATCH", "survey-work-order-closed")]))
     assert len(visits_for(api, wo["id"])) == 1
     assert len(account(api, "B-110")["entries"]) == 1
     assert work_order_for(api, request_id)["status"] == "closed"
