@@ -34,6 +34,12 @@ def load(cls: type[T], prefix: str, environ: dict[str, str] | None = None) -> T:
         raise SettingsError(f"bad {prefix.upper()} setting: {exc}") from exc
 
 
+def nats_servers(url: str) -> list[str]:
+    """``nats://a:4222,nats://b:4222`` (a cluster, as the deploy files write it) as one URL
+    per server: the clients take a list, and a comma-separated string is not a URL."""
+    return [part.strip() for part in url.split(",") if part.strip()]
+
+
 class ServiceSettings(msgspec.Struct, kw_only=True):
     """What every service needs; a service subclasses it with its own fields."""
 
@@ -90,7 +96,8 @@ class ServiceSettings(msgspec.Struct, kw_only=True):
             self.database_url = f"sqlite+aiosqlite:///{self.data_dir}/{self.service}.db"
         if not self.database_schema:
             self.database_schema = self.service
-        if not self.nats_url.startswith(("nats://", "tls://", "ws://", "wss://")):
-            raise SettingsError(f"NATS_URL {self.nats_url!r} is not a nats:// URL")
+        for url in nats_servers(self.nats_url) or [self.nats_url]:
+            if not url.startswith(("nats://", "tls://", "ws://", "wss://")):
+                raise SettingsError(f"NATS_URL {url!r} is not a nats:// URL")
         if self.max_deliver < 1:
             raise SettingsError("MAX_DELIVER must be at least 1")
