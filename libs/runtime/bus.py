@@ -37,7 +37,7 @@ from libs.runtime import logging as log
 from libs.runtime import metrics
 from libs.runtime.db import Database
 from libs.runtime.errors import DomainError
-from libs.runtime.outbox import Tx
+from libs.runtime.outbox import RefusedForGood, Tx
 from libs.runtime.settings import nats_servers
 
 logger = log.get("bus")
@@ -554,6 +554,17 @@ class _Feed:
                 self.refusal = f"{status} {msg.headers.get('Description', '')}".strip()
 
 
+# Room for the headers an atomic batch adds to a message (batch id, sequence, commit).
+_BATCH_HEADERS_ROOM = b"Nats-Batch-Id: %s\r\nNats-Batch-Sequence: 1000\r\nNats-Batch-Commit: 1\r\n" % (b"x" * 22)
+
+
+def _fits(nc, event_id: str, size: int) -> None:
+    """nats-server closes the connection of a client that sends a message over its
+    ``max_payload`` (headers and payload together): such a message is refused here."""
+    if size > nc.max_payload:
+        raise TooLarge(f"event {event_id} is {size} bytes; the NATS server takes at most {nc.max_payload} (max_payload)")
+
+
 def _hpub(subject: str, reply: str, headers: bytes, payload: bytes) -> bytes:
     """One HPUB protocol command (headers end with an empty line)."""
     target = f"{subject} {reply}" if reply else subject
@@ -632,6 +643,20 @@ class PublishRefused(RuntimeError):
     pass
 
 
+class TooLarge(PublishRefused, RefusedForGood):
+    """Larger than the server takes: never sent, since nats-server closes the connection
+    of a client that sends one (nats-py's ``publish`` checks this; our raw commands must)."""
+
+
+class Unstorable(PublishRefused, RefusedForGood):
+    """JetStream will never store this message as it is (over the stream's size limits)."""
+
+
+# JetStream's error codes for a message it will never store as it is: message size
+# (10054) and header size (10097) over the stream's limits.
+UNSTORABLE_CODES = frozenset({10054, 10097})
+
+
 class _Publisher:
     """JetStream publish with acknowledgement, pipelined: each message carries a reply
     subject under one inbox of ours, and the acknowledgement settles its future.
@@ -655,8 +680,10 @@ class _Publisher:
 
     async def __call__(self, subject: str, payload: bytes, event_id: str) -> asyncio.Future:
         nc = await self._client()
+        headers = self._headers(event_id)
+        _fits(nc, event_id, len(headers) + len(payload))
         token, future = self._expect()
-        return await self._send(nc, [_hpub(subject, self._prefix + token, self._headers(event_id), payload)], future)
+        return await self._send(nc, [_hpub(subject, self._prefix + token, headers, payload)], future)
 
     async def batch(self, messages: list[tuple[str, bytes, str]]) -> asyncio.Future:
         """Publishes (subject, payload, event id) messages as one JetStream atomic batch:
@@ -668,6 +695,10 @@ class _Publisher:
         if not 0 < len(messages) <= MAX_ATOMIC_BATCH:
             raise ValueError(f"an atomic batch holds 1 to {MAX_ATOMIC_BATCH} messages, not {len(messages)}")
         nc = await self._client()
+        room = nc.max_payload - len(self._headers("", _BATCH_HEADERS_ROOM))
+        for _, payload, event_id in messages:  # one too large: the relay sends them one by one
+            if len(event_id) + len(payload) > room:
+                _fits(nc, event_id, len(self._headers(event_id, _BATCH_HEADERS_ROOM)) + len(payload))
         batch_id = nc._nuid.next()
         last = len(messages)
         token, future = self._expect(expected_count=last)
@@ -725,7 +756,8 @@ class _Publisher:
             future.set_exception(PublishRefused(f"unreadable acknowledgement: {exc}"))
             return
         if ack.error:
-            future.set_exception(PublishRefused(f"{ack.error.get('code')} {ack.error.get('description')}"))
+            refused = Unstorable if ack.error.get("err_code") in UNSTORABLE_CODES else PublishRefused
+            future.set_exception(refused(f"{ack.error.get('code')} {ack.error.get('description')}"))
         elif expected_count is not None and ack.count != expected_count:
             # A server without atomic batches (before 2.12) stores and acknowledges the
             # messages one by one: only the last is known to be stored.

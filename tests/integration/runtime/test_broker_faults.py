@@ -13,10 +13,12 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from libs.contracts.events import ChargeLine, ChargePosted, WorkOrderClosed
+from libs.contracts import subject_for
+from libs.contracts.events import ChargeLine, ChargePosted, WorkOrderClosed, encode
 from libs.runtime import bus as runtime_bus
+from libs.runtime import metrics
 from libs.runtime.natsserver import NatsServer, free_port
-from libs.runtime.outbox import add_runtime_tables
+from libs.runtime.outbox import RefusedForGood, add_runtime_tables
 from libs.runtime.service import Runtime
 from libs.runtime.settings import ServiceSettings
 from libs.runtime.testing import Bus, database_settings, eventually
@@ -71,6 +73,13 @@ def make_runtime(nats_url, db_kind, tmp_path, schemas, **settings):
 
 
 @pytest.fixture
+async def probe(nats, db_kind, tmp_path, cleanup_schemas):
+    """The probe service on each database (what the relay does differs between them)."""
+    async with started(nats, db_kind, tmp_path, cleanup_schemas) as runtime_and_rows:
+        yield runtime_and_rows
+
+
+@pytest.fixture
 async def sqlite_probe(nats, tmp_path):
     """The probe service where the database plays no part (the connection, the fetch loop)."""
     async with started(nats, "sqlite", tmp_path, []) as runtime_and_rows:
@@ -109,6 +118,43 @@ async def emit(runtime, *events) -> None:
 
 async def on_stream(bus, stream="BILLING") -> set[str]:
     return {m.headers["Nats-Msg-Id"] for m in await bus.messages(stream)}
+
+
+async def set_aside(runtime) -> list[dict]:
+    table = runtime.metadata.tables["failed_events"]
+    async with runtime.read() as conn:
+        return [dict(r._mapping) for r in await conn.execute(sa.select(table))]
+
+
+def set_aside_count(service="billing") -> float:
+    return metrics.OUTBOX_SET_ASIDE.labels(service)._value.get()
+
+
+async def test_an_event_the_broker_refuses_for_good_is_set_aside_and_the_rows_behind_it_flow_on(probe, nats):
+    """An event over the server's max_payload (which would make nats-server close the
+    connection) is moved to failed_events, counted and logged; the events before and after
+    it are published, on the same connection; publishing it directly is refused at once."""
+    runtime, rows = probe
+    counted = set_aside_count()
+    huge = charge(2, description="x" * (MAX_PAYLOAD + 1000))
+    before, after = charge(1), charge(3)
+    await emit(runtime, before)
+    await emit(runtime, huge)
+    await emit(runtime, after, *(charge(n) for n in range(4, 40)))  # a round large enough for an atomic batch
+
+    async with Bus(nats.url) as bus:
+        published = await eventually(lambda: _at_least(on_stream(bus), 38), what="the 38 events around the huge one")
+    assert huge.id not in published and {before.id, after.id} <= published
+    [row] = await eventually(lambda: set_aside(runtime), what="the huge event in failed_events")
+    assert (row["event_id"], row["event_type"], row["subject"]) == (huge.id, "ChargePosted", subject_for(huge))
+    assert "max_payload" in row["reason"] and row["payload"] == encode(huge)
+    assert set_aside_count() == counted + 1
+    assert await runtime.relay.pending() == 0
+
+    with pytest.raises(RefusedForGood):  # the direct way (intake without an Idempotency-Key)
+        await runtime.publish(charge(99, description="y" * (MAX_PAYLOAD + 1000)))
+    nc = runtime.broker.config.connection_state.connection
+    assert nc.is_connected and nc.stats["reconnects"] == 0  # the server never dropped the connection
 
 
 async def test_a_cluster_url_with_one_server_down_connects_and_works(nats, tmp_path):
@@ -187,3 +233,8 @@ async def _has(rows, wo: str) -> bool:
 
 async def _contains(coro, item) -> bool:
     return item in await coro
+
+
+async def _at_least(coro, n: int):
+    items = await coro
+    return items if len(items) >= n else None
