@@ -51,18 +51,44 @@ Handler = Callable[[Tx, Event], Awaitable[None]]
 BatchHandler = Callable[[Tx, list[Event]], Awaitable[None]]
 
 
-def make_broker(url: str) -> NatsBroker:
-    """``url`` may name several servers, comma-separated (a cluster). The client
-    reconnects for as long as it takes (nats-py's default gives up after 60 attempts, two
-    minutes, and the service would never publish again)."""
+def make_broker(url: str, **callbacks: Callable[[], Awaitable[None]]) -> NatsBroker:
+    """``url`` may name several servers, comma-separated (a cluster). ``callbacks``:
+    nats-py's ``disconnected_cb``, ``reconnected_cb``, ``closed_cb``.
+
+    The client reconnects for as long as it takes (nats-py's default gives up after 60
+    attempts, two minutes, and the service would never publish again); a connection the
+    server closes for good (after an ``-ERR``) is the runtime's to re-open (``reopen``)."""
     # Our own structlog lines say what happened to each event; FastStream's per-message
     # INFO lines would only repeat them.
     import logging
 
     return NatsBroker(
         nats_servers(url), logger=logging.getLogger("faststream.quiet"), log_level=logging.DEBUG,
-        max_reconnect_attempts=-1,
+        max_reconnect_attempts=-1, **callbacks,
     )
+
+
+async def reopen(broker: NatsBroker) -> None:
+    """A new connection for a broker whose connection was closed for good, and its
+    subscribers started again on it (their durable consumers carry on where they were).
+    Stopping a subscriber unsubscribes on the closed connection, which fails: its
+    subscription and consume task are dropped here instead."""
+    for sub in broker.subscribers:
+        try:
+            await sub.stop()
+        except Exception:
+            pass
+        for task in getattr(sub, "tasks", ()):
+            task.cancel()
+        if hasattr(sub, "tasks"):
+            sub.tasks.clear()
+        sub.subscription = None
+    old = broker._connection  # FastStream connects only when it holds no connection
+    if old is not None and not old.is_closed:  # a re-open that failed half-way: not left open
+        await old.close()
+    broker._connection = None
+    broker.config.disconnect()
+    await broker.start()
 
 
 async def declare_own_stream(broker: NatsBroker, service: str, replicas: int = 1) -> None:
@@ -729,10 +755,19 @@ class _Publisher:
     async def _client(self):
         nc = self.broker.config.connection_state.stream._nc
         if nc is not self._nc:  # first use, or a new client
+            self.lost()
             self._prefix = nc.new_inbox() + "."
             await nc.subscribe(self._prefix + "*", cb=self._on_ack)
             self._nc = nc
         return nc
+
+    def lost(self) -> None:
+        """The connection dropped: the acknowledgements still awaited will never come
+        (they were to come on it), so they fail now and the relay publishes those rows
+        again at once, rather than after its acknowledgement timeout."""
+        for future, _ in list(self._waiting.values()):
+            if not future.done():
+                future.set_exception(ConnectionClosedError())
 
     def _expect(self, expected_count: int | None = None) -> tuple[str, asyncio.Future]:
         self._next += 1

@@ -201,6 +201,9 @@ class Relay:
         self.linger_s = linger_s
         self._query = unpublished(outbox, batch)
         self.failed_events = outbox.metadata.tables[FAILED_EVENTS]
+        # When the relay's rounds began to fail (None while they succeed): /health fails
+        # once it has been unable to publish for long (ServiceSettings.health_grace_s).
+        self.failing_since: float | None = None
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
         self._stopping = False
@@ -228,6 +231,7 @@ class Relay:
             try:
                 sent = await self.relay_once()
                 backoff = 0.05
+                self.failing_since = None
                 rounds += 1
                 if self._unmarked and (
                     len(self._unmarked) >= MARK_AT or time.monotonic() - self._unmarked_since >= self.mark_every_s
@@ -239,6 +243,8 @@ class Relay:
                 if sent == self.batch:
                     continue  # more waiting: keep draining
             except Exception as exc:  # the relay must never die: retry what failed
+                if self.failing_since is None:
+                    self.failing_since = time.monotonic()
                 logger.warning("outbox_relay_failed", error=repr(exc), retry_in_s=backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
@@ -260,6 +266,10 @@ class Relay:
             await self.mark_published()
         except Exception as exc:  # harmless: unmarked rows are published again, and dropped as copies
             logger.warning("outbox_marks_lost", rows=len(self._unmarked), error=repr(exc))
+
+    def failing_for(self) -> float:
+        """How long the relay has been unable to publish (0 while its rounds succeed)."""
+        return 0.0 if self.failing_since is None else time.monotonic() - self.failing_since
 
     async def relay_once(self) -> int:
         """Publish one batch of unpublished rows; returns how many were published or set

@@ -90,6 +90,10 @@ class ServiceSettings(msgspec.Struct, kw_only=True):
     loop_stall_report_ms: float = 100.0
     # 3 on a three-node NATS cluster (deploy/nats/cluster.conf): every stream replicated.
     stream_replicas: int = 1
+    # /health fails (a liveness probe restarts the process) once the service has been
+    # unable to publish this long: its relay failing every round with events waiting, or
+    # its NATS connection closed for good and not re-established.
+    health_grace_s: float = 60.0
 
     def __post_init__(self) -> None:
         if not self.database_url:

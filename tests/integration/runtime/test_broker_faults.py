@@ -21,7 +21,7 @@ from libs.runtime.natsserver import NatsServer, free_port
 from libs.runtime.outbox import RefusedForGood, add_runtime_tables
 from libs.runtime.service import Runtime
 from libs.runtime.settings import ServiceSettings
-from libs.runtime.testing import Bus, database_settings, eventually
+from libs.runtime.testing import Bus, database_settings, eventually, served_here
 
 MAX_PAYLOAD = 64 * 1024
 
@@ -157,6 +157,43 @@ async def test_an_event_the_broker_refuses_for_good_is_set_aside_and_the_rows_be
     assert nc.is_connected and nc.stats["reconnects"] == 0  # the server never dropped the connection
 
 
+async def test_a_connection_the_server_closes_is_reopened_and_events_flow_both_ways(sqlite_probe, nats):
+    """nats-server closes a connection that sends it a message over max_payload, and
+    nats-py gives such a connection up for good: the runtime opens a new one, its consumer
+    takes events again and its relay publishes again."""
+    runtime, rows = sqlite_probe
+    old = runtime.broker.config.connection_state.connection
+    await runtime_bus.send_all(old, [b"PUB nowhere %d\r\n%s\r\n" % (MAX_PAYLOAD + 1, b"x" * (MAX_PAYLOAD + 1))])
+    await eventually(lambda: _true(old.is_closed), what="the server to close the connection")
+
+    async with Bus(nats.url) as bus:
+        await bus.publish(closed("wo-after-close"))
+        await eventually(lambda: _has(rows, "wo-after-close"), timeout=15, what="the consumer to take events again")
+        event = charge(1)
+        await emit(runtime, event)
+        await eventually(lambda: _contains(on_stream(bus), event.id), what="the relay to publish again")
+    assert runtime.broker.config.connection_state.connection is not old
+    assert runtime.health_checks() == {"publishing": True, "nats": True}
+
+
+async def test_health_fails_while_the_relay_cannot_publish_and_recovers_with_it(nats, db_kind, tmp_path, cleanup_schemas):
+    """/ready says whether the service can serve now; /health (liveness) fails once the
+    service has been unable to publish for health_grace_s, and passes again once it can."""
+    async with Bus(nats.url) as bus:
+        await bus.declare_streams("dispatch")
+        runtime, rows = make_runtime(nats.url, db_kind, tmp_path, cleanup_schemas, health_grace_s=0.5)
+        async with served_here(runtime.app([], title="probe")) as client:
+            assert (await client.get("/health")).status_code == 200
+            await bus.js.delete_stream("BILLING")  # no stream takes the service's events now
+            event = charge(1)
+            await emit(runtime, event)
+            failing = await eventually(lambda: _status(client, "/health", 503), what="/health to fail")
+            assert failing.json()["checks"] == {"publishing": False, "nats": True}
+            await runtime_bus.declare_own_stream(runtime.broker, "billing")
+            await eventually(lambda: _status(client, "/health", 200), what="/health to pass again")
+            assert event.id in await on_stream(bus)
+
+
 async def test_a_cluster_url_with_one_server_down_connects_and_works(nats, tmp_path):
     """PLAZADESK_NATS_URL as the deploy files give it, comma-separated; one of the servers
     is not running."""
@@ -227,6 +264,11 @@ async def _pulls_at_least(server: NatsServer, n: int) -> bool:
         return (await client.get(f"http://127.0.0.1:{server.monitor_port}/varz")).json()["in_msgs"] >= n
 
 
+async def _status(client, path: str, status: int):
+    r = await client.get(path)
+    return r if r.status_code == status else None
+
+
 async def _has(rows, wo: str) -> bool:
     return wo in await rows()
 
@@ -238,3 +280,7 @@ async def _contains(coro, item) -> bool:
 async def _at_least(coro, n: int):
     items = await coro
     return items if len(items) >= n else None
+
+
+async def _true(value) -> bool:
+    return bool(value)

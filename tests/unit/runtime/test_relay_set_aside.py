@@ -1,5 +1,6 @@
 """The relay never lets one row hold up the rows behind it: a row the broker refuses for
-good is set aside into failed_events."""
+good is set aside into failed_events; a failure that may pass is retried, and shows in
+how long the relay has been unable to publish (what /health reads)."""
 
 from __future__ import annotations
 
@@ -53,7 +54,37 @@ async def test_a_row_refused_for_good_is_set_aside_and_the_rows_behind_it_are_pu
     assert "max_payload" in row.reason and row.created_at is not None and row.failed_at is not None
     assert left == 2  # the two published rows (kept a day); the refused one left the outbox
     assert metrics.OUTBOX_SET_ASIDE.labels("archive")._value.get() == counted + 1
+    assert relay.failing_for() == 0
+
+
+async def test_a_failure_that_may_pass_is_retried_and_counts_as_time_unable_to_publish(tmp_path):
+    broker = {"up": False}
+    sent: list[str] = []
+
+    async def publish(subject, payload, event_id):
+        if not broker["up"]:
+            raise ConnectionError("nats: no servers available")
+        sent.append(event_id)
+
+    db, outbox, inbox, relay = await make(tmp_path, publish)
+    [event] = await emit(db, outbox, inbox, "one")
+    relay.start()
+    try:
+        await eventually(lambda: _true(relay.failing_for() > 0), what="the relay to count its failing time")
+        broker["up"] = True
+        await eventually(lambda: _equal(relay.pending(), 0), what="the row to be published once the broker is up")
+        assert relay.failing_for() == 0
+        async with db.read() as conn:
+            aside = (await conn.execute(sa.select(sa.func.count()).select_from(outbox.metadata.tables["failed_events"]))).scalar_one()
+    finally:
+        await relay.stop()
+        await db.dispose()
+    assert sent == [event.id] and aside == 0
 
 
 async def _equal(coro, value) -> bool:
     return await coro == value
+
+
+async def _true(value) -> bool:
+    return bool(value)
