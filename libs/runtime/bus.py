@@ -37,7 +37,8 @@ from libs.runtime import logging as log
 from libs.runtime import metrics
 from libs.runtime.db import Database
 from libs.runtime.errors import DomainError
-from libs.runtime.outbox import Tx
+from libs.runtime.outbox import RefusedForGood, Tx
+from libs.runtime.settings import nats_servers
 
 logger = log.get("bus")
 
@@ -50,12 +51,44 @@ Handler = Callable[[Tx, Event], Awaitable[None]]
 BatchHandler = Callable[[Tx, list[Event]], Awaitable[None]]
 
 
-def make_broker(url: str) -> NatsBroker:
+def make_broker(url: str, **callbacks: Callable[[], Awaitable[None]]) -> NatsBroker:
+    """``url`` may name several servers, comma-separated (a cluster). ``callbacks``:
+    nats-py's ``disconnected_cb``, ``reconnected_cb``, ``closed_cb``.
+
+    The client reconnects for as long as it takes (nats-py's default gives up after 60
+    attempts, two minutes, and the service would never publish again); a connection the
+    server closes for good (after an ``-ERR``) is the runtime's to re-open (``reopen``)."""
     # Our own structlog lines say what happened to each event; FastStream's per-message
     # INFO lines would only repeat them.
     import logging
 
-    return NatsBroker(url, logger=logging.getLogger("plazadesk.broker"), log_level=logging.DEBUG)
+    return NatsBroker(
+        nats_servers(url), logger=logging.getLogger("plazadesk.broker"), log_level=logging.DEBUG,
+        max_reconnect_attempts=-1, **callbacks,
+    )
+
+
+async def reopen(broker: NatsBroker) -> None:
+    """A new connection for a broker whose connection was closed for good, and its
+    subscribers started again on it (their durable consumers carry on where they were).
+    Stopping a subscriber unsubscribes on the closed connection, which fails: its
+    subscription and consume task are dropped here instead."""
+    for sub in broker.subscribers:
+        try:
+            await sub.stop()
+        except Exception:
+            pass
+        for task in getattr(sub, "tasks", ()):
+            task.cancel()
+        if hasattr(sub, "tasks"):
+            sub.tasks.clear()
+        sub.subscription = None
+    old = broker._connection  # FastStream connects only when it holds no connection
+    if old is not None and not old.is_closed:  # a re-open that failed half-way: not left open
+        await old.close()
+    broker._connection = None
+    broker.config.disconnect()
+    await broker.start()
 
 
 async def declare_own_stream(broker: NatsBroker, service: str, replicas: int = 1) -> None:
@@ -352,12 +385,21 @@ def _fetch_loop(handle: Callable[[list], Awaitable[None]], lingers: _Lingers):
 
     async def consume_pull(self) -> None:
         feed = _Feed(self.subscription, self.pull_sub.batch_size, *lingers)
+        outage = _Outage(self.config.durable_name)
         while self.running:
+            refused = feed.refused
             try:
                 messages = await feed.next_batch()
-            except (ConnectionClosedError, ServiceUnavailableError):
-                await asyncio.sleep(0.5)  # unacknowledged messages are redelivered by the server
+            except (ConnectionClosedError, ServiceUnavailableError) as exc:
+                # Unacknowledged messages are redelivered by the server; a closed connection
+                # is re-opened by the runtime, which starts this subscriber again.
+                await outage.failed(repr(exc))
                 continue
+            if feed.refused != refused:  # the server ended a pull at once: no consumer there now
+                await outage.failed(feed.refusal)
+                continue
+            if messages or feed.remaining:  # a pull request is open and was not refused
+                outage.over()
             if not (messages and self.running):
                 continue
             try:
@@ -372,6 +414,33 @@ def _fetch_loop(handle: Callable[[list], Awaitable[None]], lingers: _Lingers):
                             pass  # the server redelivers it after ack_wait anyway
 
     return consume_pull
+
+
+class _Outage:
+    """One pull consumer's failing spell: its fetch loop backs off (0.1 s doubling to 5 s)
+    and logs once when it begins and once when it ends. (Without it, a cluster node
+    killed under a consumer had each refused pull request asked again at once and
+    logged: 15-32 k warnings a run.)"""
+
+    FIRST_S, MAX_S = 0.1, 5.0
+
+    def __init__(self, consumer: str) -> None:
+        self.consumer = consumer
+        self.since: float | None = None
+        self.attempts = 0
+
+    async def failed(self, reason: str) -> None:
+        if self.since is None:
+            self.since = time.monotonic()
+            logger.warning("pull_failing", consumer=self.consumer, reason=reason)
+        self.attempts += 1
+        await asyncio.sleep(min(self.FIRST_S * 2 ** (self.attempts - 1), self.MAX_S))
+
+    def over(self) -> None:
+        if self.since is not None:
+            logger.info("pull_recovered", consumer=self.consumer, attempts=self.attempts,
+                        after_s=round(time.monotonic() - self.since, 1))
+            self.since, self.attempts = None, 0
 
 
 class _Feed:
@@ -416,6 +485,8 @@ class _Feed:
         self.remaining = 0  # what the open request may still deliver; 0 when none is open
         self.opened_at = 0.0
         self.reconnects = -1  # the client's reconnect count when the request was made
+        self.refused = 0  # pull requests the server ended with an error status
+        self.refusal = ""  # the last one's status and description
 
     async def next_batch(self) -> list:
         out: list = []
@@ -502,8 +573,22 @@ class _Feed:
             self.remaining = max(self.remaining - 1, 0)
         elif status != "100":  # 100: a heartbeat. 408: the request expired; others end it too
             self.remaining = 0
-            if status not in ("404", "408", "409"):
-                logger.warning("pull_ended", status=status, description=msg.headers.get("Description"))
+            if status not in ("404", "408"):  # 409: leadership change, consumer deleted, shutdown...
+                # 503: no responders, the consumer is not there (a node down, JetStream
+                # unavailable). Counted, not logged: the fetch loop backs off (``_Outage``).
+                self.refused += 1
+                self.refusal = f"{status} {msg.headers.get('Description', '')}".strip()
+
+
+# Room for the headers an atomic batch adds to a message (batch id, sequence, commit).
+_BATCH_HEADERS_ROOM = b"Nats-Batch-Id: %s\r\nNats-Batch-Sequence: 1000\r\nNats-Batch-Commit: 1\r\n" % (b"x" * 22)
+
+
+def _fits(nc, event_id: str, size: int) -> None:
+    """nats-server closes the connection of a client that sends a message over its
+    ``max_payload`` (headers and payload together): such a message is refused here."""
+    if size > nc.max_payload:
+        raise TooLarge(f"event {event_id} is {size} bytes; the NATS server takes at most {nc.max_payload} (max_payload)")
 
 
 def _hpub(subject: str, reply: str, headers: bytes, payload: bytes) -> bytes:
@@ -584,6 +669,20 @@ class PublishRefused(RuntimeError):
     pass
 
 
+class TooLarge(PublishRefused, RefusedForGood):
+    """Larger than the server takes: never sent, since nats-server closes the connection
+    of a client that sends one (nats-py's ``publish`` checks this; our raw commands must)."""
+
+
+class Unstorable(PublishRefused, RefusedForGood):
+    """JetStream will never store this message as it is (over the stream's size limits)."""
+
+
+# JetStream's error codes for a message it will never store as it is: message size
+# (10054) and header size (10097) over the stream's limits.
+UNSTORABLE_CODES = frozenset({10054, 10097})
+
+
 class _Publisher:
     """JetStream publish with acknowledgement, pipelined: each message carries a reply
     subject under one inbox of ours, and the acknowledgement settles its future.
@@ -607,8 +706,10 @@ class _Publisher:
 
     async def __call__(self, subject: str, payload: bytes, event_id: str) -> asyncio.Future:
         nc = await self._client()
+        headers = self._headers(event_id)
+        _fits(nc, event_id, len(headers) + len(payload))
         token, future = self._expect()
-        return await self._send(nc, [_hpub(subject, self._prefix + token, self._headers(event_id), payload)], future)
+        return await self._send(nc, [_hpub(subject, self._prefix + token, headers, payload)], future)
 
     async def batch(self, messages: list[tuple[str, bytes, str]]) -> asyncio.Future:
         """Publishes (subject, payload, event id) messages as one JetStream atomic batch:
@@ -620,6 +721,10 @@ class _Publisher:
         if not 0 < len(messages) <= MAX_ATOMIC_BATCH:
             raise ValueError(f"an atomic batch holds 1 to {MAX_ATOMIC_BATCH} messages, not {len(messages)}")
         nc = await self._client()
+        room = nc.max_payload - len(self._headers("", _BATCH_HEADERS_ROOM))
+        for _, payload, event_id in messages:  # one too large: the relay sends them one by one
+            if len(event_id) + len(payload) > room:
+                _fits(nc, event_id, len(self._headers(event_id, _BATCH_HEADERS_ROOM)) + len(payload))
         batch_id = nc._nuid.next()
         last = len(messages)
         token, future = self._expect(expected_count=last)
@@ -650,10 +755,19 @@ class _Publisher:
     async def _client(self):
         nc = self.broker.config.connection_state.stream._nc
         if nc is not self._nc:  # first use, or a new client
+            self.lost()
             self._prefix = nc.new_inbox() + "."
             await nc.subscribe(self._prefix + "*", cb=self._on_ack)
             self._nc = nc
         return nc
+
+    def lost(self) -> None:
+        """The connection dropped: the acknowledgements still awaited will never come
+        (they were to come on it), so they fail now and the relay publishes those rows
+        again at once, rather than after its acknowledgement timeout."""
+        for future, _ in list(self._waiting.values()):
+            if not future.done():
+                future.set_exception(ConnectionClosedError())
 
     def _expect(self, expected_count: int | None = None) -> tuple[str, asyncio.Future]:
         self._next += 1
@@ -677,7 +791,8 @@ class _Publisher:
             future.set_exception(PublishRefused(f"unreadable acknowledgement: {exc}"))
             return
         if ack.error:
-            future.set_exception(PublishRefused(f"{ack.error.get('code')} {ack.error.get('description')}"))
+            refused = Unstorable if ack.error.get("err_code") in UNSTORABLE_CODES else PublishRefused
+            future.set_exception(refused(f"{ack.error.get('code')} {ack.error.get('description')}"))
         elif expected_count is not None and ack.count != expected_count:
             # A server without atomic batches (before 2.12) stores and acknowledges the
             # messages one by one: only the last is known to be stored.

@@ -125,10 +125,15 @@ def plaza_token(plaza: str) -> str:
     return validate_token(plaza, "plaza")
 
 
-def ops_routes(ready_check):
+def ops_routes(ready_check, health_check=None):
+    """/health (liveness: ``health_check``, e.g. can the service still publish), /ready
+    (``ready_check``: can it serve now) and /metrics."""
+
     @get("/health", sync_to_thread=False, include_in_schema=False)
-    def health() -> dict:
-        return {"status": "ok"}
+    def health() -> Response:
+        checks = health_check() if health_check else {}
+        ok = all(checks.values())
+        return Response({"status": "ok" if ok else "failing", "checks": checks}, status_code=200 if ok else 503)
 
     @get("/ready", include_in_schema=False)
     async def ready() -> Response:

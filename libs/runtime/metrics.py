@@ -13,3 +13,8 @@ OUTBOX_PUBLISHED = Counter(
 HTTP_REQUESTS = Histogram(
     "plazadesk_http_request_seconds", "HTTP request latency", ["service", "method", "status"]
 )
+OUTBOX_SET_ASIDE = Counter(
+    "plazadesk_outbox_set_aside_total",
+    "Outbox rows the broker refused for good (e.g. over its max_payload), moved to failed_events",
+    ["service"],
+)

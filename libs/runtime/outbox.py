@@ -15,6 +15,7 @@ import time
 from collections import namedtuple
 from collections.abc import Awaitable, Callable
 
+import msgspec
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -23,13 +24,16 @@ from libs.contracts.events import encode
 from libs.runtime import logging as log
 from libs.runtime import metrics
 from libs.runtime.db import (
-    Database, UtcDateTime, insert_ignore_many, lock_skip_locked, sqlite_driver, sqlite_utc_text, wrote_outbox,
+    Database, UtcDateTime, insert_ignore_many, insert_ignore_rows, lock_skip_locked, sqlite_driver, sqlite_utc_text,
+    wrote_outbox,
 )
 
 logger = log.get("outbox")
 
 
 def add_runtime_tables(metadata: sa.MetaData) -> tuple[sa.Table, sa.Table]:
+    """The outbox and the inbox (returned), and ``failed_events``: the outbox rows the broker
+    refused for good, set aside by the relay so the rows behind them flow on."""
     outbox = sa.Table(
         "outbox",
         metadata,
@@ -48,7 +52,26 @@ def add_runtime_tables(metadata: sa.MetaData) -> tuple[sa.Table, sa.Table]:
         sa.Column("event_id", sa.String(40), primary_key=True),
         sa.Column("processed_at", UtcDateTime(), nullable=False),
     )
+    sa.Table(
+        FAILED_EVENTS,
+        metadata,
+        sa.Column("event_id", sa.String(40), primary_key=True),
+        sa.Column("event_type", sa.String(80), nullable=False),
+        sa.Column("subject", sa.String(255), nullable=False),
+        sa.Column("payload", sa.LargeBinary, nullable=False),
+        sa.Column("created_at", UtcDateTime(), nullable=True),  # when the outbox row was written
+        sa.Column("failed_at", UtcDateTime(), nullable=False, index=True),
+        sa.Column("reason", sa.Text, nullable=False),
+    )
     return outbox, inbox
+
+
+FAILED_EVENTS = "failed_events"
+
+
+class RefusedForGood(Exception):
+    """The broker will never take this event as it is (e.g. larger than its max_payload):
+    publishing it again would only fail again, and hold up the rows behind it."""
 
 
 class Tx:
@@ -147,6 +170,11 @@ Publish = Callable[[str, bytes, str], Awaitable[Awaitable | None]]
 
 
 class Relay:
+    """Publishes the outbox oldest first until each row is published. A row the broker
+    refuses for good (``RefusedForGood``) is set aside into ``failed_events`` (logged as
+    ``outbox_event_set_aside``, counted in ``plazadesk_outbox_set_aside_total``) so it never
+    holds up the rows behind it; any other failure is retried."""
+
     def __init__(
         self,
         db: Database,
@@ -172,6 +200,10 @@ class Relay:
         self.mark_every_s = mark_every_s
         self.linger_s = linger_s
         self._query = unpublished(outbox, batch)
+        self.failed_events = outbox.metadata.tables[FAILED_EVENTS]
+        # When the relay's rounds began to fail (None while they succeed): /health fails
+        # once it has been unable to publish for long (ServiceSettings.health_grace_s).
+        self.failing_since: float | None = None
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
         self._stopping = False
@@ -199,6 +231,7 @@ class Relay:
             try:
                 sent = await self.relay_once()
                 backoff = 0.05
+                self.failing_since = None
                 rounds += 1
                 if self._unmarked and (
                     len(self._unmarked) >= MARK_AT or time.monotonic() - self._unmarked_since >= self.mark_every_s
@@ -210,6 +243,8 @@ class Relay:
                 if sent == self.batch:
                     continue  # more waiting: keep draining
             except Exception as exc:  # the relay must never die: retry what failed
+                if self.failing_since is None:
+                    self.failing_since = time.monotonic()
                 logger.warning("outbox_relay_failed", error=repr(exc), retry_in_s=backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
@@ -232,20 +267,28 @@ class Relay:
         except Exception as exc:  # harmless: unmarked rows are published again, and dropped as copies
             logger.warning("outbox_marks_lost", rows=len(self._unmarked), error=repr(exc))
 
+    def failing_for(self) -> float:
+        """How long the relay has been unable to publish (0 while its rounds succeed)."""
+        return 0.0 if self.failing_since is None else time.monotonic() - self.failing_since
+
     async def relay_once(self) -> int:
-        """Publish one batch of unpublished rows; returns how many were published."""
+        """Publish one batch of unpublished rows; returns how many were published or set
+        aside."""
         if self.db.is_sqlite:
-            rows, done = await self._publish_sqlite()
+            rows, done, aside = await self._publish_sqlite()
         else:
             async with self.db.writer.begin() as conn:
                 rows = (await conn.execute(lock_skip_locked(conn, self._query))).all()
-                done = await self._publish_rows(rows)
+                done, aside = await self._publish_rows(rows)
+                await self._set_aside(conn, aside)
+                rows = [r for r in rows if r.seq not in aside]
                 await self._mark(conn, [r.seq for r in rows], done)
+            self._report_set_aside(aside)
         if len(done) < len(rows):
             raise RuntimeError(f"{len(rows) - len(done)} outbox rows not yet published")
-        return len(done)
+        return len(done) + len(aside)
 
-    async def _publish_sqlite(self) -> tuple[list, set[int]]:
+    async def _publish_sqlite(self) -> tuple[list, set[int], dict]:
         """One relay per SQLite file: read without holding the single writer while
         publishing. Published rows are marked so in one short write per ``mark_every_s``
         (or ``MARK_AT`` rows), not one per round: the next rounds read past them (``seq`` is
@@ -258,14 +301,19 @@ class Relay:
             rows = [_OutboxRow(*r) for r in sqlite_driver(conn).execute(
                 f"SELECT seq, event_id, subject, payload FROM {self.outbox.name} "
                 "WHERE published_at IS NULL AND seq > ? ORDER BY seq LIMIT ?", (after, self.batch))]
-        done = await self._publish_rows(rows)
+        done, aside = await self._publish_rows(rows)
+        if aside:  # gone from the outbox: no round reads them again
+            async with self.db.write() as conn:
+                await self._set_aside(conn, aside)
+            self._report_set_aside(aside)
+            rows = [r for r in rows if r.seq not in aside]
         if len(done) == len(rows):
             if rows and not self._unmarked:
                 self._unmarked_since = time.monotonic()
             self._unmarked.extend(r.seq for r in rows)
         else:
             await self.mark_published(rows, done)
-        return rows, done
+        return rows, done, aside
 
     async def mark_published(self, rows=(), done: set[int] = frozenset()) -> None:
         """SQLite: writes the marks of the rows published so far (and of a failed round's
@@ -277,14 +325,15 @@ class Relay:
             await self._mark(conn, [*unmarked, *(r.seq for r in rows)], {*unmarked, *done})
         del self._unmarked[: len(unmarked)]
 
-    async def _publish_rows(self, rows) -> set[int]:
+    async def _publish_rows(self, rows) -> tuple[set[int], dict[int, tuple]]:
+        """The rows published (their seqs), and those refused for good (seq → row, reason)."""
         if not rows:
-            return set()
+            return set(), {}
         batch = getattr(self.publish, "batch", None)
         if batch is not None and len(rows) >= ATOMIC_FROM:
             done = await self._publish_batches(batch, rows)
             if done is not None:
-                return done
+                return done, {}
         # Pipelined: all publishes go out on one connection in order (so the stream keeps
         # their order) and their acks are awaited together. An ack that does not come in
         # time counts as a failure: the row is published again later, and JetStream drops
@@ -300,15 +349,41 @@ class Relay:
             _, late = await asyncio.wait(waiting, timeout=self.ack_timeout_s)
             for ack in late:
                 ack.cancel()
-        done = set()
+        done, aside, failed = set(), {}, []
         for row, ack in zip(rows, acks):
             error = ack if isinstance(ack, BaseException) else _ack_error(ack)
             if error is None:
                 done.add(row.seq)
+            elif isinstance(error, RefusedForGood):
+                aside[row.seq] = (row, error)
             else:
-                logger.warning("outbox_publish_failed", event_id=row.event_id, error=repr(error))
+                failed.append((row, error))
+        if failed:  # one line a round: a lost connection fails every row in flight
+            logger.warning("outbox_publish_failed", rows=len(failed), event_id=failed[0][0].event_id,
+                           error=repr(failed[0][1]))
         metrics.OUTBOX_PUBLISHED.labels(self.service).inc(len(done))
-        return done
+        return done, aside
+
+    async def _set_aside(self, conn: AsyncConnection, aside: dict[int, tuple]) -> None:
+        """Moves rows the broker refused for good from the outbox to ``failed_events``, in
+        the caller's transaction."""
+        if not aside:
+            return
+        o, now = self.outbox, utcnow()
+        created = dict((await conn.execute(sa.select(o.c.seq, o.c.created_at).where(o.c.seq.in_(list(aside))))).all())
+        await insert_ignore_rows(conn, self.failed_events, [
+            {"event_id": row.event_id, "event_type": _event_type(row.payload), "subject": row.subject,
+             "payload": row.payload, "created_at": created.get(seq), "failed_at": now, "reason": str(error)[:2000]}
+            for seq, (row, error) in aside.items()
+        ])
+        await conn.execute(o.delete().where(o.c.seq.in_(list(aside))))
+
+    def _report_set_aside(self, aside: dict[int, tuple]) -> None:
+        for row, error in aside.values():
+            logger.error("outbox_event_set_aside", event_id=row.event_id, event_type=_event_type(row.payload),
+                         subject=row.subject, bytes=len(row.payload), reason=str(error), table=FAILED_EVENTS)
+        if aside:
+            metrics.OUTBOX_SET_ASIDE.labels(self.service).inc(len(aside))
 
     async def _publish_batches(self, batch, rows) -> set[int] | None:
         """All rows as atomic batches (one broker write each); None if any batch was refused
@@ -375,6 +450,18 @@ class Relay:
                 )
             ).scalar_one()
         return unpublished_rows - len(self._unmarked)
+
+
+class _Typed(msgspec.Struct):
+    type: str = "unknown"
+
+
+def _event_type(payload: bytes) -> str:
+    """The event's type from its JSON (the tag field), for the record of a set-aside row."""
+    try:
+        return msgspec.json.decode(payload, type=_Typed).type[:80]
+    except msgspec.MsgspecError:
+        return "unknown"
 
 
 def _ack_error(ack) -> BaseException | None:

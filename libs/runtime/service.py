@@ -49,7 +49,10 @@ class Runtime:
         self.outbox_table = outbox
         self.inbox_table = inbox
         self.db = Database(settings.database_url, schema=settings.database_schema)
-        self.broker = bus.make_broker(settings.nats_url)
+        self.broker = bus.make_broker(
+            settings.nats_url,
+            disconnected_cb=self._on_disconnected, reconnected_cb=self._on_reconnected, closed_cb=self._on_closed,
+        )
         self.consumers = bus.Consumers(
             self.broker,
             self.db,
@@ -72,6 +75,9 @@ class Runtime:
             linger_s=settings.relay_linger_s,
         )
         self.connected = False
+        self._stopping = False
+        self._closed_since: float | None = None  # the connection closed for good, not yet re-opened
+        self._reopening: asyncio.Task | None = None
         self._group = GroupCommit(self._apply_group, max_batch=settings.consumer_batch)
         self._periodic: list[tuple[float, Callable[[], Awaitable[None]], str]] = []
         self._tasks: list[asyncio.Task] = []
@@ -148,6 +154,7 @@ class Runtime:
         await asyncio.wait_for(ack, timeout_s)  # the relay's publisher: a third less CPU than nats-py's
 
     async def start(self) -> None:
+        self._stopping = False
         await self.db.create_all(self.metadata)
         self.db.start_checkpoints()
         await self.broker.connect()
@@ -170,13 +177,53 @@ class Runtime:
             gc.freeze()
         logger.info("service_started", service=self.service, port=self.settings.http_port)
 
+    async def _on_disconnected(self) -> None:
+        self._publisher.lost()
+        if not self._stopping:  # once per outage: nats-py reconnects by itself, to any server of the URL
+            logger.warning("nats_disconnected", service=self.service)
+
+    async def _on_reconnected(self) -> None:
+        logger.info("nats_reconnected", service=self.service)
+
+    async def _on_closed(self) -> None:
+        """nats-py gives a connection up for good when the server closes it with an error
+        (a message over its max_payload, an authorisation change): the runtime opens a new
+        one and starts the subscribers on it, so the service never stays deaf and mute."""
+        if self._stopping or not self.connected:
+            return
+        self._publisher.lost()
+        if self._reopening is None or self._reopening.done():
+            self._closed_since = time.monotonic()
+            self._reopening = asyncio.create_task(self._reopen(), name=f"{self.service}-nats-reopen")
+
+    async def _reopen(self) -> None:
+        client = self.broker.config.connection_state
+        error = getattr(client.connection, "last_error", None) if client else None
+        logger.error("nats_connection_closed", service=self.service, error=repr(error))
+        wait_s = 0.5
+        while not self._stopping:
+            try:
+                await bus.reopen(self.broker)
+            except Exception as exc:
+                logger.warning("nats_reopen_failed", service=self.service, error=repr(exc), retry_in_s=wait_s)
+                await asyncio.sleep(wait_s)
+                wait_s = min(wait_s * 2, 30.0)
+                continue
+            logger.info("nats_connection_reopened", service=self.service,
+                        after_s=round(time.monotonic() - self._closed_since, 2))
+            self._closed_since = None
+            return
+
     async def stop(self) -> None:
         """Each step bounded: a step that hangs is logged and left behind, so a shutdown
         (a rolling restart, SIGTERM) always completes."""
+        self._stopping = True
+        if self._reopening is not None:
+            self._reopening.cancel()
         for name, step in (
             ("periodic jobs", self._stop_tasks),
             ("outbox relay", self.relay.stop),
-            ("broker", self.broker.stop),
+            ("broker", self._stop_broker),
             ("database", self.db.dispose),
         ):
             task = asyncio.ensure_future(step())
@@ -188,6 +235,17 @@ class Runtime:
                 logger.warning("shutdown_step_failed", step=name, error=repr(task.exception()))
         logger.info("service_stopped", service=self.service)
 
+    async def _stop_broker(self) -> None:
+        state = self.broker.config.connection_state
+        nc = state.connection if state else None
+        try:
+            await self.broker.stop()
+        finally:
+            if nc is not None and not nc.is_closed:
+                # Draining refuses a connection that is reconnecting: closed instead, or it
+                # would go on reconnecting (for ever) after the service stopped.
+                await nc.close()
+
     async def _stop_tasks(self) -> None:
         for task in self._tasks:
             task.cancel()
@@ -195,8 +253,18 @@ class Runtime:
 
     async def ready_checks(self) -> dict[str, bool]:
         conn = self.broker.config.connection_state
-        nats_ok = bool(self.connected and conn.connection and conn.connection.is_connected)
+        nats_ok = bool(self.connected and conn and conn.connection.is_connected)  # (no connection while re-opened)
         return {"database": await self.db.ping(), "nats": nats_ok}
+
+    def health_checks(self) -> dict[str, bool]:
+        """Liveness: false once the service has been unable to publish for
+        ``health_grace_s``: its relay failing every round (events waiting, none taken), or
+        its connection closed for good and not re-opened. A broker that is down while the
+        service has nothing to publish is /ready's business only: the client reconnects
+        by itself."""
+        grace = self.settings.health_grace_s
+        closed_for = 0.0 if self._closed_since is None else time.monotonic() - self._closed_since
+        return {"publishing": self.relay.failing_for() < grace, "nats": closed_for < grace}
 
     def app(self, route_handlers: Sequence, *, title: str, version: str = "1.0.0") -> Litestar:
         @asynccontextmanager
@@ -208,7 +276,7 @@ class Runtime:
                 await self.stop()
 
         return Litestar(
-            route_handlers=[*route_handlers, *ops_routes(self.ready_checks)],
+            route_handlers=[*route_handlers, *ops_routes(self.ready_checks, self.health_checks)],
             dependencies={"runtime": Provide(self._self, sync_to_thread=False, use_cache=True)},
             lifespan=[lifespan],
             exception_handlers=EXCEPTION_HANDLERS,

@@ -34,6 +34,12 @@ def load(cls: type[T], prefix: str, environ: dict[str, str] | None = None) -> T:
         raise SettingsError(f"bad {prefix.upper()} setting: {exc}") from exc
 
 
+def nats_servers(url: str) -> list[str]:
+    """``nats://a:4222,nats://b:4222`` (a cluster, as the deploy files write it) as one URL
+    per server: the clients take a list, and a comma-separated string is not a URL."""
+    return [part.strip() for part in url.split(",") if part.strip()]
+
+
 class ServiceSettings(msgspec.Struct, kw_only=True):
     """What every service needs; a service subclasses it with its own fields."""
 
@@ -84,13 +90,18 @@ class ServiceSettings(msgspec.Struct, kw_only=True):
     loop_stall_report_ms: float = 100.0
     # 3 on a three-node NATS cluster (deploy/nats/cluster.conf): every stream replicated.
     stream_replicas: int = 1
+    # /health fails (a liveness probe restarts the process) once the service has been
+    # unable to publish this long: its relay failing every round with events waiting, or
+    # its NATS connection closed for good and not re-established.
+    health_grace_s: float = 60.0
 
     def __post_init__(self) -> None:
         if not self.database_url:
             self.database_url = f"sqlite+aiosqlite:///{self.data_dir}/{self.service}.db"
         if not self.database_schema:
             self.database_schema = self.service
-        if not self.nats_url.startswith(("nats://", "tls://", "ws://", "wss://")):
-            raise SettingsError(f"NATS_URL {self.nats_url!r} is not a nats:// URL")
+        for url in nats_servers(self.nats_url) or [self.nats_url]:
+            if not url.startswith(("nats://", "tls://", "ws://", "wss://")):
+                raise SettingsError(f"NATS_URL {url!r} is not a nats:// URL")
         if self.max_deliver < 1:
             raise SettingsError("MAX_DELIVER must be at least 1")

@@ -21,6 +21,7 @@ from libs.contracts.events import DECODERS
 from libs.runtime import logging as log
 from libs.runtime.db import Database
 from libs.runtime.outbox import Tx
+from libs.runtime.settings import nats_servers
 from services.archive import services_projections, store
 from services.archive.settings import Settings
 
@@ -32,7 +33,7 @@ IDLE_S = 5.0
 
 
 async def read_streams(nats_url: str, plaza_id: str | None = None) -> list[Event]:
-    nc = await nats.connect(nats_url)
+    nc = await nats.connect(nats_servers(nats_url))  # a cluster's URL lists several servers
     try:
         js = nc.jetstream()
         events: list[Event] = []
