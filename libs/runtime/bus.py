@@ -378,13 +378,17 @@ class _Lingers(NamedTuple):
     prompt_endings: tuple[str, ...] = ()
 
 
+# How long a pull request stays open on the server (it is renewed as it fills or ends).
+PULL_EXPIRES_S = 5.0
+
+
 def _fetch_loop(handle: Callable[[list], Awaitable[None]], lingers: _Lingers):
     """Replaces FastStream's fetch loop of one subscriber (see ``Consumers.subscribe``): a
     ``_Feed`` hands over batches, ``handle`` applies each, and a batch whose code crashed
     (not an event's failure) is handed back to the server to redeliver."""
 
     async def consume_pull(self) -> None:
-        feed = _Feed(self.subscription, self.pull_sub.batch_size, *lingers)
+        feed = _Feed(self.subscription, self.pull_sub.batch_size, *lingers, expires_s=PULL_EXPIRES_S)
         outage = _Outage(self.config.durable_name)
         while self.running:
             refused = feed.refused

@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from libs.contracts.events import ChargeLine, WorkOrderClosed
+from libs.runtime import bus as runtime_bus
 from libs.runtime.errors import InvalidInput
 from libs.runtime.outbox import add_runtime_tables
 from libs.runtime.service import Runtime
@@ -171,11 +172,18 @@ async def test_a_trickle_is_applied_as_it_comes_not_when_a_pull_request_expires(
 TAIL_S = 2.0
 
 
+@pytest.fixture
+def long_pull_requests(monkeypatch):
+    """Pull requests that stay open for two minutes: a consumer that waited out its old
+    request after a restart would miss any wait of a test, however loaded the machine."""
+    monkeypatch.setattr(runtime_bus, "PULL_EXPIRES_S", 120.0)
+
+
 @pytest.mark.own_nats_server
-async def test_after_the_broker_restarts_events_flow_again_promptly_and_none_is_lost(probe, bus, nats_server):
+async def test_after_the_broker_restarts_events_flow_again_promptly_and_none_is_lost(long_pull_requests, probe, bus, nats_server):
     """nats-server restarts (same port, same store): the clients reconnect, the consumer's
     pull request on the old server is gone, and events published before and after are
-    all applied once, without waiting out the old request's 5 s expiry."""
+    all applied once, without waiting out the old request's expiry."""
     runtime, state, rows = probe
     await bus.publish(closed("wo-before"))
     await eventually(lambda: _has(rows, "wo-before"), what="the event before the restart")
@@ -184,11 +192,8 @@ async def test_after_the_broker_restarts_events_flow_again_promptly_and_none_is_
     nats_server.start(nats_server.data_dir / "restarted.log")
     async with Bus(nats_server.url) as again:
         await eventually(lambda: _reconnected(runtime), timeout=15, what="the service to reconnect")
-        started = asyncio.get_running_loop().time()
         await again.publish(closed("wo-after"))
-        await eventually(lambda: _has(rows, "wo-after"), timeout=15, what="the event after the restart")
-        took = asyncio.get_running_loop().time() - started
-    assert took < 3.0, f"applied {took:.1f} s after its publish: the consumer waited out its old pull request"
+        await eventually(lambda: _has(rows, "wo-after"), timeout=30, what="the event after the restart (not after the old request's expiry)")
     assert sorted(await rows()) == ["wo-after", "wo-before"]
 
 
