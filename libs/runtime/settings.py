@@ -60,7 +60,7 @@ class ServiceSettings(msgspec.Struct, kw_only=True):
     # How long a consumer waits for more events when less than a batch is pending: fewer,
     # larger transactions under a trickle, for at most this much more latency. A batch
     # costs 1.5-2 ms whatever its size (transaction, fsync, acks, the relay's round), an
-    # event 0.1-0.2 ms. Measured on 2 cores (README, Figures): 20 ms against 5 took a third
+    # event 0.1-0.2 ms. Measured on 2 cores (docs/performance.md): 20 ms against 5 took a third
     # of the consumers' CPU per request off at low load; 40 ms against 20, in one make bench
     # each, back to back: CPU per request at concurrency 32 2.52 -> 1.88 ms (intake 700 ->
     # 891 req/s), per close at 500/s 2.95 -> 2.46 ms, end-to-end p99 141 -> 106 ms. 100 ms
@@ -70,7 +70,7 @@ class ServiceSettings(msgspec.Struct, kw_only=True):
     # order is prompt (below).
     consumer_linger_s: float = 0.1
     # The same for prompt events (what follows a closed work order: charge, return visit,
-    # timeline entry; see Consumers.subscribe). One make bench each (README, Figures):
+    # timeline entry; see Consumers.subscribe). One make bench each (docs/performance.md):
     # end-to-end p99 at 500 closes/s 55 ms with 40 ms everywhere, 21 ms with 10 ms
     # everywhere, 25-29 ms with 10 ms for prompt events only; 10 ms everywhere took intake
     # at concurrency 8 from 1196 to 881 requests/s, prompt events only 1025-1069.
@@ -81,7 +81,7 @@ class ServiceSettings(msgspec.Struct, kw_only=True):
     # publishes: 0, at once, where a service's events start a prompt path (dispatch's
     # closed work orders). Billing and survey wait 0.1 s (their settings): at 500 closes/s
     # a round of about 50 events goes to nats-server as one atomic batch, where each single
-    # publish is one fsync of its own. Alternating runs on one system (README, Figures):
+    # publish is one fsync of its own. Alternating runs on one system (docs/performance.md):
     # CPU per close 3.06 against 3.34 ms, nats-server's 0.86 against 1.02, end-to-end p99
     # 54.6 against 92.3 ms (nine runs each).
     relay_linger_s: float = 0.0
