@@ -1,21 +1,30 @@
 """HTTP plumbing shared by the five APIs: RFC 9457 problem details, health/ready/metrics,
-plaza-scoped path parameters and per-request log context."""
+plaza-scoped path parameters, per-request log context, and what a request may carry
+(its query parameters; the words of a body's validation errors)."""
 
 from __future__ import annotations
 
+import enum
 import re
 import time
-from typing import Any
+import types
+import typing
+from typing import Annotated, Any, Literal
 
 import msgspec
 import structlog
 from litestar import Request, Response, get
+from litestar.constants import RESERVED_KWARGS
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.middleware import ASGIMiddleware
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.params import BodyKwarg, DependencyKwarg, ParameterKwarg, PathParameter
+from litestar.types import ASGIApp, Empty, Receive, Scope, Send
+from litestar.utils.scope.state import ScopeState
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from libs.contracts.subjects import InvalidToken, validate_token
+from libs.runtime import limits
 from libs.runtime import logging as log
 from libs.runtime import metrics
 from libs.runtime.errors import DomainError
@@ -47,17 +56,24 @@ def _validation(request: Request, exc: ValidationException) -> Response:
     errors = []
     for item in exc.extra or []:
         if isinstance(item, dict):
-            key = item.get("key") or ""
-            missing = re.search(r"missing required field `([^`]+)`", str(item.get("message", "")))
-            if missing:
-                key = f"{key.removeprefix('data').removeprefix('$')}.{missing.group(1)}".lstrip(".")
-            errors.append({"field": key.removeprefix("$.") if key else None, "message": item.get("message"), "source": item.get("source")})
+            errors.extend(_explained(request, item))
     fields = [e["field"] for e in errors if e.get("field")]
     detail = "; ".join(f"{e['field'] or 'body'}: {e['message']}" for e in errors) or exc.detail
+    # A well-formed value over a limit, or text with a control character: 422. A body that
+    # does not fit the type (wrong type, missing or unknown field, a value not allowed): 400.
+    statuses = {e.pop("status") for e in errors}
+    status = 422 if statuses == {422} else 400
     return problem(
-        400, "Invalid request", detail, request.url.path,
+        status, "Invalid input" if status == 422 else "Invalid request", detail, request.url.path,
         field=fields[0] if fields else None, errors=errors or None,
     )
+
+
+def _too_large(request: Request, exc: RequestEntityTooLarge) -> Response:
+    handler = request.scope.get("route_handler")
+    limit = handler.resolve_request_max_body_size() if handler is not None else None
+    detail = f"the request body is larger than {limits.size_text(limit)}, the most this endpoint takes" if limit else exc.detail
+    return problem(413, "Content Too Large", detail, request.url.path, limit_bytes=limit)
 
 
 def _http(request: Request, exc: HTTPException) -> Response:
@@ -85,6 +101,7 @@ EXCEPTION_HANDLERS = {
     DomainError: _domain_error,
     InvalidToken: _invalid_token,
     ValidationException: _validation,
+    RequestEntityTooLarge: _too_large,
     HTTPException: _http,
     Exception: _unexpected,
 }
@@ -153,3 +170,226 @@ def iso(value) -> str | None:
     if value is None:
         return None
     return value.isoformat().replace("+00:00", "Z")
+
+
+# --- what a request may carry ------------------------------------------------------------
+# A body's errors come from msgspec through Litestar as {"key", "message", "source"}; they
+# are reworded here with what the route's types say: the values an enum allows, the limit
+# a value is over, every unknown field of the body and the fields it does take.
+
+_MISSING = re.compile(r"missing required field `([^`]+)`")
+_UNKNOWN = re.compile(r"unknown field `([^`]+)`")
+_ENUM = re.compile(r"^Invalid enum value (.+)$")
+_LENGTH = re.compile(r"^Expected `(str|array|object)` of length <= (\d+)$")
+_PATTERN = re.compile(r"^Expected `str` matching regex ")
+_STEP = re.compile(r"\.?([^.\[\]]+)|\[(\d+|\.\.\.)\]")
+_ITEM = object()
+_UNITS = {"str": "characters", "array": "items", "object": "entries"}
+_MOST_UNKNOWN = 20
+
+
+def _explained(request: Request, item: dict) -> list[dict]:
+    key = str(item.get("key") or "")
+    message = str(item.get("message", ""))
+    source = item.get("source")
+    path = "" if key in ("data", "$") else key.removeprefix("data.").removeprefix("$.").removeprefix("$")
+    missing = _MISSING.search(message)
+    if missing:
+        path = _join(path, missing.group(1))
+    root, path, steps = _root(request, source, path)
+    unknown = _UNKNOWN.search(message)
+    if unknown:
+        return _unknown_fields(request, root, _join(path, unknown.group(1)), source)
+    error = {"field": path or None, "message": message, "source": source, "status": 400}
+    candidates = _types_at(root, steps)
+    not_allowed, length = _ENUM.match(message), _LENGTH.match(message)
+    if not_allowed and (values := _allowed(candidates)):
+        error.update(message=f"{not_allowed.group(1)} is not one of {', '.join(map(str, values))}", allowed=values)
+    elif length:
+        limit, units = int(length.group(2)), _UNITS[length.group(1)]
+        value = _value_at(request, path) if source == "body" else None
+        said = f"{len(value)} {units}, at most {limit}" if isinstance(value, (str, list, dict)) else f"at most {limit} {units}"
+        error.update(message=said, limit=limit, status=422)
+    elif _PATTERN.match(message) and (multiline := _multiline(candidates)) is not None:
+        value = _value_at(request, path) if source == "body" else None
+        found = limits.control_character(value, multiline=multiline) if isinstance(value, str) else None
+        what = f"the control character {found}" if found else "a control character"
+        allowed = "only line breaks and tabs are allowed" if multiline else "this field takes one line of text"
+        error.update(message=f"contains {what}; {allowed}", status=422)
+    return [error]
+
+
+def _root(request: Request, source: str | None, path: str) -> tuple[Any, str, list]:
+    """The type the error's path starts from (the body's, or a parameter's), the path as the
+    API names it (a query parameter by its name in the query), and the steps into the type."""
+    handler = request.scope.get("route_handler")
+    params = handler.parsed_fn_signature.parameters if handler is not None else {}
+    steps = [m.group(1) if m.group(1) is not None else _ITEM for m in _STEP.finditer(path)]
+    if source == "body":
+        data = params.get("data")
+        return (data.annotation if data else None), path, steps
+    name, _, rest = path.partition(".")
+    param = params.get(name)
+    if param is None:
+        return None, path, []
+    public = getattr(param.kwarg_definition, "query", None) or name
+    return param.annotation, _join(public, rest) if rest else public, steps[1:]
+
+
+def _join(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name
+
+
+def _types_at(root: Any, steps: list) -> list:
+    """The types (Annotated kept) a path into ``root`` may lead to; [] when none is known."""
+    found = _members(root) if root is not None else []
+    for step in steps:
+        found = [m for t in found for inner in _inside(t, step) for m in _members(inner)]
+    return found
+
+
+def _members(t: Any) -> list:
+    """A type's alternatives: ``X | None`` → [X, None]."""
+    if typing.get_origin(t) in (typing.Union, types.UnionType):
+        return [m for arg in typing.get_args(t) for m in _members(arg)]
+    return [t]
+
+
+def _bare(t: Any) -> Any:
+    return typing.get_args(t)[0] if typing.get_origin(t) is Annotated else t
+
+
+def _struct(t: Any) -> type | None:
+    bare = _bare(t)
+    return bare if isinstance(bare, type) and issubclass(bare, msgspec.Struct) else None
+
+
+def _inside(t: Any, step: Any) -> list:
+    bare, struct = _bare(t), _struct(t)
+    if struct is not None:
+        return [] if step is _ITEM else [f.type for f in msgspec.structs.fields(struct) if f.encode_name == step]
+    origin, args = typing.get_origin(bare), typing.get_args(bare)
+    if origin is dict and len(args) == 2:
+        return [args[1]]
+    if origin in (list, set, frozenset, tuple) and args and step is _ITEM:
+        return [args[0]]
+    return []
+
+
+def _allowed(candidates: list) -> list | None:
+    for t in candidates:
+        bare = _bare(t)
+        if typing.get_origin(bare) is Literal:
+            return list(typing.get_args(bare))  # in the order the type declares them
+        if isinstance(bare, type) and issubclass(bare, enum.Enum):
+            return [m.value for m in bare]
+    return None
+
+
+def _multiline(candidates: list) -> bool | None:
+    for t in candidates:
+        if typing.get_origin(t) is Annotated:
+            for meta in typing.get_args(t)[1:]:
+                if isinstance(meta, msgspec.Meta) and meta.pattern in limits.PATTERNS:
+                    return limits.PATTERNS[meta.pattern]
+    return None
+
+
+def _body_json(request: Request) -> Any:
+    """The request's JSON as Litestar decoded it for the handler (None if it did not).
+    Litestar keeps it in the scope's state, read here because an exception handler cannot
+    await ``request.json()``; the tests that name every unknown field pin this."""
+    value = ScopeState.from_scope(request.scope).json
+    return None if value is Empty else value
+
+
+def _value_at(request: Request, path: str) -> Any:
+    """The body's value at ``path`` (None where the path cannot be followed)."""
+    value = _body_json(request)
+    for step in _STEP.finditer(path):
+        name, index = step.groups()
+        if isinstance(value, dict) and name is not None:
+            value = value.get(name)
+        elif isinstance(value, list) and index is not None and index.isdigit() and int(index) < len(value):
+            value = value[int(index)]
+        else:
+            return None
+    return value
+
+
+def _unknown_fields(request: Request, root: Any, reported: str, source: str | None) -> list[dict]:
+    """Every unknown field of the body (msgspec stops at the first), each with its path, and
+    for each struct once what it does take."""
+    found: list[tuple[str, tuple]] = []
+    if root is not None and source == "body":
+        _collect_unknown(root, _body_json(request), "", found)
+    if reported not in [path for path, _ in found]:
+        found = [(reported, ())]
+    errors, told = [], set()
+    for path, takes in found[:_MOST_UNKNOWN]:
+        where = path.rpartition(".")[0] or "the body"
+        message = "unknown field"
+        if takes and where not in told:
+            told.add(where)
+            message += f" ({where} takes {', '.join(takes)})"
+        errors.append({"field": path, "message": message, "source": source, "status": 400})
+    return errors
+
+
+def _collect_unknown(t: Any, value: Any, prefix: str, found: list) -> None:
+    for member in _members(t):
+        struct, bare = _struct(member), _bare(member)
+        origin, args = typing.get_origin(bare), typing.get_args(bare)
+        if struct is not None and isinstance(value, dict):
+            fields = {f.encode_name: f.type for f in msgspec.structs.fields(struct)}
+            for key, item in value.items():
+                if key in fields:
+                    _collect_unknown(fields[key], item, _join(prefix, key), found)
+                elif struct.__struct_config__.forbid_unknown_fields:
+                    found.append((_join(prefix, str(key)), tuple(fields)))
+            return
+        if origin in (list, tuple) and args and isinstance(value, list):
+            for n, item in enumerate(value):
+                _collect_unknown(args[0], item, f"{prefix}[{n}]", found)
+            return
+        if origin is dict and len(args) == 2 and isinstance(value, dict):
+            for item in value.values():
+                _collect_unknown(args[1], item, f"{prefix}[...]", found)
+            return
+
+
+_QUERY_NAMES: dict[Any, tuple[str, ...]] = {}
+
+
+async def refuse_unknown_query(request: Request) -> None:
+    """A query parameter the route does not take is refused (400 naming it and what the route
+    takes): a typo (``stauts=``, ``format=`` on a report without formats) would otherwise
+    change the answer silently."""
+    if not request.scope.get("query_string"):
+        return
+    handler = request.scope["route_handler"]
+    takes = _QUERY_NAMES.get(handler)
+    if takes is None:
+        takes = _QUERY_NAMES[handler] = _query_names(handler)
+    unknown = [name for name in request.query_params if name not in takes]
+    if unknown:
+        what = f"it takes {', '.join(takes)}" if takes else "it takes no query parameters"
+        raise ValidationException(
+            detail="unknown query parameter",
+            extra=[{"key": name, "message": f"not a parameter of this route; {what}", "source": "query"} for name in unknown],
+        )
+
+
+def _query_names(handler) -> tuple[str, ...]:
+    dependencies = handler.resolve_dependencies()
+    names = []
+    for name, param in handler.parsed_fn_signature.parameters.items():
+        kwarg = param.kwarg_definition
+        if name in RESERVED_KWARGS or name in dependencies or isinstance(kwarg, (DependencyKwarg, BodyKwarg, PathParameter)):
+            continue
+        if isinstance(kwarg, ParameterKwarg):
+            if kwarg.header or kwarg.cookie:
+                continue
+            name = kwarg.query or name
+        names.append(name)
+    return tuple(names)

@@ -21,11 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from libs.contracts import STREAMS, subject_for
 from libs.contracts.events import encode
-from libs.runtime import bus
+from libs.runtime import bus, limits
 from libs.runtime import logging as log
 from libs.runtime.db import Database
 from libs.runtime.groupcommit import GroupCommit
-from libs.runtime.http import EXCEPTION_HANDLERS, RequestContext, ops_routes
+from libs.runtime.http import EXCEPTION_HANDLERS, RequestContext, ops_routes, refuse_unknown_query
 from libs.runtime.outbox import Relay, Tx
 from libs.runtime.settings import ServiceSettings
 
@@ -281,6 +281,8 @@ class Runtime:
             lifespan=[lifespan],
             exception_handlers=EXCEPTION_HANDLERS,
             middleware=[RequestContext(self.service)],
+            before_request=refuse_unknown_query,
+            request_max_body_size=limits.BODY_MAX,  # routes taking uploads set their own
             openapi_config=OpenAPIConfig(title=title, version=version, path="/schema"),
             debug=False,
             logging_config=None,  # libs.runtime.logging owns the process's logging: one format

@@ -9,6 +9,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, Parameter
 
 from libs.contracts import validate_token
+from libs.runtime import limits
 from libs.runtime.errors import NotFound
 from libs.runtime.http import Page, iso
 from libs.runtime.service import Runtime
@@ -41,7 +42,7 @@ def _document(row) -> DocumentView:
 class DocumentController(Controller):
     path = "/v1/plazas/{plaza:str}/units/{unit:str}/documents"
 
-    @post("/")
+    @post("/", request_max_body_size=limits.DOCUMENT_MAX)
     async def attach(
         self,
         plaza: FromPath[str],

@@ -8,6 +8,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, Parameter
 
 from libs.contracts import validate_token
+from libs.runtime import limits
 from libs.runtime.service import Runtime
 from services.archive import services, services_import, store
 from services.archive.api import read_upload
@@ -17,7 +18,7 @@ from services.archive.services_import import ImportReport
 class RegisterController(Controller):
     path = "/v1/plazas/{plaza:str}/units"
 
-    @post("/import")
+    @post("/import", request_max_body_size=limits.IMPORT_MAX)
     async def import_register(
         self,
         plaza: FromPath[str],

@@ -3,7 +3,8 @@ are refused and why, and what the accepted rows change. Pure functions; no I/O.
 
 A row is refused with its spreadsheet row number (the header is row 1) and a reason a
 clerk can act on; the other rows still import. A column the file does not have keeps the
-unit's current value; an empty cell in a column it has clears an optional fact.
+unit's current value; an empty cell in a column it has clears an optional fact. A cell
+takes what the API's body takes: no control characters, no more than its field's limit.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import msgspec
 
 from libs.contracts.subjects import InvalidToken, validate_token
 from libs.runtime import export
+from libs.runtime import limits
 from services.archive import domain
 
 REQUIRED = ("unit", "area_m2", "use", "occupant_name", "occupant_kind")
@@ -33,6 +35,8 @@ ALIASES = {
 VALUES = {"商铺": "shop", "办公": "office", "住宅": "residence", "商户": "merchant", "居民": "resident"}
 TRUE = {"true", "yes", "y", "1", "是", "x", "✓"}
 FALSE = {"false", "no", "n", "0", "否", ""}
+# The longest text a cell takes, as PUT …/units/{unit} does (a name's, unless said here).
+LONGEST = {"occupant_phone": limits.PHONE_MAX, "floor": limits.CODE_MAX}
 
 
 class RowError(ValueError):
@@ -78,6 +82,9 @@ def parse_rows(columns: list[str | None], rows: Iterable[tuple[int, tuple]]) -> 
     for number, cells in rows:
         if all(c is None or str(c).strip() == "" for c in cells):
             continue  # spreadsheets end in blank rows
+        if len(accepted) + len(rejected) >= limits.IMPORT_ROWS_MAX:
+            raise domain.InvalidFact(
+                "file", f"the file has more rows than an import takes: at most {limits.IMPORT_ROWS_MAX} rows at a time")
         try:
             row = parse_row(number, columns, cells)
             if row.unit in first_seen:
@@ -158,6 +165,10 @@ def _text(col: str, value: Any) -> str | None:
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # Excel stores floor 3 as 3.0
     text = export.unquote(str(value).strip())  # "'=x" in a file this service exported is "=x"
+    if bad := limits.control_character(text):
+        raise RowError(f"{col}: contains a control character ({bad})")
+    if col != "contacts" and (why := limits.too_long(text, LONGEST.get(col, limits.NAME_MAX))):
+        raise RowError(f"{col}: {why}")
     return VALUES.get(text, text) or None
 
 
@@ -197,12 +208,21 @@ def _contacts(col: str, value: Any) -> list[dict]:
     """``name|relation|phone; name|relation|phone`` (phone optional)."""
     text = _text(col, value) or ""
     contacts = []
-    for item in filter(None, (part.strip() for part in text.split(";"))):
+    items = list(filter(None, (part.strip() for part in text.split(";"))))
+    if len(items) > limits.CONTACTS_MAX:
+        raise RowError(f"contacts: {len(items)} contacts, at most {limits.CONTACTS_MAX}")
+    for item in items:
         parts = [p.strip() for p in item.split("|")]
         if len(parts) not in (2, 3):
             raise RowError(f"contacts: {item!r} is not name|relation|phone")
+        for part, (what, longest) in zip(parts, _CONTACT_PARTS):
+            if why := limits.too_long(part, longest):
+                raise RowError(f"contacts: a {what} of {why}")
         contacts.append({"name": parts[0], "relation": parts[1], "phone": (parts[2] if len(parts) == 3 else None) or None})
     return contacts
+
+
+_CONTACT_PARTS = (("name", limits.NAME_MAX), ("relation", limits.CODE_MAX), ("phone", limits.PHONE_MAX))
 
 
 def format_contacts(contacts: list[Mapping] | None) -> str:

@@ -11,6 +11,7 @@ from msgspec import UNSET, UnsetType
 
 from libs.contracts import Event, new_event_id, utcnow
 from libs.contracts.events import STREAM_OF, Occupant, PlazaRegistered, UnitContact, UnitRegistered, Use
+from libs.runtime import limits
 from libs.runtime.errors import InvalidInput, NotFound
 from libs.runtime.outbox import Tx
 from services.archive import domain, store
@@ -25,22 +26,38 @@ class BadField(InvalidInput):
     title = "Invalid request"
 
 
-class PlazaUpdate(msgspec.Struct, kw_only=True):
-    name: str
-    timezone: str = "Asia/Shanghai"
+class PlazaUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    name: limits.Name
+    timezone: limits.Code = "Asia/Shanghai"
 
 
-class UnitUpdate(msgspec.Struct, kw_only=True):
+class OccupantIn(Occupant, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """The occupant as a request body takes it: the event's Occupant, bounded. (The event
+    type itself stays open: a newer producer's field must not break an older consumer.)"""
+
+    name: limits.Name
+    phone: limits.Phone | None = None
+
+
+class UnitContactIn(UnitContact, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A contact or family member as a request body takes it."""
+
+    name: limits.Name
+    relation: limits.Code
+    phone: limits.Phone | None = None
+
+
+class UnitUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """The DESIGN.md body plus optional facts: a fact left out keeps its current value,
     an explicit null clears it."""
 
     area_m2: float
     use: Use
-    occupant: Occupant
+    occupant: OccupantIn
     key_account: bool = False
-    building: str | None | UnsetType = UNSET
-    floor: str | None | UnsetType = UNSET
-    contacts: list[UnitContact] | None | UnsetType = UNSET
+    building: limits.Name | None | UnsetType = UNSET
+    floor: limits.Code | None | UnsetType = UNSET
+    contacts: limits.items(UnitContactIn, limits.CONTACTS_MAX) | None | UnsetType = UNSET
     handover_date: dt.date | None | UnsetType = UNSET  # 入伙
     occupancy_date: dt.date | None | UnsetType = UNSET  # 入住
     contract_start: dt.date | None | UnsetType = UNSET

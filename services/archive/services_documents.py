@@ -13,7 +13,8 @@ import msgspec
 
 from libs.contracts import new_event_id, utcnow
 from libs.contracts.events import DocumentAttached
-from libs.runtime.errors import NotFound
+from libs.runtime import limits
+from libs.runtime.errors import InvalidInput, NotFound
 from libs.runtime.outbox import Tx
 from services.archive import services, store, store_documents
 from services.archive.services import BadField
@@ -29,6 +30,8 @@ class Upload(msgspec.Struct, kw_only=True):
 
 
 def clean_filename(name: str | None) -> str:
+    if bad := limits.control_character(name or ""):
+        raise InvalidInput(f"filename contains the control character {bad}", field="filename")
     # Only the last path segment: the name is shown and sent back, never used as a path.
     base = (name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
     if not base:

@@ -18,6 +18,7 @@ import openpyxl
 
 from libs.contracts import new_event_id, utcnow
 from libs.runtime import export
+from libs.runtime.errors import InvalidInput
 from libs.runtime.outbox import Tx
 from services.archive import domain, domain_import, services, store
 from services.archive.domain_import import Rejected, Row
@@ -56,7 +57,10 @@ def read_register(data: bytes, progress: Progress | None = None) -> Parsed:
         columns = domain_import.header_columns(header or ())
     except domain.InvalidFact as exc:
         raise BadField(exc.message, field=exc.field) from exc
-    accepted, rejected = domain_import.parse_rows(columns, _counted(rows, total, progress))
+    try:
+        accepted, rejected = domain_import.parse_rows(columns, _counted(rows, total, progress))
+    except domain.InvalidFact as exc:  # over the row limit: a limit, not a malformed file
+        raise InvalidInput(exc.message, field=exc.field) from exc
     return Parsed(rows=accepted, rejected=rejected)
 
 

@@ -6,18 +6,20 @@ import msgspec
 from litestar import Controller, get, post, put
 from litestar.params import FromPath, Parameter
 
+from libs.runtime import limits
 from libs.runtime.http import Page, iso, plaza_token
 from libs.runtime.service import Runtime
 from services.billing import domain_fees, services_fees, services_prepaid, services_reports
 
 
-class FeeRates(msgspec.Struct, kw_only=True):
-    shop: int
-    office: int
-    residence: int
-    due_days: int = domain_fees.DEFAULT_DUE_DAYS
-    currency: str = "CNY"
-    per: str = "m2_month"
+class FeeRates(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    # fen per m² per month; the sign and due_days' range are the domain's to refuse
+    shop: limits.Amount
+    office: limits.Amount
+    residence: limits.Amount
+    due_days: limits.Count = domain_fees.DEFAULT_DUE_DAYS
+    currency: limits.Code = "CNY"
+    per: limits.Code = "m2_month"
 
 
 class InvoiceView(msgspec.Struct, kw_only=True):

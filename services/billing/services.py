@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Literal
 
 import msgspec
 
@@ -14,18 +14,18 @@ from libs.contracts.events import (
     UnitRegistered,
     WorkOrderClosed,
 )
-from libs.runtime import idempotency, replica
+from libs.runtime import idempotency, limits, replica
 from libs.runtime.errors import InvalidInput, NotFound
 from libs.runtime.outbox import Tx
 from services.billing import domain, domain_arrears, domain_fees, services_dunning, store
 
 
-class PaymentCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=False):
+class PaymentCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     # amount_fen is checked by the domain (a 422 naming it), not by the type, so the
-    # rule lives in one place.
-    amount_fen: int
+    # rule lives in one place; the type only bounds it.
+    amount_fen: limits.Amount
     method: Literal["cash", "card", "transfer", "wechat", "alipay"]
-    reference: Annotated[str, msgspec.Meta(max_length=255)] | None = None
+    reference: limits.line(255) | None = None
 
 
 class PaymentAccepted(msgspec.Struct, kw_only=True):

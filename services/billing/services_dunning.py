@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from typing import Annotated, Literal
+from typing import Literal
 
 import msgspec
 import sqlalchemy as sa
 
 from libs.contracts import new_event_id, utcnow
 from libs.contracts.events import ArrearsEscalated, DunningReminderIssued
+from libs.runtime import limits
 from libs.runtime.errors import Conflict, NotFound
 from libs.runtime.outbox import Tx
 from services.billing import domain, domain_arrears, store, store_more
@@ -21,7 +22,7 @@ Outcome = Literal["reached", "promised_to_pay", "disputed", "no_answer", "wrong_
 RETRY_OUTCOMES = ("no_answer",)
 
 
-class DunningRun(msgspec.Struct, kw_only=True, forbid_unknown_fields=False):
+class DunningRun(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     now: dt.datetime | None = None
 
 
@@ -32,9 +33,9 @@ class DunningReport(msgspec.Struct, kw_only=True):
     held_units: list[str]
 
 
-class OutcomeCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=False):
+class OutcomeCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     outcome: Outcome
-    note: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
+    note: limits.Note | None = None
 
 
 class UnitArrears(msgspec.Struct, kw_only=True):

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from libs.contracts import new_event_id, utcnow
 from libs.contracts.events import InvoiceIssued
+from libs.runtime import limits
 from libs.runtime.errors import NotFound
 from libs.runtime.outbox import Tx
 from services.billing import domain, domain_fees, store
@@ -16,8 +17,8 @@ from services.billing.services_ledger import refused
 from services.billing.store_more import fee_rates, insert_once, invoices, one, upsert
 
 
-class FeeRun(msgspec.Struct, kw_only=True):
-    period: str
+class FeeRun(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    period: limits.Code
 
 
 class FeeRunReport(msgspec.Struct, kw_only=True):

@@ -3,26 +3,26 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
 import msgspec
 
 from libs.contracts import new_event_id, utcnow
 from libs.contracts.events import EntryCorrected, RefundIssued
-from libs.runtime import idempotency
+from libs.runtime import idempotency, limits
 from libs.runtime.errors import Conflict, InvalidInput, NotFound
 from libs.runtime.outbox import Tx
 from services.billing import domain, store
 
-Text = Annotated[str, msgspec.Meta(max_length=500)]
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
+Text = limits.text(500)
+Name = limits.line(80, min_length=1)
 
 
-class RefundCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=False):
-    amount_fen: int
+class RefundCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    amount_fen: limits.Amount
     method: Literal["cash", "card", "transfer", "wechat", "alipay"]
     reason: Text | None = None
-    reference: Annotated[str, msgspec.Meta(max_length=255)] | None = None
+    reference: limits.line(255) | None = None
 
 
 class RefundAccepted(msgspec.Struct, kw_only=True):
@@ -35,8 +35,8 @@ class RefundAccepted(msgspec.Struct, kw_only=True):
     currency: str = domain.CURRENCY
 
 
-class CorrectionCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=False):
-    entry_id: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+class CorrectionCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    entry_id: limits.line(40, min_length=1)
     reason: Text
     approver: Name
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from libs.contracts import new_event_id, utcnow
 from libs.contracts.events import PrepaidBalanceLow
-from libs.runtime import idempotency
+from libs.runtime import idempotency, limits
 from libs.runtime.errors import InvalidInput, NotFound
 from libs.runtime.outbox import Tx
 from services.billing import domain, domain_prepaid, store
@@ -20,15 +20,15 @@ from services.billing.store_more import all_, meter_readings, one, tariffs, upse
 Utility = Literal["electricity", "water"]
 
 
-class Tariff(msgspec.Struct, kw_only=True):
-    price_fen: int  # per kWh or per m³
-    low_balance_fen: int = 0
+class Tariff(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    price_fen: limits.Amount  # per kWh or per m³
+    low_balance_fen: limits.Amount = 0
 
 
-class RechargeCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=False):
-    amount_fen: int
+class RechargeCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    amount_fen: limits.Amount
     method: Literal["cash", "card", "transfer", "wechat", "alipay"]
-    reference: Annotated[str, msgspec.Meta(max_length=255)] | None = None
+    reference: limits.line(255) | None = None
 
 
 class RechargeAccepted(msgspec.Struct, kw_only=True):
@@ -40,9 +40,9 @@ class RechargeAccepted(msgspec.Struct, kw_only=True):
     currency: str = domain.CURRENCY
 
 
-class ReadingCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=False):
+class ReadingCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     utility: Utility
-    reading: float
+    reading: Annotated[float, msgspec.Meta(le=1e12)]  # the sign is the domain's to refuse
 
 
 class ReadingAccepted(msgspec.Struct, kw_only=True):

@@ -14,11 +14,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 
+from libs.runtime import limits
+
 DeadlineName = Literal["respond", "on_site", "resolve"]
 SlaClass = Literal["emergency", "urgent", "normal", "complaint", "warranty"]
 Level = Literal["supervisor", "manager"]
 DEADLINE_NAMES: tuple[DeadlineName, ...] = ("respond", "on_site", "resolve")
-HHMM = Annotated[str, msgspec.Meta(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+HHMM = Annotated[str, msgspec.Meta(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", max_length=5)]
 
 
 class PolicyRefused(ValueError):
@@ -27,25 +29,25 @@ class PolicyRefused(ValueError):
         super().__init__(detail)
 
 
-class Allowance(msgspec.Struct, frozen=True, kw_only=True):
-    minutes: Annotated[int, msgspec.Meta(gt=0)]
+class Allowance(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    minutes: Annotated[int, msgspec.Meta(gt=0, le=366 * 24 * 60)]
     # True: counted in the plaza's working hours only; False: on the wall clock (24/7).
     business: bool = False
 
 
-class ClassTargets(msgspec.Struct, frozen=True, kw_only=True):
+class ClassTargets(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     respond: Allowance
     resolve: Allowance
     on_site: Allowance | None = None
 
 
-class Calendar(msgspec.Struct, frozen=True, kw_only=True):
-    timezone: str = "Asia/Shanghai"
+class Calendar(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    timezone: limits.Code = "Asia/Shanghai"
     opens: HHMM = "08:30"
     closes: HHMM = "18:00"
     # ISO weekdays, Monday = 1; the desk works Monday to Saturday by default.
-    working_days: list[Annotated[int, msgspec.Meta(ge=1, le=7)]] = msgspec.field(default_factory=lambda: [1, 2, 3, 4, 5, 6])
-    closed_dates: list[dt.date] = []
+    working_days: limits.items(Annotated[int, msgspec.Meta(ge=1, le=7)], 7) = msgspec.field(default_factory=lambda: [1, 2, 3, 4, 5, 6])
+    closed_dates: limits.items(dt.date, limits.DATES_MAX) = []
 
     @property
     def zone(self) -> ZoneInfo:
@@ -70,7 +72,7 @@ DEFAULT_TARGETS: dict[str, ClassTargets] = {
 }
 
 
-class SlaPolicy(msgspec.Struct, frozen=True, kw_only=True):
+class SlaPolicy(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     calendar: Calendar = Calendar()
     targets: dict[SlaClass, ClassTargets] = msgspec.field(default_factory=lambda: dict(DEFAULT_TARGETS))
     # The manager hears of a breach this share of the original allowance after the supervisor.

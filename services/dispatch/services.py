@@ -27,6 +27,7 @@ from libs.contracts.events import (
     WorkOrderStarted,
 )
 from libs.contracts.subjects import InvalidToken
+from libs.runtime import limits
 from libs.runtime import logging as log
 from libs.runtime.bus import log_context
 from libs.runtime.errors import Conflict, InvalidInput, NotFound
@@ -35,7 +36,7 @@ from services.dispatch import domain, domain_reports, domain_sla, services_routi
 
 logger = log.get("dispatch")
 
-NonNegativeFen = Annotated[int, msgspec.Meta(ge=0)]
+NonNegativeFen = limits.Fen
 
 
 def now() -> dt.datetime:
@@ -49,29 +50,29 @@ class Command(msgspec.Struct, frozen=True, kw_only=True):
     id: str = msgspec.field(default_factory=new_event_id)
 
 
-class WorkOrderAssign(msgspec.Struct, kw_only=True):
-    assignee: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+class WorkOrderAssign(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    assignee: limits.line(100, min_length=1)
 
 
-class MaterialLine(msgspec.Struct, kw_only=True):
+class MaterialLine(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """A line naming a ``sku`` is issued from the plaza's stock; name and price then default
     to the stock item's. A line without one is bought in and needs both."""
 
-    quantity: Annotated[int, msgspec.Meta(gt=0)]
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
+    quantity: Annotated[int, msgspec.Meta(gt=0, le=limits.QUANTITY_MAX)]
+    name: limits.line(limits.NAME_MAX, min_length=1) | None = None
     unit_price_fen: NonNegativeFen | None = None
-    sku: str | None = None
+    sku: limits.Code | None = None
 
 
-class WorkOrderResolve(msgspec.Struct, kw_only=True):
+class WorkOrderResolve(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     paid: bool
     labour_fen: NonNegativeFen = 0
-    materials: list[MaterialLine] = []
-    note: str | None = None
+    materials: limits.items(MaterialLine, limits.MATERIALS_MAX) = []
+    note: limits.Note | None = None
 
 
-class WorkOrderCancel(msgspec.Struct, kw_only=True):
-    reason: str
+class WorkOrderCancel(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    reason: limits.Note
 
 
 # --- opening ---------------------------------------------------------------------------

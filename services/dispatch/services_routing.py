@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
 
 import msgspec
 
 from libs.contracts import validate_token
 from libs.contracts.subjects import InvalidToken
-from libs.runtime import replica
+from libs.runtime import limits, replica
 from libs.runtime.cache import PlazaCache
 from libs.runtime.db import database_key
 from libs.runtime.errors import InvalidInput, NotFound
@@ -16,13 +15,13 @@ from libs.runtime.outbox import Tx
 from services.dispatch import domain, store
 
 
-class RoutingRuleIn(msgspec.Struct, kw_only=True):
-    keyword: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
-    department: str
+class RoutingRuleIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    keyword: limits.line(limits.KEYWORD_MAX, min_length=1)
+    department: limits.Name
 
 
-class RoutingRulesUpdate(msgspec.Struct, kw_only=True):
-    rules: list[RoutingRuleIn]
+class RoutingRulesUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    rules: limits.items(RoutingRuleIn, limits.RULES_MAX)
 
 
 # --- archive's facts -------------------------------------------------------------------

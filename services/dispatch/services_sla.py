@@ -9,6 +9,7 @@ from typing import Literal
 import msgspec
 
 from libs.contracts.events import WorkOrderEscalated
+from libs.runtime import limits
 from libs.runtime import logging as log
 from libs.runtime.cache import PlazaCache
 from libs.runtime.db import database_key
@@ -26,8 +27,8 @@ class SlaPolicyShown(domain_sla.SlaPolicy, frozen=True, kw_only=True):
     defaults: bool = False
 
 
-class EscalationCreate(msgspec.Struct, kw_only=True):
-    reason: str
+class EscalationCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    reason: limits.Note
     level: Literal["supervisor", "manager"] = "supervisor"
 
 

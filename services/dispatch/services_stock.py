@@ -5,30 +5,29 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated
 
 import msgspec
 
 from libs.contracts import new_event_id
 from libs.contracts.events import StockLow
+from libs.runtime import limits
 from libs.runtime.errors import Conflict, InvalidInput, NotFound
 from libs.runtime.outbox import Tx
 from services.dispatch import domain, domain_stock, store_stock
 
-NonNegative = Annotated[int, msgspec.Meta(ge=0)]
 SKU = re.compile(r"^[A-Za-z0-9_\-.]{1,64}$")
 
 
-class StockItemUpdate(msgspec.Struct, kw_only=True):
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-    unit_price_fen: NonNegative
-    quantity: NonNegative
-    low_level: NonNegative = 0
+class StockItemUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    name: limits.line(limits.NAME_MAX, min_length=1)
+    unit_price_fen: limits.Fen
+    quantity: limits.Quantity
+    low_level: limits.Quantity = 0
 
 
-class StockAdjustmentCreate(msgspec.Struct, kw_only=True):
-    delta: int
-    reason: str
+class StockAdjustmentCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    delta: limits.Count  # counted fewer: negative; a level below zero is refused by the rules
+    reason: limits.Note
 
 
 class Who(msgspec.Struct, frozen=True, kw_only=True):

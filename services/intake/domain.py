@@ -13,6 +13,8 @@ from typing import Literal
 
 import msgspec
 
+from libs.runtime import limits
+
 Kind = Literal["service", "complaint", "suggestion", "praise"]
 Severity = Literal["minor", "normal", "major"]
 CLERK = "set by the clerk"
@@ -28,23 +30,26 @@ class Refused(Exception):
         self.field = field
 
 
-class KindRule(msgspec.Struct, frozen=True, kw_only=True):
+Keywords = limits.items(limits.Keyword, limits.KEYWORDS_MAX)
+
+
+class KindRule(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     kind: Kind
-    keywords: list[str]
+    keywords: Keywords
 
 
-class DepartmentRule(msgspec.Struct, frozen=True, kw_only=True):
-    department: str
-    keywords: list[str]
+class DepartmentRule(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    department: limits.Name
+    keywords: Keywords
 
 
-class ClassificationRules(msgspec.Struct, frozen=True, kw_only=True):
+class ClassificationRules(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """One plaza's keyword rules; order matters: the first matching rule wins."""
 
-    kinds: list[KindRule]
-    major_keywords: list[str]
-    minor_keywords: list[str] = []
-    praise_departments: list[DepartmentRule] = []
+    kinds: limits.items(KindRule, limits.RULES_MAX)
+    major_keywords: Keywords
+    minor_keywords: Keywords = []
+    praise_departments: limits.items(DepartmentRule, limits.RULES_MAX) = []
 
 
 class Referral(msgspec.Struct, frozen=True):
@@ -55,14 +60,14 @@ class Referral(msgspec.Struct, frozen=True):
         return f"{self.topic}: {self.phone}"
 
 
-class ReferralEntry(msgspec.Struct, frozen=True, kw_only=True):
-    topic: str
-    phone: str
-    keywords: list[str]
+class ReferralEntry(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    topic: limits.Name
+    phone: limits.Phone
+    keywords: Keywords
 
 
-class ReferralDirectory(msgspec.Struct, frozen=True, kw_only=True):
-    entries: list[ReferralEntry]
+class ReferralDirectory(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    entries: limits.items(ReferralEntry, limits.RULES_MAX)
 
 
 class Assessment(msgspec.Struct, frozen=True, kw_only=True):

@@ -4,10 +4,11 @@ permit's state machine. Pure; no I/O."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 
+from libs.runtime import limits
 from services.intake.domain import Refused
 
 DEFAULT_DAILY_CAPACITY = 20
@@ -23,11 +24,11 @@ class TransitionRefused(Refused):
     """The permit is in a state where this step cannot happen (HTTP 409)."""
 
 
-class Capacity(msgspec.Struct, frozen=True, kw_only=True):
+class Capacity(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Handover appointments a plaza can take per day; ``by_date`` overrides a day."""
 
-    per_day: int = DEFAULT_DAILY_CAPACITY
-    by_date: dict[dt.date, int] = {}
+    per_day: limits.Count = DEFAULT_DAILY_CAPACITY
+    by_date: Annotated[dict[dt.date, limits.Count], msgspec.Meta(max_length=limits.DATES_MAX)] = {}
 
     def on(self, day: dt.date) -> int:
         return self.by_date.get(day, self.per_day)

@@ -11,7 +11,7 @@ import msgspec
 
 from libs.contracts import new_event_id, utcnow
 from libs.contracts.events import Contact, RequestReceived
-from libs.runtime import idempotency, replica
+from libs.runtime import idempotency, limits, replica
 from libs.runtime import logging as log
 from libs.runtime.cache import PlazaCache
 from libs.runtime.db import database_key, insert_ignore_many
@@ -28,15 +28,23 @@ RULES_TTL_S = 5.0  # how long another replica may answer with rules a PUT has re
 KNOWN_UNITS_MAX = 200_000
 
 
-class RequestCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=False):
+class ContactIn(Contact, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A contact as a request body takes it: the event's Contact, bounded. (The event type
+    itself stays open: a newer producer's field must not break an older consumer.)"""
+
+    name: limits.Name | None = None
+    phone: limits.Phone | None = None
+
+
+class RequestCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     channel: Literal["phone", "visit", "letter", "online", "internal"]
-    unit: str
-    text: str
+    unit: limits.Code
+    text: limits.Text
     kind: domain.Kind | None = None
     severity: domain.Severity | None = None
-    contact: Contact | None = None
-    received_by: str | None = None
-    source_department: str | None = None  # channel internal: the department that reported it
+    contact: ContactIn | None = None
+    received_by: limits.Name | None = None
+    source_department: limits.Name | None = None  # channel internal: the department that reported it
 
 
 class RequestAccepted(msgspec.Struct, kw_only=True, omit_defaults=True):

@@ -11,14 +11,14 @@ import msgspec
 
 from libs.contracts import new_event_id, utcnow
 from libs.contracts.events import Contact, Defect, HandoverInspected
-from libs.runtime import replica
+from libs.runtime import limits, replica
 from libs.runtime.errors import Conflict, InvalidInput, NotFound
 from libs.runtime.http import iso
 from libs.runtime.outbox import Tx
 from services.intake import domain, store
 from services.intake import domain_movein as rules
 from services.intake import store_movein as movein
-from services.intake.services import Provenance, once, require_unit, rules_document, set_rules
+from services.intake.services import ContactIn, Provenance, once, require_unit, rules_document, set_rules
 
 CAPACITY = "handover-capacity"
 
@@ -64,28 +64,28 @@ async def set_capacity(tx: Tx, plaza_id: str, capacity: rules.Capacity, *, actor
 
 # ---- handover appointments and inspections -------------------------------------------
 
-class AppointmentCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=False):
-    unit: str
+class AppointmentCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    unit: limits.Code
     date: dt.date
-    contact: Contact | None = None
-    note: str | None = None
+    contact: ContactIn | None = None
+    note: limits.Note | None = None
 
 
-class CancelBody(msgspec.Struct, kw_only=True):
-    reason: str | None = None
+class CancelBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    reason: limits.Note | None = None
 
 
-class DefectCreate(msgspec.Struct, kw_only=True):
-    description: str
-    responsible_party: str
-    location: str | None = None
-    department: str = "engineering"
+class DefectCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    description: limits.Text
+    responsible_party: limits.Name
+    location: limits.Name | None = None
+    department: limits.Name = "engineering"
 
 
-class InspectionCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=False):
+class InspectionCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     accepted: bool
-    defects: list[DefectCreate] = []
-    inspector: str | None = None
+    defects: limits.items(DefectCreate, limits.DEFECTS_MAX) = []
+    inspector: limits.Name | None = None
 
 
 class InspectionView(msgspec.Struct, kw_only=True):

@@ -11,6 +11,7 @@ import msgspec
 
 from libs.contracts import new_event_id
 from libs.contracts.events import RenovationApproved, RenovationClosed, Worker
+from libs.runtime import limits
 from libs.runtime.errors import NotFound
 from libs.runtime.http import iso
 from libs.runtime.outbox import Tx
@@ -20,30 +21,38 @@ from services.intake.services import once, require_unit
 from services.intake.services_movein import now, plaza_today, refusals
 
 
-class RenovationCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=False):
-    unit: str
-    contractor: str
+class WorkerIn(Worker, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A worker as a request body takes it: the event's Worker, bounded."""
+
+    name: limits.Name
+    id_number: limits.Code | None = None
+    phone: limits.Phone | None = None
+
+
+class RenovationCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    unit: limits.Code
+    contractor: limits.Name
     start: dt.date
     end: dt.date
-    deposit_fen: int
-    description: str
-    workers: list[Worker] = []
+    deposit_fen: limits.Amount
+    description: limits.Text
+    workers: limits.items(WorkerIn, limits.WORKERS_MAX) = []
 
 
-class ReviewBody(msgspec.Struct, kw_only=True):
+class ReviewBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     decision: Literal["approve", "reject"]
-    note: str | None = None
+    note: limits.Note | None = None
 
 
-class StepBody(msgspec.Struct, kw_only=True):
-    note: str | None = None
+class StepBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    note: limits.Note | None = None
 
 
-class FinalInspectionBody(msgspec.Struct, kw_only=True):
+class FinalInspectionBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     passed: bool
-    deduction_fen: int = 0
-    deduction_reason: str | None = None
-    note: str | None = None
+    deduction_fen: limits.Amount = 0
+    deduction_reason: limits.Note | None = None
+    note: limits.Note | None = None
 
 
 class Step(msgspec.Struct, kw_only=True):

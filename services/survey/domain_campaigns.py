@@ -24,6 +24,8 @@ from typing import Literal, get_args
 
 import msgspec
 
+from libs.runtime import limits
+
 Scale = Literal["five_point", "three_level"]
 Level = Literal["satisfied", "basically_satisfied", "unsatisfied"]
 LEVELS: tuple[str, ...] = get_args(Level)
@@ -32,10 +34,10 @@ _CODE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
-class Dimension(msgspec.Struct, frozen=True, kw_only=True):
-    code: str
-    label: str
-    department: str  # whose work this dimension rates, for the per-department figures
+class Dimension(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    code: limits.Code
+    label: limits.Name
+    department: limits.Name  # whose work this dimension rates, for the per-department figures
 
 
 DEFAULT_DIMENSIONS: tuple[Dimension, ...] = (

@@ -17,7 +17,7 @@ from libs.contracts.events import (
     WorkOrderCreated,
 )
 from libs.runtime import logging as log
-from libs.runtime import replica
+from libs.runtime import limits, replica
 from libs.runtime.bus import log_context
 from libs.runtime.cache import PlazaCache
 from libs.runtime.db import database_key
@@ -33,28 +33,28 @@ def now() -> dt.datetime:
     return utcnow()
 
 
-class ResponseCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=False):
+class ResponseCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     rating: domain.Rating
-    comment: str | None = None
+    comment: limits.Note | None = None
     channel: domain.AnswerChannel | None = None
-    reasons: list[str] = []
+    reasons: limits.items(limits.Code, limits.REASONS_MAX) = []
 
 
-class CampaignSettings(msgspec.Struct, kw_only=True, forbid_unknown_fields=False):
+class CampaignSettings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """What a new campaign gets unless its creator says otherwise."""
 
-    sample_size: int = 100
+    sample_size: limits.Count = 100
     scale: domain_campaigns.Scale = "five_point"
-    dimensions: list[domain_campaigns.Dimension] = msgspec.field(
+    dimensions: limits.items(domain_campaigns.Dimension, limits.DIMENSIONS_MAX) = msgspec.field(
         default_factory=lambda: list(domain_campaigns.DEFAULT_DIMENSIONS)
     )
 
 
-class PolicyUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=False):
+class PolicyUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     # None: the deployment's VISIT_WINDOW_HOURS.
-    window_hours: int | None = None
-    fatigue_days: int = domain.DEFAULT_FATIGUE_DAYS
-    link_ttl_hours: int = 168
+    window_hours: limits.Count | None = None
+    fatigue_days: limits.Count = domain.DEFAULT_FATIGUE_DAYS
+    link_ttl_hours: limits.Count = 168
     campaign: CampaignSettings = msgspec.field(default_factory=CampaignSettings)
 
 

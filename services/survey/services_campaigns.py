@@ -10,27 +10,28 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from libs.contracts import new_event_id, utcnow
+from libs.runtime import limits
 from libs.runtime.errors import Conflict, InvalidInput, NotFound
 from libs.runtime.outbox import Tx
 from services.survey import domain_campaigns as dc
 from services.survey import services, store_campaigns
 
 
-class CampaignCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=False):
-    title: str
-    month: str
+class CampaignCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    title: limits.Name
+    month: limits.Code
     scale: dc.Scale | None = None
-    dimensions: list[dc.Dimension] | None = None
-    sample_size: int | None = None
+    dimensions: limits.items(dc.Dimension, limits.DIMENSIONS_MAX) | None = None
+    sample_size: limits.Count | None = None
     # 64 bits: what every database stores (crc32 draws up to 2**32).
     seed: Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)] | None = None
 
 
-class CampaignResponseCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=False):
-    unit: str
+class CampaignResponseCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    unit: limits.Code
     # dimension code → 1..5 (five-point) or a level (three-level)
-    answers: dict[str, int | str]
-    comment: str | None = None
+    answers: Annotated[dict[limits.Code, limits.Count | limits.Code], msgspec.Meta(max_length=limits.DIMENSIONS_MAX)]
+    comment: limits.Note | None = None
     channel: Literal["phone", "online", "visit", "paper"] = "phone"
 
 

@@ -9,6 +9,7 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from libs.contracts import new_event_id, utcnow
+from libs.runtime import limits
 from libs.runtime.errors import Conflict, InvalidInput, NotFound
 from libs.runtime.outbox import Tx
 from libs.runtime import logging as log
@@ -17,14 +18,14 @@ from services.survey import domain, domain_campaigns, domain_plans, store_plans
 logger = log.get("survey")
 
 
-class PlanCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=False):
-    month: str
+class PlanCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    month: limits.Code
 
 
-class OutcomeCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=False):
+class OutcomeCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     outcome: domain_plans.Outcome
     rating: domain.Rating | None = None
-    note: str | None = None
+    note: limits.Note | None = None
 
 
 def _refused(exc: domain_plans.PlanRefused):
