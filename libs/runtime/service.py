@@ -16,7 +16,6 @@ from typing import TypeVar
 import sqlalchemy as sa
 from litestar import Litestar
 from litestar.di import Provide
-from litestar.openapi import OpenAPIConfig
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from libs.contracts import STREAMS, subject_for
@@ -25,7 +24,7 @@ from libs.runtime import bus
 from libs.runtime import logging as log
 from libs.runtime.db import Database
 from libs.runtime.groupcommit import GroupCommit
-from libs.runtime.http import EXCEPTION_HANDLERS, RequestContext, ops_routes
+from libs.runtime.http import EXCEPTION_HANDLERS, RequestContext, docs_assets, openapi_config, ops_routes
 from libs.runtime.outbox import Relay, Tx
 from libs.runtime.settings import ServiceSettings
 
@@ -208,12 +207,12 @@ class Runtime:
                 await self.stop()
 
         return Litestar(
-            route_handlers=[*route_handlers, *ops_routes(self.ready_checks)],
+            route_handlers=[*route_handlers, *ops_routes(self.ready_checks), docs_assets()],
             dependencies={"runtime": Provide(self._self, sync_to_thread=False, use_cache=True)},
             lifespan=[lifespan],
             exception_handlers=EXCEPTION_HANDLERS,
             middleware=[RequestContext(self.service)],
-            openapi_config=OpenAPIConfig(title=title, version=version, path="/schema"),
+            openapi_config=openapi_config(title, version),
             debug=False,
         )
 
