@@ -10,8 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
+import sqlalchemy as sa
 import structlog
 from litestar import Request, Response, get
+from litestar.connection import ASGIConnection
+from litestar.handlers import BaseRouteHandler
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 from litestar.middleware import ASGIMiddleware
 from litestar.openapi import OpenAPIConfig
@@ -24,7 +27,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from libs.contracts.subjects import InvalidToken, validate_token
 from libs.runtime import logging as log
 from libs.runtime import metrics
-from libs.runtime.errors import DomainError
+from libs.runtime.errors import DomainError, NotFound
 
 logger = log.get("http")
 PROBLEM = "application/problem+json"
@@ -129,6 +132,34 @@ class RequestContext(ASGIMiddleware):
 
 def plaza_token(plaza: str) -> str:
     return validate_token(plaza, "plaza")
+
+
+# A route whose plaza may not exist yet (archive's registration of a plaza) says so in its opt.
+PLAZA_MAY_BE_NEW = "plaza_may_be_new"
+KNOWN_PLAZAS_MAX = 100_000
+
+
+def known_plaza_guard(db, plazas: sa.Table):
+    """One rule for every service: a route under /v1/plazas/{plaza} answers 404 naming the
+    plaza when the service has no such plaza (its copy of archive's plazas; archive's own
+    register in archive), before it reads or writes anything, lists and writes alike.
+    Plazas are never removed, so one seen is remembered and the common case asks nothing."""
+    known: set[str] = set()
+    exists = sa.select(plazas.c.plaza_id).where(plazas.c.plaza_id == sa.bindparam("plaza_id"))
+
+    async def known_plaza(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+        plaza = connection.path_params.get("plaza")
+        if plaza is None or plaza in known or handler.opt.get(PLAZA_MAY_BE_NEW):
+            return
+        async with db.read() as conn:
+            found = (await conn.execute(exists, {"plaza_id": plaza})).first() is not None
+        if not found:
+            raise NotFound(f"plaza {plaza!r} is not registered (PUT /v1/plazas/{plaza} in archive)", field="plaza")
+        if len(known) >= KNOWN_PLAZAS_MAX:
+            known.clear()
+        known.add(plaza)
+
+    return known_plaza
 
 
 def ops_routes(ready_check):

@@ -24,7 +24,9 @@ from libs.runtime import bus
 from libs.runtime import logging as log
 from libs.runtime.db import Database
 from libs.runtime.groupcommit import GroupCommit
-from libs.runtime.http import EXCEPTION_HANDLERS, RequestContext, docs_assets, openapi_config, ops_routes
+from libs.runtime.http import (
+    EXCEPTION_HANDLERS, RequestContext, docs_assets, known_plaza_guard, openapi_config, ops_routes,
+)
 from libs.runtime.outbox import Relay, Tx
 from libs.runtime.settings import ServiceSettings
 
@@ -209,6 +211,7 @@ class Runtime:
         return Litestar(
             route_handlers=[*route_handlers, *ops_routes(self.ready_checks), docs_assets()],
             dependencies={"runtime": Provide(self._self, sync_to_thread=False, use_cache=True)},
+            guards=[known_plaza_guard(self.db, self.metadata.tables["plazas"])],
             lifespan=[lifespan],
             exception_handlers=EXCEPTION_HANDLERS,
             middleware=[RequestContext(self.service)],

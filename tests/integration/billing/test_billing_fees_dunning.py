@@ -30,7 +30,7 @@ from libs.contracts.events import (
     decode,
 )
 from libs.contracts import new_event_id
-from libs.runtime.testing import eventually, service_settings
+from libs.runtime.testing import eventually, register_plazas, service_settings
 from services.billing import services
 from services.billing.app import create_app
 from services.billing.settings import Settings
@@ -46,6 +46,7 @@ async def billing(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
     settings = service_settings(Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path,
                                 schemas=cleanup_schemas)
     async with AsyncTestClient(create_app(settings)) as client:
+        await register_plazas(bus, "p1")
         await bus.publish(unit_registered("A-203", revision=1))
         await eventually(lambda: _ok(client, ACCOUNT), what="billing to learn unit A-203")
         yield client
