@@ -25,7 +25,7 @@ from libs.runtime import logging as log
 from libs.runtime.db import Database
 from libs.runtime.groupcommit import GroupCommit
 from libs.runtime.http import (
-    EXCEPTION_HANDLERS, RequestContext, docs_assets, known_plaza_guard, openapi_config, ops_routes,
+    EXCEPTION_HANDLERS, ApiRequest, RequestContext, docs_assets, known_plaza_guard, openapi_config, ops_routes,
 )
 from libs.runtime.outbox import Relay, Tx
 from libs.runtime.settings import ServiceSettings
@@ -214,6 +214,7 @@ class Runtime:
             guards=[known_plaza_guard(self.db, self.metadata.tables["plazas"])],
             lifespan=[lifespan],
             exception_handlers=EXCEPTION_HANDLERS,
+            request_class=ApiRequest,
             middleware=[RequestContext(self.service)],
             openapi_config=openapi_config(title, version),
             debug=False,

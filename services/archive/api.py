@@ -228,7 +228,9 @@ class UnitController(Controller):
         plaza: FromPath[str],
         unit: FromPath[str],
         runtime: Runtime,
-        cursor: int | None = Parameter(query="cursor", default=None),
+        # A revision number as handed out in "next": bounded to what the database stores (a
+        # larger one was an OverflowError binding it, a 500).
+        cursor: int | None = Parameter(query="cursor", default=None, ge=0, le=2**63 - 1),
         limit: int = Parameter(query="limit", default=100, ge=1, le=500),
     ) -> Page:
         async with runtime.read() as conn:

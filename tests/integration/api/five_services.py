@@ -7,10 +7,12 @@ from __future__ import annotations
 import importlib
 from contextlib import AsyncExitStack, asynccontextmanager
 
+import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from libs.runtime.testing import Bus, service_settings
+from libs.runtime.natsserver import NatsServer
+from libs.runtime.testing import Bus, database_params, drop_schema, service_settings
 
 SERVICES = ("archive", "billing", "dispatch", "intake", "survey")
 
@@ -33,3 +35,18 @@ async def five_clients(nats_url: str, *, db_kind: str, tmp_path, schemas: list |
             app = create_app(service, nats_url=nats_url, db_kind=db_kind, tmp_path=tmp_path, schemas=schemas)
             clients[service] = await stack.enter_async_context(AsyncTestClient(app))
         yield clients
+
+
+@pytest.fixture(scope="module", params=database_params())
+async def clients(request, tmp_path_factory):
+    """The five services of one module's tests, on SQLite and on PostgreSQL when reachable."""
+    tmp_path = tmp_path_factory.mktemp("five")
+    server = NatsServer(tmp_path / "nats").start(tmp_path / "nats.log")
+    schemas: list[str] = []
+    try:
+        async with five_clients(server.url, db_kind=request.param, tmp_path=tmp_path, schemas=schemas) as clients:
+            yield clients
+    finally:
+        server.stop()
+        for schema in schemas:
+            await drop_schema(schema)

@@ -9,10 +9,9 @@ import re
 import pytest
 from litestar import Litestar
 
-from five_services import SERVICES, five_clients
+from five_services import SERVICES, clients  # noqa: F401  (clients: the fixture)
 from libs.runtime.http import PLAZA_MAY_BE_NEW, Page
-from libs.runtime.natsserver import NatsServer
-from libs.runtime.testing import database_params, drop_schema, eventually
+from libs.runtime.testing import eventually
 
 EXAMPLE = {"date": "2026-03-01", "int": "1"}
 
@@ -32,20 +31,6 @@ def plaza_routes(app: Litestar) -> list[tuple[str, str, bool]]:
                               route.path)
                 found.append((method, path, handler.parsed_fn_signature.return_type.annotation is Page))
     return found
-
-
-@pytest.fixture(scope="module", params=database_params())
-async def clients(request, tmp_path_factory):
-    tmp_path = tmp_path_factory.mktemp("plazas")
-    server = NatsServer(tmp_path / "nats").start(tmp_path / "nats.log")
-    schemas: list[str] = []
-    try:
-        async with five_clients(server.url, db_kind=request.param, tmp_path=tmp_path, schemas=schemas) as clients:
-            yield clients
-    finally:
-        server.stop()
-        for schema in schemas:
-            await drop_schema(schema)
 
 
 @pytest.mark.parametrize("service", SERVICES)
