@@ -4,6 +4,7 @@ services (uvicorn with uvloop and httptools, one process). ``/v1/echo`` decodes 
 
 from __future__ import annotations
 
+import argparse
 import os
 
 import msgspec
@@ -52,5 +53,9 @@ async def connect() -> None:
 app = Litestar([echo, publish], on_startup=[connect], openapi_config=None)
 
 if __name__ == "__main__":
+    argparse.ArgumentParser(
+        prog="python -m bench.floor_app", description=__doc__,
+        epilog="environment: FLOOR_PORT (the HTTP port), FLOOR_NATS_URL (the nats-server for /v1/publish)",
+    ).parse_args()
     uvicorn.run(app, host="127.0.0.1", port=int(os.environ["FLOOR_PORT"]), loop="uvloop", http="httptools",
                 log_config=None, access_log=False)

@@ -5,20 +5,29 @@ plaza-scoped path parameters, per-request log context, and what a request may ca
 from __future__ import annotations
 
 import enum
+import importlib.util
 import re
 import time
 import types
 import typing
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import msgspec
+import sqlalchemy as sa
 import structlog
 from litestar import Request, Response, get
+from litestar.connection import ASGIConnection
 from litestar.constants import RESERVED_KWARGS
-from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.exceptions import ClientException, HTTPException, NotFoundException, ValidationException
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
+from litestar.handlers import BaseRouteHandler
 from litestar.middleware import ASGIMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin, YamlRenderPlugin
 from litestar.params import BodyKwarg, DependencyKwarg, ParameterKwarg, PathParameter
+from litestar.router import Router
+from litestar.static_files import create_static_files_router
 from litestar.types import ASGIApp, Empty, Receive, Scope, Send
 from litestar.utils.scope.state import ScopeState
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -27,7 +36,7 @@ from libs.contracts.subjects import InvalidToken, validate_token
 from libs.runtime import limits
 from libs.runtime import logging as log
 from libs.runtime import metrics
-from libs.runtime.errors import DomainError
+from libs.runtime.errors import DomainError, NotFound
 
 logger = log.get("http")
 PROBLEM = "application/problem+json"
@@ -107,6 +116,48 @@ EXCEPTION_HANDLERS = {
 }
 
 
+class OutOfRange(DomainError):
+    status = 400
+    title = "Invalid request"
+
+
+class ApiRequest(Request):
+    """Litestar's request, refusing with 400 two JSON bodies that used to fail as 500s: one
+    nested deeper than the decoder follows (msgspec stops at the interpreter's recursion
+    limit, about a thousand levels: a RecursionError), and one with an integer no database
+    column holds (beyond 64 bits: an OverflowError when it was stored)."""
+
+    async def json(self) -> Any:
+        try:
+            body = await super().json()
+        except RecursionError:
+            raise ClientException("the JSON body is nested too deeply to be read") from None
+        where = _huge_integer(body)
+        if where is not None:
+            raise OutOfRange(f"{where}: integers must lie within ±2^63", field=where)
+        return body
+
+
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+
+def _huge_integer(value: Any) -> str | None:
+    """The path of the first integer outside 64 bits in a decoded JSON value, if any (a
+    loop, not recursion: the value may be nested up to the decoder's limit)."""
+    pending = [("", value)]
+    while pending:
+        path, item = pending.pop()
+        kind = type(item)
+        if kind is int:
+            if not _INT64_MIN <= item <= _INT64_MAX:
+                return path or "body"
+        elif kind is dict:
+            pending.extend((f"{path}.{k}" if path else str(k), v) for k, v in item.items())
+        elif kind is list:
+            pending.extend((f"{path}[{i}]", v) for i, v in enumerate(item))
+    return None
+
+
 class RequestContext(ASGIMiddleware):
     """Binds the correlation id and plaza to every log line of the request; times it."""
 
@@ -140,6 +191,34 @@ class RequestContext(ASGIMiddleware):
 
 def plaza_token(plaza: str) -> str:
     return validate_token(plaza, "plaza")
+
+
+# A route whose plaza may not exist yet (archive's registration of a plaza) says so in its opt.
+PLAZA_MAY_BE_NEW = "plaza_may_be_new"
+KNOWN_PLAZAS_MAX = 100_000
+
+
+def known_plaza_guard(db, plazas: sa.Table):
+    """One rule for every service: a route under /v1/plazas/{plaza} answers 404 naming the
+    plaza when the service has no such plaza (its copy of archive's plazas; archive's own
+    register in archive), before it reads or writes anything, lists and writes alike.
+    Plazas are never removed, so one seen is remembered and the common case asks nothing."""
+    known: set[str] = set()
+    exists = sa.select(plazas.c.plaza_id).where(plazas.c.plaza_id == sa.bindparam("plaza_id"))
+
+    async def known_plaza(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+        plaza = connection.path_params.get("plaza")
+        if plaza is None or plaza in known or handler.opt.get(PLAZA_MAY_BE_NEW):
+            return
+        async with db.read() as conn:
+            found = (await conn.execute(exists, {"plaza_id": plaza})).first() is not None
+        if not found:
+            raise NotFound(f"plaza {plaza!r} is not registered (PUT /v1/plazas/{plaza} in archive)", field="plaza")
+        if len(known) >= KNOWN_PLAZAS_MAX:
+            known.clear()
+        known.add(plaza)
+
+    return known_plaza
 
 
 def ops_routes(ready_check, health_check=None):
@@ -393,3 +472,37 @@ def _query_names(handler) -> tuple[str, ...]:
             name = kwarg.query or name
         names.append(name)
     return tuple(names)
+
+
+# --- the /schema pages -------------------------------------------------------------------
+DOCS_PATH = "/schema"
+DOCS_ASSETS = f"{DOCS_PATH}/assets"
+
+
+def openapi_config(title: str, version: str) -> OpenAPIConfig:
+    """/schema is Swagger UI with the script and style the service serves itself (from the
+    swagger-ui-py package, see ``docs_assets``): the page works on a desk with no internet,
+    where Litestar's default pages load Redoc and a favicon from a CDN."""
+    return OpenAPIConfig(
+        title=title, version=version, path=DOCS_PATH,
+        render_plugins=[
+            SwaggerRenderPlugin(
+                path=["/", "/swagger"],
+                js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+                css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+                standalone_preset_js_url=f"{DOCS_ASSETS}/swagger-ui-standalone-preset.js",
+                favicon=f"<link rel='icon' type='image/png' href='{DOCS_ASSETS}/favicon-32x32.png'>",
+            ),
+            YamlRenderPlugin(path=["/openapi.yaml", "/openapi.yml"]),
+        ],
+    )
+
+
+def docs_assets() -> Router:
+    """Swagger UI's files, as shipped in the swagger-ui-py package (found without importing
+    it: only its static folder is used)."""
+    spec = importlib.util.find_spec("swagger_ui")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("swagger-ui-py is not installed: it serves the /schema pages")
+    static = Path(next(iter(spec.submodule_search_locations))) / "static"
+    return create_static_files_router(path=DOCS_ASSETS, directories=[static], include_in_schema=False)

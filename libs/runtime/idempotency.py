@@ -31,6 +31,13 @@ class IdempotencyInFlight(DomainError):
     title = "Request with this Idempotency-Key in progress"
 
 
+class IdempotencyKeyRequired(DomainError):
+    """428 Precondition Required: the request is only taken with a key (money moves)."""
+
+    status = 428
+    title = "Idempotency-Key required"
+
+
 class Replay(msgspec.Struct, frozen=True):
     status: int
     body: bytes
@@ -56,7 +63,12 @@ def fingerprint(body: bytes) -> str:
 
 def check_key(key: str | None, *, required: bool = False) -> None:
     if key is None and required:
-        raise InvalidInput("this request needs an Idempotency-Key header", field="Idempotency-Key")
+        raise IdempotencyKeyRequired(
+            "this request moves money, so it needs an Idempotency-Key header: a unique value per payment "
+            "(a till receipt number, a UUID), sent again unchanged when the request is retried, so a retry "
+            "is never taken twice",
+            field="Idempotency-Key",
+        )
     if key is not None and not 0 < len(key) <= 255:
         raise InvalidInput("Idempotency-Key must be 1-255 characters", field="Idempotency-Key")
 

@@ -16,7 +16,6 @@ from typing import TypeVar
 import sqlalchemy as sa
 from litestar import Litestar
 from litestar.di import Provide
-from litestar.openapi import OpenAPIConfig
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from libs.contracts import STREAMS, subject_for
@@ -25,7 +24,10 @@ from libs.runtime import bus, limits
 from libs.runtime import logging as log
 from libs.runtime.db import Database
 from libs.runtime.groupcommit import GroupCommit
-from libs.runtime.http import EXCEPTION_HANDLERS, RequestContext, ops_routes, refuse_unknown_query
+from libs.runtime.http import (
+    EXCEPTION_HANDLERS, ApiRequest, RequestContext, docs_assets, known_plaza_guard, openapi_config, ops_routes,
+    refuse_unknown_query,
+)
 from libs.runtime.outbox import Relay, Tx
 from libs.runtime.settings import ServiceSettings
 
@@ -276,14 +278,16 @@ class Runtime:
                 await self.stop()
 
         return Litestar(
-            route_handlers=[*route_handlers, *ops_routes(self.ready_checks, self.health_checks)],
+            route_handlers=[*route_handlers, *ops_routes(self.ready_checks, self.health_checks), docs_assets()],
             dependencies={"runtime": Provide(self._self, sync_to_thread=False, use_cache=True)},
+            guards=[known_plaza_guard(self.db, self.metadata.tables["plazas"])],
             lifespan=[lifespan],
             exception_handlers=EXCEPTION_HANDLERS,
+            request_class=ApiRequest,
             middleware=[RequestContext(self.service)],
             before_request=refuse_unknown_query,
             request_max_body_size=limits.BODY_MAX,  # routes taking uploads set their own
-            openapi_config=OpenAPIConfig(title=title, version=version, path="/schema"),
+            openapi_config=openapi_config(title, version),
             debug=False,
             logging_config=None,  # libs.runtime.logging owns the process's logging: one format
         )

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from libs.contracts import Event, STREAMS, subject_for
-from libs.contracts.events import encode
+from libs.contracts.events import PlazaRegistered, encode
 from libs.runtime.db import Database
 from libs.runtime.natsserver import NatsServer
 
@@ -89,6 +89,28 @@ async def eventually(
             return last
         await asyncio.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}; last value: {last!r}")
+
+
+async def register_plazas(bus: "Bus", *plaza_ids: str, taken_by: str | None = None) -> None:
+    """Archive's PlazaRegistered for each plaza, as archive publishes it: a service answers
+    404 under /v1/plazas/{plaza} for a plaza it has not heard of. With ``taken_by`` (a
+    running service), returns once that service has taken everything on ARCHIVE."""
+    for plaza_id in plaza_ids:
+        await bus.publish(PlazaRegistered(plaza_id=plaza_id, correlation_id="seed", name=plaza_id))
+    if taken_by is not None:
+        await archive_taken(bus, taken_by)
+
+
+async def archive_taken(bus: "Bus", service: str) -> None:
+    """Everything on ARCHIVE delivered to ``service`` and acknowledged (so applied)."""
+    async def probe():
+        try:
+            info = await bus.js.consumer_info(STREAMS["archive"].name, f"{service}-archive")
+        except Exception:  # the service has not attached its consumer yet
+            return False
+        return info.num_pending == 0 and info.num_ack_pending == 0 and info.delivered.stream_seq > 0
+
+    await eventually(probe, what=f"{service} to take archive's plazas")
 
 
 class Bus:

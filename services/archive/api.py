@@ -11,7 +11,7 @@ from litestar.params import FromPath, Parameter
 from libs.contracts import validate_token
 from libs.contracts.events import Occupant, UnitContact
 from libs.runtime.errors import NotFound
-from libs.runtime.http import Page, iso
+from libs.runtime.http import PLAZA_MAY_BE_NEW, Page, iso
 from libs.runtime.service import Runtime
 from services.archive import domain, services, store, store_projections
 from services.archive.services import BadField, PlazaUpdate, UnitUpdate
@@ -143,7 +143,7 @@ def _saved(saved: services.Saved, view) -> Response:
 class PlazaController(Controller):
     path = "/v1/plazas"
 
-    @put("/{plaza:str}")
+    @put("/{plaza:str}", opt={PLAZA_MAY_BE_NEW: True})  # registers it, so it may be new
     async def register(
         self,
         plaza: FromPath[str],
@@ -228,7 +228,9 @@ class UnitController(Controller):
         plaza: FromPath[str],
         unit: FromPath[str],
         runtime: Runtime,
-        cursor: int | None = Parameter(query="cursor", default=None),
+        # A revision number as handed out in "next": bounded to what the database stores (a
+        # larger one was an OverflowError binding it, a 500).
+        cursor: int | None = Parameter(query="cursor", default=None, ge=0, le=2**63 - 1),
         limit: int = Parameter(query="limit", default=100, ge=1, le=500),
     ) -> Page:
         async with runtime.read() as conn:

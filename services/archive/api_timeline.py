@@ -99,5 +99,8 @@ def _wanted_types(types: list[str], kinds: list[str]) -> list[str] | None:
 
 def _within_day(since, until, day: dt.date, plaza) -> tuple[dt.datetime, dt.datetime]:
     zone = zoneinfo.ZoneInfo(plaza["timezone"]) if plaza else dt.timezone.utc
-    start, end = domain.day_bounds(day, zone)
+    try:
+        start, end = domain.day_bounds(day, zone)
+    except OverflowError:  # the first or last day of the calendar: its bounds have no UTC instant
+        raise BadField(f"date {day.isoformat()} is out of range", field="date") from None
     return max(start, since) if since else start, min(end, until) if until else end

@@ -8,14 +8,16 @@ import argparse
 import asyncio
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import msgspec
 
-from libs.runtime.db import Database
+from libs.runtime.command import service_parser
 from libs.runtime.errors import DomainError
-from libs.runtime.outbox import Tx
-from services.archive import replay, services_import, store
 from services.archive.settings import Settings
+
+if TYPE_CHECKING:
+    from services.archive import services_import
 
 BAR_WIDTH = 30
 
@@ -36,6 +38,11 @@ def progress_bar(out=None):
 
 async def import_file(settings: Settings, plaza_id: str, path: Path, *, dry_run: bool, actor: str = "cli",
                       progress=None) -> services_import.ImportReport:
+    # Imported here, not above: --help answers before the database layer has loaded.
+    from libs.runtime.db import Database
+    from libs.runtime.outbox import Tx
+    from services.archive import services_import, store
+
     parsed = services_import.read_register(path.read_bytes(), progress)
     db = Database(settings.database_url, schema=settings.database_schema)
     try:
@@ -47,19 +54,33 @@ async def import_file(settings: Settings, plaza_id: str, path: Path, *, dry_run:
         await db.dispose()
 
 
-def main(argv: list[str], settings: Settings) -> int:
-    parser = argparse.ArgumentParser(prog="python -m services.archive")
-    commands = parser.add_subparsers(dest="command", required=True)
+def parser(description: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line of ``python -m services.archive``: no command runs the service."""
+    parser = service_parser("archive", Settings, description or __doc__)
+    commands = parser.add_subparsers(dest="command", title="commands (none: run the service)")
     imp = commands.add_parser("import", help="import a plaza's unit register from .csv or .xlsx")
-    imp.add_argument("plaza")
-    imp.add_argument("file", type=Path)
+    imp.add_argument("plaza", help="the plaza's id (registered with PUT /v1/plazas/{plaza})")
+    imp.add_argument("file", type=Path, help="the register, .csv or .xlsx")
     imp.add_argument("--dry-run", action="store_true", help="check and report, change nothing")
     imp.add_argument("--actor", default="cli")
     rebuild = commands.add_parser("rebuild", help="rebuild timelines and projections by replaying the streams")
     rebuild.add_argument("--plaza", default=None, help="only this plaza (default: all)")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str], settings: Settings) -> int:
+    cli = parser()
+    args = cli.parse_args(argv)
+    if args.command is None:
+        cli.error("name a command: import or rebuild")
+    return run(args, settings)
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
     try:
         if args.command == "rebuild":
+            from services.archive import replay
+
             replay.main(settings, args.plaza)
             return 0
         report = asyncio.run(import_file(settings, args.plaza, args.file, dry_run=args.dry_run, actor=args.actor,

@@ -332,7 +332,9 @@ class TimelineCursor(msgspec.Struct, frozen=True):
             raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
             at, event_id = raw.split("|", 1)
             occurred_at = dt.datetime.fromisoformat(at)
-        except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+            if occurred_at.tzinfo is not None:
+                occurred_at = occurred_at.astimezone(dt.timezone.utc)
+        except (binascii.Error, UnicodeDecodeError, ValueError, OverflowError) as exc:
             raise InvalidFact("cursor", f"cursor {text!r} is not one this API handed out") from exc
         if occurred_at.tzinfo is None or not event_id:
             raise InvalidFact("cursor", f"cursor {text!r} is not one this API handed out")

@@ -252,7 +252,10 @@ def as_utc(value: dt.datetime | None, field: str) -> dt.datetime | None:
         return None
     if value.tzinfo is None:
         raise BadField(f"{field} must carry a time zone, e.g. 2024-05-01T00:00:00Z", field=field)
-    return value.astimezone(dt.timezone.utc)
+    try:
+        return value.astimezone(dt.timezone.utc)
+    except OverflowError:  # within a day of year 1 or 9999: no such instant in UTC
+        raise BadField(f"{field} is out of range", field=field) from None
 
 
 def decode_cursor(text: str | None) -> domain.TimelineCursor | None:

@@ -12,6 +12,12 @@ from services.billing import services, services_ledger, services_prepaid
 from services.billing.services import PaymentAccepted, PaymentCreate
 
 
+# Optional to the parser, so that its absence is answered by the use case with 428 naming
+# the header rather than a generic 400.
+MONEY_KEY = ("Required: one unique value per payment, sent again unchanged on a retry, which then "
+             "answers the first result instead of taking the money twice (428 without it).")
+
+
 class EntryView(msgspec.Struct, kw_only=True, omit_defaults=True):
     id: str
     kind: str
@@ -131,7 +137,7 @@ class AccountController(Controller):
         unit: FromPath[str],
         data: PaymentCreate,
         runtime: Runtime,
-        idempotency_key: str | None = Parameter(header="Idempotency-Key", default=None),
+        idempotency_key: str | None = Parameter(header="Idempotency-Key", default=None, description=MONEY_KEY),
         actor: str = Parameter(header="X-Actor", default="front-desk"),
     ) -> PaymentAccepted:
         plaza_token(plaza)
@@ -141,7 +147,7 @@ class AccountController(Controller):
     @post("/{unit:str}/refunds", status_code=201)
     async def refund(
         self, plaza: FromPath[str], unit: FromPath[str], data: services_ledger.RefundCreate, runtime: Runtime,
-        idempotency_key: str | None = Parameter(header="Idempotency-Key", default=None),
+        idempotency_key: str | None = Parameter(header="Idempotency-Key", default=None, description=MONEY_KEY),
         actor: str = Parameter(header="X-Actor", default="front-desk"),
     ) -> services_ledger.RefundAccepted:
         plaza_token(plaza)
@@ -161,7 +167,7 @@ class AccountController(Controller):
     async def recharge(
         self, plaza: FromPath[str], unit: FromPath[str], utility: FromPath[str],
         data: services_prepaid.RechargeCreate, runtime: Runtime,
-        idempotency_key: str | None = Parameter(header="Idempotency-Key", default=None),
+        idempotency_key: str | None = Parameter(header="Idempotency-Key", default=None, description=MONEY_KEY),
         actor: str = Parameter(header="X-Actor", default="front-desk"),
     ) -> services_prepaid.RechargeAccepted:
         plaza_token(plaza)

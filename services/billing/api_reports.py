@@ -57,7 +57,10 @@ def _aware(value: dt.datetime | None) -> dt.datetime:
         return services.now()
     if value.tzinfo is None:
         raise InvalidInput("now must carry a time zone (e.g. 2026-12-31T00:00:00Z)", field="now")
-    return value.astimezone(dt.timezone.utc)
+    try:
+        return value.astimezone(dt.timezone.utc)
+    except OverflowError:  # within a day of year 1 or 9999: no such instant in UTC
+        raise InvalidInput("now is out of range", field="now") from None
 
 
 class DunningController(Controller):

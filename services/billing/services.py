@@ -58,8 +58,10 @@ async def receive_payment(
     async def run() -> PaymentAccepted:
         return await _receive_payment(tx, plaza_id, unit, body, actor, idempotency_key)
 
+    # Money moves only with a key: a payment retried after a lost answer is never taken twice.
     return await idempotency.once(
-        tx.conn, store.idempotency_keys, plaza_id, f"payments:{unit}", idempotency_key, body, PaymentAccepted, run
+        tx.conn, store.idempotency_keys, plaza_id, f"payments:{unit}", idempotency_key, body, PaymentAccepted, run,
+        required=True,
     )
 
 

@@ -86,9 +86,10 @@ async def recharge(tx: Tx, plaza_id: str, unit: str, utility: str, body: Recharg
     async def run() -> RechargeAccepted:
         return await _recharge(tx, plaza_id, unit, utility, body, actor, idempotency_key)
 
+    # A recharge is a payment too: taken only with a key, so a retry is never taken twice.
     return await idempotency.once(
         tx.conn, store.idempotency_keys, plaza_id, f"recharge-{utility}:{unit}", idempotency_key, body,
-        RechargeAccepted, run,
+        RechargeAccepted, run, required=True,
     )
 
 

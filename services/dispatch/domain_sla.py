@@ -73,7 +73,9 @@ DEFAULT_TARGETS: dict[str, ClassTargets] = {
 
 
 class SlaPolicy(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    calendar: Calendar = Calendar()
+    # A factory, not a shared instance: the OpenAPI generator hashes plain defaults, and a
+    # Calendar holds lists.
+    calendar: Calendar = msgspec.field(default_factory=Calendar)
     targets: dict[SlaClass, ClassTargets] = msgspec.field(default_factory=lambda: dict(DEFAULT_TARGETS))
     # The manager hears of a breach this share of the original allowance after the supervisor.
     manager_grace_factor: Annotated[float, msgspec.Meta(gt=0, le=10)] = 0.5

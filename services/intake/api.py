@@ -11,7 +11,7 @@ from litestar import Controller, get, post, put
 from litestar.params import FromPath, Parameter
 
 from libs.contracts.common import Channel
-from libs.runtime.errors import NotFound
+from libs.runtime.errors import InvalidInput, NotFound
 from libs.runtime.http import Page, iso, plaza_token
 from libs.runtime.service import Runtime
 from services.intake import domain, services, store
@@ -53,11 +53,16 @@ def _view(row) -> RequestView:
     )
 
 
-def _utc(value: dt.datetime | None) -> dt.datetime | None:
+def _utc(value: dt.datetime | None, field: str) -> dt.datetime | None:
     """A time without a zone in a query is taken as UTC, as every time in the API is."""
-    if value is None or value.tzinfo is not None:
+    if value is None:
         return value
-    return value.replace(tzinfo=dt.timezone.utc)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=dt.timezone.utc)
+    try:
+        return value.astimezone(dt.timezone.utc)
+    except OverflowError:  # within a day of year 1 or 9999: no such instant in UTC
+        raise InvalidInput(f"{field} is out of range", field=field) from None
 
 
 def page(items: list, limit: int) -> Page:
@@ -111,7 +116,7 @@ class RequestController(Controller):
         filters = dict(unit=unit, kind=kind, channel=channel, status=status, severity=severity, major=major)
         async with runtime.read() as conn:
             rows = await store.list_requests(
-                conn, plaza, after=cursor, limit=limit, since=_utc(since), until=_utc(until), **filters
+                conn, plaza, after=cursor, limit=limit, since=_utc(since, "since"), until=_utc(until, "until"), **filters
             )
         return page([_view(r) for r in rows], limit)
 

@@ -55,6 +55,9 @@ def api(system):
             lambda: intake.post(f"/v1/plazas/{PLAZA}/requests", json={"channel": "phone", "unit": unit, "text": " "}).json().get("field") == "text",
             f"intake to learn unit {unit}",
         )
+    for name, path in (("dispatch", "work-orders"), ("billing", "accounts"), ("survey", "visits")):
+        # Each service answers 404 for a plaza until archive's PlazaRegistered reaches it.
+        wait_for(lambda: clients[name].get(f"/v1/plazas/{PLAZA}/{path}").status_code == 200, f"{name} to learn the plaza")
     yield clients
     for c in clients.values():
         c.close()

@@ -25,7 +25,7 @@ from libs.contracts.events import (
     decode,
 )
 from libs.runtime.outbox import Tx
-from libs.runtime.testing import eventually, fresh_database, service_database, service_settings
+from libs.runtime.testing import eventually, fresh_database, register_plazas, service_database, service_settings
 from services.billing import handlers, services, services_dunning, store
 from services.billing.app import create_app
 from services.billing.settings import Settings
@@ -258,6 +258,7 @@ async def backlog_billing(bus, nats_server, db_kind, tmp_path, cleanup_schemas, 
     """Start billing after the test has published its backlog; records the batch sizes the
     closed consumer was handed."""
     await bus.declare_streams("archive", "dispatch", "intake")
+    await register_plazas(bus, "p1")  # taken when billing starts
     batches: list[int] = []
     post_many = services.post_charges_many
 

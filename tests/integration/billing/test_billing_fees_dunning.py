@@ -30,7 +30,7 @@ from libs.contracts.events import (
     decode,
 )
 from libs.contracts import new_event_id
-from libs.runtime.testing import eventually, service_settings
+from libs.runtime.testing import eventually, register_plazas, service_settings
 from services.billing import services
 from services.billing.app import create_app
 from services.billing.settings import Settings
@@ -46,6 +46,7 @@ async def billing(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
     settings = service_settings(Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path,
                                 schemas=cleanup_schemas)
     async with AsyncTestClient(create_app(settings)) as client:
+        await register_plazas(bus, "p1")
         await bus.publish(unit_registered("A-203", revision=1))
         await eventually(lambda: _ok(client, ACCOUNT), what="billing to learn unit A-203")
         yield client
@@ -91,13 +92,13 @@ async def test_the_fee_run_twice_invoices_once(billing, bus):
 async def test_refunds_never_exceed_the_credit_and_corrections_reverse_once(billing, bus):
     await bus.publish(closed([line("l1", 3000)]))
     charge = (await eventually(lambda: _charged(billing), what="the charge"))
-    await billing.post(f"{ACCOUNT}/payments", json={"amount_fen": 5000, "method": "cash"})
+    await billing.post(f"{ACCOUNT}/payments", json={"amount_fen": 5000, "method": "cash"}, headers={"Idempotency-Key": "pay-1"})
 
     too_much = await billing.post(f"{ACCOUNT}/refunds", json={"amount_fen": 2001, "method": "cash"},
                                   headers={"Idempotency-Key": "rf-1"})
     assert too_much.status_code == 422 and too_much.json()["field"] == "amount_fen"
     no_key = await billing.post(f"{ACCOUNT}/refunds", json={"amount_fen": 100, "method": "cash"})
-    assert no_key.status_code == 422 and no_key.json()["field"] == "Idempotency-Key"
+    assert no_key.status_code == 428 and no_key.json()["field"] == "Idempotency-Key"
     ok = await billing.post(f"{ACCOUNT}/refunds", json={"amount_fen": 2000, "method": "cash"},
                             headers={"Idempotency-Key": "rf-2"})
     again = await billing.post(f"{ACCOUNT}/refunds", json={"amount_fen": 2000, "method": "cash"},
@@ -137,7 +138,7 @@ async def test_refunds_never_exceed_the_credit_and_corrections_reverse_once(bill
 
 
 async def test_a_refund_is_announced_once_for_its_unit_and_a_replay_announces_nothing(billing, bus):
-    await billing.post(f"{ACCOUNT}/payments", json={"amount_fen": 5000, "method": "cash"})
+    await billing.post(f"{ACCOUNT}/payments", json={"amount_fen": 5000, "method": "cash"}, headers={"Idempotency-Key": "pay-1"})
     body = {"amount_fen": 1200, "method": "wechat", "reason": "overpaid", "reference": "wx-9"}
     ok = await billing.post(f"{ACCOUNT}/refunds", json=body, headers={"Idempotency-Key": "rf-a"})
     again = await billing.post(f"{ACCOUNT}/refunds", json=body, headers={"Idempotency-Key": "rf-a"})
@@ -164,7 +165,8 @@ async def _charged(client):
 async def test_prepaid_recharge_readings_and_low_balance_warning(billing, bus):
     r = await billing.put(f"{P}/prepaid/tariffs/electricity", json={"price_fen": 60, "low_balance_fen": 2000})
     assert r.status_code == 200
-    recharge = await billing.post(f"{ACCOUNT}/prepaid/electricity/recharges", json={"amount_fen": 5000, "method": "wechat"})
+    recharge = await billing.post(f"{ACCOUNT}/prepaid/electricity/recharges", json={"amount_fen": 5000, "method": "wechat"},
+                                  headers={"Idempotency-Key": "rc-1"})
     assert recharge.status_code == 201 and recharge.json()["balance_fen"] == 5000
 
     base = (await billing.post(f"{ACCOUNT}/meter-readings", json={"utility": "electricity", "reading": 1000})).json()
@@ -331,7 +333,7 @@ async def test_the_monthly_report_in_json_and_excel(billing, bus):
 
     await bus.publish(closed([line("l1", 10_000)]))
     await eventually(lambda: _charged(billing), what="the charge")
-    await billing.post(f"{ACCOUNT}/payments", json={"amount_fen": 4000, "method": "card"})
+    await billing.post(f"{ACCOUNT}/payments", json={"amount_fen": 4000, "method": "card"}, headers={"Idempotency-Key": "pay-1"})
     # The plaza's month (archive has not said otherwise: Asia/Shanghai), not UTC's.
     month = dt.datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
     report = (await billing.get(f"{P}/reports/monthly", params={"month": month})).json()

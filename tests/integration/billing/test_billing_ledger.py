@@ -172,7 +172,8 @@ async def test_payment_reduces_what_is_owed_and_is_announced(billing, bus):
     await bus.publish(closed([line("l1", 5000)]))
     await eventually(lambda: entries_count(billing, 1), what="the charge")
 
-    r = await billing.post(f"{ACCOUNT}/payments", json={"amount_fen": 3000, "method": "wechat", "reference": "WX-1"})
+    r = await billing.post(f"{ACCOUNT}/payments", json={"amount_fen": 3000, "method": "wechat", "reference": "WX-1"},
+                           headers={"Idempotency-Key": "WX-1"})
     assert r.status_code == 201
     paid = r.json()
     assert paid["amount_fen"] == 3000 and paid["method"] == "wechat" and paid["reference"] == "WX-1"
@@ -208,7 +209,7 @@ async def test_payment_retried_with_the_same_key_is_recorded_once(billing, bus):
 
     await eventually(lambda: _at_least(bus, PaymentReceived, 1), what="the one PaymentReceived")
     # A later payment's event proves the relay has caught up, so a second one would show.
-    await billing.post(f"{ACCOUNT}/payments", json={"amount_fen": 1, "method": "card"})
+    await billing.post(f"{ACCOUNT}/payments", json={"amount_fen": 1, "method": "card"}, headers={"Idempotency-Key": "till-7-0002"})
     events = await eventually(lambda: _at_least(bus, PaymentReceived, 2), what="the later PaymentReceived")
     assert sorted(e.amount_fen for e in events) == [1, 1500]
 
@@ -236,7 +237,7 @@ async def test_the_same_key_on_another_unit_is_another_payment(billing, bus):
     ],
 )
 async def test_bad_payment_gets_a_problem_naming_the_field(billing, body, status, field):
-    r = await billing.post(f"{ACCOUNT}/payments", json=body)
+    r = await billing.post(f"{ACCOUNT}/payments", json=body, headers={"Idempotency-Key": "till-9"})
     assert r.status_code == status
     assert r.headers["content-type"].startswith("application/problem+json")
     assert r.json()["field"] == field
@@ -244,8 +245,24 @@ async def test_bad_payment_gets_a_problem_naming_the_field(billing, body, status
 
 
 async def test_payment_to_a_unit_nobody_knows_is_refused(billing):
-    r = await billing.post("/v1/plazas/p1/accounts/Z-999/payments", json={"amount_fen": 100, "method": "cash"})
+    r = await billing.post("/v1/plazas/p1/accounts/Z-999/payments", json={"amount_fen": 100, "method": "cash"},
+                           headers={"Idempotency-Key": "till-1"})
     assert r.status_code == 404 and r.json()["field"] == "unit"
+
+
+@pytest.mark.parametrize("path", ["payments", "prepaid/electricity/recharges"])
+async def test_money_is_taken_only_with_an_idempotency_key(billing, bus, path):
+    """A payment retried after a lost answer must never be taken twice: without a key
+    there is no way to tell a retry from a second payment, so none is taken."""
+    r = await billing.post(f"{ACCOUNT}/{path}", json={"amount_fen": 100, "method": "cash"})
+    assert r.status_code == 428 and r.headers["content-type"].startswith("application/problem+json")
+    problem = r.json()
+    assert problem["field"] == "Idempotency-Key" and "Idempotency-Key" in problem["detail"]
+    assert (await account(billing))["entries"] == []
+
+    keyed = await billing.post(f"{ACCOUNT}/{path}", json={"amount_fen": 100, "method": "cash"},
+                               headers={"Idempotency-Key": "till-3-0001"})
+    assert keyed.status_code == 201
 
 
 async def test_accounts_list_shows_arrears_first(billing, bus):

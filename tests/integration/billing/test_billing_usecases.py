@@ -66,7 +66,7 @@ async def register_paid(db, unit: str, cash_fen: int) -> None:
     await register(db, unit)
     async with tx_of(db) as tx:
         await services.receive_payment(tx, "p1", unit, services.PaymentCreate(amount_fen=cash_fen, method="cash"),
-                                       actor="t", idempotency_key=None)
+                                       actor="t", idempotency_key=uuid.uuid4().hex)
 
 
 async def entries(db, unit="A-1"):
@@ -106,7 +106,8 @@ async def test_random_histories_keep_the_ledger_exact(history, rng):
                 elif item[0] == "pay":
                     body = services.PaymentCreate(amount_fen=item[1], method="cash")
                     try:
-                        paid = await services.receive_payment(tx, "p1", "A-1", body, actor="t", idempotency_key=item[2])
+                        paid = await services.receive_payment(tx, "p1", "A-1", body, actor="t",
+                                                              idempotency_key=item[2] or uuid.uuid4().hex)
                         accepted_payments[paid.id] = paid.amount_fen
                     except idempotency.IdempotencyMismatch:
                         pass

@@ -31,7 +31,7 @@ from libs.runtime import replica
 from libs.runtime.db import Database
 from libs.runtime.errors import NotFound
 from libs.runtime.outbox import Tx
-from libs.runtime.testing import database_settings, eventually, service_settings
+from libs.runtime.testing import database_settings, eventually, register_plazas, service_settings
 from services.dispatch import services, store, store_sla
 from services.dispatch.app import create_app
 from services.dispatch.settings import Settings
@@ -415,6 +415,7 @@ async def test_a_backlog_waiting_before_dispatch_starts_is_applied_like_one_at_a
 
 async def test_a_visit_of_an_unknown_job_in_a_backlog_is_dead_lettered_alone(settings, bus):
     async with AsyncTestClient(create_app(settings)) as client:
+        await register_plazas(bus, "p1", taken_by="dispatch")
         jobs = []
         for text in ("the drain is blocked", "the light is off"):
             event = _at("p1", text)

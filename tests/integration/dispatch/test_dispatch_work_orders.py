@@ -20,7 +20,7 @@ from libs.contracts.events import (
     WorkOrderResolved,
     WorkOrderStarted,
 )
-from libs.runtime.testing import eventually, service_settings
+from libs.runtime.testing import eventually, register_plazas, service_settings
 from services.dispatch.app import create_app
 from services.dispatch.settings import Settings
 
@@ -30,6 +30,7 @@ async def dispatch(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
     await bus.declare_streams("archive", "intake", "survey")
     settings = service_settings(Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path, schemas=cleanup_schemas)
     async with AsyncTestClient(create_app(settings)) as client:
+        await register_plazas(bus, "p1", "p2", taken_by="dispatch")
         yield client
 
 

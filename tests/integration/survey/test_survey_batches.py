@@ -13,7 +13,7 @@ from litestar.testing import AsyncTestClient
 
 from libs.contracts import new_event_id, utcnow
 from libs.contracts.events import VisitScheduled, VisitSkipped, WorkOrderClosed, WorkOrderCreated
-from libs.runtime.testing import eventually, service_settings
+from libs.runtime.testing import archive_taken, eventually, register_plazas, service_settings
 from services.survey import services
 from services.survey.app import create_app
 from services.survey.settings import Settings
@@ -27,6 +27,7 @@ async def survey_settings(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
     """One deployment's settings: starting survey twice with them is a restart on the same
     database and the same durable consumers."""
     await bus.declare_streams("archive", "dispatch")
+    await register_plazas(bus, "p1", "batched", "one-by-one")  # taken when survey starts
     return service_settings(Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path,
                             schemas=cleanup_schemas)
 
@@ -153,6 +154,7 @@ async def test_a_backlog_in_one_batch_gives_the_visits_of_one_close_at_a_time(su
     async with AsyncTestClient(create_app(survey_settings)):
         await drained(bus, "survey-work-order-created")
         await drained(bus, "survey-work-order-closed")
+        await archive_taken(bus, "survey")
 
     _, backlog = history("batched")
     for event in backlog:  # survey is down: these pile up
@@ -180,6 +182,7 @@ async def test_a_bad_close_in_a_batch_is_dead_lettered_alone(survey_settings, bu
         await bus.publish(event)
 
     async with AsyncTestClient(create_app(survey_settings)) as client:
+        await archive_taken(bus, "survey")
         visits = await eventually(lambda: _at_least(visits_of(client, "p1"), 2), what="the two good closes' visits")
         dead = await eventually(lambda: _at_least(bus.messages("DEADLETTER"), 1), what="a dead letter")
         await drained(bus, "survey-work-order-closed")
@@ -198,6 +201,7 @@ async def test_a_bad_close_in_a_batch_is_dead_lettered_alone(survey_settings, bu
 async def test_a_backlog_of_creations_turns_a_skipped_complaint_pending_once(survey_settings, bus, batch_sizes):
     at = utcnow()
     async with AsyncTestClient(create_app(survey_settings)) as client:
+        await archive_taken(bus, "survey")
         await bus.publish(closed("p1", "wo-e1", "E", at - DAY))
         await bus.publish(closed("p1", "wo-e2", "E", at))  # its creation not seen yet
         visits = await eventually(lambda: _at_least(visits_of(client, "p1"), 2), what="two visits")

@@ -12,7 +12,7 @@ from litestar.testing import AsyncTestClient
 
 from libs.contracts import utcnow
 from libs.contracts.events import VisitCompleted, VisitScheduled, VisitSkipped, WorkOrderClosed, WorkOrderCreated
-from libs.runtime.testing import eventually, service_settings
+from libs.runtime.testing import eventually, register_plazas, service_settings
 from services.survey import domain_links, services
 from services.survey.app import create_app
 from services.survey.settings import Settings
@@ -31,6 +31,7 @@ async def survey(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
         schemas=cleanup_schemas, survey_link_secret=SECRET,
     )
     async with AsyncTestClient(create_app(settings)) as client:
+        await register_plazas(bus, "p1", "p2", taken_by="survey")
         yield client
 
 

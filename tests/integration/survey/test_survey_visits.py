@@ -17,7 +17,7 @@ from libs.contracts.events import (
     VisitScheduled,
     WorkOrderClosed,
 )
-from libs.runtime.testing import eventually, service_settings
+from libs.runtime.testing import eventually, register_plazas, service_settings
 from services.survey import services
 from services.survey.app import create_app
 from services.survey.settings import Settings
@@ -42,6 +42,7 @@ def make_survey(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
 async def survey(make_survey, bus):
     async with await make_survey() as client:
         await bus.publish(PlazaRegistered(plaza_id="p1", correlation_id="seed", name="Plaza One"))
+        await register_plazas(bus, "p2")
         await bus.publish(unit_registered(revision=1, occupant="Li Ming", phone="13800000000"))
         await consumer_drained(bus, "ARCHIVE", "survey-archive")
         # These tests close many jobs on one unit to pin the visit mechanics; the fatigue
@@ -225,6 +226,7 @@ async def test_newest_unit_revision_names_whom_to_call(survey, bus):
 
 async def test_visit_window_is_a_setting(make_survey, bus):
     async with await make_survey(visit_window_hours=24) as client:
+        await register_plazas(bus, "p1", taken_by="survey")
         close = closed("wo-11")
         await bus.publish(close)
         [visit] = await wait_for_visits(client, "wo-11")
