@@ -103,14 +103,8 @@ async def register_plazas(bus: "Bus", *plaza_ids: str, taken_by: str | None = No
 
 async def archive_taken(bus: "Bus", service: str) -> None:
     """Everything on ARCHIVE delivered to ``service`` and acknowledged (so applied)."""
-    async def probe():
-        try:
-            info = await bus.js.consumer_info(STREAMS["archive"].name, f"{service}-archive")
-        except Exception:  # the service has not attached its consumer yet
-            return False
-        return info.num_pending == 0 and info.num_ack_pending == 0 and info.delivered.stream_seq > 0
-
-    await eventually(probe, what=f"{service} to take archive's plazas")
+    await eventually(lambda: bus.caught_up(STREAMS["archive"].name, f"{service}-archive"),
+                     what=f"{service} to take archive's plazas")
 
 
 class Bus:

@@ -21,7 +21,7 @@ import msgspec.inspect as mi
 import pytest
 
 from libs.contracts.events import Occupant, PlazaRegistered, UnitRegistered
-from libs.runtime.testing import eventually, served_here, service_settings
+from libs.runtime.testing import eventually, register_plazas, served_here, service_settings
 
 SERVICES = ("intake", "dispatch", "billing", "survey", "archive")
 UPLOADS = ("/v1/plazas/{plaza}/units/import", "/v1/plazas/{plaza}/units/{unit}/documents")
@@ -46,6 +46,12 @@ def edge(nats_server, bus, tmp_path):
         app = create_app(settings)
         async with served_here(app, f"http://{service}") as client:
             client.app = app  # the routes to walk
+            # Plaza p1 exists (an unknown plaza is a 404 before any body is read).
+            if service == "archive":
+                r = await client.put("/v1/plazas/p1", json={"name": "Plaza One", "timezone": "Asia/Shanghai"}, headers=HEADERS)
+                assert r.status_code in (200, 201), r.text
+            else:
+                await register_plazas(bus, "p1", taken_by=service)
             yield client
 
     return serve

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 import msgspec.inspect as mi
 import pytest
 
@@ -95,11 +97,18 @@ async def test_every_whole_number_has_an_upper_bound(edge, service):
                 if isinstance(leaf.info, mi.IntType):
                     checked += 1
                     r = await client.request(route.method, route.path, json=leaf.body(2**63), headers=HEADERS)
-                    if r.status_code not in (400, 422) or answer_field(r) != leaf.field:
+                    if r.status_code not in (400, 422) or not _same_field(answer_field(r), leaf.field):
                         wrong.append((route.template, leaf.field, r.status_code, r.text[:200]))
     if not checked:
         pytest.skip(f"{service}'s bodies have none")
     assert wrong == []
+
+
+def _same_field(answered: str | None, field: str) -> bool:
+    """The answer names the field; a key of a mapping (``[...]`` in the walk) may be named by
+    the key itself (``by_date.2026-01-01``), as the decoder's 64-bit check does."""
+    pattern = re.escape(field).replace(re.escape("[...]"), r"(\[[^\]]*\]|\.[^.]+)")
+    return answered is not None and re.fullmatch(pattern, answered) is not None
 
 
 def _refused_over(r, field: str, limit: int) -> bool:
@@ -141,7 +150,7 @@ async def test_an_import_rejects_rows_with_control_characters_or_over_long_field
         "A-6,80,shop,Sun,merchant,North,Li|spouse|138\x0b000",  # row 7
     ]
     async with edge("archive") as client:
-        assert (await client.put("/v1/plazas/p1", json={"name": "Plaza One"})).status_code == 201
+        assert (await client.put("/v1/plazas/p1", json={"name": "Plaza One"})).status_code == 200
         r = await client.post("/v1/plazas/p1/units/import", content=(HEADER + "\n".join(rows) + "\n").encode())
         assert r.status_code == 200, r.text
         report = r.json()
@@ -159,7 +168,7 @@ async def test_an_import_rejects_rows_with_control_characters_or_over_long_field
 async def test_an_import_over_the_row_limit_is_refused_as_a_whole(edge):
     rows = "".join(f"A-{n},80,shop,Li,merchant,,\n" for n in range(limits.IMPORT_ROWS_MAX + 1))
     async with edge("archive") as client:
-        assert (await client.put("/v1/plazas/p1", json={"name": "Plaza One"})).status_code == 201
+        assert (await client.put("/v1/plazas/p1", json={"name": "Plaza One"})).status_code == 200
         r = await client.post("/v1/plazas/p1/units/import", params={"dry_run": "true"}, content=(HEADER + rows).encode())
         assert r.status_code == 422 and r.json()["field"] == "file", r.text
         assert f"at most {limits.IMPORT_ROWS_MAX} rows" in r.json()["detail"]
