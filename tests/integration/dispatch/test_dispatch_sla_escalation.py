@@ -28,6 +28,7 @@ from libs.runtime.testing import eventually, service_settings
 from services.dispatch import services
 from services.dispatch.app import create_app
 from services.dispatch.settings import Settings
+from tests.archive_facts import register
 
 UTC = dt.timezone.utc
 # Monday 2 March 2026, 10:00 in Shanghai: inside working hours.
@@ -76,14 +77,15 @@ async def settings(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
 
 
 @asynccontextmanager
-async def running(settings):
+async def running(settings, bus):
     async with AsyncTestClient(create_app(settings)) as client:
+        await register(bus, "p1", "A-203", "B-1204", known_by="dispatch")
         yield client
 
 
 @pytest.fixture
-async def dispatch(settings, clock, sweeps):
-    async with running(settings) as client:
+async def dispatch(settings, bus, clock, sweeps):
+    async with running(settings, bus) as client:
         yield client
 
 
@@ -157,7 +159,7 @@ def z(at: dt.datetime) -> str:
 async def test_a_missed_deadline_goes_to_the_supervisor_then_the_manager_once_even_across_a_restart(
     settings, clock, sweeps, bus
 ):
-    async with running(settings) as dispatch:
+    async with running(settings, bus) as dispatch:
         wo = await opened(dispatch, bus, request("pipe burst in B1, water everywhere"))
         assert wo["priority"] == "emergency" and wo["sla_class"] == "emergency"
         assert (wo["respond_due_at"], wo["on_site_due_at"], wo["resolve_due_at"]) == (
@@ -178,7 +180,7 @@ async def test_a_missed_deadline_goes_to_the_supervisor_then_the_manager_once_ev
         assert first == supervisor and (manager.level, manager.deadline) == ("manager", "respond")
         await quiet_sweeps(sweeps)
 
-    async with running(settings) as restarted:  # same database, a new process
+    async with running(settings, bus) as restarted:  # same database, a new process
         await quiet_sweeps(sweeps)
         assert len(await events(bus, wo["id"], WorkOrderEscalated)) == 2
         shown = (await restarted.get(f"/v1/plazas/p1/work-orders/{wo['id']}")).json()

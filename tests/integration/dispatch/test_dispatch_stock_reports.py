@@ -15,6 +15,7 @@ from libs.runtime.testing import eventually, service_settings
 from services.dispatch import services
 from services.dispatch.app import create_app
 from services.dispatch.settings import Settings
+from tests.archive_facts import register
 
 UTC = dt.timezone.utc
 T0 = dt.datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 10:00 in Shanghai
@@ -41,6 +42,7 @@ async def dispatch(bus, nats_server, db_kind, tmp_path, cleanup_schemas, clock):
     await bus.declare_streams("archive", "intake", "survey")
     settings = service_settings(Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path, schemas=cleanup_schemas)
     async with AsyncTestClient(create_app(settings)) as client:
+        await register(bus, "p1", "A-203", known_by="dispatch")
         yield client
 
 

@@ -23,6 +23,7 @@ from libs.contracts.events import (
 from libs.runtime.testing import eventually, service_settings
 from services.dispatch.app import create_app
 from services.dispatch.settings import Settings
+from tests.archive_facts import register
 
 
 @pytest.fixture
@@ -30,7 +31,12 @@ async def dispatch(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
     await bus.declare_streams("archive", "intake", "survey")
     settings = service_settings(Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path, schemas=cleanup_schemas)
     async with AsyncTestClient(create_app(settings)) as client:
+        for plaza in ("p1", "p2"):
+            await register(bus, plaza, *UNITS, known_by="dispatch")
         yield client
+
+
+UNITS = ("A-203", "B-1204")
 
 
 def request(text: str, *, plaza: str = "p1", kind: str = "service", major: bool = False, unit: str = "A-203") -> RequestReceived:

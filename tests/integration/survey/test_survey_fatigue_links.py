@@ -16,6 +16,7 @@ from libs.runtime.testing import eventually, service_settings
 from services.survey import domain_links, services
 from services.survey.app import create_app
 from services.survey.settings import Settings
+from tests.archive_facts import register
 
 VISITS = "/v1/plazas/p1/visits"
 POLICY = "/v1/plazas/p1/survey-policy"
@@ -31,7 +32,11 @@ async def survey(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
         schemas=cleanup_schemas, survey_link_secret=SECRET,
     )
     async with AsyncTestClient(create_app(settings)) as client:
+        await register(bus, "p1", *UNITS, known_by="survey")
         yield client
+
+
+UNITS = ("B-100", "B-101", "C-301", "D-401", "E-501", "F-601", "G-701", "H-801")
 
 
 def created(wo: str, unit: str, kind: str = "service") -> WorkOrderCreated:

@@ -232,6 +232,8 @@ async def test_newest_unit_revision_names_whom_to_call(survey, bus):
 
 async def test_visit_window_is_a_setting(make_survey, bus):
     async with await make_survey(visit_window_hours=24) as client:
+        await bus.publish(PlazaRegistered(plaza_id="p1", correlation_id="seed", name="Plaza One"))
+        await bus.publish(unit_registered(revision=1, occupant="Li Ming", phone="13800000000"))
         close = closed("wo-11")
         await bus.publish(close)
         [visit] = await wait_for_visits(client, "wo-11")
