@@ -2,7 +2,8 @@
 survey running together on one nats-server, archive registering the plazas and units as a
 clerk would. An event about a plaza or unit archive never registered is applied by none
 of them (each waits a while for archive's facts, then dead-letters it with the reason);
-an event whose facts come a moment late is applied by all."""
+an event whose facts come a moment late is applied by all; an invalid event (a negative
+amount) is dead-lettered by every consumer and applied by none."""
 
 from __future__ import annotations
 
@@ -186,3 +187,19 @@ async def test_an_event_waiting_for_its_facts_holds_back_nothing_behind_it(desk,
     await eventually(lambda: applied_by_all(desk, "p1", "A-1", "wo-valid"), what="the close behind the ghost applied")
     await eventually(lambda: announced(bus, "DISPATCH", WorkOrderCreated, plaza_id="p1"), what="the request behind the ghost")
     assert await dead_letters(bus, ghost.id) == {}  # still waiting
+
+
+async def test_a_negative_amount_is_dead_lettered_by_every_consumer_and_applied_by_none(desk, bus):
+    # msgspec builds and encodes what it is given: a producer that let it through publishes this.
+    negative = closed("p1", "A-1", "wo-negative", amount_fen=-5000)
+    await bus.publish(negative)
+    valid = closed("p1", "A-1", "wo-after")
+    await bus.publish(valid)
+
+    reasons = await dead_lettered_by(bus, negative.id, CLOSE_CONSUMERS)
+    assert all("undecodable" in reason and ">= 0" in reason and "charge_lines[0]" in reason
+               for reason in reasons.values()), reasons
+    await eventually(lambda: applied_by_all(desk, "p1", "A-1", "wo-after"), what="the close behind it applied")
+    assert await charged(desk, "p1", "A-1", "wo-negative") == []
+    assert await visits(desk, "p1", "wo-negative") == []
+    assert await on_timeline(desk, "p1", "A-1", "wo-negative") == []
