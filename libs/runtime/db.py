@@ -134,13 +134,14 @@ class Database:
         """Create missing tables, and add columns a newer release introduced to tables an
         older one created (new columns are nullable or have a default, like new event
         fields), so ``make run`` on an existing data folder keeps working; indexes a newer
-        release replaced are dropped."""
+        release replaced are dropped, those it added are created."""
         async with self.write() as conn:
             if self.schema:
                 await conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'))
             await conn.run_sync(_drop_retired_indexes, metadata, self.schema)
             await conn.run_sync(metadata.create_all)
             await conn.run_sync(_add_missing_columns, metadata, self.schema)
+            await conn.run_sync(_add_missing_indexes, metadata)
 
     async def ping(self) -> bool:
         try:
@@ -304,6 +305,14 @@ def _add_missing_columns(sync_conn, metadata: sa.MetaData, schema: str | None) -
             elif default is None and not column.nullable:
                 logger.warning("column_added_without_value", table=table.name, column=column.name)
             logger.info("column_added", table=table.name, column=column.name)
+
+
+def _add_missing_indexes(sync_conn, metadata: sa.MetaData) -> None:
+    """Indexes a newer release added to a table an older one created (``create_all``
+    creates a table's indexes only with the table), after the columns they need."""
+    for table in metadata.sorted_tables:
+        for index in table.indexes:
+            index.create(sync_conn, checkfirst=True)
 
 
 def insert_ignore(conn: AsyncConnection, table: sa.Table):

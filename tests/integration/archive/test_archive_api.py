@@ -294,8 +294,8 @@ async def _items(client, unit):
 
 async def test_pagination_walks_the_whole_timeline_without_repeats(unit_a203, bus):
     # Two events at the very same instant: the event id breaks the tie, across a page edge too.
-    same_time = [created(7, correlation_id=f"c{n}") for n in range(2)]
-    events = [received(0), *same_time, closed(9), received(11)]
+    same_time = [msgspec.structs.replace(created(7, correlation_id=f"c{n}"), work_order_id=f"wo-{n}") for n in range(2)]
+    events = [received(0), *same_time, closed(9), msgspec.structs.replace(received(11), request_id="req-2")]
     for event in events:
         await bus.publish(event)
     everything = await eventually(

@@ -203,3 +203,16 @@ async def test_a_negative_amount_is_dead_lettered_by_every_consumer_and_applied_
     assert await charged(desk, "p1", "A-1", "wo-negative") == []
     assert await visits(desk, "p1", "wo-negative") == []
     assert await on_timeline(desk, "p1", "A-1", "wo-negative") == []
+
+
+async def test_the_same_close_sent_again_under_a_new_event_id_is_filed_once(desk, bus):
+    first = closed("p1", "A-1", "wo-twice")
+    again = msgspec.structs.replace(first, id=new_event_id())
+    await bus.publish(first)
+    await bus.publish(again)
+    await bus.publish(closed("p1", "A-1", "wo-behind"))
+    await eventually(lambda: applied_by_all(desk, "p1", "A-1", "wo-behind"), what="the close behind the copy")
+
+    assert [e["type"] for e in await on_timeline(desk, "p1", "A-1", "wo-twice")] == ["WorkOrderClosed"]
+    assert len(await charged(desk, "p1", "A-1", "wo-twice")) == 1
+    assert len(await visits(desk, "p1", "wo-twice")) == 1
