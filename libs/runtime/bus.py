@@ -282,8 +282,8 @@ class Consumers:
         delivered = m.metadata.num_delivered
         delay = fact_wait_delay(delivered, self.max_deliver, self.fact_wait_s)
         if delay is None:
-            await self.dead_letter(
-                durable, m, f"UnknownFact: {reason} (still after {delivered} deliveries, a wait of up to {self.fact_wait_s:g} s)", event)
+            waited = f"still after {delivered} deliveries, a wait of up to {self.fact_wait_s:g} s"
+            await self.dead_letter(durable, m, f"UnknownFact: {reason} ({waited})", event)
             return
         metrics.EVENTS_HANDLED.labels(self.service, durable, "waiting_for_facts").inc()
         with log_context(event):

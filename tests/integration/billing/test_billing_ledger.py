@@ -165,16 +165,6 @@ async def test_a_charge_for_a_unit_archive_registers_a_moment_later_is_kept(bill
     assert await bus.messages("DEADLETTER") == []
 
 
-async def test_a_charge_for_a_unit_archive_never_registered_is_dead_lettered(billing, bus):
-    stray = closed([line("z9-1", 3000)], work_order_id="wo-z9", unit="Z-9")
-    await bus.publish(stray)
-    [dead] = await eventually(lambda: bus.messages("DEADLETTER"), timeout=30, what="the charge dead-lettered")
-    assert decode(dead.data, "dispatch").id == stray.id
-    assert "unit 'Z-9' is not registered in plaza 'p1'" in dead.headers["PlazaDesk-Reason"]
-    assert (await billing.get("/v1/plazas/p1/accounts/Z-9")).status_code == 404
-    assert await billing_events(bus, ChargePosted) == []
-
-
 async def _account_if_found(client, path: str):
     r = await client.get(path)
     return r.json() if r.status_code == 200 else None
