@@ -56,6 +56,14 @@ async def run(service: str, events: int, batch: int, profile: str | None) -> dic
     archive_durable = f"{service}-archive"
     if archive_durable in captured and service != "intake":
         await runtime.consumers._apply_fast(archive_durable, captured[archive_durable], facts)
+    elif service == "archive":  # its own register, which its consumers check events against
+        from services.archive import services as register
+
+        async with runtime.transaction() as tx:
+            await register.register_plaza(tx, plaza, register.PlazaUpdate(name="Bench"), actor="bench", correlation_id=None)
+            for unit in facts[1:]:
+                await register.register_unit(tx, plaza, unit.unit, register.UnitUpdate(
+                    area_m2=unit.area_m2, use=unit.use, occupant=unit.occupant), actor="bench", correlation_id=None)
     backlog = [backlog_for(service, i, plaza) for i in range(events)]
     profiler = cProfile.Profile() if profile else None
     start = time.perf_counter()

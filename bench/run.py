@@ -40,7 +40,7 @@ from bench.closer import paid_close
 from bench.loadgen import summarize
 from libs.contracts import STREAMS, subject_for
 from libs.contracts.events import (
-    Occupant, RequestReceived, UnitRegistered, encode,
+    Occupant, PlazaRegistered, RequestReceived, UnitRegistered, encode,
 )
 from libs.runtime.natsserver import NatsServer
 from libs.runtime.testing import Bus
@@ -373,12 +373,40 @@ DRAIN = {  # service → (stream, durable of its main consumer)
 }
 
 
+async def learn_facts(system: System, bus: Bus, service: str, plaza: str, units: int = 500) -> None:
+    """The service learns the plaza and the units of its backlog first, as in a running
+    system (a consumer applies nothing for a plaza or unit archive has not registered),
+    and is stopped again: the drain starts with the backlog waiting."""
+    system.logs.mkdir(parents=True, exist_ok=True)
+    system.start_service(service)
+    system.wait_ready([service])
+    if service == "archive":  # its own register
+        unit = {"area_m2": 80, "use": "shop", "occupant": {"name": "Li", "kind": "merchant"}}
+        with httpx.Client(base_url=system.url("archive"), timeout=10) as archive:
+            archive.put(f"/v1/plazas/{plaza}", json={"name": "Drain", "timezone": "Asia/Shanghai"}).raise_for_status()
+            for i in range(units):
+                archive.put(f"/v1/plazas/{plaza}/units/U-{i}", json=unit).raise_for_status()
+    else:
+        await bus.publish(PlazaRegistered(plaza_id=plaza, correlation_id="c", name="Drain", timezone="Asia/Shanghai"))
+        for i in range(units):
+            await bus.publish(backlog_for("intake", i, plaza))  # a UnitRegistered
+        last = (await bus.js.stream_info("ARCHIVE")).state.last_seq
+        deadline = time.monotonic() + 60
+        while (await bus.js.consumer_info("ARCHIVE", f"{service}-archive")).ack_floor.stream_seq < last:
+            if time.monotonic() > deadline:
+                raise CountMismatch(f"{service} never learned the drain plaza's units")
+            await asyncio.sleep(0.05)
+    system.stop()
+
+
 async def measure_drain(service: str, nats_url: str, work: Path, count: int, nats_pid: int | None = None) -> dict:
     system = System(work / f"drain-{service}", nats_url=nats_url, default_ports=False)
     stream, durable = DRAIN[service]
     plaza = f"drain-{service}"
     async with Bus(nats_url) as bus:
         js = bus.js
+        if service != "intake":  # intake's backlog is archive's facts themselves
+            await learn_facts(system, bus, service, plaza)
         pending = []
         for i in range(count):
             event = backlog_for(service, i, plaza)

@@ -48,8 +48,8 @@ class UnitRegistered(Event, frozen=True, kw_only=True, tag=True):
     """A unit's facts as archive now holds them; ``revision`` orders successive versions."""
 
     unit: str
-    revision: int
-    area_m2: float
+    revision: Quantity
+    area_m2: Area
     use: Use
     occupant: Occupant
     key_account: bool = False
@@ -74,7 +74,7 @@ class DocumentAttached(Event, frozen=True, kw_only=True, tag=True):
     kind: DocumentKind
     filename: str
     content_type: str
-    size_bytes: int
+    size_bytes: Quantity
     sha256: str
 
     def subject_tokens(self) -> tuple[str, ...]:

@@ -14,7 +14,7 @@ class ChargePosted(Event, frozen=True, kw_only=True, tag=True):
     work_order_id: str
     line_id: str
     description: str
-    amount_fen: int
+    amount_fen: Fen
     currency: str = "CNY"
 
     def subject_tokens(self) -> tuple[str, ...]:
@@ -24,7 +24,7 @@ class ChargePosted(Event, frozen=True, kw_only=True, tag=True):
 class PaymentReceived(Event, frozen=True, kw_only=True, tag=True):
     unit: str
     entry_id: str
-    amount_fen: int
+    amount_fen: Fen
     method: PaymentMethod
     reference: str | None = None
     currency: str = "CNY"
@@ -38,7 +38,7 @@ class RefundIssued(Event, frozen=True, kw_only=True, tag=True):
 
     unit: str
     entry_id: str
-    amount_fen: int
+    amount_fen: Fen
     method: PaymentMethod
     reason: str | None = None
     reference: str | None = None
@@ -56,7 +56,7 @@ class EntryCorrected(Event, frozen=True, kw_only=True, tag=True):
     entry_id: str
     reverses_entry_id: str
     kind: str
-    amount_fen: int
+    amount_fen: Fen
     reason: str
     approver: str
     currency: str = "CNY"
@@ -71,7 +71,7 @@ class DepositHeld(Event, frozen=True, kw_only=True, tag=True):
     unit: str
     entry_id: str
     permit_id: str
-    amount_fen: int
+    amount_fen: Fen
     currency: str = "CNY"
 
     def subject_tokens(self) -> tuple[str, ...]:
@@ -87,9 +87,9 @@ class DepositRefunded(Event, frozen=True, kw_only=True, tag=True):
     unit: str
     entry_id: str | None = None
     permit_id: str
-    amount_fen: int
-    held_fen: int
-    deduction_fen: int
+    amount_fen: Fen
+    held_fen: Fen
+    deduction_fen: Fen
     deduction_reason: str | None = None
     currency: str = "CNY"
 
@@ -104,11 +104,11 @@ class InvoiceIssued(Event, frozen=True, kw_only=True, tag=True):
     invoice_id: str
     entry_id: str
     period: str
-    amount_fen: int
+    amount_fen: Fen
     due_date: dt.date
     use: str
-    area_m2: float
-    rate_fen: int
+    area_m2: Area
+    rate_fen: Fen
     currency: str = "CNY"
 
     def subject_tokens(self) -> tuple[str, ...]:
@@ -120,8 +120,8 @@ class PrepaidBalanceLow(Event, frozen=True, kw_only=True, tag=True):
 
     unit: str
     utility: Literal["electricity", "water"]
-    balance_fen: int
-    threshold_fen: int
+    balance_fen: int  # a balance: below zero once more was used than paid for
+    threshold_fen: Fen
     currency: str = "CNY"
 
     def subject_tokens(self) -> tuple[str, ...]:
@@ -136,8 +136,8 @@ class DunningReminderIssued(Event, frozen=True, kw_only=True, tag=True):
     entry_id: str
     invoice_id: str | None = None
     stage: str
-    days_past_due: int
-    open_fen: int
+    days_past_due: Quantity
+    open_fen: Fen
     due_date: dt.date
     currency: str = "CNY"
 
@@ -151,9 +151,9 @@ class ArrearsEscalated(Event, frozen=True, kw_only=True, tag=True):
     unit: str
     entry_id: str
     invoice_id: str | None = None
-    days_past_due: int
-    open_fen: int
-    owed_fen: int
+    days_past_due: Quantity
+    open_fen: Fen
+    owed_fen: int  # the account's balance
     level: Literal["manager"] = "manager"
     currency: str = "CNY"
 

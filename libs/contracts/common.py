@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -12,6 +12,15 @@ Use = Literal["shop", "office", "residence"]
 OccupantKind = Literal["merchant", "resident"]
 Rating = Literal["satisfied", "basically_satisfied", "unsatisfied"]
 PaymentMethod = Literal["cash", "card", "transfer", "wechat", "alipay"]
+
+# Money moved or asked for, quantities and counts are never negative on an event. The
+# bound is part of the type, so every consumer's decoder refuses such an event in the same
+# way (dead-lettered with the field named) before anything of it is applied. The JSON type
+# stays an integer: events that were valid decode as before. A balance (which may be
+# negative) is a plain int.
+Fen = Annotated[int, msgspec.Meta(ge=0)]
+Quantity = Annotated[int, msgspec.Meta(ge=0)]
+Area = Annotated[float, msgspec.Meta(ge=0)]
 
 
 class Occupant(msgspec.Struct, frozen=True, kw_only=True):
@@ -27,8 +36,8 @@ class Contact(msgspec.Struct, frozen=True, kw_only=True):
 
 class Material(msgspec.Struct, frozen=True, kw_only=True):
     name: str
-    quantity: int
-    unit_price_fen: int
+    quantity: Quantity
+    unit_price_fen: Fen
 
 
 class ChargeLine(msgspec.Struct, frozen=True, kw_only=True):
@@ -37,6 +46,6 @@ class ChargeLine(msgspec.Struct, frozen=True, kw_only=True):
     line_id: str
     kind: Literal["labour", "material"]
     description: str
-    quantity: int
-    unit_price_fen: int
-    amount_fen: int
+    quantity: Quantity
+    unit_price_fen: Fen
+    amount_fen: Fen

@@ -15,7 +15,7 @@ class _WorkOrderEvent(Event, frozen=True, kw_only=True):
     request_id: str
     unit: str
     department: str
-    reopen_count: int = 0
+    reopen_count: Quantity = 0
     what: ClassVar[str] = ""
 
     def subject_tokens(self) -> tuple[str, ...]:
@@ -49,7 +49,7 @@ class WorkOrderStarted(_WorkOrderEvent, frozen=True, kw_only=True, tag=True):
 class WorkOrderResolved(_WorkOrderEvent, frozen=True, kw_only=True, tag=True):
     what: ClassVar[str] = "resolved"
     paid: bool
-    labour_fen: int
+    labour_fen: Fen
     materials: list[Material] = []
     note: str | None = None
 
@@ -93,8 +93,8 @@ class StockLow(Event, frozen=True, kw_only=True, tag=True):
 
     sku: str
     name: str
-    quantity: int
-    low_level: int
+    quantity: Quantity
+    low_level: Quantity
     work_order_id: str | None = None
 
     def subject_tokens(self) -> tuple[str, ...]:

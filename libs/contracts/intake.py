@@ -71,7 +71,7 @@ class RenovationApproved(Event, frozen=True, kw_only=True, tag=True):
 
     unit: str
     permit_id: str
-    deposit_fen: int
+    deposit_fen: Fen
     valid_from: dt.date
     valid_until: dt.date
     workers: list[Worker] = []
@@ -86,7 +86,7 @@ class RenovationClosed(Event, frozen=True, kw_only=True, tag=True):
 
     unit: str
     permit_id: str
-    deduction_fen: int = 0
+    deduction_fen: Fen = 0
     deduction_reason: str | None = None
 
     def subject_tokens(self) -> tuple[str, ...]:

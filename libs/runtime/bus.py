@@ -36,7 +36,7 @@ from libs.contracts.subjects import DEAD_LETTER_STREAM, DEAD_LETTER_SUBJECTS
 from libs.runtime import logging as log
 from libs.runtime import metrics
 from libs.runtime.db import Database
-from libs.runtime.errors import DomainError
+from libs.runtime.errors import DomainError, UnknownFact
 from libs.runtime.outbox import RefusedForGood, Tx
 from libs.runtime.settings import nats_servers
 
@@ -128,7 +128,15 @@ async def wait_for_streams(broker: NatsBroker, names: list[str], timeout: float 
 
 
 class Consumers:
-    """The subscriptions of one service; the relay and the handlers share its Database."""
+    """The subscriptions of one service; the relay and the handlers share its Database.
+
+    An event about a plaza or unit the service has not been told of (the handler raises
+    ``UnknownFact``) is neither applied nor dropped at once: archive's facts come on their
+    own stream and may be a moment behind. It is nacked with a delay (``fact_wait_delay``)
+    and dead-lettered with its reason once ``fact_wait_s`` have passed since its first
+    delivery or ``max_deliver`` deliveries are spent; the rest of its batch is applied.
+    The wait counts from the first delivery, not from the event's age: after a service
+    was down, its backlog is old and its facts may still be queued on the other stream."""
 
     def __init__(
         self,
@@ -142,6 +150,7 @@ class Consumers:
         batch: int = 200,
         linger_s: float = 0.1,
         prompt_linger_s: float = 0.01,
+        fact_wait_s: float = 30.0,
     ) -> None:
         self.broker = broker
         self.db = db
@@ -152,6 +161,7 @@ class Consumers:
         self.batch = batch
         self.linger_s = linger_s
         self.prompt_linger_s = prompt_linger_s
+        self.fact_wait_s = fact_wait_s
         self.streams: set[str] = set()
 
     def subscribe_batch(
@@ -289,6 +299,8 @@ class Consumers:
         """An event that was neither applied nor a duplicate (those are acked together)."""
         if outcome.startswith("dead:"):
             await self.dead_letter(durable, m, outcome[5:], event)
+        elif outcome.startswith("wait:"):
+            await self._wait_for_facts(durable, m, event, outcome[5:])
         else:
             delivered = m.metadata.num_delivered
             if delivered >= self.max_deliver:
@@ -298,6 +310,18 @@ class Consumers:
             else:
                 metrics.EVENTS_HANDLED.labels(self.service, durable, "retried").inc()
                 await m.nak(delay=min(0.2 * 2 ** (delivered - 1), 5.0))
+
+    async def _wait_for_facts(self, durable: str, m, event: Event, reason: str) -> None:
+        delivered = m.metadata.num_delivered
+        delay = fact_wait_delay(delivered, self.max_deliver, self.fact_wait_s)
+        if delay is None:
+            waited = f"still after {delivered} deliveries, a wait of up to {self.fact_wait_s:g} s"
+            await self.dead_letter(durable, m, f"UnknownFact: {reason} ({waited})", event)
+            return
+        metrics.EVENTS_HANDLED.labels(self.service, durable, "waiting_for_facts").inc()
+        with log_context(event):
+            logger.info("event_waits_for_facts", consumer=durable, reason=reason, retry_in_s=round(delay, 3))
+        await m.nak(delay=delay)
 
     async def _apply_one(self, tx: Tx, durable: str, handler: Handler, event: Event) -> str:
         """The careful path: a savepoint behind the inbox, so a failure undoes only this event."""
@@ -312,6 +336,9 @@ class Consumers:
             except DomainError as exc:
                 tx.rollback_to(mark)
                 return f"dead:{type(exc).__name__}: {exc.detail}"
+            except UnknownFact as exc:
+                tx.rollback_to(mark)
+                return f"wait:{exc.detail}"
             except Exception as exc:
                 tx.rollback_to(mark)
                 logger.warning("event_failed", consumer=durable, error=repr(exc))
@@ -344,6 +371,31 @@ class Consumers:
         )
         metrics.EVENTS_HANDLED.labels(self.service, durable, "dead_lettered").inc()
         await m.ack()
+
+
+# The first redelivery of an event waiting for archive's facts comes soon (the usual case:
+# the fact is a few milliseconds behind on its own stream); the later ones spread out
+# geometrically up to the end of the wait, so a fact a few seconds late (archive's stream
+# behind a bulk import) is not waited for until the end.
+FACT_RETRY_FIRST_S = 0.1
+
+
+def fact_wait_delay(delivered: int, max_deliver: int, wait_s: float) -> float | None:
+    """How long an event delivered ``delivered`` times waits before its next delivery, or
+    None when its wait is over (``wait_s`` since its first delivery, or no delivery left).
+    With 5 deliveries and 30 s, it is delivered again 0.1, 0.67, 4.5 and 30 s after the first."""
+    naks = max_deliver - 1  # the redeliveries an event can have
+
+    def waited(k: int) -> float:  # from the first delivery to the one after k naks
+        if k <= 0:
+            return 0.0
+        if k >= naks or wait_s <= FACT_RETRY_FIRST_S:
+            return wait_s
+        return FACT_RETRY_FIRST_S * (wait_s / FACT_RETRY_FIRST_S) ** ((k - 1) / (naks - 1))
+
+    if delivered >= max_deliver or waited(delivered - 1) >= wait_s:
+        return None
+    return waited(delivered) - waited(delivered - 1)
 
 
 class _Batched:

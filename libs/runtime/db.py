@@ -134,13 +134,14 @@ class Database:
         """Create missing tables, and add columns a newer release introduced to tables an
         older one created (new columns are nullable or have a default, like new event
         fields), so ``make run`` on an existing data folder keeps working; indexes a newer
-        release replaced are dropped."""
+        release replaced are dropped, those it added are created."""
         async with self.write() as conn:
             if self.schema:
                 await conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'))
             await conn.run_sync(_drop_retired_indexes, metadata, self.schema)
             await conn.run_sync(metadata.create_all)
             await conn.run_sync(_add_missing_columns, metadata, self.schema)
+            await conn.run_sync(_add_missing_indexes, metadata)
 
     async def ping(self) -> bool:
         try:
@@ -318,6 +319,14 @@ def _widen(sync_conn, qualified: str, column: sa.Column, found: dict) -> None:
     name = sync_conn.dialect.identifier_preparer.format_column(column)
     sync_conn.execute(sa.text(f"ALTER TABLE {qualified} ALTER COLUMN {name} TYPE BIGINT"))
     logger.info("column_widened", table=column.table.name, column=column.name)
+
+
+def _add_missing_indexes(sync_conn, metadata: sa.MetaData) -> None:
+    """Indexes a newer release added to a table an older one created (``create_all``
+    creates a table's indexes only with the table), after the columns they need."""
+    for table in metadata.sorted_tables:
+        for index in table.indexes:
+            index.create(sync_conn, checkfirst=True)
 
 
 def insert_ignore(conn: AsyncConnection, table: sa.Table):

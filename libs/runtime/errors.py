@@ -27,3 +27,14 @@ class NotFound(DomainError):
 class Conflict(DomainError):
     status = 409
     title = "Conflict"
+
+
+class UnknownFact(Exception):
+    """An event about a plaza or unit this service has not been told of. Archive's facts
+    come on a stream of their own and may arrive after the events that need them, so this
+    is not a DomainError (dead-lettered at once): the consumer waits a bounded time for
+    them, then dead-letters the event with this reason."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from libs.contracts.events import PlazaRegistered, UnitRegistered, plaza_zone
 from libs.runtime.cache import PlazaCache
 from libs.runtime.db import database_key
+from libs.runtime.errors import UnknownFact
 
 
 def plaza_facts(event: PlazaRegistered) -> dict:
@@ -112,3 +113,45 @@ def units_table(metadata: sa.MetaData, *extra: sa.Column) -> sa.Table:
         sa.Column("revision", sa.Integer, nullable=False),
         *extra,
     )
+
+
+# Per database, the plazas and (plaza, unit) pairs found in its copy. Archive never removes
+# a plaza or a unit, so what was once known stays known: a batch's events are checked
+# against this set, and the database is asked only about what is not in it yet.
+_known: dict[tuple, set] = {}
+
+
+async def require_known(conn: AsyncConnection, plazas: sa.Table, units: sa.Table, events: list) -> None:
+    """Every event's plaza, and its unit if it names one, must be in the service's copy of
+    archive's facts; else ``UnknownFact`` names the first that is not (the consumer waits
+    for archive's fact a while, then dead-letters the event)."""
+    for reason in await unknown_facts(conn, plazas, units, events):
+        if reason is not None:
+            raise UnknownFact(reason)
+
+
+async def unknown_facts(conn: AsyncConnection, plazas: sa.Table, units: sa.Table, events: list) -> list[str | None]:
+    """For each event, None if its plaza (and its unit, if it names one) is in the copy,
+    else what is missing. One query for the plazas and one for the units not known yet."""
+    known = _known.setdefault(database_key(conn), set())
+    missing_plazas = {e.plaza_id for e in events} - known
+    missing_units = {(e.plaza_id, e.unit_id) for e in events if e.unit_id is not None} - known
+    if missing_plazas:
+        q = sa.select(plazas.c.plaza_id).where(plazas.c.plaza_id.in_(sorted(missing_plazas)))
+        known.update((await conn.execute(q)).scalars())
+    if missing_units:
+        q = sa.select(units.c.plaza_id, units.c.unit).where(
+            units.c.plaza_id.in_(sorted({p for p, _ in missing_units})),
+            units.c.unit.in_(sorted({u for _, u in missing_units})))
+        known.update((p, u) for p, u in await conn.execute(q))
+    if missing_plazas <= known and missing_units <= known:
+        return [None] * len(events)  # the usual case: all known, no event to look at again
+    return [_missing(e, known) for e in events]
+
+
+def _missing(event, known: set) -> str | None:
+    if event.plaza_id not in known:
+        return f"plaza {event.plaza_id!r} is not registered"
+    if event.unit_id is not None and (event.plaza_id, event.unit_id) not in known:
+        return f"unit {event.unit_id!r} is not registered in plaza {event.plaza_id!r}"
+    return None

@@ -65,6 +65,7 @@ class Runtime:
             batch=settings.consumer_batch,
             linger_s=settings.consumer_linger_s,
             prompt_linger_s=settings.consumer_prompt_linger_s,
+            fact_wait_s=settings.consumer_fact_wait_s,
         )
         self._publisher = bus.publisher(self.broker, STREAMS[self.service].name)
         self.relay = Relay(

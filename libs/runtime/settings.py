@@ -75,6 +75,10 @@ class ServiceSettings(msgspec.Struct, kw_only=True):
     # everywhere, 25-29 ms with 10 ms for prompt events only; 10 ms everywhere took intake
     # at concurrency 8 from 1196 to 881 requests/s, prompt events only 1025-1069.
     consumer_prompt_linger_s: float = 0.01
+    # How long a consumer waits for archive's facts about an event's plaza or unit (they
+    # come on archive's stream and may be a moment behind) before it dead-letters the
+    # event as one about a plaza or unit that does not exist (see Consumers).
+    consumer_fact_wait_s: float = 30.0
     relay_batch: int = 500
     relay_poll_s: float = 1.0
     # How long the outbox relay, woken by a commit, waits for the next commits before it

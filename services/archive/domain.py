@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import hashlib
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -19,12 +20,15 @@ import msgspec
 from libs.contracts import Event
 from libs.contracts.events import (
     STREAM_OF,
+    ArrearsEscalated,
     ChargePosted,
     DepositHeld,
     DepositRefunded,
     DocumentAttached,
+    DunningReminderIssued,
     EntryCorrected,
     HandoverInspected,
+    InvoiceIssued,
     RenovationApproved,
     RenovationClosed,
     WorkOrderCancelled,
@@ -34,6 +38,7 @@ from libs.contracts.events import (
     UnitRegistered,
     VisitCompleted,
     VisitScheduled,
+    VisitSkipped,
     WorkOrderAssigned,
     WorkOrderClosed,
     WorkOrderCreated,
@@ -349,3 +354,52 @@ def facts_of_event(e: UnitRegistered) -> dict:
         contacts=msgspec.to_builtins(e.contacts), handover_date=e.handover_date, occupancy_date=e.occupancy_date,
         contract_start=e.contract_start, contract_end=e.contract_end,
     )
+
+
+# What makes two events the same fact on a timeline, whatever their event ids: the keys the
+# producers themselves keep a fact once by (one work order per request, one close per round
+# of a job, one charge per line, one visit per close, …). A fact sent again under a new id
+# is filed once. A type not listed is a new fact with each event (a reassignment, an
+# escalation, a low balance): its event id is its only key.
+FACT_KEYS: dict[type, tuple[str, ...]] = {
+    RequestReceived: ("request_id",),
+    HandoverInspected: ("inspection_id",),
+    RenovationApproved: ("permit_id",),
+    RenovationClosed: ("permit_id",),
+    WorkOrderCreated: ("work_order_id",),
+    # started, resolved and closed once in each round of a job (reopen_count), reopened once into it
+    WorkOrderStarted: ("work_order_id", "reopen_count"),
+    WorkOrderResolved: ("work_order_id", "reopen_count"),
+    WorkOrderClosed: ("work_order_id", "reopen_count"),
+    WorkOrderReopened: ("work_order_id", "reopen_count"),
+    WorkOrderCancelled: ("work_order_id",),
+    VisitScheduled: ("visit_id",),
+    VisitCompleted: ("visit_id",),
+    VisitSkipped: ("visit_id",),
+    ChargePosted: ("line_id",),
+    PaymentReceived: ("entry_id",),
+    RefundIssued: ("entry_id",),
+    EntryCorrected: ("reverses_entry_id",),  # an entry is corrected once
+    DepositHeld: ("permit_id",),
+    DepositRefunded: ("permit_id",),
+    InvoiceIssued: ("invoice_id",),
+    DunningReminderIssued: ("entry_id", "stage"),
+    ArrearsEscalated: ("entry_id",),
+    UnitRegistered: ("unit", "revision"),
+    DocumentAttached: ("document_id",),
+}
+
+
+FACT_KEY_LENGTH = 200  # the timeline's column
+
+
+def fact_key(event: Event) -> str | None:
+    """The event's fact on its plaza's timelines (None: the event id is its only key). A
+    key longer than the column (ids are not bounded by the contract) is kept as a digest."""
+    fields = FACT_KEYS.get(type(event))
+    if fields is None:
+        return None
+    key = "/".join([type(event).__name__, *(str(getattr(event, f)) for f in fields)])
+    if len(key) <= FACT_KEY_LENGTH:
+        return key
+    return f"{type(event).__name__}/sha256:{hashlib.sha256(key.encode()).hexdigest()}"

@@ -1,5 +1,6 @@
 """Bus subscribers: every other service's events, filed on the timeline of their unit and
-kept in archive's projections (renovation permits, handover defects), a batch at a time."""
+kept in archive's projections (renovation permits, handover defects), a batch at a time;
+only events about plazas and units archive has registered."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ PRODUCERS = ("intake", "dispatch", "survey", "billing")
 
 
 async def on_events(tx: Tx, events: list[Event]) -> None:
+    await services_projections.require_known_facts(tx, events)
     await services_projections.apply_events(tx, events)
 
 

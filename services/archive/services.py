@@ -215,9 +215,10 @@ async def record_event(tx: Tx, event: Event) -> None:
 
 
 async def record_events(tx: Tx, events: list[Event], summarize: Callable[[Event], str] = domain.summarize) -> int:
-    """Any service's event about a unit goes on its timeline, registered unit or not: one
-    insert for the batch, an event already filed is left as it is. Returns how many were
-    about a unit."""
+    """Any service's event about a unit goes on its timeline (the consumer lets through
+    only registered units): one insert for the batch, an event already filed, or the same
+    fact under another event id (``domain.fact_key``), is left as it is. Returns how many
+    were about a unit."""
     rows = [timeline_row(e, summarize(e)) for e in events if e.unit_id]
     await store.add_timeline_entries(tx.conn, rows)
     return len(rows)
@@ -230,6 +231,7 @@ async def file_on_timeline(tx: Tx, event: Event, summary: str) -> bool:
 def timeline_row(event: Event, summary: str) -> dict:
     return {
         "event_id": event.id,
+        "fact_key": domain.fact_key(event),
         "plaza_id": event.plaza_id,
         "unit": event.unit_id,
         "type": type(event).__name__,

@@ -12,10 +12,14 @@ import msgspec
 
 from libs.contracts import Event
 from libs.contracts.events import UnitRegistered
+from libs.runtime import logging as log
+from libs.runtime import replica
 from libs.runtime.outbox import Tx
-from services.archive import domain, domain_projections, services
+from services.archive import domain, domain_projections, services, store
 from services.archive import store_projections as projections
 from services.archive.domain_projections import Key
+
+logger = log.get("archive.projections")
 
 REPLAY_CHUNK = 500
 # A permit inserted by a closing has no approval yet, and the other way round.
@@ -27,6 +31,12 @@ class RebuildReport(msgspec.Struct, kw_only=True):
     plaza_id: str | None
     events: int
     filed: int
+
+
+async def require_known_facts(tx: Tx, events: list[Event]) -> None:
+    """An event about a plaza or unit archive has not registered is kept nowhere
+    (UnknownFact: the consumer waits a while, then dead-letters it)."""
+    await replica.require_known(tx.conn, store.plazas, store.units, events)
 
 
 async def apply_events(tx: Tx, events: list[Event], summarize: Callable[[Event], str] = domain.summarize) -> int:
@@ -82,8 +92,18 @@ async def rebuild_projections(tx: Tx, plaza_id: str | None, events: Iterable[Eve
     count, filed = 0, 0
     for chunk in _chunks((e for e in events if plaza_id is None or e.plaza_id == plaza_id), REPLAY_CHUNK):
         count += len(chunk)
-        filed += await apply_events(tx, chunk, summarize)
+        filed += await apply_events(tx, await _known_only(tx, chunk), summarize)
     return RebuildReport(plaza_id=plaza_id, events=count, filed=filed)
+
+
+async def _known_only(tx: Tx, events: list[Event]) -> list[Event]:
+    """The live consumer dead-lettered events about plazas or units archive never
+    registered; the replay skips them the same way."""
+    reasons = await replica.unknown_facts(tx.conn, store.plazas, store.units, events)
+    for event, reason in zip(events, reasons):
+        if reason is not None:
+            logger.warning("replay_unknown_fact", event_id=event.id, event_type=type(event).__name__, reason=reason)
+    return [e for e, reason in zip(events, reasons) if reason is None]
 
 
 def _chunks(events: Iterable[Event], size: int) -> Iterator[list[Event]]:

@@ -65,6 +65,10 @@ timeline = sa.Table(
     metadata,
     # Unique on its own: whichever stream or redelivery brings an event, it is filed once.
     sa.Column("event_id", sa.String(40), primary_key=True),
+    # The fact the event tells (domain.fact_key), unique in its plaza: the same fact sent
+    # again under a new event id is filed once. NULL: the event id is the only key (and
+    # on entries filed before the column existed, until a rebuild).
+    sa.Column("fact_key", sa.String(200), nullable=True),  # domain.FACT_KEY_LENGTH
     sa.Column("plaza_id", sa.String(64), nullable=False),
     sa.Column("unit", sa.String(64), nullable=False),
     sa.Column("type", sa.String(64), nullable=False),
@@ -75,6 +79,7 @@ timeline = sa.Table(
     sa.Column("event", sa.JSON, nullable=False),
     sa.Column("recorded_at", UtcDateTime(), nullable=False),
     sa.Index("ix_timeline_plaza_unit_order", "plaza_id", "unit", "occurred_at", "event_id"),
+    sa.Index("ux_timeline_plaza_fact", "plaza_id", "fact_key", unique=True),
 )
 
 documents = sa.Table(
@@ -257,7 +262,7 @@ async def list_revisions(conn: AsyncConnection, plaza_id: str, unit: str, *, aft
 
 
 async def add_timeline_entry(conn: AsyncConnection, row: dict) -> bool:
-    """False when the event is already on a timeline."""
+    """False when the event, or its fact, is already on a timeline."""
     result = await conn.execute(insert_ignore(conn, timeline), row)
     return result.rowcount == 1
 
@@ -292,7 +297,7 @@ async def list_timeline(
 
 async def add_timeline_entries(conn: AsyncConnection, rows: list[dict]) -> None:
     """One multi-row insert for a batch (measured: faster than executemany on SQLite); an
-    event already on a timeline is left as it is."""
+    event already on a timeline, or another event of the same fact, is left as it is."""
     await insert_ignore_many(conn, timeline, rows, ("event_id",))
 
 

@@ -1,6 +1,6 @@
 """Bus subscribers: archive's plaza and unit facts, dispatch's work orders (charges, and
 complaints that hold dunning while open, reopened ones included), intake's renovation
-permits (deposits)."""
+permits (deposits). Each first checks that archive registered the events' plazas and units."""
 
 from __future__ import annotations
 
@@ -22,20 +22,24 @@ async def on_archive_events(tx: Tx, events: list) -> None:
 
 
 async def on_work_orders_closed(tx: Tx, events: list[WorkOrderClosed]) -> None:
+    await services.require_known_facts(tx, events)
     await services_dunning.close_complaints(tx, [_step(e) for e in events])
     await services.post_charges_many(tx, events)
 
 
 async def on_work_orders_created(tx: Tx, events: list[WorkOrderCreated]) -> None:
+    await services.require_known_facts(tx, events)
     await services_dunning.open_complaints(
         tx, [(e.plaza_id, e.unit, e.work_order_id) for e in events if e.kind == "complaint"])
 
 
 async def on_work_orders_reopened(tx: Tx, events: list[WorkOrderReopened]) -> None:
+    await services.require_known_facts(tx, events)
     await services_dunning.reopen_complaints(tx, [_step(e) for e in events])
 
 
 async def on_work_order_cancelled(tx: Tx, event: WorkOrderCancelled) -> None:
+    await services.require_known_facts(tx, [event])
     await services_dunning.close_complaint(tx, event.plaza_id, event.unit, event.work_order_id, event.reopen_count)
 
 
@@ -44,6 +48,7 @@ def _step(e) -> tuple[str, str, str, int]:
 
 
 async def on_intake_event(tx: Tx, event) -> None:
+    await services.require_known_facts(tx, [event])
     if isinstance(event, RenovationApproved):
         await services_deposits.hold_deposit(tx, event)
     elif isinstance(event, RenovationClosed):

@@ -177,6 +177,12 @@ async def record_archive_facts(tx: Tx, events: list) -> None:
     await replica.keep_archive_facts(tx.conn, store.plazas, store.units, events, unit_extra=_billing_facts)
 
 
+async def require_known_facts(tx: Tx, events: list) -> None:
+    """Nothing is charged or held for a plaza or unit archive has not registered
+    (UnknownFact: the consumer waits for archive's facts a while, then dead-letters it)."""
+    await replica.require_known(tx.conn, store.plazas, store.units, events)
+
+
 def _billing_facts(event: UnitRegistered) -> dict:
     return {"occupancy_date": domain_fees.occupancy_date(event.occupancy_date)}
 

@@ -1,6 +1,7 @@
 """Bus subscribers: archive's plazas and units, intake's requests and handover defects,
 survey's return visits. The volume consumers take a whole batch at once (one query per
-table for the batch); the runtime calls them with a batch of one to isolate a bad event."""
+table for the batch); the runtime calls them with a batch of one to isolate a bad event.
+Each first checks that archive registered the events' plazas and units."""
 
 from __future__ import annotations
 
@@ -17,14 +18,17 @@ async def on_archive_events(tx: Tx, events: list) -> None:
 
 
 async def on_request_received(tx: Tx, events: list[RequestReceived]) -> None:
+    await services_routing.require_known_facts(tx, events)
     await services.open_work_orders(tx, events)
 
 
 async def on_handover_inspected(tx: Tx, events: list[HandoverInspected]) -> None:
+    await services_routing.require_known_facts(tx, events)
     await services.open_warranty_work_orders(tx, events)
 
 
 async def on_visit_completed(tx: Tx, events: list[VisitCompleted], *, reopen_escalate_after: int = 2) -> None:
+    await services_routing.require_known_facts(tx, events)
     await services.record_return_visits(tx, events, escalate_after=reopen_escalate_after)
 
 

@@ -32,6 +32,12 @@ async def record_archive_facts(tx: Tx, events: list) -> None:
     await replica.keep_archive_facts(tx.conn, store.plazas, store.units, events)
 
 
+async def require_known_facts(tx: Tx, events: list) -> None:
+    """Nothing is done for a plaza or unit archive has not registered (UnknownFact: the
+    consumer waits for archive's facts a while, then dead-letters the event)."""
+    await replica.require_known(tx.conn, store.plazas, store.units, events)
+
+
 # --- routing rules ---------------------------------------------------------------------
 
 

@@ -1,5 +1,6 @@
 """Bus subscribers: archive's plaza and unit facts, and dispatch's created and closed work
-orders (the kind of a work order decides whether the fatigue window applies)."""
+orders (the kind of a work order decides whether the fatigue window applies). Each checks
+first that archive registered the events' plazas and units."""
 
 from __future__ import annotations
 
@@ -23,13 +24,16 @@ def on_work_order_closed_within(window: dt.timedelta):
     async def on_work_order_closed(tx: Tx, events: list[DispatchEvent]) -> None:
         # The subject filter lets only closes through; the union decoder could hand us any.
         closes = [e for e in events if isinstance(e, WorkOrderClosed)]
+        await services.require_known_facts(tx, closes)
         await services.schedule_visits(tx, closes, window=window)
 
     return on_work_order_closed
 
 
 async def on_work_order_created(tx: Tx, events: list[DispatchEvent]) -> None:
-    await services.record_work_orders(tx, [e for e in events if isinstance(e, WorkOrderCreated)])
+    created = [e for e in events if isinstance(e, WorkOrderCreated)]
+    await services.require_known_facts(tx, created)
+    await services.record_work_orders(tx, created)
 
 
 def subscribe(consumers: Consumers, settings: Settings) -> None:

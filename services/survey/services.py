@@ -338,6 +338,12 @@ async def record_archive_facts(tx: Tx, events: list) -> None:
     await replica.keep_archive_facts(tx.conn, store.plazas, store.units, events, unit_extra=_survey_facts)
 
 
+async def require_known_facts(tx: Tx, events: list) -> None:
+    """No visit for a plaza or unit archive has not registered (UnknownFact: the consumer
+    waits for archive's facts a while, then dead-letters the event)."""
+    await replica.require_known(tx.conn, store.plazas, store.units, events)
+
+
 def _survey_facts(event: UnitRegistered) -> dict:
     # A unit whose building archive does not know is placed by its number's prefix.
     return {"building": domain_campaigns.building_of(event.unit, event.building)}

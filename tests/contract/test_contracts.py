@@ -77,3 +77,56 @@ def test_money_billing_hands_out_or_holds_is_on_the_billing_stream_of_its_plaza(
     event = DECODERS["billing"].decode((Path(__file__).parent / "golden" / f"{name}.v1.json").read_bytes())
     assert subject_for(event) == subject
     assert event.unit_id and event.amount_fen > 0 and isinstance(event.amount_fen, int)
+
+
+# Money moved or asked for, quantities and counts are never negative: each stream's decoder
+# (the one every consumer of it uses) refuses such an event, naming the field, so every
+# consumer dead-letters it the same way before applying any of it.
+NEVER_NEGATIVE = [
+    ("WorkOrderClosed", ("charge_lines", 0, "amount_fen")),
+    ("WorkOrderClosed", ("charge_lines", 0, "quantity")),
+    ("WorkOrderClosed", ("charge_lines", 0, "unit_price_fen")),
+    ("WorkOrderClosed", ("reopen_count",)),
+    ("WorkOrderResolved", ("labour_fen",)),
+    ("WorkOrderResolved", ("materials", 0, "quantity")),
+    ("WorkOrderResolved", ("materials", 0, "unit_price_fen")),
+    ("StockLow", ("quantity",)),
+    ("RenovationApproved", ("deposit_fen",)),
+    ("RenovationClosed", ("deduction_fen",)),
+    ("ChargePosted", ("amount_fen",)),
+    ("PaymentReceived", ("amount_fen",)),
+    ("RefundIssued", ("amount_fen",)),
+    ("EntryCorrected", ("amount_fen",)),
+    ("DepositHeld", ("amount_fen",)),
+    ("DepositRefunded", ("deduction_fen",)),
+    ("InvoiceIssued", ("amount_fen",)),
+    ("InvoiceIssued", ("area_m2",)),
+    ("DunningReminderIssued", ("open_fen",)),
+    ("UnitRegistered", ("area_m2",)),
+    ("DocumentAttached", ("size_bytes",)),
+]
+
+
+def _golden_with(name: str, path: tuple, value) -> bytes:
+    raw = json.loads((Path(__file__).parent / "golden" / f"{name}.v1.json").read_text())
+    *parents, last = path
+    node = raw
+    for key in parents:
+        node = node[key]
+    assert last in node, f"the golden {name} has no {path}"
+    node[last] = value
+    return json.dumps(raw).encode()
+
+
+@pytest.mark.parametrize(("name", "path"), NEVER_NEGATIVE, ids=lambda v: v if isinstance(v, str) else ".".join(map(str, v)))
+def test_a_negative_amount_or_quantity_is_refused_naming_the_field(name, path):
+    cls = next(c for c in STREAM_OF if c.__name__ == name)
+    with pytest.raises(msgspec.ValidationError, match=r">= 0") as refused:
+        DECODERS[STREAM_OF[cls]].decode(_golden_with(name, path, -1))
+    assert path[-1] in str(refused.value)
+    assert DECODERS[STREAM_OF[cls]].decode(_golden_with(name, path, 0))  # zero is a valid amount
+
+
+def test_a_balance_may_be_negative():
+    raw = _golden_with("PrepaidBalanceLow", ("balance_fen",), -300)
+    assert DECODERS["billing"].decode(raw).balance_fen == -300

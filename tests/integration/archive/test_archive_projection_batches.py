@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import datetime as dt
 
+import msgspec
 import pytest
+import sqlalchemy as sa
 
+from libs.contracts import new_event_id
 from libs.contracts.events import Defect, HandoverInspected, WorkOrderClosed, WorkOrderCreated, WorkOrderReopened
 from libs.runtime.db import Database
 from libs.runtime.outbox import Tx
-from libs.runtime.testing import service_database
+from libs.runtime.testing import fresh_database, service_database
 from services.archive import services_projections, store
 from services.archive import store_projections as projections
 
@@ -67,3 +70,28 @@ async def test_closings_find_the_defects_and_warranty_orders_earlier_batches_kep
         asked = {("p1", "d1"), ("p1", "d9"), ("p1", "req-1"), ("p2", "d1")}
         assert await projections.existing_defects_and_work(conn, asked, {("p1", "wo-d9"), ("p1", "wo-req-1")}) == (
             {("p1", "d1"), ("p1", "d9")}, {("p1", "wo-d9")})
+
+
+async def test_a_timeline_kept_by_an_older_release_files_a_close_sent_again_once(db_kind, tmp_path, cleanup_schemas):
+    """The timeline of a release before its facts had keys: this release adds the key and
+    its index at start, and a close sent again under a new event id is filed once."""
+    database = fresh_database(db_kind, tmp_path, cleanup_schemas, "archive")
+    try:
+        before = sa.MetaData()
+        sa.Table(
+            "timeline", before,
+            *(sa.Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable)
+              for c in store.timeline.columns if c.name != "fact_key"),
+        )
+        await database.create_all(before)
+        await database.create_all(store.metadata)  # this release starts on that data
+
+        close = order(WorkOrderClosed, "req-1", 10)
+        for batch in ([close], [msgspec.structs.replace(close, id=new_event_id())], [close]):
+            async with database.write() as conn:
+                await services_projections.apply_events(Tx(conn, store.outbox, store.inbox), batch)
+        async with database.read() as conn:
+            filed = (await conn.execute(sa.select(store.timeline.c.event_id, store.timeline.c.fact_key))).all()
+        assert filed == [(close.id, "WorkOrderClosed/wo-req-1/0")]
+    finally:
+        await database.dispose()

@@ -30,10 +30,12 @@ from libs.contracts.events import (
     decode,
 )
 from libs.contracts import new_event_id
-from libs.runtime.testing import eventually, register_plazas, service_settings
+from libs.runtime.testing import eventually, service_settings
 from services.billing import services
 from services.billing.app import create_app
 from services.billing.settings import Settings
+from tests.archive_facts import register
+from tests.archive_facts import unit_registered as registered_unit
 from tests.integration.billing.test_billing_ledger import closed, line, unit_registered
 
 P = "/v1/plazas/p1"
@@ -46,8 +48,7 @@ async def billing(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
     settings = service_settings(Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path,
                                 schemas=cleanup_schemas)
     async with AsyncTestClient(create_app(settings)) as client:
-        await register_plazas(bus, "p1")
-        await bus.publish(unit_registered("A-203", revision=1))
+        await register(bus, "p1", "A-203")
         await eventually(lambda: _ok(client, ACCOUNT), what="billing to learn unit A-203")
         yield client
 
@@ -293,6 +294,7 @@ async def test_the_monthly_report_counts_the_plazas_own_days(billing, bus):
     await bus.publish(PlazaRegistered(plaza_id="p1", correlation_id="seed", name="Shanghai", timezone="Asia/Shanghai"))
     await bus.publish(PlazaRegistered(plaza_id="p2", correlation_id="seed", name="New York",
                                       timezone="America/New_York"))
+    await bus.publish(registered_unit("p2", "A-203"))
     await eventually(lambda: _settled(bus, "ARCHIVE", "billing-archive"), what="billing to learn the plazas")
     await bus.publish(closed([line("early", 10_000)], occurred_at=EARLY_ON_THE_1ST))
     # 03:00 UTC on 1 December is the evening of 30 November in New York.

@@ -24,6 +24,7 @@ from services.billing import (
     domain, handlers, services, services_dunning, services_fees, services_ledger, store,
 )
 from services.billing.domain_fees import Rates
+from tests.archive_facts import plaza_registered, unit_registered
 
 UTC = dt.timezone.utc
 
@@ -229,7 +230,10 @@ async def test_the_periodic_dunning_run_escalates_long_arrears_once(monkeypatch)
 
 async def renovation_events(db, events) -> list:
     """Applies renovation approvals and closings in turn through billing's handler, each in
-    its own transaction; what they announced."""
+    its own transaction, once archive's facts about their units are kept; what they announced."""
+    async with tx_of(db) as tx:
+        await services.record_archive_facts(tx, [plaza_registered("p1"), *(
+            unit_registered("p1", unit) for unit in sorted({e.unit for e in events}))])
     emitted = []
     for event in events:
         async with tx_of(db) as tx:

@@ -31,10 +31,11 @@ from libs.runtime import replica
 from libs.runtime.db import Database
 from libs.runtime.errors import NotFound
 from libs.runtime.outbox import Tx
-from libs.runtime.testing import database_settings, eventually, register_plazas, service_settings
+from libs.runtime.testing import database_settings, eventually, service_settings
 from services.dispatch import services, store, store_sla
 from services.dispatch.app import create_app
 from services.dispatch.settings import Settings
+from tests.archive_facts import register
 
 UTC = dt.timezone.utc
 T0 = dt.datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 10:00 in Shanghai
@@ -355,7 +356,7 @@ async def settings(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
 
 async def _set_up_plazas(client, bus) -> None:
     for plaza in ("p1", "p2"):
-        await bus.publish(PlazaRegistered(plaza_id=plaza, correlation_id="seed", name=plaza))
+        await register(bus, plaza, "A-1")
     for plaza, rules in (("p1", P1_RULES), ("p2", P2_RULES)):
         async def replaced(plaza=plaza, rules=rules):
             r = await client.put(f"/v1/plazas/{plaza}/routing-rules", json={"rules": rules})
@@ -415,7 +416,7 @@ async def test_a_backlog_waiting_before_dispatch_starts_is_applied_like_one_at_a
 
 async def test_a_visit_of_an_unknown_job_in_a_backlog_is_dead_lettered_alone(settings, bus):
     async with AsyncTestClient(create_app(settings)) as client:
-        await register_plazas(bus, "p1", taken_by="dispatch")
+        await register(bus, "p1", "A-1", known_by="dispatch")
         jobs = []
         for text in ("the drain is blocked", "the light is off"):
             event = _at("p1", text)

@@ -24,10 +24,11 @@ from libs.contracts.events import (
     WorkOrderEscalated,
     WorkOrderReopened,
 )
-from libs.runtime.testing import eventually, register_plazas, service_settings
+from libs.runtime.testing import eventually, service_settings
 from services.dispatch import services
 from services.dispatch.app import create_app
 from services.dispatch.settings import Settings
+from tests.archive_facts import register
 
 UTC = dt.timezone.utc
 # Monday 2 March 2026, 10:00 in Shanghai: inside working hours.
@@ -78,12 +79,13 @@ async def settings(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
 @asynccontextmanager
 async def running(settings, bus):
     async with AsyncTestClient(create_app(settings)) as client:
-        await register_plazas(bus, "p1", "p2", taken_by="dispatch")
+        await register(bus, "p2")
+        await register(bus, "p1", "A-203", "B-1204", known_by="dispatch")
         yield client
 
 
 @pytest.fixture
-async def dispatch(settings, clock, sweeps, bus):
+async def dispatch(settings, bus, clock, sweeps):
     async with running(settings, bus) as client:
         yield client
 

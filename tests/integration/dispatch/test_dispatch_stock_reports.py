@@ -11,10 +11,11 @@ from litestar.testing import AsyncTestClient
 
 from libs.contracts import new_event_id
 from libs.contracts.events import DECODERS, RequestReceived, StockLow, VisitCompleted, WorkOrderResolved
-from libs.runtime.testing import eventually, register_plazas, service_settings
+from libs.runtime.testing import eventually, service_settings
 from services.dispatch import services
 from services.dispatch.app import create_app
 from services.dispatch.settings import Settings
+from tests.archive_facts import register
 
 UTC = dt.timezone.utc
 T0 = dt.datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 10:00 in Shanghai
@@ -41,7 +42,8 @@ async def dispatch(bus, nats_server, db_kind, tmp_path, cleanup_schemas, clock):
     await bus.declare_streams("archive", "intake", "survey")
     settings = service_settings(Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path, schemas=cleanup_schemas)
     async with AsyncTestClient(create_app(settings)) as client:
-        await register_plazas(bus, "p1", "p2", taken_by="dispatch")
+        await register(bus, "p2")
+        await register(bus, "p1", "A-203", known_by="dispatch")
         yield client
 
 

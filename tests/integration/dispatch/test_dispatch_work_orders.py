@@ -20,9 +20,10 @@ from libs.contracts.events import (
     WorkOrderResolved,
     WorkOrderStarted,
 )
-from libs.runtime.testing import eventually, register_plazas, service_settings
+from libs.runtime.testing import eventually, service_settings
 from services.dispatch.app import create_app
 from services.dispatch.settings import Settings
+from tests.archive_facts import register
 
 
 @pytest.fixture
@@ -30,8 +31,12 @@ async def dispatch(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
     await bus.declare_streams("archive", "intake", "survey")
     settings = service_settings(Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path, schemas=cleanup_schemas)
     async with AsyncTestClient(create_app(settings)) as client:
-        await register_plazas(bus, "p1", "p2", taken_by="dispatch")
+        for plaza in ("p1", "p2"):
+            await register(bus, plaza, *UNITS, known_by="dispatch")
         yield client
+
+
+UNITS = ("A-203", "B-1204")
 
 
 def request(text: str, *, plaza: str = "p1", kind: str = "service", major: bool = False, unit: str = "A-203") -> RequestReceived:

@@ -13,10 +13,11 @@ from litestar.testing import AsyncTestClient
 
 from libs.contracts import new_event_id, utcnow
 from libs.contracts.events import VisitScheduled, VisitSkipped, WorkOrderClosed, WorkOrderCreated
-from libs.runtime.testing import archive_taken, eventually, register_plazas, service_settings
+from libs.runtime.testing import archive_taken, eventually, service_settings
 from services.survey import services
 from services.survey.app import create_app
 from services.survey.settings import Settings
+from tests.archive_facts import register
 
 DAY = dt.timedelta(days=1)
 T0 = (utcnow() - 10 * DAY).replace(microsecond=0)
@@ -27,9 +28,12 @@ async def survey_settings(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
     """One deployment's settings: starting survey twice with them is a restart on the same
     database and the same durable consumers."""
     await bus.declare_streams("archive", "dispatch")
-    await register_plazas(bus, "p1", "batched", "one-by-one")  # taken when survey starts
-    return service_settings(Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path,
-                            schemas=cleanup_schemas)
+    settings = service_settings(Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path,
+                                schemas=cleanup_schemas)
+    async with AsyncTestClient(create_app(settings)):  # survey learns archive's facts, then is down
+        for plaza in ("batched", "one-by-one", "p1"):
+            await register(bus, plaza, "A", "B", "C", "E", known_by="survey")
+    return settings
 
 
 @pytest.fixture

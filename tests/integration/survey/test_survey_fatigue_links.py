@@ -12,10 +12,11 @@ from litestar.testing import AsyncTestClient
 
 from libs.contracts import utcnow
 from libs.contracts.events import VisitCompleted, VisitScheduled, VisitSkipped, WorkOrderClosed, WorkOrderCreated
-from libs.runtime.testing import eventually, register_plazas, service_settings
+from libs.runtime.testing import eventually, service_settings
 from services.survey import domain_links, services
 from services.survey.app import create_app
 from services.survey.settings import Settings
+from tests.archive_facts import register
 
 VISITS = "/v1/plazas/p1/visits"
 POLICY = "/v1/plazas/p1/survey-policy"
@@ -31,8 +32,12 @@ async def survey(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
         schemas=cleanup_schemas, survey_link_secret=SECRET,
     )
     async with AsyncTestClient(create_app(settings)) as client:
-        await register_plazas(bus, "p1", "p2", taken_by="survey")
+        await register(bus, "p2")
+        await register(bus, "p1", *UNITS, known_by="survey")
         yield client
+
+
+UNITS = ("B-100", "B-101", "C-301", "D-401", "E-501", "F-601", "G-701", "H-801")
 
 
 def created(wo: str, unit: str, kind: str = "service") -> WorkOrderCreated:

@@ -17,7 +17,7 @@ from libs.contracts.events import (
     VisitScheduled,
     WorkOrderClosed,
 )
-from libs.runtime.testing import eventually, register_plazas, service_settings
+from libs.runtime.testing import archive_taken, eventually, register_plazas, service_settings
 from services.survey import services
 from services.survey.app import create_app
 from services.survey.settings import Settings
@@ -226,7 +226,9 @@ async def test_newest_unit_revision_names_whom_to_call(survey, bus):
 
 async def test_visit_window_is_a_setting(make_survey, bus):
     async with await make_survey(visit_window_hours=24) as client:
-        await register_plazas(bus, "p1", taken_by="survey")
+        await bus.publish(PlazaRegistered(plaza_id="p1", correlation_id="seed", name="Plaza One"))
+        await bus.publish(unit_registered(revision=1, occupant="Li Ming", phone="13800000000"))
+        await archive_taken(bus, "survey")
         close = closed("wo-11")
         await bus.publish(close)
         [visit] = await wait_for_visits(client, "wo-11")

@@ -191,3 +191,31 @@ def test_a_forged_cursor_is_refused(text):
 
 def test_billing_money_movements_are_in_the_billing_family_of_the_timeline():
     assert {"RefundIssued", "DepositHeld", "DepositRefunded", "EntryCorrected"} <= set(domain.types_of_kinds(["billing"]))
+
+
+# --- the fact a timeline entry tells ------------------------------------------------------
+
+
+def test_the_same_close_sent_again_under_a_new_event_id_is_the_same_fact():
+    close = WorkOrderClosed(**WO, paid=False)
+    again = WorkOrderClosed(**WO, paid=False)
+    assert close.id != again.id and domain.fact_key(close) == domain.fact_key(again)
+    # The close of the job's next round (after a reopening) is another fact.
+    assert domain.fact_key(WorkOrderClosed(**WO, paid=False, reopen_count=1)) != domain.fact_key(close)
+    assert domain.fact_key(WorkOrderCreated(**WO, kind="service", text="x")) != domain.fact_key(close)
+
+
+def test_an_escalation_is_a_new_fact_each_time():
+    escalated = dict(**WO, level="supervisor", reason="late")
+    assert domain.fact_key(WorkOrderEscalated(**escalated)) is None  # its event id is its only key
+
+
+def test_a_fact_key_longer_than_its_column_is_kept_as_a_digest():
+    charge = dict(plaza_id="p1", correlation_id="c", unit="A-203", entry_id="e1", work_order_id="wo1",
+                  description="labour", amount_fen=100)
+    long_line = ChargePosted(**charge, line_id="l" * 300)
+    key = domain.fact_key(long_line)
+    assert len(key) <= domain.FACT_KEY_LENGTH and key.startswith("ChargePosted/sha256:")
+    assert key == domain.fact_key(ChargePosted(**{**charge, "entry_id": "e2"}, line_id="l" * 300))
+    assert key != domain.fact_key(ChargePosted(**charge, line_id="l" * 301))
+    assert domain.fact_key(ChargePosted(**charge, line_id="wo1:1")) == "ChargePosted/wo1:1"
