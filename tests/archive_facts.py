@@ -4,10 +4,8 @@ registered. (Imported by test modules; not collected itself.)"""
 
 from __future__ import annotations
 
-from nats.js.errors import NotFoundError
-
 from libs.contracts.events import Occupant, PlazaRegistered, UnitRegistered
-from libs.runtime.testing import eventually
+from libs.runtime.testing import archive_taken
 
 
 def plaza_registered(plaza: str, *, timezone: str = "Asia/Shanghai") -> PlazaRegistered:
@@ -26,19 +24,5 @@ async def register(bus, plaza: str, *units: str, known_by: str | None = None, ti
     for unit in units:
         await bus.publish(unit_registered(plaza, unit))
     if known_by:
-        await facts_known(bus, known_by)
+        await archive_taken(bus, known_by)
 
-
-async def facts_known(bus, service: str) -> None:
-    """Everything on the ARCHIVE stream is kept by ``service``."""
-    durable = f"{service}-archive"
-
-    async def probe():
-        try:
-            info = await bus.js.consumer_info("ARCHIVE", durable)
-        except NotFoundError:  # the service has not attached its consumer yet
-            return False
-        last = (await bus.js.stream_info("ARCHIVE")).state.last_seq
-        return info.ack_floor.stream_seq >= last
-
-    await eventually(probe, what=f"{durable} to keep archive's facts")

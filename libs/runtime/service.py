@@ -281,7 +281,8 @@ class Runtime:
         return Litestar(
             route_handlers=[*route_handlers, *ops_routes(self.ready_checks, self.health_checks), docs_assets()],
             dependencies={"runtime": Provide(self._self, sync_to_thread=False, use_cache=True)},
-            guards=[known_plaza_guard(self.db, self.metadata.tables["plazas"])],
+            # Every service keeps plazas (archive its register, the others a copy of it).
+            guards=[known_plaza_guard(self.db, plazas)] if (plazas := self.metadata.tables.get("plazas")) is not None else [],
             lifespan=[lifespan],
             exception_handlers=EXCEPTION_HANDLERS,
             request_class=ApiRequest,
