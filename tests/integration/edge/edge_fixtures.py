@@ -78,6 +78,13 @@ def routes(app) -> list[Route]:
     return found
 
 
+def body_leaves(app) -> Iterator[tuple[Route, "Leaf"]]:
+    """Every field of every request body of the app, with its route: what the walks check."""
+    for route in body_routes(app):
+        for leaf in leaves(route.body):
+            yield route, leaf
+
+
 def body_routes(app) -> list[Route]:
     return [r for r in routes(app) if r.body is not None]
 

@@ -8,7 +8,7 @@ import re
 import msgspec.inspect as mi
 import pytest
 
-from edge_fixtures import HEADERS, SERVICES, answer_field, body_routes, edge, known_unit, leaves, sample_key  # noqa: F401
+from edge_fixtures import body_leaves, HEADERS, SERVICES, answer_field, body_routes, edge, known_unit, leaves, sample_key  # noqa: F401
 from libs.runtime import limits
 
 
@@ -46,17 +46,16 @@ async def test_uploads_take_more_than_a_json_body_up_to_their_own_limit(edge, pa
 async def test_every_text_field_has_a_length_limit(edge, service):
     async with edge(service) as client:
         wrong = []
-        for route in body_routes(client.app):
-            for leaf in leaves(route.body):
-                if not isinstance(leaf.info, mi.StrType):
-                    continue
-                limit = leaf.info.max_length
-                if limit is None:
-                    wrong.append((route.template, leaf.field, "no limit"))
-                    continue
-                r = await client.request(route.method, route.path, json=leaf.body("x" * (limit + 1)), headers=HEADERS)
-                if not _refused_over(r, leaf.field, limit):
-                    wrong.append((route.template, leaf.field, r.status_code, r.text[:200]))
+        for route, leaf in body_leaves(client.app):
+            if not isinstance(leaf.info, mi.StrType):
+                continue
+            limit = leaf.info.max_length
+            if limit is None:
+                wrong.append((route.template, leaf.field, "no limit"))
+                continue
+            r = await client.request(route.method, route.path, json=leaf.body("x" * (limit + 1)), headers=HEADERS)
+            if not _refused_over(r, leaf.field, limit):
+                wrong.append((route.template, leaf.field, r.status_code, r.text[:200]))
         assert wrong == []
 
 
@@ -64,24 +63,23 @@ async def test_every_text_field_has_a_length_limit(edge, service):
 async def test_every_list_has_a_size_limit(edge, service):
     async with edge(service) as client:
         wrong, checked = [], 0
-        for route in body_routes(client.app):
-            for leaf in leaves(route.body):
-                if isinstance(leaf.info, mi.DictType) and isinstance(leaf.info.key_type, (mi.LiteralType, mi.EnumType)):
-                    continue  # its keys are the enum's: as many as it has
-                if not isinstance(leaf.info, (mi.ListType, mi.DictType)):
-                    continue
-                checked += 1
-                limit = leaf.info.max_length
-                if limit is None:
-                    wrong.append((route.template, leaf.field, "no limit"))
-                    continue
-                if isinstance(leaf.info, mi.DictType):
-                    value = {sample_key(leaf.info.key_type, n): None for n in range(limit + 1)}
-                else:
-                    value = [None] * (limit + 1)
-                r = await client.request(route.method, route.path, json=leaf.body(value), headers=HEADERS)
-                if not _refused_over(r, leaf.field, limit):
-                    wrong.append((route.template, leaf.field, r.status_code, r.text[:200]))
+        for route, leaf in body_leaves(client.app):
+            if isinstance(leaf.info, mi.DictType) and isinstance(leaf.info.key_type, (mi.LiteralType, mi.EnumType)):
+                continue  # its keys are the enum's: as many as it has
+            if not isinstance(leaf.info, (mi.ListType, mi.DictType)):
+                continue
+            checked += 1
+            limit = leaf.info.max_length
+            if limit is None:
+                wrong.append((route.template, leaf.field, "no limit"))
+                continue
+            if isinstance(leaf.info, mi.DictType):
+                value = {sample_key(leaf.info.key_type, n): None for n in range(limit + 1)}
+            else:
+                value = [None] * (limit + 1)
+            r = await client.request(route.method, route.path, json=leaf.body(value), headers=HEADERS)
+            if not _refused_over(r, leaf.field, limit):
+                wrong.append((route.template, leaf.field, r.status_code, r.text[:200]))
     if not checked:
         pytest.skip(f"{service}'s bodies have none")
     assert wrong == []
@@ -92,13 +90,12 @@ async def test_every_whole_number_has_an_upper_bound(edge, service):
     """2**63 does not fit a database's BIGINT, nor a Python timedelta as minutes or hours."""
     async with edge(service) as client:
         wrong, checked = [], 0
-        for route in body_routes(client.app):
-            for leaf in leaves(route.body):
-                if isinstance(leaf.info, mi.IntType):
-                    checked += 1
-                    r = await client.request(route.method, route.path, json=leaf.body(2**63), headers=HEADERS)
-                    if r.status_code not in (400, 422) or not _same_field(answer_field(r), leaf.field):
-                        wrong.append((route.template, leaf.field, r.status_code, r.text[:200]))
+        for route, leaf in body_leaves(client.app):
+            if isinstance(leaf.info, mi.IntType):
+                checked += 1
+                r = await client.request(route.method, route.path, json=leaf.body(2**63), headers=HEADERS)
+                if r.status_code not in (400, 422) or not _same_field(answer_field(r), leaf.field):
+                    wrong.append((route.template, leaf.field, r.status_code, r.text[:200]))
     if not checked:
         pytest.skip(f"{service}'s bodies have none")
     assert wrong == []

@@ -6,7 +6,7 @@ from __future__ import annotations
 import msgspec.inspect as mi
 import pytest
 
-from edge_fixtures import HEADERS, SERVICES, allowed, answer_field, body_routes, edge, known_unit, leaves  # noqa: F401
+from edge_fixtures import body_leaves, HEADERS, SERVICES, allowed, answer_field, body_routes, edge, known_unit, leaves  # noqa: F401
 from libs.runtime import limits
 
 
@@ -14,19 +14,18 @@ from libs.runtime import limits
 async def test_an_enum_error_names_the_allowed_values(edge, service):
     async with edge(service) as client:
         wrong = []
-        for route in body_routes(client.app):
-            for leaf in leaves(route.body):
-                values = allowed(leaf.info)
-                if not values or not all(isinstance(v, str) for v in values):
-                    continue
-                r = await client.request(route.method, route.path, json=leaf.body("no-such-value"), headers=HEADERS)
-                if r.status_code != 400 or answer_field(r) != leaf.field:
-                    wrong.append((route.template, leaf.field, r.status_code, r.text[:200]))
-                    continue
-                [error] = r.json()["errors"]
-                named = error["message"].removeprefix("'no-such-value' is not one of ").split(", ")
-                if sorted(named) != sorted(values) or error.get("allowed") != named:
-                    wrong.append((route.template, leaf.field, error))
+        for route, leaf in body_leaves(client.app):
+            values = allowed(leaf.info)
+            if not values or not all(isinstance(v, str) for v in values):
+                continue
+            r = await client.request(route.method, route.path, json=leaf.body("no-such-value"), headers=HEADERS)
+            if r.status_code != 400 or answer_field(r) != leaf.field:
+                wrong.append((route.template, leaf.field, r.status_code, r.text[:200]))
+                continue
+            [error] = r.json()["errors"]
+            named = error["message"].removeprefix("'no-such-value' is not one of ").split(", ")
+            if sorted(named) != sorted(values) or error.get("allowed") != named:
+                wrong.append((route.template, leaf.field, error))
         assert wrong == []
 
 
@@ -44,23 +43,22 @@ async def test_the_channel_error_of_the_readme_lists_the_channels(edge):
 async def test_every_text_field_refuses_control_characters(edge, service):
     async with edge(service) as client:
         wrong = []
-        for route in body_routes(client.app):
-            for leaf in leaves(route.body):
-                if not isinstance(leaf.info, mi.StrType):
+        for route, leaf in body_leaves(client.app):
+            if not isinstance(leaf.info, mi.StrType):
+                continue
+            multiline = limits.PATTERNS.get(leaf.info.pattern)
+            own_format = leaf.info.pattern is not None and multiline is None  # e.g. 08:30: refused as a wrong format
+            refused = ["bad\x01name", "bad\x7f", "\x1bname"] + ([] if multiline else ["two\nlines", "tab\there"])
+            for value in refused:
+                r = await client.request(route.method, route.path, json=leaf.body(value), headers=HEADERS)
+                if own_format and r.status_code in (400, 422) and answer_field(r) == leaf.field:
                     continue
-                multiline = limits.PATTERNS.get(leaf.info.pattern)
-                own_format = leaf.info.pattern is not None and multiline is None  # e.g. 08:30: refused as a wrong format
-                refused = ["bad\x01name", "bad\x7f", "\x1bname"] + ([] if multiline else ["two\nlines", "tab\there"])
-                for value in refused:
-                    r = await client.request(route.method, route.path, json=leaf.body(value), headers=HEADERS)
-                    if own_format and r.status_code in (400, 422) and answer_field(r) == leaf.field:
-                        continue
-                    if r.status_code != 422 or answer_field(r) != leaf.field or "control character" not in r.json()["detail"]:
-                        wrong.append((route.template, leaf.field, repr(value), r.status_code, r.text[:200]))
-                if multiline:
-                    r = await client.request(route.method, route.path, json=leaf.body("line 1\nline 2\tend"), headers=HEADERS)
-                    if answer_field(r) == leaf.field:
-                        wrong.append((route.template, leaf.field, "multi-line refused", r.text[:200]))
+                if r.status_code != 422 or answer_field(r) != leaf.field or "control character" not in r.json()["detail"]:
+                    wrong.append((route.template, leaf.field, repr(value), r.status_code, r.text[:200]))
+            if multiline:
+                r = await client.request(route.method, route.path, json=leaf.body("line 1\nline 2\tend"), headers=HEADERS)
+                if answer_field(r) == leaf.field:
+                    wrong.append((route.template, leaf.field, "multi-line refused", r.text[:200]))
         assert wrong == []
 
 
