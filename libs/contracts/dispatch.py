@@ -16,6 +16,9 @@ class _WorkOrderEvent(Event, frozen=True, kw_only=True):
     unit: str
     department: str
     reopen_count: Quantity = 0
+    # Added in v1 (compatible: default): the job's kind on every work-order event, so a
+    # consumer decides from the event alone. None only from a producer older than the field.
+    kind: Kind | None = None
     what: ClassVar[str] = ""
 
     def subject_tokens(self) -> tuple[str, ...]:

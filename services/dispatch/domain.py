@@ -149,6 +149,7 @@ def event_fields(row, *, actor: str, causation_id: str | None) -> dict:
         "unit": row["unit"],
         "department": row["department"],
         "reopen_count": row["reopen_count"],
+        "kind": row["kind"],
     }
 
 

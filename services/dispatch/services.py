@@ -194,7 +194,7 @@ async def _open(tx: Tx, openings: list[_Opening]) -> list[str]:
 def _created(row: dict, cause: RequestReceived | HandoverInspected, due: dict[str, dt.datetime]) -> WorkOrderCreated:
     return WorkOrderCreated(
         **domain.event_fields(row, actor=cause.actor, causation_id=cause.id), occurred_at=row["created_at"],
-        kind=row["kind"], text=row["text"], priority=row["priority"], major=row["major"],
+        text=row["text"], priority=row["priority"], major=row["major"],
         warranty=row["warranty"], responsible_party=row["responsible_party"],
         respond_due_at=due.get("respond"), on_site_due_at=due.get("on_site"), resolve_due_at=due.get("resolve"),
     )
