@@ -102,7 +102,7 @@ class SQLiteInlineDialect(SQLiteDialect_pysqlite):
         return AsyncAdaptedQueuePool
 
 
-registry.register("sqlite.inline", "libs.runtime.sqlite_inline", "SQLiteInlineDialect")
+registry.register("sqlite.inline", "libs.runtime.db.sqlite_inline", "SQLiteInlineDialect")
 
 
 def inline_url(url: str) -> str:
