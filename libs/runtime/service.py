@@ -28,8 +28,9 @@ from libs.runtime.http import (
     EXCEPTION_HANDLERS, ApiRequest, RequestContext, docs_assets, known_plaza_guard, openapi_config, ops_routes,
     refuse_unknown_query,
 )
-from libs.runtime.outbox import Relay, Tx
+from libs.runtime.relay import Relay
 from libs.runtime.settings import ServiceSettings
+from libs.runtime.uow import Tx
 
 logger = log.get("service")
 T = TypeVar("T")
@@ -52,7 +53,7 @@ class Runtime:
         self.inbox_table = inbox
         self.db = Database(settings.database_url, schema=settings.database_schema)
         self.broker = bus.make_broker(
-            settings.nats_url,
+            settings.nats_url, name=f"plazadesk-{self.service}",
             disconnected_cb=self._on_disconnected, reconnected_cb=self._on_reconnected, closed_cb=self._on_closed,
         )
         self.consumers = bus.Consumers(
@@ -163,7 +164,7 @@ class Runtime:
         await self.broker.connect()
         await bus.declare_own_stream(self.broker, self.service, self.settings.stream_replicas)
         await bus.wait_for_streams(self.broker, sorted(self.consumers.streams))
-        await self.broker.start()
+        await self.consumers.start()
         self.relay.start()
         self._tasks = [
             asyncio.create_task(self._run_periodic(sec, job, name), name=name)
@@ -200,13 +201,13 @@ class Runtime:
             self._reopening = asyncio.create_task(self._reopen(), name=f"{self.service}-nats-reopen")
 
     async def _reopen(self) -> None:
-        client = self.broker.config.connection_state
-        error = getattr(client.connection, "last_error", None) if client else None
+        error = getattr(self.broker.nc, "last_error", None)
         logger.error("nats_connection_closed", service=self.service, error=repr(error))
         wait_s = 0.5
         while not self._stopping:
             try:
-                await bus.reopen(self.broker)
+                await self.broker.reopen()
+                await self.consumers.restart()
             except Exception as exc:
                 logger.warning("nats_reopen_failed", service=self.service, error=repr(exc), retry_in_s=wait_s)
                 await asyncio.sleep(wait_s)
@@ -239,15 +240,10 @@ class Runtime:
         logger.info("service_stopped", service=self.service)
 
     async def _stop_broker(self) -> None:
-        state = self.broker.config.connection_state
-        nc = state.connection if state else None
         try:
-            await self.broker.stop()
+            await self.consumers.stop()
         finally:
-            if nc is not None and not nc.is_closed:
-                # Draining refuses a connection that is reconnecting: closed instead, or it
-                # would go on reconnecting (for ever) after the service stopped.
-                await nc.close()
+            await self.broker.close()
 
     async def _stop_tasks(self) -> None:
         for task in self._tasks:
@@ -255,8 +251,7 @@ class Runtime:
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def ready_checks(self) -> dict[str, bool]:
-        conn = self.broker.config.connection_state
-        nats_ok = bool(self.connected and conn and conn.connection.is_connected)  # (no connection while re-opened)
+        nats_ok = self.connected and self.broker.is_connected  # (no connection while re-opened)
         return {"database": await self.db.ping(), "nats": nats_ok}
 
     def health_checks(self) -> dict[str, bool]:

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from libs.contracts import subject_for
 from libs.contracts.events import ChargeLine, ChargePosted, WorkOrderClosed, encode
 from libs.runtime import bus as runtime_bus
+from libs.runtime.bus import feed as runtime_feed
 from libs.runtime import metrics
 from libs.runtime.natsserver import NatsServer, free_port
 from libs.runtime.outbox import RefusedForGood, add_runtime_tables
@@ -153,7 +154,7 @@ async def test_an_event_the_broker_refuses_for_good_is_set_aside_and_the_rows_be
 
     with pytest.raises(RefusedForGood):  # the direct way (intake without an Idempotency-Key)
         await runtime.publish(charge(99, description="y" * (MAX_PAYLOAD + 1000)))
-    nc = runtime.broker.config.connection_state.connection
+    nc = runtime.broker.nc
     assert nc.is_connected and nc.stats["reconnects"] == 0  # the server never dropped the connection
 
 
@@ -162,7 +163,7 @@ async def test_a_connection_the_server_closes_is_reopened_and_events_flow_both_w
     nats-py gives such a connection up for good: the runtime opens a new one, its consumer
     takes events again and its relay publishes again."""
     runtime, rows = sqlite_probe
-    old = runtime.broker.config.connection_state.connection
+    old = runtime.broker.nc
     await runtime_bus.send_all(old, [b"PUB nowhere %d\r\n%s\r\n" % (MAX_PAYLOAD + 1, b"x" * (MAX_PAYLOAD + 1))])
     await eventually(lambda: _true(old.is_closed), what="the server to close the connection")
 
@@ -172,7 +173,7 @@ async def test_a_connection_the_server_closes_is_reopened_and_events_flow_both_w
         event = charge(1)
         await emit(runtime, event)
         await eventually(lambda: _contains(on_stream(bus), event.id), what="the relay to publish again")
-    assert runtime.broker.config.connection_state.connection is not old
+    assert runtime.broker.nc is not old
     assert runtime.health_checks() == {"publishing": True, "nats": True}
 
 
@@ -218,8 +219,8 @@ async def test_a_consumer_whose_pulls_are_refused_backs_off_logs_once_and_resume
     backs off and logs once for the outage, not once per pull; with JetStream back it
     takes events again."""
     runtime, rows = sqlite_probe
-    logged = _Spy(runtime_bus.logger)
-    monkeypatch.setattr(runtime_bus, "logger", logged)
+    logged = _Spy(runtime_feed.logger)
+    monkeypatch.setattr(runtime_feed, "logger", logged)
     nats.stop()
     bare = SmallNats(tmp_path / "bare", jetstream=False)
     bare.port = nats.port  # the port the client reconnects to (free_port would shun its TIME_WAIT)
@@ -238,7 +239,7 @@ async def test_a_consumer_whose_pulls_are_refused_backs_off_logs_once_and_resume
 
 
 class _Spy:
-    """Records the bus module's log lines (event names by level) and passes them on."""
+    """Records the fetch loop's log lines (event names by level) and passes them on."""
 
     def __init__(self, inner) -> None:
         self.inner = inner

@@ -74,7 +74,7 @@ async def test_after_an_oversized_event_is_refused_the_next_100_requests_each_be
                 assert all(r.event_type == "RequestReceived" and "max_payload" in r.reason for r in aside)
                 assert await set_aside_metric(intake) == before + 2
                 assert not {direct.id, stored.id} & await work_orders()
-                nc = runtime.broker.config.connection_state.connection
+                nc = runtime.broker.nc
                 assert nc.is_connected and nc.stats["reconnects"] == 0  # never dropped: no restart, no reconnect
                 assert (await intake.get("/health")).status_code == 200
 

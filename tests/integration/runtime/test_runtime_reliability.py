@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from libs.contracts.events import ChargeLine, WorkOrderClosed
-from libs.runtime import bus as runtime_bus
+from libs.runtime.bus import feed as runtime_feed
 from libs.runtime.errors import InvalidInput
 from libs.runtime.outbox import add_runtime_tables
 from libs.runtime.service import Runtime
@@ -176,7 +176,7 @@ TAIL_S = 2.0
 def long_pull_requests(monkeypatch):
     """Pull requests that stay open for two minutes: a consumer that waited out its old
     request after a restart would miss any wait of a test, however loaded the machine."""
-    monkeypatch.setattr(runtime_bus, "PULL_EXPIRES_S", 120.0)
+    monkeypatch.setattr(runtime_feed, "PULL_EXPIRES_S", 120.0)
 
 
 @pytest.mark.own_nats_server
@@ -198,7 +198,7 @@ async def test_after_the_broker_restarts_events_flow_again_promptly_and_none_is_
 
 
 async def _reconnected(runtime) -> bool:
-    conn = runtime.broker.config.connection_state.connection
+    conn = runtime.broker.nc
     return bool(conn and conn.is_connected)
 
 

@@ -1,5 +1,5 @@
 """A service's log file is one format: with JSON logging on, every line — its own, uvicorn's,
-FastStream's — is one JSON object with the service, level and time, and no colour codes."""
+nats-py's — is one JSON object with the service, level and time, and no colour codes."""
 
 from __future__ import annotations
 
@@ -50,5 +50,5 @@ async def test_every_line_a_service_process_writes_is_one_json_object(bus, nats_
     assert all({"service", "level", "timestamp", "event"} <= line.keys() for line in lines), lines
     assert {line["service"] for line in lines} == {"intake"}
     loggers = {line.get("logger") for line in lines}
-    assert {"uvicorn.error", "plazadesk.broker"} <= loggers, loggers  # the libraries' lines are there, as JSON
+    assert "uvicorn.error" in loggers, loggers  # the libraries' lines are there, as JSON
     assert {"service_started", "service_stopped"} <= {line["event"] for line in lines}

@@ -6,9 +6,11 @@ from __future__ import annotations
 import asyncio
 import time
 
+import pytest
 from nats.aio.msg import Msg
 
-from libs.runtime.bus import _Feed
+from libs.runtime.bus import wire
+from libs.runtime.bus.feed import _Feed
 
 
 class _Client:
@@ -23,26 +25,30 @@ class _Client:
         self.requests.append(payload)
 
 
-class _Sub:
+class _Inbox:
+    """The inbox subscription a pull consumer's requests deliver to: the feed reaches its
+    queue through ``wire.queued`` and ``wire.took``, faked here (their real counterparts on
+    nats-py are checked by test_wire_private_api)."""
+
     def __init__(self) -> None:
-        self._pending_queue: asyncio.Queue = asyncio.Queue()
-        self._pending_size = 0
+        self.queue: asyncio.Queue = asyncio.Queue()
+        self.nc = _Client()
 
 
-class _PullSub:
-    def __init__(self) -> None:
-        self._nc = _Client()
-        self._sub = _Sub()
-        self._nms = "$JS.API.CONSUMER.MSG.NEXT.S.c"
-        self._deliver = "_INBOX.feed"
+@pytest.fixture(autouse=True)
+def fake_wire(monkeypatch):
+    monkeypatch.setattr(wire, "queued", lambda sub: sub.queue)
+    monkeypatch.setattr(wire, "took", lambda sub, msg: None)
 
 
-def delivered(psub: _PullSub, seq: int, stored_s_ago: float, pending: int = 0, subject: str = "s.x") -> None:
+def feed_of(psub: _Inbox, **options) -> _Feed:
+    return _Feed(psub.nc, psub, "_INBOX.feed", "$JS.API.CONSUMER.MSG.NEXT.S.c", **options)
+
+
+def delivered(psub: _Inbox, seq: int, stored_s_ago: float, pending: int = 0, subject: str = "s.x") -> None:
     stored_ns = int((time.time() - stored_s_ago) * 1e9)
     reply = f"$JS.ACK.S.c.1.{seq}.{seq}.{stored_ns}.{pending}"
-    msg = Msg(psub._nc, subject=subject, reply=reply, data=b"{}")
-    psub._sub._pending_size += len(msg.data)
-    psub._sub._pending_queue.put_nowait(msg)
+    psub.queue.put_nowait(Msg(psub.nc, subject=subject, reply=reply, data=b"{}"))
 
 
 async def timed_batch(feed: _Feed) -> tuple[list, float]:
@@ -52,8 +58,8 @@ async def timed_batch(feed: _Feed) -> tuple[list, float]:
 
 
 async def test_a_fresh_lone_event_lingers_for_company():
-    psub = _PullSub()
-    feed = _Feed(psub, size=200, linger_s=1.0)
+    psub = _Inbox()
+    feed = feed_of(psub, size=200, linger_s=1.0)
     delivered(psub, 1, stored_s_ago=0.0)
 
     async def another_soon() -> None:
@@ -68,8 +74,8 @@ async def test_a_fresh_lone_event_lingers_for_company():
 
 
 async def test_an_event_that_already_waited_its_linger_is_not_held_again():
-    psub = _PullSub()
-    feed = _Feed(psub, size=200, linger_s=60.0)  # long lingers: a loaded machine cannot blur the two outcomes
+    psub = _Inbox()
+    feed = feed_of(psub, size=200, linger_s=60.0)  # long lingers: a loaded machine cannot blur the two outcomes
     delivered(psub, 1, stored_s_ago=120.0)  # e.g. queued behind a long batch, or a replay
     batch, took = await timed_batch(feed)
     assert [m.metadata.sequence.stream for m in batch] == [1]
@@ -77,8 +83,8 @@ async def test_an_event_that_already_waited_its_linger_is_not_held_again():
 
 
 async def test_an_event_lingers_only_for_what_is_left_of_its_linger():
-    psub = _PullSub()
-    feed = _Feed(psub, size=200, linger_s=60.0)
+    psub = _Inbox()
+    feed = feed_of(psub, size=200, linger_s=60.0)
     delivered(psub, 1, stored_s_ago=59.6)
     batch, took = await timed_batch(feed)
     assert len(batch) == 1
@@ -86,8 +92,8 @@ async def test_an_event_lingers_only_for_what_is_left_of_its_linger():
 
 
 async def test_a_prompt_event_arriving_during_a_long_linger_cuts_it_short():
-    psub = _PullSub()
-    feed = _Feed(psub, size=200, linger_s=60.0, prompt_s=0.2, prompt_endings=(".work_order.closed",))
+    psub = _Inbox()
+    feed = feed_of(psub, size=200, linger_s=60.0, prompt_s=0.2, prompt_endings=(".work_order.closed",))
     delivered(psub, 1, stored_s_ago=0.0, subject="p.dispatch.p1.engineering.work_order.created")
 
     async def a_close_soon() -> None:
@@ -102,8 +108,8 @@ async def test_a_prompt_event_arriving_during_a_long_linger_cuts_it_short():
 
 
 async def test_without_a_prompt_event_the_long_linger_holds():
-    psub = _PullSub()
-    feed = _Feed(psub, size=200, linger_s=1.0, prompt_s=0.05, prompt_endings=(".work_order.closed",))
+    psub = _Inbox()
+    feed = feed_of(psub, size=200, linger_s=1.0, prompt_s=0.05, prompt_endings=(".work_order.closed",))
     delivered(psub, 1, stored_s_ago=0.0, subject="p.dispatch.p1.engineering.work_order.created")
     batch, took = await timed_batch(feed)
     assert len(batch) == 1

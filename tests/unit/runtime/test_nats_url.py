@@ -21,8 +21,8 @@ def test_a_cluster_url_is_split_into_one_url_per_server():
 
 def test_the_broker_gets_every_server_of_a_cluster_url():
     broker = bus.make_broker("nats://a:4222,nats://b:4222")
-    assert broker._connection_kwargs["servers"] == ["nats://a:4222", "nats://b:4222"]
-    assert broker._connection_kwargs["max_reconnect_attempts"] == -1  # never gives up reconnecting
+    assert broker.options["servers"] == ["nats://a:4222", "nats://b:4222"]
+    assert broker.options["max_reconnect_attempts"] == -1  # never gives up reconnecting
 
 
 def test_every_server_of_a_cluster_url_must_be_a_nats_url():
