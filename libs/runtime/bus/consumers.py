@@ -1,13 +1,13 @@
 """A service's subscriptions: ``Consumers.subscribe`` / ``subscribe_batch`` each declare
 a durable pull consumer whose fetch loop (``libs.runtime.bus.feed``) hands it batches.
 
-  Each batch is applied in one transaction behind one inbox statement; if any event of it
-  fails, it is applied again with each event in its own savepoint, so one bad event
-  neither blocks nor undoes the others. Outcomes per message: applied or duplicate →
-  ack; permanent failure (undecodable, domain rule refuses it) → dead-letter with the
-  reason, then ack; transient failure → nak with back-off, and after ``max_deliver``
-  deliveries → dead-letter. An unexpected crash of the batch code (not an event's
-  failure) naks what it had not settled, so it is redelivered rather than dropped.
+Each batch is applied in one transaction behind one inbox statement; if any event of it
+fails, it is applied again with each event in its own savepoint, so one bad event
+neither blocks nor undoes the others. Outcomes per message: applied or duplicate →
+ack; permanent failure (undecodable, domain rule refuses it) → dead-letter with the
+reason, then ack; transient failure → nak with back-off, and after ``max_deliver``
+deliveries → dead-letter. An unexpected crash of the batch code (not an event's
+failure) naks what it had not settled, so it is redelivered rather than dropped.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from libs.runtime import logging as log
 from libs.runtime import metrics
 from libs.runtime.bus import wire
 from libs.runtime.bus.connection import Broker
-from libs.runtime.bus.feed import PullConsumer, Lingers
+from libs.runtime.bus.feed import Lingers, PullConsumer
 from libs.runtime.db import Database
 from libs.runtime.errors import DomainError, UnknownFact
 from libs.runtime.uow import Tx
@@ -37,8 +37,8 @@ Handler = Callable[[Tx, Event], Awaitable[None]]
 # path, so a batch handler is also a correct single-event handler.
 BatchHandler = Callable[[Tx, list[Event]], Awaitable[None]]
 
-
 Prompt = bool | tuple[str, ...]
+
 
 class Consumers:
     """The subscriptions of one service; the relay and the handlers share its Database.
