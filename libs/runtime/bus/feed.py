@@ -31,6 +31,7 @@ from libs.runtime.bus.streams import ensure_consumer, next_subject
 
 logger = log.get("bus")
 
+
 class Lingers(NamedTuple):
     """How long a batch waits for company: ``linger_s``, or ``prompt_s`` once it holds a
     message whose subject ends with one of ``prompt_endings``."""
