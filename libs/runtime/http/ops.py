@@ -1,6 +1,11 @@
 """The routes an operator and an orchestrator use: /health (liveness), /ready (readiness)
 and /metrics (Prometheus text: the runtime's counters of libs.runtime.metrics, the request
-timings of the per-request context)."""
+timings of the per-request context).
+
+/metrics stays this one route over prometheus_client's registry rather than Litestar's
+Prometheus plugin: measured on a trivial route, the plugin's middleware (a Request built,
+a gauge, a counter and a histogram labelled on every request) served about 40 % fewer
+requests per second than the request context's one histogram (docs/performance.md)."""
 
 from __future__ import annotations
 
