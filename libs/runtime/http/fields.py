@@ -77,8 +77,8 @@ def explain(request: Request, item: dict) -> list[dict]:
     if limit is not None and len(value) > limit:
         error.update(message=f"{len(value)} {_UNITS[type(value)]}, at most {limit}", limit=limit, status=422)
     elif multiline is not None and isinstance(value, str) and (found := limits.control_character(value, multiline=multiline)):
-        takes = "only line breaks and tabs are allowed" if multiline else "this field takes one line of text"
-        error.update(message=f"contains the control character {found}; {takes}", status=422)
+        rule = "only line breaks and tabs are allowed" if multiline else "this field takes one line of text"
+        error.update(message=f"contains the control character {found}; {rule}", status=422)
     elif allowed is not None and value not in allowed and any(type(value) is type(v) for v in allowed):
         error.update(message=f"{value!r} is not one of {', '.join(map(str, allowed))}", allowed=allowed)
     return [error]
