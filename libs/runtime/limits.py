@@ -8,7 +8,7 @@ meant to be generous for a property desk: a request's text is a long letter, a n
 paragraph, a name a long company name.
 
 A value over a limit, or text with a control character, is refused with 422 naming the
-field and the limit (libs/runtime/http.py words the answer); a body over its size, 413.
+field and the limit (libs/runtime/http/fields.py words the answer); a body over its size, 413.
 """
 
 from __future__ import annotations

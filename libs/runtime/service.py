@@ -25,7 +25,7 @@ from libs.runtime import logging as log
 from libs.runtime.db import Database
 from libs.runtime.groupcommit import GroupCommit
 from libs.runtime.http import (
-    EXCEPTION_HANDLERS, ApiRequest, RequestContext, docs_assets, known_plaza_guard, openapi_config, ops_routes,
+    ApiRequest, RequestContext, docs_assets, known_plaza_guard, openapi_config, ops_routes, problem_details,
     refuse_unknown_query,
 )
 from libs.runtime.relay import Relay
@@ -279,7 +279,7 @@ class Runtime:
             # Every service keeps plazas (archive its register, the others a copy of it).
             guards=[known_plaza_guard(self.db, plazas)] if (plazas := self.metadata.tables.get("plazas")) is not None else [],
             lifespan=[lifespan],
-            exception_handlers=EXCEPTION_HANDLERS,
+            plugins=[problem_details()],
             request_class=ApiRequest,
             middleware=[RequestContext(self.service)],
             before_request=refuse_unknown_query,
