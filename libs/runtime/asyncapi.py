@@ -156,7 +156,7 @@ def _first_line(text: str | None) -> str:
 
 def _handler_name(handler) -> str:
     call = getattr(handler, "func", handler)  # functools.partial
-    return getattr(call, "__qualname__", type(call).__name__)
+    return getattr(call, "__name__", type(call).__name__)
 
 
 def broker(service: str, settings=None) -> NatsBroker:
@@ -185,8 +185,8 @@ def broker(service: str, settings=None) -> NatsBroker:
             schema=Union[tuple(body(cls) for cls in received)],  # type: ignore[misc]
             title=f"{service}-deadletter",
             description=(
-                f"An event one of {service}'s consumers could not apply, parked as it arrived (the last "
-                "token is the consumer). Headers: PlazaDesk-Reason, PlazaDesk-Consumer, PlazaDesk-Subject, "
+                f"An event one of {service}'s consumers could not apply, parked as it arrived (an "
+                "undecodable one as its bytes; the last token is the consumer). Headers: PlazaDesk-Reason, PlazaDesk-Consumer, PlazaDesk-Subject, "
                 "PlazaDesk-Stream-Seq, PlazaDesk-Deliveries."
             ),
         )
@@ -198,9 +198,9 @@ def _declare_subscription(nats: NatsBroker, service: str, sub: Subscription) -> 
     durable = f"{service}-{sub.name}"
     types = events_of(sub)
     if sub.prompt is True:
-        pace = " Prompt: each batch is applied as soon as it arrives."
+        pace = " Prompt: a batch waits for company only briefly (what follows has a latency target)."
     elif sub.prompt:
-        pace = f" Prompt for {', '.join(sub.prompt)}."
+        pace = f" Prompt for {', '.join(sub.prompt)}: a batch holding one waits for company only briefly."
     else:
         pace = ""
     subscriber = nats.subscriber(
