@@ -186,6 +186,7 @@ def main(argv: list[str]) -> int:
     except (SettingsError, ValueError, ImportError, AttributeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    logger.info("receiving %s as durable %s from %s", settings.subject, settings.consumer, settings.nats_url.rpartition("@")[2])
+    server = settings.nats_url.rpartition("@")[2]  # never log the credentials
+    logger.info("receiving %s as durable %s from %s", settings.subject, settings.consumer, server)
     asyncio.run(FastStream(create_broker(settings, hook)).run())
     return 0

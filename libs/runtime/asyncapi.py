@@ -31,6 +31,7 @@ from pydantic import Field, GetPydanticSchema
 from pydantic_core import core_schema
 
 from libs.contracts import STREAMS, dead_letter_subject
+from libs.contracts.subjects import DEAD_LETTER_STREAM
 
 # The default NATS_URL: the documents are the same wherever they are generated, and a
 # deployment's address (and credentials) never appears in a served document.
@@ -174,20 +175,21 @@ def broker(service: str, settings=None) -> NatsBroker:
             title=cls.__name__,
             description=(
                 f"{_first_line(cls.__doc__) or cls.__name__ + '.'} Published by {service} on stream "
-                f"{stream.name} through its outbox, with Nats-Msg-Id = the event's id."
+                f"{stream.name} with Nats-Msg-Id = the event's id (JetStream drops a duplicate)."
             ),
         )
     if subs:
         received = tuple(dict.fromkeys(cls for sub in subs for cls in events_of(sub)))
         nats.publisher(
             dead_letter_subject(service, "*"),
-            stream=JStream("DEADLETTER", declare=False),
+            stream=JStream(DEAD_LETTER_STREAM, declare=False),
             schema=Union[tuple(body(cls) for cls in received)],  # type: ignore[misc]
             title=f"{service}-deadletter",
             description=(
                 f"An event one of {service}'s consumers could not apply, parked as it arrived (an "
-                "undecodable one as its bytes; the last token is the consumer). Headers: PlazaDesk-Reason, PlazaDesk-Consumer, PlazaDesk-Subject, "
-                "PlazaDesk-Stream-Seq, PlazaDesk-Deliveries."
+                "undecodable one as its bytes; the last token is the consumer). Headers: "
+                "PlazaDesk-Reason, PlazaDesk-Consumer, PlazaDesk-Subject, PlazaDesk-Stream-Seq, "
+                "PlazaDesk-Deliveries."
             ),
         )
     return nats

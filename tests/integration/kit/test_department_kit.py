@@ -51,7 +51,9 @@ async def all_acknowledged(bus, durable: str) -> bool:
     return info.num_pending == 0 and info.num_ack_pending == 0
 
 
-async def test_a_department_receives_exactly_its_work_orders_once_and_not_again_after_a_restart(bus, nats_server, tmp_path):
+async def test_a_department_receives_exactly_its_work_orders_once_and_not_again_after_a_restart(
+    bus, nats_server, tmp_path
+):
     await bus.declare_streams("dispatch")
     events = {(plaza, dept): work_order(plaza, dept) for plaza in ("p1", "p2") for dept in ("engineering", "security")}
     for batch in events.values():
@@ -78,10 +80,8 @@ async def test_a_department_receives_exactly_its_work_orders_once_and_not_again_
         await wait_for(lambda: all_acknowledged(bus, "eng-p1"), "every event acknowledged")
     finally:
         await broker.stop()
-    assert sorted(e.id for e in received) == sorted(e.id for e in ours)
-    assert len(received) == len({e.id for e in received}) == 4, "each once"
-    assert [type(e) for e in sorted(received, key=lambda e: e.id)] == [type(e) for e in sorted(ours, key=lambda e: e.id)]
-    assert received == [e for e in received if isinstance(e, (WorkOrderCreated, WorkOrderAssigned, WorkOrderStarted, WorkOrderClosed))]
+    assert {e.id: type(e) for e in received} == {e.id: type(e) for e in ours}, "its own, as the contract types"
+    assert len(received) == len(ours), "each once"
     assert failed and failed[0].id == ours[1].id, "the failing hook's event came again"
 
     # Restarted as a department runs it (python -m, settings from the environment, the
@@ -143,7 +143,8 @@ def test_settings_fail_fast():
         Settings.from_env({"PLAZADESK_PLAZA": "p1"})
     with pytest.raises(SettingsError, match="PLAZADESK_PLAZA"):
         Settings.from_env({"PLAZADESK_PLAZA": "p.1", "PLAZADESK_DEPARTMENT": "engineering"})
-    settings = Settings.from_env({"PLAZADESK_PLAZA": "p1", "PLAZADESK_DEPARTMENT": "engineering", "PLAZADESK_MAX_DELIVER": "7"})
+    settings = Settings.from_env(
+        {"PLAZADESK_PLAZA": "p1", "PLAZADESK_DEPARTMENT": "engineering", "PLAZADESK_MAX_DELIVER": "7"})
     assert settings.subject == "plazadesk.dispatch.p1.engineering.work_order.>"
     assert settings.consumer == "dept-engineering-p1" and settings.max_deliver == 7
 
