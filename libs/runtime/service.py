@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from libs.contracts import STREAMS, subject_for
 from libs.contracts.events import encode
+from libs.runtime import asyncapi
 from libs.runtime import bus, limits
 from libs.runtime import logging as log
 from libs.runtime.db import Database
@@ -265,6 +266,8 @@ class Runtime:
         return {"publishing": self.relay.failing_for() < grace, "nats": closed_for < grace}
 
     def app(self, route_handlers: Sequence, *, title: str, version: str = "1.0.0") -> Litestar:
+        route_handlers = [*route_handlers, asyncapi.route(self.service, self.settings)]  # GET /asyncapi
+
         @asynccontextmanager
         async def lifespan(_app: Litestar):
             await self.start()

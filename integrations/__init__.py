@@ -1,0 +1,1 @@
+"""Programs that other systems run against PlazaDesk's events (they only read)."""
