@@ -125,9 +125,7 @@ class AccountController(Controller):
         limit: int = Parameter(query="limit", default=50, ge=1, le=500),
     ) -> Page:
         async with runtime.read() as conn:
-            accounts = await ledger.list_accounts(conn, plaza)
-        if in_arrears:
-            accounts = [a for a in accounts if a[1] > 0]
+            accounts = await ledger.list_accounts(conn, plaza, in_arrears=in_arrears)
         # Sorted by what is owed, which moves, so the cursor is a plain offset.
         start = int(cursor) if cursor and cursor.isdigit() else 0
         window = accounts[start:start + limit]

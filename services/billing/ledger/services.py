@@ -204,13 +204,16 @@ async def load_account(conn, plaza_id: str, unit: str) -> Account:
     )
 
 
-async def list_accounts(conn, plaza_id: str) -> list[tuple[str, int, object | None]]:
-    """Every unit with an account, arrears first: (unit, owed_fen, archive's unit row)."""
+async def list_accounts(conn, plaza_id: str, *, in_arrears: bool = False) -> list[tuple[str, int, object | None]]:
+    """Every unit with an account (only those owing, ``in_arrears``), arrears first:
+    (unit, owed_fen, archive's unit row)."""
     known = {row.unit: row for row in await facts.units_of(conn, plaza_id)}
     sums: dict[str, list] = {unit: [] for unit in known}
     for total in await store.totals_by_unit(conn, plaza_id):
         sums.setdefault(total.unit, []).append(total)
     accounts = [(unit, domain.owed_fen(totals), known.get(unit)) for unit, totals in sums.items()]
+    if in_arrears:
+        accounts = [a for a in accounts if a[1] > 0]
     return sorted(accounts, key=lambda a: (-a[1], a[0]))
 
 
