@@ -3,21 +3,27 @@ from __future__ import annotations
 from litestar import Litestar
 
 from libs.runtime.service import Runtime
-from services.billing import api, api_money, api_reports, handlers, services, store
+from services.billing import handlers, tables
+from services.billing.dunning import api as dunning_api
+from services.billing.dunning import services as dunning
+from services.billing.fees import api as fees_api
+from services.billing.ledger import api as ledger_api
+from services.billing.prepaid import api as prepaid_api
+from services.billing.reports import api as reports_api
 from services.billing.settings import Settings, from_env
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or from_env()
-    runtime = Runtime(settings, store.metadata, store.outbox, store.inbox)
+    runtime = Runtime(settings, tables.metadata, tables.outbox, tables.inbox)
     handlers.subscribe(runtime.consumers)
 
     async def dunning_job() -> None:
-        await services.run_dunning_everywhere(runtime)
+        await dunning.run_dunning_everywhere(runtime)
 
     runtime.every(settings.dunning_every_s, dunning_job, "dunning-run")
     return runtime.app(
-        [api.AccountController, api_money.FeeController, api_money.PrepaidController,
-         api_reports.DunningController, api_reports.ReportController],
+        [ledger_api.AccountController, fees_api.FeeController, prepaid_api.PrepaidController,
+         dunning_api.DunningController, reports_api.ReportController],
         title="PlazaDesk billing",
     )

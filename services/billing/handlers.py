@@ -1,6 +1,7 @@
 """Bus subscribers: archive's plaza and unit facts, dispatch's work orders (charges, and
-complaints that hold dunning while open, reopened ones included), intake's renovation
-permits (deposits). Each first checks that archive registered the events' plazas and units."""
+complaints that hold dunning while open, reopened ones included: each event's own kind
+says whether it is a complaint), intake's renovation permits (deposits). Each first checks
+that archive registered the events' plazas and units."""
 
 from __future__ import annotations
 
@@ -14,45 +15,43 @@ from libs.contracts.events import (
 )
 from libs.runtime.bus import Consumers
 from libs.runtime.outbox import Tx
-from services.billing import services, services_deposits, services_dunning
+from services.billing import facts
+from services.billing.deposits import services as deposits
+from services.billing.dunning import services as dunning
+from services.billing.ledger import services as ledger
 
 
 async def on_archive_events(tx: Tx, events: list) -> None:
-    await services.record_archive_facts(tx, events)
+    await facts.record_archive_facts(tx, events)
 
 
 async def on_work_orders_closed(tx: Tx, events: list[WorkOrderClosed]) -> None:
-    await services.require_known_facts(tx, events)
-    await services_dunning.close_complaints(tx, [_step(e) for e in events])
-    await services.post_charges_many(tx, events)
+    await facts.require_known_facts(tx, events)
+    await dunning.follow_complaints(tx, events, closed=True)
+    await ledger.post_charges_many(tx, events)
 
 
 async def on_work_orders_created(tx: Tx, events: list[WorkOrderCreated]) -> None:
-    await services.require_known_facts(tx, events)
-    await services_dunning.open_complaints(
-        tx, [(e.plaza_id, e.unit, e.work_order_id) for e in events if e.kind == "complaint"])
+    await facts.require_known_facts(tx, events)
+    await dunning.follow_complaints(tx, events, closed=False)
 
 
 async def on_work_orders_reopened(tx: Tx, events: list[WorkOrderReopened]) -> None:
-    await services.require_known_facts(tx, events)
-    await services_dunning.reopen_complaints(tx, [_step(e) for e in events])
+    await facts.require_known_facts(tx, events)
+    await dunning.follow_complaints(tx, events, closed=False)
 
 
 async def on_work_order_cancelled(tx: Tx, event: WorkOrderCancelled) -> None:
-    await services.require_known_facts(tx, [event])
-    await services_dunning.close_complaint(tx, event.plaza_id, event.unit, event.work_order_id, event.reopen_count)
-
-
-def _step(e) -> tuple[str, str, str, int]:
-    return (e.plaza_id, e.unit, e.work_order_id, e.reopen_count)
+    await facts.require_known_facts(tx, [event])
+    await dunning.follow_complaints(tx, [event], closed=True)
 
 
 async def on_intake_event(tx: Tx, event) -> None:
-    await services.require_known_facts(tx, [event])
+    await facts.require_known_facts(tx, [event])
     if isinstance(event, RenovationApproved):
-        await services_deposits.hold_deposit(tx, event)
+        await deposits.hold_deposit(tx, event)
     elif isinstance(event, RenovationClosed):
-        await services_deposits.release_deposit(tx, event)
+        await deposits.release_deposit(tx, event)
 
 
 def subscribe(consumers: Consumers) -> None:

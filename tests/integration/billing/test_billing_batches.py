@@ -26,10 +26,13 @@ from libs.contracts.events import (
 )
 from libs.runtime.outbox import Tx
 from libs.runtime.testing import eventually, fresh_database, register_plazas, service_database, service_settings
-from services.billing import handlers, services, services_dunning, store
+from services.billing import facts, handlers, tables
 from services.billing.app import create_app
+from services.billing.dunning import services as dunning
+from services.billing.ledger import services as ledger
+from services.billing.ledger import store
 from services.billing.settings import Settings
-from services.billing.store_more import complaints
+from services.billing.tables import complaints
 from tests.archive_facts import plaza_registered, register
 from tests.archive_facts import unit_registered as registered_unit
 from tests.integration.billing.test_billing_ledger import closed, line, unit_registered
@@ -41,13 +44,13 @@ P = "/v1/plazas/p1"
 
 @pytest.fixture
 async def db(db_kind, tmp_path, cleanup_schemas):
-    async with service_database(db_kind, tmp_path, cleanup_schemas, "billing", store.metadata) as database:
+    async with service_database(db_kind, tmp_path, cleanup_schemas, "billing", tables.metadata) as database:
         yield database
 
 
 async def _in_tx(db, use_case, *args) -> list:
     async with db.write() as conn:
-        tx = Tx(conn, store.outbox, store.inbox)
+        tx = Tx(conn, tables.outbox, tables.inbox)
         await use_case(tx, *args)
     return tx.emitted
 
@@ -88,11 +91,11 @@ async def test_closings_posted_in_batches_leave_what_one_at_a_time_leaves(db, se
 
     one_by_one = []
     for event in history:
-        one_by_one += await _in_tx(db, services.post_charges, event)
+        one_by_one += await _in_tx(db, ledger.post_charges, event)
     in_batches, start = [], 0
     while start < len(batched):
         size = rng.randint(1, 12)
-        in_batches += await _in_tx(db, services.post_charges_many, batched[start:start + size])
+        in_batches += await _in_tx(db, ledger.post_charges_many, batched[start:start + size])
         start += size
 
     expected = await _ledger(db, "one-by-one")
@@ -108,8 +111,8 @@ async def test_closings_posted_in_batches_leave_what_one_at_a_time_leaves(db, se
 
 async def test_a_batch_already_posted_posts_and_announces_nothing(db):
     batch = [closed([line("l1", 5000), line("l2", 1200)]), closed([line("l1", 5000), line("l2", 1200), line("l3", 800)])]
-    first = await _in_tx(db, services.post_charges_many, batch)
-    again = await _in_tx(db, services.post_charges_many, [msgspec.structs.replace(e, id=new_event_id()) for e in batch])
+    first = await _in_tx(db, ledger.post_charges_many, batch)
+    again = await _in_tx(db, ledger.post_charges_many, [msgspec.structs.replace(e, id=new_event_id()) for e in batch])
     assert [e.line_id for e in first] == ["l1", "l2", "l3"] and again == []
     assert sorted(r[3] for r in await _ledger(db, "p1")) == ["l1", "l2", "l3"]
 
@@ -120,40 +123,59 @@ async def _complaint_rows(db) -> set[tuple]:
     return {(r.work_order_id, r.unit, r.status) for r in rows}
 
 
+def _job(cls, unit: str, work_order_id: str, reopen_count: int = 0, kind: str | None = "complaint"):
+    """A work-order event as dispatch emits it: it says the job's kind (None from an
+    older producer, an ordinary job)."""
+    extra = {WorkOrderCreated: {"text": "nobody answers"}, WorkOrderClosed: {"paid": False},
+             WorkOrderReopened: {"reason": "unsatisfied"}, WorkOrderCancelled: {"reason": "withdrawn"}}[cls]
+    if cls is WorkOrderCreated:
+        kind = kind or "service"
+    return cls(plaza_id="p1", correlation_id="c", work_order_id=work_order_id, request_id="rq", unit=unit,
+               department="cs", reopen_count=reopen_count, kind=kind, **extra)
+
+
 async def test_complaints_opened_and_closed_in_batches_end_as_one_at_a_time(db):
-    await _in_tx(db, services_dunning.open_complaint, "p1", "A-1", "wo-open-then-closed")
-    await _in_tx(db, services_dunning.close_complaints, [
-        ("p1", "A-1", "wo-open-then-closed", 0),
-        ("p1", "B-2", "wo-closed-first", 0),  # the close overtook its create
-        ("p1", "B-9", "wo-closed-first", 0),  # re-sent: the first one's unit stays
+    await _in_tx(db, facts.record_archive_facts,
+                 [plaza_registered("p1"), *(registered_unit("p1", u) for u in ("A-1", "B-2", "B-9", "C-3", "D-4"))])
+    await _in_tx(db, handlers.on_work_orders_created, [_job(WorkOrderCreated, "A-1", "wo-open-then-closed")])
+    await _in_tx(db, handlers.on_work_orders_closed, [
+        _job(WorkOrderClosed, "A-1", "wo-open-then-closed"),
+        _job(WorkOrderClosed, "B-2", "wo-closed-first"),  # the close overtook its create
+        _job(WorkOrderClosed, "B-9", "wo-closed-first"),  # re-sent: the first one's unit stays
+        _job(WorkOrderClosed, "D-4", "wo-ordinary", kind=None),  # from an older producer: an ordinary job
     ])
-    await _in_tx(db, services_dunning.open_complaints, [
-        ("p1", "B-2", "wo-closed-first"),  # a late create cannot reopen it
-        ("p1", "C-3", "wo-still-open"),
-        ("p1", "C-3", "wo-still-open"),
+    await _in_tx(db, handlers.on_work_orders_created, [
+        _job(WorkOrderCreated, "B-2", "wo-closed-first"),  # a late create cannot reopen it
+        _job(WorkOrderCreated, "C-3", "wo-still-open"),
+        _job(WorkOrderCreated, "C-3", "wo-still-open"),
+        _job(WorkOrderCreated, "D-4", "wo-service", kind="service"),
     ])
     assert await _complaint_rows(db) == {
         ("wo-open-then-closed", "A-1", "closed"), ("wo-closed-first", "B-2", "closed"), ("wo-still-open", "C-3", "open")}
     assert await _held(db) == {"C-3"}
 
     # Unsatisfied return visits reopen both answered complaints (the one whose create came
-    # late too): held again; late copies of their first closings do not release them.
-    await _in_tx(db, services_dunning.reopen_complaints, [
-        ("p1", "A-1", "wo-open-then-closed", 1), ("p1", "B-2", "wo-closed-first", 1),
-        ("p1", "D-4", "wo-reopened-before-anything", 1),  # an ordinary job, as far as billing knows
+    # late too): held again; late copies of their first closings do not release them. A
+    # reopened ordinary job holds nothing.
+    await _in_tx(db, handlers.on_work_orders_reopened, [
+        _job(WorkOrderReopened, "A-1", "wo-open-then-closed", 1), _job(WorkOrderReopened, "B-2", "wo-closed-first", 1),
+        _job(WorkOrderReopened, "D-4", "wo-ordinary", 1, kind=None),
+        _job(WorkOrderReopened, "D-4", "wo-service", 1, kind="service"),
     ])
-    await _in_tx(db, services_dunning.close_complaints, [
-        ("p1", "A-1", "wo-open-then-closed", 0), ("p1", "B-2", "wo-closed-first", 0)])
-    await _in_tx(db, services_dunning.open_complaints, [("p1", "A-1", "wo-open-then-closed")])
+    await _in_tx(db, handlers.on_work_orders_closed, [
+        _job(WorkOrderClosed, "A-1", "wo-open-then-closed"), _job(WorkOrderClosed, "B-2", "wo-closed-first")])
+    await _in_tx(db, handlers.on_work_orders_created, [_job(WorkOrderCreated, "A-1", "wo-open-then-closed")])
     assert await _held(db) == {"A-1", "B-2", "C-3"}
-    await _in_tx(db, services_dunning.close_complaints, [
-        ("p1", "A-1", "wo-open-then-closed", 1), ("p1", "A-1", "wo-open-then-closed", 1)])
+    await _in_tx(db, handlers.on_work_orders_closed, [
+        _job(WorkOrderClosed, "A-1", "wo-open-then-closed", 1), _job(WorkOrderClosed, "A-1", "wo-open-then-closed", 1)])
     assert await _held(db) == {"B-2", "C-3"}
+    await _in_tx(db, handlers.on_work_order_cancelled, _job(WorkOrderCancelled, "C-3", "wo-still-open"))
+    assert await _held(db) == {"B-2"}
 
 
 async def _held(db, plaza_id: str = "p1") -> set[str]:
     async with db.read() as conn:
-        return await services_dunning.held_units(conn, plaza_id)
+        return await dunning.held_units(conn, plaza_id)
 
 
 def _work_order_history(rng: random.Random, plaza_id: str) -> tuple[list, set[str]]:
@@ -162,10 +184,10 @@ def _work_order_history(rng: random.Random, plaza_id: str) -> tuple[list, set[st
     under a new id, shuffled; and the units to hold: those of a complaint left open."""
     events, held = [], set()
     for w in range(8):
-        common = dict(plaza_id=plaza_id, correlation_id="c", work_order_id=f"wo{w}", request_id="rq",
-                      unit=f"U-{w % 4}", department="cs")
         kind = rng.choice(["complaint", "complaint", "service"])
-        life: list = [WorkOrderCreated(**common, kind=kind, text="the lift again")]
+        common = dict(plaza_id=plaza_id, correlation_id="c", work_order_id=f"wo{w}", request_id="rq",
+                      unit=f"U-{w % 4}", department="cs", kind=kind)
+        life: list = [WorkOrderCreated(**common, text="the lift again")]
         for n in range(rng.randint(1, 3)):
             life.append(WorkOrderClosed(**common, reopen_count=n, paid=False))
             life.append(WorkOrderReopened(**common, reopen_count=n + 1, reason="unsatisfied"))
@@ -207,7 +229,7 @@ async def test_complaints_reopened_and_closed_in_any_order_and_batch_hold_what_o
     history, expected = _work_order_history(rng, "one-by-one")
     batched = [msgspec.structs.replace(e, plaza_id="batched") for e in history]
     for plaza in ("one-by-one", "batched"):  # archive's facts, which the consumers check first
-        await _in_tx(db, services.record_archive_facts,
+        await _in_tx(db, facts.record_archive_facts,
                      [plaza_registered(plaza), *(registered_unit(plaza, f"U-{u}") for u in range(4))])
 
     for event in history:
@@ -243,15 +265,19 @@ async def test_complaints_kept_by_an_older_release_still_hold_and_can_be_reopene
                 {"plaza_id": "p1", "work_order_id": "wo-closed", "unit": "B-2", "status": "closed"}])
             await conn.execute(old_plazas.insert(), [{"plaza_id": "p1", "name": "Plaza One"}])
 
-        await database.create_all(store.metadata)  # this release starts on that data
+        await database.create_all(tables.metadata)  # this release starts on that data
+        await _in_tx(database, facts.record_archive_facts, [registered_unit("p1", "A-1")])
+        async with database.write() as conn:  # the release before kept ordinary jobs too
+            await conn.execute(complaints.insert(), [{"plaza_id": "p1", "work_order_id": "wo-reopened-job",
+                                                      "unit": "C-3", "status": "open", "step": 2, "complaint": False}])
 
         assert await _held(database) == {"A-1"}
-        await _in_tx(database, services_dunning.close_complaints, [("p1", "A-1", "wo-open", 0)])
+        await _in_tx(database, handlers.on_work_orders_closed, [_job(WorkOrderClosed, "A-1", "wo-open")])
         assert await _held(database) == set()
-        await _in_tx(database, services_dunning.reopen_complaints, [("p1", "A-1", "wo-open", 1)])
+        await _in_tx(database, handlers.on_work_orders_reopened, [_job(WorkOrderReopened, "A-1", "wo-open", 1)])
         assert await _held(database) == {"A-1"}
         async with database.read() as conn:
-            assert await store.plaza_zone(conn, "p1") == ZoneInfo("Asia/Shanghai")
+            assert await facts.plaza_zone(conn, "p1") == ZoneInfo("Asia/Shanghai")
     finally:
         await database.dispose()
 
@@ -265,13 +291,13 @@ async def backlog_billing(bus, nats_server, db_kind, tmp_path, cleanup_schemas, 
     await bus.declare_streams("archive", "dispatch", "intake")
     await register_plazas(bus, "p1")  # taken when billing starts
     batches: list[int] = []
-    post_many = services.post_charges_many
+    post_many = ledger.post_charges_many
 
     async def recording(tx, events):
         batches.append(len(events))
         return await post_many(tx, events)
 
-    monkeypatch.setattr(services, "post_charges_many", recording)
+    monkeypatch.setattr(ledger, "post_charges_many", recording)
     settings = service_settings(Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path,
                                 schemas=cleanup_schemas)
     async with AsyncTestClient(create_app(settings)):  # billing learns archive's facts, then is down
@@ -383,7 +409,7 @@ async def test_a_backlog_of_complaints_holds_dunning_only_where_one_is_still_ope
                                        unit="B-7", department="engineering", kind="service", text="a drain"))
     await bus.publish(closed([line("a1", 8000)], work_order_id="wo-a"))
     await bus.publish(closed([line("b1", 6000)], work_order_id="wo-b", unit="B-7"))
-    await bus.publish(closed([], work_order_id="wo-c2", unit="B-7", paid=False))
+    await bus.publish(closed([], work_order_id="wo-c2", unit="B-7", paid=False, kind="complaint"))
 
     async with await start() as client:
         await eventually(lambda: _settled(bus, "billing-work-order-created", 4), what="the complaints")
@@ -404,10 +430,10 @@ async def test_a_plazas_new_time_zone_counts_from_the_next_batch(db):
         return closed([line(f"{wo}:1", 100)], work_order_id=wo, occurred_at=at)
 
     at = dt.datetime(2026, 12, 1, 3, 0, tzinfo=dt.timezone.utc)  # 11:00 on the 1st in Shanghai; 22:00 on Nov 30 in New York
-    await _in_tx(db, services.record_archive_facts, [plaza("Asia/Shanghai"), unit_registered("A-203", revision=1)])
-    await _in_tx(db, services.post_charges_many, [closing("wo-1", at)])
-    await _in_tx(db, services.record_archive_facts, [plaza("America/New_York")])
-    await _in_tx(db, services.post_charges_many, [closing("wo-2", at)])
+    await _in_tx(db, facts.record_archive_facts, [plaza("Asia/Shanghai"), unit_registered("A-203", revision=1)])
+    await _in_tx(db, ledger.post_charges_many, [closing("wo-1", at)])
+    await _in_tx(db, facts.record_archive_facts, [plaza("America/New_York")])
+    await _in_tx(db, ledger.post_charges_many, [closing("wo-2", at)])
     async with db.read() as conn:
-        due = dict((await conn.execute(sa.select(store.ledger.c.work_order_id, store.ledger.c.due_date))).all())
+        due = dict((await conn.execute(sa.select(tables.ledger.c.work_order_id, tables.ledger.c.due_date))).all())
     assert due == {"wo-1": dt.date(2026, 12, 16), "wo-2": dt.date(2026, 12, 15)}

@@ -31,7 +31,7 @@ from libs.contracts.events import (
 )
 from libs.contracts import new_event_id
 from libs.runtime.testing import eventually, service_settings
-from services.billing import services
+from services.billing.dunning import services as dunning
 from services.billing.app import create_app
 from services.billing.settings import Settings
 from tests.archive_facts import register
@@ -216,12 +216,13 @@ async def _with(client, test):
 
 
 def complaint(event_cls, **extra):
+    """An event of the complaint: every work-order event says the job's kind."""
     return event_cls(plaza_id="p1", correlation_id="c", work_order_id="wo-complaint", request_id="rq",
-                     unit="A-203", department="cs", **extra)
+                     unit="A-203", department="cs", kind="complaint", **extra)
 
 
 async def test_dunning_is_held_while_a_complaint_is_open(billing, bus):
-    await bus.publish(complaint(WorkOrderCreated, kind="complaint", text="management ignores the leak"))
+    await bus.publish(complaint(WorkOrderCreated, text="management ignores the leak"))
     await bus.publish(closed([line("l1", 8000)]))
     await eventually(lambda: _charged(billing), what="the charge")
     await eventually(lambda: _settled(bus, "DISPATCH", "billing-work-order-created"), what="complaint recorded")
@@ -249,7 +250,7 @@ async def test_dunning_is_held_while_a_complaint_is_open(billing, bus):
 
 async def test_a_reopened_complaint_holds_dunning_again_until_it_closes_again(billing, bus):
     await bus.publish(closed([line("l1", 8000)]))
-    await bus.publish(complaint(WorkOrderCreated, kind="complaint", text="management ignores the leak"))
+    await bus.publish(complaint(WorkOrderCreated, text="management ignores the leak"))
     await bus.publish(complaint(WorkOrderClosed, paid=False))
     await eventually(lambda: _charged(billing), what="the charge")
     await eventually(lambda: _settled(bus, "DISPATCH", "billing-work-order-created"), what="complaint recorded")
@@ -321,7 +322,7 @@ async def test_dunning_counts_days_past_due_in_the_plazas_days(billing, bus, mon
     # 07:30 on 15 January in Shanghai: 30 days after the due date of 16 December.
     early = dt.datetime(2027, 1, 14, 23, 30, tzinfo=dt.timezone.utc)
 
-    monkeypatch.setattr(services, "now", lambda: early)
+    monkeypatch.setattr(dunning, "now", lambda: early)
     arrears = (await billing.get(f"{P}/arrears")).json()
     assert (arrears["as_of"], arrears["totals"]["30-59"]) == ("2027-01-15", 8000)
     run = (await billing.post(f"{P}/dunning-runs", json={"now": early.isoformat()})).json()

@@ -58,11 +58,11 @@ def line(line_id: str, amount_fen: int, description: str | None = None) -> Charg
 
 
 def closed(lines: list[ChargeLine], *, paid: bool = True, work_order_id: str = "wo-1", unit: str = "A-203",
-           reopen_count: int = 0, occurred_at: dt.datetime | None = None) -> WorkOrderClosed:
+           reopen_count: int = 0, occurred_at: dt.datetime | None = None, kind: str | None = None) -> WorkOrderClosed:
     extra = {"occurred_at": occurred_at} if occurred_at else {}
     return WorkOrderClosed(
-        plaza_id="p1", correlation_id="req-1", work_order_id=work_order_id, request_id="req-1",
-        unit=unit, department="engineering", reopen_count=reopen_count, paid=paid, charge_lines=lines, **extra,
+        plaza_id="p1", correlation_id="req-1", work_order_id=work_order_id, request_id="req-1", unit=unit,
+        department="engineering", reopen_count=reopen_count, paid=paid, charge_lines=lines, kind=kind, **extra,
     )
 
 

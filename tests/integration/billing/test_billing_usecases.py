@@ -14,16 +14,19 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from libs.contracts.events import (
-    ChargeLine, Occupant, RenovationApproved, RenovationClosed, UnitRegistered, WorkOrderClosed,
+    ChargeLine, Occupant, RenovationApproved, RenovationClosed, UnitRegistered, WorkOrderClosed, WorkOrderCreated,
 )
 from libs.runtime import idempotency
 from libs.runtime.db import Database
 from libs.runtime.errors import Conflict, InvalidInput
 from libs.runtime.outbox import Tx
-from services.billing import (
-    domain, handlers, services, services_dunning, services_fees, services_ledger, store,
-)
-from services.billing.domain_fees import Rates
+from services.billing import facts, handlers, tables
+from services.billing.dunning import services as dunning
+from services.billing.fees import services as fees
+from services.billing.fees.domain import Rates
+from services.billing.ledger import domain
+from services.billing.ledger import services as ledger
+from services.billing.ledger import store
 from tests.archive_facts import plaza_registered, unit_registered
 
 UTC = dt.timezone.utc
@@ -33,7 +36,7 @@ UTC = dt.timezone.utc
 async def billing_db():
     with tempfile.TemporaryDirectory() as d:
         db = Database(f"sqlite+aiosqlite:///{d}/billing.db")
-        await db.create_all(store.metadata)
+        await db.create_all(tables.metadata)
         try:
             yield db
         finally:
@@ -43,14 +46,14 @@ async def billing_db():
 @asynccontextmanager
 async def tx_of(db):
     async with db.write() as conn:
-        yield Tx(conn, store.outbox, store.inbox)
+        yield Tx(conn, tables.outbox, tables.inbox)
 
 
 async def register(db, unit: str, *, area=100.0, use="shop", occupancy_date=None):
     event = UnitRegistered(plaza_id="p1", correlation_id="seed", unit=unit, revision=1, area_m2=area, use=use,
                            occupant=Occupant(name="Li", kind="merchant"), occupancy_date=occupancy_date)
     async with tx_of(db) as tx:
-        await services.record_archive_facts(tx, [event])
+        await facts.record_archive_facts(tx, [event])
 
 
 def closing(work_order_id: str, lines: list[tuple[str, int]], *, unit="A-1") -> WorkOrderClosed:
@@ -62,11 +65,17 @@ def closing(work_order_id: str, lines: list[tuple[str, int]], *, unit="A-1") -> 
     )
 
 
+def complaint(event_cls, **extra):
+    """An event of a complaint against the management: the event says the job's kind."""
+    return event_cls(plaza_id="p1", correlation_id="c", work_order_id="wo-complaint", request_id="r", unit="A-1",
+                     department="cs", kind="complaint", **extra)
+
+
 async def register_paid(db, unit: str, cash_fen: int) -> None:
     """A registered unit that has paid ``cash_fen`` in cash (a credit to refund or correct)."""
     await register(db, unit)
     async with tx_of(db) as tx:
-        await services.receive_payment(tx, "p1", unit, services.PaymentCreate(amount_fen=cash_fen, method="cash"),
+        await ledger.receive_payment(tx, "p1", unit, ledger.PaymentCreate(amount_fen=cash_fen, method="cash"),
                                        actor="t", idempotency_key=uuid.uuid4().hex)
 
 
@@ -103,19 +112,19 @@ async def test_random_histories_keep_the_ledger_exact(history, rng):
         for item in events:
             async with tx_of(db) as tx:
                 if isinstance(item, WorkOrderClosed):
-                    await services.post_charges(tx, item)
+                    await ledger.post_charges(tx, item)
                 elif item[0] == "pay":
-                    body = services.PaymentCreate(amount_fen=item[1], method="cash")
+                    body = ledger.PaymentCreate(amount_fen=item[1], method="cash")
                     try:
-                        paid = await services.receive_payment(tx, "p1", "A-1", body, actor="t",
+                        paid = await ledger.receive_payment(tx, "p1", "A-1", body, actor="t",
                                                               idempotency_key=item[2] or uuid.uuid4().hex)
                         accepted_payments[paid.id] = paid.amount_fen
                     except idempotency.IdempotencyMismatch:
                         pass
                 else:
-                    body = services_ledger.RefundCreate(amount_fen=item[1], method="cash")
+                    body = ledger.RefundCreate(amount_fen=item[1], method="cash")
                     try:
-                        await services_ledger.issue_refund(tx, "p1", "A-1", body, actor="t",
+                        await ledger.issue_refund(tx, "p1", "A-1", body, actor="t",
                                                            idempotency_key=item[2] or uuid.uuid4().hex)
                     except idempotency.IdempotencyMismatch:
                         pass  # the same key with another amount: refused, nothing written
@@ -123,7 +132,7 @@ async def test_random_histories_keep_the_ledger_exact(history, rng):
                         assert exc.field == "amount_fen"
         rows = await entries(db)
         async with db.read() as conn:
-            account = await services.load_account(conn, "p1", "A-1")
+            account = await ledger.load_account(conn, "p1", "A-1")
     # Balance equals the sum of the entries.
     assert account.owed_fen == sum(domain.DIRECTION[r.kind] * r.amount_fen for r in rows)
     # No work-order line charged twice, and every line of every closing is there.
@@ -143,34 +152,34 @@ async def test_the_fee_run_twice_for_a_period_creates_nothing_the_second_time():
         await register(db, "R-1", area=100.0, use="residence")
         await register(db, "O-1", area=31.0, use="office", occupancy_date="2026-12-17")
         async with tx_of(db) as tx:
-            await services_fees.set_fee_rates(tx, "p1", Rates(shop=800, office=600, residence=250), actor="t")
+            await fees.set_fee_rates(tx, "p1", Rates(shop=800, office=600, residence=250), actor="t")
         async with tx_of(db) as tx:
-            first = await services_fees.run_fees(tx, "p1", services_fees.FeeRun(period="2026-12"), actor="t")
+            first = await fees.run_fees(tx, "p1", fees.FeeRun(period="2026-12"), actor="t")
             assert len(tx.emitted) == 3
         async with tx_of(db) as tx:
-            second = await services_fees.run_fees(tx, "p1", services_fees.FeeRun(period="2026-12"), actor="t")
+            second = await fees.run_fees(tx, "p1", fees.FeeRun(period="2026-12"), actor="t")
             assert tx.emitted == []
         # The office moved in on 17 December: 15 of 31 days of 600 fen × 31 m².
         assert (first.invoiced, first.already_invoiced, first.total_fen) == (3, 0, 64_400 + 25_000 + 9_000)
         assert (second.invoiced, second.already_invoiced, second.total_fen) == (0, 3, 0)
-        fees = [r for r in await entries(db) if r.kind == "fee"]
-        assert [(f.amount_fen, f.due_date) for f in fees] == [(64_400, dt.date(2026, 12, 16))]
+        fee_entries = [r for r in await entries(db) if r.kind == "fee"]
+        assert [(f.amount_fen, f.due_date) for f in fee_entries] == [(64_400, dt.date(2026, 12, 16))]
 
 
 async def test_a_payment_retried_after_a_timeout_is_recorded_once_and_a_changed_amount_is_refused():
     async with billing_db() as db:
         await register(db, "A-1")
-        body = services.PaymentCreate(amount_fen=1500, method="alipay", reference="ALI-9")
+        body = ledger.PaymentCreate(amount_fen=1500, method="alipay", reference="ALI-9")
         async with tx_of(db) as tx:
-            first = await services.receive_payment(tx, "p1", "A-1", body, actor="t", idempotency_key="till-1")
+            first = await ledger.receive_payment(tx, "p1", "A-1", body, actor="t", idempotency_key="till-1")
         # The client never saw the answer and tries again with the same key.
         async with tx_of(db) as tx:
-            again = await services.receive_payment(tx, "p1", "A-1", body, actor="t", idempotency_key="till-1")
+            again = await ledger.receive_payment(tx, "p1", "A-1", body, actor="t", idempotency_key="till-1")
         assert again == first
-        changed = services.PaymentCreate(amount_fen=1600, method="alipay", reference="ALI-9")
+        changed = ledger.PaymentCreate(amount_fen=1600, method="alipay", reference="ALI-9")
         with pytest.raises(idempotency.IdempotencyMismatch) as refused:
             async with tx_of(db) as tx:
-                await services.receive_payment(tx, "p1", "A-1", changed, actor="t", idempotency_key="till-1")
+                await ledger.receive_payment(tx, "p1", "A-1", changed, actor="t", idempotency_key="till-1")
         assert refused.value.field == "Idempotency-Key" and "till-1" in refused.value.detail
         assert [(r.kind, r.amount_fen) for r in await entries(db)] == [("payment", 1500)]
 
@@ -180,19 +189,19 @@ async def test_dunning_holds_a_unit_with_an_open_complaint_until_it_closes():
         await register(db, "A-1")
         await register(db, "B-1")
         async with tx_of(db) as tx:
-            await services.post_charges(tx, closing("wo-a", [("a1", 5000)], unit="A-1"))
-            await services.post_charges(tx, closing("wo-b", [("b1", 7000)], unit="B-1"))
-            await services_dunning.open_complaint(tx, "p1", "A-1", "wo-complaint")
+            await ledger.post_charges(tx, closing("wo-a", [("a1", 5000)], unit="A-1"))
+            await ledger.post_charges(tx, closing("wo-b", [("b1", 7000)], unit="B-1"))
+            await dunning.follow_complaints(tx, [complaint(WorkOrderCreated, text="nobody answers")], closed=False)
         later = dt.datetime.now(UTC) + dt.timedelta(days=50)
         async with tx_of(db) as tx:
-            held = await services_dunning.run_dunning(tx, "p1", later)
+            held = await dunning.run_dunning(tx, "p1", later)
         assert (held.reminders, held.held_units) == (1, ["A-1"])
         async with tx_of(db) as tx:
-            again = await services_dunning.run_dunning(tx, "p1", later)
+            again = await dunning.run_dunning(tx, "p1", later)
         assert again.reminders == 0
         async with tx_of(db) as tx:
-            await services_dunning.close_complaint(tx, "p1", "A-1", "wo-complaint")
-            released = await services_dunning.run_dunning(tx, "p1", later)
+            await dunning.follow_complaints(tx, [complaint(WorkOrderClosed, paid=False)], closed=True)
+            released = await dunning.run_dunning(tx, "p1", later)
             assert [e.unit for e in tx.emitted] == ["A-1"]
         assert (released.reminders, released.held_units) == (1, [])
 
@@ -218,11 +227,11 @@ async def test_the_periodic_dunning_run_escalates_long_arrears_once(monkeypatch)
     async with billing_db() as db:
         await register(db, "A-1")
         async with tx_of(db) as tx:
-            await services.post_charges(tx, closing("wo-a", [("a1", 5000)]))
+            await ledger.post_charges(tx, closing("wo-a", [("a1", 5000)]))
         runtime = _Runtime(db)
-        monkeypatch.setattr(services, "now", lambda: dt.datetime.now(UTC) + dt.timedelta(days=200))
-        await services.run_dunning_everywhere(runtime)
-        await services.run_dunning_everywhere(runtime)
+        monkeypatch.setattr(dunning, "now", lambda: dt.datetime.now(UTC) + dt.timedelta(days=200))
+        await dunning.run_dunning_everywhere(runtime)
+        await dunning.run_dunning_everywhere(runtime)
     assert [(type(e).__name__, getattr(e, "stage", None)) for e in runtime.emitted] == [
         ("DunningReminderIssued", "180+"), ("ArrearsEscalated", None)]
     assert runtime.emitted[1].owed_fen == 5000 and runtime.emitted[1].level == "manager"
@@ -232,7 +241,7 @@ async def renovation_events(db, events) -> list:
     """Applies renovation approvals and closings in turn through billing's handler, each in
     its own transaction, once archive's facts about their units are kept; what they announced."""
     async with tx_of(db) as tx:
-        await services.record_archive_facts(tx, [plaza_registered("p1"), *(
+        await facts.record_archive_facts(tx, [plaza_registered("p1"), *(
             unit_registered("p1", unit) for unit in sorted({e.unit for e in events}))])
     emitted = []
     for event in events:
@@ -249,7 +258,7 @@ async def test_a_renovation_close_arriving_before_its_approval_still_settles_onc
     async with billing_db() as db:
         emitted = await renovation_events(db, (closed_, approved, approved, closed_))  # reordered and redelivered
         async with db.read() as conn:
-            account = await services.load_account(conn, "p1", "A-1")
+            account = await ledger.load_account(conn, "p1", "A-1")
     # The deduction is above the deposit: all of it is kept and the rest is owed.
     assert (account.deposit_held_fen, account.owed_fen) == (0, 100_000)
     assert sorted((e.kind, e.amount_fen) for e in account.entries) == [
@@ -274,7 +283,7 @@ async def test_a_permit_without_a_deposit_announces_its_deduction_once():
         emitted = await renovation_events(db, (approved, closed_, closed_, bare, RenovationClosed(
             plaza_id="p1", correlation_id="r", unit="A-2", permit_id="pm-00", deduction_fen=0)))
         async with db.read() as conn:
-            account = await services.load_account(conn, "p1", "A-1")
+            account = await ledger.load_account(conn, "p1", "A-1")
     assert account.owed_fen == 80_000 and [(e.kind, e.amount_fen) for e in account.entries] == [("charge", 80_000)]
     # The charge reaches the unit's timeline once; a permit with neither deposit nor
     # deduction settles without a word.
@@ -285,11 +294,11 @@ async def test_a_permit_without_a_deposit_announces_its_deduction_once():
 async def test_a_refund_replayed_with_its_key_is_announced_once():
     async with billing_db() as db:
         await register_paid(db, "A-1", 5000)
-        body = services_ledger.RefundCreate(amount_fen=1200, method="transfer", reason="overpaid")
+        body = ledger.RefundCreate(amount_fen=1200, method="transfer", reason="overpaid")
         emitted, accepted = [], []
         for _ in range(2):
             async with tx_of(db) as tx:
-                accepted.append(await services_ledger.issue_refund(tx, "p1", "A-1", body, actor="clerk-li",
+                accepted.append(await ledger.issue_refund(tx, "p1", "A-1", body, actor="clerk-li",
                                                                    idempotency_key="rf-1"))
             emitted += tx.emitted
     assert accepted[0] == accepted[1]
@@ -302,13 +311,13 @@ async def test_a_correction_is_announced_once_and_a_refused_one_announces_nothin
     async with billing_db() as db:
         await register_paid(db, "A-1", 5000)
         payment = (await entries(db))[0]
-        body = services_ledger.CorrectionCreate(entry_id=payment.id, reason="wrong unit", approver="mgr-zhao")
+        body = ledger.CorrectionCreate(entry_id=payment.id, reason="wrong unit", approver="mgr-zhao")
         async with tx_of(db) as tx:
-            accepted = await services_ledger.correct_entry(tx, "p1", "A-1", body, actor="clerk-li")
+            accepted = await ledger.correct_entry(tx, "p1", "A-1", body, actor="clerk-li")
         emitted = tx.emitted
         with pytest.raises(Conflict):
             async with tx_of(db) as tx:
-                await services_ledger.correct_entry(tx, "p1", "A-1", body, actor="clerk-li")
+                await ledger.correct_entry(tx, "p1", "A-1", body, actor="clerk-li")
         assert tx.emitted == []
     assert [(type(e).__name__, e.plaza_id, e.unit, e.entry_id, e.reverses_entry_id, e.kind, e.amount_fen, e.reason,
              e.approver, e.actor) for e in emitted] == [

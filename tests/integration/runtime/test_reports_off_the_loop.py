@@ -15,7 +15,7 @@ import pytest
 
 from libs.contracts.events import PlazaRegistered
 from libs.runtime.testing import eventually, served_here, service_settings
-from services.billing import services_reports as billing_reports
+from services.billing.reports import services as billing_reports
 from services.billing.app import create_app as billing_app
 from services.billing.settings import Settings as BillingSettings
 from services.dispatch import services_reports as dispatch_reports

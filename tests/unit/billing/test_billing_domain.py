@@ -8,7 +8,7 @@ import random
 import pytest
 
 from libs.contracts.events import ChargeLine, WorkOrderClosed
-from services.billing import domain
+from services.billing.ledger import domain
 
 
 def line(line_id: str, amount_fen: int, description: str = "labour") -> ChargeLine:

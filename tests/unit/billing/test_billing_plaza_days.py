@@ -9,8 +9,9 @@ import random
 from zoneinfo import ZoneInfo
 
 from libs.contracts.events import ChargeLine, WorkOrderClosed
-from services.billing import domain, domain_arrears
-from services.billing.services_reports import month_bounds
+from services.billing.dunning import domain as domain_arrears
+from services.billing.ledger import domain
+from services.billing.reports.services import month_bounds
 
 UTC = dt.timezone.utc
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -58,7 +59,7 @@ def test_a_refund_without_a_due_date_is_due_on_the_plazas_day():
         reverses_entry_id = invoice_id = work_order_id = None
         description = "refund"
 
-    [item] = domain_arrears.open_items([Entry()], SHANGHAI)
+    [item] = domain.open_items([Entry()], SHANGHAI)
     assert item.due_date == dt.date(2026, 12, 1)
 
 
@@ -78,7 +79,7 @@ def _life(reopens: int, *, cancelled: bool = False) -> list[tuple[str, int]]:
 
 
 def _step(kind: str, reopen_count: int) -> int:
-    return domain_arrears.work_order_step(reopen_count, closed=kind in ("closed", "cancelled"))
+    return domain_arrears.complaint_step(reopen_count, closed=kind in ("closed", "cancelled"))
 
 
 def test_a_reopening_is_later_than_the_closing_it_undoes_and_earlier_than_the_next():

@@ -10,7 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.billing import domain, domain_arrears, domain_fees, domain_prepaid
+from services.billing import facts
+from services.billing.dunning import domain as domain_arrears
+from services.billing.fees import domain as domain_fees
+from services.billing.ledger import domain
+from services.billing.prepaid import domain as domain_prepaid
 
 DAY0 = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
 
@@ -57,7 +61,7 @@ def test_every_balance_is_the_signed_sum_of_its_entries(entries):
 @settings(max_examples=150, deadline=None, database=None)
 @given(ledgers())
 def test_open_items_add_up_to_what_is_owed_and_oldest_is_paid_first(entries):
-    items = domain_arrears.open_items(entries, dt.timezone.utc)
+    items = domain.open_items(entries, dt.timezone.utc)
     owed = domain.owed_fen(entries)
     assert sum(i.open_fen for i in items) == max(owed, 0)
     # FIFO: at most one item is part-paid, and it is the oldest still open.
@@ -73,13 +77,13 @@ def test_a_payment_goes_to_the_oldest_invoice_first():
         Entry(id="old", kind="fee", amount_fen=200, due_date=dt.date(2026, 2, 15)),
         Entry(id="pay", kind="payment", amount_fen=250),
     ]
-    assert [(i.entry_id, i.open_fen) for i in domain_arrears.open_items(entries, dt.timezone.utc)] == [("new", 250)]
+    assert [(i.entry_id, i.open_fen) for i in domain.open_items(entries, dt.timezone.utc)] == [("new", 250)]
 
 
 def test_a_corrected_charge_is_no_longer_open():
     entries = [Entry(id="c", kind="charge", amount_fen=500, due_date=dt.date(2026, 1, 5)),
                Entry(id="x", kind="correction_credit", amount_fen=500, reverses_entry_id="c")]
-    assert domain_arrears.open_items(entries, dt.timezone.utc) == [] and domain.owed_fen(entries) == 0
+    assert domain.open_items(entries, dt.timezone.utc) == [] and domain.owed_fen(entries) == 0
 
 
 def test_a_correction_of_a_correction_is_refused_naming_the_entry():
@@ -111,7 +115,7 @@ def test_ageing_buckets(days, bucket):
 
 
 def test_one_reminder_per_item_per_stage_and_escalation_at_180():
-    item = domain_arrears.OpenItem(entry_id="e", kind="fee", description="", amount_fen=9, open_fen=9,
+    item = domain.OpenItem(entry_id="e", kind="fee", description="", amount_fen=9, open_fen=9,
                                    due_date=dt.date(2026, 1, 1))
     first = domain_arrears.reminders_due([item], dt.date(2026, 1, 10), set())
     assert [r.stage for r in first] == ["1-29"]
@@ -153,9 +157,9 @@ def test_a_later_occupancy_never_costs_more(rate, area, occupied):
 
 
 def test_occupancy_date_is_read_defensively():
-    assert domain_fees.occupancy_date("2026-12-17") == dt.date(2026, 12, 17)
-    assert domain_fees.occupancy_date(dt.datetime(2026, 12, 17, 8, tzinfo=dt.timezone.utc)) == dt.date(2026, 12, 17)
-    assert domain_fees.occupancy_date(None) is None and domain_fees.occupancy_date("soon") is None
+    assert facts.occupancy_date("2026-12-17") == dt.date(2026, 12, 17)
+    assert facts.occupancy_date(dt.datetime(2026, 12, 17, 8, tzinfo=dt.timezone.utc)) == dt.date(2026, 12, 17)
+    assert facts.occupancy_date(None) is None and facts.occupancy_date("soon") is None
 
 
 def test_a_reading_deducts_consumption_at_the_tariff():

@@ -9,8 +9,14 @@ from collections import defaultdict
 import msgspec
 
 from libs.runtime import export
-from services.billing import domain, domain_arrears, domain_fees, services_dunning, services_prepaid, store
-from services.billing.services_ledger import refused
+from services.billing import facts
+from services.billing.dunning import domain as dunning_domain
+from services.billing.dunning import services as dunning
+from services.billing.fees import domain as fees_domain
+from services.billing.ledger import domain as ledger_domain
+from services.billing.ledger import store as ledger_store
+from services.billing.ledger.services import refused
+from services.billing.prepaid import store as prepaid_store
 
 BILLED = ("charge", "fee")
 COLLECTED = ("payment", "deposit_applied")
@@ -34,26 +40,26 @@ class MonthlyReport(msgspec.Struct, kw_only=True):
     arrears_as_of: dt.date
     arrears: dict[str, int]
     units: list[UnitMonth]
-    currency: str = domain.CURRENCY
+    currency: str = ledger_domain.CURRENCY
 
 
 def month_bounds(month: str, zone: dt.tzinfo) -> tuple[dt.datetime, dt.datetime]:
     """The month as the plaza lives it: from its first local midnight to the next month's
     (as UTC instants), so a charge at 07:30 on the 1st in Shanghai is in that month."""
     try:
-        period = domain_fees.parse_period(month)
-    except domain.Refused as exc:
+        period = fees_domain.parse_period(month)
+    except ledger_domain.Refused as exc:
         raise refused(exc) from None
     if len(period.months) != 1:
-        raise refused(domain.Refused(f"month {month!r} must look like 2026-12", field="month"))
-    return domain.day_start(period.start, zone), domain.day_start(period.end, zone)
+        raise refused(ledger_domain.Refused(f"month {month!r} must look like 2026-12", field="month"))
+    return ledger_domain.day_start(period.start, zone), ledger_domain.day_start(period.end, zone)
 
 
 async def monthly_report(conn, plaza_id: str, month: str) -> MonthlyReport:
-    zone = await store.plaza_zone(conn, plaza_id)
+    zone = await facts.plaza_zone(conn, plaza_id)
     start, end = month_bounds(month, zone)
     units: dict[str, UnitMonth] = defaultdict(lambda: UnitMonth(unit=""))
-    for e in await store.plaza_entries(conn, plaza_id):
+    for e in await ledger_store.plaza_entries(conn, plaza_id):
         if not start <= e.occurred_at < end:
             continue
         row = units[e.unit]
@@ -64,8 +70,8 @@ async def monthly_report(conn, plaza_id: str, month: str) -> MonthlyReport:
             row.collected_fen += e.amount_fen
         elif e.kind == "refund":
             row.refunded_fen += e.amount_fen
-    as_of = domain.local_date(end, zone) - dt.timedelta(days=1)
-    totals, arrears_units = await services_dunning.arrears(conn, plaza_id, as_of)
+    as_of = ledger_domain.local_date(end, zone) - dt.timedelta(days=1)
+    totals, arrears_units = await dunning.arrears(conn, plaza_id, as_of)
     for a in arrears_units:
         units[a.unit].unit = a.unit
         units[a.unit].overdue_fen = a.overdue_fen
@@ -88,7 +94,7 @@ def monthly_xlsx(report: MonthlyReport) -> bytes:
         ["refunded (yuan)", report.refunded_fen / 100],
         ["collection rate", report.collection_rate],
         [f"arrears as of {report.arrears_as_of.isoformat()}", None],
-        *([f"{name} days (yuan)", report.arrears[name] / 100] for name in domain_arrears.BUCKET_NAMES),
+        *([f"{name} days (yuan)", report.arrears[name] / 100] for name in dunning_domain.BUCKET_NAMES),
     ]
     units = [["unit", "billed (yuan)", "collected (yuan)", "refunded (yuan)", "overdue (yuan)"]]
     for u in report.units:
@@ -108,9 +114,9 @@ class MeterSummary(msgspec.Struct, kw_only=True):
 
 
 async def prepaid_report(conn, plaza_id: str, month: str | None) -> list[MeterSummary]:
-    since, until = month_bounds(month, await store.plaza_zone(conn, plaza_id)) if month else (None, None)
+    since, until = month_bounds(month, await facts.plaza_zone(conn, plaza_id)) if month else (None, None)
     out: dict[tuple[str, str], MeterSummary] = {}
-    for r in await services_prepaid.readings(conn, plaza_id, since=since, until=until):
+    for r in await prepaid_store.readings(conn, plaza_id, since=since, until=until):
         reading = r.reading_milli / 1000
         s = out.get((r.unit, r.utility))
         if s is None:

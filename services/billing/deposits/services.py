@@ -8,20 +8,21 @@ from __future__ import annotations
 
 import datetime as dt
 
-import sqlalchemy as sa
-
 from libs.contracts import new_event_id, utcnow
 from libs.contracts.events import DepositHeld, DepositRefunded, RenovationApproved, RenovationClosed
 from libs.runtime.errors import InvalidInput
 from libs.runtime.outbox import Tx
-from services.billing import domain, store
-from services.billing.store_more import one, permits, upsert
+from services.billing import facts
+from services.billing.deposits import store
+from services.billing.ledger import domain as ledger_domain
+from services.billing.ledger import store as ledger_store
 
 
 async def hold_deposit(tx: Tx, event: RenovationApproved) -> None:
     if event.deposit_fen < 0:
         raise InvalidInput(f"permit {event.permit_id!r} has a negative deposit", field="deposit_fen")
-    await upsert(tx.conn, permits, _key(event), {"unit": event.unit, "deposit_fen": event.deposit_fen})
+    await store.save_permit(tx.conn, event.plaza_id, event.permit_id,
+                            {"unit": event.unit, "deposit_fen": event.deposit_fen})
     if event.deposit_fen:
         entry_id = await _post(tx, event, "held", "deposit_held", event.deposit_fen,
                                f"renovation deposit, permit {event.permit_id}")
@@ -33,19 +34,14 @@ async def hold_deposit(tx: Tx, event: RenovationApproved) -> None:
 async def release_deposit(tx: Tx, event: RenovationClosed) -> None:
     if event.deduction_fen < 0:
         raise InvalidInput(f"permit {event.permit_id!r} has a negative deduction", field="deduction_fen")
-    await upsert(tx.conn, permits, _key(event), {
+    await store.save_permit(tx.conn, event.plaza_id, event.permit_id, {
         "unit": event.unit, "closed": True, "deduction_fen": event.deduction_fen,
         "deduction_reason": event.deduction_reason})
     await _settle(tx, event)
 
 
-def _key(event) -> dict:
-    return {"plaza_id": event.plaza_id, "permit_id": event.permit_id}
-
-
 async def _settle(tx: Tx, event) -> None:
-    permit = await one(tx.conn, sa.select(permits).where(
-        permits.c.plaza_id == event.plaza_id, permits.c.permit_id == event.permit_id))
+    permit = await store.permit_of(tx.conn, event.plaza_id, event.permit_id)
     if permit.deposit_fen is None or not permit.closed:
         return
     deduction, held = permit.deduction_fen, permit.deposit_fen
@@ -54,7 +50,7 @@ async def _settle(tx: Tx, event) -> None:
     posted = []
     if deduction:
         # The deduction falls due on the plaza's day of the event that settled the permit.
-        due = domain.local_date(event.occurred_at, await store.plaza_zone(tx.conn, event.plaza_id))
+        due = ledger_domain.local_date(event.occurred_at, await facts.plaza_zone(tx.conn, event.plaza_id))
         posted.append(await _post(tx, event, "deduction", "charge", deduction,
                                   f"{reason}, permit {event.permit_id}", due))
     if applied:
@@ -84,10 +80,10 @@ def _announced(event) -> dict:
 async def _post(tx: Tx, event, part: str, kind: str, amount: int, description: str,
                 due_date: dt.date | None = None) -> str | None:
     """Post one entry of the permit once by its line id; its id if it was new, else None."""
-    posting = domain.Posting(kind=kind, amount_fen=amount, description=description,
+    posting = ledger_domain.Posting(kind=kind, amount_fen=amount, description=description,
                              line_id=f"permit:{event.permit_id}:{part}", due_date=due_date)
     entry_id = new_event_id()
-    new = await store.post_entry_once(tx.conn, store.entry_row(
+    new = await ledger_store.post_entry_once(tx.conn, ledger_store.entry_row(
         event.plaza_id, event.unit, entry_id, posting, occurred_at=event.occurred_at,
         recorded_at=utcnow(), causation_id=event.id, actor=event.actor,
     ))

@@ -1,4 +1,5 @@
-"""Billing rules: the ledger, what a payment must be, and charge lines as ledger entries.
+"""Billing rules: the ledger, what a payment must be, charge lines as ledger entries, and
+which debts are still open.
 
 Pure functions over plain values; no I/O. Money is integer fen (分), currency CNY. Every
 entry's amount is positive and its kind says the direction, so the ledger never holds a
@@ -240,3 +241,45 @@ def charges_of_closings(
                 seen.add(key)
                 out.append((closing, msgspec.structs.replace(posting, due_date=due)))
     return out
+
+
+# --- open items ------------------------------------------------------------------------
+# Payments are allocated to the oldest open item first (by due date), derived from the
+# ledger every time rather than stored, so the allocation can never drift from the entries.
+# A correction cancels exactly the entry it reverses instead of being spread FIFO.
+
+class OpenItem(msgspec.Struct, frozen=True, kw_only=True):
+    entry_id: str
+    kind: str
+    description: str
+    amount_fen: int
+    open_fen: int
+    due_date: dt.date
+    invoice_id: str | None = None
+    work_order_id: str | None = None
+
+
+def due_of(entry, zone: dt.tzinfo) -> dt.date:
+    """A debit without a due date (a refund, a correction) is due the plaza's day it happened."""
+    return entry.due_date or local_date(entry.occurred_at, zone)
+
+
+def open_items(entries: Iterable, zone: dt.tzinfo) -> list[OpenItem]:
+    """Debits left unpaid after every credit went to the oldest due first (days are the
+    plaza's local days, ``zone``)."""
+    entries = [e for e in entries if DIRECTION[e.kind] != 0]
+    reversed_ids = {e.reverses_entry_id for e in entries if e.kind in CORRECTIONS}
+    live = [e for e in entries if e.kind not in CORRECTIONS and e.id not in reversed_ids]
+    credit = sum(e.amount_fen for e in live if DIRECTION[e.kind] < 0)
+    debits = sorted((e for e in live if DIRECTION[e.kind] > 0), key=lambda e: (due_of(e, zone), e.occurred_at, e.id))
+    items = []
+    for e in debits:
+        paid = min(credit, e.amount_fen)
+        credit -= paid
+        if paid < e.amount_fen:
+            items.append(OpenItem(
+                entry_id=e.id, kind=e.kind, description=e.description, amount_fen=e.amount_fen,
+                open_fen=e.amount_fen - paid, due_date=due_of(e, zone),
+                invoice_id=getattr(e, "invoice_id", None), work_order_id=getattr(e, "work_order_id", None),
+            ))
+    return items

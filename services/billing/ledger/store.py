@@ -1,9 +1,5 @@
-"""Billing's tables: the append-only ledger, and its own copy of archive's plazas and units.
-
-The ledger is only ever inserted into. ``uq_ledger_line`` is what makes a work order's
-charge line postable once per plaza, however often and in whatever order the closing
-events arrive; payments have no line id, and NULLs never collide on either database.
-"""
+"""Queries on the ledger (tables.ledger): postings once by line id, an account's
+entries, the whole plaza's sums."""
 
 from __future__ import annotations
 
@@ -13,78 +9,8 @@ import hashlib
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from libs.runtime import replica
-from libs.runtime import idempotency
-from libs.runtime.db import UtcDateTime, insert_ignore, insert_ignore_many
-from libs.runtime.outbox import add_runtime_tables
-from services.billing import domain
-
-metadata = sa.MetaData()
-outbox, inbox = add_runtime_tables(metadata)
-idempotency_keys = idempotency.add_table(metadata)
-
-# The plaza's time zone (archive's IANA name) says which local day an instant is on;
-# NULL until archive tells billing (rows kept before the column was added, too).
-plazas = replica.plazas_table(metadata, sa.Column("timezone", sa.String(64)))
-
-units = replica.units_table(
-    metadata,
-    sa.Column("area_m2", sa.Float, nullable=False),
-    sa.Column("use", sa.String(16), nullable=False),
-    sa.Column("occupant_name", sa.String(200)),
-    sa.Column("occupant_kind", sa.String(16)),
-    sa.Column("occupant_phone", sa.String(64)),
-    sa.Column("key_account", sa.Boolean, nullable=False, default=False),
-    # Archive adds the occupancy date to UnitRegistered; units without one are billed whole periods.
-    sa.Column("occupancy_date", sa.Date),
-)
-
-ledger = sa.Table(
-    "ledger_entries",
-    metadata,
-    sa.Column("id", sa.String(40), primary_key=True),
-    sa.Column("plaza_id", sa.String(64), nullable=False),
-    sa.Column("unit", sa.String(64), nullable=False),
-    sa.Column("kind", sa.String(24), nullable=False),
-    sa.Column("amount_fen", sa.BigInteger, nullable=False),
-    sa.Column("currency", sa.String(3), nullable=False, default="CNY"),
-    sa.Column("description", sa.Text, nullable=False),
-    sa.Column("work_order_id", sa.String(40)),
-    sa.Column("line_id", sa.String(200)),
-    sa.Column("method", sa.String(16)),
-    sa.Column("reference", sa.String(255)),
-    sa.Column("occurred_at", UtcDateTime(), nullable=False),
-    sa.Column("recorded_at", UtcDateTime(), nullable=False),
-    sa.Column("causation_id", sa.String(40)),
-    # Where the entry came from: "event:<id>" or "request:<id>"; and who did it.
-    sa.Column("source", sa.String(200)),
-    sa.Column("actor", sa.String(80), nullable=False, default="system"),
-    sa.Column("invoice_id", sa.String(40)),
-    sa.Column("due_date", sa.Date),
-    sa.Column("utility", sa.String(16)),
-    sa.Column("reverses_entry_id", sa.String(40)),
-    sa.Column("reason", sa.Text),
-    sa.Column("approver", sa.String(80)),
-    sa.CheckConstraint("amount_fen > 0", name="ck_ledger_amount_positive"),
-    sa.UniqueConstraint("plaza_id", "line_id", name="uq_ledger_line"),
-    # An entry is reversed at most once.
-    sa.UniqueConstraint("plaza_id", "reverses_entry_id", name="uq_ledger_reversal"),
-    sa.Index("ix_ledger_plaza_unit", "plaza_id", "unit", "occurred_at", "id"),
-)
-
-
-async def plaza_zone(conn: AsyncConnection, plaza_id: str) -> dt.tzinfo:
-    """The zone a plaza's days are counted in (the default one for a plaza not known yet)."""
-    return await replica.plaza_zone_of(conn, plazas, plaza_id)
-
-
-async def plaza_zones(conn: AsyncConnection, plaza_ids) -> dict[str, dt.tzinfo]:
-    return await replica.plaza_zones(conn, plazas, plaza_ids)
-
-
-async def get_unit(conn: AsyncConnection, plaza_id: str, unit: str):
-    q = sa.select(units).where(units.c.plaza_id == plaza_id, units.c.unit == unit)
-    return (await conn.execute(q)).first()
+from libs.runtime.db import insert_ignore, insert_ignore_many
+from services.billing.tables import ledger
 
 
 async def post_entry_once(conn: AsyncConnection, row: dict) -> bool:
@@ -155,9 +81,9 @@ async def totals_by_unit(conn: AsyncConnection, plaza_id: str):
     return (await conn.execute(q)).all()
 
 
-async def units_of(conn: AsyncConnection, plaza_id: str):
-    q = sa.select(units).where(units.c.plaza_id == plaza_id)
-    return (await conn.execute(q)).all()
+async def ledger_plazas(conn: AsyncConnection) -> list[str]:
+    """Every plaza with money on its ledger."""
+    return [r.plaza_id for r in (await conn.execute(sa.select(ledger.c.plaza_id).distinct())).all()]
 
 
 def entry_row(plaza_id: str, unit: str, entry_id: str, posting, *, occurred_at: dt.datetime,
@@ -187,8 +113,3 @@ def entry_row(plaza_id: str, unit: str, entry_id: str, posting, *, occurred_at: 
         "recorded_at": recorded_at,
         "causation_id": causation_id,
     }
-
-
-# The other tables live in store_more on the same metadata; importing it here means
-# create_all always sees them.
-from services.billing import store_more  # noqa: E402,F401

@@ -1,21 +1,31 @@
-"""Billing's HTTP API: translate bodies to use cases and back, nothing more."""
+"""Accounts' HTTP API: a unit's ledger, payments, refunds and corrections. Translation only."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
 from litestar import Controller, get, post
-from litestar.params import FromPath, Parameter
+from litestar.openapi.spec import Example
+from litestar.params import Body, FromPath, Parameter
 
 from libs.runtime.http import Page, iso, plaza_token
 from libs.runtime.service import Runtime
-from services.billing import services, services_ledger, services_prepaid
-from services.billing.services import PaymentAccepted, PaymentCreate
+from services.billing.ledger import services as ledger
+from services.billing.ledger.services import MONEY_KEY
 
-
-# Optional to the parser, so that its absence is answered by the use case with 428 naming
-# the header rather than a generic 400.
-MONEY_KEY = ("Required: one unique value per payment, sent again unchanged on a retry, which then "
-             "answers the first result instead of taking the money twice (428 without it).")
+PAYMENT_EXAMPLE = Example(
+    summary="前台收银 300 元 / 300 yuan taken at the front desk",
+    value={"amount_fen": 30000, "method": "wechat", "reference": "WX-20261205-0001"},
+)
+REFUND_EXAMPLE = Example(
+    summary="退还多缴的 50 元 / 50 yuan of a credit handed back",
+    value={"amount_fen": 5000, "method": "transfer", "reason": "paid the invoice twice"},
+)
+CORRECTION_EXAMPLE = Example(
+    summary="冲正一笔误收的费用 / Reverse a charge posted by mistake",
+    value={"entry_id": "01JEXAMPLE0000000000000000", "reason": "charged to the wrong unit", "approver": "Wang Li"},
+)
 
 
 class EntryView(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -99,8 +109,13 @@ def _summary(unit: str, owed: int, known) -> AccountSummary:
 
 class AccountController(Controller):
     path = "/v1/plazas/{plaza:str}/accounts"
+    tags = ["accounts"]
 
-    @get("/")
+    @get("/", summary="账户列表 / List accounts",
+         description="广场里每个有账户的单元（档案登记过或已有流水），欠费多的在前；in_arrears=true 只列欠费的。"
+                     "cursor 为偏移量。 / Every unit with an account (registered by archive, or with money "
+                     "moved already), most owed first; in_arrears=true lists only those owing. The cursor "
+                     "is an offset.")
     async def index(
         self,
         plaza: FromPath[str],
@@ -110,19 +125,20 @@ class AccountController(Controller):
         limit: int = Parameter(query="limit", default=50, ge=1, le=500),
     ) -> Page:
         async with runtime.read() as conn:
-            accounts = await services.list_accounts(conn, plaza)
-        if in_arrears:
-            accounts = [a for a in accounts if a[1] > 0]
+            accounts = await ledger.list_accounts(conn, plaza, in_arrears=in_arrears)
         # Sorted by what is owed, which moves, so the cursor is a plain offset.
         start = int(cursor) if cursor and cursor.isdigit() else 0
         window = accounts[start:start + limit]
         more = start + limit < len(accounts)
         return Page(items=[_summary(*a) for a in window], next=str(start + limit) if more else None)
 
-    @get("/{unit:str}")
+    @get("/{unit:str}", summary="查看单元账户 / Show a unit's account",
+         description="单元的全部流水、欠款（负数为余额）、装修押金、各项预付余额，以及按先到期先冲抵算出的未结清项。 / "
+                     "The unit's entries, what it owes (negative: a credit), the renovation deposit held, each "
+                     "prepaid balance, and the open items left after credits paid the oldest due first.")
     async def show(self, plaza: FromPath[str], unit: FromPath[str], runtime: Runtime) -> AccountView:
         async with runtime.read() as conn:
-            account = await services.load_account(conn, plaza, unit)
+            account = await ledger.load_account(conn, plaza, unit)
         return AccountView(
             unit=account.unit, owed_fen=account.owed_fen, currency="CNY",
             entries=[_entry(e) for e in account.entries], credit_fen=max(0, -account.owed_fen),
@@ -130,56 +146,48 @@ class AccountController(Controller):
             open_items=[_open_item(i) for i in account.open_items],
         )
 
-    @post("/{unit:str}/payments", status_code=201)
+    @post("/{unit:str}/payments", status_code=201, summary="收款 / Take a payment",
+          description="记一笔收款并发出 PaymentReceived；必须带 Idempotency-Key，重试返回第一次的结果，不会重复收款。 / "
+                      "Posts a payment and announces PaymentReceived; needs an Idempotency-Key, and a retry "
+                      "answers the first result instead of taking the money twice.")
     async def pay(
         self,
         plaza: FromPath[str],
         unit: FromPath[str],
-        data: PaymentCreate,
+        data: Annotated[ledger.PaymentCreate, Body(examples=[PAYMENT_EXAMPLE])],
         runtime: Runtime,
         idempotency_key: str | None = Parameter(header="Idempotency-Key", default=None, description=MONEY_KEY),
         actor: str = Parameter(header="X-Actor", default="front-desk"),
-    ) -> PaymentAccepted:
+    ) -> ledger.PaymentAccepted:
         plaza_token(plaza)
         async with runtime.transaction() as tx:
-            return await services.receive_payment(tx, plaza, unit, data, actor=actor, idempotency_key=idempotency_key)
+            return await ledger.receive_payment(tx, plaza, unit, data, actor=actor, idempotency_key=idempotency_key)
 
-    @post("/{unit:str}/refunds", status_code=201)
+    @post("/{unit:str}/refunds", status_code=201, summary="退款 / Refund a credit",
+          description="从单元的余额（多缴部分）中退款，不能超过余额；必须带 Idempotency-Key。 / Pays money back "
+                      "out of the unit's credit, never more than it; needs an Idempotency-Key.")
     async def refund(
-        self, plaza: FromPath[str], unit: FromPath[str], data: services_ledger.RefundCreate, runtime: Runtime,
+        self, plaza: FromPath[str], unit: FromPath[str],
+        data: Annotated[ledger.RefundCreate, Body(examples=[REFUND_EXAMPLE])],
+        runtime: Runtime,
         idempotency_key: str | None = Parameter(header="Idempotency-Key", default=None, description=MONEY_KEY),
         actor: str = Parameter(header="X-Actor", default="front-desk"),
-    ) -> services_ledger.RefundAccepted:
+    ) -> ledger.RefundAccepted:
         plaza_token(plaza)
         async with runtime.transaction() as tx:
-            return await services_ledger.issue_refund(tx, plaza, unit, data, actor=actor, idempotency_key=idempotency_key)
+            return await ledger.issue_refund(tx, plaza, unit, data, actor=actor, idempotency_key=idempotency_key)
 
-    @post("/{unit:str}/corrections", status_code=201)
+    @post("/{unit:str}/corrections", status_code=201, summary="冲正一笔流水 / Correct an entry",
+          description="整笔冲销一条费用、物业费、收款或退款流水，需写明原因和审批人；冲正本身不能再冲正，"
+                      "一条流水只能冲正一次（409）。 / "
+                      "Reverses one charge, fee, payment or refund in full, with a reason and an approver; a "
+                      "correction is never corrected, and an entry is corrected once only (409).")
     async def correct(
-        self, plaza: FromPath[str], unit: FromPath[str], data: services_ledger.CorrectionCreate, runtime: Runtime,
+        self, plaza: FromPath[str], unit: FromPath[str],
+        data: Annotated[ledger.CorrectionCreate, Body(examples=[CORRECTION_EXAMPLE])],
+        runtime: Runtime,
         actor: str = Parameter(header="X-Actor", default="finance"),
-    ) -> services_ledger.CorrectionAccepted:
+    ) -> ledger.CorrectionAccepted:
         plaza_token(plaza)
         async with runtime.transaction() as tx:
-            return await services_ledger.correct_entry(tx, plaza, unit, data, actor=actor)
-
-    @post("/{unit:str}/prepaid/{utility:str}/recharges", status_code=201)
-    async def recharge(
-        self, plaza: FromPath[str], unit: FromPath[str], utility: FromPath[str],
-        data: services_prepaid.RechargeCreate, runtime: Runtime,
-        idempotency_key: str | None = Parameter(header="Idempotency-Key", default=None, description=MONEY_KEY),
-        actor: str = Parameter(header="X-Actor", default="front-desk"),
-    ) -> services_prepaid.RechargeAccepted:
-        plaza_token(plaza)
-        async with runtime.transaction() as tx:
-            return await services_prepaid.recharge(
-                tx, plaza, unit, utility, data, actor=actor, idempotency_key=idempotency_key)
-
-    @post("/{unit:str}/meter-readings", status_code=201)
-    async def reading(
-        self, plaza: FromPath[str], unit: FromPath[str], data: services_prepaid.ReadingCreate, runtime: Runtime,
-        actor: str = Parameter(header="X-Actor", default="meter-reader"),
-    ) -> services_prepaid.ReadingAccepted:
-        plaza_token(plaza)
-        async with runtime.transaction() as tx:
-            return await services_prepaid.record_reading(tx, plaza, unit, data, actor=actor)
+            return await ledger.correct_entry(tx, plaza, unit, data, actor=actor)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from services.billing.domain import Refused
+from services.billing.ledger.domain import Refused
 
 UTILITIES = ("electricity", "water")
 MILLI = 1000

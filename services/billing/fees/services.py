@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import msgspec
-import sqlalchemy as sa
 
 from libs.contracts import new_event_id, utcnow
 from libs.contracts.events import InvoiceIssued
 from libs.runtime import limits
 from libs.runtime.errors import NotFound
 from libs.runtime.outbox import Tx
-from services.billing import domain, domain_fees, store
-from services.billing.services_ledger import refused
-from services.billing.store_more import fee_rates, insert_once, invoices, one, upsert
+from services.billing import facts
+from services.billing.fees import domain
+from services.billing.fees import store
+from services.billing.ledger import domain as ledger_domain
+from services.billing.ledger import services as ledger
+from services.billing.ledger import store as ledger_store
 
 
 class FeeRun(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -27,36 +27,35 @@ class FeeRunReport(msgspec.Struct, kw_only=True):
     already_invoiced: int
     not_occupied: int
     total_fen: int
-    currency: str = domain.CURRENCY
+    currency: str = ledger_domain.CURRENCY
 
 
-async def set_fee_rates(tx: Tx, plaza_id: str, rates: domain_fees.Rates, *, actor: str) -> domain_fees.Rates:
+async def set_fee_rates(tx: Tx, plaza_id: str, rates: domain.Rates, *, actor: str) -> domain.Rates:
     try:
-        domain_fees.validate_rates(rates)
-    except domain.Refused as exc:
-        raise refused(exc) from None
-    await upsert(tx.conn, fee_rates, {"plaza_id": plaza_id},
-                 {**msgspec.structs.asdict(rates), "updated_at": utcnow(), "updated_by": actor})
+        domain.validate_rates(rates)
+    except ledger_domain.Refused as exc:
+        raise ledger.refused(exc) from None
+    await store.save_rates(tx.conn, plaza_id, {**msgspec.structs.asdict(rates), "updated_at": utcnow(), "updated_by": actor})
     return rates
 
 
-async def get_fee_rates(conn, plaza_id: str) -> domain_fees.Rates:
-    row = await one(conn, sa.select(fee_rates).where(fee_rates.c.plaza_id == plaza_id))
+async def get_fee_rates(conn, plaza_id: str) -> domain.Rates:
+    row = await store.rates_of(conn, plaza_id)
     if row is None:
         raise NotFound(f"plaza {plaza_id!r} has no fee rates yet (PUT /v1/plazas/{plaza_id}/fee-rates)",
                        field="fee_rates")
-    return domain_fees.Rates(shop=row.shop, office=row.office, residence=row.residence, due_days=row.due_days)
+    return domain.Rates(shop=row.shop, office=row.office, residence=row.residence, due_days=row.due_days)
 
 
 async def run_fees(tx: Tx, plaza_id: str, body: FeeRun, *, actor: str) -> FeeRunReport:
     """One invoice per unit per period: a repeated run finds them all already there."""
     try:
-        period = domain_fees.parse_period(body.period)
-    except domain.Refused as exc:
-        raise refused(exc) from None
+        period = domain.parse_period(body.period)
+    except ledger_domain.Refused as exc:
+        raise ledger.refused(exc) from None
     rates = await get_fee_rates(tx.conn, plaza_id)
     report = FeeRunReport(period=period.key, invoiced=0, already_invoiced=0, not_occupied=0, total_fen=0)
-    for unit in await store.units_of(tx.conn, plaza_id):
+    for unit in await facts.units_of(tx.conn, plaza_id):
         event = await _invoice_unit(tx, plaza_id, unit, period, rates, actor)
         if event is None:
             report.not_occupied += 1
@@ -70,20 +69,20 @@ async def run_fees(tx: Tx, plaza_id: str, body: FeeRun, *, actor: str) -> FeeRun
 
 async def _invoice_unit(tx: Tx, plaza_id: str, unit, period, rates, actor: str):
     rate = rates.for_use(unit.use)
-    amount = domain_fees.fee_fen(rate, unit.area_m2, period, unit.occupancy_date)
+    amount = domain.fee_fen(rate, unit.area_m2, period, unit.occupancy_date)
     if amount <= 0:
         return None
     invoice_id, entry_id, now = new_event_id(), new_event_id(), utcnow()
-    due = domain_fees.due_date(period, rates)
+    due = domain.due_date(period, rates)
     row = {"id": invoice_id, "plaza_id": plaza_id, "unit": unit.unit, "period": period.key,
            "amount_fen": amount, "due_date": due, "entry_id": entry_id, "issued_at": now}
-    if not await insert_once(tx.conn, invoices, row):
+    if not await store.add_invoice_once(tx.conn, row):
         return False
-    posting = domain.Posting(
+    posting = ledger_domain.Posting(
         kind="fee", amount_fen=amount, description=f"property fee {period.key}", invoice_id=invoice_id,
         due_date=due, line_id=f"fee:{unit.unit}:{period.key}",
     )
-    await store.add_entry(tx.conn, store.entry_row(
+    await ledger_store.add_entry(tx.conn, ledger_store.entry_row(
         plaza_id, unit.unit, entry_id, posting, occurred_at=now, recorded_at=now, causation_id=None,
         actor=actor, source=f"request:fee-run:{period.key}",
     ))
@@ -97,13 +96,4 @@ async def _invoice_unit(tx: Tx, plaza_id: str, unit, period, rates, actor: str):
 
 
 async def list_invoices(conn, plaza_id: str, unit: str | None, period: str | None):
-    q = sa.select(invoices).where(invoices.c.plaza_id == plaza_id)
-    if unit:
-        q = q.where(invoices.c.unit == unit)
-    if period:
-        q = q.where(invoices.c.period == period)
-    return (await conn.execute(q.order_by(invoices.c.due_date, invoices.c.unit))).all()
-
-
-def period_start(key: str) -> dt.date:
-    return domain_fees.parse_period(key).start
+    return await store.invoices_of(conn, plaza_id, unit, period)

@@ -1,21 +1,76 @@
-"""Billing's tables beyond the ledger: fee rates and invoices, prepaid tariffs and meter
-readings, renovation permits, complaints that hold dunning, and dunning tasks.
+"""Every table of billing, on one MetaData: the ledger, its copy of archive's plazas and
+units, fee rates and invoices, prepaid tariffs and meter readings, renovation permits,
+complaints that hold dunning, and dunning tasks.
 
-Unique keys carry the idempotency: one invoice per (plaza, unit, period), one dunning
-task per (plaza, entry, stage), one permit per (plaza, permit id), one complaint row per
-(plaza, work order), which only ever moves on to a later step of the work order.
+The ledger is only ever inserted into. ``uq_ledger_line`` is what makes a work order's
+charge line postable once per plaza, however often and in whatever order the closing
+events arrive; payments have no line id, and NULLs never collide on either database.
+Other unique keys carry the idempotency too: one invoice per (plaza, unit, period), one
+dunning task per (plaza, entry, stage), one permit per (plaza, permit id), one complaint
+row per (plaza, work order).
 """
 
 from __future__ import annotations
 
-import functools
-
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from libs.runtime.db import UtcDateTime, execute_many, insert_ignore
-from services.billing.store import metadata
+from libs.runtime import idempotency, replica
+from libs.runtime.db import UtcDateTime, insert_ignore
+from libs.runtime.outbox import add_runtime_tables
+
+metadata = sa.MetaData()
+outbox, inbox = add_runtime_tables(metadata)
+idempotency_keys = idempotency.add_table(metadata)
+
+# The plaza's time zone (archive's IANA name) says which local day an instant is on;
+# NULL until archive tells billing (rows kept before the column was added, too).
+plazas = replica.plazas_table(metadata, sa.Column("timezone", sa.String(64)))
+
+units = replica.units_table(
+    metadata,
+    sa.Column("area_m2", sa.Float, nullable=False),
+    sa.Column("use", sa.String(16), nullable=False),
+    sa.Column("occupant_name", sa.String(200)),
+    sa.Column("occupant_kind", sa.String(16)),
+    sa.Column("occupant_phone", sa.String(64)),
+    sa.Column("key_account", sa.Boolean, nullable=False, default=False),
+    # Archive adds the occupancy date to UnitRegistered; units without one are billed whole periods.
+    sa.Column("occupancy_date", sa.Date),
+)
+
+ledger = sa.Table(
+    "ledger_entries",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("plaza_id", sa.String(64), nullable=False),
+    sa.Column("unit", sa.String(64), nullable=False),
+    sa.Column("kind", sa.String(24), nullable=False),
+    sa.Column("amount_fen", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False, default="CNY"),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("work_order_id", sa.String(40)),
+    sa.Column("line_id", sa.String(200)),
+    sa.Column("method", sa.String(16)),
+    sa.Column("reference", sa.String(255)),
+    sa.Column("occurred_at", UtcDateTime(), nullable=False),
+    sa.Column("recorded_at", UtcDateTime(), nullable=False),
+    sa.Column("causation_id", sa.String(40)),
+    # Where the entry came from: "event:<id>" or "request:<id>"; and who did it.
+    sa.Column("source", sa.String(200)),
+    sa.Column("actor", sa.String(80), nullable=False, default="system"),
+    sa.Column("invoice_id", sa.String(40)),
+    sa.Column("due_date", sa.Date),
+    sa.Column("utility", sa.String(16)),
+    sa.Column("reverses_entry_id", sa.String(40)),
+    sa.Column("reason", sa.Text),
+    sa.Column("approver", sa.String(80)),
+    sa.CheckConstraint("amount_fen > 0", name="ck_ledger_amount_positive"),
+    sa.UniqueConstraint("plaza_id", "line_id", name="uq_ledger_line"),
+    # An entry is reversed at most once.
+    sa.UniqueConstraint("plaza_id", "reverses_entry_id", name="uq_ledger_reversal"),
+    sa.Index("ix_ledger_plaza_unit", "plaza_id", "unit", "occurred_at", "id"),
+)
 
 fee_rates = sa.Table(
     "fee_rates",
@@ -87,16 +142,14 @@ complaints = sa.Table(
     sa.Column("plaza_id", sa.String(64), primary_key=True),
     sa.Column("work_order_id", sa.String(40), primary_key=True),
     sa.Column("unit", sa.String(64), nullable=False),
-    # Every closed, cancelled or reopened work order has a row, since its create (the only
-    # event that says it is a complaint) may come later; ``status`` is where its latest
-    # ``step`` left it (domain_arrears.work_order_step), and an older step never moves it back.
+    # ``step`` orders a complaint's events (dunning.domain.complaint_step); ``status`` is
+    # where the latest left it, and an older one never moves it back.
     sa.Column("status", sa.String(8), nullable=False),
-    # Rows kept before steps were: a closed one's last closing is taken as the first.
-    sa.Column("step", sa.Integer, nullable=False,
-              info={"backfill": "CASE WHEN status = 'closed' THEN 1 ELSE 0 END"}),
-    # Set by the work order's create. Before this column only complaints' creates made
-    # open rows, so an open old row is a complaint; a closed old one cannot be told apart.
-    sa.Column("complaint", sa.Boolean, nullable=False, info={"backfill": "(status = 'open')"}),
+    # Rows kept before steps were: a closed one at 0 moves on like a closed one at 1.
+    sa.Column("step", sa.Integer, nullable=False, default=0),
+    # Only complaints have rows now (the events say which); an older release kept a row for
+    # every closed, cancelled or reopened work order, and this tells those apart.
+    sa.Column("complaint", sa.Boolean, nullable=False, default=True),
     sa.Index("ix_complaints_unit", "plaza_id", "unit", "status"),
 )
 
@@ -140,43 +193,3 @@ async def upsert(conn: AsyncConnection, table: sa.Table, keys: dict, values: dic
     where = [table.c[k] == v for k, v in keys.items()]
     if (await conn.execute(table.update().where(*where).values(**values))).rowcount == 0:
         await conn.execute(table.insert().values(**keys, **values))
-
-
-# The complaint upserts run for every batch of work-order events. Built per call, each
-# cost more Python than the rest of the batch (``.excluded`` builds an aliased table, and a
-# new statement needs a new cache key); built once per dialect, SQLAlchemy reuses both.
-_COMPLAINT_KEY = [complaints.c.plaza_id, complaints.c.work_order_id]
-
-
-def _insert_complaint(dialect_name: str):
-    return (postgresql if dialect_name == "postgresql" else sqlite).insert(complaints)
-
-
-@functools.cache
-def _mark_complaints_stmt(dialect_name: str):
-    stmt = _insert_complaint(dialect_name)
-    return stmt.on_conflict_do_update(index_elements=_COMPLAINT_KEY, set_={"complaint": True})
-
-
-@functools.cache
-def _advance_complaints_stmt(dialect_name: str):
-    stmt = _insert_complaint(dialect_name)
-    return stmt.on_conflict_do_update(
-        index_elements=_COMPLAINT_KEY,
-        set_={"step": stmt.excluded.step, "status": stmt.excluded.status},
-        where=stmt.excluded.step > complaints.c.step,
-    )
-
-
-async def mark_complaints(conn: AsyncConnection, rows: list[dict]) -> None:
-    """Complaints created (one row per work order): a new row is open at its first step;
-    a row already there keeps its unit and step, and is marked a complaint."""
-    if rows:
-        await execute_many(conn, _mark_complaints_stmt(conn.dialect.name), [{**row, "complaint": True} for row in rows])
-
-
-async def advance_complaints(conn: AsyncConnection, rows: list[dict]) -> None:
-    """Work orders closed, cancelled or reopened (one row per work order): a new row is
-    kept, not yet known as a complaint; a row already there moves to a later step only."""
-    if rows:
-        await execute_many(conn, _advance_complaints_stmt(conn.dialect.name), [{**row, "complaint": False} for row in rows])

@@ -9,7 +9,7 @@ from fractions import Fraction
 
 import msgspec
 
-from services.billing.domain import Refused
+from services.billing.ledger.domain import Refused
 
 USES = ("shop", "office", "residence")
 DEFAULT_DUE_DAYS = 15
@@ -87,17 +87,3 @@ def fee_fen(rate_fen: int, area_m2: float, period: Period, occupied_from: dt.dat
 
 def due_date(period: Period, rates: Rates) -> dt.date:
     return period.start + dt.timedelta(days=rates.due_days)
-
-
-def occupancy_date(value: object) -> dt.date | None:
-    """Archive's optional occupancy date, whatever shape it arrives in; junk is ignored."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value[:10])
-        except ValueError:
-            return None
-    return None

@@ -1,21 +1,25 @@
-"""Arrears ageing and dunning (催缴) use cases; complaints that hold dunning."""
+"""Arrears ageing and dunning (催缴) use cases; complaints that hold dunning; the
+periodic dunning run over every plaza."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from types import SimpleNamespace
 from typing import Literal
 
 import msgspec
-import sqlalchemy as sa
 
 from libs.contracts import new_event_id, utcnow
 from libs.contracts.events import ArrearsEscalated, DunningReminderIssued
 from libs.runtime import limits
 from libs.runtime.errors import Conflict, NotFound
 from libs.runtime.outbox import Tx
-from services.billing import domain, domain_arrears, store, store_more
-from services.billing.store_more import all_, complaints, dunning_tasks, insert_once, one
+from services.billing import facts
+from services.billing.dunning import domain
+from services.billing.dunning import store
+from services.billing.ledger import domain as ledger_domain
+from services.billing.ledger import store as ledger_store
 
 Outcome = Literal["reached", "promised_to_pay", "disputed", "no_answer", "wrong_number"]
 # Outcomes after which the desk still has to call again.
@@ -47,65 +51,46 @@ class UnitArrears(msgspec.Struct, kw_only=True):
     dunning_held: bool
 
 
-async def open_complaint(tx: Tx, plaza_id: str, unit: str, work_order_id: str) -> None:
-    await open_complaints(tx, [(plaza_id, unit, work_order_id)])
+def now() -> dt.datetime:
+    """The clock of periodic work; tests swap it with monkeypatch."""
+    return utcnow()
 
 
-async def open_complaints(tx: Tx, opened: list[tuple[str, str, str]]) -> None:
-    """(plaza, unit, work order) of complaints created. A work order already known from a
-    close or a reopening that overtook its create stays where it is, now known as a complaint."""
-    rows = domain_arrears.latest_steps(
-        (p, u, w, domain_arrears.work_order_step(0, closed=False)) for p, u, w in opened)
-    await store_more.mark_complaints(tx.conn, rows)
-
-
-async def close_complaint(tx: Tx, plaza_id: str, unit: str, work_order_id: str, reopen_count: int = 0) -> None:
-    await close_complaints(tx, [(plaza_id, unit, work_order_id, reopen_count)])
-
-
-async def close_complaints(tx: Tx, closed: list[tuple[str, str, str, int]]) -> None:
-    """(plaza, unit, work order, reopen count) of work orders closed or cancelled. Every one
-    lands here, complaint or not: its create (which says which) may still be on its way."""
-    await _advance(tx, closed, closed=True)
-
-
-async def reopen_complaints(tx: Tx, reopened: list[tuple[str, str, str, int]]) -> None:
-    """(plaza, unit, work order, reopen count) of work orders sent out again (second
-    dispatch): a reopened complaint is open again, and holds dunning until it closes again."""
-    await _advance(tx, reopened, closed=False)
-
-
-async def _advance(tx: Tx, moves: list[tuple[str, str, str, int]], *, closed: bool) -> None:
-    rows = domain_arrears.latest_steps(
-        (p, u, w, domain_arrears.work_order_step(n, closed=closed)) for p, u, w, n in moves)
-    await store_more.advance_complaints(tx.conn, rows)
+async def follow_complaints(tx: Tx, events: list, *, closed: bool) -> None:
+    """Work orders created or reopened (``closed=False``), closed or cancelled: the
+    complaints among them (the event's own kind says; None, from an older producer, is an
+    ordinary job) hold their unit's dunning while open. A reopened complaint (second
+    dispatch) holds it again until it closes again."""
+    rows = domain.latest_steps(
+        (e.plaza_id, e.unit, e.work_order_id, domain.complaint_step(e.reopen_count, closed=closed))
+        for e in events if e.kind == "complaint")
+    if rows:
+        await store.move_complaints(tx.conn, [{**row, "complaint": True} for row in rows])
 
 
 async def held_units(conn, plaza_id: str) -> set[str]:
     """Units with a complaint open against the management: their dunning waits."""
-    q = sa.select(complaints.c.unit).where(
-        complaints.c.plaza_id == plaza_id, complaints.c.status == "open", complaints.c.complaint)
-    return {r.unit for r in await all_(conn, q)}
+    return await store.held_units(conn, plaza_id)
 
 
 async def plaza_today(conn, plaza_id: str, now: dt.datetime) -> dt.date:
     """The plaza's own calendar day at ``now``: days past due are counted in local days."""
-    return domain.local_date(now, await store.plaza_zone(conn, plaza_id))
+    return ledger_domain.local_date(now, await facts.plaza_zone(conn, plaza_id))
 
 
 async def _open_items_by_unit(conn, plaza_id: str) -> dict[str, tuple[int, list]]:
-    zone = await store.plaza_zone(conn, plaza_id)
+    zone = await facts.plaza_zone(conn, plaza_id)
     by_unit: dict[str, list] = defaultdict(list)
-    for e in await store.plaza_entries(conn, plaza_id):
+    for e in await ledger_store.plaza_entries(conn, plaza_id):
         by_unit[e.unit].append(e)
-    return {u: (domain.owed_fen(es), domain_arrears.open_items(es, zone)) for u, es in by_unit.items()}
+    return {u: (ledger_domain.owed_fen(es), ledger_domain.open_items(es, zone)) for u, es in by_unit.items()}
 
 
 async def arrears(conn, plaza_id: str, today: dt.date) -> tuple[dict[str, int], list[UnitArrears]]:
     held = await held_units(conn, plaza_id)
-    units, totals = [], dict.fromkeys(domain_arrears.BUCKET_NAMES, 0)
+    units, totals = [], dict.fromkeys(domain.BUCKET_NAMES, 0)
     for unit, (owed, items) in sorted((await _open_items_by_unit(conn, plaza_id)).items()):
-        buckets = domain_arrears.ageing(items, today)
+        buckets = domain.ageing(items, today)
         overdue = sum(buckets.values())
         if not overdue:
             continue
@@ -123,11 +108,10 @@ async def run_dunning(tx: Tx, plaza_id: str, now: dt.datetime) -> DunningReport:
     complaint against the management are held until the complaint closes."""
     today = await plaza_today(tx.conn, plaza_id, now)
     held = await held_units(tx.conn, plaza_id)
-    done = {(r.entry_id, r.stage) for r in await all_(
-        tx.conn, sa.select(dunning_tasks.c.entry_id, dunning_tasks.c.stage).where(dunning_tasks.c.plaza_id == plaza_id))}
+    done = await store.reminded(tx.conn, plaza_id)
     report = DunningReport(as_of=today.isoformat(), reminders=0, escalations=0, held_units=[])
     for unit, (owed, items) in sorted((await _open_items_by_unit(tx.conn, plaza_id)).items()):
-        due = domain_arrears.reminders_due(items, today, done)
+        due = domain.reminders_due(items, today, done)
         if due and unit in held:
             report.held_units.append(unit)
             continue
@@ -138,13 +122,13 @@ async def run_dunning(tx: Tx, plaza_id: str, now: dt.datetime) -> DunningReport:
     return report
 
 
-async def _remind(tx: Tx, plaza_id: str, unit: str, owed: int, r: domain_arrears.Reminder, now: dt.datetime) -> bool:
+async def _remind(tx: Tx, plaza_id: str, unit: str, owed: int, r: domain.Reminder, now: dt.datetime) -> bool:
     task_id, item = new_event_id(), r.item
     row = {"id": task_id, "plaza_id": plaza_id, "unit": unit, "entry_id": item.entry_id,
            "invoice_id": item.invoice_id, "stage": r.stage, "days_past_due": r.days_past_due,
            "open_fen": item.open_fen, "due_date": item.due_date, "created_at": now, "status": "open",
            "attempts": 0}
-    if not await insert_once(tx.conn, dunning_tasks, row):
+    if not await store.add_task_once(tx.conn, row):
         return False
     common = dict(plaza_id=plaza_id, occurred_at=now, correlation_id=item.entry_id, actor="billing",
                   unit=unit, entry_id=item.entry_id, invoice_id=item.invoice_id,
@@ -156,29 +140,27 @@ async def _remind(tx: Tx, plaza_id: str, unit: str, owed: int, r: domain_arrears
 
 
 async def dunning_tasks_of(conn, plaza_id: str, status: str | None, unit: str | None):
-    q = sa.select(dunning_tasks).where(dunning_tasks.c.plaza_id == plaza_id)
-    if status:
-        q = q.where(dunning_tasks.c.status == status)
-    if unit:
-        q = q.where(dunning_tasks.c.unit == unit)
-    return await all_(conn, q.order_by(dunning_tasks.c.created_at, dunning_tasks.c.id))
+    return await store.tasks_of(conn, plaza_id, status, unit)
 
 
 async def record_outcome(tx: Tx, plaza_id: str, task_id: str, body: OutcomeCreate, *, actor: str):
-    where = (dunning_tasks.c.plaza_id == plaza_id, dunning_tasks.c.id == task_id)
-    task = await one(tx.conn, sa.select(dunning_tasks).where(*where))
+    task = await store.task(tx.conn, plaza_id, task_id)
     if task is None:
         raise NotFound(f"dunning task {task_id!r} not found in plaza {plaza_id!r}", field="task_id")
     if task.status == "done":
         raise Conflict(f"dunning task {task_id!r} already has its outcome ({task.outcome})", field="task_id")
-    status = "open" if body.outcome in RETRY_OUTCOMES else "done"
-    await tx.conn.execute(dunning_tasks.update().where(*where).values(
-        status=status, outcome=body.outcome, note=body.note, attempts=task.attempts + 1,
-        recorded_by=actor, recorded_at=utcnow()))
-    return await one(tx.conn, sa.select(dunning_tasks).where(*where))
+    values = dict(status="open" if body.outcome in RETRY_OUTCOMES else "done", outcome=body.outcome,
+                  note=body.note, attempts=task.attempts + 1, recorded_by=actor, recorded_at=utcnow())
+    await store.update_task(tx.conn, plaza_id, task_id, values)
+    # The task as it now stands, for the answer, without reading it back.
+    return SimpleNamespace(**{**task._asdict(), **values})
 
 
-async def dunning_plazas(conn) -> list[str]:
-    """Every plaza with money on its ledger: the periodic run's work list."""
-    q = sa.select(store.ledger.c.plaza_id).distinct()
-    return [r.plaza_id for r in await all_(conn, q)]
+async def run_dunning_everywhere(runtime) -> None:
+    """The periodic dunning run over every plaza with money on its ledger: one
+    transaction per plaza, each idempotent."""
+    async with runtime.read() as conn:
+        plazas = await ledger_store.ledger_plazas(conn)
+    for plaza_id in plazas:
+        async with runtime.transaction() as tx:
+            await run_dunning(tx, plaza_id, now())
