@@ -112,7 +112,8 @@ def fatigue_applies(
     """Spare the unit a call: it was surveyed within the window (``last_surveyed_at`` is the
     nearest other surveyed close within N days, either side, so closes arriving out of order
     still leave one of them surveyed). A complaint, and a close after a reopening (second
-    dispatch), are always followed up."""
+    dispatch), are always followed up. ``kind`` is the one the close carries; None (a close
+    from a producer older than the field) is an ordinary service job."""
     if kind == "complaint" or reopen_count > 0:
         return False
     return last_surveyed_at is not None

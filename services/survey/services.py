@@ -14,7 +14,6 @@ from libs.contracts.events import (
     VisitScheduled,
     VisitSkipped,
     WorkOrderClosed,
-    WorkOrderCreated,
 )
 from libs.runtime import logging as log
 from libs.runtime import limits, replica
@@ -137,36 +136,6 @@ def _check_policy(body: PolicyUpdate) -> None:
 
 # --- visits -----------------------------------------------------------------------------
 
-async def record_work_orders(tx: Tx, events: list[WorkOrderCreated]) -> None:
-    """Remember each work order's kind (the first copy wins); a complaint whose close arrived
-    first, and was skipped for fatigue, gets its visit after all."""
-    rows: dict[tuple[str, str], dict] = {}
-    complaints: dict[tuple[str, str], WorkOrderCreated] = {}
-    for event in events:
-        rows.setdefault((event.plaza_id, event.work_order_id), _work_order_row(event))
-        if event.kind == "complaint":
-            complaints.setdefault((event.plaza_id, event.work_order_id), event)
-    await store.add_work_orders(tx.conn, list(rows.values()))
-    if not complaints:
-        return
-    scheduled = [
-        _scheduled(visit, complaints[visit["plaza_id"], visit["work_order_id"]].id)
-        for visit in await store.skipped_visits(tx.conn, set(complaints))
-    ]
-    await store.unskip_visits(tx.conn, [(e.plaza_id, e.visit_id, e.id) for e in scheduled])
-    await tx.emit(*scheduled)
-    for event in scheduled:
-        with log_context(complaints[event.plaza_id, event.work_order_id]):
-            logger.info("visit_unskipped_for_complaint", visit_id=event.visit_id, work_order_id=event.work_order_id)
-
-
-def _work_order_row(event: WorkOrderCreated) -> dict:
-    return {
-        "plaza_id": event.plaza_id, "work_order_id": event.work_order_id, "kind": event.kind,
-        "unit": event.unit, "department": event.department,
-    }
-
-
 def _scheduled(visit, causation_id: str, event_id: str | None = None) -> VisitScheduled:
     return VisitScheduled(
         id=event_id or new_event_id(), plaza_id=visit["plaza_id"], correlation_id=visit["correlation_id"], causation_id=causation_id,
@@ -180,9 +149,8 @@ class _Visits:
     date as the batch's closes are decided in order: a later close sees the visits the
     earlier ones made, so a batch gives the visits that one close at a time would."""
 
-    def __init__(self, policies: dict[str, Policy], kinds: dict, keys: set, surveyed: dict) -> None:
+    def __init__(self, policies: dict[str, Policy], keys: set, surveyed: dict) -> None:
         self.policies = policies
-        self.kinds = kinds
         self.keys = keys
         self.surveyed = surveyed
 
@@ -198,8 +166,8 @@ class _Visits:
             spans = [domain.fatigue_span(c.occurred_at, policies[c.plaza_id].fatigue_days) for c in fatigued]
             units = {(c.plaza_id, c.unit) for c in fatigued}
             surveyed = await store.surveyed_closes(conn, units, min(s[0] for s in spans), max(s[1] for s in spans))
-        kinds, keys = await store.kinds_and_visits(conn, work_orders)
-        return cls(policies, kinds, keys, surveyed)
+        keys = await store.visited_closes(conn, work_orders)
+        return cls(policies, keys, surveyed)
 
     def decide(self, close: WorkOrderClosed, scheduled_at: dt.datetime) -> tuple[dict, dt.datetime | None] | None:
         """The visit row for this close and the surveyed close that spared it, if any;
@@ -213,8 +181,7 @@ class _Visits:
         last = domain.last_surveyed_near(
             unit, closed_at=close.occurred_at, days=policy.fatigue_days, work_order_id=close.work_order_id
         )
-        kind = self.kinds.get((close.plaza_id, close.work_order_id))
-        skip = domain.fatigue_applies(kind=kind, reopen_count=close.reopen_count, last_surveyed_at=last)
+        skip = domain.fatigue_applies(kind=close.kind, reopen_count=close.reopen_count, last_surveyed_at=last)
         if not skip:
             unit.append((close.work_order_id, close.occurred_at))
         row = _visit_row(close, _due(close, policy), scheduled_at, skip_reason="fatigue" if skip else None)

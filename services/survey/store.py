@@ -1,5 +1,5 @@
 """Survey's tables: return visits, plaza survey policies, campaigns, key-account plans, and
-its own copies of archive's plazas and units and of dispatch's work-order kinds.
+its own copies of archive's plazas and units.
 
 Queries for campaigns and plans live in store_campaigns.py and store_plans.py."""
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from libs.runtime import replica
-from libs.runtime.db import RETIRED_INDEXES, UtcDateTime, insert_ignore, insert_ignore_many
+from libs.runtime.db import RETIRED_INDEXES, UtcDateTime, insert_ignore_many
 from libs.runtime.outbox import add_runtime_tables
 
 metadata = sa.MetaData()
@@ -29,17 +29,6 @@ units = replica.units_table(
     sa.Column("key_account", sa.Boolean, nullable=False, default=False),
     sa.Column("occupant_kind", sa.String(16)),
     sa.Column("building", sa.String(64)),
-)
-
-# Dispatch's work orders as far as survey needs them: a complaint is exempt from fatigue.
-work_orders = sa.Table(
-    "work_orders",
-    metadata,
-    sa.Column("plaza_id", sa.String(64), primary_key=True),
-    sa.Column("work_order_id", sa.String(40), primary_key=True),
-    sa.Column("kind", sa.String(16), nullable=False),
-    sa.Column("unit", sa.String(64), nullable=False),
-    sa.Column("department", sa.String(64), nullable=False),
 )
 
 policies = sa.Table(
@@ -101,36 +90,13 @@ def _any(name: str) -> sa.BindParameter:
 
 
 _POLICIES = sa.select(policies).where(policies.c.plaza_id.in_(_any("plazas")))
-# Both tables a batch of closes asks by work order, in one statement (each statement costs
-# a small batch more Python than the database takes to answer it): the kind dispatch gave
-# the work order (a row of work_orders, reopen_count NULL) and the visits it has already
-# (rows of visits, kind NULL).
-_KINDS_AND_VISITS = sa.union_all(
-    sa.select(
-        work_orders.c.plaza_id, work_orders.c.work_order_id, work_orders.c.kind,
-        sa.cast(sa.null(), visits.c.reopen_count.type).label("reopen_count"),
-    ).where(work_orders.c.plaza_id.in_(_any("plazas")), work_orders.c.work_order_id.in_(_any("work_orders"))),
-    sa.select(
-        visits.c.plaza_id, visits.c.work_order_id, sa.cast(sa.null(), work_orders.c.kind.type), visits.c.reopen_count,
-    ).where(visits.c.plaza_id.in_(_any("plazas")), visits.c.work_order_id.in_(_any("work_orders"))),
+# The closes of a batch that have their visit already (a redelivery, a re-sent close).
+_VISITED = sa.select(visits.c.plaza_id, visits.c.work_order_id, visits.c.reopen_count).where(
+    visits.c.plaza_id.in_(_any("plazas")), visits.c.work_order_id.in_(_any("work_orders")),
 )
 _SURVEYED = sa.select(visits.c.plaza_id, visits.c.unit, visits.c.work_order_id, visits.c.closed_at).where(
     visits.c.plaza_id.in_(_any("plazas")), visits.c.unit.in_(_any("units")), visits.c.skip_reason.is_(None),
     visits.c.closed_at > sa.bindparam("lo"), visits.c.closed_at < sa.bindparam("hi"),
-)
-# Locked (PostgreSQL) so that two replicas given copies of one creation cannot both
-# un-skip a visit and both announce it; SQLite has one writer.
-_SKIPPED = sa.select(visits).where(
-    visits.c.plaza_id.in_(_any("plazas")), visits.c.work_order_id.in_(_any("work_orders")),
-    visits.c.skip_reason.is_not(None),
-).with_for_update()
-_UNSKIP = (
-    visits.update()
-    .where(
-        visits.c.plaza_id == sa.bindparam("b_plaza"), visits.c.id == sa.bindparam("b_id"),
-        visits.c.skip_reason.is_not(None),
-    )
-    .values(skip_reason=None, scheduled_event_id=sa.bindparam("b_event"))
 )
 VISIT_KEY = ("plaza_id", "work_order_id", "reopen_count")
 
@@ -139,29 +105,11 @@ def _split(keys) -> dict:
     return {"plazas": sorted({k[0] for k in keys}), "work_orders": sorted({k[1] for k in keys})}
 
 
-async def add_work_orders(conn: AsyncConnection, rows: list[dict]) -> None:
-    """The first copy of each work order is kept."""
-    if rows:
-        await conn.execute(insert_ignore(conn, work_orders), rows)
-
-
-async def kinds_and_visits(
-    conn: AsyncConnection, keys: set[tuple[str, str]]
-) -> tuple[dict[tuple[str, str], str], set[tuple[str, str, int]]]:
-    """Of these (plaza, work order) keys: the kinds of the known ones, and the (plaza, work
-    order, reopen count) of the visits they have."""
-    kinds: dict[tuple[str, str], str] = {}
-    visited: set[tuple[str, str, int]] = set()
+async def visited_closes(conn: AsyncConnection, keys: set[tuple[str, str]]) -> set[tuple[str, str, int]]:
+    """(plaza, work order, reopen count) of the visits these (plaza, work order) keys have."""
     if not keys:
-        return kinds, visited
-    for p, wo, kind, n in await conn.execute(_KINDS_AND_VISITS, _split(keys)):
-        if (p, wo) not in keys:
-            continue
-        if n is None:
-            kinds[p, wo] = kind
-        else:
-            visited.add((p, wo, n))
-    return kinds, visited
+        return set()
+    return {(p, wo, n) for p, wo, n in await conn.execute(_VISITED, _split(keys)) if (p, wo) in keys}
 
 
 async def get_policies(conn: AsyncConnection, plaza_ids) -> dict:
@@ -198,18 +146,6 @@ async def add_visits(conn: AsyncConnection, rows: list[dict]) -> set[tuple]:
     """The keys (``VISIT_KEY``) of the rows inserted; a close that already has its visit
     (a replica was quicker) is left out."""
     return await insert_ignore_many(conn, visits, rows, VISIT_KEY)
-
-
-async def skipped_visits(conn: AsyncConnection, keys: set[tuple[str, str]]) -> list:
-    """The skipped visits of these (plaza, work order) pairs, locked for the un-skip."""
-    rows = (await conn.execute(_SKIPPED, _split(keys))).mappings().all() if keys else []
-    return [row for row in rows if (row["plaza_id"], row["work_order_id"]) in keys]
-
-
-async def unskip_visits(conn: AsyncConnection, changes: list[tuple[str, str, str]]) -> None:
-    """(plaza, visit id, id of its new VisitScheduled) for each visit to turn pending."""
-    if changes:
-        await conn.execute(_UNSKIP, [{"b_plaza": p, "b_id": v, "b_event": e} for p, v, e in changes])
 
 
 async def record_answer(conn: AsyncConnection, plaza_id: str, visit_id: str, values: dict) -> bool:
