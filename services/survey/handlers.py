@@ -9,12 +9,13 @@ import datetime as dt
 from libs.contracts.events import DispatchEvent, WorkOrderClosed
 from libs.runtime.bus import Consumers
 from libs.runtime.outbox import Tx
-from services.survey import services
+from services.survey import facts
 from services.survey.settings import Settings
+from services.survey.visits import services as visits
 
 
 async def on_archive_events(tx: Tx, events: list) -> None:
-    await services.record_archive_facts(tx, events)
+    await facts.record_archive_facts(tx, events)
 
 
 def on_work_order_closed_within(window: dt.timedelta):
@@ -24,8 +25,8 @@ def on_work_order_closed_within(window: dt.timedelta):
     async def on_work_order_closed(tx: Tx, events: list[DispatchEvent]) -> None:
         # The subject filter lets only closes through; the union decoder could hand us any.
         closes = [e for e in events if isinstance(e, WorkOrderClosed)]
-        await services.require_known_facts(tx, closes)
-        await services.schedule_visits(tx, closes, window=window)
+        await facts.require_known_facts(tx, closes)
+        await visits.schedule_visits(tx, closes, window=window)
 
     return on_work_order_closed
 

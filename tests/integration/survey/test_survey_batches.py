@@ -14,9 +14,9 @@ from litestar.testing import AsyncTestClient
 from libs.contracts import new_event_id, utcnow
 from libs.contracts.events import VisitScheduled, VisitSkipped, WorkOrderClosed
 from libs.runtime.testing import archive_taken, eventually, service_settings
-from services.survey import services
 from services.survey.app import create_app
 from services.survey.settings import Settings
+from services.survey.visits import services as visit_services
 from tests.archive_facts import register
 
 DAY = dt.timedelta(days=1)
@@ -47,7 +47,7 @@ def batch_sizes(monkeypatch):
             sizes[name].append(len(events))
         return wrapper
 
-    monkeypatch.setattr(services, "schedule_visits", recording("closed", services.schedule_visits))
+    monkeypatch.setattr(visit_services, "schedule_visits", recording("closed", visit_services.schedule_visits))
     return sizes
 
 

@@ -13,9 +13,10 @@ from litestar.testing import AsyncTestClient
 from libs.contracts import utcnow
 from libs.contracts.events import VisitCompleted, VisitScheduled, VisitSkipped, WorkOrderClosed
 from libs.runtime.testing import eventually, service_settings
-from services.survey import domain_links, services
+from services.survey.links import domain as links
 from services.survey.app import create_app
 from services.survey.settings import Settings
+from services.survey.visits import services as visit_services
 from tests.archive_facts import register
 
 VISITS = "/v1/plazas/p1/visits"
@@ -217,7 +218,7 @@ async def test_tampered_forged_and_expired_links_are_refused(survey, bus, monkey
     other, _ = await _link_for(survey, bus, "wo-t2", "H-801")
     token = link["token"]
     far_future = str(int((utcnow() + 365 * DAY).timestamp()))
-    forged_elsewhere = domain_links.sign("some-other-secret-entirely", domain_links.LinkClaims(
+    forged_elsewhere = links.sign("some-other-secret-entirely", links.LinkClaims(
         plaza_id="p1", visit_id=visit["id"], expires_at=utcnow() + DAY))
     for bad in (
         _retoken(token, p2=other["id"]),  # pointed at another visit
@@ -234,7 +235,7 @@ async def test_tampered_forged_and_expired_links_are_refused(survey, bus, monkey
     for r in (await survey.get(f"/v1/plazas/p2/survey-links/{token}"),):
         assert r.status_code == 403 and r.json()["field"] == "token"
 
-    monkeypatch.setattr(services, "now", lambda: utcnow() + 8 * DAY)  # default link lifetime: 7 days
+    monkeypatch.setattr(visit_services, "now", lambda: utcnow() + 8 * DAY)  # default link lifetime: 7 days
     expired = await survey.post(link["path"], json={"rating": "satisfied"})
     assert expired.status_code == 410 and expired.json()["field"] == "token"
     assert (await survey.get(link["path"])).status_code == 410

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from services.survey import domain
+from services.survey.visits import domain
 
 CLOSED = dt.datetime(2024, 5, 1, 9, 30, tzinfo=dt.timezone.utc)
 

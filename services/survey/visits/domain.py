@@ -22,7 +22,6 @@ STATUSES: tuple[str, ...] = get_args(Status)
 RATINGS: tuple[str, ...] = get_args(Rating)
 ANSWER_CHANNELS: tuple[str, ...] = get_args(AnswerChannel)
 DEFAULT_WINDOW = dt.timedelta(hours=72)
-DEFAULT_FATIGUE_DAYS = 30
 MAX_COMMENT = 2000
 MAX_REASONS = 10
 # Why an occupant is not satisfied (or only basically): codes a report can count.

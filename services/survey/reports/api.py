@@ -7,8 +7,8 @@ from litestar.params import FromPath, Parameter
 
 from libs.runtime import export as spreadsheet
 from libs.runtime.service import Runtime
-from services.survey import export, services_reports
-from services.survey.api_campaigns import image_format, rate_sheets, table_response
+from services.survey.campaigns import export
+from services.survey.reports import services as reports
 
 
 class ReportController(Controller):
@@ -20,8 +20,8 @@ class ReportController(Controller):
         fmt: str = Parameter(query="format", default="json"),
     ) -> Response:
         async with runtime.read() as conn:
-            report = await services_reports.satisfaction_report(conn, plaza, month)
-        sheets = rate_sheets(
+            report = await reports.satisfaction_report(conn, plaza, month)
+        sheets = export.rate_sheets(
             return_visits=report.return_visits.by_department,
             campaign_by_department=report.campaign_by_department,
             campaign_by_dimension=report.campaign_by_dimension,
@@ -29,16 +29,16 @@ class ReportController(Controller):
         visits = report.return_visits
         sheets.append(("coverage", ["scheduled", "done", "skipped", "coverage"],
                        [[visits.scheduled, visits.done, visits.skipped, visits.coverage]]))
-        return await table_response(report, fmt, f"satisfaction-{plaza}-{month}", sheets)
+        return await export.table_response(report, fmt, f"satisfaction-{plaza}-{month}", sheets)
 
     @get("/chart")
     async def chart(
         self, plaza: FromPath[str], runtime: Runtime, month: str,
         fmt: str = Parameter(query="format", default="png"),
     ) -> Response:
-        fmt = image_format(fmt)
+        fmt = export.image_format(fmt)
         async with runtime.read() as conn:
-            report = await services_reports.satisfaction_report(conn, plaza, month)
+            report = await reports.satisfaction_report(conn, plaza, month)
         visits = {r.department: r.rate for r in report.return_visits.by_department}
         campaign = {r.department: r.rate for r in report.campaign_by_department}
         labels = sorted(visits.keys() | campaign.keys())

@@ -7,12 +7,14 @@ import msgspec
 from litestar import Controller, Response, get, post
 from litestar.params import FromPath, Parameter
 
+from libs.contracts import utcnow
 from libs.runtime import export as spreadsheet
-from libs.runtime.errors import InvalidInput
 from libs.runtime.http import Page, iso, plaza_token
 from libs.runtime.service import Runtime
-from services.survey import domain_campaigns, export, services, services_campaigns as sc, store_campaigns
-from services.survey.services_campaigns import CampaignCreate, CampaignResponseCreate
+from services.survey.campaigns import export, store
+from services.survey.campaigns import services as campaigns
+from services.survey.campaigns.services import CampaignCreate, CampaignResponseCreate
+from services.survey.policy import domain as policy_rules
 
 
 class CampaignView(msgspec.Struct, kw_only=True):
@@ -21,7 +23,7 @@ class CampaignView(msgspec.Struct, kw_only=True):
     title: str
     month: str
     scale: str
-    dimensions: list[domain_campaigns.Dimension]
+    dimensions: list[policy_rules.Dimension]
     population: int
     sample_size: int
     seed: int
@@ -47,35 +49,14 @@ class ResponseRecorded(msgspec.Struct, kw_only=True):
 def _view(row) -> CampaignView:
     return CampaignView(
         id=row["id"], plaza_id=row["plaza_id"], title=row["title"], month=row["month"], scale=row["scale"],
-        dimensions=msgspec.convert(row["dimensions"], list[domain_campaigns.Dimension]),
+        dimensions=msgspec.convert(row["dimensions"], list[policy_rules.Dimension]),
         population=row["population"], sample_size=row["sample_size"], seed=row["seed"], status=row["status"],
         created_at=iso(row["created_at"]), created_by=row["created_by"], closed_at=iso(row["closed_at"]),
     )
 
 
 def _this_month() -> str:
-    return services.now().strftime("%Y-%m")
-
-
-def image_format(fmt: str) -> str:
-    if fmt not in export.IMAGE_TYPES:
-        raise InvalidInput("format must be png or svg", field="format")
-    return fmt
-
-
-async def table_response(body: msgspec.Struct, fmt: str, name: str, sheets) -> Response:
-    if fmt == "json":
-        return Response(content=body)
-    if fmt != "xlsx":
-        raise InvalidInput("format must be json or xlsx", field="format")
-    return Response(
-        content=await spreadsheet.off_loop(export.workbook, sheets), media_type=export.XLSX,
-        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
-    )
-
-
-def rate_sheets(**tables) -> list:
-    return [(title, *export.rate_table(rows)) for title, rows in tables.items()]
+    return utcnow().strftime("%Y-%m")
 
 
 class CampaignController(Controller):
@@ -88,7 +69,7 @@ class CampaignController(Controller):
     ) -> CampaignView:
         plaza_token(plaza)
         async with runtime.transaction() as tx:
-            row = await sc.create_campaign(
+            row = await campaigns.create_campaign(
                 tx, plaza, data, default_window_hours=runtime.settings.visit_window_hours, actor=actor
             )
         return _view(row)
@@ -100,7 +81,7 @@ class CampaignController(Controller):
         limit: int = Parameter(query="limit", default=50, ge=1, le=500),
     ) -> Page:
         async with runtime.read() as conn:
-            rows = await store_campaigns.list_campaigns(conn, plaza, month=month, after=cursor, limit=limit)
+            rows = await store.list_campaigns(conn, plaza, month=month, after=cursor, limit=limit)
         items = [_view(r) for r in rows]
         return Page(items=items, next=items[-1].id if len(items) == limit else None)
 
@@ -112,9 +93,9 @@ class CampaignController(Controller):
         fmt: str = Parameter(query="format", default="json"),
     ) -> Response:
         async with runtime.read() as conn:
-            stats = await sc.plaza_statistics(conn, plaza, from_month, to_month or _this_month())
-        sheets = rate_sheets(by_month=stats.by_month, by_department=stats.by_department, by_dimension=stats.by_dimension)
-        return await table_response(stats, fmt, f"satisfaction-{plaza}", sheets)
+            stats = await campaigns.plaza_statistics(conn, plaza, from_month, to_month or _this_month())
+        sheets = export.rate_sheets(by_month=stats.by_month, by_department=stats.by_department, by_dimension=stats.by_dimension)
+        return await export.table_response(stats, fmt, f"satisfaction-{plaza}", sheets)
 
     @get("/statistics/chart")
     async def plaza_chart(
@@ -123,9 +104,9 @@ class CampaignController(Controller):
         to_month: str | None = Parameter(query="to", default=None),
         fmt: str = Parameter(query="format", default="png"),
     ) -> Response:
-        fmt = image_format(fmt)
+        fmt = export.image_format(fmt)
         async with runtime.read() as conn:
-            stats = await sc.plaza_statistics(conn, plaza, from_month, to_month or _this_month())
+            stats = await campaigns.plaza_statistics(conn, plaza, from_month, to_month or _this_month())
         months = [r.month for r in stats.by_month]
         series: dict[str, list] = {}
         for row in stats.by_department:
@@ -136,7 +117,7 @@ class CampaignController(Controller):
     @get("/{campaign_id:str}")
     async def show(self, plaza: FromPath[str], campaign_id: FromPath[str], runtime: Runtime) -> CampaignView:
         async with runtime.read() as conn:
-            return _view(await sc.get_campaign(conn, plaza, campaign_id))
+            return _view(await campaigns.get_campaign(conn, plaza, campaign_id))
 
     @get("/{campaign_id:str}/sample")
     async def sample(
@@ -146,8 +127,8 @@ class CampaignController(Controller):
         limit: int = Parameter(query="limit", default=500, ge=1, le=5000),
     ) -> Page:
         async with runtime.read() as conn:
-            await sc.get_campaign(conn, plaza, campaign_id)
-            rows = await store_campaigns.list_sample(conn, plaza, campaign_id, answered=answered, after=cursor, limit=limit)
+            await campaigns.get_campaign(conn, plaza, campaign_id)
+            rows = await store.list_sample(conn, plaza, campaign_id, answered=answered, after=cursor, limit=limit)
         items = [SampleView(unit=r["unit"], building=r["building"], occupant_kind=r["occupant_kind"],
                             answered=r["answered_at"] is not None, answered_at=iso(r["answered_at"])) for r in rows]
         return Page(items=items, next=items[-1].unit if len(items) == limit else None)
@@ -159,14 +140,14 @@ class CampaignController(Controller):
     ) -> ResponseRecorded:
         plaza_token(plaza)
         async with runtime.transaction() as tx:
-            await sc.respond(tx, plaza, campaign_id, data, actor=actor)
+            await campaigns.respond(tx, plaza, campaign_id, data, actor=actor)
         return ResponseRecorded(campaign_id=campaign_id, unit=data.unit)
 
     @post("/{campaign_id:str}/close", status_code=200)
     async def close(self, plaza: FromPath[str], campaign_id: FromPath[str], runtime: Runtime) -> CampaignView:
         plaza_token(plaza)
         async with runtime.transaction() as tx:
-            return _view(await sc.close_campaign(tx, plaza, campaign_id))
+            return _view(await campaigns.close_campaign(tx, plaza, campaign_id))
 
     @get("/{campaign_id:str}/statistics")
     async def statistics(
@@ -174,20 +155,20 @@ class CampaignController(Controller):
         fmt: str = Parameter(query="format", default="json"),
     ) -> Response:
         async with runtime.read() as conn:
-            stats = await sc.campaign_statistics(conn, plaza, campaign_id)
-        sheets = rate_sheets(by_department=stats.by_department, by_dimension=stats.by_dimension)
+            stats = await campaigns.campaign_statistics(conn, plaza, campaign_id)
+        sheets = export.rate_sheets(by_department=stats.by_department, by_dimension=stats.by_dimension)
         strata = [[s.building, s.occupant_kind, s.drawn, s.answered] for s in stats.strata]
         sheets.append(("strata", ["building", "occupant_kind", "drawn", "answered"], strata))
-        return await table_response(stats, fmt, f"campaign-{campaign_id}", sheets)
+        return await export.table_response(stats, fmt, f"campaign-{campaign_id}", sheets)
 
     @get("/{campaign_id:str}/statistics/chart")
     async def chart(
         self, plaza: FromPath[str], campaign_id: FromPath[str], runtime: Runtime,
         fmt: str = Parameter(query="format", default="png"),
     ) -> Response:
-        fmt = image_format(fmt)
+        fmt = export.image_format(fmt)
         async with runtime.read() as conn:
-            stats = await sc.campaign_statistics(conn, plaza, campaign_id)
+            stats = await campaigns.campaign_statistics(conn, plaza, campaign_id)
         rows = stats.by_dimension
         image = await spreadsheet.draw(export.bar_chart, f"Satisfaction by dimension, {stats.month}",
                                        [r.dimension for r in rows], {"rate": [r.rate for r in rows]}, fmt)

@@ -1,4 +1,5 @@
-"""Key-account visit plan use cases: generate a month's plan, approve it, record outcomes."""
+"""Key-account visit plans (重点客户回访计划): generate a month's plan (by hand, or by the
+hourly job for each plaza's current month), approve it, record each visit's outcome."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from libs.runtime import limits
 from libs.runtime.errors import Conflict, InvalidInput, NotFound
 from libs.runtime.outbox import Tx
 from libs.runtime import logging as log
-from services.survey import domain, domain_campaigns, domain_plans, store_plans
+from services.survey.campaigns import domain as campaign_rules
+from services.survey.plans import domain, store
+from services.survey.visits import domain as visit_rules
 
 logger = log.get("survey")
 
@@ -23,29 +26,29 @@ class PlanCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 class OutcomeCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    outcome: domain_plans.Outcome
-    rating: domain.Rating | None = None
+    outcome: domain.Outcome
+    rating: visit_rules.Rating | None = None
     note: limits.Note | None = None
 
 
-def _refused(exc: domain_plans.PlanRefused):
+def _refused(exc: domain.PlanRefused):
     return (Conflict if exc.conflict else InvalidInput)(exc.reason, field=exc.field)
 
 
 async def generate_plan(tx: Tx, plaza_id: str, body: PlanCreate, *, actor: str) -> str:
     try:
-        month = domain_campaigns.check_month(body.month)
-    except domain_campaigns.CampaignRefused as exc:
+        month = campaign_rules.check_month(body.month)
+    except campaign_rules.CampaignRefused as exc:
         raise InvalidInput(exc.reason, field=exc.field) from exc
-    units = await store_plans.key_accounts(tx.conn, plaza_id)
+    units = await store.key_accounts(tx.conn, plaza_id)
     if not units:
         raise InvalidInput(f"plaza {plaza_id!r} has no key-account units to plan visits for", field="month")
     plan_id = new_event_id()
     row = {"id": plan_id, "plaza_id": plaza_id, "month": month, "status": "draft",
            "created_at": utcnow(), "created_by": actor}
     items = [{"plaza_id": plaza_id, "plan_id": plan_id, "unit": u, "planned_on": day}
-             for u, day in domain_plans.schedule(units, month)]
-    if not await store_plans.add_plan(tx.conn, row, items):
+             for u, day in domain.schedule(units, month)]
+    if not await store.add_plan(tx.conn, row, items):
         raise Conflict(f"plaza {plaza_id!r} already has a key-account plan for {month}", field="month")
     return plan_id
 
@@ -54,9 +57,9 @@ async def generate_due_plans(tx: Tx, now: dt.datetime) -> list[str]:
     """The monthly run: every plaza with key accounts gets a draft plan for its current
     month (in its own time zone) if it has none yet. Safe to run any number of times."""
     made = []
-    for plaza_id, tz in await store_plans.plazas_with_key_accounts(tx.conn):
+    for plaza_id, tz in await store.plazas_with_key_accounts(tx.conn):
         month = now.astimezone(zoneinfo.ZoneInfo(tz)).strftime("%Y-%m")
-        if await store_plans.list_plans(tx.conn, plaza_id, month=month, after=None, limit=1):
+        if await store.list_plans(tx.conn, plaza_id, month=month, after=None, limit=1):
             continue
         made.append(await generate_plan(tx, plaza_id, PlanCreate(month=month), actor="survey"))
         logger.info("key_account_plan_generated", plaza_id=plaza_id, month=month)
@@ -64,40 +67,40 @@ async def generate_due_plans(tx: Tx, now: dt.datetime) -> list[str]:
 
 
 async def get_plan(conn: AsyncConnection, plaza_id: str, plan_id: str):
-    plan = await store_plans.get_plan(conn, plaza_id, plan_id)
+    plan = await store.get_plan(conn, plaza_id, plan_id)
     if plan is None:
         raise NotFound(f"key-account plan {plan_id!r} not found in plaza {plaza_id!r}", field="id")
-    return plan, await store_plans.plan_items(conn, plaza_id, plan_id)
+    return plan, await store.plan_items(conn, plaza_id, plan_id)
 
 
 async def approve_plan(tx: Tx, plaza_id: str, plan_id: str, *, actor: str) -> None:
     plan, _items = await get_plan(tx.conn, plaza_id, plan_id)
     try:
-        status = domain_plans.approve(plan["status"])
-    except domain_plans.PlanRefused as exc:
+        status = domain.approve(plan["status"])
+    except domain.PlanRefused as exc:
         raise _refused(exc) from exc
     values = {"status": status, "approved_at": utcnow(), "approved_by": actor}
-    if not await store_plans.update_plan(tx.conn, plaza_id, plan_id, "draft", values):
+    if not await store.update_plan(tx.conn, plaza_id, plan_id, "draft", values):
         raise Conflict("the plan changed meanwhile; read it again", field="status")
 
 
 async def record_outcome(tx: Tx, plaza_id: str, plan_id: str, unit: str, body: OutcomeCreate, *, actor: str) -> None:
     plan, _items = await get_plan(tx.conn, plaza_id, plan_id)
-    item = await store_plans.plan_item(tx.conn, plaza_id, plan_id, unit)
+    item = await store.plan_item(tx.conn, plaza_id, plan_id, unit)
     if item is None:
         raise NotFound(f"unit {unit!r} is not on this plan", field="unit")
     try:
-        outcome = domain_plans.check_outcome(plan["status"], item["outcome"], body.outcome)
-    except domain_plans.PlanRefused as exc:
+        outcome = domain.check_outcome(plan["status"], item["outcome"], body.outcome)
+    except domain.PlanRefused as exc:
         raise _refused(exc) from exc
     values = {"outcome": outcome, "rating": body.rating, "note": (body.note or "").strip() or None,
               "recorded_at": utcnow(), "recorded_by": actor}
-    if not await store_plans.record_outcome(tx.conn, plaza_id, plan_id, unit, values):
+    if not await store.record_outcome(tx.conn, plaza_id, plan_id, unit, values):
         raise Conflict("this visit's outcome is already recorded", field="unit")
     await _complete_if_done(tx, plaza_id, plan_id, plan["status"])
 
 
 async def _complete_if_done(tx: Tx, plaza_id: str, plan_id: str, status: str) -> None:
-    outcomes = [i["outcome"] for i in await store_plans.plan_items(tx.conn, plaza_id, plan_id)]
-    if domain_plans.status_after(status, outcomes) == "completed":
-        await store_plans.update_plan(tx.conn, plaza_id, plan_id, status, {"status": "completed", "completed_at": utcnow()})
+    outcomes = [i["outcome"] for i in await store.plan_items(tx.conn, plaza_id, plan_id)]
+    if domain.status_after(status, outcomes) == "completed":
+        await store.update_plan(tx.conn, plaza_id, plan_id, status, {"status": "completed", "completed_at": utcnow()})

@@ -10,8 +10,9 @@ from litestar.params import FromPath, Parameter
 from libs.contracts import validate_token
 from libs.runtime.http import Page, iso, plaza_token
 from libs.runtime.service import Runtime
-from services.survey import domain_plans, services_plans as sp, store_plans
-from services.survey.services_plans import OutcomeCreate, PlanCreate
+from services.survey.plans import domain, store
+from services.survey.plans import services as plans
+from services.survey.plans.services import OutcomeCreate, PlanCreate
 
 
 class PlannedVisitView(msgspec.Struct, kw_only=True):
@@ -30,13 +31,13 @@ class PlanView(msgspec.Struct, kw_only=True):
     id: str
     plaza_id: str
     month: str
-    status: domain_plans.PlanStatus
+    status: domain.PlanStatus
     created_at: str
     created_by: str | None
     approved_at: str | None
     approved_by: str | None
     completed_at: str | None
-    completion: domain_plans.Completion
+    completion: domain.Completion
     visits: list[PlannedVisitView]
 
 
@@ -59,7 +60,7 @@ def _view(plan, items) -> PlanView:
         id=plan["id"], plaza_id=plan["plaza_id"], month=plan["month"], status=plan["status"],
         created_at=iso(plan["created_at"]), created_by=plan["created_by"], approved_at=iso(plan["approved_at"]),
         approved_by=plan["approved_by"], completed_at=iso(plan["completed_at"]),
-        completion=domain_plans.completion([i["outcome"] for i in items]), visits=visits,
+        completion=domain.completion([i["outcome"] for i in items]), visits=visits,
     )
 
 
@@ -73,8 +74,8 @@ class PlanController(Controller):
     ) -> PlanView:
         plaza_token(plaza)
         async with runtime.transaction() as tx:
-            plan_id = await sp.generate_plan(tx, plaza, data, actor=actor)
-            return _view(*await sp.get_plan(tx.conn, plaza, plan_id))
+            plan_id = await plans.generate_plan(tx, plaza, data, actor=actor)
+            return _view(*await plans.get_plan(tx.conn, plaza, plan_id))
 
     @get("/")
     async def index(
@@ -83,14 +84,14 @@ class PlanController(Controller):
         limit: int = Parameter(query="limit", default=50, ge=1, le=500),
     ) -> Page:
         async with runtime.read() as conn:
-            rows = await store_plans.list_plans(conn, plaza, month=month, after=cursor, limit=limit)
+            rows = await store.list_plans(conn, plaza, month=month, after=cursor, limit=limit)
         items = [PlanSummary(id=r["id"], month=r["month"], status=r["status"]) for r in rows]
         return Page(items=items, next=items[-1].id if len(items) == limit else None)
 
     @get("/{plan_id:str}")
     async def show(self, plaza: FromPath[str], plan_id: FromPath[str], runtime: Runtime) -> PlanView:
         async with runtime.read() as conn:
-            return _view(*await sp.get_plan(conn, plaza, plan_id))
+            return _view(*await plans.get_plan(conn, plaza, plan_id))
 
     @post("/{plan_id:str}/approve", status_code=200)
     async def approve(
@@ -99,8 +100,8 @@ class PlanController(Controller):
     ) -> PlanView:
         plaza_token(plaza)
         async with runtime.transaction() as tx:
-            await sp.approve_plan(tx, plaza, plan_id, actor=actor)
-            return _view(*await sp.get_plan(tx.conn, plaza, plan_id))
+            await plans.approve_plan(tx, plaza, plan_id, actor=actor)
+            return _view(*await plans.get_plan(tx.conn, plaza, plan_id))
 
     @post("/{plan_id:str}/visits/{unit:str}/outcome", status_code=200)
     async def outcome(
@@ -110,5 +111,5 @@ class PlanController(Controller):
         plaza_token(plaza)
         validate_token(unit, "unit")
         async with runtime.transaction() as tx:
-            await sp.record_outcome(tx, plaza, plan_id, unit, data, actor=actor)
-            return _view(*await sp.get_plan(tx.conn, plaza, plan_id))
+            await plans.record_outcome(tx, plaza, plan_id, unit, data, actor=actor)
+            return _view(*await plans.get_plan(tx.conn, plaza, plan_id))

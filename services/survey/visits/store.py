@@ -1,7 +1,5 @@
-"""Survey's tables: return visits, plaza survey policies, campaigns, key-account plans, and
-its own copies of archive's plazas and units.
-
-Queries for campaigns and plans live in store_campaigns.py and store_plans.py."""
+"""Queries on the return visits (table ``visits``), with the unit's current occupant from
+survey's copy of archive's units."""
 
 from __future__ import annotations
 
@@ -10,77 +8,8 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from libs.runtime import replica
-from libs.runtime.db import RETIRED_INDEXES, UtcDateTime, insert_ignore_many
-from libs.runtime.outbox import add_runtime_tables
-
-metadata = sa.MetaData()
-outbox, inbox = add_runtime_tables(metadata)
-
-plazas = replica.plazas_table(
-    metadata,
-    sa.Column("timezone", sa.String(64), nullable=False, default="Asia/Shanghai"),
-)
-
-units = replica.units_table(
-    metadata,
-    sa.Column("occupant_name", sa.String(200)),
-    sa.Column("occupant_phone", sa.String(64)),
-    sa.Column("key_account", sa.Boolean, nullable=False, default=False),
-    sa.Column("occupant_kind", sa.String(16)),
-    sa.Column("building", sa.String(64)),
-)
-
-policies = sa.Table(
-    "survey_policies",
-    metadata,
-    sa.Column("plaza_id", sa.String(64), primary_key=True),
-    sa.Column("window_hours", sa.Integer, nullable=False),
-    sa.Column("fatigue_days", sa.Integer, nullable=False),
-    sa.Column("link_ttl_hours", sa.Integer, nullable=False),
-    sa.Column("campaign", sa.JSON, nullable=False),
-    sa.Column("updated_at", UtcDateTime(), nullable=False),
-    sa.Column("updated_by", sa.String(100)),
-)
-
-visits = sa.Table(
-    "visits",
-    metadata,
-    sa.Column("id", sa.String(40), primary_key=True),
-    sa.Column("plaza_id", sa.String(64), nullable=False),
-    sa.Column("work_order_id", sa.String(40), nullable=False),
-    sa.Column("reopen_count", sa.Integer, nullable=False),
-    sa.Column("request_id", sa.String(40)),
-    sa.Column("unit", sa.String(64), nullable=False),
-    sa.Column("department", sa.String(64), nullable=False),
-    sa.Column("closed_at", UtcDateTime(), nullable=False),
-    sa.Column("scheduled_at", UtcDateTime(), nullable=False),
-    sa.Column("due_at", UtcDateTime(), nullable=False),
-    sa.Column("correlation_id", sa.String(64), nullable=False),
-    sa.Column("scheduled_event_id", sa.String(40), nullable=False),
-    sa.Column("answered_at", UtcDateTime()),
-    sa.Column("answered_by", sa.String(100)),
-    sa.Column("rating", sa.String(24)),
-    sa.Column("comment", sa.Text),
-    sa.Column("channel", sa.String(16)),
-    sa.Column("reasons", sa.JSON),
-    # Set when the fatigue window spared the unit a call; such a visit is never answered.
-    sa.Column("skip_reason", sa.String(32)),
-    # One visit per close: a redelivered or re-sent close finds its visit already there.
-    sa.UniqueConstraint("plaza_id", "work_order_id", "reopen_count", name="uq_visits_close"),
-    sa.Index("ix_visits_plaza_due", "plaza_id", "answered_at", "due_at"),
-    # A unit's visits, in the list's order (id). It was (plaza_id, unit, closed_at): the
-    # columns of the partial index below, which SQLite (choosing without statistics) then
-    # took for the fatigue look-up in some orders of creation, and read every visit of the
-    # batch's units in the span, skipped ones included: 0.22 ms a look-up at 5,000 visits,
-    # growing with each, against 0.017 ms through the partial index.
-    sa.Index("ix_visits_plaza_unit_id", "plaza_id", "unit", "id"),
-    # The fatigue window asks for a unit's surveyed (not skipped) closes near a new one: a
-    # busy unit's skipped visits are left out of the index rather than read and dropped.
-    sa.Index("ix_visits_surveyed", "plaza_id", "unit", "closed_at",
-             sqlite_where=sa.text("skip_reason IS NULL"), postgresql_where=sa.text("skip_reason IS NULL")),
-)
-metadata.info[RETIRED_INDEXES] = ["ix_visits_plaza_unit"]
+from libs.runtime.db import insert_ignore_many
+from services.survey.tables import units, visits
 
 # The consumers' statements, built once: a batch binds its keys to them (IN over the
 # batch's plazas and work orders or units; the few rows of other pairs are dropped here).
@@ -89,7 +18,6 @@ def _any(name: str) -> sa.BindParameter:
     return sa.bindparam(name, expanding=True)
 
 
-_POLICIES = sa.select(policies).where(policies.c.plaza_id.in_(_any("plazas")))
 # The closes of a batch that have their visit already (a redelivery, a re-sent close).
 _VISITED = sa.select(visits.c.plaza_id, visits.c.work_order_id, visits.c.reopen_count).where(
     visits.c.plaza_id.in_(_any("plazas")), visits.c.work_order_id.in_(_any("work_orders")),
@@ -110,21 +38,6 @@ async def visited_closes(conn: AsyncConnection, keys: set[tuple[str, str]]) -> s
     if not keys:
         return set()
     return {(p, wo, n) for p, wo, n in await conn.execute(_VISITED, _split(keys)) if (p, wo) in keys}
-
-
-async def get_policies(conn: AsyncConnection, plaza_ids) -> dict:
-    rows = (await conn.execute(_POLICIES, {"plazas": sorted(plaza_ids)})).mappings()
-    return {row["plaza_id"]: row for row in rows}
-
-
-async def get_policy(conn: AsyncConnection, plaza_id: str):
-    return (await get_policies(conn, [plaza_id])).get(plaza_id)
-
-
-async def put_policy(conn: AsyncConnection, plaza_id: str, values: dict) -> None:
-    updated = await conn.execute(policies.update().where(policies.c.plaza_id == plaza_id).values(**values))
-    if updated.rowcount == 0:
-        await conn.execute(policies.insert().values(plaza_id=plaza_id, **values))
 
 
 async def surveyed_closes(
