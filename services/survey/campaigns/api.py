@@ -3,56 +3,16 @@ Excel (``?format=xlsx``) and a chart (``…/chart?format=png|svg``)."""
 
 from __future__ import annotations
 
-import msgspec
 from litestar import Controller, Response, get, post
 from litestar.params import FromPath, Parameter
 
 from libs.contracts import utcnow
 from libs.runtime import export as spreadsheet
-from libs.runtime.http import Page, iso, plaza_token
+from libs.runtime.http import Page, plaza_token
 from libs.runtime.service import Runtime
-from services.survey.campaigns import export, store
+from services.survey.campaigns import export
 from services.survey.campaigns import services as campaigns
-from services.survey.campaigns.services import CampaignCreate, CampaignResponseCreate
-from services.survey.policy import domain as policy_rules
-
-
-class CampaignView(msgspec.Struct, kw_only=True):
-    id: str
-    plaza_id: str
-    title: str
-    month: str
-    scale: str
-    dimensions: list[policy_rules.Dimension]
-    population: int
-    sample_size: int
-    seed: int
-    status: str
-    created_at: str
-    created_by: str | None
-    closed_at: str | None
-
-
-class SampleView(msgspec.Struct, kw_only=True):
-    unit: str
-    building: str
-    occupant_kind: str
-    answered: bool
-    answered_at: str | None
-
-
-class ResponseRecorded(msgspec.Struct, kw_only=True):
-    campaign_id: str
-    unit: str
-
-
-def _view(row) -> CampaignView:
-    return CampaignView(
-        id=row["id"], plaza_id=row["plaza_id"], title=row["title"], month=row["month"], scale=row["scale"],
-        dimensions=msgspec.convert(row["dimensions"], list[policy_rules.Dimension]),
-        population=row["population"], sample_size=row["sample_size"], seed=row["seed"], status=row["status"],
-        created_at=iso(row["created_at"]), created_by=row["created_by"], closed_at=iso(row["closed_at"]),
-    )
+from services.survey.campaigns.services import CampaignCreate, CampaignResponseCreate, CampaignView, ResponseRecorded
 
 
 def _this_month() -> str:
@@ -69,10 +29,9 @@ class CampaignController(Controller):
     ) -> CampaignView:
         plaza_token(plaza)
         async with runtime.transaction() as tx:
-            row = await campaigns.create_campaign(
+            return await campaigns.create_campaign(
                 tx, plaza, data, default_window_hours=runtime.settings.visit_window_hours, actor=actor
             )
-        return _view(row)
 
     @get("/")
     async def index(
@@ -81,8 +40,7 @@ class CampaignController(Controller):
         limit: int = Parameter(query="limit", default=50, ge=1, le=500),
     ) -> Page:
         async with runtime.read() as conn:
-            rows = await store.list_campaigns(conn, plaza, month=month, after=cursor, limit=limit)
-        items = [_view(r) for r in rows]
+            items = await campaigns.list_campaigns(conn, plaza, month=month, after=cursor, limit=limit)
         return Page(items=items, next=items[-1].id if len(items) == limit else None)
 
     @get("/statistics")
@@ -117,7 +75,7 @@ class CampaignController(Controller):
     @get("/{campaign_id:str}")
     async def show(self, plaza: FromPath[str], campaign_id: FromPath[str], runtime: Runtime) -> CampaignView:
         async with runtime.read() as conn:
-            return _view(await campaigns.get_campaign(conn, plaza, campaign_id))
+            return await campaigns.show_campaign(conn, plaza, campaign_id)
 
     @get("/{campaign_id:str}/sample")
     async def sample(
@@ -127,10 +85,7 @@ class CampaignController(Controller):
         limit: int = Parameter(query="limit", default=500, ge=1, le=5000),
     ) -> Page:
         async with runtime.read() as conn:
-            await campaigns.get_campaign(conn, plaza, campaign_id)
-            rows = await store.list_sample(conn, plaza, campaign_id, answered=answered, after=cursor, limit=limit)
-        items = [SampleView(unit=r["unit"], building=r["building"], occupant_kind=r["occupant_kind"],
-                            answered=r["answered_at"] is not None, answered_at=iso(r["answered_at"])) for r in rows]
+            items = await campaigns.list_sample(conn, plaza, campaign_id, answered=answered, after=cursor, limit=limit)
         return Page(items=items, next=items[-1].unit if len(items) == limit else None)
 
     @post("/{campaign_id:str}/responses", status_code=201)
@@ -140,14 +95,13 @@ class CampaignController(Controller):
     ) -> ResponseRecorded:
         plaza_token(plaza)
         async with runtime.transaction() as tx:
-            await campaigns.respond(tx, plaza, campaign_id, data, actor=actor)
-        return ResponseRecorded(campaign_id=campaign_id, unit=data.unit)
+            return await campaigns.respond(tx, plaza, campaign_id, data, actor=actor)
 
     @post("/{campaign_id:str}/close", status_code=200)
     async def close(self, plaza: FromPath[str], campaign_id: FromPath[str], runtime: Runtime) -> CampaignView:
         plaza_token(plaza)
         async with runtime.transaction() as tx:
-            return _view(await campaigns.close_campaign(tx, plaza, campaign_id))
+            return await campaigns.close_campaign(tx, plaza, campaign_id)
 
     @get("/{campaign_id:str}/statistics")
     async def statistics(

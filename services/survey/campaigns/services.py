@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from libs.contracts import new_event_id, utcnow
 from libs.runtime import limits
 from libs.runtime.errors import Conflict, InvalidInput, NotFound
+from libs.runtime.http import iso
 from libs.runtime.outbox import Tx
 from services.survey.campaigns import domain as dc
 from services.survey.campaigns import store
@@ -35,6 +36,44 @@ class CampaignResponseCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields
     answers: Annotated[dict[limits.Code, limits.Count | limits.Code], msgspec.Meta(max_length=limits.DIMENSIONS_MAX)]
     comment: limits.Note | None = None
     channel: Literal["phone", "online", "visit", "paper"] = "phone"
+
+
+class CampaignView(msgspec.Struct, kw_only=True):
+    id: str
+    plaza_id: str
+    title: str
+    month: str
+    scale: str
+    dimensions: list[policy_rules.Dimension]
+    population: int
+    sample_size: int
+    seed: int
+    status: str
+    created_at: str
+    created_by: str | None
+    closed_at: str | None
+
+
+class SampleView(msgspec.Struct, kw_only=True):
+    unit: str
+    building: str
+    occupant_kind: str
+    answered: bool
+    answered_at: str | None
+
+
+class ResponseRecorded(msgspec.Struct, kw_only=True):
+    campaign_id: str
+    unit: str
+
+
+def _view(row) -> CampaignView:
+    return CampaignView(
+        id=row["id"], plaza_id=row["plaza_id"], title=row["title"], month=row["month"], scale=row["scale"],
+        dimensions=msgspec.convert(row["dimensions"], list[policy_rules.Dimension]),
+        population=row["population"], sample_size=row["sample_size"], seed=row["seed"], status=row["status"],
+        created_at=iso(row["created_at"]), created_by=row["created_by"], closed_at=iso(row["closed_at"]),
+    )
 
 
 class RateRow(msgspec.Struct, kw_only=True, omit_defaults=False):
@@ -83,7 +122,8 @@ def _refused(exc: dc.CampaignRefused | policy_rules.PolicyRefused) -> InvalidInp
     return InvalidInput(exc.reason, field=exc.field)
 
 
-async def create_campaign(tx: Tx, plaza_id: str, body: CampaignCreate, *, default_window_hours: int, actor: str):
+async def create_campaign(tx: Tx, plaza_id: str, body: CampaignCreate, *, default_window_hours: int,
+                          actor: str) -> CampaignView:
     defaults = (await policy.effective_policy(tx.conn, plaza_id, default_window_hours)).campaign
     if not body.title.strip():
         raise InvalidInput("a campaign needs a title", field="title")
@@ -104,18 +144,36 @@ async def create_campaign(tx: Tx, plaza_id: str, body: CampaignCreate, *, defaul
     }
     sample = [{"plaza_id": plaza_id, "campaign_id": campaign_id, **msgspec.to_builtins(u)} for u in drawn]
     await store.add_campaign(tx.conn, row, sample)
-    return await store.get_campaign(tx.conn, plaza_id, campaign_id)
+    return _view(await store.get_campaign(tx.conn, plaza_id, campaign_id))
 
 
-async def get_campaign(conn: AsyncConnection, plaza_id: str, campaign_id: str):
+async def show_campaign(conn: AsyncConnection, plaza_id: str, campaign_id: str) -> CampaignView:
+    return _view(await _campaign(conn, plaza_id, campaign_id))
+
+
+async def list_campaigns(conn: AsyncConnection, plaza_id: str, *, month: str | None, after: str | None,
+                         limit: int) -> list[CampaignView]:
+    return [_view(r) for r in await store.list_campaigns(conn, plaza_id, month=month, after=after, limit=limit)]
+
+
+async def list_sample(conn: AsyncConnection, plaza_id: str, campaign_id: str, *, answered: bool | None,
+                      after: str | None, limit: int) -> list[SampleView]:
+    await _campaign(conn, plaza_id, campaign_id)
+    rows = await store.list_sample(conn, plaza_id, campaign_id, answered=answered, after=after, limit=limit)
+    return [SampleView(unit=r["unit"], building=r["building"], occupant_kind=r["occupant_kind"],
+                       answered=r["answered_at"] is not None, answered_at=iso(r["answered_at"])) for r in rows]
+
+
+async def _campaign(conn: AsyncConnection, plaza_id: str, campaign_id: str):
     row = await store.get_campaign(conn, plaza_id, campaign_id)
     if row is None:
         raise NotFound(f"campaign {campaign_id!r} not found in plaza {plaza_id!r}", field="id")
     return row
 
 
-async def respond(tx: Tx, plaza_id: str, campaign_id: str, body: CampaignResponseCreate, *, actor: str) -> None:
-    campaign = await get_campaign(tx.conn, plaza_id, campaign_id)
+async def respond(tx: Tx, plaza_id: str, campaign_id: str, body: CampaignResponseCreate, *,
+                  actor: str) -> ResponseRecorded:
+    campaign = await _campaign(tx.conn, plaza_id, campaign_id)
     if campaign["status"] != "open":
         raise Conflict("this campaign is closed: it takes no more responses", field="id")
     if await store.sample_member(tx.conn, plaza_id, campaign_id, body.unit) is None:
@@ -125,6 +183,7 @@ async def respond(tx: Tx, plaza_id: str, campaign_id: str, body: CampaignRespons
               "channel": body.channel, "answered_by": actor}
     if not await store.record_response(tx.conn, plaza_id, campaign_id, body.unit, values, answers):
         raise Conflict(f"unit {body.unit!r} has already answered this campaign", field="unit")
+    return ResponseRecorded(campaign_id=campaign_id, unit=body.unit)
 
 
 def _answer_rows(campaign, body: CampaignResponseCreate) -> list[dict]:
@@ -142,11 +201,11 @@ def _answer_rows(campaign, body: CampaignResponseCreate) -> list[dict]:
     ]
 
 
-async def close_campaign(tx: Tx, plaza_id: str, campaign_id: str):
-    await get_campaign(tx.conn, plaza_id, campaign_id)
+async def close_campaign(tx: Tx, plaza_id: str, campaign_id: str) -> CampaignView:
+    await _campaign(tx.conn, plaza_id, campaign_id)
     if not await store.close_campaign(tx.conn, plaza_id, campaign_id, utcnow()):
         raise Conflict("this campaign is already closed", field="id")
-    return await store.get_campaign(tx.conn, plaza_id, campaign_id)
+    return _view(await store.get_campaign(tx.conn, plaza_id, campaign_id))
 
 
 def rate_rows(tallies: dict[tuple, dc.Tally], names: tuple[str, ...]) -> list[RateRow]:
@@ -169,7 +228,7 @@ def _with_trend(rows: list[RateRow], series: str | None) -> list[RateRow]:
 
 
 async def campaign_statistics(conn: AsyncConnection, plaza_id: str, campaign_id: str) -> CampaignStatistics:
-    campaign = await get_campaign(conn, plaza_id, campaign_id)
+    campaign = await _campaign(conn, plaza_id, campaign_id)
     rate, by_dimension, by_department = _rates(await store.answer_counts(conn, plaza_id, campaign_id=campaign_id))
     strata = [Stratum(building=b, occupant_kind=k, drawn=int(n), answered=int(a or 0))
               for b, k, n, a in await store.strata_counts(conn, plaza_id, campaign_id)]
