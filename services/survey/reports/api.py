@@ -14,7 +14,14 @@ from services.survey.reports import services as reports
 class ReportController(Controller):
     path = "/v1/plazas/{plaza:str}/reports/satisfaction"
 
-    @get("/")
+    @get(
+        "/",
+        summary="月度满意度报告 / Monthly satisfaction report",
+        description="按广场时区计算的一个月：回访（当月关闭工单的回访率，当月答复按部门的满意率）与满意度调查（按部门、维度的满意率）；format=xlsx 下载 Excel。\n\n"
+        "One month in the plaza's time zone: return visits (coverage over the month's closes, "
+        "satisfaction per department over the month's answers) and campaigns (satisfaction per "
+        "department and dimension); format=xlsx for Excel.",
+    )
     async def monthly(
         self, plaza: FromPath[str], runtime: Runtime, month: str,
         fmt: str = Parameter(query="format", default="json"),
@@ -31,7 +38,13 @@ class ReportController(Controller):
                        [[visits.scheduled, visits.done, visits.skipped, visits.coverage]]))
         return await export.table_response(report, fmt, f"satisfaction-{plaza}-{month}", sheets)
 
-    @get("/chart")
+    @get(
+        "/chart",
+        summary="月度满意度图表 / Chart of the monthly report",
+        description="各部门回访与调查满意率柱状图，format=png 或 svg。\n\n"
+        "Bars of each department's satisfaction rate from return visits and from campaigns; "
+        "format=png or svg.",
+    )
     async def chart(
         self, plaza: FromPath[str], runtime: Runtime, month: str,
         fmt: str = Parameter(query="format", default="png"),
