@@ -2,26 +2,32 @@ from __future__ import annotations
 
 from litestar import Litestar
 
+from libs.contracts import utcnow
 from libs.runtime.service import Runtime
-from services.survey import api, api_campaigns, api_plans, api_reports, handlers, services, services_plans, store
+from services.survey import handlers, tables
+from services.survey.campaigns import api as campaigns_api
+from services.survey.links import api as links_api
+from services.survey.plans import api as plans_api
+from services.survey.plans import services as plans
+from services.survey.policy import api as policy_api
+from services.survey.reports import api as reports_api
 from services.survey.settings import Settings, from_env
+from services.survey.visits import api as visits_api
 
 ROUTES = [
-    api.VisitController,
-    api.LinkController,
-    api.SurveyLinkController,
-    api.PolicyController,
-    api_campaigns.CampaignController,
-    api_plans.PlanController,
-    api_reports.ReportController,
+    visits_api.VisitController,
+    links_api.LinkController,
+    links_api.SurveyLinkController,
+    policy_api.PolicyController,
+    campaigns_api.CampaignController,
+    plans_api.PlanController,
+    reports_api.ReportController,
 ]
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or from_env()
-    # The campaign and plan tables live on store.metadata too, declared in their own modules
-    # (imported through the api modules above) before the runtime creates the schema.
-    runtime = Runtime(settings, store.metadata, store.outbox, store.inbox)
+    runtime = Runtime(settings, tables.metadata, tables.outbox, tables.inbox)
     handlers.subscribe(runtime.consumers, settings)
     runtime.every(settings.plan_check_s, _monthly_plans(runtime), "key-account-plans")
     return runtime.app(ROUTES, title="PlazaDesk survey")
@@ -30,6 +36,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
 def _monthly_plans(runtime: Runtime):
     async def job() -> None:
         async with runtime.transaction() as tx:
-            await services_plans.generate_due_plans(tx, services.now())
+            await plans.generate_due_plans(tx, utcnow())
 
     return job

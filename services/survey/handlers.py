@@ -1,20 +1,21 @@
-"""Bus subscribers: archive's plaza and unit facts, and dispatch's created and closed work
-orders (the kind of a work order decides whether the fatigue window applies). Each checks
-first that archive registered the events' plazas and units."""
+"""Bus subscribers: archive's plaza and unit facts, and dispatch's closed work orders (the
+close carries the job's kind, which decides whether the fatigue window applies). Each
+checks first that archive registered the events' plazas and units."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from libs.contracts.events import DispatchEvent, WorkOrderClosed, WorkOrderCreated
+from libs.contracts.events import DispatchEvent, WorkOrderClosed
 from libs.runtime.bus import Consumers
 from libs.runtime.outbox import Tx
-from services.survey import services
+from services.survey import facts
 from services.survey.settings import Settings
+from services.survey.visits import services as visits
 
 
 async def on_archive_events(tx: Tx, events: list) -> None:
-    await services.record_archive_facts(tx, events)
+    await facts.record_archive_facts(tx, events)
 
 
 def on_work_order_closed_within(window: dt.timedelta):
@@ -24,26 +25,16 @@ def on_work_order_closed_within(window: dt.timedelta):
     async def on_work_order_closed(tx: Tx, events: list[DispatchEvent]) -> None:
         # The subject filter lets only closes through; the union decoder could hand us any.
         closes = [e for e in events if isinstance(e, WorkOrderClosed)]
-        await services.require_known_facts(tx, closes)
-        await services.schedule_visits(tx, closes, window=window)
+        await facts.require_known_facts(tx, closes)
+        await visits.schedule_visits(tx, closes, window=window)
 
     return on_work_order_closed
-
-
-async def on_work_order_created(tx: Tx, events: list[DispatchEvent]) -> None:
-    created = [e for e in events if isinstance(e, WorkOrderCreated)]
-    await services.require_known_facts(tx, created)
-    await services.record_work_orders(tx, created)
 
 
 def subscribe(consumers: Consumers, settings: Settings) -> None:
     window = dt.timedelta(hours=settings.visit_window_hours)
     consumers.subscribe_batch("archive", "*.>", "archive", on_archive_events)
-    # Every work order is created and closed once or more: these two carry the volume, so
-    # they take a fetched batch at a time.
-    consumers.subscribe_batch(
-        "dispatch", "*.*.work_order.created", "work-order-created", on_work_order_created
-    )
+    # Every work order is closed once or more: closes carry the volume, a fetched batch at a time.
     consumers.subscribe_batch(
         "dispatch", "*.*.work_order.closed", "work-order-closed", on_work_order_closed_within(window), prompt=True
     )

@@ -21,7 +21,7 @@ from services.billing.settings import Settings as BillingSettings
 from services.dispatch import services_reports as dispatch_reports
 from services.dispatch.app import create_app as dispatch_app
 from services.dispatch.settings import Settings as DispatchSettings
-from services.survey import export as survey_export
+from services.survey.campaigns import export as survey_export
 from services.survey.app import create_app as survey_app
 from services.survey.settings import Settings as SurveySettings
 

@@ -12,11 +12,11 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from libs.contracts import new_event_id, utcnow
-from libs.contracts.events import VisitScheduled, VisitSkipped, WorkOrderClosed, WorkOrderCreated
+from libs.contracts.events import VisitScheduled, VisitSkipped, WorkOrderClosed
 from libs.runtime.testing import archive_taken, eventually, service_settings
-from services.survey import services
 from services.survey.app import create_app
 from services.survey.settings import Settings
+from services.survey.visits import services as visit_services
 from tests.archive_facts import register
 
 DAY = dt.timedelta(days=1)
@@ -39,7 +39,7 @@ async def survey_settings(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
 @pytest.fixture
 def batch_sizes(monkeypatch):
     """How many events each successful call of the set-based use cases was given."""
-    sizes: dict[str, list[int]] = {"closed": [], "created": []}
+    sizes: dict[str, list[int]] = {"closed": []}
 
     def recording(name, use_case):
         async def wrapper(tx, events, **kw):
@@ -47,21 +47,14 @@ def batch_sizes(monkeypatch):
             sizes[name].append(len(events))
         return wrapper
 
-    monkeypatch.setattr(services, "schedule_visits", recording("closed", services.schedule_visits))
-    monkeypatch.setattr(services, "record_work_orders", recording("created", services.record_work_orders))
+    monkeypatch.setattr(visit_services, "schedule_visits", recording("closed", visit_services.schedule_visits))
     return sizes
 
 
-def created(plaza: str, wo: str, unit: str, kind: str = "service") -> WorkOrderCreated:
-    return WorkOrderCreated(
-        plaza_id=plaza, correlation_id=f"req-{wo}", work_order_id=wo, request_id=f"req-{wo}",
-        unit=unit, department="engineering", kind=kind, text="something to fix",
-    )
-
-
-def closed(plaza: str, wo: str, unit: str, at: dt.datetime, reopen_count: int = 0) -> WorkOrderClosed:
+def closed(plaza: str, wo: str, unit: str, at: dt.datetime, reopen_count: int = 0,
+           kind: str | None = "service") -> WorkOrderClosed:
     return WorkOrderClosed(
-        plaza_id=plaza, correlation_id=f"req-{wo}", occurred_at=at, work_order_id=wo,
+        plaza_id=plaza, correlation_id=f"req-{wo}", occurred_at=at, work_order_id=wo, kind=kind,
         request_id=f"req-{wo}", unit=unit, department="engineering", reopen_count=reopen_count, paid=False,
     )
 
@@ -111,10 +104,7 @@ async def _at_least(coro, n: int):
 
 def history(plaza: str) -> tuple[list, list]:
     """What survey learnt before it went down, then the closes that piled up meanwhile."""
-    before = [
-        created(plaza, "wo-5", "B", kind="complaint"),
-        closed(plaza, "wo-0", "C", T0 - 20 * DAY),
-    ]
+    before = [closed(plaza, "wo-0", "C", T0 - 20 * DAY)]
     second = closed(plaza, "wo-2", "A", T0 + 5 * DAY)
     backlog = [
         closed(plaza, "wo-1", "A", T0),
@@ -123,8 +113,9 @@ def history(plaza: str) -> tuple[list, list]:
         msgspec.structs.replace(second, id=new_event_id()),  # the same close re-sent: changes nothing
         closed(plaza, "wo-3", "A", T0 - 3 * DAY),  # arrives late: spared by the reopening's visit
         closed(plaza, "wo-4", "B", T0),
-        closed(plaza, "wo-5", "B", T0 + DAY),  # a complaint: surveyed within the window
-        closed(plaza, "wo-6", "B", T0 + 2 * DAY),  # spared by the complaint's visit
+        closed(plaza, "wo-5", "B", T0 + DAY, kind="complaint"),  # the close says so: surveyed within the window
+        closed(plaza, "wo-6", "B", T0 + 2 * DAY, kind=None),  # no kind (an older producer): an ordinary
+        # job, spared by the complaint's visit
         closed(plaza, "wo-7", "C", T0),  # spared by wo-0, from before the restart
     ]
     return before, backlog
@@ -156,7 +147,6 @@ async def test_a_backlog_in_one_batch_gives_the_visits_of_one_close_at_a_time(su
         for event in before:
             await bus.publish(event)
     async with AsyncTestClient(create_app(survey_settings)):
-        await drained(bus, "survey-work-order-created")
         await drained(bus, "survey-work-order-closed")
         await archive_taken(bus, "survey")
 
@@ -200,34 +190,3 @@ async def test_a_bad_close_in_a_batch_is_dead_lettered_alone(survey_settings, bu
     assert "occurred_at" in letter.headers["PlazaDesk-Reason"]
     assert letter.headers["PlazaDesk-Deliveries"] == "1"  # refused at once, not retried
     assert dead[0].headers["PlazaDesk-Consumer"] == "survey-work-order-closed"
-
-
-async def test_a_backlog_of_creations_turns_a_skipped_complaint_pending_once(survey_settings, bus, batch_sizes):
-    at = utcnow()
-    async with AsyncTestClient(create_app(survey_settings)) as client:
-        await archive_taken(bus, "survey")
-        await bus.publish(closed("p1", "wo-e1", "E", at - DAY))
-        await bus.publish(closed("p1", "wo-e2", "E", at))  # its creation not seen yet
-        visits = await eventually(lambda: _at_least(visits_of(client, "p1"), 2), what="two visits")
-    [early] = [v for v in visits if v["work_order_id"] == "wo-e2"]
-    assert early["status"] == "skipped"
-
-    complaint = created("p1", "wo-e2", "E", kind="complaint")
-    for event in (created("p1", "wo-e1", "E"), complaint, msgspec.structs.replace(complaint, id=new_event_id())):
-        await bus.publish(event)
-    async with AsyncTestClient(create_app(survey_settings)) as client:
-        async def pending():
-            [v] = [v for v in await visits_of(client, "p1") if v["work_order_id"] == "wo-e2"]
-            return v if v["status"] == "pending" else None
-
-        visit = await eventually(pending, what="the complaint's visit to be un-skipped")
-        await drained(bus, "survey-work-order-created")
-        assert 3 in batch_sizes["created"]
-
-        async def scheduled():
-            return [e for e in await announced(bus, "p1") if isinstance(e, VisitScheduled) and e.visit_id == visit["id"]]
-
-        [event] = await eventually(scheduled, what="VisitScheduled for the complaint")
-    assert visit["id"] == early["id"]
-    assert event.causation_id == complaint.id and event.due_at == at + dt.timedelta(hours=72)
-    assert [e for e in await announced(bus, "p1") if e.visit_id == visit["id"] and isinstance(e, VisitScheduled)] == [event]

@@ -11,11 +11,12 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from libs.contracts import utcnow
-from libs.contracts.events import VisitCompleted, VisitScheduled, VisitSkipped, WorkOrderClosed, WorkOrderCreated
+from libs.contracts.events import VisitCompleted, VisitScheduled, VisitSkipped, WorkOrderClosed
 from libs.runtime.testing import eventually, service_settings
-from services.survey import domain_links, services
+from services.survey.links import domain as links
 from services.survey.app import create_app
 from services.survey.settings import Settings
+from services.survey.visits import services as visit_services
 from tests.archive_facts import register
 
 VISITS = "/v1/plazas/p1/visits"
@@ -40,16 +41,9 @@ async def survey(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
 UNITS = ("B-100", "B-101", "C-301", "D-401", "E-501", "F-601", "G-701", "H-801")
 
 
-def created(wo: str, unit: str, kind: str = "service") -> WorkOrderCreated:
-    return WorkOrderCreated(
-        plaza_id="p1", correlation_id=f"req-{wo}", work_order_id=wo, request_id=f"req-{wo}",
-        unit=unit, department="engineering", kind=kind, text="something to fix",
-    )
-
-
-def closed(wo: str, unit: str, at: dt.datetime, reopen_count: int = 0) -> WorkOrderClosed:
+def closed(wo: str, unit: str, at: dt.datetime, reopen_count: int = 0, kind: str | None = "service") -> WorkOrderClosed:
     return WorkOrderClosed(
-        plaza_id="p1", correlation_id=f"req-{wo}", occurred_at=at, work_order_id=wo,
+        plaza_id="p1", correlation_id=f"req-{wo}", occurred_at=at, work_order_id=wo, kind=kind,
         request_id=f"req-{wo}", unit=unit, department="engineering", reopen_count=reopen_count, paid=False,
     )
 
@@ -66,10 +60,6 @@ async def visit_of(client, wo: str, count: int = 1) -> list[dict]:
         return items if len(items) >= count else None
 
     return await eventually(probe, what=f"{count} visit(s) for {wo}")
-
-
-async def drained(bus, durable: str) -> None:
-    await eventually(lambda: bus.caught_up("DISPATCH", durable), what=f"{durable} to catch up")
 
 
 async def survey_events(bus, cls) -> list:
@@ -116,7 +106,6 @@ async def test_bad_policy_is_refused_naming_the_field(survey):
 async def test_second_close_within_the_fatigue_window_is_skipped_and_left_out_of_coverage(survey, bus):
     first_at = utcnow() - 10 * DAY
     for wo, at in (("wo-f1", first_at), ("wo-f2", first_at + 5 * DAY)):
-        await bus.publish(created(wo, "C-301"))
         await bus.publish(closed(wo, "C-301", at))
     [first] = await visit_of(survey, "wo-f1")
     [second] = await visit_of(survey, "wo-f2")
@@ -144,37 +133,27 @@ async def test_second_close_within_the_fatigue_window_is_skipped_and_left_out_of
 
 
 async def test_a_complaint_is_surveyed_even_within_the_fatigue_window(survey, bus):
+    """The close itself says it is a complaint: no creation event is needed (none is sent)."""
     at = utcnow()
-    await bus.publish(created("wo-c1", "D-401"))
     await bus.publish(closed("wo-c1", "D-401", at - DAY))
     await visit_of(survey, "wo-c1")
-    await bus.publish(created("wo-c2", "D-401", kind="complaint"))
-    await drained(bus, "survey-work-order-created")
-    await bus.publish(closed("wo-c2", "D-401", at))
+    await bus.publish(closed("wo-c2", "D-401", at, kind="complaint"))
     [complaint] = await visit_of(survey, "wo-c2")
     assert complaint["status"] == "pending" and complaint["skip_reason"] is None
+    [scheduled] = await eventually(
+        lambda: _for(survey_events(bus, VisitScheduled), complaint["id"]), what="VisitScheduled for the complaint"
+    )
+    assert scheduled.due_at == at + dt.timedelta(hours=72)
 
 
-async def test_a_complaint_whose_close_arrives_before_its_creation_is_surveyed_after_all(survey, bus):
+async def test_a_close_without_a_kind_counts_as_an_ordinary_job(survey, bus):
+    """An older producer's close carries no kind: the fatigue window applies to it."""
     at = utcnow()
     await bus.publish(closed("wo-e1", "E-501", at - DAY))
     await visit_of(survey, "wo-e1")
-    await bus.publish(closed("wo-e2", "E-501", at))  # dispatch's created event not seen yet
-    [early] = await visit_of(survey, "wo-e2")
-    assert early["status"] == "skipped"
-
-    await bus.publish(created("wo-e2", "E-501", kind="complaint"))
-
-    async def unskipped():
-        [v] = await visits(survey, work_order_id="wo-e2")
-        return v if v["status"] == "pending" else None
-
-    visit = await eventually(unskipped, what="the complaint's visit to be un-skipped")
-    assert visit["id"] == early["id"]
-    scheduled = await eventually(
-        lambda: _for(survey_events(bus, VisitScheduled), early["id"]), what="VisitScheduled for the complaint"
-    )
-    assert scheduled[0].due_at == at + dt.timedelta(hours=72)
+    await bus.publish(closed("wo-e2", "E-501", at, kind=None))
+    [visit] = await visit_of(survey, "wo-e2")
+    assert visit["status"] == "skipped" and visit["skip_reason"] == "fatigue"
 
 
 async def _for(events, visit_id):
@@ -239,7 +218,7 @@ async def test_tampered_forged_and_expired_links_are_refused(survey, bus, monkey
     other, _ = await _link_for(survey, bus, "wo-t2", "H-801")
     token = link["token"]
     far_future = str(int((utcnow() + 365 * DAY).timestamp()))
-    forged_elsewhere = domain_links.sign("some-other-secret-entirely", domain_links.LinkClaims(
+    forged_elsewhere = links.sign("some-other-secret-entirely", links.LinkClaims(
         plaza_id="p1", visit_id=visit["id"], expires_at=utcnow() + DAY))
     for bad in (
         _retoken(token, p2=other["id"]),  # pointed at another visit
@@ -256,7 +235,7 @@ async def test_tampered_forged_and_expired_links_are_refused(survey, bus, monkey
     for r in (await survey.get(f"/v1/plazas/p2/survey-links/{token}"),):
         assert r.status_code == 403 and r.json()["field"] == "token"
 
-    monkeypatch.setattr(services, "now", lambda: utcnow() + 8 * DAY)  # default link lifetime: 7 days
+    monkeypatch.setattr(visit_services, "now", lambda: utcnow() + 8 * DAY)  # default link lifetime: 7 days
     expired = await survey.post(link["path"], json={"rating": "satisfied"})
     assert expired.status_code == 410 and expired.json()["field"] == "token"
     assert (await survey.get(link["path"])).status_code == 410

@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from libs.contracts import new_event_id, utcnow
 from libs.runtime.db import sqlite_driver
 from libs.runtime.testing import service_database
-from services.survey import store
+from services.survey import tables
+from services.survey.visits import store
 
 DAY = dt.timedelta(days=1)
 NOW = utcnow().replace(microsecond=0)
@@ -33,13 +34,13 @@ async def index_names(db) -> set[str]:
 
 
 async def test_the_fatigue_look_up_reads_only_the_surveyed_visits_of_a_busy_unit(db_kind, tmp_path, cleanup_schemas):
-    async with service_database(db_kind, tmp_path, cleanup_schemas, "survey", store.metadata) as db:
+    async with service_database(db_kind, tmp_path, cleanup_schemas, "survey", tables.metadata) as db:
         # A file from the release before: its index on (plaza, unit, closed at) is the one
         # SQLite took over the partial index. A restart of the new release drops it.
         async with db.write() as conn:
             table = f'"{db.schema}".visits' if db.schema else "visits"
             await conn.execute(sa.text(f"CREATE INDEX ix_visits_plaza_unit ON {table} (plaza_id, unit, closed_at)"))
-        await db.create_all(store.metadata)
+        await db.create_all(tables.metadata)
         assert "ix_visits_plaza_unit" not in await index_names(db)
         assert {"ix_visits_surveyed", "ix_visits_plaza_unit_id"} <= await index_names(db)
 
@@ -47,7 +48,7 @@ async def test_the_fatigue_look_up_reads_only_the_surveyed_visits_of_a_busy_unit
                 visit("B-2", "wo-other-unit", NOW - DAY, None)]
         rows += [visit("A-1", f"wo-skipped-{i}", NOW - dt.timedelta(minutes=i + 1), "fatigue") for i in range(300)]
         async with db.write() as conn:
-            await conn.execute(store.visits.insert(), rows)
+            await conn.execute(tables.visits.insert(), rows)
 
         statements: list[tuple[str, tuple]] = []
         async with db.read() as conn:

@@ -18,9 +18,9 @@ from libs.contracts.events import (
     WorkOrderClosed,
 )
 from libs.runtime.testing import archive_taken, eventually, register_plazas, service_settings
-from services.survey import services
 from services.survey.app import create_app
 from services.survey.settings import Settings
+from services.survey.visits import services as visit_services
 
 VISITS = "/v1/plazas/p1/visits"
 
@@ -189,7 +189,7 @@ async def test_visit_goes_overdue_when_the_clock_passes_due(survey, bus, monkeyp
     [visit] = await wait_for_visits(survey, "wo-7")
     assert await visits_for(survey, "wo-7", status="overdue") == []
 
-    monkeypatch.setattr(services, "now", lambda: close.occurred_at + dt.timedelta(hours=73))
+    monkeypatch.setattr(visit_services, "now", lambda: close.occurred_at + dt.timedelta(hours=73))
     [late] = await visits_for(survey, "wo-7", status="overdue")
     assert late["id"] == visit["id"] and late["status"] == "overdue"
     assert await visits_for(survey, "wo-7", status="pending") == []

@@ -10,8 +10,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.survey import domain_campaigns as dc
-from services.survey import domain_links, domain_plans
+from services.survey.campaigns import domain as dc
+from services.survey.links import domain as domain_links
+from services.survey.plans import domain as domain_plans
+from services.survey.policy import domain as policy
 
 UTC = dt.timezone.utc
 
@@ -69,7 +71,7 @@ def test_five_point_scores_map_to_levels(value, level):
 @pytest.mark.parametrize(("scale", "value"), [("five_point", 0), ("five_point", 6), ("five_point", True), ("five_point", "5"), ("three_level", 5), ("three_level", "great")])
 def test_bad_answers_are_refused_naming_the_dimension(scale, value):
     with pytest.raises(dc.CampaignRefused) as refused:
-        dc.score_answers(scale, dc.DEFAULT_DIMENSIONS, {"repairs": value})
+        dc.score_answers(scale, policy.DEFAULT_DIMENSIONS, {"repairs": value})
     assert refused.value.field == "answers.repairs"
 
 
@@ -92,10 +94,10 @@ def test_month_bounds_follow_the_plaza_time_zone():
 
 
 def test_duplicate_or_badly_named_dimensions_are_refused():
-    with pytest.raises(dc.CampaignRefused):
-        dc.check_dimensions([dc.DEFAULT_DIMENSIONS[0], dc.DEFAULT_DIMENSIONS[0]])
-    with pytest.raises(dc.CampaignRefused):
-        dc.check_dimensions([dc.Dimension(code="Bad Code", label="x", department="y")])
+    with pytest.raises(policy.PolicyRefused):
+        policy.check_dimensions([policy.DEFAULT_DIMENSIONS[0], policy.DEFAULT_DIMENSIONS[0]])
+    with pytest.raises(policy.PolicyRefused):
+        policy.check_dimensions([policy.Dimension(code="Bad Code", label="x", department="y")])
 
 
 # --- key-account plans -----------------------------------------------------------------

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from services.survey import domain
+from services.survey.visits import domain
 
 CLOSED = dt.datetime(2024, 5, 1, 9, 30, tzinfo=dt.timezone.utc)
 
@@ -88,7 +88,7 @@ def test_satisfaction_rate_counts_basically_satisfied_as_pleased():
 def test_a_unit_surveyed_within_the_window_is_spared_unless_complaint_or_reopening():
     last = CLOSED - dt.timedelta(days=3)
     assert domain.fatigue_applies(kind="service", reopen_count=0, last_surveyed_at=last)
-    assert domain.fatigue_applies(kind=None, reopen_count=0, last_surveyed_at=last)  # kind not known yet
+    assert domain.fatigue_applies(kind=None, reopen_count=0, last_surveyed_at=last)  # an older producer: an ordinary job
     assert not domain.fatigue_applies(kind="complaint", reopen_count=0, last_surveyed_at=last)
     assert not domain.fatigue_applies(kind="service", reopen_count=1, last_surveyed_at=last)
     assert not domain.fatigue_applies(kind="service", reopen_count=0, last_surveyed_at=None)

@@ -22,7 +22,6 @@ STATUSES: tuple[str, ...] = get_args(Status)
 RATINGS: tuple[str, ...] = get_args(Rating)
 ANSWER_CHANNELS: tuple[str, ...] = get_args(AnswerChannel)
 DEFAULT_WINDOW = dt.timedelta(hours=72)
-DEFAULT_FATIGUE_DAYS = 30
 MAX_COMMENT = 2000
 MAX_REASONS = 10
 # Why an occupant is not satisfied (or only basically): codes a report can count.
@@ -112,7 +111,8 @@ def fatigue_applies(
     """Spare the unit a call: it was surveyed within the window (``last_surveyed_at`` is the
     nearest other surveyed close within N days, either side, so closes arriving out of order
     still leave one of them surveyed). A complaint, and a close after a reopening (second
-    dispatch), are always followed up."""
+    dispatch), are always followed up. ``kind`` is the one the close carries; None (a close
+    from a producer older than the field) is an ordinary service job."""
     if kind == "complaint" or reopen_count > 0:
         return False
     return last_surveyed_at is not None

@@ -1,4 +1,6 @@
-"""Excel workbooks and charts from statistics rows: bytes out, no I/O.
+"""Satisfaction figures as files: Excel workbooks and charts from statistics rows (bytes
+out, no I/O), and the JSON-or-Excel answer the statistics routes of campaigns and of the
+monthly report share.
 
 matplotlib is imported on first use (with the Agg backend): it costs a second at import and
 most requests never draw."""
@@ -9,8 +11,10 @@ import io
 from collections.abc import Sequence
 
 import msgspec
+from litestar import Response
 
 from libs.runtime import export as spreadsheet
+from libs.runtime.errors import InvalidInput
 
 XLSX = spreadsheet.XLSX_TYPE
 IMAGE_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
@@ -52,3 +56,24 @@ def bar_chart(title: str, labels: Sequence[str], series: dict[str, Sequence[floa
     out = io.BytesIO()
     figure.savefig(out, format=fmt)
     return out.getvalue()
+
+
+def image_format(fmt: str) -> str:
+    if fmt not in IMAGE_TYPES:
+        raise InvalidInput("format must be png or svg", field="format")
+    return fmt
+
+
+async def table_response(body: msgspec.Struct, fmt: str, name: str, sheets) -> Response:
+    if fmt == "json":
+        return Response(content=body)
+    if fmt != "xlsx":
+        raise InvalidInput("format must be json or xlsx", field="format")
+    return Response(
+        content=await spreadsheet.off_loop(workbook, sheets), media_type=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+    )
+
+
+def rate_sheets(**tables) -> list:
+    return [(title, *rate_table(rows)) for title, rows in tables.items()]

@@ -1,43 +1,12 @@
-"""Key-account plan tables and queries."""
+"""Queries on the key-account plans and their planned visits."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from libs.runtime.db import UtcDateTime, insert_ignore
-from services.survey.store import metadata, plazas, units
-
-plans = sa.Table(
-    "key_account_plans",
-    metadata,
-    sa.Column("id", sa.String(40), primary_key=True),
-    sa.Column("plaza_id", sa.String(64), nullable=False),
-    sa.Column("month", sa.String(7), nullable=False),
-    sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("created_at", UtcDateTime(), nullable=False),
-    sa.Column("created_by", sa.String(100)),
-    sa.Column("approved_at", UtcDateTime()),
-    sa.Column("approved_by", sa.String(100)),
-    sa.Column("completed_at", UtcDateTime()),
-    sa.UniqueConstraint("plaza_id", "month", name="uq_key_account_plans_month"),
-)
-
-plan_visits = sa.Table(
-    "key_account_plan_visits",
-    metadata,
-    sa.Column("plaza_id", sa.String(64), primary_key=True),
-    sa.Column("plan_id", sa.String(40), primary_key=True),
-    sa.Column("unit", sa.String(64), primary_key=True),
-    sa.Column("planned_on", sa.Date, nullable=False),
-    sa.Column("outcome", sa.String(16)),
-    sa.Column("rating", sa.String(24)),
-    sa.Column("note", sa.Text),
-    sa.Column("recorded_at", UtcDateTime()),
-    sa.Column("recorded_by", sa.String(100)),
-)
-
-
+from libs.runtime.db import insert_ignore
+from services.survey.tables import plan_visits, plans, plazas, units
 
 
 async def key_accounts(conn: AsyncConnection, plaza_id: str) -> list[str]:

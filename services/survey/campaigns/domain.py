@@ -10,6 +10,8 @@ same units always draws the same sample.
 Statistics: each answer to a dimension is a level (satisfied, basically satisfied,
 unsatisfied; on the five-point scale 4–5, 3, 1–2). The satisfaction rate (满意率) is
 satisfied plus basically satisfied over all answers, as for return visits.
+
+The questionnaire (scale, dimensions) is the plaza's: defined with its survey policy.
 """
 
 from __future__ import annotations
@@ -24,29 +26,11 @@ from typing import Literal, get_args
 
 import msgspec
 
-from libs.runtime import limits
+from services.survey.policy import domain as policy
 
-Scale = Literal["five_point", "three_level"]
 Level = Literal["satisfied", "basically_satisfied", "unsatisfied"]
 LEVELS: tuple[str, ...] = get_args(Level)
-SCALES: tuple[str, ...] = get_args(Scale)
-_CODE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-
-
-class Dimension(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    code: limits.Code
-    label: limits.Name
-    department: limits.Name  # whose work this dimension rates, for the per-department figures
-
-
-DEFAULT_DIMENSIONS: tuple[Dimension, ...] = (
-    Dimension(code="cleanliness", label="环境卫生 cleanliness", department="cleaning"),
-    Dimension(code="security", label="安全秩序 security", department="security"),
-    Dimension(code="repairs", label="工程维修 repairs", department="engineering"),
-    Dimension(code="staff_attitude", label="服务态度 staff attitude", department="customer_service"),
-    Dimension(code="facilities", label="公共设施 facilities", department="engineering"),
-)
 
 
 class CampaignRefused(Exception):
@@ -77,19 +61,6 @@ def check_month(month: str, field: str = "month") -> str:
     return month
 
 
-def check_dimensions(dimensions: Iterable[Dimension]) -> tuple[Dimension, ...]:
-    dims = tuple(dimensions)
-    if not dims:
-        raise CampaignRefused("a questionnaire needs at least one dimension", field="dimensions")
-    codes = [d.code for d in dims]
-    bad = [c for c in codes if not _CODE.match(c)]
-    if bad:
-        raise CampaignRefused(f"dimension codes must be snake_case: {bad}", field="dimensions")
-    if len(set(codes)) != len(codes):
-        raise CampaignRefused("dimension codes must be unique", field="dimensions")
-    return dims
-
-
 def level_of(scale: str, value: object, field: str) -> Level:
     if scale == "five_point":
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
@@ -100,7 +71,7 @@ def level_of(scale: str, value: object, field: str) -> Level:
     return value  # type: ignore[return-value]
 
 
-def score_answers(scale: str, dimensions: tuple[Dimension, ...], answers: dict) -> dict[str, tuple[Level, int | None]]:
+def score_answers(scale: str, dimensions: tuple[policy.Dimension, ...], answers: dict) -> dict[str, tuple[Level, int | None]]:
     """Dimension code → (level, score); every answered code must be on the questionnaire."""
     if not answers:
         raise CampaignRefused("answer at least one dimension", field="answers")

@@ -1,60 +1,11 @@
-"""Campaign tables and queries: the questionnaire, the units drawn, the answers."""
+"""Queries on the campaigns, the units each drew, and their answers."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from libs.runtime.db import UtcDateTime
-from services.survey.store import metadata, units
-
-campaigns = sa.Table(
-    "campaigns",
-    metadata,
-    sa.Column("id", sa.String(40), primary_key=True),
-    sa.Column("plaza_id", sa.String(64), nullable=False),
-    sa.Column("title", sa.String(200), nullable=False),
-    sa.Column("month", sa.String(7), nullable=False),
-    sa.Column("scale", sa.String(16), nullable=False),
-    sa.Column("dimensions", sa.JSON, nullable=False),
-    sa.Column("sample_size", sa.Integer, nullable=False),
-    # crc32 seeds and chosen ones reach 2**32 and beyond: 64 bits on every database.
-    sa.Column("seed", sa.BigInteger, nullable=False),
-    sa.Column("population", sa.Integer, nullable=False),
-    sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("created_at", UtcDateTime(), nullable=False),
-    sa.Column("created_by", sa.String(100)),
-    sa.Column("closed_at", UtcDateTime()),
-    sa.Index("ix_campaigns_plaza_month", "plaza_id", "month"),
-)
-
-# The units drawn, with the stratum each was drawn from (fixed at drawing time).
-campaign_sample = sa.Table(
-    "campaign_sample",
-    metadata,
-    sa.Column("plaza_id", sa.String(64), primary_key=True),
-    sa.Column("campaign_id", sa.String(40), primary_key=True),
-    sa.Column("unit", sa.String(64), primary_key=True),
-    sa.Column("building", sa.String(64), nullable=False),
-    sa.Column("occupant_kind", sa.String(16), nullable=False),
-    sa.Column("answered_at", UtcDateTime()),
-    sa.Column("comment", sa.Text),
-    sa.Column("channel", sa.String(16)),
-    sa.Column("answered_by", sa.String(100)),
-)
-
-campaign_answers = sa.Table(
-    "campaign_answers",
-    metadata,
-    sa.Column("plaza_id", sa.String(64), primary_key=True),
-    sa.Column("campaign_id", sa.String(40), primary_key=True),
-    sa.Column("unit", sa.String(64), primary_key=True),
-    sa.Column("dimension", sa.String(40), primary_key=True),
-    sa.Column("department", sa.String(64), nullable=False),
-    sa.Column("level", sa.String(24), nullable=False),
-    sa.Column("score", sa.Integer),
-)
-
+from services.survey.tables import campaign_answers, campaign_sample, campaigns, units
 
 
 async def sampling_frame(conn: AsyncConnection, plaza_id: str):

@@ -1,0 +1,1 @@
+"""Signed no-login survey links: the occupant answers a return visit online."""

@@ -1,0 +1,1 @@
+"""The plaza survey policy: visit window, fatigue window, link lifetime, campaign questionnaire."""

@@ -1,0 +1,1 @@
+"""The monthly satisfaction report: return visits and campaigns per department and dimension."""
