@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from services.dispatch import domain
-from services.dispatch.domain import MaterialUse, RoutingRule
+from services.dispatch.routing import domain as routing
+from services.dispatch.routing.domain import RoutingRule
+from services.dispatch.stock.domain import MaterialUse
+from services.dispatch.work_orders import domain
 
 
 @pytest.mark.parametrize(
@@ -26,21 +28,21 @@ from services.dispatch.domain import MaterialUse, RoutingRule
     ],
 )
 def test_default_rules_route_by_keyword_then_by_kind(text, kind, department):
-    assert domain.route(text, kind) == department
+    assert routing.route(text, kind) == department
 
 
 def test_a_plaza_table_replaces_the_defaults_and_keeps_its_order():
     rules = [RoutingRule(keyword="lift", department="lift_vendor"), RoutingRule(keyword="light", department="electrical")]
-    assert domain.route("the LIFT light is off", "service", rules) == "lift_vendor"
-    assert domain.route("light is off", "service", rules) == "electrical"
-    assert domain.route("drain blocked", "service", rules) == "engineering"  # fallback by kind
-    assert domain.route("drain blocked", "complaint", rules) == "customer_service"
+    assert routing.route("the LIFT light is off", "service", rules) == "lift_vendor"
+    assert routing.route("light is off", "service", rules) == "electrical"
+    assert routing.route("drain blocked", "service", rules) == "engineering"  # fallback by kind
+    assert routing.route("drain blocked", "complaint", rules) == "customer_service"
 
 
 def test_every_default_department_is_a_subject_token():
     from libs.contracts import validate_token
 
-    for department in {r.department for r in domain.DEFAULT_RULES} | set(domain.FALLBACK_DEPARTMENT.values()):
+    for department in {r.department for r in routing.DEFAULT_RULES} | set(routing.FALLBACK_DEPARTMENT.values()):
         validate_token(department, "department")
 
 
@@ -57,7 +59,7 @@ def test_every_default_department_is_a_subject_token():
     ],
 )
 def test_priority_from_keywords(text, priority):
-    assert domain.priority_of(text) == priority
+    assert routing.priority_of(text) == priority
 
 
 @pytest.mark.parametrize(
