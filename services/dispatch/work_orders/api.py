@@ -223,9 +223,10 @@ class WorkOrderController(Controller):
         "/{work_order_id:str}/resolve",
         status_code=200,
         summary="完工 / Resolve",
-        description="记录完工：是否有偿、人工费、物料（带 sku 的从库存领用，同一事务）；有偿时生成收费明细。满足完成时限。\n\n"
+        description="记录完工：是否有偿、人工费、物料（带 sku 的从库存领用，同一事务）；有偿时生成收费明细。满足完成时限（投诉在关单时满足）。\n\n"
         "Records the work done: paid or not, labour, materials (a line with a sku is taken from "
-        "stock in the same transaction); a paid job gets its charge lines. Meets the resolve deadline.",
+        "stock in the same transaction); a paid job gets its charge lines. Meets the resolve deadline "
+        "(a complaint's is met by its close).",
     )
     async def resolve(
         self, plaza: FromPath[str], work_order_id: FromPath[str],
