@@ -1,5 +1,5 @@
 """Reports for the manager: the monthly complaint statistics, as data, as an Excel workbook
-and as a chart. Read-only; figures come from domain."""
+and as a chart. Read-only; figures come from reports/domain.py."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import re
 
 from libs.runtime import export
 from libs.runtime.errors import InvalidInput
-from services.dispatch.reports import domain
-from services.dispatch.reports import store
+from services.dispatch.reports import domain, store
 from services.dispatch.sla import services as sla
+from services.dispatch.sla import store as sla_store
 
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -22,8 +22,8 @@ async def complaint_report(conn, plaza_id: str, month: str, now: dt.datetime) ->
     policy = await sla.policy_of(conn, plaza_id)
     start, end = domain.month_range(month, policy.calendar.timezone)
     complaints = await store.complaints_opened(conn, plaza_id, start, end)
-    deadlines = await store.deadlines_of(conn, plaza_id, [r["id"] for r in complaints])
-    return domain.complaint_report(month, complaints, deadlines, now)
+    deadlines = await sla_store.deadlines_of(conn, plaza_id, [r["id"] for r in complaints])
+    return domain.complaint_report(month, complaints, [d for rows in deadlines.values() for d in rows], now)
 
 
 SUMMARY = [

@@ -13,8 +13,7 @@ from libs.runtime.db import database_key
 from libs.runtime.errors import InvalidInput
 from libs.runtime.outbox import Tx
 from services.dispatch import facts
-from services.dispatch.routing import domain
-from services.dispatch.routing import store
+from services.dispatch.routing import domain, store
 
 
 class RoutingRuleIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

@@ -14,8 +14,7 @@ from libs.runtime.db import database_key
 from libs.runtime.errors import InvalidInput
 from libs.runtime.outbox import Tx
 from services.dispatch import facts
-from services.dispatch.sla import domain
-from services.dispatch.sla import store
+from services.dispatch.sla import domain, store
 
 
 def now() -> dt.datetime:

@@ -13,8 +13,7 @@ from libs.contracts.events import StockLow
 from libs.runtime import limits
 from libs.runtime.errors import Conflict, InvalidInput, NotFound
 from libs.runtime.outbox import Tx
-from services.dispatch.stock import domain
-from services.dispatch.stock import store
+from services.dispatch.stock import domain, store
 
 SKU = re.compile(r"^[A-Za-z0-9_\-.]{1,64}$")
 
