@@ -109,10 +109,10 @@ async def _open(tx: Tx, openings: list[tuple[RequestReceived | HandoverInspected
                 logger.debug("work_order_already_open", request_id=row["request_id"])
                 continue
             # A batch's jobs open at one instant, so a plaza's class of job has one set of deadlines.
-            sla_class = (row["plaza_id"], row["sla_class"], row["created_at"])
-            if sla_class not in deadlines_of_class:
-                deadlines_of_class[sla_class] = sla_rules.deadlines_for(row["sla_class"], row["created_at"], policies[row["plaza_id"]])
-            given = domain.deadline_rows(row, deadlines_of_class[sla_class])
+            class_key = (row["plaza_id"], row["sla_class"], row["created_at"])
+            if class_key not in deadlines_of_class:
+                deadlines_of_class[class_key] = sla_rules.deadlines_for(row["sla_class"], row["created_at"], policies[row["plaza_id"]])
+            given = domain.deadline_rows(row, deadlines_of_class[class_key])
             deadlines += given
             await tx.emit(_created(row, cause, {d["name"]: d["due_at"] for d in given}))
             logger.debug("work_order_created", work_order_id=row["id"], department=row["department"])

@@ -1,6 +1,8 @@
-"""Dispatch's rules: routing, priority, the work-order state machine, charge lines."""
+"""Dispatch's rules: routing, priority, the work-order state machine and its second dispatch, charge lines."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import pytest
 
@@ -106,6 +108,36 @@ def test_a_refused_transition_names_the_status_and_what_is_allowed(status, actio
 def test_reopen_escalates_from_the_threshold_on():
     assert [domain.should_escalate_reopen(n, 2) for n in (1, 2, 3)] == [False, True, True]
     assert domain.should_escalate_reopen(5, 0) is False
+
+
+@pytest.mark.parametrize(
+    ("status", "rating", "outcome"),
+    [
+        ("closed", "unsatisfied", "reopened"),
+        ("assigned", "unsatisfied", "ignored"),  # the job is being worked on again already
+        ("closed", "satisfied", "rated"),
+        ("in_progress", "basically_satisfied", "rated"),
+    ],
+)
+def test_only_an_unsatisfied_visit_on_a_closed_job_reopens_it(status, rating, outcome):
+    assert domain.visit_outcome(status, rating) == outcome
+
+
+def test_a_second_dispatch_goes_back_to_the_same_hands_one_reopen_more():
+    at = dt.datetime(2026, 3, 2, 2, 0, tzinfo=dt.timezone.utc)
+    closed = {"status": "closed", "assignee": "zhang", "reopen_count": 1, "closed_at": at, "last_rating": None}
+    row = domain.reopened(closed, "unsatisfied", at)
+    assert (row["status"], row["assignee"], row["reopen_count"], row["closed_at"], row["last_rating"]) == (
+        "assigned", "zhang", 2, None, "unsatisfied")
+    with pytest.raises(domain.TransitionRefused):
+        domain.reopened({**closed, "status": "resolved"}, "unsatisfied", at)
+
+
+def test_a_new_complaint_gets_its_category_and_the_complaint_sla_class():
+    opened = dt.datetime(2026, 3, 2, tzinfo=dt.timezone.utc)
+    row = domain.new_work_order("p1", "r1", "A-1", "security", "complaint", "保安态度差", opened, priority="normal")
+    assert (row["category"], row["sla_class"], row["original_department"], row["status"]) == (
+        "staff_attitude", "complaint", "security", "created")
 
 
 def test_a_paid_job_is_priced_as_labour_and_one_line_per_material():
