@@ -3,26 +3,32 @@ from __future__ import annotations
 from litestar import Litestar
 
 from libs.runtime.service import Runtime
-from services.dispatch import api, api_queues, api_reports, api_sla, api_stock, handlers, services, store
-from services.dispatch import store_sla, store_stock  # noqa: F401  (their tables join store.metadata)
+from services.dispatch import handlers, tables
+from services.dispatch.feedback import api as feedback_api
+from services.dispatch.reports import api as reports_api
+from services.dispatch.routing import api as routing_api
+from services.dispatch.sla import api as sla_api
+from services.dispatch.stock import api as stock_api
 from services.dispatch.settings import Settings, from_env
+from services.dispatch.work_orders import api as work_orders_api
+from services.dispatch.work_orders import services as work_orders
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or from_env()
-    runtime = Runtime(settings, store.metadata, store.outbox, store.inbox)
+    runtime = Runtime(settings, tables.metadata, tables.outbox, tables.inbox)
     handlers.subscribe(runtime.consumers, reopen_escalate_after=settings.reopen_escalate_after)
 
     async def sweep_deadlines() -> None:
         async with runtime.transaction() as tx:
-            await services.sweep_deadlines(tx)
+            await work_orders.sweep_deadlines(tx)
 
     runtime.every(settings.sla_sweep_s, sweep_deadlines, "sla-sweep")
     return runtime.app(
         [
-            api.WorkOrderController, api.RoutingRulesController, api_queues.DepartmentQueueController,
-            api_queues.FeedbackController, api_sla.SlaPolicyController, api_stock.StockController,
-            api_reports.ReportsController,
+            work_orders_api.WorkOrderController, work_orders_api.DepartmentQueueController,
+            routing_api.RoutingRulesController, feedback_api.FeedbackController, sla_api.SlaPolicyController,
+            stock_api.StockController, reports_api.ReportsController,
         ],
         title="PlazaDesk dispatch",
     )

@@ -10,26 +10,27 @@ import functools
 from libs.contracts.events import HandoverInspected, RequestReceived, VisitCompleted
 from libs.runtime.bus import Consumers
 from libs.runtime.outbox import Tx
-from services.dispatch import services, services_routing
+from services.dispatch import facts
+from services.dispatch.work_orders import services as work_orders
 
 
 async def on_archive_events(tx: Tx, events: list) -> None:
-    await services_routing.record_archive_facts(tx, events)
+    await facts.record_archive_facts(tx, events)
 
 
 async def on_request_received(tx: Tx, events: list[RequestReceived]) -> None:
-    await services_routing.require_known_facts(tx, events)
-    await services.open_work_orders(tx, events)
+    await facts.require_known_facts(tx, events)
+    await work_orders.open_work_orders(tx, events)
 
 
 async def on_handover_inspected(tx: Tx, events: list[HandoverInspected]) -> None:
-    await services_routing.require_known_facts(tx, events)
-    await services.open_warranty_work_orders(tx, events)
+    await facts.require_known_facts(tx, events)
+    await work_orders.open_warranty_work_orders(tx, events)
 
 
 async def on_visit_completed(tx: Tx, events: list[VisitCompleted], *, reopen_escalate_after: int = 2) -> None:
-    await services_routing.require_known_facts(tx, events)
-    await services.record_return_visits(tx, events, escalate_after=reopen_escalate_after)
+    await facts.require_known_facts(tx, events)
+    await work_orders.record_return_visits(tx, events, escalate_after=reopen_escalate_after)
 
 
 def subscribe(consumers: Consumers, *, reopen_escalate_after: int = 2) -> None:

@@ -32,9 +32,15 @@ from libs.runtime.db import Database
 from libs.runtime.errors import NotFound
 from libs.runtime.outbox import Tx
 from libs.runtime.testing import database_settings, eventually, service_settings
-from services.dispatch import services, store, store_sla
+from services.dispatch import tables
 from services.dispatch.app import create_app
+from services.dispatch.routing import store as routing_store
 from services.dispatch.settings import Settings
+from services.dispatch.sla import services as sla
+from services.dispatch.sla import store as sla_store
+from services.dispatch.work_orders import domain as work_orders_domain
+from services.dispatch.work_orders import services as work_orders
+from services.dispatch.work_orders import store
 from tests.archive_facts import register
 
 UTC = dt.timezone.utc
@@ -53,7 +59,7 @@ TEXTS = [
 
 @pytest.fixture
 def clock(monkeypatch):
-    monkeypatch.setattr(services, "now", lambda: T0)
+    monkeypatch.setattr(sla, "now", lambda: T0)
 
 
 async def _database(kind: str, tmp_path, name: str, schemas: list[str]) -> Database:
@@ -61,13 +67,13 @@ async def _database(kind: str, tmp_path, name: str, schemas: list[str]) -> Datab
     if "database_schema" in settings:
         schemas.append(settings["database_schema"])
     db = Database(settings["database_url"], schema=settings.get("database_schema"))
-    await db.create_all(store.metadata)
+    await db.create_all(tables.metadata)
     async with db.write() as conn:
-        await replica.keep_archive_facts(conn, store.plazas, store.units, [
+        await replica.keep_archive_facts(conn, tables.plazas, tables.units, [
             PlazaRegistered(plaza_id=plaza, correlation_id="seed", name=plaza) for plaza in ("p1", "p2", "p3")])
-        await store.replace_routing_rules(conn, "p1", P1_RULES)
-        await store.replace_routing_rules(conn, "p2", P2_RULES)
-        await store_sla.put_policy(conn, "p2", P2_POLICY, T0, "test")
+        await routing_store.replace_routing_rules(conn, "p1", P1_RULES)
+        await routing_store.replace_routing_rules(conn, "p2", P2_RULES)
+        await sla_store.put_policy(conn, "p2", P2_POLICY, T0, "test")
     return db
 
 
@@ -82,7 +88,7 @@ async def dbs(db_kind, tmp_path, cleanup_schemas, clock):
 
 async def _in_tx(db: Database, use_case, events: list, **kwargs) -> tuple[list, object]:
     async with db.write() as conn:
-        tx = Tx(conn, store.outbox, store.inbox)
+        tx = Tx(conn, tables.outbox, tables.inbox)
         result = await use_case(tx, events, **kwargs)
     return tx.emitted, result
 
@@ -135,16 +141,16 @@ def _requests(rng: random.Random) -> list[RequestReceived]:
 async def _state(db: Database) -> dict:
     """Everything a user could see, keyed by business ids (work order ids are random)."""
     async with db.read() as conn:
-        orders = {r.id: r for r in (await conn.execute(sa.select(store.work_orders))).all()}
+        orders = {r.id: r for r in (await conn.execute(sa.select(tables.work_orders))).all()}
 
         def key(work_order_id: str) -> tuple:
             return orders[work_order_id].plaza_id, orders[work_order_id].request_id
 
-        deadlines = (await conn.execute(sa.select(store_sla.deadlines))).all()
-        escalations = (await conn.execute(sa.select(store_sla.escalations))).all()
-        praise = (await conn.execute(sa.select(store.praise))).all()
-        suggestions = (await conn.execute(sa.select(store.suggestions))).all()
-        visits = (await conn.execute(sa.select(store.applied_visits))).all()
+        deadlines = (await conn.execute(sa.select(tables.deadlines))).all()
+        escalations = (await conn.execute(sa.select(tables.escalations))).all()
+        praise = (await conn.execute(sa.select(tables.praise))).all()
+        suggestions = (await conn.execute(sa.select(tables.suggestions))).all()
+        visits = (await conn.execute(sa.select(tables.applied_visits))).all()
     return {
         "work_orders": sorted(
             (r.plaza_id, r.request_id, r.department, r.priority, r.sla_class, r.kind, r.major, r.category, r.status,
@@ -184,8 +190,8 @@ async def test_requests_opened_in_batches_leave_what_one_at_a_time_leaves(dbs, s
     history = _requests(rng)
     one, batched = dbs
 
-    told_one, opened_one = await _one_at_a_time(one, services.open_work_orders, history)
-    told_batched, opened_batched = await _in_batches(batched, services.open_work_orders, history, rng)
+    told_one, opened_one = await _one_at_a_time(one, work_orders.open_work_orders, history)
+    told_batched, opened_batched = await _in_batches(batched, work_orders.open_work_orders, history, rng)
 
     expected = await _state(one)
     assert await _state(batched) == expected
@@ -205,7 +211,7 @@ async def test_one_batch_holding_copies_several_plazas_and_a_major_complaint(dbs
         lift, _at("p2", "the lift is stuck"), msgspec.structs.replace(lift, id=new_event_id(), actor="clerk-wang"),
         _at("p3", "the lift is stuck"), complaint, _at("p2", "the drain is blocked"),
     ]
-    told, opened = await _in_tx(db, services.open_work_orders, batch)
+    told, opened = await _in_tx(db, work_orders.open_work_orders, batch)
 
     assert len(opened) == 5
     created = [e for e in told if isinstance(e, WorkOrderCreated)]
@@ -221,7 +227,7 @@ async def test_one_batch_holding_copies_several_plazas_and_a_major_complaint(dbs
     assert told.index(escalated[0]) == told.index(created[3]) + 1  # told right after its work order
     assert len((await _state(db))["escalations"]) == 1
 
-    again, reopened = await _in_tx(db, services.open_work_orders, [msgspec.structs.replace(e, id=new_event_id()) for e in batch])
+    again, reopened = await _in_tx(db, work_orders.open_work_orders, [msgspec.structs.replace(e, id=new_event_id()) for e in batch])
     assert (again, reopened) == ([], [])
 
 
@@ -252,8 +258,8 @@ async def test_inspections_in_batches_open_what_one_at_a_time_opens(dbs, seed):
     rng.shuffle(history)
     one, batched = dbs
 
-    told_one, _ = await _one_at_a_time(one, services.open_warranty_work_orders, history)
-    told_batched, _ = await _in_batches(batched, services.open_warranty_work_orders, history, rng)
+    told_one, _ = await _one_at_a_time(one, work_orders.open_warranty_work_orders, history)
+    told_batched, _ = await _in_batches(batched, work_orders.open_warranty_work_orders, history, rng)
 
     expected = await _state(one)
     assert await _state(batched) == expected and expected["work_orders"]
@@ -268,7 +274,7 @@ async def _closed_jobs(dbs, n: int) -> list[dict]:
     """The same jobs in both databases, most closed, some already reopened once."""
     rows = []
     for i in range(n):
-        row = services._new_work_order(f"p{i % 3 + 1}", new_event_id(), f"A-{i}", "engineering", "service", "leak", T0,
+        row = work_orders_domain.new_work_order(f"p{i % 3 + 1}", new_event_id(), f"A-{i}", "engineering", "service", "leak", T0,
                                        priority="normal")
         closed = i % 4 != 3
         rows.append({**row, "status": "closed" if closed else "in_progress", "assignee": "zhang",
@@ -310,8 +316,8 @@ async def test_return_visits_in_batches_leave_what_one_at_a_time_leaves(dbs, see
     history = _visits(rng, await _closed_jobs(dbs, 8))
     one, batched = dbs
 
-    told_one, outcomes_one = await _one_at_a_time(one, services.record_return_visits, history)
-    told_batched, outcomes_batched = await _in_batches(batched, services.record_return_visits, history, rng)
+    told_one, outcomes_one = await _one_at_a_time(one, work_orders.record_return_visits, history)
+    told_batched, outcomes_batched = await _in_batches(batched, work_orders.record_return_visits, history, rng)
 
     assert outcomes_batched == outcomes_one
     assert set(outcomes_one) == {"reopened", "ignored", "rated", "duplicate"}
@@ -327,7 +333,7 @@ async def test_two_unsatisfied_visits_of_one_job_in_a_batch_reopen_it_once(dbs):
     first, second = _visit(job, "unsatisfied"), _visit(job, "unsatisfied")
     batch = [first, msgspec.structs.replace(first, id=new_event_id()), second]
 
-    told, outcomes = await _in_tx(db, services.record_return_visits, batch)
+    told, outcomes = await _in_tx(db, work_orders.record_return_visits, batch)
 
     assert outcomes == ["reopened", "duplicate", "ignored"]
     assert [type(e) for e in told] == [WorkOrderReopened]
@@ -341,7 +347,7 @@ async def test_a_visit_of_an_unknown_job_fails_the_batch_so_it_is_isolated(dbs):
     good = _visit(job, "unsatisfied")
     lost = msgspec.structs.replace(good, id=new_event_id(), visit_id=new_event_id(), work_order_id="no-such-job")
     with pytest.raises(NotFound):
-        await _in_tx(db, services.record_return_visits, [good, lost])
+        await _in_tx(db, work_orders.record_return_visits, [good, lost])
     assert (await _state(db))["visits"] == []  # nothing of the batch stays
 
 

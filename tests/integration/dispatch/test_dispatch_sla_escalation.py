@@ -1,6 +1,6 @@
 """Dispatch's SLA deadlines, escalation ladder, cancel, second dispatch, warranty work
 orders, praise and suggestions, against a real nats-server and database, with a clock the
-test moves (services.now) instead of waiting for time to pass."""
+test moves (sla.now) instead of waiting for time to pass."""
 
 from __future__ import annotations
 
@@ -25,9 +25,10 @@ from libs.contracts.events import (
     WorkOrderReopened,
 )
 from libs.runtime.testing import eventually, service_settings
-from services.dispatch import services
 from services.dispatch.app import create_app
 from services.dispatch.settings import Settings
+from services.dispatch.sla import services as sla
+from services.dispatch.work_orders import services as work_orders
 from tests.archive_facts import register
 
 UTC = dt.timezone.utc
@@ -49,7 +50,7 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch):
     clock = Clock(T0)
-    monkeypatch.setattr(services, "now", clock)
+    monkeypatch.setattr(sla, "now", clock)
     return clock
 
 
@@ -57,14 +58,14 @@ def clock(monkeypatch):
 def sweeps(monkeypatch):
     """What each SLA sweep raised, so a test can wait for sweeps instead of sleeping."""
     raised: list[int] = []
-    real = services.sweep_deadlines
+    real = work_orders.sweep_deadlines
 
     async def counted(tx):
         n = await real(tx)
         raised.append(n)
         return n
 
-    monkeypatch.setattr(services, "sweep_deadlines", counted)
+    monkeypatch.setattr(work_orders, "sweep_deadlines", counted)
     return raised
 
 

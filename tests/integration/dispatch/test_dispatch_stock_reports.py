@@ -12,9 +12,9 @@ from litestar.testing import AsyncTestClient
 from libs.contracts import new_event_id
 from libs.contracts.events import DECODERS, RequestReceived, StockLow, VisitCompleted, WorkOrderResolved
 from libs.runtime.testing import eventually, service_settings
-from services.dispatch import services
 from services.dispatch.app import create_app
 from services.dispatch.settings import Settings
+from services.dispatch.sla import services as sla
 from tests.archive_facts import register
 
 UTC = dt.timezone.utc
@@ -33,7 +33,7 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch):
     clock = Clock()
-    monkeypatch.setattr(services, "now", clock)
+    monkeypatch.setattr(sla, "now", clock)
     return clock
 
 

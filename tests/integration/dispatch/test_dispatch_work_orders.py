@@ -144,6 +144,7 @@ async def test_a_major_complaint_escalates_to_the_manager_at_once(dispatch, bus)
     assert isinstance(created, WorkOrderCreated) and isinstance(escalated, WorkOrderEscalated)
     assert escalated.level == "manager" and escalated.reason == "major complaint"
     assert escalated.correlation_id == event.request_id and escalated.causation_id == event.id
+    assert created.kind == escalated.kind == "complaint"  # every work-order event says what the job is
 
 
 async def test_a_plaza_routing_table_replaces_the_defaults(dispatch, bus):
@@ -192,8 +193,12 @@ async def test_assign_start_resolve_close_emits_the_lifecycle_with_charge_lines(
     assert closed["status"] == "closed" and closed["closed_at"].endswith("Z")
     assert [(l["line_id"], l["amount_fen"]) for l in closed["charge_lines"]] == [(f"{wo['id']}:1", 5000), (f"{wo['id']}:2", 2400)]
 
+    # The answer to a command is the work order as it now is: what a read shows.
+    assert closed == (await dispatch.get(f"/v1/plazas/p1/work-orders/{wo['id']}")).json()
+
     events = await events_of(bus, wo["id"], 5)
     assert [type(e) for e in events] == [WorkOrderCreated, WorkOrderAssigned, WorkOrderStarted, WorkOrderResolved, WorkOrderClosed]
+    assert {e.kind for e in events} == {"service"}
     assert all(e.correlation_id == event.request_id for e in events)
     assert events[1].actor == "supervisor-wu" and events[1].causation_id == "cmd-1" and events[1].assignee == "zhang"
     assert events[2].actor == "front-desk" and events[2].causation_id not in (None, "cmd-1")
@@ -277,6 +282,7 @@ async def test_an_unsatisfied_visit_reopens_the_work_order_once(dispatch, bus):
     assert isinstance(reopen, WorkOrderReopened)
     assert (reopen.visit_id, reopen.reason, reopen.reopen_count) == (unsatisfied.visit_id, "still blocked", 1)
     assert reopen.correlation_id == wo["request_id"] and reopen.causation_id == unsatisfied.id
+    assert reopen.kind == "service"
 
     # The same visit again (new event id) and a visit while the job is open change nothing.
     await bus.publish(msgspec.structs.replace(unsatisfied, id=new_event_id()))

@@ -1,11 +1,15 @@
-"""Dispatch's rules: routing, priority, the work-order state machine, charge lines."""
+"""Dispatch's rules: routing, priority, the work-order state machine and its second dispatch, charge lines."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
-from services.dispatch import domain
-from services.dispatch.domain import MaterialUse, RoutingRule
+from services.dispatch.routing import domain as routing
+from services.dispatch.routing.domain import RoutingRule
+from services.dispatch.stock.domain import MaterialUse
+from services.dispatch.work_orders import domain
 
 
 @pytest.mark.parametrize(
@@ -26,21 +30,21 @@ from services.dispatch.domain import MaterialUse, RoutingRule
     ],
 )
 def test_default_rules_route_by_keyword_then_by_kind(text, kind, department):
-    assert domain.route(text, kind) == department
+    assert routing.route(text, kind) == department
 
 
 def test_a_plaza_table_replaces_the_defaults_and_keeps_its_order():
     rules = [RoutingRule(keyword="lift", department="lift_vendor"), RoutingRule(keyword="light", department="electrical")]
-    assert domain.route("the LIFT light is off", "service", rules) == "lift_vendor"
-    assert domain.route("light is off", "service", rules) == "electrical"
-    assert domain.route("drain blocked", "service", rules) == "engineering"  # fallback by kind
-    assert domain.route("drain blocked", "complaint", rules) == "customer_service"
+    assert routing.route("the LIFT light is off", "service", rules) == "lift_vendor"
+    assert routing.route("light is off", "service", rules) == "electrical"
+    assert routing.route("drain blocked", "service", rules) == "engineering"  # fallback by kind
+    assert routing.route("drain blocked", "complaint", rules) == "customer_service"
 
 
 def test_every_default_department_is_a_subject_token():
     from libs.contracts import validate_token
 
-    for department in {r.department for r in domain.DEFAULT_RULES} | set(domain.FALLBACK_DEPARTMENT.values()):
+    for department in {r.department for r in routing.DEFAULT_RULES} | set(routing.FALLBACK_DEPARTMENT.values()):
         validate_token(department, "department")
 
 
@@ -57,7 +61,7 @@ def test_every_default_department_is_a_subject_token():
     ],
 )
 def test_priority_from_keywords(text, priority):
-    assert domain.priority_of(text) == priority
+    assert routing.priority_of(text) == priority
 
 
 @pytest.mark.parametrize(
@@ -104,6 +108,36 @@ def test_a_refused_transition_names_the_status_and_what_is_allowed(status, actio
 def test_reopen_escalates_from_the_threshold_on():
     assert [domain.should_escalate_reopen(n, 2) for n in (1, 2, 3)] == [False, True, True]
     assert domain.should_escalate_reopen(5, 0) is False
+
+
+@pytest.mark.parametrize(
+    ("status", "rating", "outcome"),
+    [
+        ("closed", "unsatisfied", "reopened"),
+        ("assigned", "unsatisfied", "ignored"),  # the job is being worked on again already
+        ("closed", "satisfied", "rated"),
+        ("in_progress", "basically_satisfied", "rated"),
+    ],
+)
+def test_only_an_unsatisfied_visit_on_a_closed_job_reopens_it(status, rating, outcome):
+    assert domain.visit_outcome(status, rating) == outcome
+
+
+def test_a_second_dispatch_goes_back_to_the_same_hands_one_reopen_more():
+    at = dt.datetime(2026, 3, 2, 2, 0, tzinfo=dt.timezone.utc)
+    closed = {"status": "closed", "assignee": "zhang", "reopen_count": 1, "closed_at": at, "last_rating": None}
+    row = domain.reopened(closed, "unsatisfied", at)
+    assert (row["status"], row["assignee"], row["reopen_count"], row["closed_at"], row["last_rating"]) == (
+        "assigned", "zhang", 2, None, "unsatisfied")
+    with pytest.raises(domain.TransitionRefused):
+        domain.reopened({**closed, "status": "resolved"}, "unsatisfied", at)
+
+
+def test_a_new_complaint_gets_its_category_and_the_complaint_sla_class():
+    opened = dt.datetime(2026, 3, 2, tzinfo=dt.timezone.utc)
+    row = domain.new_work_order("p1", "r1", "A-1", "security", "complaint", "保安态度差", opened, priority="normal")
+    assert (row["category"], row["sla_class"], row["original_department"], row["status"]) == (
+        "staff_attitude", "complaint", "security", "created")
 
 
 def test_a_paid_job_is_priced_as_labour_and_one_line_per_material():

@@ -8,8 +8,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.dispatch import domain_reports, domain_sla, domain_stock
-from services.dispatch.domain_sla import Calendar, SlaPolicy
+from services.dispatch.reports import domain as domain_reports
+from services.dispatch.sla import domain as domain_sla
+from services.dispatch.sla.domain import Calendar, SlaPolicy
+from services.dispatch.stock import domain as domain_stock
+from services.dispatch.work_orders import domain as work_orders
 
 SH = ZoneInfo("Asia/Shanghai")
 CAL = Calendar()
@@ -189,4 +192,4 @@ def test_month_range_is_the_plazas_month():
     [("保安态度差", "staff_attitude"), ("楼上噪音太大", "noise"), ("the bill is wrong", "fees"), ("something else", "other")],
 )
 def test_complaint_categories(text, category):
-    assert domain_reports.complaint_category(text) == category
+    assert work_orders.complaint_category(text) == category

@@ -1,18 +1,19 @@
-"""Use cases that keep dispatch's own copy of archive's facts and the plaza's routing table."""
+"""Routing use cases: each plaza's routing table, read for a batch of requests and replaced
+by the manager."""
 
 from __future__ import annotations
-
 
 import msgspec
 
 from libs.contracts import validate_token
 from libs.contracts.subjects import InvalidToken
-from libs.runtime import limits, replica
+from libs.runtime import limits
 from libs.runtime.cache import PlazaCache
 from libs.runtime.db import database_key
-from libs.runtime.errors import InvalidInput, NotFound
+from libs.runtime.errors import InvalidInput
 from libs.runtime.outbox import Tx
-from services.dispatch import domain, store
+from services.dispatch import facts
+from services.dispatch.routing import domain, store
 
 
 class RoutingRuleIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -22,23 +23,6 @@ class RoutingRuleIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 class RoutingRulesUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     rules: limits.items(RoutingRuleIn, limits.RULES_MAX)
-
-
-# --- archive's facts -------------------------------------------------------------------
-
-
-async def record_archive_facts(tx: Tx, events: list) -> None:
-    """Archive's plazas and units, kept as dispatch's own copy (a batch at a time)."""
-    await replica.keep_archive_facts(tx.conn, store.plazas, store.units, events)
-
-
-async def require_known_facts(tx: Tx, events: list) -> None:
-    """Nothing is done for a plaza or unit archive has not registered (UnknownFact: the
-    consumer waits for archive's facts a while, then dead-letters the event)."""
-    await replica.require_known(tx.conn, store.plazas, store.units, events)
-
-
-# --- routing rules ---------------------------------------------------------------------
 
 
 _rules: PlazaCache[list[domain.RoutingRule]] = PlazaCache()
@@ -61,10 +45,14 @@ def forget_rules(conn, plaza_id: str) -> None:
     _rules.forget(database_key(conn), [plaza_id])
 
 
-async def replace_routing_rules(tx: Tx, plaza_id: str, body: RoutingRulesUpdate) -> None:
-    """An empty list puts the plaza back on the default rules."""
-    if not await store.plaza_exists(tx.conn, plaza_id):
-        raise NotFound(f"plaza {plaza_id!r} is not registered (PUT /v1/plazas/{plaza_id} in archive)", field="plaza")
+async def show_routing_rules(conn, plaza_id: str) -> list[dict]:
+    """The plaza's own table in order; empty while the default rules apply."""
+    return await store.get_routing_rules(conn, plaza_id)
+
+
+async def replace_routing_rules(tx: Tx, plaza_id: str, body: RoutingRulesUpdate) -> list[dict]:
+    """An empty list puts the plaza back on the default rules. Returns the table as stored."""
+    await facts.require_plaza(tx.conn, plaza_id)
     for i, rule in enumerate(body.rules):
         try:
             validate_token(rule.department, "department")
@@ -73,3 +61,4 @@ async def replace_routing_rules(tx: Tx, plaza_id: str, body: RoutingRulesUpdate)
     rows = [{"keyword": r.keyword.lower(), "department": r.department} for r in body.rules]
     await store.replace_routing_rules(tx.conn, plaza_id, rows)
     forget_rules(tx.conn, plaza_id)
+    return [{"position": i, **row} for i, row in enumerate(rows, start=1)]

@@ -9,21 +9,29 @@ from litestar.params import FromPath, Parameter
 
 from libs.runtime import export
 from libs.runtime.service import Runtime
-from services.dispatch import services, services_reports
-from services.dispatch.domain_reports import ComplaintReport
+from services.dispatch.reports import services as reports
+from services.dispatch.reports.domain import ComplaintReport
+from services.dispatch.sla import services as sla
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 async def _report(runtime: Runtime, plaza: str, month: str) -> ComplaintReport:
     async with runtime.read() as conn:
-        return await services_reports.complaint_report(conn, plaza, month, services.now())
+        return await reports.complaint_report(conn, plaza, month, sla.now())
 
 
 class ReportsController(Controller):
     path = "/v1/plazas/{plaza:str}/reports"
 
-    @get("/complaints")
+    @get(
+        "/complaints",
+        summary="月度投诉统计 / Monthly complaint report",
+        description="按广场时区计算的当月投诉：按类别、部门计数，首次响应和关闭的中位时长，重开率，时限达成率；"
+        "format=xlsx 下载 Excel。\n\n"
+        "The month's complaints in the plaza's time: counts by category and department, median "
+        "minutes to first response and to close, reopen rate, SLA compliance; format=xlsx for Excel.",
+    )
     async def complaints(
         self, plaza: FromPath[str], runtime: Runtime, month: str = Parameter(query="month"),
         format: Literal["json", "xlsx"] = Parameter(query="format", default="json"),
@@ -31,12 +39,16 @@ class ReportsController(Controller):
         report = await _report(runtime, plaza, month)
         if format == "xlsx":
             return Response(
-                await export.off_loop(services_reports.to_xlsx, report, plaza), media_type=XLSX,
+                await export.off_loop(reports.to_xlsx, report, plaza), media_type=XLSX,
                 headers={"Content-Disposition": f'attachment; filename="complaints-{plaza}-{month}.xlsx"'},
             )
         return Response(report)
 
-    @get("/complaints.svg")
+    @get(
+        "/complaints.svg",
+        summary="月度投诉图表 / Monthly complaint chart",
+        description="当月投诉按类别和部门的柱状图（SVG）。\n\nThe month's complaints by category and department as a bar chart (SVG).",
+    )
     async def complaints_chart(self, plaza: FromPath[str], runtime: Runtime, month: str = Parameter(query="month")) -> Response:
         report = await _report(runtime, plaza, month)
-        return Response(await export.draw(services_reports.to_svg, report, plaza), media_type="image/svg+xml")
+        return Response(await export.draw(reports.to_svg, report, plaza), media_type="image/svg+xml")

@@ -3,6 +3,16 @@ when a level counts as low. Pure functions; no I/O."""
 
 from __future__ import annotations
 
+import msgspec
+
+
+class MaterialUse(msgspec.Struct, frozen=True, kw_only=True):
+    """A material a job used, priced: from stock, or bought in."""
+
+    name: str
+    quantity: int
+    unit_price_fen: int
+
 
 class StockRefused(ValueError):
     def __init__(self, field: str, detail: str) -> None:

@@ -1,5 +1,4 @@
-"""Dispatch's read-only views for departments and the manager: a department's queue, the
-praise it received, the suggestions made. Routes only translate."""
+"""Praise for the departments' reports and suggestions for the manager, over HTTP."""
 
 from __future__ import annotations
 
@@ -9,20 +8,7 @@ from litestar.params import FromPath, Parameter
 
 from libs.runtime.http import Page, iso
 from libs.runtime.service import Runtime
-from services.dispatch import store
-from services.dispatch.api import views
-
-
-class DepartmentQueueController(Controller):
-    path = "/v1/plazas/{plaza:str}/departments/{department:str}/queue"
-
-    @get("/")
-    async def queue(self, plaza: FromPath[str], department: FromPath[str], runtime: Runtime) -> Page:
-        """The department's open work orders, the most pressing deadline first."""
-        async with runtime.read() as conn:
-            items = await views(conn, plaza, await store.open_work_orders_of(conn, plaza, department))
-        items.sort(key=lambda v: (v.next_due_at is None, v.next_due_at or "", v.created_at))
-        return Page(items=items, next=None)
+from services.dispatch.feedback import store
 
 
 class PraiseView(msgspec.Struct, kw_only=True):
@@ -45,7 +31,13 @@ class FeedbackController(Controller):
 
     path = "/v1/plazas/{plaza:str}"
 
-    @get("/praise")
+    @get(
+        "/praise",
+        summary="表扬列表 / List the praise",
+        description="业主和商户的表扬，记在被表扬的部门名下（未指明时按派单规则判断），分页。\n\n"
+        "Praise from occupants, credited to the department named (else the one the routing rules "
+        "point to); a page at a time.",
+    )
     async def praise(
         self, plaza: FromPath[str], runtime: Runtime, department: str | None = None,
         cursor: str | None = Parameter(query="cursor", default=None),
@@ -56,7 +48,11 @@ class FeedbackController(Controller):
         items = [PraiseView(**{k: r[k] for k in ("request_id", "department", "unit", "text")}, received_at=iso(r["received_at"])) for r in rows]
         return Page(items=items, next=items[-1].request_id if len(items) == limit else None)
 
-    @get("/suggestions")
+    @get(
+        "/suggestions",
+        summary="建议列表 / List the suggestions",
+        description="业主和商户的建议，供经理阅读，分页。\n\nSuggestions from occupants, for the manager; a page at a time.",
+    )
     async def suggestions(
         self, plaza: FromPath[str], runtime: Runtime,
         cursor: str | None = Parameter(query="cursor", default=None),

@@ -1,5 +1,5 @@
 """Reports for the manager: the monthly complaint statistics, as data, as an Excel workbook
-and as a chart. Read-only; figures come from domain_reports."""
+and as a chart. Read-only; figures come from reports/domain.py."""
 
 from __future__ import annotations
 
@@ -9,20 +9,21 @@ import re
 
 from libs.runtime import export
 from libs.runtime.errors import InvalidInput
-from services.dispatch import domain_reports, services_sla, store, store_sla
+from services.dispatch.reports import domain, store
+from services.dispatch.sla import services as sla
+from services.dispatch.sla import store as sla_store
 
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
-async def complaint_report(conn, plaza_id: str, month: str, now: dt.datetime) -> domain_reports.ComplaintReport:
+async def complaint_report(conn, plaza_id: str, month: str, now: dt.datetime) -> domain.ComplaintReport:
     if not MONTH.match(month or ""):
         raise InvalidInput(f"month {month!r} must be YYYY-MM", field="month")
-    policy = await services_sla.policy_of(conn, plaza_id)
-    start, end = domain_reports.month_range(month, policy.calendar.timezone)
+    policy = await sla.policy_of(conn, plaza_id)
+    start, end = domain.month_range(month, policy.calendar.timezone)
     complaints = await store.complaints_opened(conn, plaza_id, start, end)
-    deadlines = await store_sla.deadlines_of(conn, plaza_id, [r["id"] for r in complaints])
-    flat = [d for rows in deadlines.values() for d in rows]
-    return domain_reports.complaint_report(month, complaints, flat, now)
+    deadlines = await sla_store.deadlines_of(conn, plaza_id, [r["id"] for r in complaints])
+    return domain.complaint_report(month, complaints, [d for rows in deadlines.values() for d in rows], now)
 
 
 SUMMARY = [
@@ -38,7 +39,7 @@ SUMMARY = [
 ]
 
 
-def to_xlsx(report: domain_reports.ComplaintReport, plaza_id: str) -> bytes:
+def to_xlsx(report: domain.ComplaintReport, plaza_id: str) -> bytes:
     summary = [["plaza", plaza_id], ["month", report.month]]
     sheets = [("summary", summary + [[label, getattr(report, attr)] for label, attr in SUMMARY])]
     for title, counts in (
@@ -51,7 +52,7 @@ def to_xlsx(report: domain_reports.ComplaintReport, plaza_id: str) -> bytes:
     return export.xlsx(sheets)
 
 
-def to_svg(report: domain_reports.ComplaintReport, plaza_id: str) -> bytes:
+def to_svg(report: domain.ComplaintReport, plaza_id: str) -> bytes:
     """Drawn through ``libs.runtime.export.draw`` (a worker thread, one chart at a time)."""
     import matplotlib
 

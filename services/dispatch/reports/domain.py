@@ -18,27 +18,6 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
-# Complaint categories, first match wins; the department says who answers, the category
-# says what the complaint is about.
-CATEGORY_KEYWORDS: list[tuple[str, tuple[str, ...]]] = [
-    ("staff_attitude", ("态度", "rude", "attitude", "打人", "骂")),
-    ("noise", ("噪音", "noise", "loud")),
-    ("parking", ("停车", "parking")),
-    ("cleanliness", ("卫生", "垃圾", "dirty", "trash", "garbage", "smell", "异味")),
-    ("fees", ("收费", "费用", "fee", "charge", "bill")),
-    ("repairs", ("维修", "repair", "漏", "leak", "坏", "broken", "lift", "电梯")),
-    ("security", ("保安", "security", "theft", "盗")),
-]
-
-
-def complaint_category(text: str) -> str:
-    lowered = text.lower()
-    for category, words in CATEGORY_KEYWORDS:
-        if any(word in lowered for word in words):
-            return category
-    return "other"
-
-
 def month_range(month: str, timezone: str) -> tuple[dt.datetime, dt.datetime]:
     """[first moment, first moment of the next month) of ``YYYY-MM`` in the plaza's time, as UTC."""
     year, mon = (int(p) for p in month.split("-"))

@@ -13,7 +13,7 @@ from libs.contracts.events import StockLow
 from libs.runtime import limits
 from libs.runtime.errors import Conflict, InvalidInput, NotFound
 from libs.runtime.outbox import Tx
-from services.dispatch import domain, domain_stock, store_stock
+from services.dispatch.stock import domain, store
 
 SKU = re.compile(r"^[A-Za-z0-9_\-.]{1,64}$")
 
@@ -42,25 +42,27 @@ def check_sku(sku: str) -> str:
     return sku
 
 
-async def put_item(tx: Tx, plaza_id: str, sku: str, body: StockItemUpdate, who: Who, now: dt.datetime) -> None:
-    """Registers an item or sets its level (goods received, a new price); audited as 'set'."""
+async def put_item(tx: Tx, plaza_id: str, sku: str, body: StockItemUpdate, who: Who, now: dt.datetime) -> dict:
+    """Registers an item or sets its level (goods received, a new price); audited as 'set'.
+    Returns the item as stored."""
     check_sku(sku)
-    current = await store_stock.get_item(tx.conn, plaza_id, sku, lock=True)
+    current = await store.get_item(tx.conn, plaza_id, sku, lock=True)
     before = current["quantity"] if current else None
     values = {**msgspec.structs.asdict(body), "updated_at": now}
-    await store_stock.put_item(tx.conn, plaza_id, sku, values)
+    await store.put_item(tx.conn, plaza_id, sku, values)
     delta = body.quantity - (before or 0)
     await _moved(tx, plaza_id, sku, "set", delta, body.quantity, who, now, reason="level set")
     # A new item counts as having come from "plenty": registering it already low announces it.
-    if domain_stock.became_low(before if before is not None else body.low_level + 1, body.quantity, body.low_level):
+    if domain.became_low(before if before is not None else body.low_level + 1, body.quantity, body.low_level):
         await _low(tx, plaza_id, {**values, "sku": sku}, who, now)
+    return {**values, "sku": sku}
 
 
 async def adjust(tx: Tx, plaza_id: str, sku: str, body: StockAdjustmentCreate, who: Who, now: dt.datetime) -> dict:
     item = await _item(tx, plaza_id, sku, "sku")
     try:
-        after = domain_stock.adjust(sku, item["quantity"], body.delta, body.reason)
-    except domain_stock.StockRefused as exc:
+        after = domain.adjust(sku, item["quantity"], body.delta, body.reason)
+    except domain.StockRefused as exc:
         error = InvalidInput if exc.field == "reason" or body.delta == 0 else Conflict
         raise error(str(exc), field=exc.field) from exc
     await _apply(tx, plaza_id, item, after, "adjustment", who, now, reason=body.reason.strip())
@@ -77,8 +79,8 @@ async def issue(tx: Tx, plaza_id: str, work_order_id: str, lines: list, who: Who
             continue
         item = await _item(tx, plaza_id, line.sku, f"materials[{i}].sku")
         try:
-            after = domain_stock.issue(line.sku, item["quantity"], line.quantity, f"materials[{i}].sku")
-        except domain_stock.StockRefused as exc:
+            after = domain.issue(line.sku, item["quantity"], line.quantity, f"materials[{i}].sku")
+        except domain.StockRefused as exc:
             raise Conflict(str(exc), field=exc.field) from exc
         await _apply(tx, plaza_id, item, after, "issue", who, now, work_order_id=work_order_id)
         used.append(domain.MaterialUse(
@@ -97,21 +99,21 @@ def _bought_in(line, i: int) -> domain.MaterialUse:
 
 
 async def _item(tx: Tx, plaza_id: str, sku: str, field: str) -> dict:
-    item = await store_stock.get_item(tx.conn, plaza_id, sku, lock=True)
+    item = await store.get_item(tx.conn, plaza_id, sku, lock=True)
     if item is None:
         raise NotFound(f"sku {sku!r} is not in plaza {plaza_id!r}'s stock", field=field)
     return item
 
 
 async def _apply(tx: Tx, plaza_id: str, item: dict, after: int, kind: str, who: Who, now, **extra) -> None:
-    await store_stock.set_quantity(tx.conn, plaza_id, item["sku"], after, now)
+    await store.set_quantity(tx.conn, plaza_id, item["sku"], after, now)
     await _moved(tx, plaza_id, item["sku"], kind, after - item["quantity"], after, who, now, **extra)
-    if domain_stock.became_low(item["quantity"], after, item["low_level"]):
+    if domain.became_low(item["quantity"], after, item["low_level"]):
         await _low(tx, plaza_id, {**item, "quantity": after}, who, now, extra.get("work_order_id"))
 
 
 async def _moved(tx: Tx, plaza_id: str, sku: str, kind: str, delta: int, after: int, who: Who, now, **extra) -> None:
-    await store_stock.add_movement(
+    await store.add_movement(
         tx.conn,
         {"id": new_event_id(), "plaza_id": plaza_id, "sku": sku, "kind": kind, "delta": delta,
          "quantity_after": after, "actor": who.actor, "occurred_at": now, **extra},

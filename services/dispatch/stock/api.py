@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
 from litestar import Controller, get, post, put
-from litestar.params import FromPath, Parameter
+from litestar.openapi.spec import Example
+from litestar.params import Body, FromPath, Parameter
 
 from libs.contracts import new_event_id
 from libs.runtime.errors import NotFound
 from libs.runtime.http import Page, iso, plaza_token
 from libs.runtime.service import Runtime
-from services.dispatch import services, services_stock, store_stock
-from services.dispatch.services_stock import StockAdjustmentCreate, StockItemUpdate, Who
+from services.dispatch.sla import services as sla
+from services.dispatch.stock import services as stock
+from services.dispatch.stock import store
+from services.dispatch.stock.services import StockAdjustmentCreate, StockItemUpdate, Who
 
 
 class StockItemView(msgspec.Struct, kw_only=True):
@@ -57,53 +62,92 @@ COMMAND_ID = Parameter(header="X-Request-Id", default=None)
 CURSOR = Parameter(query="cursor", default=None)
 LIMIT = Parameter(query="limit", default=50, ge=1, le=500)
 
+ITEM_EXAMPLE = Example(
+    summary="登记 PPR 水管 20mm / Register 20 mm PPR pipe",
+    value={"name": "PPR 水管 20mm", "unit_price_fen": 1500, "quantity": 40, "low_level": 10},
+)
+ADJUSTMENT_EXAMPLE = Example(
+    summary="盘点少了 2 根 / Two fewer counted at stocktaking",
+    value={"delta": -2, "reason": "盘点短缺 / stocktaking shortfall"},
+)
+
 
 class StockController(Controller):
     path = "/v1/plazas/{plaza:str}/stock"
 
-    @get("/")
+    @get(
+        "/",
+        summary="库存列表 / List the stock",
+        description="广场仓库的物料及其库存、低库存线（按 sku 排序，分页）。\n\n"
+        "The plaza's stock items with their levels and low-stock lines, by sku, a page at a time.",
+    )
     async def index(self, plaza: FromPath[str], runtime: Runtime, cursor: str | None = CURSOR, limit: int = LIMIT) -> Page:
         async with runtime.read() as conn:
-            items = [_item(r) for r in await store_stock.list_items(conn, plaza, after=cursor, limit=limit)]
+            items = [_item(r) for r in await store.list_items(conn, plaza, after=cursor, limit=limit)]
         return Page(items=items, next=items[-1].sku if len(items) == limit else None)
 
-    @get("/{sku:str}")
+    @get(
+        "/{sku:str}",
+        summary="查看物料 / Show a stock item",
+        description="一种物料的库存；low 表示已到低库存线。\n\nOne item's level; low when it is at or below its line.",
+    )
     async def show(self, plaza: FromPath[str], sku: FromPath[str], runtime: Runtime) -> StockItemView:
         async with runtime.read() as conn:
             return _item(await _found(conn, plaza, sku))
 
-    @put("/{sku:str}")
+    @put(
+        "/{sku:str}",
+        summary="登记或设置物料 / Register an item or set its level",
+        description="登记新物料，或设置库存（到货、调价），记为一次 set 变动；越过低库存线时发出 StockLow。\n\n"
+        "Registers an item or sets its level (goods received, a new price), audited as a 'set' "
+        "movement; crossing the low line announces StockLow.",
+    )
     async def put_item(
-        self, plaza: FromPath[str], sku: FromPath[str], data: StockItemUpdate, runtime: Runtime,
+        self, plaza: FromPath[str], sku: FromPath[str], data: Annotated[StockItemUpdate, Body(examples=[ITEM_EXAMPLE])],
+        runtime: Runtime,
         actor: str = ACTOR, command_id: str | None = COMMAND_ID,
     ) -> StockItemView:
         plaza_token(plaza)
         async with runtime.transaction() as tx:
-            await services_stock.put_item(tx, plaza, sku, data, _who(actor, command_id), services.now())
-            return _item(await _found(tx.conn, plaza, sku))
+            return _item(await stock.put_item(tx, plaza, sku, data, _who(actor, command_id), sla.now()))
 
-    @post("/{sku:str}/adjustments", status_code=201)
+    @post(
+        "/{sku:str}/adjustments",
+        status_code=201,
+        summary="盘点调整 / Adjust after stocktaking",
+        description="盘点差额连同原因记入审计列表；不能调到零以下。\n\n"
+        "Stocktaking: the counted difference, with the reason, goes on the audit list; the level "
+        "cannot go below zero.",
+    )
     async def adjust(
-        self, plaza: FromPath[str], sku: FromPath[str], data: StockAdjustmentCreate, runtime: Runtime,
+        self, plaza: FromPath[str], sku: FromPath[str],
+        data: Annotated[StockAdjustmentCreate, Body(examples=[ADJUSTMENT_EXAMPLE])], runtime: Runtime,
         actor: str = ACTOR, command_id: str | None = COMMAND_ID,
     ) -> StockItemView:
-        """Stocktaking: the counted difference, with the reason, goes on the audit list."""
         plaza_token(plaza)
         async with runtime.transaction() as tx:
-            return _item(await services_stock.adjust(tx, plaza, sku, data, _who(actor, command_id), services.now()))
+            return _item(await stock.adjust(tx, plaza, sku, data, _who(actor, command_id), sla.now()))
 
-    @get("/{sku:str}/adjustments")
+    @get(
+        "/{sku:str}/adjustments",
+        summary="盘点调整记录 / List the adjustments",
+        description="一种物料的盘点调整（含原因），分页。\n\nOne item's stocktaking adjustments with their reasons, a page at a time.",
+    )
     async def adjustments(self, plaza: FromPath[str], sku: FromPath[str], runtime: Runtime, cursor: str | None = CURSOR, limit: int = LIMIT) -> Page:
         return await _movements(runtime, plaza, sku, "adjustment", cursor, limit)
 
-    @get("/{sku:str}/movements")
+    @get(
+        "/{sku:str}/movements",
+        summary="库存变动记录 / List the movements",
+        description="库存的每次变动：设置、领用到工单、盘点调整，分页。\n\n"
+        "Every change of the level: set, issued to a work order, adjusted; a page at a time.",
+    )
     async def movements(self, plaza: FromPath[str], sku: FromPath[str], runtime: Runtime, cursor: str | None = CURSOR, limit: int = LIMIT) -> Page:
-        """Every change of the level: set, issued to a work order, adjusted."""
         return await _movements(runtime, plaza, sku, None, cursor, limit)
 
 
 async def _found(conn, plaza: str, sku: str) -> dict:
-    item = await store_stock.get_item(conn, plaza, sku)
+    item = await store.get_item(conn, plaza, sku)
     if item is None:
         raise NotFound(f"sku {sku!r} is not in plaza {plaza!r}'s stock", field="sku")
     return item
@@ -112,6 +156,6 @@ async def _found(conn, plaza: str, sku: str) -> dict:
 async def _movements(runtime: Runtime, plaza: str, sku: str, kind: str | None, cursor: str | None, limit: int) -> Page:
     async with runtime.read() as conn:
         await _found(conn, plaza, sku)
-        rows = await store_stock.movements(conn, plaza, sku, kind=kind, after=cursor, limit=limit)
+        rows = await store.movements(conn, plaza, sku, kind=kind, after=cursor, limit=limit)
     items = [_movement(r) for r in rows]
     return Page(items=items, next=items[-1].id if len(items) == limit else None)

@@ -1,0 +1,1 @@
+"""Feedback: praise credited to a department, suggestions for the manager."""

@@ -1,0 +1,1 @@
+"""Reports: the monthly complaint statistics as JSON, Excel and a chart."""

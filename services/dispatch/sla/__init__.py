@@ -1,0 +1,1 @@
+"""SLA: each plaza's policy (business calendar, allowances per class), the deadline rules, the clock."""

@@ -1,0 +1,206 @@
+"""Every table of dispatch, in one MetaData: work orders with their charge lines, SLA
+deadlines and escalations, the return visits already applied; the plaza's routing rules and
+SLA policy; praise and suggestions; the stock of materials and its movements; its own copy
+of the plazas and units archive publishes (facts.py keeps it); the outbox and inbox."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from libs.runtime import replica
+from libs.runtime.db import UtcDateTime
+from libs.runtime.outbox import add_runtime_tables
+
+metadata = sa.MetaData()
+outbox, inbox = add_runtime_tables(metadata)
+
+plazas = replica.plazas_table(metadata)
+
+units = replica.units_table(
+    metadata,
+    sa.Column("occupant_name", sa.String(200)),
+    sa.Column("key_account", sa.Boolean, nullable=False, default=False),
+)
+
+routing_rules = sa.Table(
+    "routing_rules",
+    metadata,
+    sa.Column("plaza_id", sa.String(64), primary_key=True),
+    sa.Column("position", sa.Integer, primary_key=True),
+    sa.Column("keyword", sa.String(100), nullable=False),
+    sa.Column("department", sa.String(64), nullable=False),
+)
+
+work_orders = sa.Table(
+    "work_orders",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("plaza_id", sa.String(64), nullable=False),
+    sa.Column("request_id", sa.String(40), nullable=False),
+    sa.Column("unit", sa.String(64), nullable=False),
+    sa.Column("department", sa.String(64), nullable=False),
+    # Second dispatch is counted against the department that first had the job.
+    sa.Column("original_department", sa.String(64), nullable=False, info={"backfill": "department"}),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("category", sa.String(32)),
+    sa.Column("sla_class", sa.String(16), nullable=False),
+    sa.Column("warranty", sa.Boolean, nullable=False, default=False),
+    sa.Column("responsible_party", sa.String(200)),
+    sa.Column("priority", sa.String(16), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("major", sa.Boolean, nullable=False, default=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("assignee", sa.String(100)),
+    sa.Column("reopen_count", sa.Integer, nullable=False, default=0),
+    sa.Column("paid", sa.Boolean),
+    sa.Column("labour_fen", sa.BigInteger, nullable=False, default=0),
+    sa.Column("materials", sa.JSON, nullable=False, default=list),
+    sa.Column("note", sa.Text),
+    sa.Column("lines_created", sa.Integer, nullable=False, default=0),
+    sa.Column("last_rating", sa.String(32)),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    sa.Column("closed_at", UtcDateTime()),
+    sa.Column("first_responded_at", UtcDateTime()),
+    sa.Column("first_closed_at", UtcDateTime()),
+    sa.Column("cancel_reason", sa.Text),
+    # One request, one work order: a RequestReceived delivered twice (under any event id) opens one.
+    sa.UniqueConstraint("plaza_id", "request_id", name="uq_work_orders_plaza_request"),
+    sa.Index("ix_work_orders_plaza_status", "plaza_id", "status"),
+    sa.Index("ix_work_orders_plaza_unit", "plaza_id", "unit"),
+    sa.Index("ix_work_orders_plaza_department_status", "plaza_id", "department", "status"),
+    sa.Index("ix_work_orders_plaza_kind_created", "plaza_id", "kind", "created_at"),
+)
+
+charge_lines = sa.Table(
+    "charge_lines",
+    metadata,
+    sa.Column("plaza_id", sa.String(64), primary_key=True),
+    sa.Column("line_id", sa.String(80), primary_key=True),
+    sa.Column("work_order_id", sa.String(40), nullable=False),
+    sa.Column("n", sa.Integer, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("description", sa.String(200), nullable=False),
+    sa.Column("quantity", sa.Integer, nullable=False),
+    sa.Column("unit_price_fen", sa.BigInteger, nullable=False),
+    sa.Column("amount_fen", sa.BigInteger, nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Index("ix_charge_lines_work_order", "plaza_id", "work_order_id"),
+)
+
+# A return visit is applied once, whatever event id carries it.
+applied_visits = sa.Table(
+    "applied_visits",
+    metadata,
+    sa.Column("plaza_id", sa.String(64), primary_key=True),
+    sa.Column("visit_id", sa.String(40), primary_key=True),
+    sa.Column("work_order_id", sa.String(40), nullable=False),
+    sa.Column("rating", sa.String(32), nullable=False),
+    sa.Column("outcome", sa.String(32), nullable=False),
+    sa.Column("applied_at", UtcDateTime(), nullable=False),
+)
+
+
+# Praise is data for the department's reports; suggestions are read by the manager.
+praise = sa.Table(
+    "praise",
+    metadata,
+    sa.Column("plaza_id", sa.String(64), primary_key=True),
+    sa.Column("request_id", sa.String(40), primary_key=True),
+    sa.Column("department", sa.String(64), nullable=False),
+    sa.Column("unit", sa.String(64), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("received_at", UtcDateTime(), nullable=False),
+    sa.Index("ix_praise_plaza_department", "plaza_id", "department"),
+)
+
+suggestions = sa.Table(
+    "suggestions",
+    metadata,
+    sa.Column("plaza_id", sa.String(64), primary_key=True),
+    sa.Column("request_id", sa.String(40), primary_key=True),
+    sa.Column("unit", sa.String(64), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("received_at", UtcDateTime(), nullable=False),
+)
+
+
+# --- SLA: each plaza's policy, every deadline a work order was given (one row per
+# deadline and round, so a restart finds them all), and every escalation raised.
+
+sla_policies = sa.Table(
+    "sla_policies",
+    metadata,
+    sa.Column("plaza_id", sa.String(64), primary_key=True),
+    sa.Column("policy", sa.JSON, nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_by", sa.String(100)),
+)
+
+# ``round`` is the reopen count the deadline was set at: a second dispatch gets new rows.
+# ``escalated`` is the highest rung climbed, so each rung is climbed once, across restarts.
+deadlines = sa.Table(
+    "deadlines",
+    metadata,
+    sa.Column("plaza_id", sa.String(64), primary_key=True),
+    sa.Column("work_order_id", sa.String(40), primary_key=True),
+    sa.Column("name", sa.String(16), primary_key=True),
+    sa.Column("round", sa.Integer, primary_key=True),
+    sa.Column("due_at", UtcDateTime(), nullable=False),
+    sa.Column("manager_at", UtcDateTime(), nullable=False),
+    sa.Column("met_at", UtcDateTime()),
+    sa.Column("voided", sa.Boolean, nullable=False, default=False),
+    sa.Column("escalated", sa.String(16)),
+    sa.Index("ix_deadlines_open", "met_at", "voided", "due_at"),
+)
+
+escalations = sa.Table(
+    "escalations",
+    metadata,
+    sa.Column("plaza_id", sa.String(64), primary_key=True),
+    sa.Column("event_id", sa.String(40), primary_key=True),
+    sa.Column("work_order_id", sa.String(40), nullable=False),
+    sa.Column("level", sa.String(16), nullable=False),
+    sa.Column("cause", sa.String(32), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("actor", sa.String(100), nullable=False),
+    sa.Column("occurred_at", UtcDateTime(), nullable=False),
+    sa.Index("ix_escalations_work_order", "plaza_id", "work_order_id"),
+)
+
+
+# --- stock: each plaza's items and every movement of them (the audit trail: setting a
+# level, issuing to a work order, a stocktaking adjustment with its reason).
+
+stock_items = sa.Table(
+    "stock_items",
+    metadata,
+    sa.Column("plaza_id", sa.String(64), primary_key=True),
+    sa.Column("sku", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("unit_price_fen", sa.BigInteger, nullable=False),
+    sa.Column("quantity", sa.Integer, nullable=False),
+    sa.Column("low_level", sa.Integer, nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+stock_movements = sa.Table(
+    "stock_movements",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("plaza_id", sa.String(64), nullable=False),
+    sa.Column("sku", sa.String(64), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),  # set | issue | adjustment
+    sa.Column("delta", sa.Integer, nullable=False),
+    sa.Column("quantity_after", sa.Integer, nullable=False),
+    sa.Column("reason", sa.Text),
+    sa.Column("work_order_id", sa.String(40)),
+    sa.Column("actor", sa.String(100), nullable=False),
+    sa.Column("occurred_at", UtcDateTime(), nullable=False),
+    sa.Index("ix_stock_movements_sku", "plaza_id", "sku", "id"),
+)
+
+
+def plain(row) -> dict:
+    # Column keys are str subclasses (quoted_name); msgspec and JSON want plain str.
+    return {str(k): v for k, v in row.items()}

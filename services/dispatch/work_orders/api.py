@@ -1,0 +1,293 @@
+"""Work orders over HTTP, and each department's queue of them: a body in, the use case,
+the work order it returns out."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, get, post
+from litestar.openapi.spec import Example
+from litestar.params import Body, FromPath, Parameter
+
+from libs.contracts import new_event_id
+from libs.runtime.http import Page, iso, plaza_token
+from libs.runtime.service import Runtime
+from services.dispatch.sla import domain as sla_rules
+from services.dispatch.sla import services as sla
+from services.dispatch.work_orders import domain
+from services.dispatch.work_orders import services as work_orders
+from services.dispatch.work_orders.domain import (
+    Command, EscalationCreate, WorkOrderAssign, WorkOrderCancel, WorkOrderResolve,
+)
+
+
+class ChargeLineView(msgspec.Struct, kw_only=True):
+    line_id: str
+    kind: str
+    description: str
+    quantity: int
+    unit_price_fen: int
+    amount_fen: int
+
+
+class DeadlineView(msgspec.Struct, kw_only=True):
+    name: str
+    round: int
+    due_at: str
+    manager_at: str
+    met_at: str | None
+    state: str  # running, breached, met, met_late, void
+    escalated: str | None
+
+
+class EscalationView(msgspec.Struct, kw_only=True):
+    level: str
+    cause: str
+    reason: str
+    actor: str
+    occurred_at: str
+
+
+class WorkOrderView(msgspec.Struct, kw_only=True):
+    id: str
+    plaza_id: str
+    request_id: str
+    unit: str
+    department: str
+    status: str
+    reopen_count: int
+    assignee: str | None
+    kind: str
+    priority: str
+    text: str
+    major: bool
+    paid: bool | None
+    labour_fen: int
+    materials: list[dict]
+    note: str | None
+    charge_lines: list[ChargeLineView]
+    last_rating: str | None
+    allowed_actions: list[str]
+    created_at: str
+    updated_at: str
+    closed_at: str | None
+    original_department: str
+    category: str | None
+    sla_class: str
+    warranty: bool
+    responsible_party: str | None
+    cancel_reason: str | None
+    first_responded_at: str | None
+    respond_due_at: str | None
+    on_site_due_at: str | None
+    resolve_due_at: str | None
+    next_due_at: str | None
+    deadlines: list[DeadlineView]
+    escalations: list[EscalationView] = []
+
+
+def _deadline(d: dict, now) -> DeadlineView:
+    return DeadlineView(
+        name=d["name"], round=d["round"], due_at=iso(d["due_at"]), manager_at=iso(d["manager_at"]),
+        met_at=iso(d["met_at"]), state=sla_rules.deadline_state(d["due_at"], d["met_at"], d["voided"], now),
+        escalated=d["escalated"],
+    )
+
+
+def _view(wo: work_orders.WorkOrder, now) -> WorkOrderView:
+    row, deadlines = wo.row, wo.deadlines
+    due = sla_rules.current_due(deadlines)
+    return WorkOrderView(
+        id=row["id"], plaza_id=row["plaza_id"], request_id=row["request_id"], unit=row["unit"],
+        department=row["department"], status=row["status"], reopen_count=row["reopen_count"],
+        assignee=row["assignee"], kind=row["kind"], priority=row["priority"], text=row["text"],
+        major=row["major"], paid=row["paid"], labour_fen=row["labour_fen"],
+        materials=list(row["materials"] or []), note=row["note"],
+        charge_lines=[msgspec.convert(line, ChargeLineView) for line in wo.charge_lines],
+        last_rating=row["last_rating"], allowed_actions=domain.allowed_actions(row["status"]),
+        created_at=iso(row["created_at"]), updated_at=iso(row["updated_at"]), closed_at=iso(row["closed_at"]),
+        original_department=row["original_department"], category=row["category"], sla_class=row["sla_class"],
+        warranty=row["warranty"], responsible_party=row["responsible_party"], cancel_reason=row["cancel_reason"],
+        first_responded_at=iso(row["first_responded_at"]),
+        respond_due_at=iso(due.get("respond")), on_site_due_at=iso(due.get("on_site")),
+        resolve_due_at=iso(due.get("resolve")), next_due_at=iso(sla_rules.next_due(deadlines)),
+        deadlines=[_deadline(d, now) for d in deadlines],
+        escalations=[EscalationView(
+            level=e["level"], cause=e["cause"], reason=e["reason"], actor=e["actor"], occurred_at=iso(e["occurred_at"]),
+        ) for e in wo.escalations],
+    )
+
+
+def _views(orders: list[work_orders.WorkOrder]) -> list[WorkOrderView]:
+    now = sla.now()
+    return [_view(wo, now) for wo in orders]
+
+
+async def _act(runtime: Runtime, plaza: str, work_order_id: str, use_case, *args) -> WorkOrderView:
+    """One lifecycle action: its use case in one transaction; the answer is the work order
+    the use case returned."""
+    plaza_token(plaza)
+    async with runtime.transaction() as tx:
+        wo = await use_case(tx, plaza, work_order_id, *args)
+    return _view(wo, sla.now())
+
+
+def _command(actor: str, command_id: str | None) -> Command:
+    return Command(actor=actor, id=command_id or new_event_id())
+
+
+ACTOR = Parameter(header="X-Actor", default="front-desk")
+COMMAND_ID = Parameter(header="X-Request-Id", default=None)
+
+ASSIGN_EXAMPLE = Example(summary="派给维修工王师傅 / To the fitter Wang", value={"assignee": "wang-shifu"})
+RESOLVE_EXAMPLE = Example(
+    summary="有偿维修：人工加一件库存物料 / Paid: labour and one item from stock",
+    value={"paid": True, "labour_fen": 5000, "materials": [{"sku": "PPR-20", "quantity": 2}], "note": "换了一段水管 / pipe replaced"},
+)
+CANCEL_EXAMPLE = Example(summary="业主撤回 / Withdrawn by the occupant", value={"reason": "业主已自行修好 / fixed by the occupant"})
+ESCALATE_EXAMPLE = Example(
+    summary="超出权限，交主管 / Beyond the clerk's authority, to the supervisor",
+    value={"reason": "需要更换整套管线，费用超出授权 / the whole pipe run must go, beyond the clerk's limit", "level": "supervisor"},
+)
+
+
+class WorkOrderController(Controller):
+    path = "/v1/plazas/{plaza:str}/work-orders"
+
+    @get(
+        "/",
+        summary="工单列表 / List work orders",
+        description="广场的工单，可按来电编号、状态、部门、单元筛选，按编号分页。\n\n"
+        "The plaza's work orders, filtered by request, status, department or unit, a page at a time.",
+    )
+    async def index(
+        self,
+        plaza: FromPath[str],
+        runtime: Runtime,
+        request_id: str | None = None,
+        status: domain.Status | None = None,
+        department: str | None = None,
+        unit: str | None = None,
+        cursor: str | None = Parameter(query="cursor", default=None),
+        limit: int = Parameter(query="limit", default=50, ge=1, le=500),
+    ) -> Page:
+        async with runtime.read() as conn:
+            orders = await work_orders.list_work_orders(
+                conn, plaza, request_id=request_id, status=status, department=department,
+                unit=unit, after=cursor, limit=limit,
+            )
+        items = _views(orders)
+        return Page(items=items, next=items[-1].id if len(items) == limit else None)
+
+    @get(
+        "/{work_order_id:str}",
+        summary="查看工单 / Show a work order",
+        description="工单及其收费明细、时限（各轮）和升级记录。\n\n"
+        "A work order with its charge lines, its deadlines (every round) and its escalations.",
+    )
+    async def show(self, plaza: FromPath[str], work_order_id: FromPath[str], runtime: Runtime) -> WorkOrderView:
+        async with runtime.read() as conn:
+            wo = await work_orders.show_work_order(conn, plaza, work_order_id)
+        return _view(wo, sla.now())
+
+    @post(
+        "/{work_order_id:str}/assign",
+        status_code=200,
+        summary="派工 / Assign",
+        description="派给一名维修人员（也可改派，进行中的工单保持进行中）；首次派工满足响应时限。\n\n"
+        "Gives the job to someone (or to someone else: a job in progress stays in progress); the "
+        "first assignment meets the respond deadline.",
+    )
+    async def assign(
+        self, plaza: FromPath[str], work_order_id: FromPath[str],
+        data: Annotated[WorkOrderAssign, Body(examples=[ASSIGN_EXAMPLE])], runtime: Runtime,
+        actor: str = ACTOR, command_id: str | None = COMMAND_ID,
+    ) -> WorkOrderView:
+        return await _act(runtime, plaza, work_order_id, work_orders.assign_work_order, data, _command(actor, command_id))
+
+    @post(
+        "/{work_order_id:str}/start",
+        status_code=200,
+        summary="开工 / Start",
+        description="维修人员到场开工；满足到场时限。无请求体。\n\n"
+        "The assignee is on site and starts; meets the on-site deadline. No request body.",
+    )
+    async def start(
+        self, plaza: FromPath[str], work_order_id: FromPath[str], runtime: Runtime,
+        actor: str = ACTOR, command_id: str | None = COMMAND_ID,
+    ) -> WorkOrderView:
+        return await _act(runtime, plaza, work_order_id, work_orders.start_work_order, _command(actor, command_id))
+
+    @post(
+        "/{work_order_id:str}/resolve",
+        status_code=200,
+        summary="完工 / Resolve",
+        description="记录完工：是否有偿、人工费、物料（带 sku 的从库存领用，同一事务）；有偿时生成收费明细。满足完成时限（投诉在关单时满足）。\n\n"
+        "Records the work done: paid or not, labour, materials (a line with a sku is taken from "
+        "stock in the same transaction); a paid job gets its charge lines. Meets the resolve deadline "
+        "(a complaint's is met by its close).",
+    )
+    async def resolve(
+        self, plaza: FromPath[str], work_order_id: FromPath[str],
+        data: Annotated[WorkOrderResolve, Body(examples=[RESOLVE_EXAMPLE])], runtime: Runtime,
+        actor: str = ACTOR, command_id: str | None = COMMAND_ID,
+    ) -> WorkOrderView:
+        return await _act(runtime, plaza, work_order_id, work_orders.resolve_work_order, data, _command(actor, command_id))
+
+    @post(
+        "/{work_order_id:str}/close",
+        status_code=200,
+        summary="关单 / Close",
+        description="关闭已完工的工单；WorkOrderClosed 携带工单历来的全部收费明细，回访随之安排。无请求体。\n\n"
+        "Closes a resolved job; WorkOrderClosed carries every charge line the job ever had, and "
+        "its return visit follows. No request body.",
+    )
+    async def close(
+        self, plaza: FromPath[str], work_order_id: FromPath[str], runtime: Runtime,
+        actor: str = ACTOR, command_id: str | None = COMMAND_ID,
+    ) -> WorkOrderView:
+        return await _act(runtime, plaza, work_order_id, work_orders.close_work_order, _command(actor, command_id))
+
+    @post(
+        "/{work_order_id:str}/cancel",
+        status_code=200,
+        summary="撤单 / Cancel",
+        description="说明原因撤销未关闭的工单；未到的时限随之作废，不再升级。\n\n"
+        "Calls off a job not yet closed, with a reason; its running deadlines stop, so nothing escalates later.",
+    )
+    async def cancel(
+        self, plaza: FromPath[str], work_order_id: FromPath[str],
+        data: Annotated[WorkOrderCancel, Body(examples=[CANCEL_EXAMPLE])], runtime: Runtime,
+        actor: str = ACTOR, command_id: str | None = COMMAND_ID,
+    ) -> WorkOrderView:
+        return await _act(runtime, plaza, work_order_id, work_orders.cancel_work_order, data, _command(actor, command_id))
+
+    @post(
+        "/{work_order_id:str}/escalate",
+        status_code=200,
+        summary="升级 / Escalate",
+        description="超出权限：经办人把工单交给主管或经理决定。\n\n"
+        "Exceeding authority (超出权限): a clerk hands the job to the supervisor or manager.",
+    )
+    async def escalate(
+        self, plaza: FromPath[str], work_order_id: FromPath[str],
+        data: Annotated[EscalationCreate, Body(examples=[ESCALATE_EXAMPLE])], runtime: Runtime,
+        actor: str = ACTOR, command_id: str | None = COMMAND_ID,
+    ) -> WorkOrderView:
+        return await _act(runtime, plaza, work_order_id, work_orders.escalate_work_order, data, _command(actor, command_id))
+
+
+class DepartmentQueueController(Controller):
+    path = "/v1/plazas/{plaza:str}/departments/{department:str}/queue"
+
+    @get(
+        "/",
+        summary="部门待办 / A department's queue",
+        description="部门未完成的工单，最紧迫的时限在前。\n\nThe department's open work orders, the most pressing deadline first.",
+    )
+    async def queue(self, plaza: FromPath[str], department: FromPath[str], runtime: Runtime) -> Page:
+        async with runtime.read() as conn:
+            items = _views(await work_orders.department_queue(conn, plaza, department))
+        items.sort(key=lambda v: (v.next_due_at is None, v.next_due_at or "", v.created_at))
+        return Page(items=items, next=None)
