@@ -19,7 +19,7 @@ from libs.contracts.events import (
     WorkOrderCreated,
     WorkOrderReopened,
 )
-from services.archive import domain_projections as rules
+from services.archive.projections import domain as rules
 
 T0 = dt.datetime(2027, 1, 10, 2, 0, tzinfo=dt.timezone.utc)
 

@@ -1,29 +1,40 @@
-"""Archive use cases: each one function, one transaction, its events to the outbox."""
+"""Register use cases: plazas, units and their revisions, one at a time (PUT) or a whole
+register at once (import from CSV/.xlsx, export to .xlsx). Each one function, one
+transaction, its events to the outbox and its timeline entries in the same transaction.
+
+An import reads and checks every row first (``read_register``); then ``import_units``
+applies all accepted rows in one transaction with bulk statements and one ``tx.emit`` for
+the UnitRegistered of every unit that changed: the valid rows all land, or none do.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from collections.abc import Callable
+import csv
+import io
+import itertools
+from collections.abc import Callable, Iterator
 
 import msgspec
+import openpyxl
 from msgspec import UNSET, UnsetType
 
-from libs.contracts import Event, new_event_id, utcnow
-from libs.contracts.events import STREAM_OF, Occupant, PlazaRegistered, UnitContact, UnitRegistered, Use
-from libs.runtime import limits
+from libs.contracts import new_event_id, utcnow
+from libs.contracts.events import Occupant, PlazaRegistered, UnitContact, UnitRegistered, Use
+from libs.runtime import export, limits
 from libs.runtime.errors import InvalidInput, NotFound
 from libs.runtime.outbox import Tx
-from services.archive import domain, store
+from services.archive.register import domain, store
+from services.archive.register.domain import Rejected, Row
+from services.archive.timeline import domain as timeline_rules
+from services.archive.timeline import services as timeline
+from services.archive.timeline.services import BadField
 
-ARCHIVE_ACTOR = "front-desk"
-
-
-class BadField(InvalidInput):
-    """A field of the request body is wrong: the same 400 the API gives for a wrong type."""
-
-    status = 400
-    title = "Invalid request"
+Progress = Callable[[int, int], None]
+XLSX_MAGIC = b"PK\x03\x04"
+XLSX_TYPE = export.XLSX_TYPE
+EXPORT_COLUMNS = domain.COLUMNS
 
 
 class PlazaUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -110,6 +121,13 @@ def _check_timezone(name: str) -> None:
 async def require_plaza(conn, plaza_id: str) -> None:
     if await store.get_plaza(conn, plaza_id) is None:
         raise NotFound(f"plaza {plaza_id!r} is not registered (PUT /v1/plazas/{plaza_id} first)", field="plaza")
+
+
+async def require_unit(conn, plaza_id: str, unit: str) -> dict:
+    row = await store.get_unit(conn, plaza_id, unit)
+    if row is None:
+        raise NotFound(f"unit {unit!r} is not registered in plaza {plaza_id!r}", field="unit")
+    return row
 
 
 # --- units -----------------------------------------------------------------------------
@@ -203,67 +221,135 @@ async def register_unit(
     event = unit_event(plaza_id, unit, revision, after, at=now, actor=actor, correlation_id=correlation_id)
     await store.add_revision(tx.conn, revision_row(event, before, after))
     await tx.emit(event)
-    await file_on_timeline(tx, event, domain.summarize_unit_registered(event, changes))
+    await timeline.file_on_timeline(tx, event, timeline_rules.summarize_unit_registered(event, [c.field for c in changes]))
     return Saved(created=current is None, changed=True, row=dict(await store.get_unit(tx.conn, plaza_id, unit)))
 
 
-# --- timeline --------------------------------------------------------------------------
+# --- the register in bulk ------------------------------------------------------------------
 
 
-async def record_event(tx: Tx, event: Event) -> None:
-    await record_events(tx, [event])
+class Parsed(msgspec.Struct, kw_only=True):
+    rows: list[Row]
+    rejected: list[Rejected]
 
 
-async def record_events(tx: Tx, events: list[Event], summarize: Callable[[Event], str] = domain.summarize) -> int:
-    """Any service's event about a unit goes on its timeline (the consumer lets through
-    only registered units): one insert for the batch, an event already filed, or the same
-    fact under another event id (``domain.fact_key``), is left as it is. Returns how many
-    were about a unit."""
-    rows = [timeline_row(e, summarize(e)) for e in events if e.unit_id]
-    await store.add_timeline_entries(tx.conn, rows)
-    return len(rows)
+class ImportReport(msgspec.Struct, kw_only=True):
+    import_id: str
+    dry_run: bool
+    imported: int
+    created: int
+    updated: int
+    unchanged: int
+    rejected: list[Rejected]
 
 
-async def file_on_timeline(tx: Tx, event: Event, summary: str) -> bool:
-    return await store.add_timeline_entry(tx.conn, timeline_row(event, summary))
+# --- reading a file ----------------------------------------------------------------------
 
 
-def timeline_row(event: Event, summary: str) -> dict:
-    return {
-        "event_id": event.id,
-        "fact_key": domain.fact_key(event),
-        "plaza_id": event.plaza_id,
-        "unit": event.unit_id,
-        "type": type(event).__name__,
-        "occurred_at": event.occurred_at,
-        "correlation_id": event.correlation_id,
-        "source": STREAM_OF.get(type(event), "unknown"),
-        "summary": summary,
-        "event": msgspec.to_builtins(event),
-        "recorded_at": utcnow(),
-    }
-
-
-def parse_types(values: list[str] | None) -> list[str]:
-    """``?type=A&type=B`` and ``?type=A,B`` mean the same."""
-    return [t.strip() for v in values or [] for t in v.split(",") if t.strip()]
-
-
-def as_utc(value: dt.datetime | None, field: str) -> dt.datetime | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        raise BadField(f"{field} must carry a time zone, e.g. 2024-05-01T00:00:00Z", field=field)
+def read_register(data: bytes, progress: Progress | None = None) -> Parsed:
+    """CSV (UTF-8, or GB18030 as Chinese Excel saves it) or .xlsx, told apart by content."""
+    if not data:
+        raise BadField("file is empty: nothing to import", field="file")
+    header, rows, total = _xlsx(data) if data.startswith(XLSX_MAGIC) else _csv(data)
     try:
-        return value.astimezone(dt.timezone.utc)
-    except OverflowError:  # within a day of year 1 or 9999: no such instant in UTC
-        raise BadField(f"{field} is out of range", field=field) from None
-
-
-def decode_cursor(text: str | None) -> domain.TimelineCursor | None:
-    if not text:
-        return None
-    try:
-        return domain.TimelineCursor.decode(text)
+        columns = domain.header_columns(header or ())
     except domain.InvalidFact as exc:
-        raise BadField(exc.message, field=exc.field) from exc
+        raise timeline.refused(exc) from exc
+    try:
+        accepted, rejected = domain.parse_rows(columns, _counted(rows, total, progress))
+    except domain.InvalidFact as exc:  # over the row limit: a limit, not a malformed file
+        raise InvalidInput(exc.message, field=exc.field) from exc
+    return Parsed(rows=accepted, rejected=rejected)
+
+
+def _counted(rows: Iterator[tuple[int, tuple]], total: int, progress: Progress | None):
+    for number, cells in rows:
+        yield number, cells
+        if progress and number % 100 == 0 and number - 1 < total:
+            progress(number - 1, total)
+    if progress:
+        progress(total, total)
+
+
+def _xlsx(data: bytes):
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise BadField(f"file is not a readable .xlsx workbook: {exc}", field="file") from exc
+    sheet = book.worksheets[0]
+    lines = sheet.iter_rows(values_only=True)
+    header = next(lines, None)
+    return header, ((n, cells) for n, cells in enumerate(lines, start=2)), max((sheet.max_row or 1) - 1, 0)
+
+
+def _csv(data: bytes):
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("gb18030", errors="replace")
+    lines = list(csv.reader(io.StringIO(text)))
+    header = lines[0] if lines else None
+    return header, ((n, tuple(cells)) for n, cells in enumerate(lines[1:], start=2)), max(len(lines) - 1, 0)
+
+
+# --- applying it -------------------------------------------------------------------------
+
+
+async def import_units(
+    tx: Tx, plaza_id: str, parsed: Parsed, *, dry_run: bool, actor: str, correlation_id: str | None = None
+) -> ImportReport:
+    await require_plaza(tx.conn, plaza_id)
+    if not dry_run:
+        # The lock a first PUT takes to create a unit, and every unit this may update: a PUT
+        # or another import at the same moment goes before or after this one, never between.
+        await store.lock_plaza(tx.conn, plaza_id)
+    current_rows = {r["unit"]: r for r in await store.all_units(tx.conn, plaza_id, for_update=not dry_run)}
+    current = {unit: facts_of_row(r) for unit, r in current_rows.items()}
+    plan = domain.plan(parsed.rows, parsed.rejected, current)
+    import_id = correlation_id or new_event_id()
+    created = sum(1 for _, before, _ in plan.changed if before is None)
+    report = ImportReport(import_id=import_id, dry_run=dry_run, imported=len(plan.changed), created=created,
+                          updated=len(plan.changed) - created, unchanged=plan.unchanged, rejected=plan.rejected)
+    if not dry_run and plan.changed:
+        await _apply(tx, plaza_id, plan, current_rows, actor=actor, import_id=import_id)
+    return report
+
+
+async def _apply(tx: Tx, plaza_id: str, plan: domain.Plan, current_rows: dict, *, actor: str, import_id: str) -> None:
+    now = utcnow()
+    new_units, updates, revisions, events, summaries = [], [], [], [], {}
+    for row, before, after in plan.changed:
+        revision = 1 if before is None else current_rows[row.unit]["revision"] + 1
+        event = unit_event(plaza_id, row.unit, revision, after, at=now, actor=actor, correlation_id=import_id)
+        columns = {**unit_columns(after), "revision": revision, "updated_at": now}
+        if before is None:
+            new_units.append({"plaza_id": plaza_id, "unit": row.unit, **columns, "created_at": now})
+        else:
+            updates.append({"key_unit": row.unit, **columns})
+        revisions.append(revision_row(event, before, after))
+        changed = [c.field for c in domain.diff(before, after)]
+        summaries[event.id] = timeline_rules.summarize_unit_registered(event, changed)
+        events.append(event)
+    await store.add_units(tx.conn, new_units)
+    await store.update_units(tx.conn, plaza_id, updates)
+    await store.add_revisions(tx.conn, revisions)
+    await timeline.record_events(tx, events, lambda e: summaries[e.id])
+    await tx.emit(*events)
+
+
+# --- export ------------------------------------------------------------------------------
+
+
+def export_register(rows) -> bytes:
+    """The register as .xlsx, in the columns an import reads back unchanged."""
+    lines = ([_cell(col, row) for col in EXPORT_COLUMNS] for row in rows)
+    return export.xlsx([("units", itertools.chain([list(EXPORT_COLUMNS)], lines))])
+
+
+def _cell(col: str, row):
+    if col == "contacts":
+        return domain.format_contacts(row["contacts"]) or None
+    if col == "key_account":
+        return "yes" if row["key_account"] else "no"
+    value = row[col]
+    return value.isoformat() if isinstance(value, dt.date) else value

@@ -1,6 +1,6 @@
-"""``python -m services.archive import|rebuild``: the register import and the projection
-rebuild from a shell, against the service's own database (the running service's relay
-publishes the events an import leaves in the outbox)."""
+"""``python -m services.archive import``: the register import from a shell, against the
+service's own database (the running service's relay publishes the events an import leaves
+in the outbox)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from libs.runtime.errors import DomainError
 from services.archive.settings import Settings
 
 if TYPE_CHECKING:
-    from services.archive import services_import
+    from services.archive.register.services import ImportReport
 
 BAR_WIDTH = 30
 
@@ -37,52 +37,42 @@ def progress_bar(out=None):
 
 
 async def import_file(settings: Settings, plaza_id: str, path: Path, *, dry_run: bool, actor: str = "cli",
-                      progress=None) -> services_import.ImportReport:
+                      progress=None) -> ImportReport:
     # Imported here, not above: --help answers before the database layer has loaded.
     from libs.runtime.db import Database
     from libs.runtime.outbox import Tx
-    from services.archive import services_import, store
+    from services.archive import tables
+    from services.archive.register import services as register
 
-    parsed = services_import.read_register(path.read_bytes(), progress)
+    parsed = register.read_register(path.read_bytes(), progress)
     db = Database(settings.database_url, schema=settings.database_schema)
     try:
-        await db.create_all(store.metadata)
+        await db.create_all(tables.metadata)
         async with db.write() as conn:
-            return await services_import.import_units(Tx(conn, store.outbox, store.inbox), plaza_id, parsed,
-                                                      dry_run=dry_run, actor=actor)
+            return await register.import_units(Tx(conn, tables.outbox, tables.inbox), plaza_id, parsed,
+                                               dry_run=dry_run, actor=actor)
     finally:
         await db.dispose()
 
 
-def parser(description: str | None = None) -> argparse.ArgumentParser:
-    """The whole command line of ``python -m services.archive``: no command runs the service."""
-    parser = service_parser("archive", Settings, description or __doc__)
-    commands = parser.add_subparsers(dest="command", title="commands (none: run the service)")
+def add_command(commands) -> None:
+    """The ``import`` command, on the subcommands of ``python -m services.archive``."""
     imp = commands.add_parser("import", help="import a plaza's unit register from .csv or .xlsx")
     imp.add_argument("plaza", help="the plaza's id (registered with PUT /v1/plazas/{plaza})")
     imp.add_argument("file", type=Path, help="the register, .csv or .xlsx")
     imp.add_argument("--dry-run", action="store_true", help="check and report, change nothing")
     imp.add_argument("--actor", default="cli")
-    rebuild = commands.add_parser("rebuild", help="rebuild timelines and projections by replaying the streams")
-    rebuild.add_argument("--plaza", default=None, help="only this plaza (default: all)")
-    return parser
 
 
 def main(argv: list[str], settings: Settings) -> int:
-    cli = parser()
-    args = cli.parse_args(argv)
-    if args.command is None:
-        cli.error("name a command: import or rebuild")
-    return run(args, settings)
+    """``import …`` as the service's command line takes it."""
+    cli = service_parser("archive", Settings, __doc__)
+    add_command(cli.add_subparsers(dest="command", required=True))
+    return run(cli.parse_args(argv), settings)
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     try:
-        if args.command == "rebuild":
-            from services.archive import replay
-
-            replay.main(settings, args.plaza)
-            return 0
         report = asyncio.run(import_file(settings, args.plaza, args.file, dry_run=args.dry_run, actor=args.actor,
                                          progress=progress_bar()))
     except DomainError as exc:

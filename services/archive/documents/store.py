@@ -1,11 +1,11 @@
-"""Queries of the documents filed on units (the table is in store.py)."""
+"""Queries of the documents filed on units."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.archive.store import documents
+from services.archive.tables import documents
 
 
 # --- documents ---------------------------------------------------------------------------

@@ -22,12 +22,17 @@ from libs.contracts.events import (
     WorkOrderCreated,
     WorkOrderReopened,
 )
-from services.archive import domain
 
 Key = tuple[str, str]  # (plaza_id, the thing's own id)
 
 
 # --- warranty work orders ----------------------------------------------------------------
+
+
+def work_order_step(reopen_count: int, closed: bool) -> int:
+    """Where a closing or reopening falls in a work order's life: reopening n (second
+    dispatch) follows closing n-1, and closing n follows reopening n."""
+    return 2 * reopen_count + (1 if closed else 0)
 
 
 class WorkOrderState(msgspec.Struct, frozen=True, kw_only=True):
@@ -132,7 +137,7 @@ def plan(events: Iterable[Event], known_defects: set[Key], known_orders: set[Key
             (e.plaza_id, e.request_id) in known or (e.plaza_id, e.work_order_id) in orders
         ):
             closed = isinstance(e, WorkOrderClosed)
-            step = domain.work_order_step(e.reopen_count, closed)
+            step = work_order_step(e.reopen_count, closed)
             _mark(out, e, WorkOrderMark(defect_id=e.request_id, closed=closed, step=step, at=e.occurred_at))
     return out
 

@@ -22,7 +22,8 @@ from libs.runtime import logging as log
 from libs.runtime.db import Database
 from libs.runtime.outbox import Tx
 from libs.runtime.settings import nats_servers
-from services.archive import services_projections, store
+from services.archive import tables
+from services.archive.projections import services as projections
 from services.archive.settings import Settings
 
 logger = log.get("archive.replay")
@@ -71,13 +72,13 @@ async def _read_stream(js, service: str, plaza_id: str | None) -> list[Event]:
     return events
 
 
-async def rebuild(settings: Settings, plaza_id: str | None = None) -> services_projections.RebuildReport:
+async def rebuild(settings: Settings, plaza_id: str | None = None) -> projections.RebuildReport:
     db = Database(settings.database_url, schema=settings.database_schema)
     try:
-        await db.create_all(store.metadata)
+        await db.create_all(tables.metadata)
         events = await read_streams(settings.nats_url, plaza_id)
         async with db.write() as conn:
-            report = await services_projections.rebuild_projections(Tx(conn, store.outbox, store.inbox), plaza_id, events)
+            report = await projections.rebuild_projections(Tx(conn, tables.outbox, tables.inbox), plaza_id, events)
     finally:
         await db.dispose()
     logger.info("projections_rebuilt", plaza_id=plaza_id, events=report.events, filed=report.filed)

@@ -1,5 +1,6 @@
-"""Archive rules: what a unit's facts are, what changed between two versions, and the
-one-line summary each event gets on a unit's timeline.
+"""Timeline rules: the one-line summary each event gets on a unit's timeline, the fact it
+tells (filed once whatever its event ids), the families ``?kind=`` names, a plaza's day and
+the paging cursor.
 
 Pure functions over plain values and event Structs; no I/O.
 """
@@ -10,9 +11,8 @@ import base64
 import binascii
 import datetime as dt
 import hashlib
-import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -48,112 +48,17 @@ from libs.contracts.events import (
     WorkOrderStarted,
 )
 
-USES = ("shop", "office", "residence")
-OCCUPANT_KINDS = ("merchant", "resident")
 TEXT_EXCERPT = 60
 
 
 class InvalidFact(ValueError):
+    """A value archive cannot take, named by its field (the API answers 400). Defined here,
+    in the capability every other one builds on, so that all of them refuse alike."""
+
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
         self.message = message
-
-
-class Change(msgspec.Struct, frozen=True):
-    field: str
-    before: Any
-    after: Any
-
-
-# --- unit facts ------------------------------------------------------------------------
-
-
-OPTIONAL_FACTS = ("building", "floor", "contacts", "handover_date", "occupancy_date", "contract_start", "contract_end")
-DATE_FACTS = ("handover_date", "occupancy_date", "contract_start", "contract_end")
-
-
-def unit_facts(
-    *, area_m2: float, use: str, occupant_name: str, occupant_kind: str,
-    occupant_phone: str | None, key_account: bool, **optional: Any,
-) -> dict:
-    """The facts that make up one revision of a unit (what the audit trail stores).
-
-    Optional facts appear only when known, so a revision stored before they existed
-    compares equal to one that still does not know them. Dates are ISO text (JSON)."""
-    facts = {
-        "area_m2": area_m2,
-        "use": use,
-        "occupant": {"name": occupant_name, "kind": occupant_kind, "phone": occupant_phone},
-        "key_account": key_account,
-    }
-    for key in OPTIONAL_FACTS:
-        value = optional.get(key)
-        if isinstance(value, dt.date):
-            value = value.isoformat()
-        if value not in (None, "", []):
-            facts[key] = value
-    return facts
-
-
-def check_unit_facts(facts: Mapping) -> None:
-    area = facts["area_m2"]
-    # NaN and infinity pass a plain "> 0" or fail it silently; neither is an area.
-    if not isinstance(area, (int, float)) or not math.isfinite(area) or area <= 0:
-        raise InvalidFact("area_m2", f"area_m2 must be a positive number of square metres, not {area!r}")
-    if facts["use"] not in USES:
-        raise InvalidFact("use", f"use must be one of {', '.join(USES)}, not {facts['use']!r}")
-    occupant = facts["occupant"]
-    if not str(occupant["name"]).strip():
-        raise InvalidFact("occupant.name", "occupant.name must not be empty")
-    if occupant["kind"] not in OCCUPANT_KINDS:
-        raise InvalidFact("occupant.kind", f"occupant.kind must be one of {', '.join(OCCUPANT_KINDS)}")
-    _check_contacts(facts.get("contacts") or [])
-    _check_order(facts, "handover_date", "occupancy_date", "a unit is occupied (入住) only after its handover (入伙)")
-    _check_order(facts, "contract_start", "contract_end", "a contract ends after it starts")
-
-
-def _check_contacts(contacts: list) -> None:
-    for n, contact in enumerate(contacts):
-        for key in ("name", "relation"):
-            if not str(contact.get(key) or "").strip():
-                raise InvalidFact(f"contacts[{n}].{key}", f"contacts[{n}].{key} must not be empty")
-
-
-def _check_order(facts: Mapping, first: str, then: str, why: str) -> None:
-    a, b = facts.get(first), facts.get(then)
-    if a and b and b < a:  # ISO dates order as text
-        raise InvalidFact(then, f"{then} {b} is before {first} {a}: {why}")
-
-
-def diff(before: Mapping | None, after: Mapping) -> list[Change]:
-    """Field-by-field changes, nested fields dotted (``occupant.phone``); [] means no change."""
-    old, new = _flatten(before or {}), _flatten(after)
-    keys = list(new) + [k for k in old if k not in new]
-    return [Change(k, old.get(k), new.get(k)) for k in keys if not _same(old.get(k), new.get(k))]
-
-
-def _flatten(facts: Mapping, prefix: str = "") -> dict:
-    flat: dict = {}
-    for key, value in facts.items():
-        if isinstance(value, Mapping):
-            flat.update(_flatten(value, f"{prefix}{key}."))
-        else:
-            flat[f"{prefix}{key}"] = value
-    return flat
-
-
-def _same(a: Any, b: Any) -> bool:
-    # 80 and 80.0 are the same area; True and 1 are not the same key-account flag.
-    if isinstance(a, bool) or isinstance(b, bool):
-        return a is b
-    return a == b
-
-
-def work_order_step(reopen_count: int, closed: bool) -> int:
-    """Where a closing or reopening falls in a work order's life: reopening n (second
-    dispatch) follows closing n-1, and closing n follows reopening n."""
-    return 2 * reopen_count + (1 if closed else 0)
 
 
 # --- timeline summaries ----------------------------------------------------------------
@@ -173,11 +78,12 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def summarize_unit_registered(e: UnitRegistered, changes: list[Change] | None = None) -> str:
+def summarize_unit_registered(e: UnitRegistered, changed: list[str] | None = None) -> str:
+    """``changed``: the fields that changed since the revision before (register's diff)."""
     if e.revision == 1:
         return f"unit registered: {e.use}, {e.area_m2:g} m², {e.occupant.kind} {e.occupant.name}"
-    if changes:
-        return f"unit updated (revision {e.revision}): {', '.join(c.field for c in changes)}"
+    if changed:
+        return f"unit updated (revision {e.revision}): {', '.join(changed)}"
     return f"unit updated (revision {e.revision})"
 
 
@@ -344,16 +250,6 @@ class TimelineCursor(msgspec.Struct, frozen=True):
         if occurred_at.tzinfo is None or not event_id:
             raise InvalidFact("cursor", f"cursor {text!r} is not one this API handed out")
         return cls(occurred_at, event_id)
-
-
-def facts_of_event(e: UnitRegistered) -> dict:
-    """The facts a UnitRegistered carries, in the shape the audit trail stores them."""
-    return unit_facts(
-        area_m2=e.area_m2, use=e.use, occupant_name=e.occupant.name, occupant_kind=e.occupant.kind,
-        occupant_phone=e.occupant.phone, key_account=e.key_account, building=e.building, floor=e.floor,
-        contacts=msgspec.to_builtins(e.contacts), handover_date=e.handover_date, occupancy_date=e.occupancy_date,
-        contract_start=e.contract_start, contract_end=e.contract_end,
-    )
 
 
 # What makes two events the same fact on a timeline, whatever their event ids: the keys the

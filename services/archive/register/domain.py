@@ -1,24 +1,131 @@
-"""Rules of a bulk import of the unit register: what each spreadsheet row means, which rows
-are refused and why, and what the accepted rows change. Pure functions; no I/O.
+"""Register rules: what a unit's facts are, what changed between two revisions, and what
+each row of a bulk import means. Pure functions; no I/O.
 
-A row is refused with its spreadsheet row number (the header is row 1) and a reason a
-clerk can act on; the other rows still import. A column the file does not have keeps the
-unit's current value; an empty cell in a column it has clears an optional fact. A cell
-takes what the API's body takes: no control characters, no more than its field's limit.
+A row of an import is refused with its spreadsheet row number (the header is row 1) and a
+reason a clerk can act on; the other rows still import. A column the file does not have
+keeps the unit's current value; an empty cell in a column it has clears an optional fact. A
+cell takes what the API's body takes: no control characters, no more than its field's limit.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import msgspec
 
+from libs.contracts.events import UnitRegistered
 from libs.contracts.subjects import InvalidToken, validate_token
 from libs.runtime import export
 from libs.runtime import limits
-from services.archive import domain
+from services.archive.timeline.domain import InvalidFact
+
+USES = ("shop", "office", "residence")
+OCCUPANT_KINDS = ("merchant", "resident")
+
+
+class Change(msgspec.Struct, frozen=True):
+    field: str
+    before: Any
+    after: Any
+
+
+OPTIONAL_FACTS = ("building", "floor", "contacts", "handover_date", "occupancy_date", "contract_start", "contract_end")
+DATE_FACTS = ("handover_date", "occupancy_date", "contract_start", "contract_end")
+
+
+def unit_facts(
+    *, area_m2: float, use: str, occupant_name: str, occupant_kind: str,
+    occupant_phone: str | None, key_account: bool, **optional: Any,
+) -> dict:
+    """The facts that make up one revision of a unit (what the audit trail stores).
+
+    Optional facts appear only when known, so a revision stored before they existed
+    compares equal to one that still does not know them. Dates are ISO text (JSON)."""
+    facts = {
+        "area_m2": area_m2,
+        "use": use,
+        "occupant": {"name": occupant_name, "kind": occupant_kind, "phone": occupant_phone},
+        "key_account": key_account,
+    }
+    for key in OPTIONAL_FACTS:
+        value = optional.get(key)
+        if isinstance(value, dt.date):
+            value = value.isoformat()
+        if value not in (None, "", []):
+            facts[key] = value
+    return facts
+
+
+def check_unit_facts(facts: Mapping) -> None:
+    area = facts["area_m2"]
+    # NaN and infinity pass a plain "> 0" or fail it silently; neither is an area.
+    if not isinstance(area, (int, float)) or not math.isfinite(area) or area <= 0:
+        raise InvalidFact("area_m2", f"area_m2 must be a positive number of square metres, not {area!r}")
+    if facts["use"] not in USES:
+        raise InvalidFact("use", f"use must be one of {', '.join(USES)}, not {facts['use']!r}")
+    occupant = facts["occupant"]
+    if not str(occupant["name"]).strip():
+        raise InvalidFact("occupant.name", "occupant.name must not be empty")
+    if occupant["kind"] not in OCCUPANT_KINDS:
+        raise InvalidFact("occupant.kind", f"occupant.kind must be one of {', '.join(OCCUPANT_KINDS)}")
+    _check_contacts(facts.get("contacts") or [])
+    _check_order(facts, "handover_date", "occupancy_date", "a unit is occupied (入住) only after its handover (入伙)")
+    _check_order(facts, "contract_start", "contract_end", "a contract ends after it starts")
+
+
+def _check_contacts(contacts: list) -> None:
+    for n, contact in enumerate(contacts):
+        for key in ("name", "relation"):
+            if not str(contact.get(key) or "").strip():
+                raise InvalidFact(f"contacts[{n}].{key}", f"contacts[{n}].{key} must not be empty")
+
+
+def _check_order(facts: Mapping, first: str, then: str, why: str) -> None:
+    a, b = facts.get(first), facts.get(then)
+    if a and b and b < a:  # ISO dates order as text
+        raise InvalidFact(then, f"{then} {b} is before {first} {a}: {why}")
+
+
+def diff(before: Mapping | None, after: Mapping) -> list[Change]:
+    """Field-by-field changes, nested fields dotted (``occupant.phone``); [] means no change."""
+    old, new = _flatten(before or {}), _flatten(after)
+    keys = list(new) + [k for k in old if k not in new]
+    return [Change(k, old.get(k), new.get(k)) for k in keys if not _same(old.get(k), new.get(k))]
+
+
+def _flatten(facts: Mapping, prefix: str = "") -> dict:
+    flat: dict = {}
+    for key, value in facts.items():
+        if isinstance(value, Mapping):
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def _same(a: Any, b: Any) -> bool:
+    # 80 and 80.0 are the same area; True and 1 are not the same key-account flag.
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    return a == b
+
+
+
+
+def facts_of_event(e: UnitRegistered) -> dict:
+    """The facts a UnitRegistered carries, in the shape the audit trail stores them."""
+    return unit_facts(
+        area_m2=e.area_m2, use=e.use, occupant_name=e.occupant.name, occupant_kind=e.occupant.kind,
+        occupant_phone=e.occupant.phone, key_account=e.key_account, building=e.building, floor=e.floor,
+        contacts=msgspec.to_builtins(e.contacts), handover_date=e.handover_date, occupancy_date=e.occupancy_date,
+        contract_start=e.contract_start, contract_end=e.contract_end,
+    )
+
+
+# --- a bulk import of the register ---------------------------------------------------------
 
 REQUIRED = ("unit", "area_m2", "use", "occupant_name", "occupant_kind")
 OPTIONAL = ("occupant_phone", "key_account", "building", "floor", "contacts",
@@ -71,7 +178,7 @@ def header_columns(header: Iterable[Any]) -> list[str | None]:
         columns.append(name if name in COLUMNS else None)
     missing = [c for c in REQUIRED if c not in columns]
     if missing:
-        raise domain.InvalidFact("file", f"the header row lacks the column(s) {', '.join(missing)}")
+        raise InvalidFact("file", f"the header row lacks the column(s) {', '.join(missing)}")
     return columns
 
 
@@ -83,13 +190,13 @@ def parse_rows(columns: list[str | None], rows: Iterable[tuple[int, tuple]]) -> 
         if all(c is None or str(c).strip() == "" for c in cells):
             continue  # spreadsheets end in blank rows
         if len(accepted) + len(rejected) >= limits.IMPORT_ROWS_MAX:
-            raise domain.InvalidFact(
+            raise InvalidFact(
                 "file", f"the file has more rows than an import takes: at most {limits.IMPORT_ROWS_MAX} rows at a time")
         try:
             row = parse_row(number, columns, cells)
             if row.unit in first_seen:
                 raise RowError(f"unit {row.unit} already appears in row {first_seen[row.unit]}")
-        except (RowError, domain.InvalidFact) as exc:
+        except (RowError, InvalidFact) as exc:
             rejected.append(Rejected(number, _reason(exc)))
             continue
         first_seen[row.unit] = number
@@ -98,7 +205,7 @@ def parse_rows(columns: list[str | None], rows: Iterable[tuple[int, tuple]]) -> 
 
 
 def _reason(exc: Exception) -> str:
-    if isinstance(exc, domain.InvalidFact):
+    if isinstance(exc, InvalidFact):
         return f"{exc.field}: {exc.message}"
     return str(exc)
 
@@ -123,13 +230,13 @@ def facts_after(row: Row, before: Mapping | None) -> dict:
     """The unit's facts once the row applies: what the file does not say stays as it was."""
     current = _flat(before) if before else {}
     merged = {**current, **row.values}
-    facts = domain.unit_facts(
+    facts = unit_facts(
         area_m2=merged["area_m2"], use=merged["use"], occupant_name=merged["occupant_name"],
         occupant_kind=merged["occupant_kind"], occupant_phone=merged.get("occupant_phone"),
         key_account=bool(merged.get("key_account") or False),
-        **{k: merged.get(k) for k in domain.OPTIONAL_FACTS},
+        **{k: merged.get(k) for k in OPTIONAL_FACTS},
     )
-    domain.check_unit_facts(facts)
+    check_unit_facts(facts)
     return facts
 
 
@@ -146,10 +253,10 @@ def plan(rows: list[Row], rejected: list[Rejected], current: Mapping[str, dict])
         before = current.get(row.unit)
         try:
             after = facts_after(row, before)
-        except domain.InvalidFact as exc:
+        except InvalidFact as exc:
             refused.append(Rejected(row.row, _reason(exc)))
             continue
-        if before is not None and not domain.diff(before, after):
+        if before is not None and not diff(before, after):
             unchanged += 1
         else:
             changed.append((row, before, after))
@@ -233,5 +340,5 @@ _PARSERS = {
     "area_m2": _area,
     "key_account": _flag,
     "contacts": _contacts,
-    **{col: _date for col in domain.DATE_FACTS},
+    **{col: _date for col in DATE_FACTS},
 }

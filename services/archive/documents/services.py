@@ -14,10 +14,12 @@ import msgspec
 from libs.contracts import new_event_id, utcnow
 from libs.contracts.events import DocumentAttached
 from libs.runtime import limits
-from libs.runtime.errors import InvalidInput, NotFound
+from libs.runtime.errors import InvalidInput
 from libs.runtime.outbox import Tx
-from services.archive import services, store, store_documents
-from services.archive.services import BadField
+from services.archive.documents import store
+from services.archive.register import services as register
+from services.archive.timeline import services as timeline
+from services.archive.timeline.services import BadField
 
 KINDS = ("contract", "permit", "certificate", "other")
 
@@ -56,9 +58,8 @@ async def attach_document(
     tx: Tx, plaza_id: str, unit: str, upload: Upload, *, data_dir: str, actor: str, correlation_id: str | None
 ) -> dict:
     kind, filename, content_type = check_upload(upload)
-    await services.require_plaza(tx.conn, plaza_id)
-    if await store.get_unit(tx.conn, plaza_id, unit) is None:
-        raise NotFound(f"unit {unit!r} is not registered in plaza {plaza_id!r}", field="unit")
+    await register.require_plaza(tx.conn, plaza_id)
+    await register.require_unit(tx.conn, plaza_id, unit)
     document_id = new_event_id()
     relative = Path("documents", plaza_id, unit, document_id)
     target = Path(data_dir, relative)
@@ -68,14 +69,14 @@ async def attach_document(
                "content_type": content_type, "size_bytes": len(upload.data),
                "sha256": hashlib.sha256(upload.data).hexdigest(), "path": str(relative),
                "uploaded_by": actor, "uploaded_at": utcnow()}
-        await store_documents.add_document(tx.conn, row)
+        await store.add_document(tx.conn, row)
         event = DocumentAttached(
             plaza_id=plaza_id, occurred_at=row["uploaded_at"], correlation_id=correlation_id or new_event_id(),
             actor=actor, unit=unit, document_id=document_id, kind=kind, filename=filename,
             content_type=content_type, size_bytes=row["size_bytes"], sha256=row["sha256"],
         )
         await tx.emit(event)
-        await services.record_event(tx, event)
+        await timeline.record_event(tx, event)
     except BaseException:
         target.unlink(missing_ok=True)  # no row, no file
         raise

@@ -1,5 +1,5 @@
 """Queries of the projections archive keeps of other services' events: renovation permits
-and handover defects (the tables are in store.py, on its metadata)."""
+and handover defects (the unit's page reads them through register/store.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from libs.runtime.db import insert_ignore, insert_ignore_many
-from services.archive.store import PROJECTIONS, defect_work_orders, defects, permits
+from services.archive.tables import PROJECTIONS, defect_work_orders, defects, permits
 
 # Built once (one cache key each); a batch runs an update with one parameter set per row,
 # which names the row it updates as ``k_*``.
@@ -44,11 +44,6 @@ async def clear_projections(conn: AsyncConnection, plaza_id: str | None) -> None
         q = table.delete()
         await conn.execute(q if plaza_id is None else q.where(table.c.plaza_id == plaza_id))
 
-
-async def list_permits(conn: AsyncConnection, plaza_id: str, unit: str):
-    p = permits
-    q = sa.select(p).where(p.c.plaza_id == plaza_id, p.c.unit == unit).order_by(p.c.valid_from, p.c.permit_id)
-    return (await conn.execute(q)).mappings().all()
 
 
 async def add_defects(conn: AsyncConnection, rows: list[dict]) -> None:
@@ -100,13 +95,3 @@ async def advance_defect_work(conn: AsyncConnection, rows: list[dict]) -> None:
     if rows:
         await conn.execute(_ADVANCE_DEFECT_WORK, rows)
 
-
-async def outstanding_defects(conn: AsyncConnection, plaza_id: str, unit: str):
-    """Defects none of whose work orders is closed (a reopened order opens it again)."""
-    d, w = defects, defect_work_orders
-    fixed = sa.exists().where(w.c.plaza_id == d.c.plaza_id, w.c.defect_id == d.c.defect_id, w.c.closed.is_(True))
-    orders = (sa.select(sa.func.max(w.c.work_order_id)).where(w.c.plaza_id == d.c.plaza_id, w.c.defect_id == d.c.defect_id)
-              .scalar_subquery().label("work_order_id"))
-    q = (sa.select(d, orders).where(d.c.plaza_id == plaza_id, d.c.unit == unit, ~fixed)
-         .order_by(d.c.found_at, d.c.defect_id))
-    return (await conn.execute(q)).mappings().all()
