@@ -91,7 +91,7 @@ async def add_defect_work(conn: AsyncConnection, rows: list[dict]) -> set[tuple[
 
 async def advance_defect_work(conn: AsyncConnection, rows: list[dict]) -> None:
     """A state only replaces one of an earlier ``step``, so a closing that arrives after
-    the reopening does not undo it (``domain_projections.advance``, for stored rows)."""
+    the reopening does not undo it (``domain.advance``, for stored rows)."""
     if rows:
         await conn.execute(_ADVANCE_DEFECT_WORK, rows)
 

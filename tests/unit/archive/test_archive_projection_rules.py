@@ -57,7 +57,7 @@ def resent(event):
 
 
 class FakeProjections:
-    """The writes ``services_projections`` makes, with the database's own semantics:
+    """The writes ``projections.services`` makes, with the database's own semantics:
     insert-if-absent, then the guarded updates of the rows that were already there."""
 
     def __init__(self) -> None:

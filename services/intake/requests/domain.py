@@ -13,6 +13,7 @@ from typing import Literal
 
 import msgspec
 
+from libs.contracts.events import Contact
 from libs.runtime import limits
 
 Kind = Literal["service", "complaint", "suggestion", "praise"]
@@ -28,6 +29,14 @@ class Refused(Exception):
         super().__init__(detail)
         self.detail = detail
         self.field = field
+
+
+class ContactIn(Contact, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A contact as a request body takes it: the event's Contact, bounded. (The event type
+    itself stays open: a newer producer's field must not break an older consumer.)"""
+
+    name: limits.Name | None = None
+    phone: limits.Phone | None = None
 
 
 Keywords = limits.items(limits.Keyword, limits.KEYWORDS_MAX)

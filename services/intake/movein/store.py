@@ -1,5 +1,5 @@
-"""Move-in season's tables: handover appointments, inspections with their defects, and
-renovation permits. Every row carries its plaza; every query filters by it."""
+"""Queries of move-in season: handover days and appointments, inspections with their
+defects, renovation permits."""
 
 from __future__ import annotations
 
@@ -8,84 +8,8 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from libs.runtime.db import UtcDateTime, insert_ignore
-from services.intake.store import metadata, units
-
-# One row per plaza and day: the booked count is raised with a guarded UPDATE, so two
-# clerks booking the last slot at once on PostgreSQL cannot both get it.
-handover_days = sa.Table(
-    "handover_days",
-    metadata,
-    sa.Column("plaza_id", sa.String(64), primary_key=True),
-    sa.Column("day", sa.Date, primary_key=True),
-    sa.Column("booked", sa.Integer, nullable=False),
-)
-
-handover_appointments = sa.Table(
-    "handover_appointments",
-    metadata,
-    sa.Column("id", sa.String(40), primary_key=True),
-    sa.Column("plaza_id", sa.String(64), nullable=False),
-    sa.Column("unit", sa.String(64), nullable=False),
-    sa.Column("day", sa.Date, nullable=False),
-    sa.Column("contact_name", sa.String(200)),
-    sa.Column("contact_phone", sa.String(64)),
-    sa.Column("note", sa.Text),
-    sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("booked_by", sa.String(100), nullable=False),
-    sa.Column("booked_at", UtcDateTime(), nullable=False),
-    sa.Column("cancel_reason", sa.Text),
-    sa.Column("inspection_id", sa.String(40)),
-    sa.Index("ix_handover_plaza_day", "plaza_id", "day"),
-    sa.Index("ix_handover_plaza_unit", "plaza_id", "unit"),
-)
-
-handover_inspections = sa.Table(
-    "handover_inspections",
-    metadata,
-    sa.Column("id", sa.String(40), primary_key=True),
-    sa.Column("plaza_id", sa.String(64), nullable=False),
-    sa.Column("appointment_id", sa.String(40), nullable=False, unique=True),
-    sa.Column("unit", sa.String(64), nullable=False),
-    sa.Column("accepted", sa.Boolean, nullable=False),
-    sa.Column("inspector", sa.String(100), nullable=False),
-    sa.Column("inspected_at", UtcDateTime(), nullable=False),
-)
-
-handover_defects = sa.Table(
-    "handover_defects",
-    metadata,
-    sa.Column("defect_id", sa.String(40), primary_key=True),
-    sa.Column("plaza_id", sa.String(64), nullable=False),
-    sa.Column("inspection_id", sa.String(40), nullable=False, index=True),
-    sa.Column("position", sa.Integer, nullable=False),  # the order the inspector listed them
-    sa.Column("unit", sa.String(64), nullable=False),
-    sa.Column("description", sa.Text, nullable=False),
-    sa.Column("location", sa.String(200)),
-    sa.Column("responsible_party", sa.String(200), nullable=False),
-    sa.Column("department", sa.String(64), nullable=False),
-)
-
-renovations = sa.Table(
-    "renovations",
-    metadata,
-    sa.Column("id", sa.String(40), primary_key=True),
-    sa.Column("plaza_id", sa.String(64), nullable=False),
-    sa.Column("unit", sa.String(64), nullable=False),
-    sa.Column("contractor", sa.String(200), nullable=False),
-    sa.Column("workers", sa.LargeBinary, nullable=False),
-    sa.Column("start", sa.Date, nullable=False),
-    sa.Column("end", sa.Date, nullable=False),
-    sa.Column("deposit_fen", sa.BigInteger, nullable=False),
-    sa.Column("description", sa.Text, nullable=False),
-    sa.Column("status", sa.String(32), nullable=False),
-    sa.Column("deduction_fen", sa.BigInteger, nullable=False, default=0),
-    sa.Column("deduction_reason", sa.Text),
-    sa.Column("history", sa.LargeBinary, nullable=False),  # every step: who, when, note
-    sa.Column("applied_at", UtcDateTime(), nullable=False),
-    sa.Column("updated_at", UtcDateTime(), nullable=False),
-    sa.Index("ix_renovations_plaza_unit", "plaza_id", "unit"),
-)
+from libs.runtime.db import insert_ignore
+from services.intake.tables import handover_appointments, handover_days, handover_defects, renovations, units
 
 
 async def book_slot(conn: AsyncConnection, plaza_id: str, day: dt.date, limit: int) -> bool:

@@ -1,5 +1,6 @@
-"""Intake use cases: each one function, one transaction, its events to the outbox.
-(Move-in season's use cases are in services_movein.py.)"""
+"""Request use cases: logging a call, walk-in, letter or online message, classified by the
+plaza's rules; the rules themselves. Each one function, one transaction, its events to the
+outbox, or (the fast way in) published straight to the broker."""
 
 from __future__ import annotations
 
@@ -10,30 +11,23 @@ from typing import Literal, TypeVar
 import msgspec
 
 from libs.contracts import new_event_id, utcnow
-from libs.contracts.events import Contact, RequestReceived
-from libs.runtime import idempotency, limits, replica
+from libs.contracts.events import RequestReceived
+from libs.runtime import idempotency, limits
 from libs.runtime import logging as log
 from libs.runtime.cache import PlazaCache
 from libs.runtime.db import database_key, insert_ignore_many
-from libs.runtime.errors import InvalidInput, NotFound
+from libs.runtime.errors import InvalidInput
 from libs.runtime.http import iso
 from libs.runtime.outbox import Tx
-from services.intake import domain, store
+from services.intake import facts, tables
+from services.intake.facts import known_units, require_unit
+from services.intake.requests import domain, store
 
 R = TypeVar("R")
 logger = log.get("intake")
 CLASSIFICATION = "classification-rules"
 REFERRALS = "referrals"
 RULES_TTL_S = 5.0  # how long another replica may answer with rules a PUT has replaced
-KNOWN_UNITS_MAX = 200_000
-
-
-class ContactIn(Contact, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """A contact as a request body takes it: the event's Contact, bounded. (The event type
-    itself stays open: a newer producer's field must not break an older consumer.)"""
-
-    name: limits.Name | None = None
-    phone: limits.Phone | None = None
 
 
 class RequestCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -42,7 +36,7 @@ class RequestCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     text: limits.Text
     kind: domain.Kind | None = None
     severity: domain.Severity | None = None
-    contact: ContactIn | None = None
+    contact: domain.ContactIn | None = None
     received_by: limits.Name | None = None
     source_department: limits.Name | None = None  # channel internal: the department that reported it
 
@@ -77,24 +71,8 @@ async def once(
 ) -> R:
     """Stripe-style Idempotency-Key around one use case: a replay returns the first answer."""
     return await idempotency.once(
-        tx.conn, store.idempotency_keys, plaza_id, scope, key, body, result, run, status=status
+        tx.conn, tables.idempotency_keys, plaza_id, scope, key, body, result, run, status=status
     )
-
-
-async def require_unit(conn, plaza_id: str, unit: str) -> None:
-    """Unit first: a known unit implies a known plaza. Units are never removed from the
-    register, so a unit once seen is remembered and the common case asks nothing."""
-    known = _known_units.setdefault(database_key(conn), set())
-    if (plaza_id, unit) in known:
-        return
-    if await store.unit_exists(conn, plaza_id, unit):
-        if len(known) >= KNOWN_UNITS_MAX:
-            known.clear()
-        known.add((plaza_id, unit))
-        return
-    if not await store.plaza_exists(conn, plaza_id):
-        raise NotFound(f"plaza {plaza_id!r} is not registered (PUT /v1/plazas/{plaza_id} in archive)", field="plaza")
-    raise InvalidInput(f"unit {unit!r} is not registered in plaza {plaza_id!r}", field="unit")
 
 
 async def receive_request(
@@ -171,7 +149,7 @@ def assess_with(
 async def record_requests(tx: Tx, events: list[RequestReceived]) -> None:
     """Intake's read model fed from its own stream: requests published straight to the
     broker get their row here; those stored with their event already have one."""
-    await insert_ignore_many(tx.conn, store.requests, [request_row(e) for e in events], ["id"])
+    await insert_ignore_many(tx.conn, tables.requests, [request_row(e) for e in events], ["id"])
 
 
 # Requests this replica published whose row the read model may not have yet: shown by id
@@ -218,7 +196,6 @@ def request_row(e: RequestReceived) -> dict:
 # Per-plaza rules are read on every request: kept a few seconds (PlazaCache). A PUT forgets
 # them at once here; other replicas see it within RULES_TTL_S.
 _rules: PlazaCache[tuple[domain.ClassificationRules, domain.ReferralDirectory]] = PlazaCache(RULES_TTL_S)
-_known_units: dict[tuple, set] = {}
 
 
 async def plaza_rules(conn, plaza_id: str) -> tuple[domain.ClassificationRules, domain.ReferralDirectory]:
@@ -235,7 +212,7 @@ async def plaza_rules(conn, plaza_id: str) -> tuple[domain.ClassificationRules, 
 
 def known_inputs(key: tuple, plaza_id: str, unit: str) -> tuple[domain.ClassificationRules, domain.ReferralDirectory] | None:
     """The plaza's rules if this replica knows the unit and holds fresh rules, else None."""
-    if (plaza_id, unit) not in _known_units.get(key, ()):
+    if (plaza_id, unit) not in known_units.get(key, ()):
         return None
     return _rules.get(key, plaza_id)
 
@@ -259,8 +236,7 @@ async def rules_document(conn, plaza_id: str, name: str, type_: type[R], default
 
 
 async def set_rules(tx: Tx, plaza_id: str, name: str, document: msgspec.Struct, *, actor: str) -> None:
-    if not await store.plaza_exists(tx.conn, plaza_id):
-        raise NotFound(f"plaza {plaza_id!r} is not registered (PUT /v1/plazas/{plaza_id} in archive)", field="plaza")
+    await facts.require_plaza(tx.conn, plaza_id)
     check = _CHECKS.get(name)
     try:
         if check:
@@ -272,8 +248,3 @@ async def set_rules(tx: Tx, plaza_id: str, name: str, document: msgspec.Struct, 
 
 
 _CHECKS = {CLASSIFICATION: domain.check_rules, REFERRALS: domain.check_directory}
-
-
-async def record_archive_facts(tx: Tx, events: list) -> None:
-    """Archive's plazas and units, kept as intake's own copy (a batch at a time)."""
-    await replica.keep_archive_facts(tx.conn, store.plazas, store.units, events)

@@ -1,21 +1,41 @@
-"""Intake's HTTP API: translate bodies to use cases and back, nothing more.
-(Move-in season's routes are in api_movein.py.)"""
+"""Requests over HTTP: log one, read them back, and the plaza's keyword rules and referral
+directory. Routes translate bodies to use cases and back, nothing more."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 from litestar import Controller, get, post, put
-from litestar.params import FromPath, Parameter
+from litestar.openapi.spec import Example
+from litestar.params import Body, FromPath, Parameter
 
 from libs.contracts.common import Channel
 from libs.runtime.errors import InvalidInput, NotFound
 from libs.runtime.http import Page, iso, plaza_token
 from libs.runtime.service import Runtime
-from services.intake import domain, services, store
-from services.intake.services import RequestAccepted, RequestCreate
+from services.intake.requests import domain, store
+from services.intake.requests import services as requests
+from services.intake.requests.services import RequestAccepted, RequestCreate
+
+ACTOR = Parameter(header="X-Actor", default="front-desk")
+REQUEST_EXAMPLE = Example(
+    summary="来电报修 / A phone call about a leak",
+    value={"channel": "phone", "unit": "A-203", "text": "卫生间天花板漏水 / the bathroom ceiling is leaking",
+           "contact": {"name": "李明", "phone": "13800138000"}, "received_by": "王芳"},
+)
+RULES_EXAMPLE = Example(
+    summary="本广场的关键词规则 / This plaza's keyword rules",
+    value={"kinds": [{"kind": "complaint", "keywords": ["投诉", "complaint"]},
+                     {"kind": "praise", "keywords": ["表扬", "thank"]}],
+           "major_keywords": ["媒体", "律师", "media", "lawyer"], "minor_keywords": ["有点", "a bit"],
+           "praise_departments": [{"department": "security", "keywords": ["保安", "guard"]}]},
+)
+REFERRALS_EXAMPLE = Example(
+    summary="转介电话 / Where to send what the plaza cannot serve",
+    value={"entries": [{"topic": "燃气公司 gas company", "phone": "96777", "keywords": ["燃气", "gas leak"]}]},
+)
 
 
 class RequestView(msgspec.Struct, kw_only=True):
@@ -72,32 +92,44 @@ def page(items: list, limit: int) -> Page:
 class RequestController(Controller):
     path = "/v1/plazas/{plaza:str}/requests"
 
-    @post("/", status_code=202)
+    @post(
+        "/", status_code=202,
+        summary="登记报事 / Log a request",
+        description="来电、来访、来信、网上留言或内部上报：按广场的关键词规则分类（报修、投诉、建议、表扬），"
+        "投诉分级，表扬找出部门，广场不能处理的给出转介电话；交给派工。带 Idempotency-Key 时重发得到第一次的答复。\n\n"
+        "A call, walk-in, letter, online message or internal report: classified by the plaza's keyword "
+        "rules (service, complaint, suggestion, praise), a complaint graded, praise credited to its "
+        "department, what the plaza cannot serve referred to who can; handed to dispatch as "
+        "RequestReceived. With an Idempotency-Key a retry gets the first answer.",
+    )
     async def create(
         self,
         plaza: FromPath[str],
-        data: RequestCreate,
+        data: Annotated[RequestCreate, Body(examples=[REQUEST_EXAMPLE])],
         runtime: Runtime,
         idempotency_key: str | None = Parameter(header="Idempotency-Key", default=None),
-        actor: str = Parameter(header="X-Actor", default="front-desk"),
+        actor: str = ACTOR,
     ) -> RequestAccepted:
         plaza_token(plaza)
         if idempotency_key is None:
-            return await services.receive_request_published(runtime, plaza, data, actor=actor)
+            return await requests.receive_request_published(runtime, plaza, data, actor=actor)
         return await runtime.grouped(
-            services.receive_request, plaza, data, actor=actor, idempotency_key=idempotency_key
+            requests.receive_request, plaza, data, actor=actor, idempotency_key=idempotency_key
         )
 
-    @get("/{request_id:str}")
+    @get("/{request_id:str}", summary="查看报事 / Show a request",
+         description="一条报事及其分类理由。\n\nOne request with the reasons for its kind and severity.")
     async def show(self, plaza: FromPath[str], request_id: FromPath[str], runtime: Runtime) -> RequestView:
         async with runtime.read() as conn:
             row = await store.get_request(conn, plaza, request_id)
-        row = row or services.published_not_stored.get(request_id)
+        row = row or requests.published_not_stored.get(request_id)
         if row is None or row["plaza_id"] != plaza:
             raise NotFound(f"request {request_id!r} not found in plaza {plaza!r}", field="id")
         return _view(row)
 
-    @get("/")
+    @get("/", summary="报事列表 / List the requests",
+         description="按登记顺序，可按单元、类别、渠道、状态、等级、是否重大、登记时间筛选，分页。\n\n"
+         "Oldest first, filtered by unit, kind, channel, status, severity, major and time received, a page at a time.")
     async def index(
         self,
         plaza: FromPath[str],
@@ -142,43 +174,53 @@ class RulesController(Controller):
 
     path = "/v1/plazas/{plaza:str}"
 
-    @get("/classification-rules")
+    @get("/classification-rules", summary="分类规则 / Classification rules",
+         description="广场的关键词规则（未设置时为默认规则），以及谁何时设置的。\n\n"
+         "The plaza's keyword rules (the defaults until it sets its own), and who set them when.")
     async def classification(self, plaza: FromPath[str], runtime: Runtime) -> ClassificationRulesView:
-        return await self._show(runtime, plaza, services.CLASSIFICATION, ClassificationRulesView)
+        return await self._show(runtime, plaza, requests.CLASSIFICATION, ClassificationRulesView)
 
-    @put("/classification-rules")
+    @put(
+        "/classification-rules", summary="设置分类规则 / Set the classification rules",
+        description="替换广场的关键词规则；按顺序，第一条匹配的规则决定类别。几秒内所有副本生效。\n\n"
+        "Replaces the plaza's keyword rules; in order, the first rule that matches decides the kind. "
+        "Every replica uses them within seconds.",
+    )
     async def set_classification(
-        self, plaza: FromPath[str], data: domain.ClassificationRules, runtime: Runtime,
-        actor: str = Parameter(header="X-Actor", default="front-desk"),
+        self, plaza: FromPath[str], data: Annotated[domain.ClassificationRules, Body(examples=[RULES_EXAMPLE])],
+        runtime: Runtime, actor: str = ACTOR,
     ) -> ClassificationRulesView:
-        return await self._set(runtime, plaza, services.CLASSIFICATION, data, actor, ClassificationRulesView)
+        return await self._set(runtime, plaza, requests.CLASSIFICATION, data, actor, ClassificationRulesView)
 
-    @get("/referrals")
+    @get("/referrals", summary="转介目录 / Referral directory",
+         description="广场不能处理的事该找谁（未设置时为默认目录）。\n\n"
+         "Who to call for what the plaza cannot serve (the defaults until it sets its own).")
     async def referrals(self, plaza: FromPath[str], runtime: Runtime) -> ReferralDirectoryView:
-        return await self._show(runtime, plaza, services.REFERRALS, ReferralDirectoryView)
+        return await self._show(runtime, plaza, requests.REFERRALS, ReferralDirectoryView)
 
-    @put("/referrals")
+    @put("/referrals", summary="设置转介目录 / Set the referral directory",
+         description="替换广场的转介目录。\n\nReplaces the plaza's referral directory.")
     async def set_referrals(
-        self, plaza: FromPath[str], data: domain.ReferralDirectory, runtime: Runtime,
-        actor: str = Parameter(header="X-Actor", default="front-desk"),
+        self, plaza: FromPath[str], data: Annotated[domain.ReferralDirectory, Body(examples=[REFERRALS_EXAMPLE])],
+        runtime: Runtime, actor: str = ACTOR,
     ) -> ReferralDirectoryView:
-        return await self._set(runtime, plaza, services.REFERRALS, data, actor, ReferralDirectoryView)
+        return await self._set(runtime, plaza, requests.REFERRALS, data, actor, ReferralDirectoryView)
 
     async def _show(self, runtime: Runtime, plaza: str, name: str, view_type):
         plain, default = _PLAIN[name]
         async with runtime.read() as conn:
-            document, provenance = await services.rules_document(conn, plaza, name, plain, default)
+            document, provenance = await requests.rules_document(conn, plaza, name, plain, default)
         return _merge(view_type, document, provenance)
 
     async def _set(self, runtime: Runtime, plaza: str, name: str, data, actor: str, view_type):
         plaza_token(plaza)
         async with runtime.transaction() as tx:
-            await services.set_rules(tx, plaza, name, data, actor=actor)
-        services.forget_rules(tx.conn, plaza)  # again after commit: no reader cached the old
+            await requests.set_rules(tx, plaza, name, data, actor=actor)
+        requests.forget_rules(tx.conn, plaza)  # again after commit: no reader cached the old
         return await self._show(runtime, plaza, name, view_type)
 
 
 _PLAIN = {
-    services.CLASSIFICATION: (domain.ClassificationRules, domain.DEFAULT_RULES),
-    services.REFERRALS: (domain.ReferralDirectory, domain.DEFAULT_REFERRALS),
+    requests.CLASSIFICATION: (domain.ClassificationRules, domain.DEFAULT_RULES),
+    requests.REFERRALS: (domain.ReferralDirectory, domain.DEFAULT_REFERRALS),
 }

@@ -8,8 +8,9 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from libs.contracts.events import Worker
 from libs.runtime import limits
-from services.intake.domain import Refused
+from services.intake.requests.domain import ContactIn, Refused, check_department
 
 DEFAULT_DAILY_CAPACITY = 20
 
@@ -128,3 +129,73 @@ def check_deduction(deduction_fen: int, reason: str | None, deposit_fen: int) ->
         raise Refused(f"deduction_fen {deduction_fen} is more than the {deposit_fen} fen deposit", field="deduction_fen")
     if deduction_fen and not (reason or "").strip():
         raise Refused("a deduction needs its reason", field="deduction_reason")
+
+
+# --- what the move-in routes take ----------------------------------------------------------
+
+
+class AppointmentCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    unit: limits.Code
+    date: dt.date
+    contact: ContactIn | None = None
+    note: limits.Note | None = None
+
+
+class CancelBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    reason: limits.Note | None = None
+
+
+class DefectCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    description: limits.Text
+    responsible_party: limits.Name
+    location: limits.Name | None = None
+    department: limits.Name = "engineering"
+
+
+class InspectionCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    accepted: bool
+    defects: limits.items(DefectCreate, limits.DEFECTS_MAX) = []
+    inspector: limits.Name | None = None
+
+
+def check_defects(defects: list[DefectCreate]) -> None:
+    for i, d in enumerate(defects):
+        if not d.description.strip():
+            raise Refused("a defect needs its description", field=f"defects[{i}].description")
+        if not d.responsible_party.strip():
+            raise Refused("a defect needs the party responsible for it under warranty", field=f"defects[{i}].responsible_party")
+        check_department(d.department, f"defects[{i}].department")
+
+
+class WorkerIn(Worker, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A worker as a request body takes it: the event's Worker, bounded."""
+
+    name: limits.Name
+    id_number: limits.Code | None = None
+    phone: limits.Phone | None = None
+
+
+class RenovationCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    unit: limits.Code
+    contractor: limits.Name
+    start: dt.date
+    end: dt.date
+    deposit_fen: limits.Amount
+    description: limits.Text
+    workers: limits.items(WorkerIn, limits.WORKERS_MAX) = []
+
+
+class ReviewBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    decision: Literal["approve", "reject"]
+    note: limits.Note | None = None
+
+
+class StepBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    note: limits.Note | None = None
+
+
+class FinalInspectionBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    passed: bool
+    deduction_fen: limits.Amount = 0
+    deduction_reason: limits.Note | None = None
+    note: limits.Note | None = None
