@@ -108,7 +108,9 @@ async def register_plaza(tx: Tx, plaza_id: str, body: PlazaUpdate, *, actor: str
             actor=actor, name=body.name, timezone=body.timezone,
         )
     )
-    return Saved(created=created, changed=True, row=dict(await store.get_plaza(tx.conn, plaza_id)))
+    created_at = now if created else current["created_at"]
+    return Saved(created=created, changed=True,
+                 row={"plaza_id": plaza_id, **values, "created_at": created_at, "updated_at": now})
 
 
 def _check_timezone(name: str) -> None:
@@ -213,16 +215,18 @@ async def register_unit(
 
     now = utcnow()
     revision = 1 if current is None else current["revision"] + 1
+    columns = {**unit_columns(after), "revision": revision, "updated_at": now}
     if current is None:
-        await store.add_unit(tx.conn, {"plaza_id": plaza_id, "unit": unit, **unit_columns(after),
-                                       "revision": 1, "created_at": now, "updated_at": now})
+        row = {"plaza_id": plaza_id, "unit": unit, **columns, "created_at": now}
+        await store.add_unit(tx.conn, row)
     else:
-        await store.update_unit(tx.conn, plaza_id, unit, {**unit_columns(after), "revision": revision, "updated_at": now})
+        row = {**current, **columns}
+        await store.update_unit(tx.conn, plaza_id, unit, columns)
     event = unit_event(plaza_id, unit, revision, after, at=now, actor=actor, correlation_id=correlation_id)
     await store.add_revision(tx.conn, revision_row(event, before, after))
     await tx.emit(event)
     await timeline.file_on_timeline(tx, event, timeline_rules.summarize_unit_registered(event, [c.field for c in changes]))
-    return Saved(created=current is None, changed=True, row=dict(await store.get_unit(tx.conn, plaza_id, unit)))
+    return Saved(created=current is None, changed=True, row=row)
 
 
 # --- the register in bulk ------------------------------------------------------------------

@@ -94,8 +94,7 @@ class HandoverController(Controller):
     async def set_capacity(
         self, plaza: FromPath[str], data: Annotated[rules.Capacity, CAPACITY], runtime: Runtime, actor: str = Actor,
     ) -> movein.CapacityView:
-        await _write(runtime, plaza, movein.set_capacity, data, actor=actor)
-        return await _capacity(runtime, plaza)
+        return await _write(runtime, plaza, movein.set_capacity, data, actor=actor)
 
     @get("/days/{day:date}", summary="某天的预约 / One day's bookings",
          description="某天的接待量、已约、剩余。\n\nOne day's capacity, bookings and what remains.")

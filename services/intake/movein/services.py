@@ -57,10 +57,11 @@ async def capacity_of(conn, plaza_id: str) -> tuple[rules.Capacity, requests.Pro
     return await requests.rules_document(conn, plaza_id, CAPACITY, rules.Capacity, rules.Capacity())
 
 
-async def set_capacity(tx: Tx, plaza_id: str, capacity: rules.Capacity, *, actor: str) -> None:
+async def set_capacity(tx: Tx, plaza_id: str, capacity: rules.Capacity, *, actor: str) -> CapacityView:
     with refusals():
         rules.check_capacity(capacity)
-    await requests.set_rules(tx, plaza_id, CAPACITY, capacity, actor=actor)
+    provenance = await requests.set_rules(tx, plaza_id, CAPACITY, capacity, actor=actor)
+    return CapacityView(**msgspec.structs.asdict(capacity), **msgspec.structs.asdict(provenance))
 
 
 # ---- handover appointments and inspections -------------------------------------------

@@ -215,9 +215,9 @@ class RulesController(Controller):
     async def _set(self, runtime: Runtime, plaza: str, name: str, data, actor: str, view_type):
         plaza_token(plaza)
         async with runtime.transaction() as tx:
-            await requests.set_rules(tx, plaza, name, data, actor=actor)
+            provenance = await requests.set_rules(tx, plaza, name, data, actor=actor)
         requests.forget_rules(tx.conn, plaza)  # again after commit: no reader cached the old
-        return await self._show(runtime, plaza, name, view_type)
+        return _merge(view_type, data, provenance)
 
 
 _PLAIN = {

@@ -235,7 +235,8 @@ async def rules_document(conn, plaza_id: str, name: str, type_: type[R], default
     return document, Provenance(source="plaza", updated_by=row["updated_by"], updated_at=iso(row["updated_at"]))
 
 
-async def set_rules(tx: Tx, plaza_id: str, name: str, document: msgspec.Struct, *, actor: str) -> None:
+async def set_rules(tx: Tx, plaza_id: str, name: str, document: msgspec.Struct, *, actor: str) -> Provenance:
+    """Replaces the plaza's document; returns who set it when, as a read would show it."""
     await facts.require_plaza(tx.conn, plaza_id)
     check = _CHECKS.get(name)
     try:
@@ -243,8 +244,10 @@ async def set_rules(tx: Tx, plaza_id: str, name: str, document: msgspec.Struct, 
             check(document)
     except domain.Refused as exc:
         raise refused(exc) from exc
-    await store.put_rules(tx.conn, plaza_id, name, msgspec.json.encode(document), actor, utcnow())
+    at = utcnow()
+    await store.put_rules(tx.conn, plaza_id, name, msgspec.json.encode(document), actor, at)
     forget_rules(tx.conn, plaza_id)
+    return Provenance(source="plaza", updated_by=actor, updated_at=iso(at))
 
 
 _CHECKS = {CLASSIFICATION: domain.check_rules, REFERRALS: domain.check_directory}
