@@ -18,8 +18,7 @@ import msgspec
 
 from libs.contracts.events import UnitRegistered
 from libs.contracts.subjects import InvalidToken, validate_token
-from libs.runtime import export
-from libs.runtime import limits
+from libs.runtime import export, limits
 from services.archive.timeline.domain import InvalidFact
 
 USES = ("shop", "office", "residence")
@@ -113,8 +112,6 @@ def _same(a: Any, b: Any) -> bool:
     return a == b
 
 
-
-
 def facts_of_event(e: UnitRegistered) -> dict:
     """The facts a UnitRegistered carries, in the shape the audit trail stores them."""
     return unit_facts(
@@ -125,7 +122,8 @@ def facts_of_event(e: UnitRegistered) -> dict:
     )
 
 
-# --- a bulk import of the register ---------------------------------------------------------
+# --- a bulk import of the register ------------------------------------------------------
+
 
 REQUIRED = ("unit", "area_m2", "use", "occupant_name", "occupant_kind")
 OPTIONAL = ("occupant_phone", "key_account", "building", "floor", "contacts",

@@ -15,12 +15,12 @@ from libs.contracts.events import RequestReceived
 from libs.runtime import idempotency, limits
 from libs.runtime import logging as log
 from libs.runtime.cache import PlazaCache
-from libs.runtime.db import database_key, insert_ignore_many
+from libs.runtime.db import database_key
 from libs.runtime.errors import InvalidInput
 from libs.runtime.http import iso
 from libs.runtime.outbox import Tx
 from services.intake import facts, tables
-from services.intake.facts import known_units, require_unit
+from services.intake.facts import known_units
 from services.intake.requests import domain, store
 
 R = TypeVar("R")
@@ -119,7 +119,7 @@ async def store_request(tx: Tx, event: RequestReceived) -> None:
 
 async def assess_request(conn, plaza_id: str, body: RequestCreate, actor: str) -> tuple[RequestAccepted, RequestReceived]:
     """Checks and classifies a request (reads only): the answer and the event that records it."""
-    await require_unit(conn, plaza_id, body.unit)
+    await facts.require_unit(conn, plaza_id, body.unit)
     return assess_with(await plaza_rules(conn, plaza_id), plaza_id, body, actor)
 
 
@@ -149,7 +149,7 @@ def assess_with(
 async def record_requests(tx: Tx, events: list[RequestReceived]) -> None:
     """Intake's read model fed from its own stream: requests published straight to the
     broker get their row here; those stored with their event already have one."""
-    await insert_ignore_many(tx.conn, tables.requests, [request_row(e) for e in events], ["id"])
+    await store.add_requests_if_absent(tx.conn, [request_row(e) for e in events])
 
 
 # Requests this replica published whose row the read model may not have yet: shown by id

@@ -5,12 +5,17 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from libs.runtime.db import insert_ignore
+from libs.runtime.db import insert_ignore, insert_ignore_many
 from services.intake.tables import plaza_rules, requests
 
 
 async def add_request(conn: AsyncConnection, row: dict) -> None:
     await conn.execute(requests.insert(), row)
+
+
+async def add_requests_if_absent(conn: AsyncConnection, rows: list[dict]) -> None:
+    """Rows from intake's stream: a request stored with its event already has one."""
+    await insert_ignore_many(conn, requests, rows, ["id"])
 
 
 async def get_request(conn: AsyncConnection, plaza_id: str, request_id: str):
