@@ -57,7 +57,7 @@ async def run(service: str, events: int, batch: int, profile: str | None) -> dic
     if archive_durable in captured and service != "intake":
         await runtime.consumers._apply_fast(archive_durable, captured[archive_durable], facts)
     elif service == "archive":  # its own register, which its consumers check events against
-        from services.archive import services as register
+        from services.archive.register import services as register
 
         async with runtime.transaction() as tx:
             await register.register_plaza(tx, plaza, register.PlazaUpdate(name="Bench"), actor="bench", correlation_id=None)

@@ -3,15 +3,17 @@ from __future__ import annotations
 from litestar import Litestar
 
 from libs.runtime.service import Runtime
-from services.archive import api, api_documents, api_register, api_timeline, handlers, store
+from services.archive import handlers, tables
+from services.archive.documents import api as documents
+from services.archive.register import api as register
 from services.archive.settings import Settings, from_env
+from services.archive.timeline import api as timeline
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
-    runtime = Runtime(settings or from_env(), store.metadata, store.outbox, store.inbox)
+    runtime = Runtime(settings or from_env(), tables.metadata, tables.outbox, tables.inbox)
     handlers.subscribe(runtime.consumers)
     return runtime.app(
-        [api.PlazaController, api.UnitController, api_timeline.TimelineController, api_register.RegisterController,
-         api_documents.DocumentController],
+        [register.PlazaController, register.UnitController, timeline.TimelineController, documents.DocumentController],
         title="PlazaDesk archive",
     )

@@ -7,15 +7,15 @@ from __future__ import annotations
 from libs.contracts import Event
 from libs.runtime.bus import Consumers
 from libs.runtime.outbox import Tx
-from services.archive import services_projections
+from services.archive.projections import services as projections
 
 # Archive's own events are filed by the use case that emits them, in the same transaction.
 PRODUCERS = ("intake", "dispatch", "survey", "billing")
 
 
 async def on_events(tx: Tx, events: list[Event]) -> None:
-    await services_projections.require_known_facts(tx, events)
-    await services_projections.apply_events(tx, events)
+    await projections.require_known_facts(tx, events)
+    await projections.apply_events(tx, events)
 
 
 def subscribe(consumers: Consumers) -> None:

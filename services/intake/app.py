@@ -3,17 +3,19 @@ from __future__ import annotations
 from litestar import Litestar
 
 from libs.runtime.service import Runtime
-from services.intake import api, api_movein, handlers, store
+from services.intake import handlers, tables
+from services.intake.movein import api as movein
+from services.intake.requests import api as requests
 from services.intake.settings import Settings, from_env
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
-    runtime = Runtime(settings or from_env(), store.metadata, store.outbox, store.inbox)
+    runtime = Runtime(settings or from_env(), tables.metadata, tables.outbox, tables.inbox)
     handlers.subscribe(runtime.consumers)
     controllers = [
-        api.RequestController,
-        api.RulesController,
-        api_movein.HandoverController,
-        api_movein.RenovationController,
+        requests.RequestController,
+        requests.RulesController,
+        movein.HandoverController,
+        movein.RenovationController,
     ]
     return runtime.app(controllers, title="PlazaDesk intake")

@@ -6,15 +6,16 @@ from __future__ import annotations
 from libs.contracts.events import RequestReceived
 from libs.runtime.bus import Consumers
 from libs.runtime.outbox import Tx
-from services.intake import services
+from services.intake import facts
+from services.intake.requests import services as requests
 
 
 async def on_archive_events(tx: Tx, events: list) -> None:
-    await services.record_archive_facts(tx, events)
+    await facts.record_archive_facts(tx, events)
 
 
 async def on_requests_received(tx: Tx, events: list) -> None:
-    await services.record_requests(tx, [e for e in events if isinstance(e, RequestReceived)])
+    await requests.record_requests(tx, [e for e in events if isinstance(e, RequestReceived)])
 
 
 def subscribe(consumers: Consumers) -> None:

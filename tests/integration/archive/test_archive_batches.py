@@ -22,7 +22,7 @@ from libs.contracts.events import (
     WorkOrderReopened,
 )
 from libs.runtime.testing import eventually, service_settings
-from services.archive import services_projections
+from services.archive.projections import services as services_projections
 from services.archive.app import create_app
 from services.archive.settings import Settings
 

@@ -10,7 +10,8 @@ import sqlalchemy as sa
 
 from libs.contracts.events import decode
 from libs.runtime.db import Database
-from services.archive import cli, store
+from services.archive import tables
+from services.archive.register import cli, store
 from services.archive.settings import Settings
 
 HEADER = ["unit", "building", "floor", "area_m2", "use", "occupant_name", "occupant_kind", "occupant_phone",
@@ -63,7 +64,7 @@ async def seed_plaza(settings: Settings) -> None:
     from libs.contracts import utcnow
 
     db = Database(settings.database_url)
-    await db.create_all(store.metadata)
+    await db.create_all(tables.metadata)
     async with db.write() as conn:
         await store.add_plaza(conn, {"plaza_id": "p1", "name": "Plaza One", "timezone": "Asia/Shanghai",
                                      "created_at": utcnow(), "updated_at": utcnow()})
@@ -79,7 +80,7 @@ async def test_a_5000_unit_spreadsheet_with_10_bad_rows_imports_4990_and_a_secon
 
     dry = await cli.import_file(settings, "p1", path, dry_run=True)
     assert (dry.imported, dry.unchanged, len(dry.rejected)) == (4990, 0, 10)
-    assert await count(settings, store.units) == 0  # a dry run leaves nothing behind
+    assert await count(settings, tables.units) == 0  # a dry run leaves nothing behind
 
     bar = cli.progress_bar(io.StringIO())
     report = await cli.import_file(settings, "p1", path, dry_run=False, progress=bar)
@@ -87,18 +88,18 @@ async def test_a_5000_unit_spreadsheet_with_10_bad_rows_imports_4990_and_a_secon
     assert [r.row for r in report.rejected] == sorted(BAD)
     for rejected in report.rejected:
         assert BAD[rejected.row][1] in rejected.reason, rejected
-    assert await count(settings, store.units) == 4990
-    assert await count(settings, store.outbox) == 4990  # one UnitRegistered per unit
-    assert await count(settings, store.unit_revisions) == 4990
+    assert await count(settings, tables.units) == 4990
+    assert await count(settings, tables.outbox) == 4990  # one UnitRegistered per unit
+    assert await count(settings, tables.unit_revisions) == 4990
 
     again = await cli.import_file(settings, "p1", path, dry_run=False)
     assert (again.imported, again.unchanged, len(again.rejected)) == (0, 4990, 10)
-    assert await count(settings, store.outbox) == 4990
+    assert await count(settings, tables.outbox) == 4990
     assert last_row == 5001
 
     db = Database(settings.database_url)
     async with db.read() as conn:
-        payload = (await conn.execute(sa.select(store.outbox.c.payload).order_by(store.outbox.c.seq).limit(1))).scalar_one()
+        payload = (await conn.execute(sa.select(tables.outbox.c.payload).order_by(tables.outbox.c.seq).limit(1))).scalar_one()
     await db.dispose()
     first = decode(payload)
     assert first.unit == "U-00001" and first.contacts[0].relation == "spouse" and first.handover_date.isoformat() == "2026-11-20"
@@ -117,4 +118,4 @@ def test_the_cli_prints_a_progress_bar_and_the_report(tmp_path, capsys, monkeypa
     assert code == 1  # some rows were rejected
     assert "[##############################] 100%  2/2 rows" in err
     assert '"imported": 1' in out and '"row": 3' in out and "area_m2" in out
-    assert asyncio.run(count(settings, store.units)) == 0
+    assert asyncio.run(count(settings, tables.units)) == 0

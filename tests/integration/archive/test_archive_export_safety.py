@@ -12,7 +12,8 @@ import pytest
 
 from libs.contracts import utcnow
 from libs.runtime.testing import served_here, service_settings
-from services.archive import domain, services, store
+from services.archive.register import domain, store
+from services.archive.register import services as register
 from services.archive.app import create_app
 from services.archive.settings import Settings
 
@@ -73,7 +74,7 @@ async def test_a_control_character_already_stored_does_not_break_the_export(sett
                                   contacts=[{"name": "li\x07", "relation": "owner", "phone": None}])
         now = utcnow()
         async with archive.runtime.transaction() as tx:  # as a row written before the edge refused it
-            await store.add_unit(tx.conn, {"plaza_id": "p1", "unit": "B-1201", **services.unit_columns(facts),
+            await store.add_unit(tx.conn, {"plaza_id": "p1", "unit": "B-1201", **register.unit_columns(facts),
                                            "revision": 1, "created_at": now, "updated_at": now})
 
         header, row = await exported(archive)

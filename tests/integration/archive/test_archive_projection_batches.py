@@ -15,8 +15,10 @@ from libs.contracts.events import Defect, HandoverInspected, WorkOrderClosed, Wo
 from libs.runtime.db import Database
 from libs.runtime.outbox import Tx
 from libs.runtime.testing import fresh_database, service_database
-from services.archive import services_projections, store
-from services.archive import store_projections as projections
+from services.archive import tables as store
+from services.archive.projections import services as services_projections
+from services.archive.projections import store as projections
+from services.archive.register import store as register_store
 
 T0 = dt.datetime(2027, 1, 10, 2, 0, tzinfo=dt.timezone.utc)
 
@@ -52,7 +54,7 @@ async def apply(db: Database, *batches: list) -> list[tuple[str, str]]:
         async with db.write() as conn:
             await services_projections.apply_events(Tx(conn, store.outbox, store.inbox), batch)
     async with db.read() as conn:
-        return [(d["defect_id"], d["work_order_id"]) for d in await projections.outstanding_defects(conn, "p1", "C-0802")]
+        return [(d["defect_id"], d["work_order_id"]) for d in await register_store.outstanding_defects(conn, "p1", "C-0802")]
 
 
 async def test_closings_find_the_defects_and_warranty_orders_earlier_batches_kept(db):

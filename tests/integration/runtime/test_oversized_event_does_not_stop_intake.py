@@ -20,7 +20,7 @@ from libs.contracts.events import Occupant, PlazaRegistered, UnitRegistered
 from libs.runtime.testing import Bus, eventually, served_here, service_settings
 from services.dispatch.app import create_app as create_dispatch
 from services.dispatch.settings import Settings as DispatchSettings
-from services.intake import services as intake_services
+from services.intake.requests import services as intake_services
 from services.intake.app import create_app as create_intake
 from services.intake.settings import Settings as IntakeSettings
 from test_broker_faults import MAX_PAYLOAD, SmallNats

@@ -25,7 +25,8 @@ from libs.contracts.events import (
     WorkOrderReopened,
     WorkOrderResolved,
 )
-from services.archive import domain
+from services.archive.register import domain as register
+from services.archive.timeline import domain as timeline
 
 DEPOSIT = dict(plaza_id="p1", correlation_id="c", unit="A-203", permit_id="pm-1")
 WO = dict(plaza_id="p1", correlation_id="c1", work_order_id="wo1", request_id="r1", unit="A-203", department="engineering")
@@ -34,30 +35,30 @@ WO = dict(plaza_id="p1", correlation_id="c1", work_order_id="wo1", request_id="r
 def facts(**over):
     base = dict(area_m2=80.0, use="shop", occupant_name="Li Ming", occupant_kind="merchant",
                 occupant_phone="138", key_account=False)
-    return domain.unit_facts(**{**base, **over})
+    return register.unit_facts(**{**base, **over})
 
 
 # --- diff ------------------------------------------------------------------------------
 
 
 def test_identical_facts_have_no_changes():
-    assert domain.diff(facts(), facts()) == []
+    assert register.diff(facts(), facts()) == []
 
 
 def test_an_integer_area_equals_the_same_float_area():
-    assert domain.diff(facts(area_m2=80.0), facts(area_m2=80)) == []
+    assert register.diff(facts(area_m2=80.0), facts(area_m2=80)) == []
 
 
 def test_a_changed_occupant_names_the_nested_fields_with_before_and_after():
-    changes = domain.diff(facts(), facts(occupant_name="Wang Fang", occupant_phone="139"))
+    changes = register.diff(facts(), facts(occupant_name="Wang Fang", occupant_phone="139"))
     assert changes == [
-        domain.Change("occupant.name", "Li Ming", "Wang Fang"),
-        domain.Change("occupant.phone", "138", "139"),
+        register.Change("occupant.name", "Li Ming", "Wang Fang"),
+        register.Change("occupant.phone", "138", "139"),
     ]
 
 
 def test_a_new_unit_changes_every_field_from_nothing():
-    changes = domain.diff(None, facts())
+    changes = register.diff(None, facts())
     assert [c.field for c in changes] == [
         "area_m2", "use", "occupant.name", "occupant.kind", "occupant.phone", "key_account",
     ]
@@ -65,7 +66,7 @@ def test_a_new_unit_changes_every_field_from_nothing():
 
 
 def test_key_account_flag_change_is_seen():
-    assert domain.diff(facts(), facts(key_account=True)) == [domain.Change("key_account", False, True)]
+    assert register.diff(facts(), facts(key_account=True)) == [register.Change("key_account", False, True)]
 
 
 # --- validation ------------------------------------------------------------------------
@@ -84,13 +85,13 @@ def test_key_account_flag_change_is_seen():
     ],
 )
 def test_bad_unit_facts_are_refused_naming_the_field(over, field):
-    with pytest.raises(domain.InvalidFact) as err:
-        domain.check_unit_facts(facts(**over))
+    with pytest.raises(register.InvalidFact) as err:
+        register.check_unit_facts(facts(**over))
     assert err.value.field == field
 
 
 def test_good_unit_facts_pass():
-    domain.check_unit_facts(facts(use="residence", occupant_kind="resident", area_m2=0.5))
+    register.check_unit_facts(facts(use="residence", occupant_kind="resident", area_m2=0.5))
 
 
 # --- summaries -------------------------------------------------------------------------
@@ -102,23 +103,23 @@ def line(n: int) -> ChargeLine:
 
 def test_work_order_closed_counts_its_charge_lines():
     two = WorkOrderClosed(**WO, paid=True, charge_lines=[line(1), line(2)])
-    assert domain.summarize(two) == "work order closed (engineering), 2 charge lines"
+    assert timeline.summarize(two) == "work order closed (engineering), 2 charge lines"
     one = WorkOrderClosed(**WO, paid=True, charge_lines=[line(1)])
-    assert domain.summarize(one) == "work order closed (engineering), 1 charge line"
+    assert timeline.summarize(one) == "work order closed (engineering), 1 charge line"
     free = WorkOrderClosed(**WO, paid=False)
-    assert domain.summarize(free) == "work order closed (engineering), no charge"
+    assert timeline.summarize(free) == "work order closed (engineering), no charge"
 
 
 def test_request_summary_gives_kind_channel_and_referral():
     e = RequestReceived(plaza_id="p1", correlation_id="c", request_id="r", unit="A-203", channel="phone",
                         kind="service", text="家里燃气没有了", serviceable=False, referral="gas company (燃气公司): 96777")
-    assert domain.summarize(e) == 'service received by phone: "家里燃气没有了"; referred to gas company (燃气公司): 96777'
+    assert timeline.summarize(e) == 'service received by phone: "家里燃气没有了"; referred to gas company (燃气公司): 96777'
 
 
 def test_long_request_text_is_cut_to_an_excerpt():
     e = RequestReceived(plaza_id="p1", correlation_id="c", request_id="r", unit="A-203", channel="online",
                         kind="complaint", text="noise " * 40, major=True)
-    summary = domain.summarize(e)
+    summary = timeline.summarize(e)
     assert "…" in summary and summary.endswith("(major)") and len(summary) < 120
 
 
@@ -161,16 +162,16 @@ def test_long_request_text_is_cut_to_an_excerpt():
     ],
 )
 def test_each_event_type_has_a_readable_summary(event, summary):
-    assert domain.summarize(event) == summary
+    assert timeline.summarize(event) == summary
 
 
 def test_unit_registered_summary_names_what_changed_after_the_first_revision():
     occupant = Occupant(name="Li Ming", kind="merchant")
     first = UnitRegistered(plaza_id="p1", correlation_id="c", unit="A-203", revision=1, area_m2=80.0, use="shop", occupant=occupant)
-    assert domain.summarize(first) == "unit registered: shop, 80 m², merchant Li Ming"
+    assert timeline.summarize(first) == "unit registered: shop, 80 m², merchant Li Ming"
     later = UnitRegistered(plaza_id="p1", correlation_id="c", unit="A-203", revision=2, area_m2=80.0, use="shop", occupant=occupant)
-    changes = [domain.Change("occupant.name", "Wang", "Li Ming")]
-    assert domain.summarize_unit_registered(later, changes) == "unit updated (revision 2): occupant.name"
+    changed = [c.field for c in register.diff({"occupant": {"name": "Wang"}}, {"occupant": {"name": "Li Ming"}})]
+    assert timeline.summarize_unit_registered(later, changed) == "unit updated (revision 2): occupant.name"
 
 
 # --- cursor ----------------------------------------------------------------------------
@@ -178,19 +179,19 @@ def test_unit_registered_summary_names_what_changed_after_the_first_revision():
 
 def test_cursor_round_trips():
     at = dt.datetime(2024, 5, 1, 8, 30, 0, 123456, tzinfo=dt.timezone.utc)
-    cursor = domain.TimelineCursor(at, "0190-abc")
-    assert domain.TimelineCursor.decode(cursor.encode()) == cursor
+    cursor = timeline.TimelineCursor(at, "0190-abc")
+    assert timeline.TimelineCursor.decode(cursor.encode()) == cursor
 
 
 @pytest.mark.parametrize("text", ["not-a-cursor", "", "bm8tcGlwZQ", "MjAyNC0wNS0wMVQwMDowMDowMHxhYmM"])
 def test_a_forged_cursor_is_refused(text):
-    with pytest.raises(domain.InvalidFact) as err:
-        domain.TimelineCursor.decode(text)
+    with pytest.raises(timeline.InvalidFact) as err:
+        timeline.TimelineCursor.decode(text)
     assert err.value.field == "cursor"
 
 
 def test_billing_money_movements_are_in_the_billing_family_of_the_timeline():
-    assert {"RefundIssued", "DepositHeld", "DepositRefunded", "EntryCorrected"} <= set(domain.types_of_kinds(["billing"]))
+    assert {"RefundIssued", "DepositHeld", "DepositRefunded", "EntryCorrected"} <= set(timeline.types_of_kinds(["billing"]))
 
 
 # --- the fact a timeline entry tells ------------------------------------------------------
@@ -199,23 +200,23 @@ def test_billing_money_movements_are_in_the_billing_family_of_the_timeline():
 def test_the_same_close_sent_again_under_a_new_event_id_is_the_same_fact():
     close = WorkOrderClosed(**WO, paid=False)
     again = WorkOrderClosed(**WO, paid=False)
-    assert close.id != again.id and domain.fact_key(close) == domain.fact_key(again)
+    assert close.id != again.id and timeline.fact_key(close) == timeline.fact_key(again)
     # The close of the job's next round (after a reopening) is another fact.
-    assert domain.fact_key(WorkOrderClosed(**WO, paid=False, reopen_count=1)) != domain.fact_key(close)
-    assert domain.fact_key(WorkOrderCreated(**WO, kind="service", text="x")) != domain.fact_key(close)
+    assert timeline.fact_key(WorkOrderClosed(**WO, paid=False, reopen_count=1)) != timeline.fact_key(close)
+    assert timeline.fact_key(WorkOrderCreated(**WO, kind="service", text="x")) != timeline.fact_key(close)
 
 
 def test_an_escalation_is_a_new_fact_each_time():
     escalated = dict(**WO, level="supervisor", reason="late")
-    assert domain.fact_key(WorkOrderEscalated(**escalated)) is None  # its event id is its only key
+    assert timeline.fact_key(WorkOrderEscalated(**escalated)) is None  # its event id is its only key
 
 
 def test_a_fact_key_longer_than_its_column_is_kept_as_a_digest():
     charge = dict(plaza_id="p1", correlation_id="c", unit="A-203", entry_id="e1", work_order_id="wo1",
                   description="labour", amount_fen=100)
     long_line = ChargePosted(**charge, line_id="l" * 300)
-    key = domain.fact_key(long_line)
-    assert len(key) <= domain.FACT_KEY_LENGTH and key.startswith("ChargePosted/sha256:")
-    assert key == domain.fact_key(ChargePosted(**{**charge, "entry_id": "e2"}, line_id="l" * 300))
-    assert key != domain.fact_key(ChargePosted(**charge, line_id="l" * 301))
-    assert domain.fact_key(ChargePosted(**charge, line_id="wo1:1")) == "ChargePosted/wo1:1"
+    key = timeline.fact_key(long_line)
+    assert len(key) <= timeline.FACT_KEY_LENGTH and key.startswith("ChargePosted/sha256:")
+    assert key == timeline.fact_key(ChargePosted(**{**charge, "entry_id": "e2"}, line_id="l" * 300))
+    assert key != timeline.fact_key(ChargePosted(**charge, line_id="l" * 301))
+    assert timeline.fact_key(ChargePosted(**charge, line_id="wo1:1")) == "ChargePosted/wo1:1"

@@ -19,7 +19,7 @@ from libs.contracts.events import (
     WorkOrderCreated,
     WorkOrderReopened,
 )
-from services.archive import domain_projections as rules
+from services.archive.projections import domain as rules
 
 T0 = dt.datetime(2027, 1, 10, 2, 0, tzinfo=dt.timezone.utc)
 
@@ -57,7 +57,7 @@ def resent(event):
 
 
 class FakeProjections:
-    """The writes ``services_projections`` makes, with the database's own semantics:
+    """The writes ``projections.services`` makes, with the database's own semantics:
     insert-if-absent, then the guarded updates of the rows that were already there."""
 
     def __init__(self) -> None:

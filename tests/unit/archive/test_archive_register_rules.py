@@ -16,14 +16,16 @@ from libs.contracts.events import (
     UnitContact,
     UnitRegistered,
 )
-from services.archive import domain, domain_import
+from services.archive.projections import domain as projections
+from services.archive.register import domain as register
+from services.archive.timeline import domain as timeline
 
 BASE = dict(area_m2=80.0, use="shop", occupant_name="Li Ming", occupant_kind="merchant", occupant_phone="138",
             key_account=False)
 
 
 def facts(**over):
-    return domain.unit_facts(**{**BASE, **over})
+    return register.unit_facts(**{**BASE, **over})
 
 
 # --- facts -----------------------------------------------------------------------------
@@ -31,7 +33,7 @@ def facts(**over):
 
 def test_unknown_optional_facts_are_left_out_so_old_revisions_compare_equal():
     assert facts(building=None, contacts=[], floor="") == facts()
-    assert domain.diff(facts(), facts(building="C")) == [domain.Change("building", None, "C")]
+    assert register.diff(facts(), facts(building="C")) == [register.Change("building", None, "C")]
 
 
 def test_dates_are_kept_as_iso_text():
@@ -47,8 +49,8 @@ def test_dates_are_kept_as_iso_text():
     ],
 )
 def test_inconsistent_facts_are_refused_naming_the_field(over, field):
-    with pytest.raises(domain.InvalidFact) as err:
-        domain.check_unit_facts(facts(**over))
+    with pytest.raises(register.InvalidFact) as err:
+        register.check_unit_facts(facts(**over))
     assert err.value.field == field
 
 
@@ -58,7 +60,7 @@ def test_an_event_carries_the_same_facts_the_audit_trail_stores():
     event = UnitRegistered(plaza_id="p1", correlation_id="c", unit="C-0802", revision=2, area_m2=80.0, use="shop",
                            occupant=Occupant(name="Li Ming", kind="merchant", phone="138"), building="C", floor="8",
                            contacts=[UnitContact(name="Wang", relation="spouse")], handover_date=dt.date(2026, 11, 20))
-    assert domain.diff(stored, domain.facts_of_event(event)) == []
+    assert register.diff(stored, register.facts_of_event(event)) == []
 
 
 # --- import rows -----------------------------------------------------------------------
@@ -67,8 +69,8 @@ HEADER = ["房号", "面积", "用途", "业户", "业户类型", "重点客户"
 
 
 def parse(*rows):
-    columns = domain_import.header_columns(HEADER)
-    return domain_import.parse_rows(columns, [(n, row) for n, row in enumerate(rows, start=2)])
+    columns = register.header_columns(HEADER)
+    return register.parse_rows(columns, [(n, row) for n, row in enumerate(rows, start=2)])
 
 
 def test_chinese_headers_and_values_are_understood_and_unknown_columns_ignored():
@@ -95,19 +97,19 @@ def test_each_bad_row_is_reported_by_its_row_number_and_the_good_ones_kept():
 
 
 def test_a_file_without_a_required_column_is_refused_as_a_whole():
-    with pytest.raises(domain.InvalidFact) as err:
-        domain_import.header_columns(["unit", "area_m2", "use"])
+    with pytest.raises(register.InvalidFact) as err:
+        register.header_columns(["unit", "area_m2", "use"])
     assert err.value.field == "file" and "occupant_name" in err.value.message
 
 
 def test_a_plan_keeps_what_the_file_does_not_mention_and_skips_what_did_not_change():
     current = {"A-1": facts(building="C", key_account=True), "A-2": facts()}
-    columns = domain_import.header_columns(["unit", "area_m2", "use", "occupant_name", "occupant_kind"])
-    rows, _ = domain_import.parse_rows(columns, [(2, ("A-1", 80, "shop", "Li Ming", "merchant")),
+    columns = register.header_columns(["unit", "area_m2", "use", "occupant_name", "occupant_kind"])
+    rows, _ = register.parse_rows(columns, [(2, ("A-1", 80, "shop", "Li Ming", "merchant")),
                                                   (3, ("A-2", 81, "shop", "Li Ming", "merchant")),
                                                   (4, ("A-3", 10, "office", "Zhao", "merchant")),
                                                   (5, ("A-4", -1, "office", "Zhao", "merchant"))])
-    plan = domain_import.plan(rows, [], current)
+    plan = register.plan(rows, [], current)
     assert plan.unchanged == 1  # A-1 keeps its building and key-account flag: no change
     assert [(row.unit, before is None) for row, before, _ in plan.changed] == [("A-2", False), ("A-3", True)]
     assert [(r.row, r.reason.split(":")[0]) for r in plan.rejected] == [(5, "area_m2")]
@@ -115,26 +117,26 @@ def test_a_plan_keeps_what_the_file_does_not_mention_and_skips_what_did_not_chan
 
 def test_contacts_written_by_the_export_read_back_the_same():
     contacts = [{"name": "王芳", "relation": "owner", "phone": "139"}, {"name": "李强", "relation": "son", "phone": None}]
-    text = domain_import.format_contacts(contacts)
+    text = register.format_contacts(contacts)
     assert text == "王芳|owner|139; 李强|son"
-    assert domain_import._contacts("contacts", text) == contacts
+    assert register._contacts("contacts", text) == contacts
 
 
 # --- timeline --------------------------------------------------------------------------
 
 
 def test_a_kind_stands_for_its_family_of_types_and_an_unknown_kind_is_refused():
-    assert {"RenovationApproved", "RenovationClosed", "HandoverInspected"} <= set(domain.types_of_kinds(["renovation", "handover"]))
-    assert "RequestReceived" not in domain.types_of_kinds(["renovation", "handover"])
-    assert {"UnitRegistered", "DocumentAttached"} <= set(domain.types_of_kinds(["unit"]))
-    assert {"WorkOrderClosed", "WorkOrderCancelled"} <= set(domain.types_of_kinds(["work_order"]))
-    with pytest.raises(domain.InvalidFact) as err:
-        domain.types_of_kinds(["gossip"])
+    assert {"RenovationApproved", "RenovationClosed", "HandoverInspected"} <= set(timeline.types_of_kinds(["renovation", "handover"]))
+    assert "RequestReceived" not in timeline.types_of_kinds(["renovation", "handover"])
+    assert {"UnitRegistered", "DocumentAttached"} <= set(timeline.types_of_kinds(["unit"]))
+    assert {"WorkOrderClosed", "WorkOrderCancelled"} <= set(timeline.types_of_kinds(["work_order"]))
+    with pytest.raises(timeline.InvalidFact) as err:
+        timeline.types_of_kinds(["gossip"])
     assert err.value.field == "kind"
 
 
 def test_a_day_is_the_plazas_own_calendar_day():
-    since, until = domain.day_bounds(dt.date(2027, 1, 10), zoneinfo.ZoneInfo("Asia/Shanghai"))
+    since, until = timeline.day_bounds(dt.date(2027, 1, 10), zoneinfo.ZoneInfo("Asia/Shanghai"))
     assert since == dt.datetime(2027, 1, 9, 16, tzinfo=dt.timezone.utc)
     assert until - since == dt.timedelta(days=1)
 
@@ -142,15 +144,15 @@ def test_a_day_is_the_plazas_own_calendar_day():
 def test_move_in_events_have_readable_summaries():
     defects = [Defect(defect_id=f"d{n}", description="x", responsible_party="Huajian") for n in (1, 2)]
     inspected = HandoverInspected(plaza_id="p1", correlation_id="c", unit="C-1", inspection_id="i", accepted=True, defects=defects)
-    assert domain.summarize(inspected) == "handover inspected, accepted, 2 defects"
+    assert timeline.summarize(inspected) == "handover inspected, accepted, 2 defects"
     closed = RenovationClosed(plaza_id="p1", correlation_id="c", unit="C-1", permit_id="p", deduction_fen=20000,
                               deduction_reason="scratched lift")
-    assert domain.summarize(closed) == "renovation permit closed, ¥200.00 deducted from the deposit (scratched lift)"
+    assert timeline.summarize(closed) == "renovation permit closed, ¥200.00 deducted from the deposit (scratched lift)"
     doc = DocumentAttached(plaza_id="p1", correlation_id="c", unit="C-1", document_id="d", kind="contract",
                            filename="lease.pdf", content_type="application/pdf", size_bytes=1, sha256="0" * 64)
-    assert domain.summarize(doc) == "contract attached: lease.pdf (1 byte)"
+    assert timeline.summarize(doc) == "contract attached: lease.pdf (1 byte)"
 
 
 def test_a_reopening_follows_the_closing_before_it_and_precedes_the_next():
-    steps = [domain.work_order_step(0, True), domain.work_order_step(1, False), domain.work_order_step(1, True)]
-    assert steps == sorted(steps) and len(set(steps)) == 3 and domain.work_order_step(0, False) < steps[0]
+    steps = [projections.work_order_step(0, True), projections.work_order_step(1, False), projections.work_order_step(1, True)]
+    assert steps == sorted(steps) and len(set(steps)) == 3 and projections.work_order_step(0, False) < steps[0]

@@ -8,9 +8,9 @@ import datetime as dt
 import pytest
 
 from libs.contracts.events import plaza_zone
-from services.intake import domain
-from services.intake import domain_movein as movein
-from services.intake.domain import ClassificationRules, DepartmentRule, KindRule, Refused
+from services.intake.movein import domain as movein
+from services.intake.requests import domain
+from services.intake.requests.domain import ClassificationRules, DepartmentRule, KindRule, Refused
 
 
 @pytest.mark.parametrize(

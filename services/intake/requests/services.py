@@ -1,0 +1,253 @@
+"""Request use cases: logging a call, walk-in, letter or online message, classified by the
+plaza's rules; the rules themselves. Each one function, one transaction, its events to the
+outbox, or (the fast way in) published straight to the broker."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from typing import Literal, TypeVar
+
+import msgspec
+
+from libs.contracts import new_event_id, utcnow
+from libs.contracts.events import RequestReceived
+from libs.runtime import idempotency, limits
+from libs.runtime import logging as log
+from libs.runtime.cache import PlazaCache
+from libs.runtime.db import database_key
+from libs.runtime.errors import InvalidInput
+from libs.runtime.http import iso
+from libs.runtime.outbox import Tx
+from services.intake import facts, tables
+from services.intake.facts import known_units
+from services.intake.requests import domain, store
+
+R = TypeVar("R")
+logger = log.get("intake")
+CLASSIFICATION = "classification-rules"
+REFERRALS = "referrals"
+RULES_TTL_S = 5.0  # how long another replica may answer with rules a PUT has replaced
+
+
+class RequestCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    channel: Literal["phone", "visit", "letter", "online", "internal"]
+    unit: limits.Code
+    text: limits.Text
+    kind: domain.Kind | None = None
+    severity: domain.Severity | None = None
+    contact: domain.ContactIn | None = None
+    received_by: limits.Name | None = None
+    source_department: limits.Name | None = None  # channel internal: the department that reported it
+
+
+class RequestAccepted(msgspec.Struct, kw_only=True, omit_defaults=True):
+    id: str
+    kind: domain.Kind
+    serviceable: bool
+    referral: str | None = None
+    kind_reason: str = ""
+    major: bool = False
+    severity: domain.Severity | None = None
+    praised_department: str | None = None
+    status: str = "received"
+
+
+class Provenance(msgspec.Struct, frozen=True, kw_only=True):
+    """Where a plaza's rule document came from ("default" until the plaza sets one)."""
+
+    source: Literal["default", "plaza"]
+    updated_by: str | None = None
+    updated_at: str | None = None
+
+
+def refused(exc: domain.Refused) -> InvalidInput:
+    return InvalidInput(exc.detail, field=exc.field)
+
+
+async def once(
+    tx: Tx, plaza_id: str, scope: str, key: str | None, body: msgspec.Struct,
+    result: type[R], run: Callable[[], Awaitable[R]], status: int = 201,
+) -> R:
+    """Stripe-style Idempotency-Key around one use case: a replay returns the first answer."""
+    return await idempotency.once(
+        tx.conn, tables.idempotency_keys, plaza_id, scope, key, body, result, run, status=status
+    )
+
+
+async def receive_request(
+    tx: Tx, plaza_id: str, body: RequestCreate, *, actor: str, idempotency_key: str | None
+) -> RequestAccepted:
+    """The transactional way in: the request row and its event in one transaction (the
+    relay publishes the event). Taken with an Idempotency-Key, whose first answer must be
+    stored to be replayed, and whenever the broker cannot take an event at once."""
+
+    async def run() -> RequestAccepted:
+        accepted, event = await assess_request(tx.conn, plaza_id, body, actor)
+        await store_request(tx, event)
+        return accepted
+
+    return await once(tx, plaza_id, "requests", idempotency_key, body, RequestAccepted, run, status=202)
+
+
+async def receive_request_published(runtime, plaza_id: str, body: RequestCreate, *, actor: str) -> RequestAccepted:
+    """The fast way in, without an Idempotency-Key: check and classify, publish the event to
+    intake's stream and answer once JetStream has it on disk; intake's read model takes its
+    row from the stream. If the broker cannot take it now, the transactional way stores it
+    and the relay publishes it later (same event id: JetStream or the consumers' inboxes
+    drop the copy if the first publish did land)."""
+    known = known_inputs(runtime.db.key, plaza_id, body.unit)
+    if known is None:
+        async with runtime.read() as conn:
+            accepted, event = await assess_request(conn, plaza_id, body, actor)
+    else:  # the common case: unit and rules are in this replica's caches, no connection needed
+        accepted, event = assess_with(known, plaza_id, body, actor)
+    remember_published(event)  # before: the read model may take it before publish returns
+    try:
+        await runtime.publish(event)
+    except Exception as exc:
+        published_not_stored.pop(event.request_id, None)
+        logger.warning("request_stored_for_the_relay", request_id=event.request_id, error=repr(exc))
+        await runtime.grouped(store_request, event)
+    return accepted
+
+
+async def store_request(tx: Tx, event: RequestReceived) -> None:
+    await store.add_request(tx.conn, request_row(event))
+    await tx.emit(event)
+
+
+async def assess_request(conn, plaza_id: str, body: RequestCreate, actor: str) -> tuple[RequestAccepted, RequestReceived]:
+    """Checks and classifies a request (reads only): the answer and the event that records it."""
+    await facts.require_unit(conn, plaza_id, body.unit)
+    return assess_with(await plaza_rules(conn, plaza_id), plaza_id, body, actor)
+
+
+def assess_with(
+    known: tuple[domain.ClassificationRules, domain.ReferralDirectory], plaza_id: str, body: RequestCreate, actor: str,
+) -> tuple[RequestAccepted, RequestReceived]:
+    """Checks and classifies a request against the plaza's rules (no I/O)."""
+    rules, directory = known
+    try:
+        found = domain.assess(body.text, rules, directory, kind=body.kind, severity=body.severity)
+    except domain.Refused as exc:
+        raise refused(exc) from exc
+    request_id = new_event_id()
+    accepted = _accepted(request_id, found)
+    event = RequestReceived(
+        plaza_id=plaza_id, occurred_at=utcnow(), correlation_id=request_id, actor=actor,
+        request_id=request_id, unit=body.unit, channel=body.channel, kind=found.kind,
+        text=body.text, contact=body.contact, serviceable=accepted.serviceable,
+        referral=accepted.referral, major=found.major, received_by=body.received_by or actor,
+        severity=found.severity, praised_department=found.praised_department,
+        kind_reason=found.kind_reason, severity_reason=found.severity_reason,
+        source_department=body.source_department,
+    )
+    return accepted, event
+
+
+async def record_requests(tx: Tx, events: list[RequestReceived]) -> None:
+    """Intake's read model fed from its own stream: requests published straight to the
+    broker get their row here; those stored with their event already have one."""
+    await store.add_requests_if_absent(tx.conn, [request_row(e) for e in events])
+
+
+# Requests this replica published whose row the read model may not have yet: shown by id
+# meanwhile, so a clerk who opens a request the moment it is accepted finds it. Kept for
+# UNSTORED_KEEP_S (the read model takes a row within milliseconds while the bus is up).
+published_not_stored: dict[str, dict] = {}
+UNSTORED_KEEP_S = 60.0
+
+
+def remember_published(event: RequestReceived) -> None:
+    now = time.monotonic()
+    while published_not_stored:
+        oldest = next(iter(published_not_stored.values()))
+        if now - oldest["_remembered_at"] < UNSTORED_KEEP_S:
+            break
+        published_not_stored.pop(next(iter(published_not_stored)))
+    published_not_stored[event.request_id] = {**request_row(event), "_remembered_at": now}
+
+
+def _accepted(request_id: str, found: domain.Assessment) -> RequestAccepted:
+    return RequestAccepted(
+        id=request_id, kind=found.kind, serviceable=found.referral is None,
+        referral=found.referral.answer() if found.referral else None,
+        kind_reason=found.kind_reason, major=found.major, severity=found.severity,
+        praised_department=found.praised_department,
+        status="referred" if found.referral else "received",
+    )
+
+
+def request_row(e: RequestReceived) -> dict:
+    return {
+        "id": e.request_id, "plaza_id": e.plaza_id, "unit": e.unit, "channel": e.channel,
+        "kind": e.kind, "kind_reason": e.kind_reason or "", "severity": e.severity,
+        "severity_reason": e.severity_reason, "praised_department": e.praised_department,
+        "source_department": e.source_department, "text": e.text,
+        "contact_name": e.contact.name if e.contact else None,
+        "contact_phone": e.contact.phone if e.contact else None,
+        "serviceable": e.serviceable, "referral": e.referral, "major": e.major,
+        "status": "referred" if e.referral else "received", "received_by": e.received_by,
+        "received_at": e.occurred_at,
+    }
+
+
+# Per-plaza rules are read on every request: kept a few seconds (PlazaCache). A PUT forgets
+# them at once here; other replicas see it within RULES_TTL_S.
+_rules: PlazaCache[tuple[domain.ClassificationRules, domain.ReferralDirectory]] = PlazaCache(RULES_TTL_S)
+
+
+async def plaza_rules(conn, plaza_id: str) -> tuple[domain.ClassificationRules, domain.ReferralDirectory]:
+    key = database_key(conn)
+    hit = _rules.get(key, plaza_id)
+    if hit is not None:
+        return hit
+    docs = await store.get_rules(conn, plaza_id)
+    rules = _decode(docs, CLASSIFICATION, domain.ClassificationRules, domain.DEFAULT_RULES)
+    directory = _decode(docs, REFERRALS, domain.ReferralDirectory, domain.DEFAULT_REFERRALS)
+    _rules.put(key, plaza_id, (rules, directory))
+    return rules, directory
+
+
+def known_inputs(key: tuple, plaza_id: str, unit: str) -> tuple[domain.ClassificationRules, domain.ReferralDirectory] | None:
+    """The plaza's rules if this replica knows the unit and holds fresh rules, else None."""
+    if (plaza_id, unit) not in known_units.get(key, ()):
+        return None
+    return _rules.get(key, plaza_id)
+
+
+def forget_rules(conn, plaza_id: str) -> None:
+    _rules.forget(database_key(conn), [plaza_id])
+
+
+def _decode(docs: dict, name: str, type_, default):
+    row = docs.get(name)
+    return msgspec.json.decode(row["document"], type=type_) if row else default
+
+
+async def rules_document(conn, plaza_id: str, name: str, type_: type[R], default: R) -> tuple[R, Provenance]:
+    """The plaza's document, or the defaults, and who set it when."""
+    row = (await store.get_rules(conn, plaza_id)).get(name)
+    if row is None:
+        return default, Provenance(source="default")
+    document = msgspec.json.decode(row["document"], type=type_)
+    return document, Provenance(source="plaza", updated_by=row["updated_by"], updated_at=iso(row["updated_at"]))
+
+
+async def set_rules(tx: Tx, plaza_id: str, name: str, document: msgspec.Struct, *, actor: str) -> Provenance:
+    """Replaces the plaza's document; returns who set it when, as a read would show it."""
+    await facts.require_plaza(tx.conn, plaza_id)
+    check = _CHECKS.get(name)
+    try:
+        if check:
+            check(document)
+    except domain.Refused as exc:
+        raise refused(exc) from exc
+    at = utcnow()
+    await store.put_rules(tx.conn, plaza_id, name, msgspec.json.encode(document), actor, at)
+    forget_rules(tx.conn, plaza_id)
+    return Provenance(source="plaza", updated_by=actor, updated_at=iso(at))
+
+
+_CHECKS = {CLASSIFICATION: domain.check_rules, REFERRALS: domain.check_directory}
