@@ -490,7 +490,7 @@ async def measure_drain_alone(service: str, work: Path, count: int, *, sync_alwa
 
 async def measure_replay(system: System, nats_url: str) -> dict:
     """Archive rebuilds its projections by replaying every stream from the start."""
-    from services.archive.projections.replay import rebuild
+    from services.archive.projections.cli import rebuild
     from services.archive.settings import Settings as ArchiveSettings
 
     settings = ArchiveSettings(nats_url=nats_url, data_dir=str(system.data_dir), log_level="warning")

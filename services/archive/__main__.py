@@ -25,7 +25,7 @@ def parser() -> argparse.ArgumentParser:
 
 def rebuild(args: argparse.Namespace, settings: Settings) -> int:
     # Imported here, not above: --help answers before nats and the database layer load.
-    from services.archive.projections import replay
+    from services.archive.projections import cli as replay
 
     replay.main(settings, args.plaza)
     return 0
