@@ -14,7 +14,7 @@ from pathlib import Path
 
 import nats
 
-from libs.runtime.natsserver import free_port
+from scripts.natsserver import free_port
 from scripts.system import ROOT
 
 from bench.loadgen import summarize

@@ -42,8 +42,8 @@ from libs.contracts import STREAMS, subject_for
 from libs.contracts.events import (
     Occupant, PlazaRegistered, RequestReceived, UnitRegistered, encode,
 )
-from libs.runtime.natsserver import NatsServer
-from libs.runtime.testing import Bus
+from scripts.natsserver import NatsServer
+from tests.support.harness import Bus
 from scripts.system import ROOT, SERVICES, System
 
 PLAZA = "bench"

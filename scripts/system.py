@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from libs.runtime.natsserver import NatsServer, free_port
+from scripts.natsserver import NatsServer, free_port
 
 SERVICES = {"intake": 8001, "dispatch": 8002, "billing": 8003, "survey": 8004, "archive": 8005}
 NATS_PORT = 4222

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from libs.runtime.natsserver import NatsServer
-from libs.runtime.testing import Bus, SharedNatsServer, database_params, drop_schema
+from scripts.natsserver import NatsServer
+from tests.support.harness import Bus, SharedNatsServer, database_params, drop_schema
 
 
 def pytest_configure(config):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from libs.contracts import Event
 from libs.runtime.bus import Consumers
-from libs.runtime.outbox import Tx
+from libs.runtime.uow import Tx
 from services.archive.projections import services as projections
 
 # Archive's own events are filed by the use case that emits them, in the same transaction.

@@ -7,7 +7,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from libs.runtime.db import UtcDateTime
-from libs.runtime.outbox import add_runtime_tables
+from libs.runtime.uow import add_runtime_tables
 
 metadata = sa.MetaData()
 outbox, inbox = add_runtime_tables(metadata)

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from libs.contracts.events import UnitRegistered
 from libs.runtime import replica
-from libs.runtime.outbox import Tx
+from libs.runtime.uow import Tx
 from services.billing.tables import plazas, units
 
 

@@ -14,7 +14,7 @@ from libs.contracts.events import (
     WorkOrderReopened,
 )
 from libs.runtime.bus import Consumers
-from libs.runtime.outbox import Tx
+from libs.runtime.uow import Tx
 from services.billing import facts
 from services.billing.deposits import services as deposits
 from services.billing.dunning import services as dunning

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from libs.runtime import idempotency, replica
 from libs.runtime.db import UtcDateTime, insert_ignore
-from libs.runtime.outbox import add_runtime_tables
+from libs.runtime.uow import add_runtime_tables
 
 metadata = sa.MetaData()
 outbox, inbox = add_runtime_tables(metadata)

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from libs.runtime import replica
 from libs.runtime.errors import NotFound
-from libs.runtime.outbox import Tx
+from libs.runtime.uow import Tx
 from services.dispatch.tables import plazas, units
 
 

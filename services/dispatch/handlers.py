@@ -9,7 +9,7 @@ import functools
 
 from libs.contracts.events import HandoverInspected, RequestReceived, VisitCompleted
 from libs.runtime.bus import Consumers
-from libs.runtime.outbox import Tx
+from libs.runtime.uow import Tx
 from services.dispatch import facts
 from services.dispatch.work_orders import services as work_orders
 

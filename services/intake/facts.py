@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from libs.runtime import replica
 from libs.runtime.db import database_key
 from libs.runtime.errors import InvalidInput, NotFound
-from libs.runtime.outbox import Tx
+from libs.runtime.uow import Tx
 from services.intake.tables import plazas, units
 
 KNOWN_UNITS_MAX = 200_000

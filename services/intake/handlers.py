@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from libs.contracts.events import RequestReceived
 from libs.runtime.bus import Consumers
-from libs.runtime.outbox import Tx
+from libs.runtime.uow import Tx
 from services.intake import facts
 from services.intake.requests import services as requests
 

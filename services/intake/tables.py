@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from libs.runtime import idempotency, replica
 from libs.runtime.db import UtcDateTime
-from libs.runtime.outbox import add_runtime_tables
+from libs.runtime.uow import add_runtime_tables
 
 metadata = sa.MetaData()
 outbox, inbox = add_runtime_tables(metadata)

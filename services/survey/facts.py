@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from libs.contracts.events import UnitRegistered
 from libs.runtime import replica
-from libs.runtime.outbox import Tx
+from libs.runtime.uow import Tx
 from services.survey import tables
 from services.survey.campaigns import domain as campaigns
 

@@ -8,7 +8,7 @@ import datetime as dt
 
 from libs.contracts.events import DispatchEvent, WorkOrderClosed
 from libs.runtime.bus import Consumers
-from libs.runtime.outbox import Tx
+from libs.runtime.uow import Tx
 from services.survey import facts
 from services.survey.settings import Settings
 from services.survey.visits import services as visits

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from libs.runtime import replica
 from libs.runtime.db import RETIRED_INDEXES, UtcDateTime
-from libs.runtime.outbox import add_runtime_tables
+from libs.runtime.uow import add_runtime_tables
 
 metadata = sa.MetaData()
 outbox, inbox = add_runtime_tables(metadata)

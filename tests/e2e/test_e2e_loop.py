@@ -9,7 +9,7 @@ import time
 import httpx
 import pytest
 
-from libs.runtime.testing import Bus, eventually
+from tests.support.harness import Bus, eventually
 from scripts.system import System
 
 pytestmark = pytest.mark.e2e

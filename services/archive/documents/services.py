@@ -15,7 +15,7 @@ from libs.contracts import new_event_id, utcnow
 from libs.contracts.events import DocumentAttached
 from libs.runtime import limits
 from libs.runtime.errors import InvalidInput
-from libs.runtime.outbox import Tx
+from libs.runtime.uow import Tx
 from services.archive.documents import store
 from services.archive.register import services as register
 from services.archive.timeline import services as timeline

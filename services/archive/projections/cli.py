@@ -20,7 +20,7 @@ from libs.contracts import STREAMS, Event
 from libs.contracts.events import DECODERS
 from libs.runtime import logging as log
 from libs.runtime.db import Database
-from libs.runtime.outbox import Tx
+from libs.runtime.uow import Tx
 from libs.runtime.settings import nats_servers
 from services.archive import tables
 from services.archive.projections import services as projections

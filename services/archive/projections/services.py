@@ -14,7 +14,7 @@ from libs.contracts import Event
 from libs.contracts.events import UnitRegistered
 from libs.runtime import logging as log
 from libs.runtime import replica
-from libs.runtime.outbox import Tx
+from libs.runtime.uow import Tx
 from services.archive import tables
 from services.archive.projections import domain, store
 from services.archive.projections.domain import Key

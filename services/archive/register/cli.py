@@ -40,7 +40,7 @@ async def import_file(settings: Settings, plaza_id: str, path: Path, *, dry_run:
                       progress=None) -> ImportReport:
     # Imported here, not above: --help answers before the database layer has loaded.
     from libs.runtime.db import Database
-    from libs.runtime.outbox import Tx
+    from libs.runtime.uow import Tx
     from services.archive import tables
     from services.archive.register import services as register
 

@@ -24,7 +24,7 @@ from libs.contracts import new_event_id, utcnow
 from libs.contracts.events import Occupant, PlazaRegistered, UnitContact, UnitRegistered, Use
 from libs.runtime import export, limits
 from libs.runtime.errors import InvalidInput, NotFound
-from libs.runtime.outbox import Tx
+from libs.runtime.uow import Tx
 from services.archive.register import domain, store
 from services.archive.register.domain import Rejected, Row
 from services.archive.timeline import domain as timeline_rules

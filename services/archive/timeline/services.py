@@ -12,7 +12,7 @@ import msgspec
 from libs.contracts import Event, utcnow
 from libs.contracts.events import STREAM_OF
 from libs.runtime.errors import InvalidInput
-from libs.runtime.outbox import Tx
+from libs.runtime.uow import Tx
 from services.archive.timeline import domain, store
 
 

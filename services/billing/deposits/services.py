@@ -11,7 +11,7 @@ import datetime as dt
 from libs.contracts import new_event_id, utcnow
 from libs.contracts.events import DepositHeld, DepositRefunded, RenovationApproved, RenovationClosed
 from libs.runtime.errors import InvalidInput
-from libs.runtime.outbox import Tx
+from libs.runtime.uow import Tx
 from services.billing import facts
 from services.billing.deposits import store
 from services.billing.ledger import domain as ledger_domain

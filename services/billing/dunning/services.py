@@ -14,7 +14,7 @@ from libs.contracts import new_event_id, utcnow
 from libs.contracts.events import ArrearsEscalated, DunningReminderIssued
 from libs.runtime import limits
 from libs.runtime.errors import Conflict, NotFound
-from libs.runtime.outbox import Tx
+from libs.runtime.uow import Tx
 from services.billing import facts
 from services.billing.dunning import domain
 from services.billing.dunning import store

@@ -8,7 +8,7 @@ from libs.contracts import new_event_id, utcnow
 from libs.contracts.events import InvoiceIssued
 from libs.runtime import limits
 from libs.runtime.errors import NotFound
-from libs.runtime.outbox import Tx
+from libs.runtime.uow import Tx
 from services.billing import facts
 from services.billing.fees import domain
 from services.billing.fees import store

@@ -12,7 +12,7 @@ from libs.contracts import new_event_id, utcnow
 from libs.contracts.events import ChargePosted, EntryCorrected, PaymentReceived, RefundIssued, WorkOrderClosed
 from libs.runtime import idempotency, limits
 from libs.runtime.errors import Conflict, InvalidInput, NotFound
-from libs.runtime.outbox import Tx
+from libs.runtime.uow import Tx
 from services.billing import facts
 from services.billing.ledger import domain, store
 from services.billing.tables import idempotency_keys

@@ -11,7 +11,7 @@ from libs.contracts import new_event_id, utcnow
 from libs.contracts.events import PrepaidBalanceLow
 from libs.runtime import idempotency, limits
 from libs.runtime.errors import InvalidInput, NotFound
-from libs.runtime.outbox import Tx
+from libs.runtime.uow import Tx
 from services.billing.ledger import domain as ledger_domain
 from services.billing.ledger import services as ledger
 from services.billing.ledger import store as ledger_store

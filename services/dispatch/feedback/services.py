@@ -4,7 +4,7 @@ reports; suggestions are read by the manager."""
 from __future__ import annotations
 
 from libs.contracts.events import RequestReceived
-from libs.runtime.outbox import Tx
+from libs.runtime.uow import Tx
 from services.dispatch.feedback import store
 from services.dispatch.routing import services as routing
 from services.dispatch.routing.domain import praised_department

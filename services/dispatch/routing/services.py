@@ -11,7 +11,7 @@ from libs.runtime import limits
 from libs.runtime.cache import PlazaCache
 from libs.runtime.db import database_key
 from libs.runtime.errors import InvalidInput
-from libs.runtime.outbox import Tx
+from libs.runtime.uow import Tx
 from services.dispatch import facts
 from services.dispatch.routing import domain, store
 

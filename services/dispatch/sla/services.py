@@ -12,7 +12,7 @@ from libs.contracts import utcnow
 from libs.runtime.cache import PlazaCache
 from libs.runtime.db import database_key
 from libs.runtime.errors import InvalidInput
-from libs.runtime.outbox import Tx
+from libs.runtime.uow import Tx
 from services.dispatch import facts
 from services.dispatch.sla import domain, store
 

@@ -12,7 +12,7 @@ from libs.contracts import new_event_id
 from libs.contracts.events import StockLow
 from libs.runtime import limits
 from libs.runtime.errors import Conflict, InvalidInput, NotFound
-from libs.runtime.outbox import Tx
+from libs.runtime.uow import Tx
 from services.dispatch.stock import domain, store
 
 SKU = re.compile(r"^[A-Za-z0-9_\-.]{1,64}$")

@@ -24,7 +24,7 @@ from libs.contracts.subjects import InvalidToken
 from libs.runtime import logging as log
 from libs.runtime.bus import log_context
 from libs.runtime.errors import Conflict, InvalidInput, NotFound
-from libs.runtime.outbox import Tx
+from libs.runtime.uow import Tx
 from services.dispatch.feedback import services as feedback
 from services.dispatch.routing import domain as routing_rules
 from services.dispatch.routing import services as routing

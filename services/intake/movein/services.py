@@ -15,7 +15,7 @@ from libs.contracts import new_event_id, utcnow
 from libs.contracts.events import Contact, Defect, HandoverInspected, RenovationApproved, RenovationClosed, Worker
 from libs.runtime.errors import Conflict, InvalidInput, NotFound
 from libs.runtime.http import iso
-from libs.runtime.outbox import Tx
+from libs.runtime.uow import Tx
 from services.intake import facts, tables
 from services.intake.movein import domain as rules
 from services.intake.movein import store

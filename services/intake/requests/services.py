@@ -18,7 +18,7 @@ from libs.runtime.cache import PlazaCache
 from libs.runtime.db import database_key
 from libs.runtime.errors import InvalidInput
 from libs.runtime.http import iso
-from libs.runtime.outbox import Tx
+from libs.runtime.uow import Tx
 from services.intake import facts, tables
 from services.intake.facts import known_units
 from services.intake.requests import domain, store

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from libs.runtime.errors import Conflict, DomainError
 from libs.runtime.http import iso
-from libs.runtime.outbox import Tx
+from libs.runtime.uow import Tx
 from services.survey.links import domain
 from services.survey.policy import services as policy
 from services.survey.visits import domain as visit_rules

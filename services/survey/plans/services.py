@@ -13,7 +13,7 @@ from libs.contracts import new_event_id, utcnow
 from libs.runtime import limits
 from libs.runtime.errors import Conflict, InvalidInput, NotFound
 from libs.runtime.http import iso
-from libs.runtime.outbox import Tx
+from libs.runtime.uow import Tx
 from libs.runtime import logging as log
 from services.survey.campaigns import domain as campaign_rules
 from services.survey.plans import domain, store

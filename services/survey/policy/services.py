@@ -10,7 +10,7 @@ from libs.runtime import limits
 from libs.runtime.cache import PlazaCache
 from libs.runtime.db import database_key
 from libs.runtime.errors import InvalidInput
-from libs.runtime.outbox import Tx
+from libs.runtime.uow import Tx
 from services.survey.policy import domain, store
 
 

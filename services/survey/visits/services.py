@@ -15,7 +15,7 @@ from libs.runtime import limits
 from libs.runtime.bus import log_context
 from libs.runtime.errors import Conflict, InvalidInput, NotFound
 from libs.runtime.http import iso
-from libs.runtime.outbox import Tx
+from libs.runtime.uow import Tx
 from services.survey.policy import services as policy
 from services.survey.visits import domain, store
 

@@ -11,8 +11,8 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from libs.runtime.natsserver import NatsServer
-from libs.runtime.testing import Bus, database_params, drop_schema, service_settings
+from scripts.natsserver import NatsServer
+from tests.support.harness import Bus, database_params, drop_schema, service_settings
 
 SERVICES = ("archive", "billing", "dispatch", "intake", "survey")
 

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from five_services import SERVICES, five_clients
-from libs.runtime.natsserver import NatsServer
+from scripts.natsserver import NatsServer
 
 
 @pytest.fixture(scope="module")

@@ -21,8 +21,8 @@ from schemathesis.generation import GenerationMode
 from schemathesis.python import asgi
 
 from five_services import SERVICES, create_app
-from libs.runtime.natsserver import NatsServer
-from libs.runtime.testing import Bus
+from scripts.natsserver import NatsServer
+from tests.support.harness import Bus
 
 EXAMPLES = int(os.environ.get("PLAZADESK_FUZZ_EXAMPLES", "8"))
 # Server errors another change removes (exports that fail on text already stored, such as

@@ -11,7 +11,7 @@ from litestar import Litestar
 
 from five_services import SERVICES, clients  # noqa: F401  (clients: the fixture)
 from libs.runtime.http import PLAZA_MAY_BE_NEW, Page
-from libs.runtime.testing import eventually
+from tests.support.harness import eventually
 
 EXAMPLE = {"date": "2026-03-01", "int": "1"}
 

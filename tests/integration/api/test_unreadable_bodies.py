@@ -12,7 +12,7 @@ from litestar import Litestar
 from litestar.enums import RequestEncodingType
 
 from five_services import SERVICES, clients  # noqa: F401  (clients: the fixture)
-from libs.runtime.testing import eventually
+from tests.support.harness import eventually
 
 PLAZA = "bodies-1"
 NESTED = ("[" * 1000 + "]" * 1000).encode()

@@ -19,7 +19,7 @@ from libs.contracts.events import (
     WorkOrderClosed,
     WorkOrderCreated,
 )
-from libs.runtime.testing import eventually, service_settings
+from tests.support.harness import eventually, service_settings
 from services.archive.app import create_app
 from services.archive.settings import Settings
 

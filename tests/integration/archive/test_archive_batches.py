@@ -21,7 +21,7 @@ from libs.contracts.events import (
     WorkOrderCreated,
     WorkOrderReopened,
 )
-from libs.runtime.testing import eventually, service_settings
+from tests.support.harness import eventually, service_settings
 from services.archive.projections import services as services_projections
 from services.archive.app import create_app
 from services.archive.settings import Settings

@@ -10,7 +10,7 @@ import msgspec
 import pytest
 
 from libs.contracts.events import PlazaRegistered, UnitRegistered
-from libs.runtime.testing import eventually, served_here, service_settings
+from tests.support.harness import eventually, served_here, service_settings
 from services.archive.app import create_app
 from services.archive.settings import Settings
 

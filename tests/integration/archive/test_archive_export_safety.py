@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 
 from libs.contracts import utcnow
-from libs.runtime.testing import served_here, service_settings
+from tests.support.harness import served_here, service_settings
 from services.archive.register import domain, store
 from services.archive.register import services as register
 from services.archive.app import create_app

@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from libs.contracts import new_event_id
 from libs.contracts.events import Defect, HandoverInspected, WorkOrderClosed, WorkOrderCreated, WorkOrderReopened
 from libs.runtime.db import Database
-from libs.runtime.outbox import Tx
-from libs.runtime.testing import fresh_database, service_database
+from libs.runtime.uow import Tx
+from tests.support.harness import fresh_database, service_database
 from services.archive import tables as store
 from services.archive.projections import services as services_projections
 from services.archive.projections import store as projections

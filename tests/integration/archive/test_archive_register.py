@@ -11,7 +11,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from libs.contracts.events import PlazaRegistered, UnitRegistered
-from libs.runtime.testing import eventually, service_settings
+from tests.support.harness import eventually, service_settings
 from services.archive.app import create_app
 from services.archive.settings import Settings
 

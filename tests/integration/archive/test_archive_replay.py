@@ -21,7 +21,7 @@ from libs.contracts.events import (
     WorkOrderReopened,
 )
 from libs.runtime.db import Database
-from libs.runtime.testing import eventually, service_settings
+from tests.support.harness import eventually, service_settings
 from services.archive import tables as store
 from services.archive.projections import cli as replay
 from services.archive.app import create_app

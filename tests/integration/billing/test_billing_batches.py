@@ -24,8 +24,8 @@ from libs.contracts.events import (
     WorkOrderReopened,
     decode,
 )
-from libs.runtime.outbox import Tx
-from libs.runtime.testing import eventually, fresh_database, register_plazas, service_database, service_settings
+from libs.runtime.uow import Tx
+from tests.support.harness import eventually, fresh_database, register_plazas, service_database, service_settings
 from services.billing import facts, handlers, tables
 from services.billing.app import create_app
 from services.billing.dunning import services as dunning
@@ -33,8 +33,8 @@ from services.billing.ledger import services as ledger
 from services.billing.ledger import store
 from services.billing.settings import Settings
 from services.billing.tables import complaints
-from tests.archive_facts import plaza_registered, register
-from tests.archive_facts import unit_registered as registered_unit
+from tests.support.archive_facts import plaza_registered, register
+from tests.support.archive_facts import unit_registered as registered_unit
 from tests.integration.billing.test_billing_ledger import closed, line, unit_registered
 
 P = "/v1/plazas/p1"

@@ -30,12 +30,12 @@ from libs.contracts.events import (
     decode,
 )
 from libs.contracts import new_event_id
-from libs.runtime.testing import eventually, service_settings
+from tests.support.harness import eventually, service_settings
 from services.billing.dunning import services as dunning
 from services.billing.app import create_app
 from services.billing.settings import Settings
-from tests.archive_facts import register
-from tests.archive_facts import unit_registered as registered_unit
+from tests.support.archive_facts import register
+from tests.support.archive_facts import unit_registered as registered_unit
 from tests.integration.billing.test_billing_ledger import closed, line, unit_registered
 
 P = "/v1/plazas/p1"

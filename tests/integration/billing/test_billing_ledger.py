@@ -19,7 +19,7 @@ from libs.contracts.events import (
     WorkOrderClosed,
     decode,
 )
-from libs.runtime.testing import eventually, service_settings
+from tests.support.harness import eventually, service_settings
 from services.billing.app import create_app
 from services.billing.settings import Settings
 

@@ -19,7 +19,7 @@ from libs.contracts.events import (
 from libs.runtime import idempotency
 from libs.runtime.db import Database
 from libs.runtime.errors import Conflict, InvalidInput
-from libs.runtime.outbox import Tx
+from libs.runtime.uow import Tx
 from services.billing import facts, handlers, tables
 from services.billing.dunning import services as dunning
 from services.billing.fees import services as fees
@@ -27,7 +27,7 @@ from services.billing.fees.domain import Rates
 from services.billing.ledger import domain
 from services.billing.ledger import services as ledger
 from services.billing.ledger import store
-from tests.archive_facts import plaza_registered, unit_registered
+from tests.support.archive_facts import plaza_registered, unit_registered
 
 UTC = dt.timezone.utc
 

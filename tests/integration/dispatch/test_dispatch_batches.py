@@ -30,8 +30,8 @@ from libs.contracts.subjects import DEAD_LETTER_STREAM
 from libs.runtime import replica
 from libs.runtime.db import Database
 from libs.runtime.errors import NotFound
-from libs.runtime.outbox import Tx
-from libs.runtime.testing import database_settings, eventually, service_settings
+from libs.runtime.uow import Tx
+from tests.support.harness import database_settings, eventually, service_settings
 from services.dispatch import tables
 from services.dispatch.app import create_app
 from services.dispatch.routing import store as routing_store
@@ -41,7 +41,7 @@ from services.dispatch.sla import store as sla_store
 from services.dispatch.work_orders import domain as work_orders_domain
 from services.dispatch.work_orders import services as work_orders
 from services.dispatch.work_orders import store
-from tests.archive_facts import register
+from tests.support.archive_facts import register
 
 UTC = dt.timezone.utc
 T0 = dt.datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 10:00 in Shanghai

@@ -24,12 +24,12 @@ from libs.contracts.events import (
     WorkOrderEscalated,
     WorkOrderReopened,
 )
-from libs.runtime.testing import eventually, service_settings
+from tests.support.harness import eventually, service_settings
 from services.dispatch.app import create_app
 from services.dispatch.settings import Settings
 from services.dispatch.sla import services as sla
 from services.dispatch.work_orders import services as work_orders
-from tests.archive_facts import register
+from tests.support.archive_facts import register
 
 UTC = dt.timezone.utc
 # Monday 2 March 2026, 10:00 in Shanghai: inside working hours.

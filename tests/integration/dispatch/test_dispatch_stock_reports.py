@@ -11,11 +11,11 @@ from litestar.testing import AsyncTestClient
 
 from libs.contracts import new_event_id
 from libs.contracts.events import DECODERS, RequestReceived, StockLow, VisitCompleted, WorkOrderResolved
-from libs.runtime.testing import eventually, service_settings
+from tests.support.harness import eventually, service_settings
 from services.dispatch.app import create_app
 from services.dispatch.settings import Settings
 from services.dispatch.sla import services as sla
-from tests.archive_facts import register
+from tests.support.archive_facts import register
 
 UTC = dt.timezone.utc
 T0 = dt.datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 10:00 in Shanghai

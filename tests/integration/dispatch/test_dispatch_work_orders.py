@@ -20,10 +20,10 @@ from libs.contracts.events import (
     WorkOrderResolved,
     WorkOrderStarted,
 )
-from libs.runtime.testing import eventually, service_settings
+from tests.support.harness import eventually, service_settings
 from services.dispatch.app import create_app
 from services.dispatch.settings import Settings
-from tests.archive_facts import register
+from tests.support.archive_facts import register
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ import msgspec.inspect as mi
 import pytest
 
 from libs.contracts.events import Occupant, PlazaRegistered, UnitRegistered
-from libs.runtime.testing import eventually, register_plazas, served_here, service_settings
+from tests.support.harness import eventually, register_plazas, served_here, service_settings
 
 SERVICES = ("intake", "dispatch", "billing", "survey", "archive")
 UPLOADS = ("/v1/plazas/{plaza}/units/import", "/v1/plazas/{plaza}/units/{unit}/documents")

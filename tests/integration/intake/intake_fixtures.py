@@ -9,7 +9,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from libs.contracts.events import DECODERS, Occupant, PlazaRegistered, UnitRegistered
-from libs.runtime.testing import eventually, served_here, service_settings
+from tests.support.harness import eventually, served_here, service_settings
 from services.intake.app import create_app
 from services.intake.settings import Settings
 

@@ -6,7 +6,7 @@ import pytest
 
 from intake_fixtures import intake, intake_events  # noqa: F401  (intake: the fixture)
 from libs.contracts.events import RequestReceived
-from libs.runtime.testing import eventually
+from tests.support.harness import eventually
 
 
 async def received_events(bus) -> list[RequestReceived]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from intake_fixtures import intake, wait_for_events  # noqa: F401  (intake: the fixture)
-from libs.runtime.testing import eventually
+from tests.support.harness import eventually
 
 URL = "/v1/plazas/p1/requests"
 

@@ -10,7 +10,7 @@ import pytest
 
 from intake_fixtures import intake, intake_events, wait_for_events  # noqa: F401  (intake: the fixture)
 from libs.contracts.events import Occupant, PlazaRegistered, UnitRegistered
-from libs.runtime.testing import eventually
+from tests.support.harness import eventually
 from services.intake.movein import services as services_movein
 
 HANDOVER = "/v1/plazas/p1/handover"

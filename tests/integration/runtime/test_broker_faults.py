@@ -18,11 +18,11 @@ from libs.contracts.events import ChargeLine, ChargePosted, WorkOrderClosed, enc
 from libs.runtime import bus as runtime_bus
 from libs.runtime.bus import feed as runtime_feed
 from libs.runtime import metrics
-from libs.runtime.natsserver import NatsServer, free_port
-from libs.runtime.outbox import RefusedForGood, add_runtime_tables
+from scripts.natsserver import NatsServer, free_port
+from libs.runtime.uow import RefusedForGood, add_runtime_tables
 from libs.runtime.service import Runtime
 from libs.runtime.settings import ServiceSettings
-from libs.runtime.testing import Bus, database_settings, eventually, served_here
+from tests.support.harness import Bus, database_settings, eventually, served_here
 
 MAX_PAYLOAD = 64 * 1024
 

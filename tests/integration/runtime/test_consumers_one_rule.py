@@ -18,7 +18,7 @@ from libs.contracts.events import (
     DECODERS, ChargeLine, ChargePosted, RequestReceived, VisitScheduled, WorkOrderClosed, WorkOrderCreated,
 )
 from libs.contracts.subjects import DEAD_LETTER_STREAM
-from libs.runtime.testing import eventually, service_settings
+from tests.support.harness import eventually, service_settings
 from services.archive.app import create_app as archive_app
 from services.archive.settings import Settings as ArchiveSettings
 from services.billing.app import create_app as billing_app

@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from libs.contracts.events import Occupant, PlazaRegistered, UnitRegistered
-from libs.runtime.testing import Bus, eventually, served_here, service_settings
+from tests.support.harness import Bus, eventually, served_here, service_settings
 from services.dispatch.app import create_app as create_dispatch
 from services.dispatch.settings import Settings as DispatchSettings
 from services.intake.requests import services as intake_services

@@ -12,10 +12,10 @@ import pytest
 import sqlalchemy as sa
 
 from libs.contracts.events import PlazaRegistered
-from libs.runtime.outbox import add_runtime_tables
+from libs.runtime.uow import add_runtime_tables
 from libs.runtime.service import Runtime
 from libs.runtime.settings import ServiceSettings
-from libs.runtime.testing import Bus, database_settings, eventually
+from tests.support.harness import Bus, database_settings, eventually
 
 
 class ArchiveLikeSettings(ServiceSettings, kw_only=True):

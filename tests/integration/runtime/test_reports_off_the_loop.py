@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 import pytest
 
 from libs.contracts.events import PlazaRegistered
-from libs.runtime.testing import eventually, served_here, service_settings
+from tests.support.harness import eventually, served_here, service_settings
 from services.billing.reports import services as billing_reports
 from services.billing.app import create_app as billing_app
 from services.billing.settings import Settings as BillingSettings

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from libs.runtime import replica
 from libs.runtime.db import Database, insert_ignore_many
-from libs.runtime.testing import database_settings, fresh_database
+from tests.support.harness import database_settings, fresh_database
 
 
 async def test_insert_ignore_many_reports_which_rows_were_new(db_kind, tmp_path, cleanup_schemas):
@@ -112,7 +112,7 @@ async def test_sqlite_commits_wait_for_the_disk_except_the_relays_marks(tmp_path
 
 
 async def test_sqlite_wal_is_copied_back_by_the_background_checkpoint(tmp_path):
-    from libs.runtime.testing import eventually
+    from tests.support.harness import eventually
 
     path = tmp_path / "wal.db"
     db = Database(f"sqlite+aiosqlite:///{path}")

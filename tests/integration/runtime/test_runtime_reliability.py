@@ -14,10 +14,10 @@ import sqlalchemy as sa
 from libs.contracts.events import ChargeLine, WorkOrderClosed
 from libs.runtime.bus import feed as runtime_feed
 from libs.runtime.errors import InvalidInput
-from libs.runtime.outbox import add_runtime_tables
+from libs.runtime.uow import add_runtime_tables
 from libs.runtime.service import Runtime
 from libs.runtime.settings import ServiceSettings
-from libs.runtime.testing import Bus, database_settings, eventually
+from tests.support.harness import Bus, database_settings, eventually
 
 
 class ProbeSettings(ServiceSettings, kw_only=True):

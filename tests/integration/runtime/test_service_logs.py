@@ -13,8 +13,8 @@ from pathlib import Path
 
 import httpx
 
-from libs.runtime.natsserver import free_port
-from libs.runtime.testing import eventually
+from scripts.natsserver import free_port
+from tests.support.harness import eventually
 
 ROOT = Path(__file__).resolve().parents[3]
 

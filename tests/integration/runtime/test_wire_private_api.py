@@ -13,7 +13,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, StorageType, StreamConfig
 
 from libs.runtime.bus import wire
 from libs.runtime.bus.streams import ensure_consumer, next_subject
-from libs.runtime.testing import eventually
+from tests.support.harness import eventually
 
 NATS_PY = f"nats-py {version('nats-py')}"
 

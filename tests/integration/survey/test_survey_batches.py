@@ -13,11 +13,11 @@ from litestar.testing import AsyncTestClient
 
 from libs.contracts import new_event_id, utcnow
 from libs.contracts.events import VisitScheduled, VisitSkipped, WorkOrderClosed
-from libs.runtime.testing import archive_taken, eventually, service_settings
+from tests.support.harness import archive_taken, eventually, service_settings
 from services.survey.app import create_app
 from services.survey.settings import Settings
 from services.survey.visits import services as visit_services
-from tests.archive_facts import register
+from tests.support.archive_facts import register
 
 DAY = dt.timedelta(days=1)
 T0 = (utcnow() - 10 * DAY).replace(microsecond=0)

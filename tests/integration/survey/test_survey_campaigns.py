@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 
 from libs.contracts import utcnow
 from libs.contracts.events import Occupant, PlazaRegistered, UnitRegistered, WorkOrderClosed
-from libs.runtime.testing import eventually, service_settings
+from tests.support.harness import eventually, service_settings
 from services.survey.app import create_app
 from services.survey.settings import Settings
 

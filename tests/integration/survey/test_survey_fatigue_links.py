@@ -12,12 +12,12 @@ from litestar.testing import AsyncTestClient
 
 from libs.contracts import utcnow
 from libs.contracts.events import VisitCompleted, VisitScheduled, VisitSkipped, WorkOrderClosed
-from libs.runtime.testing import eventually, service_settings
+from tests.support.harness import eventually, service_settings
 from services.survey.links import domain as links
 from services.survey.app import create_app
 from services.survey.settings import Settings
 from services.survey.visits import services as visit_services
-from tests.archive_facts import register
+from tests.support.archive_facts import register
 
 VISITS = "/v1/plazas/p1/visits"
 POLICY = "/v1/plazas/p1/survey-policy"

@@ -9,8 +9,8 @@ import pytest
 
 from libs.contracts.events import Occupant, PlazaRegistered, UnitRegistered
 from libs.runtime.db import Database
-from libs.runtime.outbox import Tx
-from libs.runtime.testing import service_database
+from libs.runtime.uow import Tx
+from tests.support.harness import service_database
 from services.survey import facts, tables
 from services.survey.plans import services as plans
 from services.survey.plans import store

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from libs.contracts import new_event_id, utcnow
 from libs.runtime.db import sqlite_driver
-from libs.runtime.testing import service_database
+from tests.support.harness import service_database
 from services.survey import tables
 from services.survey.visits import store
 

@@ -17,7 +17,7 @@ from libs.contracts.events import (
     VisitScheduled,
     WorkOrderClosed,
 )
-from libs.runtime.testing import archive_taken, eventually, register_plazas, service_settings
+from tests.support.harness import archive_taken, eventually, register_plazas, service_settings
 from services.survey.app import create_app
 from services.survey.settings import Settings
 from services.survey.visits import services as visit_services

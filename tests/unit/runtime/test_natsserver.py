@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 
-from libs.runtime import natsserver
+from scripts import natsserver
 
 
 def test_a_port_taken_before_the_bind_gets_the_server_new_ports(tmp_path, monkeypatch):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import socket
 from types import SimpleNamespace
 
-from libs.runtime import natsserver
+from scripts import natsserver
 from scripts.run import moved_ports
 from scripts.system import NATS_PORT, SERVICES
 

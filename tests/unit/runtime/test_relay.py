@@ -8,8 +8,9 @@ import sqlalchemy as sa
 
 from libs.contracts.events import PlazaRegistered
 from libs.runtime.db import Database
-from libs.runtime.outbox import Relay, Tx, add_runtime_tables
-from libs.runtime.testing import eventually
+from libs.runtime.relay import Relay
+from libs.runtime.uow import Tx, add_runtime_tables
+from tests.support.harness import eventually
 
 
 async def make(tmp_path, publish):

@@ -9,8 +9,9 @@ import sqlalchemy as sa
 from libs.contracts.events import PlazaRegistered, encode
 from libs.runtime import metrics
 from libs.runtime.db import Database
-from libs.runtime.outbox import RefusedForGood, Relay, Tx, add_runtime_tables
-from libs.runtime.testing import eventually
+from libs.runtime.relay import Relay
+from libs.runtime.uow import RefusedForGood, Tx, add_runtime_tables
+from tests.support.harness import eventually
 
 
 async def make(tmp_path, publish):

@@ -5,7 +5,7 @@ registered. (Imported by test modules; not collected itself.)"""
 from __future__ import annotations
 
 from libs.contracts.events import Occupant, PlazaRegistered, UnitRegistered
-from libs.runtime.testing import archive_taken
+from tests.support.harness import archive_taken
 
 
 def plaza_registered(plaza: str, *, timezone: str = "Asia/Shanghai") -> PlazaRegistered:

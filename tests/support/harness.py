@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from libs.contracts import Event, STREAMS, subject_for
 from libs.contracts.events import PlazaRegistered, encode
 from libs.runtime.db import Database
-from libs.runtime.natsserver import NatsServer
+from scripts.natsserver import NatsServer
 
 T = TypeVar("T")
 
