@@ -101,7 +101,7 @@ class ServiceSettings(msgspec.Struct, kw_only=True):
 
     def __post_init__(self) -> None:
         if not self.database_url:
-            self.database_url = f"sqlite+aiosqlite:///{self.data_dir}/{self.service}.db"
+            self.database_url = f"sqlite:///{self.data_dir}/{self.service}.db"
         if not self.database_schema:
             self.database_schema = self.service
         for url in nats_servers(self.nats_url) or [self.nats_url]:

@@ -36,6 +36,11 @@ class Page(msgspec.Struct, kw_only=True):
     items: list[Any]
     next: str | None = None
 
+    @classmethod
+    def of(cls, items: list, limit: int, key: str = "id") -> "Page":
+        """A keyset page: a full page names its last item's key as the next cursor."""
+        return cls(items=items, next=getattr(items[-1], key) if len(items) == limit else None)
+
 
 def iso(value) -> str | None:
     """UTC ISO 8601 with a 'Z', as the public API promises."""

@@ -291,7 +291,10 @@ def _csv(data: bytes):
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = data.decode("gb18030", errors="replace")
-    lines = list(csv.reader(io.StringIO(text)))
+    try:  # newline="": the csv module handles a quoted line break and a lone CR itself
+        lines = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise BadField(f"file is not a readable CSV: {exc}", field="file") from exc
     header = lines[0] if lines else None
     return header, ((n, tuple(cells)) for n, cells in enumerate(lines[1:], start=2)), max(len(lines) - 1, 0)
 

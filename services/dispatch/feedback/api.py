@@ -46,7 +46,7 @@ class FeedbackController(Controller):
         async with runtime.read() as conn:
             rows = await store.list_praise(conn, plaza, department=department, after=cursor, limit=limit)
         items = [PraiseView(**{k: r[k] for k in ("request_id", "department", "unit", "text")}, received_at=iso(r["received_at"])) for r in rows]
-        return Page(items=items, next=items[-1].request_id if len(items) == limit else None)
+        return Page.of(items, limit, "request_id")
 
     @get(
         "/suggestions",
@@ -61,4 +61,4 @@ class FeedbackController(Controller):
         async with runtime.read() as conn:
             rows = await store.list_suggestions(conn, plaza, after=cursor, limit=limit)
         items = [SuggestionView(request_id=r["request_id"], unit=r["unit"], text=r["text"], received_at=iso(r["received_at"])) for r in rows]
-        return Page(items=items, next=items[-1].request_id if len(items) == limit else None)
+        return Page.of(items, limit, "request_id")

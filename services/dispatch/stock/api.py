@@ -84,7 +84,7 @@ class StockController(Controller):
     async def index(self, plaza: FromPath[str], runtime: Runtime, cursor: str | None = CURSOR, limit: int = LIMIT) -> Page:
         async with runtime.read() as conn:
             items = [_item(r) for r in await store.list_items(conn, plaza, after=cursor, limit=limit)]
-        return Page(items=items, next=items[-1].sku if len(items) == limit else None)
+        return Page.of(items, limit, "sku")
 
     @get(
         "/{sku:str}",
@@ -158,4 +158,4 @@ async def _movements(runtime: Runtime, plaza: str, sku: str, kind: str | None, c
         await _found(conn, plaza, sku)
         rows = await store.movements(conn, plaza, sku, kind=kind, after=cursor, limit=limit)
     items = [_movement(r) for r in rows]
-    return Page(items=items, next=items[-1].id if len(items) == limit else None)
+    return Page.of(items, limit)

@@ -178,7 +178,7 @@ class WorkOrderController(Controller):
                 unit=unit, after=cursor, limit=limit,
             )
         items = _views(orders)
-        return Page(items=items, next=items[-1].id if len(items) == limit else None)
+        return Page.of(items, limit)
 
     @get(
         "/{work_order_id:str}",

@@ -54,7 +54,7 @@ FINAL = _example("验收通过，扣 200 元 / Passed, ¥200 deducted",
 
 
 def page(items: list, limit: int) -> Page:
-    return Page(items=items, next=items[-1].id if len(items) == limit else None)
+    return Page.of(items, limit)
 
 
 class DayView(msgspec.Struct, kw_only=True):

@@ -86,7 +86,7 @@ def _utc(value: dt.datetime | None, field: str) -> dt.datetime | None:
 
 
 def page(items: list, limit: int) -> Page:
-    return Page(items=items, next=items[-1].id if len(items) == limit else None)
+    return Page.of(items, limit)
 
 
 class RequestController(Controller):

@@ -68,7 +68,7 @@ class CampaignController(Controller):
     ) -> Page:
         async with runtime.read() as conn:
             items = await campaigns.list_campaigns(conn, plaza, month=month, after=cursor, limit=limit)
-        return Page(items=items, next=items[-1].id if len(items) == limit else None)
+        return Page.of(items, limit)
 
     @get(
         "/statistics",
@@ -135,7 +135,7 @@ class CampaignController(Controller):
     ) -> Page:
         async with runtime.read() as conn:
             items = await campaigns.list_sample(conn, plaza, campaign_id, answered=answered, after=cursor, limit=limit)
-        return Page(items=items, next=items[-1].unit if len(items) == limit else None)
+        return Page.of(items, limit, "unit")
 
     @post(
         "/{campaign_id:str}/responses", status_code=201,

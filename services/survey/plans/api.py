@@ -52,7 +52,7 @@ class PlanController(Controller):
     ) -> Page:
         async with runtime.read() as conn:
             items = await plans.list_plans(conn, plaza, month=month, after=cursor, limit=limit)
-        return Page(items=items, next=items[-1].id if len(items) == limit else None)
+        return Page.of(items, limit)
 
     @get(
         "/{plan_id:str}",

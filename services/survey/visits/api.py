@@ -47,7 +47,7 @@ class VisitController(Controller):
                 conn, plaza, work_order_id=work_order_id, status=status, unit=unit, department=department,
                 after=cursor, limit=limit,
             )
-        return Page(items=items, next=items[-1].id if len(items) == limit else None)
+        return Page.of(items, limit)
 
     @get(
         "/stats",

@@ -215,3 +215,11 @@ async def test_an_unusable_register_file_is_refused_naming_the_field(archive, pa
     r = await archive.post(path, content=body)
     assert r.status_code == status, r.text
     assert r.json()["field"] == field
+
+
+async def test_a_file_that_is_neither_csv_nor_a_workbook_is_refused_naming_the_file(archive):
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x00\x00\x00\x00:~\x9bU"
+    r = await archive.post("/v1/plazas/p1/units/import", files={"file": ("file.png", png, "image/png")})
+    assert r.status_code in (400, 422), r.text
+    assert "file" in r.json().get("field", "") + r.json()["detail"]
+    assert (await archive.get("/v1/plazas/p1/units")).json()["items"] == []
