@@ -49,54 +49,28 @@ class ServiceSettings(msgspec.Struct, kw_only=True):
     nats_url: str = "nats://127.0.0.1:4222"
     data_dir: str = "data"
     database_url: str = ""
-    # On PostgreSQL every service keeps its tables in its own schema (default: its name),
-    # so several services can share one database without sharing a table.
+    # Each service in its own PostgreSQL schema: one database, no shared table (docs/operations.md#settings).
     database_schema: str = ""
     log_level: str = "info"
     log_json: bool | None = None
     max_deliver: int = 5
     ack_wait_s: float = 5.0
     consumer_batch: int = 200
-    # How long a consumer waits for more events when less than a batch is pending: fewer,
-    # larger transactions under a trickle, for at most this much more latency. A batch
-    # costs 1.5-2 ms whatever its size (transaction, fsync, acks, the relay's round), an
-    # event 0.1-0.2 ms. Measured on 2 cores (docs/performance.md): 20 ms against 5 took a third
-    # of the consumers' CPU per request off at low load; 40 ms against 20, in one make bench
-    # each, back to back: CPU per request at concurrency 32 2.52 -> 1.88 ms (intake 700 ->
-    # 891 req/s), per close at 500/s 2.95 -> 2.46 ms, end-to-end p99 141 -> 106 ms. 100 ms
-    # against 40 at intake concurrency 8, four runs each alternating: 1.55-1.66 against
-    # 1.80-1.97 CPU ms per request, 845-923 against 754-837 req/s. A lone event's effect
-    # shows up to 100 ms after it was stored (its age counts); what follows a closed work
-    # order is prompt (below).
+    # Fewer, larger transactions under a trickle for at most 100 ms more latency (docs/performance.md#the-evidence-behind-the-defaults).
     consumer_linger_s: float = 0.1
-    # The same for prompt events (what follows a closed work order: charge, return visit,
-    # timeline entry; see Consumers.subscribe). One make bench each (docs/performance.md):
-    # end-to-end p99 at 500 closes/s 55 ms with 40 ms everywhere, 21 ms with 10 ms
-    # everywhere, 25-29 ms with 10 ms for prompt events only; 10 ms everywhere took intake
-    # at concurrency 8 from 1196 to 881 requests/s, prompt events only 1025-1069.
+    # What follows a closed work order (charge, visit, timeline) waits only 10 ms (docs/performance.md#the-evidence-behind-the-defaults).
     consumer_prompt_linger_s: float = 0.01
-    # How long a consumer waits for archive's facts about an event's plaza or unit (they
-    # come on archive's stream and may be a moment behind) before it dead-letters the
-    # event as one about a plaza or unit that does not exist (see Consumers).
+    # Archive's facts about a plaza or unit may be a moment behind; then dead-letter (docs/operations.md#dead-letters).
     consumer_fact_wait_s: float = 30.0
     relay_batch: int = 500
     relay_poll_s: float = 1.0
-    # How long the outbox relay, woken by a commit, waits for the next commits before it
-    # publishes: 0, at once, where a service's events start a prompt path (dispatch's
-    # closed work orders). Billing and survey wait 0.1 s (their settings): at 500 closes/s
-    # a round of about 50 events goes to nats-server as one atomic batch, where each single
-    # publish is one fsync of its own. Alternating runs on one system (docs/performance.md):
-    # CPU per close 3.06 against 3.34 ms, nats-server's 0.86 against 1.02, end-to-end p99
-    # 54.6 against 92.3 ms (nine runs each).
+    # Wait for more commits before publishing: one atomic batch instead of many fsyncs (docs/performance.md#the-evidence-behind-the-defaults).
     relay_linger_s: float = 0.0
-    # The loop watch logs every time the event loop was blocked at least this long
-    # (event_loop_stalled) and every collection a quarter of it (gc_pause).
+    # Log a blocked event loop (event_loop_stalled) and long GC pauses (docs/architecture.md#logs-and-metrics).
     loop_stall_report_ms: float = 100.0
     # 3 on a three-node NATS cluster (deploy/nats/cluster.conf): every stream replicated.
     stream_replicas: int = 1
-    # /health fails (a liveness probe restarts the process) once the service has been
-    # unable to publish this long: its relay failing every round with events waiting, or
-    # its NATS connection closed for good and not re-established.
+    # /health fails after this long unable to publish, so a liveness probe restarts it (docs/operations.md#health-metrics-logs).
     health_grace_s: float = 60.0
 
     def __post_init__(self) -> None:
