@@ -141,7 +141,8 @@ class DocumentController(Controller):
         if row is None:
             raise NotFound(f"document {document_id!r} is not filed on unit {unit!r}", field="document_id")
         etag = f'"{row["sha256"]}"'
-        headers = {"ETag": etag, "Cache-Control": "private, max-age=0"}
+        # nosniff: a browser must not run an uploaded file as the type it guesses (HTML, script).
+        headers = {"ETag": etag, "Cache-Control": "private, max-age=0", "X-Content-Type-Options": "nosniff"}
         if if_none_match and etag in [t.strip() for t in if_none_match.split(",")]:
             return Response(b"", status_code=304, headers=headers)
         data = await documents.read_document(runtime.settings.data_dir, row)

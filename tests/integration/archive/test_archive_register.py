@@ -223,3 +223,13 @@ async def test_a_file_that_is_neither_csv_nor_a_workbook_is_refused_naming_the_f
     assert r.status_code in (400, 422), r.text
     assert "file" in r.json().get("field", "") + r.json()["detail"]
     assert (await archive.get("/v1/plazas/p1/units")).json()["items"] == []
+
+
+async def test_an_uploaded_page_is_downloaded_as_an_attachment_the_browser_does_not_sniff(archive):
+    await archive.put("/v1/plazas/p1/units/C-0802", json=FULL)
+    page = b"<html><script>alert(document.cookie)</script></html>"
+    r = await archive.post("/v1/plazas/p1/units/C-0802/documents?kind=other&filename=notice.html", content=page)
+    assert r.status_code == 201, r.text
+    got = await archive.get(r.json()["url"])
+    assert got.headers["x-content-type-options"] == "nosniff"
+    assert got.headers["content-disposition"].startswith("attachment;")
