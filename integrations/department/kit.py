@@ -30,6 +30,7 @@ from faststream import AckPolicy, FastStream
 from faststream.exceptions import NackMessage, RejectMessage
 from faststream.nats import JStream, NatsBroker, PullSub
 from faststream.nats.annotations import NatsMessage
+from faststream.nats.security import NatsUserPassword
 from nats.js.api import AckPolicy as JsAckPolicy
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
@@ -143,12 +144,13 @@ async def _decode(message) -> Any:
 
 def create_broker(settings: Settings, hook: hooks.Hook) -> NatsBroker:
     """The broker with the one subscriber; ``start()`` it (or run ``FastStream(broker)``)."""
-    credentials: dict[str, Any] = {"user": settings.nats_user, "password": settings.nats_password} \
+    credentials: dict[str, Any] = {"security": NatsUserPassword(settings.nats_user, settings.nats_password)} \
         if settings.nats_user else {}
-    if settings.user:  # the user's replies and fetched events come under its own inbox, the only one it may read
-        credentials["inbox_prefix"] = f"_INBOX.{settings.user}"
+    # The user's replies and fetched events come under an inbox of its own, the only one
+    # its NATS user may read (FastStream's subscriber names its inbox itself).
+    inbox = f"_INBOX.{settings.user}" if settings.user else "_INBOX"
     broker = NatsBroker(settings.nats_url, serializer=MsgSpecSerializer(), logger=logger, name=settings.consumer,
-                        **credentials)
+                        inbox_prefix=inbox, **credentials)
 
     @broker.subscriber(
         settings.subject,
@@ -157,6 +159,7 @@ def create_broker(settings: Settings, hook: hooks.Hook) -> NatsBroker:
         # One event per fetch: a fetched event waits for the hook of those before it, and
         # its ack_wait runs meanwhile; a department's volume needs no more.
         pull_sub=PullSub(batch_size=1, timeout=5.0),
+        inbox_prefix=f"{inbox}.".encode(),
         config=ConsumerConfig(
             durable_name=settings.consumer,
             ack_policy=JsAckPolicy.EXPLICIT,
