@@ -40,6 +40,8 @@ import msgspec
 SERVICES = ("intake", "dispatch", "billing", "survey", "archive", "staff")
 DEPARTMENTS = ("engineering", "security", "cleaning", "customer_service")
 OPERATOR = "operator"
+# The password the nodes of a NATS cluster present to each other (deploy/nats/cluster.conf).
+ROUTE_PASSWORD = "NATS_ROUTE_PASSWORD"
 DEAD_LETTER_STREAM = "DEADLETTER"
 DISPATCH_STREAM = "DISPATCH"
 
@@ -202,6 +204,7 @@ def write_private(path: str | os.PathLike, text: str) -> None:
 def _secret(name: str, passwords: dict[str, str]) -> str:
     lines = ["apiVersion: v1", "kind: Secret", "metadata:", f"  name: {name}", "type: Opaque", "stringData:"]
     lines += [f"  {env_name(user)}: {json.dumps(pw)}" for user, pw in passwords.items()]
+    lines.append(f"  {ROUTE_PASSWORD}: {json.dumps(new_password())}")
     return "\n".join(lines) + "\n"
 
 
@@ -221,6 +224,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.write(authorization(users(refs, departments, tuple(args.plaza))))
     elif args.what == "env":
         sys.stdout.write("".join(f"{env_name(name)}={new_password()}\n" for name in names))
+        sys.stdout.write(f"{ROUTE_PASSWORD}={new_password()}\n")
     else:
         sys.stdout.write(_secret(args.secret_name, {name: new_password() for name in names}))
     return 0

@@ -16,12 +16,16 @@ import time
 from pathlib import Path
 
 import nats
+import nats.js.errors
 import pytest
 import yaml
 
 from libs.runtime.bus.access import inbox_prefix
+from libs.runtime.bus.connection import Broker
+from libs.runtime.bus.streams import declare_own_stream
 from scripts import natsconf
 from scripts.natsserver import binary, free_port
+from tests.support.harness import eventually
 
 ROOT = Path(__file__).resolve().parents[3]
 NATS_DIR = ROOT / "deploy" / "nats"
@@ -112,7 +116,7 @@ def test_kubernetes_gives_each_service_its_own_user_from_the_secret():
     [container] = nats_set["spec"]["template"]["spec"]["containers"]
     assert container["envFrom"] == [{"secretRef": {"name": "plazadesk-nats"}}]
     template = yaml.safe_load((ROOT / "deploy" / "k8s" / "nats-secret.example.yaml").read_text())
-    assert set(template["stringData"]) == {natsconf.env_name(n) for n in natsconf.user_names()}
+    assert set(template["stringData"]) == {natsconf.env_name(n) for n in natsconf.user_names()} | {"NATS_ROUTE_PASSWORD"}
 
 
 def test_no_password_is_committed():
@@ -145,3 +149,54 @@ def test_each_service_user_may_use_exactly_the_consumers_its_handlers_declare(se
         handlers.subscribe(recorder)
     declared = {producer: set(names) for producer, names in natsconf.CONSUMES[service].items()}
     assert declared == recorder.durables, "update CONSUMES in scripts/natsconf.py (and deploy/nats/users.conf)"
+
+
+async def test_the_cluster_config_forms_a_cluster_its_users_work_on_and_no_stranger_joins(tmp_path):
+    clients, routes = [free_port() for _ in range(3)], [free_port() for _ in range(3)]
+    shutil.copy(NATS_DIR / "users.conf", tmp_path / "users.conf")
+    passwords = {natsconf.env_name(name): f"pw-{name}" for name in natsconf.user_names()}
+    procs = []
+    try:
+        for i in range(3):
+            conf = (NATS_DIR / "cluster.conf").read_text()
+            conf = conf.replace("0.0.0.0:4222", f"127.0.0.1:{clients[i]}").replace("0.0.0.0:6222", f"127.0.0.1:{routes[i]}")
+            conf = conf.replace("127.0.0.1:8222", f"127.0.0.1:{free_port()}").replace("/data/jetstream", str(tmp_path / f"js{i}"))
+            (tmp_path / f"node{i}.conf").write_text(conf)
+            env = {**passwords, "NATS_SERVER_NAME": f"nats-{i + 1}", "NATS_ROUTE_PASSWORD": "route-pw",
+                   **{f"NATS_ROUTE_{j + 1}": f"nats-route://route:route-pw@127.0.0.1:{routes[j]}" for j in range(3)}}
+            procs.append(subprocess.Popen([binary(), "-c", str(tmp_path / f"node{i}.conf")], env=env,
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        stranger_port = free_port()
+        (tmp_path / "stranger.conf").write_text(
+            f"listen: 127.0.0.1:{stranger_port}\ncluster {{ name: plazadesk, listen: 127.0.0.1:{free_port()}, "
+            f"routes: [nats-route://127.0.0.1:{routes[0]}] }}\n")
+        procs.append(subprocess.Popen([binary(), "-c", str(tmp_path / "stranger.conf")],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        for proc, port in zip(procs, [*clients, stranger_port]):
+            await asyncio.to_thread(_wait_listening, proc, port)
+
+        stranger = await nats.connect(f"nats://127.0.0.1:{stranger_port}")
+        overheard = await stranger.subscribe("plazadesk.>")
+        await stranger.flush()
+        broker = Broker(",".join(f"nats://127.0.0.1:{p}" for p in clients), user="dispatch", password="pw-dispatch")
+        await broker.connect()
+        try:
+            async def declared() -> bool:
+                try:
+                    await declare_own_stream(broker, "dispatch", replicas=3)
+                    return True
+                except (nats.js.errors.ServiceUnavailableError, nats.errors.TimeoutError):
+                    return False  # the cluster is still electing its JetStream leader
+
+            await eventually(declared, timeout=30, interval=0.5, what="DISPATCH declared with three replicas")
+            ack = await broker.js.publish("plazadesk.dispatch.p1.engineering.work_order.created", b"{}")
+            assert (ack.stream, len((await broker.js.stream_info("DISPATCH")).cluster.replicas)) == ("DISPATCH", 2)
+        finally:
+            await broker.close()
+        with pytest.raises(nats.errors.TimeoutError):
+            await overheard.next_msg(timeout=1)
+        await stranger.close()
+    finally:
+        for proc in procs:
+            proc.terminate()
+            proc.wait(10)
