@@ -4,6 +4,7 @@ deploys give it (scripts/natsconf.py), and clients that connect as one of those 
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import nats
 import pytest
@@ -18,8 +19,9 @@ DEPARTMENTS = ("engineering", "security")
 class Guarded:
     """The server, its users' passwords, and clients that remember what the server refused."""
 
-    def __init__(self, server: NatsServer, passwords: dict[str, str]) -> None:
+    def __init__(self, server: NatsServer, passwords: dict[str, str], log: Path) -> None:
         self.server = server
+        self.log = log
         self.url = server.url
         self.passwords = passwords
         self.clients: list = []
@@ -39,6 +41,10 @@ class Guarded:
         self.clients.append(nc)
         return nc
 
+    def violations(self) -> list[str]:
+        """Every permission the server refused, as its log names them (user and subject)."""
+        return [line for line in self.log.read_text(errors="replace").splitlines() if "Violation" in line]
+
     @staticmethod
     async def violation(nc, what: str, timeout: float = 5.0) -> str:
         """The server's permission violation naming ``what`` (it comes back asynchronously)."""
@@ -57,7 +63,7 @@ async def guarded(tmp_path):
     passwords = natsconf.ensure_passwords(tmp_path / "nats" / "passwords.json", natsconf.user_names(DEPARTMENTS))
     users = natsconf.users({n: natsconf.Password(p) for n, p in passwords.items()}, DEPARTMENTS, plazas=("p1",))
     server = NatsServer(tmp_path / "nats", authorization=natsconf.authorization(users)).start(tmp_path / "nats.log")
-    g = Guarded(server, passwords)
+    g = Guarded(server, passwords, tmp_path / "nats.log")
     yield g
     for nc in g.clients:
         if not nc.is_closed:

@@ -90,3 +90,4 @@ async def test_dispatch_and_the_department_kit_work_under_their_own_users(guarde
             finally:
                 await kit.stop()
             assert {(e.plaza_id, e.work_order_id) for e in received} == {(o["plaza_id"], o["id"]) for o in orders}
+    assert guarded.violations() == []  # nothing any of them did was refused
