@@ -37,6 +37,8 @@ from pathlib import Path
 
 import msgspec
 
+from libs.contracts import validate_token
+
 SERVICES = ("intake", "dispatch", "billing", "survey", "archive", "staff")
 DEPARTMENTS = ("engineering", "security", "cleaning", "customer_service")
 OPERATOR = "operator"
@@ -97,7 +99,7 @@ def consumer_rights(stream: str, durable: str, filter_subject: str | None = None
     ``filter_subject`` the consumer can only be created with a filter inside it: nats-py
     names the filter in the API subject, and nats-server refuses a request whose body
     names another one. Without it, the older creation subjects too (a service's own)."""
-    api = f"$JS.API.CONSUMER"
+    api = "$JS.API.CONSUMER"
     create = [f"{api}.CREATE.{stream}.{durable}.{filter_subject}"] if filter_subject else [
         f"{api}.CREATE.{stream}.{durable}", f"{api}.CREATE.{stream}.{durable}.>",
         f"{api}.DURABLE.CREATE.{stream}.{durable}",
@@ -124,6 +126,9 @@ def department_durables(department: str, plazas: tuple[str, ...] = ()) -> tuple[
 
 
 def department_user(department: str, password: Password, plazas: tuple[str, ...] = ()) -> User:
+    validate_token(department, "department")  # a '*' or '>' here would widen the grant
+    for plaza in plazas:
+        validate_token(plaza, "plaza")
     name = f"dept-{department}"
     work_orders = f"plazadesk.dispatch.*.{department}.>"
     publish = [right for durable in department_durables(department, plazas)

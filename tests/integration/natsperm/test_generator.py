@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import stat
 
+import pytest
+
 from scripts import natsconf
 
 
@@ -52,3 +54,9 @@ def test_passwords_are_generated_once_into_a_file_only_its_owner_reads(tmp_path)
     again = natsconf.ensure_passwords(path, ["intake", "operator", "staff"])
     assert again["intake"] == first["intake"] and again["operator"] == first["operator"]
     assert len({*again.values()}) == 3 and all(len(pw) == 48 for pw in again.values())
+
+
+def test_a_department_or_plaza_that_is_no_subject_token_is_refused():
+    for department, plazas in (("*", ()), ("engineering.>", ()), ("engineering", ("p1.x",))):
+        with pytest.raises(ValueError):
+            natsconf.department_user(department, natsconf.Password("x"), plazas)
