@@ -38,13 +38,13 @@ from pathlib import Path
 import msgspec
 
 from libs.contracts import validate_token
+from libs.contracts.subjects import DEAD_LETTER_STREAM
 
 SERVICES = ("intake", "dispatch", "billing", "survey", "archive", "staff")
 DEPARTMENTS = ("engineering", "security", "cleaning", "customer_service")
 OPERATOR = "operator"
 # The password the nodes of a NATS cluster present to each other (deploy/nats/cluster.conf).
 ROUTE_PASSWORD = "NATS_ROUTE_PASSWORD"
-DEAD_LETTER_STREAM = "DEADLETTER"
 DISPATCH_STREAM = "DISPATCH"
 
 # The durable consumers each service declares (its handlers.subscribe), by the producer
@@ -91,6 +91,7 @@ def inbox(user: str) -> str:
 
 
 def stream_of(service: str) -> str:
+    """The stream a service declares, named as libs.contracts.STREAMS names it."""
     return service.upper()
 
 

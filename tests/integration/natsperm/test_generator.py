@@ -60,3 +60,10 @@ def test_a_department_or_plaza_that_is_no_subject_token_is_refused():
     for department, plazas in (("*", ()), ("engineering.>", ()), ("engineering", ("p1.x",))):
         with pytest.raises(ValueError):
             natsconf.department_user(department, natsconf.Password("x"), plazas)
+
+
+def test_the_streams_are_the_ones_the_contracts_name():
+    from libs.contracts import STREAMS
+
+    assert {natsconf.stream_of(s) for s in STREAMS} == {spec.name for spec in STREAMS.values()}
+    assert set(STREAMS) <= set(natsconf.SERVICES)
