@@ -49,8 +49,12 @@ class NatsServer:
     """Starts nats-server on a free port; ``sync_always`` fsyncs every JetStream write
     (on a single node an acknowledged publish is otherwise not yet on disk)."""
 
-    def __init__(self, data_dir: str | os.PathLike, *, port: int | None = None, sync_always: bool = True) -> None:
+    def __init__(
+        self, data_dir: str | os.PathLike, *, port: int | None = None, sync_always: bool = True,
+        authorization: str = "",
+    ) -> None:
         self.data_dir = Path(data_dir)
+        self.authorization = authorization  # scripts.natsconf.authorization: users and permissions
         self.port = free_port(port)
         self.monitor_port = free_port()
         self.sync_always = sync_always
@@ -67,6 +71,7 @@ class NatsServer:
             f"http: 127.0.0.1:{self.monitor_port}\n"
             f"max_payload: 8MB\n"
             f"jetstream {{\n  store_dir: \"{self.data_dir / 'jetstream'}\"{sync}\n}}\n"
+            f"{self.authorization}"
         )
 
     def start(self, log_file: str | os.PathLike | None = None, timeout: float = 15, attempts: int = 3) -> "NatsServer":
@@ -84,6 +89,8 @@ class NatsServer:
     def _start(self, log_file: str | os.PathLike | None, timeout: float) -> "NatsServer":
         self.data_dir.mkdir(parents=True, exist_ok=True)
         conf = self.data_dir / "nats-server.conf"
+        conf.write_text("")
+        conf.chmod(0o600)  # the users' passwords may be in it
         conf.write_text(self.config())
         out = open(log_file, "ab") if log_file else subprocess.DEVNULL
         self.proc = subprocess.Popen([binary(), "-c", str(conf)], stdout=out, stderr=out)

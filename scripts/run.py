@@ -44,7 +44,9 @@ def main() -> int:
         print(line)
     if warnings:
         print()
-    print(f"  NATS (JetStream)  {system.nats_url}   data: {system.data_dir / 'nats'}")
+    print(f"  NATS (JetStream)  {system.services_nats_url}   data: {system.data_dir / 'nats'}")
+    if system.passwords:  # never the passwords themselves: they would end up in terminal logs
+        print(f"  NATS users        one per service and department, and 'operator': {system.passwords_file}")
     for name in SERVICES:
         print(f"  {name:<9} {system.url(name):<24} OpenAPI: {system.url(name)}/schema   log: {system.logs / (name + '.log')}")
     if units:

@@ -1,5 +1,9 @@
 """The whole PlazaDesk on one machine: a real nats-server and the five services as
-processes. ``make run`` uses it, and so do the end-to-end tests and the benchmarks."""
+processes. ``make run`` uses it, and so do the end-to-end tests and the benchmarks.
+
+The nats-server it starts takes only its users (scripts/natsconf.py): their passwords are
+generated once into ``<data>/nats/passwords.json`` (0600) and each service connects as its
+own user."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from pathlib import Path
 
 import httpx
 
+from scripts import natsconf
 from scripts.natsserver import NatsServer, free_port
 
 SERVICES = {"intake": 8001, "dispatch": 8002, "billing": 8003, "survey": 8004, "archive": 8005}
@@ -32,7 +37,12 @@ class System:
         self.data_dir = Path(data_dir).resolve()
         self.logs = self.data_dir / "logs"
         self.nats: NatsServer | None = None
+        # What tools connect with (the end-to-end tests, the benchmarks): the operator's
+        # credentials are in it when this system starts its own server. The services get
+        # ``services_nats_url`` and each its own user.
         self.nats_url = nats_url
+        self.services_nats_url = nats_url
+        self.passwords: dict[str, str] = {}
         self.sync_always = sync_always
         self.ports = {
             name: free_port(port if default_ports else None) for name, port in SERVICES.items()
@@ -46,18 +56,32 @@ class System:
     def start(self, timeout: float = 60) -> "System":
         self.logs.mkdir(parents=True, exist_ok=True)
         if self.nats_url is None:
-            self.nats = NatsServer(self.data_dir / "nats", port=NATS_PORT, sync_always=self.sync_always)
-            self.nats.start(self.logs / "nats-server.log")
-            self.nats_url = self.nats.url
+            self.start_nats()
         for name in SERVICES:
             self.start_service(name)
         self.wait_ready(timeout=timeout)
         return self
 
+    @property
+    def passwords_file(self) -> Path:
+        return self.data_dir / "nats" / "passwords.json"
+
+    def start_nats(self) -> None:
+        self.passwords = natsconf.ensure_passwords(self.passwords_file, natsconf.user_names())
+        users = natsconf.users({name: natsconf.Password(pw) for name, pw in self.passwords.items()}, plazas=("demo",))
+        self.nats = NatsServer(self.data_dir / "nats", port=NATS_PORT, sync_always=self.sync_always,
+                               authorization=natsconf.authorization(users))
+        self.nats.start(self.logs / "nats-server.log")
+        self.services_nats_url = self.nats.url
+        self.nats_url = self.nats.url.replace("nats://", f"nats://{natsconf.OPERATOR}:{self.passwords[natsconf.OPERATOR]}@")
+
     def env_for(self, name: str) -> dict[str, str]:
+        own = {f"{name.upper()}_NATS_USER": name, f"{name.upper()}_NATS_PASSWORD": self.passwords[name]} \
+            if name in self.passwords else {}
         return {
             **os.environ,
-            "PLAZADESK_NATS_URL": self.nats_url or "",
+            "PLAZADESK_NATS_URL": self.services_nats_url or "",
+            **own,
             "PLAZADESK_DATA_DIR": str(self.data_dir),
             "PLAZADESK_LOG_JSON": "true",
             f"{name.upper()}_HTTP_PORT": str(self.ports[name]),

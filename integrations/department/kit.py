@@ -22,6 +22,7 @@ import os
 import re
 import sys
 from typing import Any
+from urllib.parse import urlsplit
 
 import msgspec
 from fast_depends.msgspec import MsgSpecSerializer
@@ -29,6 +30,7 @@ from faststream import AckPolicy, FastStream
 from faststream.exceptions import NackMessage, RejectMessage
 from faststream.nats import JStream, NatsBroker, PullSub
 from faststream.nats.annotations import NatsMessage
+from faststream.nats.security import NatsUserPassword
 from nats.js.api import AckPolicy as JsAckPolicy
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
@@ -48,8 +50,11 @@ each as one JSON line. Stop it with Ctrl-C or SIGTERM; it goes on where it stopp
 Settings (environment variables):
   PLAZADESK_DEPARTMENT   required: the department, e.g. engineering
   PLAZADESK_PLAZA        required: the plaza id, e.g. p1, or * for every plaza
-  PLAZADESK_NATS_URL     PlazaDesk's NATS (default nats://127.0.0.1:4222); credentials
-                         in the URL: nats://user:password@host:4222
+  PLAZADESK_NATS_URL     PlazaDesk's NATS (default nats://127.0.0.1:4222)
+  PLAZADESK_NATS_USER    the department's NATS user, dept-<department> (or in the URL:
+  PLAZADESK_NATS_PASSWORD  nats://user:password@host:4222); it may read only this
+                         department's work orders, through durables dept-<department>-all
+                         and dept-<department>-<plaza>
   PLAZADESK_DURABLE      the consumer's name on the server (default
                          dept-<department>-<plaza>, 'all' for *); one per receiving system
   PLAZADESK_HOOK         package.module:function called with each event (default: write
@@ -72,6 +77,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     department: str
     plaza: str
     nats_url: str = "nats://127.0.0.1:4222"
+    nats_user: str = ""
+    nats_password: str = ""
     durable: str = ""
     hook: str = ""
     output: str = "-"
@@ -95,6 +102,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def consumer(self) -> str:
         return self.durable or f"dept-{self.department}-{'all' if self.plaza == '*' else self.plaza}"
+
+    @property
+    def user(self) -> str:
+        return self.nats_user or (urlsplit(self.nats_url.split(",")[0].strip()).username or "")
 
     @property
     def subject(self) -> str:
@@ -133,7 +144,13 @@ async def _decode(message) -> Any:
 
 def create_broker(settings: Settings, hook: hooks.Hook) -> NatsBroker:
     """The broker with the one subscriber; ``start()`` it (or run ``FastStream(broker)``)."""
-    broker = NatsBroker(settings.nats_url, serializer=MsgSpecSerializer(), logger=logger, name=settings.consumer)
+    credentials: dict[str, Any] = {"security": NatsUserPassword(settings.nats_user, settings.nats_password)} \
+        if settings.nats_user else {}
+    # The user's replies and fetched events come under an inbox of its own, the only one
+    # its NATS user may read (FastStream's subscriber names its inbox itself).
+    inbox = f"_INBOX.{settings.user}" if settings.user else "_INBOX"
+    broker = NatsBroker(settings.nats_url, serializer=MsgSpecSerializer(), logger=logger, name=settings.consumer,
+                        inbox_prefix=inbox, **credentials)
 
     @broker.subscriber(
         settings.subject,
@@ -142,6 +159,7 @@ def create_broker(settings: Settings, hook: hooks.Hook) -> NatsBroker:
         # One event per fetch: a fetched event waits for the hook of those before it, and
         # its ack_wait runs meanwhile; a department's volume needs no more.
         pull_sub=PullSub(batch_size=1, timeout=5.0),
+        inbox_prefix=f"{inbox}.".encode(),
         config=ConsumerConfig(
             durable_name=settings.consumer,
             ack_policy=JsAckPolicy.EXPLICIT,

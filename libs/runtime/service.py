@@ -55,6 +55,7 @@ class Runtime:
         self.db = Database(settings.database_url, schema=settings.database_schema)
         self.broker = bus.make_broker(
             settings.nats_url, name=f"plazadesk-{self.service}",
+            user=settings.nats_user, password=settings.nats_password,
             disconnected_cb=self._on_disconnected, reconnected_cb=self._on_reconnected, closed_cb=self._on_closed,
         )
         self.consumers = bus.Consumers(

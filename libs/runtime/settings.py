@@ -47,6 +47,11 @@ class ServiceSettings(msgspec.Struct, kw_only=True):
     http_host: str = "127.0.0.1"
     http_port: int
     nats_url: str = "nats://127.0.0.1:4222"
+    # The service's own NATS user (deploy/nats, scripts/natsconf.py): it may publish only
+    # its own subjects and use only its own streams and consumers. Empty: the credentials
+    # in the URL, if any (the test suite's accounts).
+    nats_user: str = ""
+    nats_password: str = ""
     data_dir: str = "data"
     database_url: str = ""
     # Each service in its own PostgreSQL schema: one database, no shared table (docs/operations.md#settings).

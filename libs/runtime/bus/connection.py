@@ -16,6 +16,7 @@ from nats.errors import Error as NatsError
 from nats.js import JetStreamContext
 
 from libs.runtime import logging as log
+from libs.runtime.bus.access import inbox_prefix
 from libs.runtime.settings import nats_servers
 
 logger = log.get("nats")
@@ -23,17 +24,24 @@ logger = log.get("nats")
 
 class Broker:
     """``url`` may name several servers, comma-separated (a cluster). ``callbacks``:
-    nats-py's ``disconnected_cb``, ``reconnected_cb``, ``closed_cb``.
+    nats-py's ``disconnected_cb``, ``reconnected_cb``, ``closed_cb``. ``user`` and
+    ``password``: the service's own NATS user (``libs.runtime.bus.access``); its replies
+    then come under an inbox of its own, the only one its user may subscribe to.
 
     The client reconnects for as long as it takes (nats-py's default gives up after 60
     attempts, two minutes, and the service would never publish again); a connection the
     server closes for good (after an ``-ERR``) is the runtime's to re-open (``reopen``)."""
 
-    def __init__(self, url: str, *, name: str = "plazadesk", **callbacks: Callable[[], Awaitable[None]]) -> None:
+    def __init__(
+        self, url: str, *, name: str = "plazadesk", user: str = "", password: str = "",
+        **callbacks: Callable[[], Awaitable[None]],
+    ) -> None:
         self.options = {
             "servers": nats_servers(url), "name": name, "max_reconnect_attempts": -1,
             "error_cb": _log_error, **callbacks,
         }
+        if user:
+            self.options.update(user=user, password=password, inbox_prefix=inbox_prefix(user))
         self.nc: Client | None = None
         self.js: JetStreamContext | None = None
 
