@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+
 from libs.runtime.settings import ServiceSettings, SettingsError, load
 
 
@@ -12,13 +14,14 @@ class Settings(ServiceSettings, kw_only=True):
     refresh_token_ttl_s: int = 12 * 3600
     # The Ed25519 private key (PEM) tokens are signed with. Empty: the key in
     # DATA_DIR/staff-signing-key.pem, generated there (0600) on the first start and kept,
-    # so tokens stay valid across restarts. Set PLAZADESK_STAFF_SIGNING_KEY_FILE in
-    # production (a mounted Secret) so every replica signs with the same key.
-    staff_signing_key_file: str = ""
+    # so tokens stay valid across restarts. Set it (STAFF_SIGNING_KEY_FILE, or
+    # PLAZADESK_STAFF_SIGNING_KEY_FILE) in production, a mounted Secret: every replica
+    # must sign with the same key.
+    signing_key_file: str = ""
     # Public keys (PEM files, comma-separated) still published in the JWKS besides the
     # signing key's: after a key rotation, tokens signed by the old key verify until they
     # expire.
-    staff_previous_public_key_files: str = ""
+    previous_public_key_files: str = ""
     # The operator account's password on the first start (PLAZADESK_OPERATOR_PASSWORD);
     # empty: generated, printed once and kept in DATA_DIR/operator-password (0600).
     operator_password: str = ""
@@ -37,5 +40,11 @@ class Settings(ServiceSettings, kw_only=True):
             raise SettingsError("LOGIN_FREE_FAILURES must be at least 1")
 
 
-def from_env() -> Settings:
-    return load(Settings, "staff")
+def from_env(environ: dict[str, str] | None = None) -> Settings:
+    """``PLAZADESK_STAFF_<NAME>`` is read as ``STAFF_<NAME>`` (which wins when both are set):
+    the deploy files name staff's secrets in the project's own namespace."""
+    env = dict(os.environ if environ is None else environ)
+    for key, value in list(env.items()):
+        if key.startswith("PLAZADESK_STAFF_"):
+            env.setdefault(key[len("PLAZADESK_"):], value)
+    return load(Settings, "staff", env)

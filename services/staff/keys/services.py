@@ -16,9 +16,9 @@ GENERATED_NAME = "staff-signing-key.pem"
 
 
 def load_keyring(settings) -> Keyring:
-    previous = [_read_public(p.strip()) for p in settings.staff_previous_public_key_files.split(",") if p.strip()]
-    if settings.staff_signing_key_file:
-        path = Path(settings.staff_signing_key_file)
+    previous = [_read_public(p.strip()) for p in settings.previous_public_key_files.split(",") if p.strip()]
+    if settings.signing_key_file:
+        path = Path(settings.signing_key_file)
         if not path.is_file():
             raise SettingsError(f"STAFF_SIGNING_KEY_FILE {str(path)!r} does not exist")
         return Keyring(_read_private(path), previous)
