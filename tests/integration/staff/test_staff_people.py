@@ -113,3 +113,17 @@ async def test_deactivating_announces_the_change_at_each_plaza(staff, bus):
     assert {e.plaza_id for e in changed} == {"p1", "p2"}
     record = (await staff.get("/v1/staff/zhang.wei", headers=op)).json()
     assert record["plazas"] == {"p1": ["staff"], "p2": ["staff"]} and record["active"] is False
+
+
+async def test_a_new_name_is_announced_at_every_plaza_and_a_new_password_ends_old_refresh_tokens(staff, bus):
+    op = await bearer(staff)
+    await staff.put("/v1/plazas/p1/staff/zhang.wei", json=ENGINEER, headers=op)
+    await staff.put("/v1/plazas/p2/staff/zhang.wei", json={**ENGINEER, "roles": ["clerk"]}, headers=op)
+    refresh = (await staff.post("/v1/token", json={"username": "zhang.wei", "password": "engineer-password"})).json()
+    await staff.put("/v1/plazas/p2/staff/zhang.wei", json={**ENGINEER, "name": "张伟", "roles": ["clerk"],
+                                                            "password": "a-new-password"}, headers=op)
+    changed = await wait_for_events(bus, "StaffChanged", 2, username="zhang.wei", name="张伟")
+    assert {(e.plaza_id, tuple(e.roles)) for e in changed} == {("p1", ("staff",)), ("p2", ("clerk",))}
+    r = await staff.post("/v1/token", json={"grant_type": "refresh_token", "refresh_token": refresh["refresh_token"]})
+    assert r.status_code == 401
+    assert (await staff.post("/v1/token", json={"username": "zhang.wei", "password": "a-new-password"})).status_code == 200
