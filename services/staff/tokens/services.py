@@ -97,8 +97,9 @@ async def token(runtime: Runtime, keyring: Keyring, body: TokenRequest, address:
 
 
 async def drop_expired(runtime: Runtime) -> None:
+    now = utcnow()
     async with runtime.transaction() as tx:
-        await store.drop_expired_refresh(tx.conn, utcnow())
+        await store.drop_expired(tx.conn, now, now - domain.FORGET_AFTER)
 
 
 async def _issue(conn, keyring: Keyring, settings, person, plazas, now: dt.datetime) -> TokenIssued:

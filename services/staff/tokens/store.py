@@ -49,5 +49,8 @@ async def revoke_refresh(conn: AsyncConnection, token_hash: str, now) -> bool:
     return done.rowcount == 1
 
 
-async def drop_expired_refresh(conn: AsyncConnection, now) -> None:
+async def drop_expired(conn: AsyncConnection, now, failures_before) -> None:
+    """Refresh tokens past their lifetime and failures already forgiven: neither table
+    grows with every guessed username or every day of logins."""
     await conn.execute(refresh_tokens.delete().where(refresh_tokens.c.expires_at < now))
+    await conn.execute(login_failures.delete().where(login_failures.c.last_failure_at < failures_before))

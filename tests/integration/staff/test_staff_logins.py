@@ -150,3 +150,21 @@ async def test_a_token_signed_by_another_key_or_expired_is_refused(staff):
 async def test_a_token_request_missing_a_field_names_it(staff, body):
     r = await staff.post("/v1/token", json=body)
     assert r.status_code == 422 and r.json()["field"] in ("password", "refresh_token")
+
+
+async def test_expired_refresh_tokens_and_forgiven_failures_are_dropped(staff_settings, bus):
+    from services.staff.tables import login_failures, refresh_tokens
+    from services.staff.tokens import services as tokens
+
+    async with served(staff_settings, bus) as staff:
+        await login(staff, "operator", OPERATOR_PASSWORD)
+        await login(staff, "nobody", "wrong-password")
+        runtime = staff._transport.app.dependencies["runtime"].dependency()
+        past = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=2)
+        async with runtime.transaction() as tx:
+            await tx.conn.execute(refresh_tokens.update().values(expires_at=past))
+            await tx.conn.execute(login_failures.update().values(last_failure_at=past))
+        await tokens.drop_expired(runtime)
+        async with runtime.read() as conn:
+            for table in (refresh_tokens, login_failures):
+                assert (await conn.execute(table.select())).first() is None
