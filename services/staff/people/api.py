@@ -64,7 +64,7 @@ class StaffController(Controller):
         "The plaza's staff in username order, a page at a time; filter by department or role.",
     )
     async def index(
-        self, plaza: FromPath[str], runtime: Runtime, department: str | None = None, role: str | None = None,
+        self, plaza: FromPath[str], runtime: Runtime, department: str | None = None, role: domain.StaffRole | None = None,
         cursor: str | None = Parameter(query="cursor", default=None),
         limit: int = Parameter(query="limit", default=50, ge=1, le=500),
     ) -> Page:

@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from libs.contracts.subjects import InvalidToken, validate_token
 
 # 客服专员, 客服主管, 物业经理, 部门员工, 财务, 审计（只读）, 运维
 STAFF_ROLES = ("clerk", "supervisor", "manager", "staff", "finance", "auditor", "operator")
+StaffRole = Literal["clerk", "supervisor", "manager", "staff", "finance", "auditor", "operator"]
 ROLES = (*STAFF_ROLES, "occupant")  # occupants log in elsewhere (their own narrow access)
 GLOBAL_ROLES = ("operator", "auditor")  # held at every plaza
 OPERATOR = "operator"

@@ -159,3 +159,9 @@ def test_the_kid_is_the_rfc7638_thumbprint():
     expected = jwt.PyJWK({"kty": "OKP", "crv": "Ed25519", "x": jwk["x"]})
     assert jwk["kid"] == keys.public_jwk(expected.key)["kid"]  # stable for the same key
     assert len(jwk["kid"]) == 43
+
+
+def test_the_role_names_agree():
+    from typing import get_args
+
+    assert get_args(people.StaffRole) == people.STAFF_ROLES
