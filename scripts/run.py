@@ -1,4 +1,4 @@
-"""``make run``: nats-server + the five services + demo data, until Ctrl-C.
+"""``make run``: nats-server + the six services + demo data and demo users, until Ctrl-C.
 
 State lives in ./data (JetStream files and one SQLite file per service), so stopping and
 running again continues where it left off.
@@ -7,12 +7,13 @@ running again continues where it left off.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import time
 
 from scripts import demo
-from scripts.system import NATS_PORT, SERVICES, System
+from scripts.system import NATS_PORT, OPERATOR_PASSWORD_FILE, SERVICES, System
 
 
 def main() -> int:
@@ -33,6 +34,7 @@ def main() -> int:
     try:
         system.start()
         units = [] if args.no_demo else demo.load(system.url("archive"))
+        users = [] if args.no_demo else demo.load_staff(system.url("staff"), system.operator_password(), system.data_dir)
     except Exception as exc:
         print(f"start-up failed: {exc}", file=sys.stderr)
         system.stop()
@@ -49,11 +51,13 @@ def main() -> int:
         print(f"  NATS users        one per service and department, and 'operator': {system.passwords_file}")
     for name in SERVICES:
         print(f"  {name:<9} {system.url(name):<24} OpenAPI: {system.url(name)}/schema   log: {system.logs / (name + '.log')}")
+    print_logins(system, users)
     if units:
         print(f"\n  demo plaza 'demo' with units {', '.join(units)}")
         print(
-            "  try: curl -s -XPOST "
+            "  try (after logging in as below): curl -s -XPOST "
             f"{system.url('intake')}/v1/plazas/demo/requests -H 'content-type: application/json' "
+            "-H \"Authorization: Bearer $TOKEN\" "
             "-d '{\"channel\":\"phone\",\"unit\":\"A-203\",\"text\":\"the drain is blocked\"}'"
         )
     sys.stdout.flush()
@@ -69,6 +73,30 @@ def main() -> int:
         system.stop()
         print("stopped; state kept in", system.data_dir)
     return 0
+
+
+def print_logins(system: System, users: list[tuple[str, str, str]]) -> None:
+    """How to log in: the operator's password on the run that made it (else where it is
+    kept), each demo user's, and the curl line that gets a token."""
+    kept = system.data_dir / OPERATOR_PASSWORD_FILE
+    if os.environ.get("PLAZADESK_OPERATOR_PASSWORD"):
+        operator = "the password in PLAZADESK_OPERATOR_PASSWORD"
+    elif system.operator_password_generated:
+        operator = f"password {system.operator_password()}   (shown this once; kept in {kept})"
+    else:
+        operator = f"password in {kept}"
+    print(f"\n  log in as 'operator' (every plaza, staff and settings): {operator}")
+    if users:
+        print("  demo users at plaza 'demo' (passwords kept in "
+              f"{system.data_dir / demo.DEMO_PASSWORDS}):")
+        for user, roles, password in users:
+            print(f"    {user:<16} {roles:<11} password {password}")
+    print(
+        "  get a token: TOKEN=$(curl -s -XPOST "
+        f"{system.url('staff')}/v1/token -H 'content-type: application/json' "
+        "-d '{\"username\":\"demo-clerk\",\"password\":\"<password>\"}' "
+        "| python3 -c 'import json,sys; print(json.load(sys.stdin)[\"access_token\"])')"
+    )
 
 
 def moved_ports(system: System) -> list[str]:

@@ -1,4 +1,4 @@
-"""The whole PlazaDesk on one machine: a real nats-server and the five services as
+"""The whole PlazaDesk on one machine: a real nats-server and the six services as
 processes. ``make run`` uses it, and so do the end-to-end tests and the benchmarks.
 
 The nats-server it starts takes only its users (scripts/natsconf.py): their passwords are
@@ -8,6 +8,7 @@ own user."""
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -19,7 +20,8 @@ import httpx
 from scripts import natsconf
 from scripts.natsserver import NatsServer, free_port
 
-SERVICES = {"intake": 8001, "dispatch": 8002, "billing": 8003, "survey": 8004, "archive": 8005}
+SERVICES = {"intake": 8001, "dispatch": 8002, "billing": 8003, "survey": 8004, "archive": 8005, "staff": 8006}
+OPERATOR_PASSWORD_FILE = "operator-password"  # what staff reads on its first start
 NATS_PORT = 4222
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -57,6 +59,7 @@ class System:
         self.logs.mkdir(parents=True, exist_ok=True)
         if self.nats_url is None:
             self.start_nats()
+        self.operator_password_generated = ensure_operator_password(self.data_dir, self.extra_env)
         for name in SERVICES:
             self.start_service(name)
         self.wait_ready(timeout=timeout)
@@ -86,8 +89,15 @@ class System:
             "PLAZADESK_LOG_JSON": "true",
             f"{name.upper()}_HTTP_PORT": str(self.ports[name]),
             "PYTHONPATH": str(ROOT),
+            # Every service verifies tokens with the keys staff publishes.
+            "PLAZADESK_AUTH_JWKS_URL": f"{self.url('staff')}/.well-known/jwks.json",
             **self.extra_env,
         }
+
+    def operator_password(self) -> str:
+        """The operator's password: PLAZADESK_OPERATOR_PASSWORD, else the kept one."""
+        given = self.extra_env.get("PLAZADESK_OPERATOR_PASSWORD") or os.environ.get("PLAZADESK_OPERATOR_PASSWORD")
+        return given or (self.data_dir / OPERATOR_PASSWORD_FILE).read_text().strip()
 
     def start_service(self, name: str) -> None:
         log = open(self.logs / f"{name}.log", "ab")
@@ -143,3 +153,20 @@ class System:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def ensure_operator_password(data_dir: Path, extra_env: dict[str, str]) -> bool:
+    """Without PLAZADESK_OPERATOR_PASSWORD, the operator's password is generated here into
+    DATA_DIR/operator-password (0600) before staff first starts, and staff takes it from
+    there: it is then shown on the console by ``make run`` and never lands in staff's log
+    file. True when it was generated now (the first start)."""
+    if extra_env.get("PLAZADESK_OPERATOR_PASSWORD") or os.environ.get("PLAZADESK_OPERATOR_PASSWORD"):
+        return False
+    path = data_dir / OPERATOR_PASSWORD_FILE
+    if path.is_file() and path.read_text().strip():
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(secrets.token_urlsafe(18) + "\n")
+    return True
