@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from libs.runtime import foureyes
 from services.survey.campaigns import domain as dc
 from services.survey.links import domain as domain_links
 from services.survey.plans import domain as domain_plans
@@ -107,15 +108,23 @@ def test_plan_spreads_visits_over_the_month_in_unit_order():
 
 
 def test_plan_lifecycle_rules():
-    assert domain_plans.approve("draft") == "approved"
+    assert domain_plans.approve("draft", "clerk-li", "supervisor-zhang") == "approved"
     with pytest.raises(domain_plans.PlanRefused):
-        domain_plans.approve("approved")
+        domain_plans.approve("approved", "clerk-li", "supervisor-zhang")
     with pytest.raises(domain_plans.PlanRefused):
         domain_plans.check_outcome("draft", None, "completed")
     with pytest.raises(domain_plans.PlanRefused):
         domain_plans.check_outcome("approved", "completed", "declined")
     assert domain_plans.status_after("approved", ["completed", None]) == "approved"
     assert domain_plans.status_after("approved", ["completed", "declined"]) == "completed"
+
+
+def test_whoever_drafted_a_plan_cannot_approve_it():
+    with pytest.raises(foureyes.FourEyesRefused, match="^four eyes: ") as refused:
+        domain_plans.approve("draft", "clerk-li", "clerk-li")
+    assert refused.value.status == 403
+    # The hourly job drafts as "survey": any supervisor may approve its plans.
+    assert domain_plans.approve("draft", "survey", "supervisor-zhang") == "approved"
 
 
 def test_completion_counts_only_completed_visits_as_done():
