@@ -99,6 +99,8 @@ async def test_bad_policy_is_refused_naming_the_field(survey):
     ):
         r = await survey.put(POLICY, json=body)
         assert r.status_code in (400, 422) and r.json()["field"] == field, body
+    too_long = await survey.put(POLICY, json={"link_ttl_hours": 24 * 30 + 1})
+    assert too_long.status_code == 422 and "30 days" in too_long.json()["detail"]
     assert (await survey.get(POLICY)).json()["fatigue_days"] == 30
 
 
