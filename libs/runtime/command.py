@@ -43,7 +43,7 @@ def _default(field: msgspec.structs.FieldInfo, service: str) -> str:
     if field.name in derived:
         return derived[field.name]
     if "secret" in field.name:
-        return "(a development-only value: set it in production)"
+        return "(none in the code: set it from the environment; see the service's README)"
     if field.default is not msgspec.NODEFAULT:
         value = field.default
     elif field.default_factory is not msgspec.NODEFAULT:

@@ -23,7 +23,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     runtime.every(settings.dunning_every_s, dunning_job, "dunning-run")
     return runtime.app(
-        [ledger_api.AccountController, fees_api.FeeController, prepaid_api.PrepaidController,
-         dunning_api.DunningController, reports_api.ReportController],
+        [ledger_api.AccountController, ledger_api.LedgerRequestController, fees_api.FeeController,
+         prepaid_api.PrepaidController, dunning_api.DunningController, reports_api.ReportController],
         title="PlazaDesk billing",
     )

@@ -72,6 +72,29 @@ ledger = sa.Table(
     sa.Index("ix_ledger_plaza_unit", "plaza_id", "unit", "occurred_at", "id"),
 )
 
+# Refunds and corrections wait here for a second person (four eyes): nothing reaches the
+# ledger, and no event leaves, until someone other than the asker approves.
+ledger_requests = sa.Table(
+    "ledger_requests",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("plaza_id", sa.String(64), nullable=False),
+    sa.Column("unit", sa.String(64), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),  # refund | correction
+    sa.Column("status", sa.String(16), nullable=False),  # pending | approved | rejected
+    sa.Column("amount_fen", sa.BigInteger, nullable=False),
+    sa.Column("method", sa.String(16)),
+    sa.Column("reference", sa.String(255)),
+    sa.Column("reason", sa.Text),
+    sa.Column("reverses_entry_id", sa.String(40)),  # a correction's entry
+    sa.Column("requested_by", sa.String(80), nullable=False),
+    sa.Column("requested_at", UtcDateTime(), nullable=False),
+    sa.Column("decided_by", sa.String(80)),
+    sa.Column("decided_at", UtcDateTime()),
+    sa.Column("entry_id", sa.String(40)),  # the ledger entry posted on approval
+    sa.Index("ix_ledger_requests_status", "plaza_id", "status", "id"),
+)
+
 fee_rates = sa.Table(
     "fee_rates",
     metadata,

@@ -28,7 +28,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         [
             work_orders_api.WorkOrderController, work_orders_api.DepartmentQueueController,
             routing_api.RoutingRulesController, feedback_api.FeedbackController, sla_api.SlaPolicyController,
-            stock_api.StockController, reports_api.ReportsController,
+            stock_api.StockController, stock_api.AdjustmentController, reports_api.ReportsController,
         ],
         title="PlazaDesk dispatch",
     )

@@ -170,7 +170,8 @@ escalations = sa.Table(
 
 
 # --- stock: each plaza's items and every movement of them (the audit trail: setting a
-# level, issuing to a work order, a stocktaking adjustment with its reason).
+# level, issuing to a work order, a stocktaking adjustment with its reason), and the
+# adjustments waiting for a second person.
 
 stock_items = sa.Table(
     "stock_items",
@@ -197,7 +198,27 @@ stock_movements = sa.Table(
     sa.Column("work_order_id", sa.String(40)),
     sa.Column("actor", sa.String(100), nullable=False),
     sa.Column("occurred_at", UtcDateTime(), nullable=False),
+    # An adjustment's second person (four eyes); ``actor`` is whoever counted and asked.
+    sa.Column("approved_by", sa.String(100)),
     sa.Index("ix_stock_movements_sku", "plaza_id", "sku", "id"),
+)
+
+# A stocktaking adjustment waits here until a second person approves it (then it becomes
+# a movement) or rejects it: one person alone never changes a level outside a work order.
+stock_adjustments = sa.Table(
+    "stock_adjustments",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("plaza_id", sa.String(64), nullable=False),
+    sa.Column("sku", sa.String(64), nullable=False),
+    sa.Column("delta", sa.Integer, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # pending | approved | rejected
+    sa.Column("requested_by", sa.String(100), nullable=False),
+    sa.Column("requested_at", UtcDateTime(), nullable=False),
+    sa.Column("decided_by", sa.String(100)),
+    sa.Column("decided_at", UtcDateTime()),
+    sa.Index("ix_stock_adjustments_status", "plaza_id", "status", "id"),
 )
 
 

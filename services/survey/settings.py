@@ -1,6 +1,13 @@
 from __future__ import annotations
 
+import os
+import secrets
+from pathlib import Path
+
 from libs.runtime.settings import ServiceSettings, SettingsError, load
+
+# Where a deployment without SURVEY_LINK_SECRET keeps the secret generated on first start.
+LINK_SECRET_FILE = "survey-link-secret"
 
 
 class Settings(ServiceSettings, kw_only=True):
@@ -12,20 +19,63 @@ class Settings(ServiceSettings, kw_only=True):
     relay_linger_s: float = 0.1
     # How long after a work order closes its return visit falls due (回访时限).
     visit_window_hours: int = 72
-    # Signs the no-login survey links (HMAC-SHA256). Set SURVEY_SURVEY_LINK_SECRET (or
-    # PLAZADESK_SURVEY_LINK_SECRET) in production: anyone who knows it can forge links.
     # How often to check that every plaza has this month's key-account plan (drafted for
     # the supervisor to approve).
     plan_check_s: float = 3600.0
-    survey_link_secret: str = "plazadesk-dev-only-survey-link-secret"
+    # Signs the no-login survey links (HMAC-SHA256): SURVEY_LINK_SECRET. Anyone who knows
+    # it can forge links, so the repository holds none: unset, the service generates one
+    # into DATA_DIR/survey-link-secret on first start and keeps it (link_secret_of). In
+    # production it must be set: replicas share it, and a generated one would be each
+    # replica's own.
+    link_secret: str = ""
+    # "production" (PLAZADESK_ENV) refuses to start without SURVEY_LINK_SECRET.
+    env: str = "development"
+    # Requests a minute each client address may make to the occupant's link routes (a
+    # token bucket per replica); more answer 429 with Retry-After.
+    link_rate_per_minute: int = 30
 
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.visit_window_hours < 1:
             raise SettingsError("VISIT_WINDOW_HOURS must be at least 1")
-        if len(self.survey_link_secret) < 16:
+        if self.link_secret and len(self.link_secret) < 16:
             raise SettingsError("SURVEY_LINK_SECRET must be at least 16 characters")
+        if self.env == "production" and not self.link_secret:
+            raise SettingsError("SURVEY_LINK_SECRET must be set in production: it signs the survey links, "
+                                "and every replica needs the same one")
+        if self.link_rate_per_minute < 1:
+            raise SettingsError("LINK_RATE_PER_MINUTE must be at least 1")
 
 
-def from_env() -> Settings:
-    return load(Settings, "survey")
+def from_env(environ: dict[str, str] | None = None) -> Settings:
+    env = dict(os.environ if environ is None else environ)
+    # The name an earlier release read; a deployment that set it keeps its links working.
+    if "SURVEY_LINK_SECRET" not in env and "SURVEY_SURVEY_LINK_SECRET" in env:
+        env["SURVEY_LINK_SECRET"] = env["SURVEY_SURVEY_LINK_SECRET"]
+    return load(Settings, "survey", env)
+
+
+def link_secret_of(settings: Settings) -> str:
+    """The configured secret, else the one kept in the data directory, generated (readable
+    by the owner only) on the first start."""
+    if settings.link_secret:
+        return settings.link_secret
+    path = Path(settings.data_dir, LINK_SECRET_FILE)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        # Written aside, then linked into place: a process starting at the same moment
+        # finds either no file or a whole one, and the first link wins.
+        draft = path.with_name(f"{LINK_SECRET_FILE}.{os.getpid()}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_urlsafe(32) + "\n")
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    secret = path.read_text().strip()
+    if len(secret) < 16:
+        raise SettingsError(f"{path} holds no usable survey link secret (at least 16 characters)")
+    return secret

@@ -1,6 +1,6 @@
 """Every table of survey, its data model at a glance: archive's plazas and units (survey's
 own copy, kept by facts.py), the plaza survey policies, return visits, campaigns with their
-samples and answers, key-account plans. Queries live in each capability's store.py.
+samples and answers, key-account plans, the survey links that have answered. Queries live in each capability's store.py.
 
 A table an older release declared and this one does not (``work_orders``, dispatch's kinds
 before every close carried its own) stays in an old database, unread: the runtime drops no
@@ -87,6 +87,17 @@ visits = sa.Table(
              sqlite_where=sa.text("skip_reason IS NULL"), postgresql_where=sa.text("skip_reason IS NULL")),
 )
 metadata.info[RETIRED_INDEXES] = ["ix_visits_plaza_unit"]
+
+# The survey links that have answered, by the random id each token carries: a link
+# answers once, even where its visit could take another answer.
+survey_link_answers = sa.Table(
+    "survey_link_answers",
+    metadata,
+    sa.Column("link_id", sa.String(40), primary_key=True),
+    sa.Column("plaza_id", sa.String(64), nullable=False),
+    sa.Column("visit_id", sa.String(40), nullable=False),
+    sa.Column("answered_at", UtcDateTime(), nullable=False),
+)
 
 # --- campaigns ----------------------------------------------------------------------------------
 

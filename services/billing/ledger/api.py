@@ -1,8 +1,9 @@
-"""Accounts' HTTP API: a unit's ledger, payments, refunds and corrections. Translation only."""
+"""Accounts' HTTP API: a unit's ledger, payments, refunds and corrections (each asked by
+one person, approved or rejected by a second), the requests waiting. Translation only."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 from litestar import Controller, get, post
@@ -24,7 +25,7 @@ REFUND_EXAMPLE = Example(
 )
 CORRECTION_EXAMPLE = Example(
     summary="冲正一笔误收的费用 / Reverse a charge posted by mistake",
-    value={"entry_id": "01JEXAMPLE0000000000000000", "reason": "charged to the wrong unit", "approver": "Wang Li"},
+    value={"entry_id": "01JEXAMPLE0000000000000000", "reason": "charged to the wrong unit"},
 )
 
 
@@ -163,31 +164,101 @@ class AccountController(Controller):
         async with runtime.transaction() as tx:
             return await ledger.receive_payment(tx, plaza, unit, data, actor=actor, idempotency_key=idempotency_key)
 
-    @post("/{unit:str}/refunds", status_code=201, summary="退款 / Refund a credit",
-          description="从单元的余额（多缴部分）中退款，不能超过余额；必须带 Idempotency-Key。 / Pays money back "
-                      "out of the unit's credit, never more than it; needs an Idempotency-Key.")
+    @post("/{unit:str}/refunds", status_code=201, summary="申请退款 / Ask for a refund",
+          description="申请从单元的余额（多缴部分）中退款，不能超过余额；必须带 Idempotency-Key。申请待审批（pending），"
+                      "另一人审批后才记账并发出 RefundIssued（四眼原则）。 / Asks to pay money back out of the "
+                      "unit's credit, never more than it; needs an Idempotency-Key. The request is pending: "
+                      "nothing is posted or announced until a second person approves it (four eyes).")
     async def refund(
         self, plaza: FromPath[str], unit: FromPath[str],
         data: Annotated[ledger.RefundCreate, Body(examples=[REFUND_EXAMPLE])],
         runtime: Runtime,
         idempotency_key: str | None = Parameter(header="Idempotency-Key", default=None, description=MONEY_KEY),
         actor: str = Parameter(header="X-Actor", default="front-desk"),
-    ) -> ledger.RefundAccepted:
+    ) -> ledger.RequestView:
         plaza_token(plaza)
         async with runtime.transaction() as tx:
-            return await ledger.issue_refund(tx, plaza, unit, data, actor=actor, idempotency_key=idempotency_key)
+            return await ledger.request_refund(tx, plaza, unit, data, actor=actor, idempotency_key=idempotency_key)
 
-    @post("/{unit:str}/corrections", status_code=201, summary="冲正一笔流水 / Correct an entry",
-          description="整笔冲销一条费用、物业费、收款或退款流水，需写明原因和审批人；冲正本身不能再冲正，"
-                      "一条流水只能冲正一次（409）。 / "
-                      "Reverses one charge, fee, payment or refund in full, with a reason and an approver; a "
-                      "correction is never corrected, and an entry is corrected once only (409).")
+    @post("/{unit:str}/refunds/{request_id:str}/approve", status_code=200, summary="审批退款 / Approve a refund",
+          description="第二人审批退款申请：按当前余额记账并发出 RefundIssued。申请人本人审批 403（四眼原则），"
+                      "余额已不足 422，已审批或已驳回 409。 / A second person approves a refund: it is posted "
+                      "against the credit as it is now and RefundIssued announced. The asker approving their own "
+                      "answers 403 (four eyes), a credit now too small 422, a decided request 409.")
+    async def approve_refund(
+        self, plaza: FromPath[str], unit: FromPath[str], request_id: FromPath[str], runtime: Runtime,
+        actor: str = Parameter(header="X-Actor", default="finance"),
+    ) -> ledger.RequestView:
+        return await _decide(runtime, ledger.decide_refund, plaza, unit, request_id, actor, approve=True)
+
+    @post("/{unit:str}/refunds/{request_id:str}/reject", status_code=200, summary="驳回退款 / Reject a refund",
+          description="驳回退款申请（申请人也可撤回），不记账；已审批或已驳回 409。 / Rejects a refund request (the "
+                      "asker may withdraw their own); nothing is posted. A decided request answers 409.")
+    async def reject_refund(
+        self, plaza: FromPath[str], unit: FromPath[str], request_id: FromPath[str], runtime: Runtime,
+        actor: str = Parameter(header="X-Actor", default="finance"),
+    ) -> ledger.RequestView:
+        return await _decide(runtime, ledger.decide_refund, plaza, unit, request_id, actor, approve=False)
+
+    @post("/{unit:str}/corrections", status_code=201, summary="申请冲正 / Ask to correct an entry",
+          description="申请整笔冲销一条费用、物业费、收款或退款流水，需写明原因；由另一人审批后才记账并发出 "
+                      "EntryCorrected（四眼原则）。冲正本身不能再冲正，一条流水只能冲正一次，已有待审批的冲正 409。 / "
+                      "Asks to reverse one charge, fee, payment or refund in full, with a reason; it is posted "
+                      "and EntryCorrected announced once a second person approves (four eyes). A correction "
+                      "is never corrected, an entry is corrected once, and one with a correction pending answers 409.")
     async def correct(
         self, plaza: FromPath[str], unit: FromPath[str],
         data: Annotated[ledger.CorrectionCreate, Body(examples=[CORRECTION_EXAMPLE])],
         runtime: Runtime,
         actor: str = Parameter(header="X-Actor", default="finance"),
-    ) -> ledger.CorrectionAccepted:
+    ) -> ledger.RequestView:
         plaza_token(plaza)
         async with runtime.transaction() as tx:
-            return await ledger.correct_entry(tx, plaza, unit, data, actor=actor)
+            return await ledger.request_correction(tx, plaza, unit, data, actor=actor)
+
+    @post("/{unit:str}/corrections/{request_id:str}/approve", status_code=200, summary="审批冲正 / Approve a correction",
+          description="第二人审批冲正申请：记入冲正流水并发出 EntryCorrected（审批人即调用者）。申请人本人审批 403"
+                      "（四眼原则），已审批或已驳回 409。 / A second person approves a correction: the reversing "
+                      "entry is posted and EntryCorrected announced, the caller as its approver. The asker "
+                      "approving their own answers 403 (four eyes), a decided request 409.")
+    async def approve_correction(
+        self, plaza: FromPath[str], unit: FromPath[str], request_id: FromPath[str], runtime: Runtime,
+        actor: str = Parameter(header="X-Actor", default="finance"),
+    ) -> ledger.RequestView:
+        return await _decide(runtime, ledger.decide_correction, plaza, unit, request_id, actor, approve=True)
+
+    @post("/{unit:str}/corrections/{request_id:str}/reject", status_code=200, summary="驳回冲正 / Reject a correction",
+          description="驳回冲正申请（申请人也可撤回），不记账；已审批或已驳回 409。 / Rejects a correction request "
+                      "(the asker may withdraw their own); nothing is posted. A decided request answers 409.")
+    async def reject_correction(
+        self, plaza: FromPath[str], unit: FromPath[str], request_id: FromPath[str], runtime: Runtime,
+        actor: str = Parameter(header="X-Actor", default="finance"),
+    ) -> ledger.RequestView:
+        return await _decide(runtime, ledger.decide_correction, plaza, unit, request_id, actor, approve=False)
+
+
+async def _decide(runtime: Runtime, decide, plaza: str, unit: str, request_id: str, actor: str, *,
+                  approve: bool) -> ledger.RequestView:
+    plaza_token(plaza)
+    async with runtime.transaction() as tx:
+        return await decide(tx, plaza, unit, request_id, actor=actor, approve=approve)
+
+
+class LedgerRequestController(Controller):
+    path = "/v1/plazas/{plaza:str}/ledger-requests"
+    tags = ["accounts"]
+
+    @get("/", summary="待审批的退款与冲正 / List refunds and corrections to decide",
+         description="广场的退款与冲正申请，按 id 分页；status=pending 只列待审批的，kind 为 refund 或 correction。 / "
+                     "The plaza's refund and correction requests in id order, a page at a time; status=pending "
+                     "lists those waiting for a second person, kind is refund or correction.")
+    async def index(
+        self, plaza: FromPath[str], runtime: Runtime,
+        status: Literal["pending", "approved", "rejected"] | None = Parameter(query="status", default=None),
+        kind: Literal["refund", "correction"] | None = Parameter(query="kind", default=None),
+        cursor: str | None = Parameter(query="cursor", default=None),
+        limit: int = Parameter(query="limit", default=50, ge=1, le=500),
+    ) -> Page:
+        async with runtime.read() as conn:
+            rows = await ledger.list_requests(conn, plaza, kind=kind, status=status, after=cursor, limit=limit)
+        return Page.of([ledger.request_view(r) for r in rows], limit)

@@ -19,6 +19,7 @@ from typing import Literal, Protocol
 import msgspec
 
 from libs.contracts.events import plaza_zone  # noqa: F401  (a plaza's zone, as its PlazaRegistered says)
+from libs.runtime import foureyes
 
 EntryKind = Literal[
     "charge", "fee", "payment", "refund", "correction_credit", "correction_debit",
@@ -164,22 +165,41 @@ def refund(amount_fen: int, method: str, reason: str | None, credit: int) -> Pos
                    description=f"refund by {method}", due_date=None)
 
 
-def correction(original, reason: str, approver: str) -> Posting:
-    """The full reversal of one entry; a correction is itself never corrected."""
+def correctable(original, reason: str) -> str:
+    """What a correction of ``original`` would be (its kind), checked when it is asked for:
+    a correction is itself never corrected, and it says why."""
     if original.kind in CORRECTIONS:
         raise Refused(f"entry {original.id!r} is a correction; it cannot be corrected again", field="entry_id")
     if original.kind not in CORRECTABLE:
         raise Refused(f"a {original.kind} entry cannot be corrected here", field="entry_id")
     if not reason.strip():
         raise Refused("a correction needs a reason", field="reason")
+    return "correction_credit" if DIRECTION[original.kind] > 0 else "correction_debit"
+
+
+def correction(original, reason: str, approver: str) -> Posting:
+    """The full reversal of one entry, as posted once its approver said yes."""
+    kind = correctable(original, reason)
     if not approver.strip():
         raise Refused("a correction needs an approver", field="approver")
-    kind = "correction_credit" if DIRECTION[original.kind] > 0 else "correction_debit"
     return Posting(
         kind=kind, amount_fen=original.amount_fen, reverses_entry_id=original.id, reason=reason,
         approver=approver, work_order_id=original.work_order_id, invoice_id=original.invoice_id,
         description=f"correction of {original.kind}: {reason}",
     )
+
+
+RequestStatus = Literal["pending", "approved", "rejected"]
+
+
+def decide(status: str, requested_by: str, decider: str, what: str, *, approve: bool) -> RequestStatus:
+    """Four eyes on money leaving or a ledger corrected: a request is decided once, and
+    whoever asked for it may withdraw it (reject) but never approve it."""
+    if status != "pending":
+        raise Refused(f"{what} is {status} already; only a pending one is decided", field="status")
+    if approve:
+        foureyes.second_person(requested_by, decider, what)
+    return "approved" if approve else "rejected"
 
 
 def local_date(at: dt.datetime, zone: dt.tzinfo) -> dt.date:

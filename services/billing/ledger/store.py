@@ -1,5 +1,6 @@
 """Queries on the ledger (tables.ledger): postings once by line id, an account's
-entries, the whole plaza's sums."""
+entries, the whole plaza's sums; and the refunds and corrections waiting for a second
+person (tables.ledger_requests)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from libs.runtime.db import insert_ignore, insert_ignore_many
-from services.billing.tables import ledger
+from services.billing.tables import ledger, ledger_requests
 
 
 async def post_entry_once(conn: AsyncConnection, row: dict) -> bool:
@@ -113,3 +114,40 @@ def entry_row(plaza_id: str, unit: str, entry_id: str, posting, *, occurred_at: 
         "recorded_at": recorded_at,
         "causation_id": causation_id,
     }
+
+
+async def add_request(conn: AsyncConnection, row: dict) -> None:
+    await conn.execute(ledger_requests.insert(), row)
+
+
+async def get_request(conn: AsyncConnection, plaza_id: str, unit: str, kind: str, request_id: str) -> dict | None:
+    r = ledger_requests.c
+    q = sa.select(ledger_requests).where(r.plaza_id == plaza_id, r.unit == unit, r.kind == kind, r.id == request_id)
+    row = (await conn.execute(q)).mappings().first()
+    return dict(row) if row else None
+
+
+async def pending_correction_of(conn: AsyncConnection, plaza_id: str, entry_id: str) -> str | None:
+    r = ledger_requests.c
+    q = sa.select(r.id).where(r.plaza_id == plaza_id, r.reverses_entry_id == entry_id, r.status == "pending")
+    row = (await conn.execute(q)).first()
+    return row.id if row else None
+
+
+async def decide_request(conn: AsyncConnection, plaza_id: str, request_id: str, values: dict) -> bool:
+    """False when another decision came first (the request is no longer pending)."""
+    r = ledger_requests.c
+    q = ledger_requests.update().where(r.plaza_id == plaza_id, r.id == request_id, r.status == "pending").values(**values)
+    return (await conn.execute(q)).rowcount == 1
+
+
+async def requests(conn: AsyncConnection, plaza_id: str, *, kind: str | None, status: str | None,
+                   after: str | None, limit: int) -> list[dict]:
+    r = ledger_requests.c
+    q = sa.select(ledger_requests).where(r.plaza_id == plaza_id)
+    for column, value in ((r.kind, kind), (r.status, status)):
+        if value:
+            q = q.where(column == value)
+    if after:
+        q = q.where(r.id > after)
+    return [dict(row) for row in (await conn.execute(q.order_by(r.id).limit(limit))).mappings().all()]

@@ -1,8 +1,9 @@
-"""The plaza's stock (仓库物料) over HTTP: items, levels, adjustments and their audit list."""
+"""The plaza's stock (仓库物料) over HTTP: items, levels, adjustments (asked by one person,
+approved or rejected by a second) and their audit list."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 from litestar import Controller, get, post, put
@@ -39,6 +40,20 @@ class MovementView(msgspec.Struct, kw_only=True):
     work_order_id: str | None
     actor: str
     occurred_at: str
+    approved_by: str | None = None
+
+
+class AdjustmentView(msgspec.Struct, kw_only=True):
+    id: str
+    sku: str
+    delta: int
+    reason: str
+    status: str  # pending, approved, rejected
+    requested_by: str
+    requested_at: str
+    decided_by: str | None
+    decided_at: str | None
+    quantity: int  # the item's level now (after an approval, the adjusted level)
 
 
 def _item(r: dict) -> StockItemView:
@@ -50,6 +65,14 @@ def _item(r: dict) -> StockItemView:
 
 def _movement(r: dict) -> MovementView:
     return MovementView(**{k: r[k] for k in MovementView.__struct_fields__ if k != "occurred_at"}, occurred_at=iso(r["occurred_at"]))
+
+
+def _adjustment(r: dict, quantity: int) -> AdjustmentView:
+    return AdjustmentView(
+        id=r["id"], sku=r["sku"], delta=r["delta"], reason=r["reason"], status=r["status"],
+        requested_by=r["requested_by"], requested_at=iso(r["requested_at"]), decided_by=r["decided_by"],
+        decided_at=iso(r["decided_at"]), quantity=quantity,
+    )
 
 
 def _who(actor: str, command_id: str | None) -> Who:
@@ -114,24 +137,58 @@ class StockController(Controller):
     @post(
         "/{sku:str}/adjustments",
         status_code=201,
-        summary="盘点调整 / Adjust after stocktaking",
-        description="盘点差额连同原因记入审计列表；不能调到零以下。\n\n"
-        "Stocktaking: the counted difference, with the reason, goes on the audit list; the level "
-        "cannot go below zero.",
+        summary="申请盘点调整 / Ask for a stocktaking adjustment",
+        description="盘点差额连同原因提交为待审批的调整（四眼原则：须由另一人审批后才改变库存）；不能调到零以下。\n\n"
+        "Stocktaking: the counted difference, with the reason, becomes a pending adjustment (four "
+        "eyes: the level changes only once a second person approves it); it cannot take the level "
+        "below zero.",
     )
     async def adjust(
         self, plaza: FromPath[str], sku: FromPath[str],
         data: Annotated[StockAdjustmentCreate, Body(examples=[ADJUSTMENT_EXAMPLE])], runtime: Runtime,
         actor: str = ACTOR, command_id: str | None = COMMAND_ID,
-    ) -> StockItemView:
+    ) -> AdjustmentView:
         plaza_token(plaza)
         async with runtime.transaction() as tx:
-            return _item(await stock.adjust(tx, plaza, sku, data, _who(actor, command_id), sla.now()))
+            row = await stock.request_adjustment(tx, plaza, sku, data, _who(actor, command_id), sla.now())
+            return _adjustment(row, (await _found(tx.conn, plaza, sku))["quantity"])
+
+    @post(
+        "/{sku:str}/adjustments/{adjustment_id:str}/approve",
+        status_code=200,
+        summary="审批盘点调整 / Approve an adjustment",
+        description="第二人审批待定的调整：库存随之改变，记入审计列表（申请人与审批人），越过低库存线时发出 StockLow。"
+        "申请人本人审批 403（四眼原则）；已审批或已驳回 409。\n\n"
+        "A second person approves a pending adjustment: the level changes, the audit list records "
+        "who asked and who approved, and crossing the low line announces StockLow. The asker "
+        "approving their own answers 403 (four eyes); one decided already 409.",
+    )
+    async def approve(
+        self, plaza: FromPath[str], sku: FromPath[str], adjustment_id: FromPath[str], runtime: Runtime,
+        actor: str = Parameter(header="X-Actor", default="supervisor"), command_id: str | None = COMMAND_ID,
+    ) -> AdjustmentView:
+        return await _decide(runtime, plaza, sku, adjustment_id, _who(actor, command_id), approve=True)
+
+    @post(
+        "/{sku:str}/adjustments/{adjustment_id:str}/reject",
+        status_code=200,
+        summary="驳回盘点调整 / Reject an adjustment",
+        description="驳回待定的调整（申请人也可撤回），库存不变；已审批或已驳回 409。\n\n"
+        "Rejects a pending adjustment (the asker may withdraw their own); the level stays. One "
+        "decided already answers 409.",
+    )
+    async def reject(
+        self, plaza: FromPath[str], sku: FromPath[str], adjustment_id: FromPath[str], runtime: Runtime,
+        actor: str = Parameter(header="X-Actor", default="supervisor"), command_id: str | None = COMMAND_ID,
+    ) -> AdjustmentView:
+        return await _decide(runtime, plaza, sku, adjustment_id, _who(actor, command_id), approve=False)
 
     @get(
         "/{sku:str}/adjustments",
         summary="盘点调整记录 / List the adjustments",
-        description="一种物料的盘点调整（含原因），分页。\n\nOne item's stocktaking adjustments with their reasons, a page at a time.",
+        description="一种物料已生效的盘点调整（含原因、申请人与审批人），分页。\n\n"
+        "One item's applied stocktaking adjustments with their reasons, who asked and who approved, "
+        "a page at a time.",
     )
     async def adjustments(self, plaza: FromPath[str], sku: FromPath[str], runtime: Runtime, cursor: str | None = CURSOR, limit: int = LIMIT) -> Page:
         return await _movements(runtime, plaza, sku, "adjustment", cursor, limit)
@@ -144,6 +201,33 @@ class StockController(Controller):
     )
     async def movements(self, plaza: FromPath[str], sku: FromPath[str], runtime: Runtime, cursor: str | None = CURSOR, limit: int = LIMIT) -> Page:
         return await _movements(runtime, plaza, sku, None, cursor, limit)
+
+
+class AdjustmentController(Controller):
+    path = "/v1/plazas/{plaza:str}/stock-adjustments"
+
+    @get(
+        "/",
+        summary="待审批的盘点调整 / List adjustments to decide",
+        description="广场的盘点调整，按 id 分页；status=pending 只列待审批的。\n\n"
+        "The plaza's stocktaking adjustments in id order, a page at a time; status=pending lists "
+        "those waiting for a second person.",
+    )
+    async def index(
+        self, plaza: FromPath[str], runtime: Runtime, cursor: str | None = CURSOR, limit: int = LIMIT,
+        status: Literal["pending", "approved", "rejected"] | None = Parameter(query="status", default=None),
+    ) -> Page:
+        async with runtime.read() as conn:
+            rows = await store.adjustments(conn, plaza, status=status, after=cursor, limit=limit)
+            levels = {sku: (await _found(conn, plaza, sku))["quantity"] for sku in {r["sku"] for r in rows}}
+        return Page.of([_adjustment(r, levels[r["sku"]]) for r in rows], limit)
+
+
+async def _decide(runtime: Runtime, plaza: str, sku: str, adjustment_id: str, who: Who, *, approve: bool) -> AdjustmentView:
+    plaza_token(plaza)
+    async with runtime.transaction() as tx:
+        row, item = await stock.decide_adjustment(tx, plaza, sku, adjustment_id, who, sla.now(), approve=approve)
+    return _adjustment(row, item["quantity"])
 
 
 async def _found(conn, plaza: str, sku: str) -> dict:

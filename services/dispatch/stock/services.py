@@ -1,5 +1,6 @@
 """Stock use cases: the plaza's stock list, issuing to a work order (in the resolving
-transaction), stocktaking adjustments; StockLow when a level crosses its line."""
+transaction), stocktaking adjustments (asked by one person, applied when a second approves);
+StockLow when a level crosses its line."""
 
 from __future__ import annotations
 
@@ -43,11 +44,15 @@ def check_sku(sku: str) -> str:
 
 
 async def put_item(tx: Tx, plaza_id: str, sku: str, body: StockItemUpdate, who: Who, now: dt.datetime) -> dict:
-    """Registers an item or sets its level (goods received, a new price); audited as 'set'.
-    Returns the item as stored."""
+    """Registers an item with its counted level (audited as 'set'), or changes an item's
+    name, price or low line; its level it keeps (that is an adjustment). Returns the item."""
     check_sku(sku)
     current = await store.get_item(tx.conn, plaza_id, sku, lock=True)
     before = current["quantity"] if current else None
+    if before is not None and body.quantity != before:
+        # A level changed by hand is an adjustment, and adjustments take a second person.
+        raise Conflict(f"sku {sku!r} has {before} on hand: change an item's level through "
+                       f"POST …/stock/{sku}/adjustments, approved by a second person", field="quantity")
     values = {**msgspec.structs.asdict(body), "updated_at": now}
     await store.put_item(tx.conn, plaza_id, sku, values)
     delta = body.quantity - (before or 0)
@@ -58,15 +63,49 @@ async def put_item(tx: Tx, plaza_id: str, sku: str, body: StockItemUpdate, who: 
     return {**values, "sku": sku}
 
 
-async def adjust(tx: Tx, plaza_id: str, sku: str, body: StockAdjustmentCreate, who: Who, now: dt.datetime) -> dict:
+async def request_adjustment(tx: Tx, plaza_id: str, sku: str, body: StockAdjustmentCreate, who: Who,
+                             now: dt.datetime) -> dict:
+    """A counted difference, pending until a second person approves it; checked now so the
+    asker learns at once of a level it would take below zero (and again on approval)."""
     item = await _item(tx, plaza_id, sku, "sku")
+    _adjusted(item, body.delta, body.reason)
+    row = {"id": new_event_id(), "plaza_id": plaza_id, "sku": item["sku"], "delta": body.delta,
+           "reason": body.reason.strip(), "status": "pending", "requested_by": who.actor, "requested_at": now,
+           "decided_by": None, "decided_at": None}
+    await store.add_adjustment(tx.conn, row)
+    return row
+
+
+async def decide_adjustment(tx: Tx, plaza_id: str, sku: str, adjustment_id: str, who: Who, now: dt.datetime, *,
+                            approve: bool) -> tuple[dict, dict]:
+    """Approve (the level changes, audited as an adjustment by the asker, approved by the
+    caller; StockLow if it crosses the line) or reject. Returns (adjustment, item)."""
+    item = await _item(tx, plaza_id, sku, "sku")
+    adjustment = await store.get_adjustment(tx.conn, plaza_id, item["sku"], adjustment_id)
+    if adjustment is None:
+        raise NotFound(f"no adjustment {adjustment_id!r} of sku {sku!r}", field="adjustment_id")
     try:
-        after = domain.adjust(sku, item["quantity"], body.delta, body.reason)
+        status = domain.decide(adjustment["status"], adjustment["requested_by"], who.actor, approve=approve)
     except domain.StockRefused as exc:
-        error = InvalidInput if exc.field == "reason" or body.delta == 0 else Conflict
+        raise Conflict(str(exc), field=exc.field) from exc
+    values = {"status": status, "decided_by": who.actor, "decided_at": now}
+    if not await store.decide_adjustment(tx.conn, plaza_id, adjustment_id, values):
+        raise Conflict("this adjustment was decided meanwhile; read it again", field="status")
+    if approve:
+        after = _adjusted(item, adjustment["delta"], adjustment["reason"])
+        asker = msgspec.structs.replace(who, actor=adjustment["requested_by"])
+        await _apply(tx, plaza_id, item, after, "adjustment", asker, now, reason=adjustment["reason"],
+                     approved_by=who.actor, announced_by=who)
+        item = {**item, "quantity": after}
+    return {**adjustment, **values}, item
+
+
+def _adjusted(item: dict, delta: int, reason: str) -> int:
+    try:
+        return domain.adjust(item["sku"], item["quantity"], delta, reason)
+    except domain.StockRefused as exc:
+        error = InvalidInput if exc.field == "reason" or delta == 0 else Conflict
         raise error(str(exc), field=exc.field) from exc
-    await _apply(tx, plaza_id, item, after, "adjustment", who, now, reason=body.reason.strip())
-    return {**item, "quantity": after}
 
 
 async def issue(tx: Tx, plaza_id: str, work_order_id: str, lines: list, who: Who, now: dt.datetime) -> list[domain.MaterialUse]:
@@ -105,11 +144,12 @@ async def _item(tx: Tx, plaza_id: str, sku: str, field: str) -> dict:
     return item
 
 
-async def _apply(tx: Tx, plaza_id: str, item: dict, after: int, kind: str, who: Who, now, **extra) -> None:
+async def _apply(tx: Tx, plaza_id: str, item: dict, after: int, kind: str, who: Who, now, *,
+                 announced_by: Who | None = None, **extra) -> None:
     await store.set_quantity(tx.conn, plaza_id, item["sku"], after, now)
     await _moved(tx, plaza_id, item["sku"], kind, after - item["quantity"], after, who, now, **extra)
     if domain.became_low(item["quantity"], after, item["low_level"]):
-        await _low(tx, plaza_id, {**item, "quantity": after}, who, now, extra.get("work_order_id"))
+        await _low(tx, plaza_id, {**item, "quantity": after}, announced_by or who, now, extra.get("work_order_id"))
 
 
 async def _moved(tx: Tx, plaza_id: str, sku: str, kind: str, delta: int, after: int, who: Who, now, **extra) -> None:

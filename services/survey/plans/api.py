@@ -68,9 +68,9 @@ class PlanController(Controller):
     @post(
         "/{plan_id:str}/approve", status_code=200,
         summary="审批计划 / Approve a plan",
-        description="主管审批草稿计划（X-Actor 记为审批人）；非草稿 409。\n\n"
-        "The supervisor approves a draft plan (X-Actor is recorded as the approver); a plan not "
-        "in draft answers 409.",
+        description="主管审批草稿计划（调用者记为审批人）；起草人不能审批自己的计划（四眼原则，403）；非草稿 409。\n\n"
+        "A supervisor approves a draft plan (the caller is recorded as the approver); whoever drafted "
+        "it cannot approve it (four eyes, 403); a plan not in draft answers 409.",
     )
     async def approve(
         self, plaza: FromPath[str], plan_id: FromPath[str], runtime: Runtime,

@@ -1,5 +1,5 @@
 """Key-account visit plans (重点客户回访计划): each month every key-account unit gets one
-planned visit; the supervisor approves the plan; each visit's outcome is recorded until the
+planned visit; a supervisor other than whoever drafted it approves the plan; each visit's outcome is recorded until the
 plan is complete.
 
 Plan: draft → approved → completed (every planned visit has an outcome). Only an approved
@@ -13,6 +13,8 @@ import datetime as dt
 from typing import Literal, get_args
 
 import msgspec
+
+from libs.runtime import foureyes
 
 PlanStatus = Literal["draft", "approved", "completed"]
 Outcome = Literal["completed", "not_reached", "declined"]
@@ -44,9 +46,12 @@ def schedule(units: list[str], month: str) -> list[tuple[str, dt.date]]:
     return [(u, dt.date(year, mon, 1 + (i * days) // len(ordered))) for i, u in enumerate(ordered)]
 
 
-def approve(status: str) -> PlanStatus:
+def approve(status: str, drafted_by: str | None, approver: str) -> PlanStatus:
+    """Four eyes: whoever drafted the plan cannot approve it (a plan the hourly job drafted
+    was drafted by ``survey``, so any supervisor may)."""
     if status != "draft":
         raise PlanRefused(f"only a draft plan can be approved; this one is {status}", field="status", conflict=True)
+    foureyes.second_person(drafted_by, approver, "this key-account plan")
     return "approved"
 
 

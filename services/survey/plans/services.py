@@ -130,7 +130,7 @@ async def list_plans(conn: AsyncConnection, plaza_id: str, *, month: str | None,
 async def approve_plan(tx: Tx, plaza_id: str, plan_id: str, *, actor: str) -> PlanView:
     plan = await _plan(tx.conn, plaza_id, plan_id)
     try:
-        status = domain.approve(plan["status"])
+        status = domain.approve(plan["status"], plan["created_by"], actor)
     except domain.PlanRefused as exc:
         raise _refused(exc) from exc
     values = {"status": status, "approved_at": utcnow(), "approved_by": actor}

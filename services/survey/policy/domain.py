@@ -16,6 +16,9 @@ Scale = Literal["five_point", "three_level"]
 SCALES: tuple[str, ...] = get_args(Scale)
 DEFAULT_FATIGUE_DAYS = 30
 DEFAULT_LINK_TTL_HOURS = 168
+# A survey link is a credential anyone holding it can use: it lives a month at most, and
+# a token claiming longer is refused even when signed (links/domain.py).
+MAX_LINK_TTL_HOURS = 24 * 30
 DEFAULT_SAMPLE_SIZE = 100
 _CODE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
@@ -49,7 +52,7 @@ def check_bounds(*, window_hours: int | None, fatigue_days: int, link_ttl_hours:
     checks = [
         (window_hours is None or 1 <= window_hours <= 24 * 60, "window_hours", "1 hour to 60 days"),
         (0 <= fatigue_days <= 366, "fatigue_days", "0 (no fatigue window) to 366 days"),
-        (1 <= link_ttl_hours <= 24 * 90, "link_ttl_hours", "1 hour to 90 days"),
+        (1 <= link_ttl_hours <= MAX_LINK_TTL_HOURS, "link_ttl_hours", "1 hour to 30 days (720 hours)"),
         (1 <= sample_size <= 100_000, "campaign.sample_size", "1 to 100000"),
     ]
     for ok, field, allowed in checks:

@@ -90,6 +90,18 @@ async def test_the_fee_run_twice_invoices_once(billing, bus):
     assert (await billing.get(ACCOUNT)).json()["owed_fen"] == 192_000
 
 
+async def _approve(billing, asked, approver: str = "fin-zhou") -> dict:
+    """The second person's yes to a refund or correction asked for (its response or body)."""
+    if not isinstance(asked, dict):
+        assert asked.status_code == 201, asked.text
+        asked = asked.json()
+    assert asked["status"] == "pending"
+    kind = "refunds" if asked["kind"] == "refund" else "corrections"
+    r = await billing.post(f"{ACCOUNT}/{kind}/{asked['id']}/approve", headers={"X-Actor": approver})
+    assert r.status_code == 200 and r.json()["status"] == "approved", r.text
+    return r.json()
+
+
 async def test_refunds_never_exceed_the_credit_and_corrections_reverse_once(billing, bus):
     await bus.publish(closed([line("l1", 3000)]))
     charge = (await eventually(lambda: _charged(billing), what="the charge"))
@@ -101,39 +113,47 @@ async def test_refunds_never_exceed_the_credit_and_corrections_reverse_once(bill
     no_key = await billing.post(f"{ACCOUNT}/refunds", json={"amount_fen": 100, "method": "cash"})
     assert no_key.status_code == 428 and no_key.json()["field"] == "Idempotency-Key"
     ok = await billing.post(f"{ACCOUNT}/refunds", json={"amount_fen": 2000, "method": "cash"},
-                            headers={"Idempotency-Key": "rf-2"})
+                            headers={"Idempotency-Key": "rf-2", "X-Actor": "clerk-li"})
     again = await billing.post(f"{ACCOUNT}/refunds", json={"amount_fen": 2000, "method": "cash"},
-                               headers={"Idempotency-Key": "rf-2"})
+                               headers={"Idempotency-Key": "rf-2", "X-Actor": "clerk-li"})
     assert ok.status_code == again.status_code == 201 and ok.json() == again.json()
-    assert ok.json()["owed_fen"] == 0 and ok.json()["credit_fen"] == 0
+    assert (await billing.get(ACCOUNT)).json()["owed_fen"] == -2000  # asked, not paid out
+    paid = await _approve(billing, ok)
+    assert paid["owed_fen"] == 0 and paid["credit_fen"] == 0 and paid["entry_id"]
 
-    fix = await billing.post(f"{ACCOUNT}/corrections",
-                             json={"entry_id": charge["id"], "reason": "billed in error", "approver": "mgr-zhao"})
-    assert fix.status_code == 201 and fix.json()["kind"] == "correction_credit"
-    twice = await billing.post(f"{ACCOUNT}/corrections",
-                               json={"entry_id": charge["id"], "reason": "again", "approver": "mgr-zhao"})
+    fix = await billing.post(f"{ACCOUNT}/corrections", json={"entry_id": charge["id"], "reason": "billed in error"},
+                             headers={"X-Actor": "clerk-li"})
+    waiting = await billing.post(f"{ACCOUNT}/corrections", json={"entry_id": charge["id"], "reason": "again"})
+    assert waiting.status_code == 409 and waiting.json()["field"] == "entry_id"
+    fixed = await _approve(billing, fix, "mgr-zhao")
+    assert fixed["reverses_entry_id"] == charge["id"] and fixed["owed_fen"] == -3000
+    twice = await billing.post(f"{ACCOUNT}/corrections", json={"entry_id": charge["id"], "reason": "again"})
     assert twice.status_code == 409 and twice.json()["field"] == "entry_id"
-    of_fix = await billing.post(f"{ACCOUNT}/corrections",
-                                json={"entry_id": fix.json()["id"], "reason": "undo", "approver": "mgr-zhao"})
+    of_fix = await billing.post(f"{ACCOUNT}/corrections", json={"entry_id": fixed["entry_id"], "reason": "undo"})
     assert of_fix.status_code == 422 and of_fix.json()["field"] == "entry_id"
+    # The approver is whoever approves: a body naming one is refused.
+    named = await billing.post(f"{ACCOUNT}/corrections",
+                               json={"entry_id": charge["id"], "reason": "x", "approver": "mgr-zhao"})
+    assert named.status_code == 400 and named.json()["field"] == "approver"
 
     body = (await billing.get(ACCOUNT)).json()
     assert body["owed_fen"] == sum(
         {"charge": 1, "payment": -1, "refund": 1, "correction_credit": -1}[e["kind"]] * e["amount_fen"]
         for e in body["entries"]) == -3000
     correction = [e for e in body["entries"] if e["kind"] == "correction_credit"][0]
-    assert (correction["reverses_entry_id"], correction["approver"]) == (charge["id"], "mgr-zhao")
+    assert (correction["reverses_entry_id"], correction["approver"], correction["actor"]) == (
+        charge["id"], "mgr-zhao", "clerk-li")
 
-    # Announced once, for the accepted correction only: a later refund's event proves the
+    # Announced once, for the approved correction only: a later refund's event proves the
     # relay has caught up, so an event for either refused correction would show by then.
-    later = await billing.post(f"{ACCOUNT}/refunds", json={"amount_fen": 100, "method": "cash"},
-                               headers={"Idempotency-Key": "rf-3"})
-    assert later.status_code == 201
+    await _approve(billing, await billing.post(f"{ACCOUNT}/refunds", json={"amount_fen": 100, "method": "cash"},
+                                               headers={"Idempotency-Key": "rf-3"}))
     await eventually(lambda: _events(bus, RefundIssued, 2), what="the later RefundIssued")
     corrected = await _events(bus, EntryCorrected, 1) or []
-    assert [(e.plaza_id, e.unit, e.entry_id, e.reverses_entry_id, e.kind, e.amount_fen, e.reason, e.approver)
+    assert [(e.plaza_id, e.unit, e.entry_id, e.reverses_entry_id, e.kind, e.amount_fen, e.reason, e.approver, e.actor)
             for e in corrected] == [
-        ("p1", "A-203", fix.json()["id"], charge["id"], "correction_credit", 3000, "billed in error", "mgr-zhao")]
+        ("p1", "A-203", fixed["entry_id"], charge["id"], "correction_credit", 3000, "billed in error", "mgr-zhao",
+         "clerk-li")]
     assert [m.subject for m in await bus.messages("BILLING", "plazadesk.billing.p1.account.entry_corrected")] == [
         "plazadesk.billing.p1.account.entry_corrected"]
 
@@ -144,17 +164,43 @@ async def test_a_refund_is_announced_once_for_its_unit_and_a_replay_announces_no
     ok = await billing.post(f"{ACCOUNT}/refunds", json=body, headers={"Idempotency-Key": "rf-a"})
     again = await billing.post(f"{ACCOUNT}/refunds", json=body, headers={"Idempotency-Key": "rf-a"})
     assert ok.status_code == again.status_code == 201 and ok.json() == again.json()
+    first = await _approve(billing, ok)
     # A later refund's event proves the relay has caught up, so a second one for rf-a would show.
-    later = await billing.post(f"{ACCOUNT}/refunds", json={"amount_fen": 300, "method": "cash"},
-                               headers={"Idempotency-Key": "rf-b"})
-    assert later.status_code == 201
+    await _approve(billing, await billing.post(f"{ACCOUNT}/refunds", json={"amount_fen": 300, "method": "cash"},
+                                               headers={"Idempotency-Key": "rf-b"}))
     events = await eventually(lambda: _events(bus, RefundIssued, 2), what="two RefundIssued")
     assert len(events) == 2
-    first = next(e for e in events if e.entry_id == ok.json()["id"])
-    assert (first.plaza_id, first.unit, first.amount_fen, first.method, first.reason, first.reference) == (
-        "p1", "A-203", 1200, "wechat", "overpaid", "wx-9")
+    issued = next(e for e in events if e.entry_id == first["entry_id"])
+    assert (issued.plaza_id, issued.unit, issued.amount_fen, issued.method, issued.reason, issued.reference,
+            issued.actor) == ("p1", "A-203", 1200, "wechat", "overpaid", "wx-9", "fin-zhou")
     assert [m.subject for m in await bus.messages("BILLING", "plazadesk.billing.p1.account.refund_issued")] == [
         "plazadesk.billing.p1.account.refund_issued"] * 2
+
+
+async def test_nothing_is_paid_out_or_corrected_on_the_askers_word_alone(billing, bus):
+    await bus.publish(closed([line("l1", 3000)]))
+    charge = (await eventually(lambda: _charged(billing), what="the charge"))
+    await billing.post(f"{ACCOUNT}/payments", json={"amount_fen": 5000, "method": "cash"}, headers={"Idempotency-Key": "pay-1"})
+    refund = (await billing.post(f"{ACCOUNT}/refunds", json={"amount_fen": 500, "method": "cash"},
+                                 headers={"Idempotency-Key": "rf-own", "X-Actor": "fin-zhou"})).json()
+    fix = (await billing.post(f"{ACCOUNT}/corrections", json={"entry_id": charge["id"], "reason": "typo"},
+                              headers={"X-Actor": "fin-zhou"})).json()
+    pending = (await billing.get("/v1/plazas/p1/ledger-requests", params={"status": "pending"})).json()["items"]
+    assert sorted((r["kind"], r["requested_by"]) for r in pending) == [("correction", "fin-zhou"), ("refund", "fin-zhou")]
+    for kind, asked in (("refunds", refund), ("corrections", fix)):
+        own = await billing.post(f"{ACCOUNT}/{kind}/{asked['id']}/approve", headers={"X-Actor": "fin-zhou"})
+        assert own.status_code == 403 and own.json()["detail"].startswith("four eyes: ")
+        assert own.headers["content-type"].startswith("application/problem+json")
+    assert (await billing.get(ACCOUNT)).json()["owed_fen"] == -2000  # nothing moved
+    rejected = await billing.post(f"{ACCOUNT}/refunds/{refund['id']}/reject", headers={"X-Actor": "fin-wu"})
+    assert (rejected.status_code, rejected.json()["status"], rejected.json()["decided_by"]) == (200, "rejected", "fin-wu")
+    late = await billing.post(f"{ACCOUNT}/refunds/{refund['id']}/approve", headers={"X-Actor": "fin-wu"})
+    assert late.status_code == 409 and late.json()["field"] == "status"
+    assert (await billing.post(f"{ACCOUNT}/refunds/{fix['id']}/approve")).status_code == 404  # not a refund
+    # A correction approved later still finds its refund request rejected: one event in all.
+    await _approve(billing, fix, "mgr-zhao")
+    await eventually(lambda: _events(bus, EntryCorrected, 1), what="EntryCorrected")
+    assert await _events(bus, RefundIssued, 1) is None
 
 
 async def _charged(client):

@@ -19,6 +19,7 @@ from libs.contracts.events import (
 from libs.runtime import idempotency
 from libs.runtime.db import Database
 from libs.runtime.errors import Conflict, InvalidInput
+from libs.runtime.foureyes import FourEyesRefused
 from libs.runtime.uow import Tx
 from services.billing import facts, handlers, tables
 from services.billing.dunning import services as dunning
@@ -124,10 +125,13 @@ async def test_random_histories_keep_the_ledger_exact(history, rng):
                 else:
                     body = ledger.RefundCreate(amount_fen=item[1], method="cash")
                     try:
-                        await ledger.issue_refund(tx, "p1", "A-1", body, actor="t",
-                                                           idempotency_key=item[2] or uuid.uuid4().hex)
+                        asked = await ledger.request_refund(tx, "p1", "A-1", body, actor="t",
+                                                            idempotency_key=item[2] or uuid.uuid4().hex)
+                        await ledger.decide_refund(tx, "p1", "A-1", asked.id, actor="fin", approve=True)
                     except idempotency.IdempotencyMismatch:
                         pass  # the same key with another amount: refused, nothing written
+                    except Conflict as exc:
+                        assert exc.field == "status"  # a replayed ask: its refund is decided already
                     except InvalidInput as exc:
                         assert exc.field == "amount_fen"
         rows = await entries(db)
@@ -291,35 +295,74 @@ async def test_a_permit_without_a_deposit_announces_its_deduction_once():
             for e in emitted] == [("DepositRefunded", "pm-0", 0, 0, 80_000, "fire door blocked")]
 
 
-async def test_a_refund_replayed_with_its_key_is_announced_once():
+async def test_a_refund_replayed_with_its_key_is_asked_once_and_announced_once_on_approval():
     async with billing_db() as db:
         await register_paid(db, "A-1", 5000)
         body = ledger.RefundCreate(amount_fen=1200, method="transfer", reason="overpaid")
-        emitted, accepted = [], []
+        asked, emitted = [], []
         for _ in range(2):
             async with tx_of(db) as tx:
-                accepted.append(await ledger.issue_refund(tx, "p1", "A-1", body, actor="clerk-li",
-                                                                   idempotency_key="rf-1"))
+                asked.append(await ledger.request_refund(tx, "p1", "A-1", body, actor="clerk-li",
+                                                         idempotency_key="rf-1"))
             emitted += tx.emitted
-    assert accepted[0] == accepted[1]
-    assert [(type(e).__name__, e.plaza_id, e.unit, e.entry_id, e.amount_fen, e.method, e.reason, e.actor)
-            for e in emitted] == [
-        ("RefundIssued", "p1", "A-1", accepted[0].id, 1200, "transfer", "overpaid", "clerk-li")]
-
-
-async def test_a_correction_is_announced_once_and_a_refused_one_announces_nothing():
-    async with billing_db() as db:
-        await register_paid(db, "A-1", 5000)
-        payment = (await entries(db))[0]
-        body = ledger.CorrectionCreate(entry_id=payment.id, reason="wrong unit", approver="mgr-zhao")
+        assert asked[0] == asked[1] and asked[0].status == "pending" and emitted == []
+        assert [e.kind for e in await entries(db)] == ["payment"]  # nothing paid out yet
         async with tx_of(db) as tx:
-            accepted = await ledger.correct_entry(tx, "p1", "A-1", body, actor="clerk-li")
+            approved = await ledger.decide_refund(tx, "p1", "A-1", asked[0].id, actor="fin-zhou", approve=True)
         emitted = tx.emitted
         with pytest.raises(Conflict):
             async with tx_of(db) as tx:
-                await ledger.correct_entry(tx, "p1", "A-1", body, actor="clerk-li")
+                await ledger.decide_refund(tx, "p1", "A-1", asked[0].id, actor="fin-zhou", approve=True)
         assert tx.emitted == []
+        refund = next(e for e in await entries(db) if e.kind == "refund")
+    assert (approved.status, approved.decided_by, approved.entry_id, approved.credit_fen) == (
+        "approved", "fin-zhou", refund.id, 3800)
+    assert (refund.actor, refund.approver) == ("clerk-li", "fin-zhou")
+    assert [(type(e).__name__, e.plaza_id, e.unit, e.entry_id, e.amount_fen, e.method, e.reason, e.actor)
+            for e in emitted] == [
+        ("RefundIssued", "p1", "A-1", refund.id, 1200, "transfer", "overpaid", "fin-zhou")]
+
+
+async def test_whoever_asked_for_a_refund_cannot_approve_it():
+    async with billing_db() as db:
+        await register_paid(db, "A-1", 5000)
+        async with tx_of(db) as tx:
+            asked = await ledger.request_refund(tx, "p1", "A-1", ledger.RefundCreate(amount_fen=500, method="cash"),
+                                                actor="clerk-li", idempotency_key="rf-own")
+        with pytest.raises(FourEyesRefused, match="^four eyes: ") as refused:
+            async with tx_of(db) as tx:
+                await ledger.decide_refund(tx, "p1", "A-1", asked.id, actor="clerk-li", approve=True)
+        assert refused.value.status == 403 and tx.emitted == []
+        assert [e.kind for e in await entries(db)] == ["payment"]
+        async with tx_of(db) as tx:  # the asker may withdraw it
+            withdrawn = await ledger.decide_refund(tx, "p1", "A-1", asked.id, actor="clerk-li", approve=False)
+        assert (withdrawn.status, tx.emitted) == ("rejected", [])
+
+
+async def test_a_correction_is_announced_once_on_approval_and_never_by_its_asker():
+    async with billing_db() as db:
+        await register_paid(db, "A-1", 5000)
+        payment = (await entries(db))[0]
+        body = ledger.CorrectionCreate(entry_id=payment.id, reason="wrong unit")
+        async with tx_of(db) as tx:
+            asked = await ledger.request_correction(tx, "p1", "A-1", body, actor="clerk-li")
+        assert (asked.status, asked.amount_fen, tx.emitted) == ("pending", 5000, [])
+        with pytest.raises(Conflict):  # one correction of an entry waits at a time
+            async with tx_of(db) as tx:
+                await ledger.request_correction(tx, "p1", "A-1", body, actor="clerk-wu")
+        with pytest.raises(FourEyesRefused, match="^four eyes: "):
+            async with tx_of(db) as tx:
+                await ledger.decide_correction(tx, "p1", "A-1", asked.id, actor="clerk-li", approve=True)
+        assert tx.emitted == [] and len(await entries(db)) == 1
+        async with tx_of(db) as tx:
+            accepted = await ledger.decide_correction(tx, "p1", "A-1", asked.id, actor="mgr-zhao", approve=True)
+        emitted = tx.emitted
+        with pytest.raises(Conflict):
+            async with tx_of(db) as tx:
+                await ledger.request_correction(tx, "p1", "A-1", body, actor="clerk-li")
+        assert tx.emitted == []
+    assert (accepted.status, accepted.owed_fen) == ("approved", 0)
     assert [(type(e).__name__, e.plaza_id, e.unit, e.entry_id, e.reverses_entry_id, e.kind, e.amount_fen, e.reason,
              e.approver, e.actor) for e in emitted] == [
-        ("EntryCorrected", "p1", "A-1", accepted.id, payment.id, "correction_debit", 5000, "wrong unit", "mgr-zhao",
-         "clerk-li")]
+        ("EntryCorrected", "p1", "A-1", accepted.entry_id, payment.id, "correction_debit", 5000, "wrong unit",
+         "mgr-zhao", "clerk-li")]

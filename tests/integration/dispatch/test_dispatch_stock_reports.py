@@ -124,23 +124,57 @@ async def test_stocktaking_adjustments_need_a_reason_and_are_audited(dispatch, b
     await dispatch.put("/v1/plazas/p1/stock/GLUE", json={"name": "tile glue", "unit_price_fen": 900, "quantity": 4, "low_level": 1})
     base = "/v1/plazas/p1/stock/GLUE/adjustments"
 
-    r = await dispatch.post(base, json={"delta": -2, "reason": "two tubes dried out"}, headers={"X-Actor": "keeper-liu"})
-    assert r.status_code == 201 and r.json()["quantity"] == 2
-    r = await dispatch.post(base, json={"delta": -1, "reason": "recount"})
-    assert r.json()["quantity"] == 1 and r.json()["low"] is True
+    async def approved(body: dict, asker: str, approver: str = "supervisor-wang") -> dict:
+        asked = await dispatch.post(base, json=body, headers={"X-Actor": asker})
+        assert asked.status_code == 201 and asked.json()["status"] == "pending"
+        r = await dispatch.post(f"{base}/{asked.json()['id']}/approve", headers={"X-Actor": approver})
+        assert r.status_code == 200 and r.json()["status"] == "approved"
+        return r.json()
+
+    assert (await approved({"delta": -2, "reason": "two tubes dried out"}, "keeper-liu"))["quantity"] == 2
+    done = await approved({"delta": -1, "reason": "recount"}, "front-desk")
+    assert done["quantity"] == 1 and (await dispatch.get("/v1/plazas/p1/stock/GLUE")).json()["low"] is True
     for body, status, field in [({"delta": 3, "reason": " "}, 422, "reason"), ({"delta": -5, "reason": "recount"}, 409, "delta")]:
         r = await dispatch.post(base, json=body)
         assert r.status_code == status and r.json()["field"] == field
     assert (await dispatch.post("/v1/plazas/p1/stock/NOPE/adjustments", json={"delta": 1, "reason": "x"})).status_code == 404
 
     audit = (await dispatch.get(base)).json()["items"]
-    assert [(a["delta"], a["quantity_after"], a["reason"], a["actor"]) for a in audit] == [
-        (-2, 2, "two tubes dried out", "keeper-liu"), (-1, 1, "recount", "front-desk"),
+    assert [(a["delta"], a["quantity_after"], a["reason"], a["actor"], a["approved_by"]) for a in audit] == [
+        (-2, 2, "two tubes dried out", "keeper-liu", "supervisor-wang"), (-1, 1, "recount", "front-desk", "supervisor-wang"),
     ]
     [low] = await eventually(lambda: dispatch_events(bus, StockLow), what="StockLow after the recount")
-    assert (low.sku, low.quantity) == ("GLUE", 1)
+    assert (low.sku, low.quantity, low.actor) == ("GLUE", 1, "supervisor-wang")
     assert [i["sku"] for i in (await dispatch.get("/v1/plazas/p1/stock")).json()["items"]] == ["GLUE"]
     assert (await dispatch.get("/v1/plazas/p2/stock/GLUE")).status_code == 404  # another plaza's stock
+
+
+async def test_an_adjustment_changes_nothing_until_a_second_person_approves_it(dispatch):
+    await dispatch.put("/v1/plazas/p1/stock/TAPE", json={"name": "duct tape", "unit_price_fen": 500, "quantity": 10})
+    base = "/v1/plazas/p1/stock/TAPE/adjustments"
+    asked = (await dispatch.post(base, json={"delta": -6, "reason": "missing at count"}, headers={"X-Actor": "keeper-liu"})).json()
+    assert (asked["status"], asked["requested_by"], asked["quantity"]) == ("pending", "keeper-liu", 10)
+    pending = (await dispatch.get("/v1/plazas/p1/stock-adjustments", params={"status": "pending"})).json()["items"]
+    assert [a["id"] for a in pending] == [asked["id"]]
+
+    own = await dispatch.post(f"{base}/{asked['id']}/approve", headers={"X-Actor": "keeper-liu"})  # four eyes
+    assert own.status_code == 403 and own.json()["detail"].startswith("four eyes: ")
+    assert own.headers["content-type"].startswith("application/problem+json")
+    assert (await dispatch.get("/v1/plazas/p1/stock/TAPE")).json()["quantity"] == 10
+    assert (await dispatch.get(base)).json()["items"] == []
+
+    # A level set by hand would be an adjustment nobody approved: PUT keeps the level.
+    put = await dispatch.put("/v1/plazas/p1/stock/TAPE", json={"name": "duct tape", "unit_price_fen": 500, "quantity": 4})
+    assert put.status_code == 409 and put.json()["field"] == "quantity"
+    renamed = await dispatch.put("/v1/plazas/p1/stock/TAPE", json={"name": "tape 48 mm", "unit_price_fen": 550, "quantity": 10})
+    assert renamed.status_code == 200 and renamed.json()["name"] == "tape 48 mm"
+
+    rejected = await dispatch.post(f"{base}/{asked['id']}/reject", headers={"X-Actor": "supervisor-wang"})
+    assert (rejected.status_code, rejected.json()["status"], rejected.json()["decided_by"]) == (200, "rejected", "supervisor-wang")
+    late = await dispatch.post(f"{base}/{asked['id']}/approve", headers={"X-Actor": "supervisor-wang"})
+    assert late.status_code == 409 and late.json()["field"] == "status"
+    assert (await dispatch.post(f"{base}/nope/approve", headers={"X-Actor": "supervisor-wang"})).status_code == 404
+    assert (await dispatch.get("/v1/plazas/p1/stock/TAPE")).json()["quantity"] == 10
 
 
 # --- the complaint report ------------------------------------------------------------------

@@ -236,6 +236,9 @@ async def test_key_account_plan_is_generated_approved_and_tracked_to_completion(
     early = await survey.post(f"{url}/visits/A-1/outcome", json={"outcome": "completed"})
     assert early.status_code == 409 and early.json()["field"] == "status"  # not approved yet
 
+    own = await survey.post(f"{url}/approve", headers={"X-Actor": "clerk-li"})  # four eyes
+    assert own.status_code == 403 and own.json()["detail"].startswith("four eyes: ")
+    assert own.json()["field"] == "actor" and (await survey.get(url)).json()["status"] == "draft"
     approved = (await survey.post(f"{url}/approve", headers={"X-Actor": "supervisor-zhang"})).json()
     assert (approved["status"], approved["approved_by"]) == ("approved", "supervisor-zhang")
     assert (await survey.post(f"{url}/approve")).status_code == 409

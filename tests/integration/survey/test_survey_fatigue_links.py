@@ -30,7 +30,7 @@ async def survey(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
     await bus.declare_streams("archive", "dispatch")
     settings = service_settings(
         Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path,
-        schemas=cleanup_schemas, survey_link_secret=SECRET,
+        schemas=cleanup_schemas, link_secret=SECRET,
     )
     async with AsyncTestClient(create_app(settings)) as client:
         await register(bus, "p2")
@@ -93,11 +93,14 @@ async def test_bad_policy_is_refused_naming_the_field(survey):
     for body, field in (
         ({"fatigue_days": -1}, "fatigue_days"),
         ({"window_hours": 0}, "window_hours"),
+        ({"link_ttl_hours": 24 * 30 + 1}, "link_ttl_hours"),  # a link lives a month at most
         ({"campaign": {"dimensions": []}}, "campaign.dimensions"),
         ({"campaign": {"scale": "ten_point"}}, "campaign.scale"),
     ):
         r = await survey.put(POLICY, json=body)
         assert r.status_code in (400, 422) and r.json()["field"] == field, body
+    too_long = await survey.put(POLICY, json={"link_ttl_hours": 24 * 30 + 1})
+    assert too_long.status_code == 422 and "30 days" in too_long.json()["detail"]
     assert (await survey.get(POLICY)).json()["fatigue_days"] == 30
 
 
@@ -178,6 +181,8 @@ async def test_online_link_round_trip_answers_the_visit_with_channel_online(surv
     assert page.status_code == 200
     question = page.json()
     assert (question["visit_id"], question["unit"], question["status"]) == (visit["id"], "F-601", "pending")
+    # Whoever holds the link may not be the occupant: no phone, no full name.
+    assert question["occupant"] == "L*" and not {"occupant_name", "occupant_phone"} & set(question)
     assert question["ratings"] == ["satisfied", "basically_satisfied", "unsatisfied"]
     assert "not_fixed" in question["reason_codes"]
 
@@ -185,16 +190,18 @@ async def test_online_link_round_trip_answers_the_visit_with_channel_online(surv
     r = await survey.post(link["path"], json=answer)
     assert r.status_code == 200
     done = r.json()
-    assert (done["status"], done["channel"], done["answered_by"]) == ("done", "online", "occupant-online")
+    assert (done["status"], done["channel"], done["occupant"]) == ("done", "online", "L*")
     assert done["reasons"] == ["not_fixed", "slow_response"]
-    assert (await survey.get(f"{VISITS}/{visit['id']}")).json()["rating"] == "unsatisfied"
+    assert not {"occupant_name", "occupant_phone", "answered_by"} & set(done)
+    recorded = (await survey.get(f"{VISITS}/{visit['id']}")).json()
+    assert (recorded["rating"], recorded["answered_by"]) == ("unsatisfied", "occupant-online")
 
     [event] = await eventually(lambda: _for(survey_events(bus, VisitCompleted), visit["id"]), what="VisitCompleted")
     assert (event.channel, event.rating, event.reasons) == ("online", "unsatisfied", ["not_fixed", "slow_response"])
 
-    again = await survey.post(link["path"], json={"rating": "satisfied"})
-    assert again.status_code == 409
-    assert (await survey.get(link["path"])).json()["status"] == "done"
+    again = await survey.post(link["path"], json={"rating": "satisfied"})  # a link answers once
+    assert again.status_code == 409 and again.json()["detail"] == "this survey link has already been answered"
+    assert (await survey.get(link["path"])).status_code == 409
     assert (await survey.post(f"{VISITS}/{visit['id']}/link")).status_code == 409  # answered: no new link
 
 
@@ -218,13 +225,16 @@ async def test_tampered_forged_and_expired_links_are_refused(survey, bus, monkey
     other, _ = await _link_for(survey, bus, "wo-t2", "H-801")
     token = link["token"]
     far_future = str(int((utcnow() + 365 * DAY).timestamp()))
-    forged_elsewhere = links.sign("some-other-secret-entirely", links.LinkClaims(
-        plaza_id="p1", visit_id=visit["id"], expires_at=utcnow() + DAY))
+    forged_elsewhere = links.sign("some-other-secret-entirely", links.new_claims("p1", visit["id"], utcnow(), DAY))
+    # Signed with the deployment's own secret, yet claiming ten years: refused all the same.
+    ten_years = links.LinkClaims(plaza_id="p1", visit_id=visit["id"], issued_at=utcnow(),
+                                 expires_at=utcnow() + 3650 * DAY, link_id="forever")
     for bad in (
         _retoken(token, p2=other["id"]),  # pointed at another visit
-        _retoken(token, p3=far_future),  # expiry pushed out
+        _retoken(token, p4=far_future),  # expiry pushed out
         _flip_signature(token),
         forged_elsewhere,
+        links.sign(SECRET, ten_years),
         "not-a-token",
     ):
         for r in (await survey.get(f"/v1/plazas/p1/survey-links/{bad}"), await survey.post(f"/v1/plazas/p1/survey-links/{bad}", json={"rating": "satisfied"})):
@@ -232,8 +242,9 @@ async def test_tampered_forged_and_expired_links_are_refused(survey, bus, monkey
             assert r.headers["content-type"].startswith("application/problem+json") and r.json()["field"] == "token"
 
     # A genuine link used under another plaza's path is refused too.
-    for r in (await survey.get(f"/v1/plazas/p2/survey-links/{token}"),):
-        assert r.status_code == 403 and r.json()["field"] == "token"
+    for r in (await survey.get(f"/v1/plazas/p2/survey-links/{token}"),
+              await survey.post(f"/v1/plazas/p2/survey-links/{token}", json={"rating": "satisfied"})):
+        assert r.status_code == 403 and r.json()["detail"] == "this link belongs to another plaza"
 
     monkeypatch.setattr(visit_services, "now", lambda: utcnow() + 8 * DAY)  # default link lifetime: 7 days
     expired = await survey.post(link["path"], json={"rating": "satisfied"})
@@ -242,3 +253,44 @@ async def test_tampered_forged_and_expired_links_are_refused(survey, bus, monkey
     monkeypatch.undo()
     assert (await survey.get(f"{VISITS}/{visit['id']}")).json()["rating"] is None
     assert (await survey.get(f"{VISITS}/{other['id']}")).json()["rating"] is None
+
+
+async def test_a_replayed_or_reused_link_answers_409_and_changes_nothing(survey, bus):
+    visit, link = await _link_for(survey, bus, "wo-r1", "E-501")
+    assert (await survey.post(link["path"], json={"rating": "satisfied"})).status_code == 200
+    for _ in range(2):
+        replay = await survey.post(link["path"], json={"rating": "unsatisfied"})
+        assert replay.status_code == 409 and replay.json()["field"] == "token"
+    assert (await survey.get(f"{VISITS}/{visit['id']}")).json()["rating"] == "satisfied"
+
+
+async def test_the_link_routes_are_rate_limited_per_client_address(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
+    await bus.declare_streams("archive", "dispatch")
+    settings = service_settings(
+        Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path,
+        schemas=cleanup_schemas, link_secret=SECRET, link_rate_per_minute=3,
+    )
+    async with AsyncTestClient(create_app(settings)) as client:
+        await register(bus, "p1", known_by="survey")
+        guesses = [await client.get("/v1/plazas/p1/survey-links/guess.guess") for _ in range(3)]
+        assert [r.status_code for r in guesses] == [403, 403, 403]
+        for r in (await client.get("/v1/plazas/p1/survey-links/guess.guess"),
+                  await client.post("/v1/plazas/p1/survey-links/guess.guess", json={"rating": "satisfied"})):
+            assert r.status_code == 429 and 1 <= int(r.headers["retry-after"]) <= 20
+            assert r.headers["content-type"].startswith("application/problem+json")
+            assert r.json()["title"] == "Too Many Requests"
+        assert (await client.get(POLICY)).status_code == 200  # only the occupant's link routes are limited
+
+
+async def test_without_a_configured_secret_one_is_generated_and_kept(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
+    await bus.declare_streams("archive", "dispatch")
+    settings = service_settings(Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path,
+                                schemas=cleanup_schemas)
+    async with AsyncTestClient(create_app(settings)):
+        pass
+    kept = tmp_path / "survey-link-secret"
+    assert kept.stat().st_mode & 0o777 == 0o600 and settings.link_secret == kept.read_text().strip()
+    again = service_settings(Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path,
+                             schemas=cleanup_schemas)
+    create_app(again)
+    assert again.link_secret == settings.link_secret and len(settings.link_secret) >= 32

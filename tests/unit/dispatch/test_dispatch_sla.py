@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from libs.runtime import foureyes
 from services.dispatch.reports import domain as domain_reports
 from services.dispatch.sla import domain as domain_sla
 from services.dispatch.sla.domain import Calendar, SlaPolicy
@@ -134,6 +135,16 @@ def test_adjustments_need_a_reason_and_cannot_go_below_zero():
         with pytest.raises(domain_stock.StockRefused) as refused:
             domain_stock.adjust("GLUE", 4, delta, reason)
         assert refused.value.field == field
+
+
+def test_an_adjustment_is_approved_by_a_second_person_only():
+    assert domain_stock.decide("pending", "keeper-liu", "supervisor-wang", approve=True) == "approved"
+    assert domain_stock.decide("pending", "keeper-liu", "keeper-liu", approve=False) == "rejected"  # withdrawn
+    with pytest.raises(foureyes.FourEyesRefused, match="^four eyes: "):
+        domain_stock.decide("pending", "keeper-liu", "keeper-liu", approve=True)
+    with pytest.raises(domain_stock.StockRefused) as refused:
+        domain_stock.decide("rejected", "keeper-liu", "supervisor-wang", approve=True)
+    assert refused.value.field == "status"
 
 
 def test_low_stock_is_announced_when_the_line_is_crossed():

@@ -6,10 +6,12 @@ import datetime as dt
 import zoneinfo
 from collections import Counter
 
+import msgspec
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from libs.runtime import foureyes
 from services.survey.campaigns import domain as dc
 from services.survey.links import domain as domain_links
 from services.survey.plans import domain as domain_plans
@@ -107,15 +109,23 @@ def test_plan_spreads_visits_over_the_month_in_unit_order():
 
 
 def test_plan_lifecycle_rules():
-    assert domain_plans.approve("draft") == "approved"
+    assert domain_plans.approve("draft", "clerk-li", "supervisor-zhang") == "approved"
     with pytest.raises(domain_plans.PlanRefused):
-        domain_plans.approve("approved")
+        domain_plans.approve("approved", "clerk-li", "supervisor-zhang")
     with pytest.raises(domain_plans.PlanRefused):
         domain_plans.check_outcome("draft", None, "completed")
     with pytest.raises(domain_plans.PlanRefused):
         domain_plans.check_outcome("approved", "completed", "declined")
     assert domain_plans.status_after("approved", ["completed", None]) == "approved"
     assert domain_plans.status_after("approved", ["completed", "declined"]) == "completed"
+
+
+def test_whoever_drafted_a_plan_cannot_approve_it():
+    with pytest.raises(foureyes.FourEyesRefused, match="^four eyes: ") as refused:
+        domain_plans.approve("draft", "clerk-li", "clerk-li")
+    assert refused.value.status == 403
+    # The hourly job drafts as "survey": any supervisor may approve its plans.
+    assert domain_plans.approve("draft", "survey", "supervisor-zhang") == "approved"
 
 
 def test_completion_counts_only_completed_visits_as_done():
@@ -127,7 +137,7 @@ def test_completion_counts_only_completed_visits_as_done():
 
 SECRET = "unit-test-secret-0123456789"
 NOW = dt.datetime(2026, 11, 27, 9, tzinfo=UTC)
-CLAIMS = domain_links.LinkClaims(plaza_id="p1", visit_id="v-1", expires_at=NOW + dt.timedelta(days=7))
+CLAIMS = domain_links.new_claims("p1", "v-1", NOW, dt.timedelta(days=7))
 
 
 def test_a_signed_link_verifies_to_its_claims_until_it_expires():
@@ -147,6 +157,32 @@ def test_a_signed_link_verifies_to_its_claims_until_it_expires():
 def test_an_altered_token_is_refused(mangle):
     with pytest.raises(domain_links.LinkRefused):
         domain_links.verify(SECRET, mangle(domain_links.sign(SECRET, CLAIMS)), NOW)
+
+
+def test_a_link_lives_a_month_at_most():
+    assert domain_links.new_claims("p1", "v-1", NOW, dt.timedelta(days=90)).expires_at == NOW + dt.timedelta(days=30)
+    forever = msgspec.structs.replace(CLAIMS, expires_at=NOW + dt.timedelta(days=3650))
+    with pytest.raises(domain_links.LinkRefused, match="longer than 30 days"):
+        domain_links.verify(SECRET, domain_links.sign(SECRET, forever), NOW)  # signed, yet refused
+    early = msgspec.structs.replace(CLAIMS, issued_at=NOW + dt.timedelta(days=1))
+    with pytest.raises(domain_links.LinkRefused):
+        domain_links.verify(SECRET, domain_links.sign(SECRET, early), NOW)
+
+
+def test_every_link_has_its_own_id():
+    assert CLAIMS.link_id != domain_links.new_claims("p1", "v-1", NOW, dt.timedelta(days=7)).link_id
+
+
+def test_the_page_shows_only_the_first_character_of_a_name():
+    assert [domain_links.mask_name(n) for n in ("王小明", " Li Ming", "", None)] == ["王*", "L*", None, None]
+
+
+def test_the_token_bucket_lets_a_burst_through_then_says_how_long_to_wait():
+    limiter = domain_links.RateLimiter(30)
+    assert [limiter.take("10.0.0.1", 100.0) for _ in range(30)] == [0] * 30
+    assert limiter.take("10.0.0.1", 100.0) == 2  # one token every 2 s
+    assert limiter.take("10.0.0.2", 100.0) == 0  # another address has its own bucket
+    assert limiter.take("10.0.0.1", 102.0) == 0
 
 
 def test_another_secret_signs_a_token_we_refuse():
