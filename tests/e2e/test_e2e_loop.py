@@ -9,7 +9,7 @@ import time
 import httpx
 import pytest
 
-from tests.support.harness import Bus, eventually
+from tests.support.harness import Bus, default_headers, eventually, jwks_file
 from scripts.system import System
 
 pytestmark = pytest.mark.e2e
@@ -35,13 +35,15 @@ async def consumers_caught_up(nats_url: str, consumers: list[tuple[str, str]]) -
 
 @pytest.fixture(scope="module")
 def system(tmp_path_factory):
-    with System(tmp_path_factory.mktemp("system"), default_ports=False) as s:
+    # The services verify tokens with the test run's key, as they would the staff service's.
+    with System(tmp_path_factory.mktemp("system"), default_ports=False,
+                env={"PLAZADESK_AUTH_JWKS_FILE": jwks_file()}) as s:
         yield s
 
 
 @pytest.fixture(scope="module")
 def api(system):
-    clients = {name: httpx.Client(base_url=system.url(name), timeout=10) for name in system.ports}
+    clients = {name: httpx.Client(base_url=system.url(name), timeout=10, headers=default_headers()) for name in system.ports}
     archive, intake = clients["archive"], clients["intake"]
     assert archive.put(f"/v1/plazas/{PLAZA}", json={"name": "E2E Plaza", "timezone": "Asia/Shanghai"}).status_code in (200, 201)
     for unit in ("A-203", "B-110", "C-501"):

@@ -19,11 +19,11 @@ from libs.runtime import limits
 from libs.runtime.errors import NotFound
 from libs.runtime.http import PLAZA_MAY_BE_NEW, Page, iso
 from libs.runtime.service import Runtime
+from libs.runtime.auth import ACTOR
 from services.archive.register import domain, store
 from services.archive.register import services as register
 from services.archive.register.services import BadField, ImportReport, PlazaUpdate, UnitUpdate
 
-ACTOR = Parameter(header="X-Actor", default="front-desk")
 CORRELATION_ID = Parameter(header="X-Correlation-Id", default=None)
 CURSOR = Parameter(query="cursor", default=None)
 LIMIT = Parameter(query="limit", default=100, ge=1, le=500)

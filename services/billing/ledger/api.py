@@ -11,6 +11,7 @@ from litestar.params import Body, FromPath, Parameter
 
 from libs.runtime.http import Page, iso, plaza_token
 from libs.runtime.service import Runtime
+from libs.runtime.auth import ACTOR
 from services.billing.ledger import services as ledger
 from services.billing.ledger.services import MONEY_KEY
 
@@ -157,7 +158,7 @@ class AccountController(Controller):
         data: Annotated[ledger.PaymentCreate, Body(examples=[PAYMENT_EXAMPLE])],
         runtime: Runtime,
         idempotency_key: str | None = Parameter(header="Idempotency-Key", default=None, description=MONEY_KEY),
-        actor: str = Parameter(header="X-Actor", default="front-desk"),
+        actor: str = ACTOR,
     ) -> ledger.PaymentAccepted:
         plaza_token(plaza)
         async with runtime.transaction() as tx:
@@ -171,7 +172,7 @@ class AccountController(Controller):
         data: Annotated[ledger.RefundCreate, Body(examples=[REFUND_EXAMPLE])],
         runtime: Runtime,
         idempotency_key: str | None = Parameter(header="Idempotency-Key", default=None, description=MONEY_KEY),
-        actor: str = Parameter(header="X-Actor", default="front-desk"),
+        actor: str = ACTOR,
     ) -> ledger.RefundAccepted:
         plaza_token(plaza)
         async with runtime.transaction() as tx:
@@ -186,7 +187,7 @@ class AccountController(Controller):
         self, plaza: FromPath[str], unit: FromPath[str],
         data: Annotated[ledger.CorrectionCreate, Body(examples=[CORRECTION_EXAMPLE])],
         runtime: Runtime,
-        actor: str = Parameter(header="X-Actor", default="finance"),
+        actor: str = ACTOR,
     ) -> ledger.CorrectionAccepted:
         plaza_token(plaza)
         async with runtime.transaction() as tx:

@@ -13,6 +13,7 @@ from libs.contracts import new_event_id
 from libs.runtime.errors import NotFound
 from libs.runtime.http import Page, iso, plaza_token
 from libs.runtime.service import Runtime
+from libs.runtime.auth import ACTOR
 from services.dispatch.sla import services as sla
 from services.dispatch.stock import services as stock
 from services.dispatch.stock import store
@@ -57,7 +58,6 @@ def _who(actor: str, command_id: str | None) -> Who:
     return Who(actor=actor, command_id=command_id, correlation_id=command_id)
 
 
-ACTOR = Parameter(header="X-Actor", default="front-desk")
 COMMAND_ID = Parameter(header="X-Request-Id", default=None)
 CURSOR = Parameter(query="cursor", default=None)
 LIMIT = Parameter(query="limit", default=50, ge=1, le=500)

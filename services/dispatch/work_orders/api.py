@@ -13,6 +13,7 @@ from litestar.params import Body, FromPath, Parameter
 from libs.contracts import new_event_id
 from libs.runtime.http import Page, iso, plaza_token
 from libs.runtime.service import Runtime
+from libs.runtime.auth import ACTOR
 from services.dispatch.sla import domain as sla_rules
 from services.dispatch.sla import services as sla
 from services.dispatch.work_orders import domain
@@ -137,7 +138,6 @@ def _command(actor: str, command_id: str | None) -> Command:
     return Command(actor=actor, id=command_id or new_event_id())
 
 
-ACTOR = Parameter(header="X-Actor", default="front-desk")
 COMMAND_ID = Parameter(header="X-Request-Id", default=None)
 
 ASSIGN_EXAMPLE = Example(summary="派给维修工王师傅 / To the fitter Wang", value={"assignee": "wang-shifu"})

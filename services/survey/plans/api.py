@@ -12,6 +12,7 @@ from litestar.params import Body, FromPath, Parameter
 from libs.contracts import validate_token
 from libs.runtime.http import Page, plaza_token
 from libs.runtime.service import Runtime
+from libs.runtime.auth import ACTOR
 from services.survey.plans import services as plans
 from services.survey.plans.services import OutcomeCreate, PlanCreate, PlanView
 
@@ -33,7 +34,7 @@ class PlanController(Controller):
     )
     async def generate(
         self, plaza: FromPath[str], data: Annotated[PlanCreate, Body(examples=[PLAN_EXAMPLE])], runtime: Runtime,
-        actor: str = Parameter(header="X-Actor", default="supervisor"),
+        actor: str = ACTOR,
     ) -> PlanView:
         plaza_token(plaza)
         async with runtime.transaction() as tx:
@@ -68,13 +69,13 @@ class PlanController(Controller):
     @post(
         "/{plan_id:str}/approve", status_code=200,
         summary="审批计划 / Approve a plan",
-        description="主管审批草稿计划（X-Actor 记为审批人）；非草稿 409。\n\n"
-        "The supervisor approves a draft plan (X-Actor is recorded as the approver); a plan not "
+        description="主管审批草稿计划（令牌的用户记为审批人）；非草稿 409。\n\n"
+        "The supervisor approves a draft plan (the token's subject is recorded as the approver); a plan not "
         "in draft answers 409.",
     )
     async def approve(
         self, plaza: FromPath[str], plan_id: FromPath[str], runtime: Runtime,
-        actor: str = Parameter(header="X-Actor", default="supervisor"),
+        actor: str = ACTOR,
     ) -> PlanView:
         plaza_token(plaza)
         async with runtime.transaction() as tx:
@@ -91,7 +92,7 @@ class PlanController(Controller):
     async def outcome(
         self, plaza: FromPath[str], plan_id: FromPath[str], unit: FromPath[str],
         data: Annotated[OutcomeCreate, Body(examples=[OUTCOME_EXAMPLE])],
-        runtime: Runtime, actor: str = Parameter(header="X-Actor", default="front-desk"),
+        runtime: Runtime, actor: str = ACTOR,
     ) -> PlanView:
         plaza_token(plaza)
         validate_token(unit, "unit")

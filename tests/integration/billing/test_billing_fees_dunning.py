@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 import msgspec
 
 import pytest
-from litestar.testing import AsyncTestClient
 
 from libs.contracts.events import (
     DepositHeld,
@@ -30,7 +29,7 @@ from libs.contracts.events import (
     decode,
 )
 from libs.contracts import new_event_id
-from tests.support.harness import eventually, service_settings
+from tests.support.harness import client_for, eventually, service_settings
 from services.billing.dunning import services as dunning
 from services.billing.app import create_app
 from services.billing.settings import Settings
@@ -47,7 +46,7 @@ async def billing(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
     await bus.declare_streams("archive", "dispatch", "intake")
     settings = service_settings(Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path,
                                 schemas=cleanup_schemas)
-    async with AsyncTestClient(create_app(settings)) as client:
+    async with client_for(create_app(settings)) as client:
         await register(bus, "p1", "A-203")
         await eventually(lambda: _ok(client, ACCOUNT), what="billing to learn unit A-203")
         yield client

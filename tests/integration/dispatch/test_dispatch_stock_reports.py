@@ -7,11 +7,10 @@ import datetime as dt
 import io
 
 import pytest
-from litestar.testing import AsyncTestClient
 
 from libs.contracts import new_event_id
 from libs.contracts.events import DECODERS, RequestReceived, StockLow, VisitCompleted, WorkOrderResolved
-from tests.support.harness import eventually, service_settings
+from tests.support.harness import as_actor, client_for, eventually, service_settings
 from services.dispatch.app import create_app
 from services.dispatch.settings import Settings
 from services.dispatch.sla import services as sla
@@ -41,7 +40,7 @@ def clock(monkeypatch):
 async def dispatch(bus, nats_server, db_kind, tmp_path, cleanup_schemas, clock):
     await bus.declare_streams("archive", "intake", "survey")
     settings = service_settings(Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path, schemas=cleanup_schemas)
-    async with AsyncTestClient(create_app(settings)) as client:
+    async with client_for(create_app(settings)) as client:
         await register(bus, "p2")
         await register(bus, "p1", "A-203", known_by="dispatch")
         yield client
@@ -124,7 +123,7 @@ async def test_stocktaking_adjustments_need_a_reason_and_are_audited(dispatch, b
     await dispatch.put("/v1/plazas/p1/stock/GLUE", json={"name": "tile glue", "unit_price_fen": 900, "quantity": 4, "low_level": 1})
     base = "/v1/plazas/p1/stock/GLUE/adjustments"
 
-    r = await dispatch.post(base, json={"delta": -2, "reason": "two tubes dried out"}, headers={"X-Actor": "keeper-liu"})
+    r = await dispatch.post(base, json={"delta": -2, "reason": "two tubes dried out"}, headers=as_actor("keeper-liu"))
     assert r.status_code == 201 and r.json()["quantity"] == 2
     r = await dispatch.post(base, json={"delta": -1, "reason": "recount"})
     assert r.json()["quantity"] == 1 and r.json()["low"] is True

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import msgspec
 import pytest
-from litestar.testing import AsyncTestClient
 
 from libs.contracts import new_event_id
 from libs.contracts.events import (
@@ -20,7 +19,7 @@ from libs.contracts.events import (
     WorkOrderResolved,
     WorkOrderStarted,
 )
-from tests.support.harness import eventually, service_settings
+from tests.support.harness import as_actor, client_for, eventually, service_settings
 from services.dispatch.app import create_app
 from services.dispatch.settings import Settings
 from tests.support.archive_facts import register
@@ -30,7 +29,7 @@ from tests.support.archive_facts import register
 async def dispatch(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
     await bus.declare_streams("archive", "intake", "survey")
     settings = service_settings(Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path, schemas=cleanup_schemas)
-    async with AsyncTestClient(create_app(settings)) as client:
+    async with client_for(create_app(settings)) as client:
         for plaza in ("p1", "p2"):
             await register(bus, plaza, *UNITS, known_by="dispatch")
         yield client
@@ -184,7 +183,7 @@ async def test_assign_start_resolve_close_emits_the_lifecycle_with_charge_lines(
     await bus.publish(event)
     wo = await work_order_of(dispatch, event)
 
-    assigned = await act(dispatch, wo, "assign", {"assignee": "zhang"}, **{"X-Actor": "supervisor-wu", "X-Request-Id": "cmd-1"})
+    assigned = await act(dispatch, wo, "assign", {"assignee": "zhang"}, **as_actor("supervisor-wu"), **{"X-Request-Id": "cmd-1"})
     assert (assigned["status"], assigned["assignee"]) == ("assigned", "zhang")
     assert (await act(dispatch, wo, "start"))["status"] == "in_progress"
     resolved = await act(dispatch, wo, "resolve", {**PAID_JOB, "note": "replaced the trap"})

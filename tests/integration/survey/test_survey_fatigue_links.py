@@ -8,11 +8,10 @@ import datetime as dt
 
 import msgspec
 import pytest
-from litestar.testing import AsyncTestClient
 
 from libs.contracts import utcnow
 from libs.contracts.events import VisitCompleted, VisitScheduled, VisitSkipped, WorkOrderClosed
-from tests.support.harness import eventually, service_settings
+from tests.support.harness import client_for, eventually, service_settings
 from services.survey.links import domain as links
 from services.survey.app import create_app
 from services.survey.settings import Settings
@@ -32,7 +31,7 @@ async def survey(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
         Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path,
         schemas=cleanup_schemas, survey_link_secret=SECRET,
     )
-    async with AsyncTestClient(create_app(settings)) as client:
+    async with client_for(create_app(settings)) as client:
         await register(bus, "p2")
         await register(bus, "p1", *UNITS, known_by="survey")
         yield client
