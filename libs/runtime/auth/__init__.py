@@ -8,7 +8,7 @@ from libs.runtime.auth.principal import ClaimNames, Principal, from_claims
 from libs.runtime.auth.tokens import InvalidToken, Keys, Verifier, verifier_for
 
 __all__ = [
-    "ACTOR",
+    "ACTOR", "PRINCIPAL",
     "Authenticate", "ClaimNames", "InvalidToken", "Keys", "MissingRows", "Principal", "Verifier", "actor",
     "apply_table", "authorize", "from_claims", "principal", "verifier_for",
 ]
@@ -18,3 +18,5 @@ from litestar.params import Dependency
 # ``actor: str = ACTOR`` in a route: the token's subject, provided by the runtime (marks the
 # parameter as the runtime's dependency, so no route can take the actor from the request).
 ACTOR = Dependency()
+# ``principal: Principal | None = PRINCIPAL``: the verified caller (None on a public route).
+PRINCIPAL = Dependency(skip_validation=True)
