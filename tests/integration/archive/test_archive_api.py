@@ -18,7 +18,7 @@ from libs.contracts.events import (
     WorkOrderClosed,
     WorkOrderCreated,
 )
-from tests.support.harness import as_actor, client_for, eventually, service_settings
+from tests.support.harness import as_actor, bearer, client_for, eventually, service_settings
 from services.archive.app import create_app
 from services.archive.settings import Settings
 
@@ -326,3 +326,16 @@ async def test_bad_timeline_query_is_refused_naming_the_parameter(unit_a203, par
     r = await unit_a203.get("/v1/plazas/p1/units/A-203/timeline", params=params)
     assert r.status_code == 400, r.text
     assert r.json()["field"] == field
+
+
+async def test_the_list_of_plazas_shows_only_the_plazas_a_token_holds(archive):
+    for plaza in ("p1", "held-2", "other-3"):
+        r = await archive.put(f"/v1/plazas/{plaza}", json={"name": plaza, "timezone": "Asia/Shanghai"})
+        assert r.status_code in (200, 201), r.text
+    clerk = bearer("clerk-li", plazas={"p1": ["clerk"], "held-2": ["finance"]})
+    shown = (await archive.get("/v1/plazas", headers=clerk)).json()["items"]
+    assert [p["plaza_id"] for p in shown] == ["held-2", "p1"]
+    paged = (await archive.get("/v1/plazas", params={"limit": 1}, headers=bearer("x", plazas={"p1": ["clerk"]}))).json()
+    assert paged["items"] == [] and paged["next"] == "held-2"  # still pages on past a plaza it may not see
+    everyone = (await archive.get("/v1/plazas", headers=bearer("auditor", roles=["auditor"]))).json()["items"]
+    assert {"p1", "held-2", "other-3"} <= {p["plaza_id"] for p in everyone}
