@@ -152,10 +152,12 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "GET /v1/plazas/{plaza}/reports/satisfaction": REPORTS,
         "GET /v1/plazas/{plaza}/reports/satisfaction/chart": REPORTS,
     },
-    # The staff service's own rows (its token and key routes take no token).
+    # The staff service: logging in and its public keys take no token; the operator keeps
+    # the people (its other routes get their rows with the service).
     "staff": {
         "POST /v1/token": PUBLIC,
         "GET /.well-known/jwks.json": PUBLIC,
+        "PUT /v1/plazas/{plaza}/staff/{username}": SETTINGS,
     },
 }
 
