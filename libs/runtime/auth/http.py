@@ -27,6 +27,7 @@ from libs.runtime.errors import NotFound
 from libs.runtime.http.problems import Problem
 
 ACCESS = "access"  # a handler's opt: {method: roles}
+EXCLUDE = "exclude_from_auth"  # a handler's opt: Litestar's authentication middleware skips it
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="plazadesk"'}
 
 
@@ -109,5 +110,10 @@ def apply_table(app: Litestar, service: str) -> None:
                     missing.append(f"{method} {route.path_format}")
                     continue
                 handler.opt.setdefault(ACCESS, {})[method] = PUBLIC if found == PUBLIC else found
+            # A public route reads no token at all: a probe or a survey link works whatever
+            # header comes with it (and whether or not the issuer's keys can be read now).
+            rows = handler.opt.get(ACCESS, {})
+            if rows and all(roles is PUBLIC for roles in rows.values()):
+                handler.opt[EXCLUDE] = True
     if missing:
         raise MissingRows(f"{service}: no row in libs/contracts/access.py PERMISSIONS for {', '.join(missing)}")
