@@ -22,7 +22,7 @@ from litestar.routes import HTTPRoute
 
 from libs.contracts.access import PUBLIC, row
 from libs.runtime.auth.principal import Principal
-from libs.runtime.auth.tokens import InvalidToken, Verifier
+from libs.runtime.auth.tokens import InvalidToken, KeysUnavailable, Verifier
 from libs.runtime.errors import NotFound
 from libs.runtime.http.problems import Problem
 
@@ -54,6 +54,8 @@ class Authenticate(AbstractAuthenticationMiddleware):
             raise unauthorized("the Authorization header must be 'Bearer <token>'", "invalid_request")
         try:
             principal = await self.verifier.principal(token.strip())
+        except KeysUnavailable as exc:
+            raise Problem(503, "Service Unavailable", str(exc), headers={"Retry-After": "5"}) from None
         except InvalidToken as exc:
             raise unauthorized(str(exc)) from None
         structlog.contextvars.bind_contextvars(actor=principal.sub)

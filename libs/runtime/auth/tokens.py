@@ -22,6 +22,11 @@ class InvalidToken(Exception):
     """The token is not accepted; the message says why (never the token itself)."""
 
 
+class KeysUnavailable(InvalidToken):
+    """The issuer's keys could not be read (its JWKS URL down, the file missing): not the
+    caller's fault, so answered 503, not 401."""
+
+
 class Keys:
     """The issuer's public keys by ``kid``, from a JWKS file or URL."""
 
@@ -57,7 +62,8 @@ class Keys:
         try:
             keys = await asyncio.to_thread(self._fetch)
         except Exception as exc:
-            raise InvalidToken(f"the issuer's keys could not be read: {exc.__class__.__name__}") from None
+            raise KeysUnavailable(f"the token issuer's keys could not be read ({exc.__class__.__name__}); "
+                                  "try again shortly") from None
         self._keys = {k.key_id or "": k for k in keys}
         self._read_at = time.monotonic()
 

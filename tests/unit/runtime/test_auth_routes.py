@@ -64,3 +64,16 @@ def test_each_caller_gets_the_answer_the_table_gives(table):
         assert right.json() == {"plaza": "p1", "actor": "li"}
         # A public route: no token needed, and a bad one is not even read.
         assert client.get("/v1/plazas/p1/open", headers={"Authorization": "Bearer junk"}).status_code == 200
+
+
+def test_keys_that_cannot_be_read_are_the_services_trouble_not_the_callers(table, tmp_path):
+    unreadable = Litestar(
+        [things, open_route], guards=[auth.authorize], plugins=[problem_details()],
+        dependencies={"actor": Provide(auth.actor, sync_to_thread=False)},
+        middleware=[DefineMiddleware(auth.Authenticate, verifier=Verifier(
+            Keys(jwks_url="http://127.0.0.1:9/.well-known/jwks.json"), issuer="plazadesk-staff"))],
+    )
+    auth.apply_table(unreadable, "probe")
+    with TestClient(unreadable) as client:
+        r = client.get("/v1/plazas/p1/things", headers=bearer("li", plazas={"p1": ["clerk"]}))
+        assert r.status_code == 503 and "could not be read" in r.json()["detail"], r.text
