@@ -37,6 +37,7 @@ curl -s localhost:8001/v1/plazas/demo/requests -H "Authorization: Bearer $TOKEN"
 | a token that does not hold the path's plaza | 404, word for word what a plaza that does not exist gets: a token never learns which other plazas there are |
 | a token without a role the route's row names, at that plaza | 403, naming the roles that may |
 | a role the row names | the route's own answer |
+| (the issuer's keys cannot be read just now) | 503, `Retry-After` |
 
 Every answer is a problem (RFC 9457, `application/problem+json`). `/health`, `/ready`,
 `/schema…` and `/asyncapi` take no token; `/metrics` takes an operator's or an auditor's.
