@@ -23,7 +23,7 @@ from litestar.routes import HTTPRoute
 from libs.contracts.access import PUBLIC, row
 from libs.runtime.auth.principal import Principal
 from libs.runtime.auth.tokens import InvalidToken, KeysUnavailable, Verifier
-from libs.runtime.errors import NotFound
+from libs.runtime.http.guards import unknown_plaza
 from libs.runtime.http.problems import Problem
 
 ACCESS = "access"  # a handler's opt: {method: roles}
@@ -62,11 +62,6 @@ class Authenticate(AbstractAuthenticationMiddleware):
         return AuthenticationResult(user=principal, auth=None)
 
 
-def not_held(plaza: str) -> NotFound:
-    """The answer to a plaza the token does not hold: word for word the unknown plaza's."""
-    return NotFound(f"plaza {plaza!r} is not registered (PUT /v1/plazas/{plaza} in archive)", field="plaza")
-
-
 async def authorize(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
     roles = handler.opt[ACCESS][connection.scope["method"]]
     if roles is PUBLIC:
@@ -76,12 +71,13 @@ async def authorize(connection: ASGIConnection, handler: BaseRouteHandler) -> No
         raise unauthorized("this route needs a bearer token (POST /v1/token at the staff service)", "")
     plaza = connection.path_params.get("plaza")
     if plaza is not None and not user.holds(plaza):
-        raise not_held(plaza)
+        raise unknown_plaza(plaza)  # word for word an unknown plaza's answer
     if not roles & user.roles_at(plaza):
         where = f" at plaza {plaza!r}" if plaza is not None else ""
         raise Problem(403, "Forbidden",
-                      f"{connection.scope['method']} {handler.paths and next(iter(handler.paths))} needs one of the "
-                      f"roles {', '.join(sorted(roles))}{where}", roles=sorted(roles))
+                      f"{connection.scope['method']} {connection.scope['path']} needs one of the roles "
+                      f"{', '.join(sorted(roles))}{where}; the token has {', '.join(sorted(user.roles_at(plaza))) or 'none'}",
+                      roles=sorted(roles))
 
 
 def actor(request: ASGIConnection) -> str:
