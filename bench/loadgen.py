@@ -1,7 +1,8 @@
 """A small HTTP/1.1 load generator: keep-alive connections on raw asyncio streams, so the
 client costs far less CPU than the server it measures. Run as its own process:
 
-    python -m bench.loadgen URL --concurrency 32 --duration 5 [--rate 500] --body JSON
+    python -m bench.loadgen URL --concurrency 32 --duration 5 [--rate 500] --body JSON \
+        [--header 'Authorization: Bearer <token>']
 
 Closed loop (no --rate): each connection sends its next request when the previous answer
 is in. Open loop (--rate): requests are due on a fixed schedule and latency is measured
@@ -43,8 +44,9 @@ async def one(reader, writer, payload: bytes) -> int:
     return status
 
 
-async def run(url: str, concurrency: int, duration: float, rate: float | None, body: bytes, warmup: float) -> dict:
-    host, port, payload = build_request(url, body, {})
+async def run(url: str, concurrency: int, duration: float, rate: float | None, body: bytes, warmup: float,
+              headers: dict[str, str] | None = None) -> dict:
+    host, port, payload = build_request(url, body, headers or {})
     conns = [await asyncio.open_connection(host, port) for _ in range(concurrency)]
     latencies: list[float] = []
     statuses: dict[int, int] = {}
@@ -129,8 +131,13 @@ def main() -> None:
     ap.add_argument("--warmup", type=float, default=0.5)
     ap.add_argument("--rate", type=float, default=None)
     ap.add_argument("--body", default="{}")
+    ap.add_argument("--header", action="append", default=[], metavar="'NAME: VALUE'",
+                    help="a header sent with every request, e.g. 'Authorization: Bearer <token>' (repeatable)")
     args = ap.parse_args()
-    result = uvloop.run(run(args.url, args.concurrency, args.duration, args.rate, args.body.encode(), args.warmup))
+    headers = dict(h.split(":", 1) for h in args.header)
+    headers = {name.strip(): value.strip() for name, value in headers.items()}
+    result = uvloop.run(run(args.url, args.concurrency, args.duration, args.rate, args.body.encode(), args.warmup,
+                            headers))
     json.dump(result, sys.stdout)
     print()
 

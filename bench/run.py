@@ -43,12 +43,22 @@ from libs.contracts.events import (
     Occupant, PlazaRegistered, RequestReceived, UnitRegistered, encode,
 )
 from scripts.natsserver import NatsServer
-from tests.support.harness import Bus
+from tests.support.harness import Bus, bearer, jwks_file
 from scripts.system import ROOT, SERVICES, System
 
 PLAZA = "bench"
 BODY = json.dumps({"channel": "phone", "unit": "A-203", "text": "the drain in shop A-203 is blocked",
                    "contact": {"name": "Li Ming", "phone": "13800000000"}})
+
+
+# The services the benchmark starts verify tokens with a key made for the run (its public
+# half a JWKS file handed to them), as they would the staff service's; every request sends
+# an operator's token, so verification is part of what is measured.
+AUTH = bearer("bench", roles=["operator"], expires_in=7 * 24 * 3600)
+
+
+def bench_env() -> dict[str, str]:
+    return {"PLAZADESK_AUTH_JWKS_FILE": jwks_file()}
 
 
 class CountMismatch(AssertionError):
@@ -57,7 +67,7 @@ class CountMismatch(AssertionError):
 
 def loadgen(url: str, concurrency: int, duration: float, rate: float | None = None) -> dict:
     cmd = [sys.executable, "-m", "bench.loadgen", url, "--concurrency", str(concurrency),
-           "--duration", str(duration), "--body", BODY]
+           "--duration", str(duration), "--body", BODY, "--header", f"Authorization: {AUTH['Authorization']}"]
     if rate:
         cmd += ["--rate", str(rate)]
     out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True)
@@ -68,7 +78,7 @@ def wait_http(url: str, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            if httpx.post(url, content=BODY, headers={"content-type": "application/json"}).status_code < 500:
+            if httpx.post(url, content=BODY, headers={"content-type": "application/json", **AUTH}).status_code < 500:
                 return
         except httpx.HTTPError:
             time.sleep(0.1)
@@ -92,7 +102,7 @@ async def measure_floors(nats_url: str, work: Path, duration: float, levels: lis
 # --- intake ----------------------------------------------------------------------------
 
 def seed(system: System, units: list[str]) -> None:
-    archive = httpx.Client(base_url=system.url("archive"), timeout=10)
+    archive = httpx.Client(base_url=system.url("archive"), timeout=10, headers=AUTH)
     archive.put(f"/v1/plazas/{PLAZA}", json={"name": "Bench Plaza", "timezone": "Asia/Shanghai"}).raise_for_status()
     for unit in units:
         archive.put(f"/v1/plazas/{PLAZA}/units/{unit}", json={
@@ -100,7 +110,7 @@ def seed(system: System, units: list[str]) -> None:
         }).raise_for_status()
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        r = httpx.post(f"{system.url('intake')}/v1/plazas/{PLAZA}/requests",
+        r = httpx.post(f"{system.url('intake')}/v1/plazas/{PLAZA}/requests", headers=AUTH,
                        json={"channel": "phone", "unit": units[-1], "text": " "})
         if r.json().get("field") == "text":
             return
@@ -382,7 +392,7 @@ async def learn_facts(system: System, bus: Bus, service: str, plaza: str, units:
     system.wait_ready([service])
     if service == "archive":  # its own register
         unit = {"area_m2": 80, "use": "shop", "occupant": {"name": "Li", "kind": "merchant"}}
-        with httpx.Client(base_url=system.url("archive"), timeout=10) as archive:
+        with httpx.Client(base_url=system.url("archive"), timeout=10, headers=AUTH) as archive:
             archive.put(f"/v1/plazas/{plaza}", json={"name": "Drain", "timezone": "Asia/Shanghai"}).raise_for_status()
             for i in range(units):
                 archive.put(f"/v1/plazas/{plaza}/units/U-{i}", json=unit).raise_for_status()
@@ -400,7 +410,7 @@ async def learn_facts(system: System, bus: Bus, service: str, plaza: str, units:
 
 
 async def measure_drain(service: str, nats_url: str, work: Path, count: int, nats_pid: int | None = None) -> dict:
-    system = System(work / f"drain-{service}", nats_url=nats_url, default_ports=False)
+    system = System(work / f"drain-{service}", nats_url=nats_url, default_ports=False, env=bench_env())
     stream, durable = DRAIN[service]
     plaza = f"drain-{service}"
     async with Bus(nats_url) as bus:
@@ -588,7 +598,7 @@ async def main_async(args) -> dict:
         result["floors"]["store"] = await measure_store_floor(work, args.e2e_rate, args.duration, units, args.rounds,
                                                               sync_always=not args.no_sync)
         print("system…", flush=True)
-        system = System(work / "system", nats_url=server.url, default_ports=False).start()
+        system = System(work / "system", nats_url=server.url, default_ports=False, env=bench_env()).start()
         try:
             seed(system, ["A-203", *units])
             pids = {name: proc.pid for name, proc in system.procs.items()} | {"nats-server": server.proc.pid}

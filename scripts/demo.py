@@ -22,8 +22,9 @@ UNITS = [
 ]
 
 
-def load(archive_url: str) -> list[str]:
-    with httpx.Client(base_url=archive_url, timeout=10) as c:
+def load(archive_url: str, headers: dict[str, str] | None = None) -> list[str]:
+    """``headers``: an operator's ``Authorization`` (registering plazas and units is theirs)."""
+    with httpx.Client(base_url=archive_url, timeout=10, headers=headers) as c:
         c.put(f"/v1/plazas/{PLAZA}", json={"name": "Demo Plaza 示范广场", "timezone": "Asia/Shanghai"}).raise_for_status()
         for unit, area, use, name, kind, phone, key in UNITS:
             c.put(

@@ -40,6 +40,7 @@ def configure(level: str = "info", json: bool | None = None, service: str | None
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.format_exc_info,
+            mask_secrets,
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(number),
@@ -80,6 +81,7 @@ def _route_stdlib(level: int, renderer, named: list) -> None:
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info,
+            mask_secrets,
             renderer,
         ],
     )
@@ -110,6 +112,38 @@ def _service(name: str):
         return event_dict
 
     return add_service
+
+
+# What a log line must never carry, whoever wrote it (a library's error quoting a request,
+# an event's payload in a dead letter): credentials, and occupants' and staff's phones.
+_SECRET_KEYS = frozenset({"authorization", "password", "access_token", "refresh_token", "token", "phone",
+                          "secret", "cookie"})
+_SECRETS = re.compile(
+    r"(?i:bearer\s+)[\w.~+/=-]+"            # an Authorization header's value
+    r"|eyJ[\w-]*\.[\w-]+\.[\w-]*"          # a JWT anywhere (its header is base64 of '{"')
+    r"|(?<![\w.-])\+?(?:86[ -]?)?1[3-9]\d(?:[ -]?\d){8}(?![\w.-])"  # a mobile number (China)
+    r"|(?<![\w.-])\+\d(?:[ -]?\d){7,14}(?![\w.-])"  # an international number
+)
+MASK = "[masked]"
+
+
+def mask_secrets(_logger, _name, event_dict: dict) -> dict:
+    """Masks tokens, passwords and phone numbers in every value of a log line."""
+    for key, value in event_dict.items():
+        event_dict[key] = _masked(key, value)
+    return event_dict
+
+
+def _masked(key, value, depth: int = 0):
+    if isinstance(key, str) and key.lower() in _SECRET_KEYS and value not in (None, ""):
+        return MASK
+    if isinstance(value, str):
+        return _SECRETS.sub(MASK, value) if len(value) >= 9 else value
+    if depth < 4 and isinstance(value, dict):
+        return {k: _masked(k, v, depth + 1) for k, v in value.items()}
+    if depth < 4 and isinstance(value, (list, tuple)):
+        return [_masked(None, v, depth + 1) for v in value]
+    return value
 
 
 def _plain(_logger, _name, event_dict: dict) -> dict:

@@ -16,12 +16,13 @@ from typing import TypeVar
 import sqlalchemy as sa
 from litestar import Litestar
 from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from libs.contracts import STREAMS, subject_for
 from libs.contracts.events import encode
 from libs.runtime import asyncapi
-from libs.runtime import bus, limits
+from libs.runtime import auth, bus, limits
 from libs.runtime import logging as log
 from libs.runtime.db import Database
 from libs.runtime.groupcommit import GroupCommit
@@ -266,7 +267,10 @@ class Runtime:
         closed_for = 0.0 if self._closed_since is None else time.monotonic() - self._closed_since
         return {"publishing": self.relay.failing_for() < grace, "nats": closed_for < grace}
 
-    def app(self, route_handlers: Sequence, *, title: str, version: str = "1.0.0") -> Litestar:
+    def app(self, route_handlers: Sequence, *, title: str, version: str = "1.0.0",
+            own_jwks: dict | None = None) -> Litestar:
+        """``own_jwks``: the keys the service itself signs tokens with (the staff service),
+        trusted without fetching its own JWKS over HTTP."""
         route_handlers = [*route_handlers, asyncapi.route(self.service, self.settings)]  # GET /asyncapi
 
         @asynccontextmanager
@@ -277,21 +281,30 @@ class Runtime:
             finally:
                 await self.stop()
 
-        return Litestar(
+        # Every service keeps plazas (archive its register, the others a copy of it).
+        plazas = self.metadata.tables.get("plazas")
+        app = Litestar(
             route_handlers=[*route_handlers, *ops_routes(self.ready_checks, self.health_checks), docs_assets()],
-            dependencies={"runtime": Provide(self._self, sync_to_thread=False, use_cache=True)},
-            # Every service keeps plazas (archive its register, the others a copy of it).
-            guards=[known_plaza_guard(self.db, plazas)] if (plazas := self.metadata.tables.get("plazas")) is not None else [],
+            dependencies={
+                "runtime": Provide(self._self, sync_to_thread=False, use_cache=True),
+                "actor": Provide(auth.actor, sync_to_thread=False),
+                "principal": Provide(auth.principal, sync_to_thread=False),
+            },
+            # Who may call first (a plaza the token does not hold answers as an unknown one).
+            guards=[auth.authorize, *([known_plaza_guard(self.db, plazas)] if plazas is not None else [])],
             lifespan=[lifespan],
             plugins=[problem_details()],
             request_class=ApiRequest,
-            middleware=[RequestContext(self.service)],
+            middleware=[RequestContext(self.service),
+                        DefineMiddleware(auth.Authenticate, verifier=auth.verifier_for(self.settings, own_jwks))],
             before_request=refuse_unknown_query,
             request_max_body_size=limits.BODY_MAX,  # routes taking uploads set their own
             openapi_config=openapi_config(title, version),
             debug=False,
             logging_config=None,  # libs.runtime.logging owns the process's logging: one format
         )
+        auth.apply_table(app, self.service)  # a route with no row in the table: no start
+        return app
 
     def _self(self) -> "Runtime":
         return self

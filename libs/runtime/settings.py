@@ -77,6 +77,18 @@ class ServiceSettings(msgspec.Struct, kw_only=True):
     stream_replicas: int = 1
     # /health fails after this long unable to publish, so a liveness probe restarts it (docs/operations.md#health-metrics-logs).
     health_grace_s: float = 60.0
+    # Bearer tokens (docs/access.md): verified with the issuer's public keys, read from a
+    # JWKS file when one is named (tests, a key pair of one's own), else from the URL (the
+    # staff service, or an OIDC provider's certs endpoint), kept and re-read on a new key.
+    auth_jwks_url: str = "http://127.0.0.1:8006/.well-known/jwks.json"
+    auth_jwks_file: str = ""
+    auth_issuer: str = "plazadesk-staff"
+    auth_audience: str = ""  # empty: the audience is not checked
+    # Where the claims are (dotted paths): Keycloak's realm roles are realm_access.roles.
+    auth_roles_claim: str = "roles"
+    auth_plazas_claim: str = "plazas"
+    auth_department_claim: str = "department"
+    auth_name_claim: str = "name"
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -86,5 +98,9 @@ class ServiceSettings(msgspec.Struct, kw_only=True):
         for url in nats_servers(self.nats_url) or [self.nats_url]:
             if not url.startswith(("nats://", "tls://", "ws://", "wss://")):
                 raise SettingsError(f"NATS_URL {url!r} is not a nats:// URL")
+        if not self.auth_jwks_file and not self.auth_jwks_url:
+            raise SettingsError("AUTH_JWKS_FILE or AUTH_JWKS_URL must name the token issuer's keys")
+        if not self.auth_issuer:
+            raise SettingsError("AUTH_ISSUER must name the token issuer")
         if self.max_deliver < 1:
             raise SettingsError("MAX_DELIVER must be at least 1")

@@ -24,8 +24,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     runtime = Runtime(settings, tables.metadata, tables.outbox, tables.inbox)
     handlers.subscribe(runtime.consumers)
     runtime.every(3600.0, lambda: tokens.drop_expired(runtime), "expired-refresh-tokens")
-    app = runtime.app(ROUTES, title="PlazaDesk staff")
-    app.state.keyring = keys.load_keyring(settings)
+    keyring = keys.load_keyring(settings)
+    app = runtime.app(ROUTES, title="PlazaDesk staff", own_jwks=keyring.jwks())
+    app.state.keyring = keyring
 
     async def operator_account(_app: Litestar) -> None:
         # After the runtime's start (on_startup runs once the lifespan has entered): the

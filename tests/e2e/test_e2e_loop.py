@@ -9,11 +9,12 @@ import time
 import httpx
 import pytest
 
-from tests.support.harness import Bus, eventually
+from tests.support.harness import Bus, default_headers, eventually, jwks_file, token
 from scripts.system import System
 
 pytestmark = pytest.mark.e2e
 PLAZA = "e2e-plaza"
+PHONE = "13800138000"  # an occupant's phone: it must never reach a log
 
 
 def wait_for(probe, what: str, timeout: float = 30.0):
@@ -35,19 +36,21 @@ async def consumers_caught_up(nats_url: str, consumers: list[tuple[str, str]]) -
 
 @pytest.fixture(scope="module")
 def system(tmp_path_factory):
-    with System(tmp_path_factory.mktemp("system"), default_ports=False) as s:
+    # The services verify tokens with the test run's key, as they would the staff service's.
+    with System(tmp_path_factory.mktemp("system"), default_ports=False,
+                env={"PLAZADESK_AUTH_JWKS_FILE": jwks_file()}) as s:
         yield s
 
 
 @pytest.fixture(scope="module")
 def api(system):
-    clients = {name: httpx.Client(base_url=system.url(name), timeout=10) for name in system.ports}
+    clients = {name: httpx.Client(base_url=system.url(name), timeout=10, headers=default_headers()) for name in system.ports}
     archive, intake = clients["archive"], clients["intake"]
     assert archive.put(f"/v1/plazas/{PLAZA}", json={"name": "E2E Plaza", "timezone": "Asia/Shanghai"}).status_code in (200, 201)
     for unit in ("A-203", "B-110", "C-501"):
         r = archive.put(
             f"/v1/plazas/{PLAZA}/units/{unit}",
-            json={"area_m2": 86.5, "use": "shop", "occupant": {"name": "Li Ming", "kind": "merchant", "phone": "138"}, "key_account": False},
+            json={"area_m2": 86.5, "use": "shop", "occupant": {"name": "Li Ming", "kind": "merchant", "phone": PHONE}, "key_account": False},
         )
         assert r.status_code in (200, 201), r.text
         # An empty text is refused only once the unit is known: a probe with no side effect.
@@ -92,7 +95,7 @@ def test_the_closed_work_order_loop(api):
     # 1. a merchant calls: the drain in A-203 is blocked
     r = api["intake"].post(
         f"/v1/plazas/{PLAZA}/requests",
-        json={"channel": "phone", "unit": "A-203", "text": "the drain in shop A-203 is blocked", "contact": {"name": "Li Ming", "phone": "138"}},
+        json={"channel": "phone", "unit": "A-203", "text": "the drain in shop A-203 is blocked", "contact": {"name": "Li Ming", "phone": PHONE}},
         headers={"Idempotency-Key": "call-0001"},
     )
     assert r.status_code == 202, r.text
@@ -140,7 +143,7 @@ def test_the_closed_work_order_loop(api):
     # the repeated phone call with the same Idempotency-Key created nothing new
     again = api["intake"].post(
         f"/v1/plazas/{PLAZA}/requests",
-        json={"channel": "phone", "unit": "A-203", "text": "the drain in shop A-203 is blocked", "contact": {"name": "Li Ming", "phone": "138"}},
+        json={"channel": "phone", "unit": "A-203", "text": "the drain in shop A-203 is blocked", "contact": {"name": "Li Ming", "phone": PHONE}},
         headers={"Idempotency-Key": "call-0001"},
     )
     assert again.json()["id"] == request["id"]
@@ -193,3 +196,19 @@ def test_bad_input_names_the_problem(api):
     assert r.status_code == 400 and r.json()["field"] == "area_m2"
     r = api["survey"].post(f"/v1/plazas/{PLAZA}/visits/nope/response", json={"rating": "great"})
     assert r.status_code in (400, 404)
+
+
+def test_the_logs_hold_no_token_and_no_phone_number(system, api):
+    """Every line every process of the run wrote: no token, no phone number, whatever was
+    asked (including calls refused for a bad token and a body with a phone in it)."""
+    bad = {"Authorization": f"Bearer {token('intruder', expires_in=-600)}"}
+    assert api["intake"].get(f"/v1/plazas/{PLAZA}/requests", headers=bad).status_code == 401
+    r = api["intake"].post(f"/v1/plazas/{PLAZA}/requests", json={"channel": "fax", "contact": {"phone": "13912345678"}})
+    assert r.status_code == 400
+    used = [api["intake"].headers["Authorization"].split()[1], bad["Authorization"].split()[1]]
+    texts = {path.name: path.read_text(errors="replace") for path in system.logs.glob("*.log")}
+    assert any(name.startswith("intake") for name in texts), sorted(texts)
+    for name, text in texts.items():
+        for secret in [*used, PHONE, "13912345678"]:
+            assert secret not in text, f"{name} holds {secret[:12]}…"
+        assert "Bearer ey" not in text, name

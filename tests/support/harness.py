@@ -231,6 +231,7 @@ def service_settings(settings_cls, *, nats_url: str, db_kind: str, tmp_path, sch
     db = database_settings(db_kind, tmp_path, service)
     if schemas is not None and "database_schema" in db:
         schemas.append(db["database_schema"])
+    overrides.setdefault("auth_jwks_file", jwks_file())
     return settings_cls(nats_url=nats_url, data_dir=str(tmp_path), log_json=True, **db, **overrides)
 
 
@@ -241,5 +242,85 @@ async def served_here(app, base_url: str = "http://test") -> AsyncIterator[httpx
     so ``asyncio.gather`` over it never overlaps two). Enter it inside the test: the app's
     lifespan must end in the task that began it."""
     async with app.lifespan():
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url) as client:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url,
+                                     headers=default_headers()) as client:
             yield client
+
+
+# -- Tokens ------------------------------------------------------------------------------
+# An Ed25519 key made for this test run, its public half in a JWKS file every service under
+# test reads (``service_settings``; ``PLAZADESK_AUTH_JWKS_FILE`` for real processes).
+
+ISSUER = "plazadesk-staff"
+TEST_KID = "test-key"
+DEFAULT_SUBJECT = "front-desk"
+_keys: dict = {}
+
+
+def _signing_key():
+    if "private" not in _keys:
+        import atexit
+        import json
+        import shutil
+        import tempfile
+
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+        from jwt.algorithms import OKPAlgorithm
+
+        private = Ed25519PrivateKey.generate()
+        jwk = json.loads(OKPAlgorithm.to_jwk(private.public_key()))
+        folder = tempfile.mkdtemp(prefix="plazadesk-jwks-")
+        atexit.register(shutil.rmtree, folder, True)
+        path = os.path.join(folder, "jwks.json")
+        with open(path, "w") as out:
+            json.dump({"keys": [{**jwk, "kid": TEST_KID, "alg": "EdDSA", "use": "sig"}]}, out)
+        _keys.update(private=private, jwks_file=path)
+    return _keys["private"]
+
+
+def jwks_file() -> str:
+    """The JWKS file holding the test run's public key."""
+    _signing_key()
+    return _keys["jwks_file"]
+
+
+def token(sub: str = DEFAULT_SUBJECT, *, roles=(), plazas: dict | None = None, department: str | None = None,
+          name: str | None = None, expires_in: float = 24 * 3600, issuer: str = ISSUER, key=None,
+          kid: str = TEST_KID, **claims) -> str:
+    """A signed token as the staff service issues one (``key``: another signing key, to
+    forge one)."""
+    import time
+
+    import jwt
+
+    now = int(time.time())
+    body = {"iss": issuer, "sub": sub, "name": name or sub, "iat": now, "exp": now + int(expires_in),
+            "roles": list(roles), "plazas": {p: list(r) for p, r in (plazas or {}).items()},
+            "department": department, **claims}
+    return jwt.encode(body, key or _signing_key(), algorithm="EdDSA", headers={"kid": kid})
+
+
+def bearer(sub: str = DEFAULT_SUBJECT, **kwargs) -> dict[str, str]:
+    """The Authorization header of ``token(sub, ...)``."""
+    return {"Authorization": f"Bearer {token(sub, **kwargs)}"}
+
+
+def as_actor(sub: str) -> dict[str, str]:
+    """Headers of a request made by ``sub``, with the default test token's rights."""
+    return bearer(sub, roles=["operator"])
+
+
+def default_headers() -> dict[str, str]:
+    """The tests' default caller: a global operator (every plaza, every route)."""
+    if "default" not in _keys:
+        _keys["default"] = as_actor(DEFAULT_SUBJECT)
+    return dict(_keys["default"])
+
+
+def client_for(app, **kwargs):
+    """Litestar's AsyncTestClient sending the default token."""
+    from litestar.testing import AsyncTestClient
+
+    client = AsyncTestClient(app, **kwargs)
+    client.headers.update(default_headers())
+    return client

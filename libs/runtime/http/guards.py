@@ -60,6 +60,12 @@ PLAZA_MAY_BE_NEW = "plaza_may_be_new"
 KNOWN_PLAZAS_MAX = 100_000
 
 
+def unknown_plaza(plaza: str) -> NotFound:
+    """The answer to a plaza that does not exist, and to one the caller's token does not
+    hold: the same words, so a token never learns that another plaza exists."""
+    return NotFound(f"plaza {plaza!r} is not registered (PUT /v1/plazas/{plaza} in archive)", field="plaza")
+
+
 def known_plaza_guard(db, plazas: sa.Table):
     """One rule for every service: a route under /v1/plazas/{plaza} answers 404 naming the
     plaza when the service has no such plaza (its copy of archive's plazas; archive's own
@@ -75,7 +81,7 @@ def known_plaza_guard(db, plazas: sa.Table):
         async with db.read() as conn:
             found = (await conn.execute(exists, {"plaza_id": plaza})).first() is not None
         if not found:
-            raise NotFound(f"plaza {plaza!r} is not registered (PUT /v1/plazas/{plaza} in archive)", field="plaza")
+            raise unknown_plaza(plaza)
         if len(known) >= KNOWN_PLAZAS_MAX:
             known.clear()
         known.add(plaza)

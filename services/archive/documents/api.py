@@ -15,6 +15,7 @@ from libs.runtime import limits
 from libs.runtime.errors import NotFound
 from libs.runtime.http import Page, iso
 from libs.runtime.service import Runtime
+from libs.runtime.auth import ACTOR
 from services.archive.documents import services as documents
 from services.archive.documents import store
 from services.archive.documents.services import Upload
@@ -97,7 +98,7 @@ class DocumentController(Controller):
         runtime: Runtime,
         kind: str | None = Parameter(query="kind", default=None),
         filename: str | None = Parameter(query="filename", default=None),
-        actor: str = Parameter(header="X-Actor", default="front-desk"),
+        actor: str = ACTOR,
         correlation_id: str | None = Parameter(header="X-Correlation-Id", default=None),
     ) -> Response[DocumentView]:
         validate_token(plaza, "plaza")

@@ -19,11 +19,11 @@ from libs.runtime import limits
 from libs.runtime.errors import NotFound
 from libs.runtime.http import PLAZA_MAY_BE_NEW, Page, iso
 from libs.runtime.service import Runtime
+from libs.runtime.auth import ACTOR, PRINCIPAL, Principal
 from services.archive.register import domain, store
 from services.archive.register import services as register
 from services.archive.register.services import BadField, ImportReport, PlazaUpdate, UnitUpdate
 
-ACTOR = Parameter(header="X-Actor", default="front-desk")
 CORRELATION_ID = Parameter(header="X-Correlation-Id", default=None)
 CURSOR = Parameter(query="cursor", default=None)
 LIMIT = Parameter(query="limit", default=100, ge=1, le=500)
@@ -204,11 +204,14 @@ class PlazaController(Controller):
 
     @get("/", summary="广场列表 / List the plazas",
          description="已登记的广场，按 id 排序，分页。\n\nThe registered plazas by id, a page at a time.")
-    async def index(self, runtime: Runtime, cursor: str | None = CURSOR, limit: int = LIMIT) -> Page:
+    async def index(self, runtime: Runtime, cursor: str | None = CURSOR, limit: int = LIMIT,
+                    principal: Principal | None = PRINCIPAL) -> Page:
         async with runtime.read() as conn:
             rows = await store.list_plazas(conn, after=cursor, limit=limit + 1)
-        items = [_plaza(r) for r in rows[:limit]]
-        return Page(items=items, next=items[-1].plaza_id if len(rows) > limit else None)
+        # Only the plazas the caller holds: a token never learns of another plaza (a page may
+        # then hold fewer than ``limit``; ``next`` still pages on).
+        items = [_plaza(r) for r in rows[:limit] if principal is None or principal.holds(r["plaza_id"])]
+        return Page(items=items, next=rows[limit - 1]["plaza_id"] if len(rows) > limit else None)
 
 
 class UnitController(Controller):

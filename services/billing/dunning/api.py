@@ -14,6 +14,7 @@ from litestar.params import Body, FromPath, Parameter
 from libs.runtime.errors import InvalidInput
 from libs.runtime.http import Page, iso, plaza_token
 from libs.runtime.service import Runtime
+from libs.runtime.auth import ACTOR
 from services.billing.dunning import services as dunning
 
 RUN_EXAMPLE = Example(summary="以年末为准催缴 / Dun as of the year's end", value={"now": "2026-12-31T00:00:00Z"})
@@ -120,7 +121,7 @@ class DunningController(Controller):
     async def outcome(
         self, plaza: FromPath[str], task_id: FromPath[str],
         data: Annotated[dunning.OutcomeCreate, Body(examples=[OUTCOME_EXAMPLE])], runtime: Runtime,
-        actor: str = Parameter(header="X-Actor", default="front-desk"),
+        actor: str = ACTOR,
     ) -> TaskView:
         plaza_token(plaza)
         async with runtime.transaction() as tx:

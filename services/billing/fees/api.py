@@ -12,6 +12,7 @@ from litestar.params import Body, FromPath, Parameter
 from libs.runtime import limits
 from libs.runtime.http import Page, iso, plaza_token
 from libs.runtime.service import Runtime
+from libs.runtime.auth import ACTOR
 from services.billing.fees import domain
 from services.billing.fees import services as fees
 
@@ -65,7 +66,7 @@ class FeeController(Controller):
                      "fee rates; a negative rate or due_days outside 0–365 is refused (422).")
     async def set_rates(
         self, plaza: FromPath[str], data: Annotated[FeeRates, Body(examples=[RATES_EXAMPLE])], runtime: Runtime,
-        actor: str = Parameter(header="X-Actor", default="finance"),
+        actor: str = ACTOR,
     ) -> FeeRates:
         plaza_token(plaza)
         rates = domain.Rates(shop=data.shop, office=data.office, residence=data.residence, due_days=data.due_days)
@@ -79,7 +80,7 @@ class FeeController(Controller):
                       "finds them already issued.")
     async def fee_run(
         self, plaza: FromPath[str], data: Annotated[fees.FeeRun, Body(examples=[FEE_RUN_EXAMPLE])], runtime: Runtime,
-        actor: str = Parameter(header="X-Actor", default="finance"),
+        actor: str = ACTOR,
     ) -> fees.FeeRunReport:
         plaza_token(plaza)
         async with runtime.transaction() as tx:

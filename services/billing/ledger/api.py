@@ -12,6 +12,7 @@ from litestar.params import Body, FromPath, Parameter
 
 from libs.runtime.http import Page, iso, plaza_token
 from libs.runtime.service import Runtime
+from libs.runtime.auth import ACTOR
 from services.billing.ledger import services as ledger
 from services.billing.ledger.services import MONEY_KEY
 
@@ -158,7 +159,7 @@ class AccountController(Controller):
         data: Annotated[ledger.PaymentCreate, Body(examples=[PAYMENT_EXAMPLE])],
         runtime: Runtime,
         idempotency_key: str | None = Parameter(header="Idempotency-Key", default=None, description=MONEY_KEY),
-        actor: str = Parameter(header="X-Actor", default="front-desk"),
+        actor: str = ACTOR,
     ) -> ledger.PaymentAccepted:
         plaza_token(plaza)
         async with runtime.transaction() as tx:
@@ -174,7 +175,7 @@ class AccountController(Controller):
         data: Annotated[ledger.RefundCreate, Body(examples=[REFUND_EXAMPLE])],
         runtime: Runtime,
         idempotency_key: str | None = Parameter(header="Idempotency-Key", default=None, description=MONEY_KEY),
-        actor: str = Parameter(header="X-Actor", default="front-desk"),
+        actor: str = ACTOR,
     ) -> ledger.RequestView:
         plaza_token(plaza)
         async with runtime.transaction() as tx:
@@ -187,7 +188,7 @@ class AccountController(Controller):
                       "answers 403 (four eyes), a credit now too small 422, a decided request 409.")
     async def approve_refund(
         self, plaza: FromPath[str], unit: FromPath[str], request_id: FromPath[str], runtime: Runtime,
-        actor: str = Parameter(header="X-Actor", default="finance"),
+        actor: str = ACTOR,
     ) -> ledger.RequestView:
         return await _decide(runtime, ledger.decide_refund, plaza, unit, request_id, actor, approve=True)
 
@@ -196,7 +197,7 @@ class AccountController(Controller):
                       "asker may withdraw their own); nothing is posted. A decided request answers 409.")
     async def reject_refund(
         self, plaza: FromPath[str], unit: FromPath[str], request_id: FromPath[str], runtime: Runtime,
-        actor: str = Parameter(header="X-Actor", default="finance"),
+        actor: str = ACTOR,
     ) -> ledger.RequestView:
         return await _decide(runtime, ledger.decide_refund, plaza, unit, request_id, actor, approve=False)
 
@@ -210,7 +211,7 @@ class AccountController(Controller):
         self, plaza: FromPath[str], unit: FromPath[str],
         data: Annotated[ledger.CorrectionCreate, Body(examples=[CORRECTION_EXAMPLE])],
         runtime: Runtime,
-        actor: str = Parameter(header="X-Actor", default="finance"),
+        actor: str = ACTOR,
     ) -> ledger.RequestView:
         plaza_token(plaza)
         async with runtime.transaction() as tx:
@@ -223,7 +224,7 @@ class AccountController(Controller):
                       "approving their own answers 403 (four eyes), a decided request 409.")
     async def approve_correction(
         self, plaza: FromPath[str], unit: FromPath[str], request_id: FromPath[str], runtime: Runtime,
-        actor: str = Parameter(header="X-Actor", default="finance"),
+        actor: str = ACTOR,
     ) -> ledger.RequestView:
         return await _decide(runtime, ledger.decide_correction, plaza, unit, request_id, actor, approve=True)
 
@@ -232,7 +233,7 @@ class AccountController(Controller):
                       "(the asker may withdraw their own); nothing is posted. A decided request answers 409.")
     async def reject_correction(
         self, plaza: FromPath[str], unit: FromPath[str], request_id: FromPath[str], runtime: Runtime,
-        actor: str = Parameter(header="X-Actor", default="finance"),
+        actor: str = ACTOR,
     ) -> ledger.RequestView:
         return await _decide(runtime, ledger.decide_correction, plaza, unit, request_id, actor, approve=False)
 

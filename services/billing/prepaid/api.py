@@ -11,6 +11,7 @@ from litestar.params import Body, FromPath, Parameter
 
 from libs.runtime.http import plaza_token
 from libs.runtime.service import Runtime
+from libs.runtime.auth import ACTOR
 from services.billing.ledger.services import MONEY_KEY
 from services.billing.prepaid import services as prepaid
 
@@ -51,7 +52,7 @@ class PrepaidController(Controller):
         self, plaza: FromPath[str], unit: FromPath[str], utility: FromPath[str],
         data: Annotated[prepaid.RechargeCreate, Body(examples=[RECHARGE_EXAMPLE])], runtime: Runtime,
         idempotency_key: str | None = Parameter(header="Idempotency-Key", default=None, description=MONEY_KEY),
-        actor: str = Parameter(header="X-Actor", default="front-desk"),
+        actor: str = ACTOR,
     ) -> prepaid.RechargeAccepted:
         plaza_token(plaza)
         async with runtime.transaction() as tx:
@@ -65,7 +66,7 @@ class PrepaidController(Controller):
     async def reading(
         self, plaza: FromPath[str], unit: FromPath[str],
         data: Annotated[prepaid.ReadingCreate, Body(examples=[READING_EXAMPLE])], runtime: Runtime,
-        actor: str = Parameter(header="X-Actor", default="meter-reader"),
+        actor: str = ACTOR,
     ) -> prepaid.ReadingAccepted:
         plaza_token(plaza)
         async with runtime.transaction() as tx:

@@ -6,10 +6,11 @@ from typing import Annotated
 
 from litestar import Controller, get, put
 from litestar.openapi.spec import Example
-from litestar.params import Body, FromPath, Parameter
+from litestar.params import Body, FromPath
 
 from libs.runtime.http import plaza_token
 from libs.runtime.service import Runtime
+from libs.runtime.auth import ACTOR
 from services.dispatch.sla import domain
 from services.dispatch.sla import services as sla
 from services.dispatch.sla.services import SlaPolicyShown
@@ -50,7 +51,7 @@ class SlaPolicyController(Controller):
     )
     async def replace(
         self, plaza: FromPath[str], data: Annotated[domain.SlaPolicy, Body(examples=[POLICY_EXAMPLE])], runtime: Runtime,
-        actor: str = Parameter(header="X-Actor", default="front-desk"),
+        actor: str = ACTOR,
     ) -> SlaPolicyShown:
         plaza_token(plaza)
         async with runtime.transaction() as tx:

@@ -14,6 +14,7 @@ from libs.contracts import new_event_id
 from libs.runtime.errors import NotFound
 from libs.runtime.http import Page, iso, plaza_token
 from libs.runtime.service import Runtime
+from libs.runtime.auth import ACTOR
 from services.dispatch.sla import services as sla
 from services.dispatch.stock import services as stock
 from services.dispatch.stock import store
@@ -80,7 +81,6 @@ def _who(actor: str, command_id: str | None) -> Who:
     return Who(actor=actor, command_id=command_id, correlation_id=command_id)
 
 
-ACTOR = Parameter(header="X-Actor", default="front-desk")
 COMMAND_ID = Parameter(header="X-Request-Id", default=None)
 CURSOR = Parameter(query="cursor", default=None)
 LIMIT = Parameter(query="limit", default=50, ge=1, le=500)
@@ -165,7 +165,7 @@ class StockController(Controller):
     )
     async def approve(
         self, plaza: FromPath[str], sku: FromPath[str], adjustment_id: FromPath[str], runtime: Runtime,
-        actor: str = Parameter(header="X-Actor", default="supervisor"), command_id: str | None = COMMAND_ID,
+        actor: str = ACTOR, command_id: str | None = COMMAND_ID,
     ) -> AdjustmentView:
         return await _decide(runtime, plaza, sku, adjustment_id, _who(actor, command_id), approve=True)
 
@@ -179,7 +179,7 @@ class StockController(Controller):
     )
     async def reject(
         self, plaza: FromPath[str], sku: FromPath[str], adjustment_id: FromPath[str], runtime: Runtime,
-        actor: str = Parameter(header="X-Actor", default="supervisor"), command_id: str | None = COMMAND_ID,
+        actor: str = ACTOR, command_id: str | None = COMMAND_ID,
     ) -> AdjustmentView:
         return await _decide(runtime, plaza, sku, adjustment_id, _who(actor, command_id), approve=False)
 

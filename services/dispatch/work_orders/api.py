@@ -13,6 +13,8 @@ from litestar.params import Body, FromPath, Parameter
 from libs.contracts import new_event_id
 from libs.runtime.http import Page, iso, plaza_token
 from libs.runtime.service import Runtime
+from libs.runtime.auth import ACTOR, PRINCIPAL, Principal
+from libs.runtime.errors import NotFound
 from services.dispatch.sla import domain as sla_rules
 from services.dispatch.sla import services as sla
 from services.dispatch.work_orders import domain
@@ -124,20 +126,38 @@ def _views(orders: list[work_orders.WorkOrder]) -> list[WorkOrderView]:
     return [_view(wo, now) for wo in orders]
 
 
-async def _act(runtime: Runtime, plaza: str, work_order_id: str, use_case, *args) -> WorkOrderView:
+async def _act(runtime: Runtime, principal: Principal | None, plaza: str, work_order_id: str, use_case,
+               *args) -> WorkOrderView:
     """One lifecycle action: its use case in one transaction; the answer is the work order
     the use case returned."""
     plaza_token(plaza)
+    if _department_of(principal, plaza) is not None:
+        async with runtime.read() as conn:
+            _own(principal, await work_orders.show_work_order(conn, plaza, work_order_id))
     async with runtime.transaction() as tx:
         wo = await use_case(tx, plaza, work_order_id, *args)
     return _view(wo, sla.now())
+
+
+def _department_of(principal: Principal | None, plaza: str) -> str | None:
+    """Department staff (``staff`` their only role at the plaza) see and act on their own
+    department's work orders only."""
+    return principal.department_only(plaza) if principal is not None else None
+
+
+def _own(principal: Principal | None, wo: work_orders.WorkOrder) -> work_orders.WorkOrder:
+    """Another department's work order is not found, as one that does not exist."""
+    row = wo.row
+    only = _department_of(principal, row["plaza_id"])
+    if only is not None and row["department"] != only:
+        raise NotFound(f"work order {row['id']!r} not found in plaza {row['plaza_id']!r}", field="id")
+    return wo
 
 
 def _command(actor: str, command_id: str | None) -> Command:
     return Command(actor=actor, id=command_id or new_event_id())
 
 
-ACTOR = Parameter(header="X-Actor", default="front-desk")
 COMMAND_ID = Parameter(header="X-Request-Id", default=None)
 
 ASSIGN_EXAMPLE = Example(summary="派给维修工王师傅 / To the fitter Wang", value={"assignee": "wang-shifu"})
@@ -171,7 +191,12 @@ class WorkOrderController(Controller):
         unit: str | None = None,
         cursor: str | None = Parameter(query="cursor", default=None),
         limit: int = Parameter(query="limit", default=50, ge=1, le=500),
+        principal: Principal | None = PRINCIPAL,
     ) -> Page:
+        if (own := _department_of(principal, plaza)) is not None:
+            if department not in (None, own):
+                return Page(items=[], next=None)
+            department = own
         async with runtime.read() as conn:
             orders = await work_orders.list_work_orders(
                 conn, plaza, request_id=request_id, status=status, department=department,
@@ -186,9 +211,10 @@ class WorkOrderController(Controller):
         description="工单及其收费明细、时限（各轮）和升级记录。\n\n"
         "A work order with its charge lines, its deadlines (every round) and its escalations.",
     )
-    async def show(self, plaza: FromPath[str], work_order_id: FromPath[str], runtime: Runtime) -> WorkOrderView:
+    async def show(self, plaza: FromPath[str], work_order_id: FromPath[str], runtime: Runtime,
+                   principal: Principal | None = PRINCIPAL) -> WorkOrderView:
         async with runtime.read() as conn:
-            wo = await work_orders.show_work_order(conn, plaza, work_order_id)
+            wo = _own(principal, await work_orders.show_work_order(conn, plaza, work_order_id))
         return _view(wo, sla.now())
 
     @post(
@@ -202,9 +228,9 @@ class WorkOrderController(Controller):
     async def assign(
         self, plaza: FromPath[str], work_order_id: FromPath[str],
         data: Annotated[WorkOrderAssign, Body(examples=[ASSIGN_EXAMPLE])], runtime: Runtime,
-        actor: str = ACTOR, command_id: str | None = COMMAND_ID,
+        actor: str = ACTOR, command_id: str | None = COMMAND_ID, principal: Principal | None = PRINCIPAL,
     ) -> WorkOrderView:
-        return await _act(runtime, plaza, work_order_id, work_orders.assign_work_order, data, _command(actor, command_id))
+        return await _act(runtime, principal, plaza, work_order_id, work_orders.assign_work_order, data, _command(actor, command_id))
 
     @post(
         "/{work_order_id:str}/start",
@@ -215,9 +241,9 @@ class WorkOrderController(Controller):
     )
     async def start(
         self, plaza: FromPath[str], work_order_id: FromPath[str], runtime: Runtime,
-        actor: str = ACTOR, command_id: str | None = COMMAND_ID,
+        actor: str = ACTOR, command_id: str | None = COMMAND_ID, principal: Principal | None = PRINCIPAL,
     ) -> WorkOrderView:
-        return await _act(runtime, plaza, work_order_id, work_orders.start_work_order, _command(actor, command_id))
+        return await _act(runtime, principal, plaza, work_order_id, work_orders.start_work_order, _command(actor, command_id))
 
     @post(
         "/{work_order_id:str}/resolve",
@@ -231,9 +257,9 @@ class WorkOrderController(Controller):
     async def resolve(
         self, plaza: FromPath[str], work_order_id: FromPath[str],
         data: Annotated[WorkOrderResolve, Body(examples=[RESOLVE_EXAMPLE])], runtime: Runtime,
-        actor: str = ACTOR, command_id: str | None = COMMAND_ID,
+        actor: str = ACTOR, command_id: str | None = COMMAND_ID, principal: Principal | None = PRINCIPAL,
     ) -> WorkOrderView:
-        return await _act(runtime, plaza, work_order_id, work_orders.resolve_work_order, data, _command(actor, command_id))
+        return await _act(runtime, principal, plaza, work_order_id, work_orders.resolve_work_order, data, _command(actor, command_id))
 
     @post(
         "/{work_order_id:str}/close",
@@ -245,9 +271,9 @@ class WorkOrderController(Controller):
     )
     async def close(
         self, plaza: FromPath[str], work_order_id: FromPath[str], runtime: Runtime,
-        actor: str = ACTOR, command_id: str | None = COMMAND_ID,
+        actor: str = ACTOR, command_id: str | None = COMMAND_ID, principal: Principal | None = PRINCIPAL,
     ) -> WorkOrderView:
-        return await _act(runtime, plaza, work_order_id, work_orders.close_work_order, _command(actor, command_id))
+        return await _act(runtime, principal, plaza, work_order_id, work_orders.close_work_order, _command(actor, command_id))
 
     @post(
         "/{work_order_id:str}/cancel",
@@ -259,9 +285,9 @@ class WorkOrderController(Controller):
     async def cancel(
         self, plaza: FromPath[str], work_order_id: FromPath[str],
         data: Annotated[WorkOrderCancel, Body(examples=[CANCEL_EXAMPLE])], runtime: Runtime,
-        actor: str = ACTOR, command_id: str | None = COMMAND_ID,
+        actor: str = ACTOR, command_id: str | None = COMMAND_ID, principal: Principal | None = PRINCIPAL,
     ) -> WorkOrderView:
-        return await _act(runtime, plaza, work_order_id, work_orders.cancel_work_order, data, _command(actor, command_id))
+        return await _act(runtime, principal, plaza, work_order_id, work_orders.cancel_work_order, data, _command(actor, command_id))
 
     @post(
         "/{work_order_id:str}/escalate",
@@ -273,9 +299,9 @@ class WorkOrderController(Controller):
     async def escalate(
         self, plaza: FromPath[str], work_order_id: FromPath[str],
         data: Annotated[EscalationCreate, Body(examples=[ESCALATE_EXAMPLE])], runtime: Runtime,
-        actor: str = ACTOR, command_id: str | None = COMMAND_ID,
+        actor: str = ACTOR, command_id: str | None = COMMAND_ID, principal: Principal | None = PRINCIPAL,
     ) -> WorkOrderView:
-        return await _act(runtime, plaza, work_order_id, work_orders.escalate_work_order, data, _command(actor, command_id))
+        return await _act(runtime, principal, plaza, work_order_id, work_orders.escalate_work_order, data, _command(actor, command_id))
 
 
 class DepartmentQueueController(Controller):
@@ -286,7 +312,10 @@ class DepartmentQueueController(Controller):
         summary="部门待办 / A department's queue",
         description="部门未完成的工单，最紧迫的时限在前。\n\nThe department's open work orders, the most pressing deadline first.",
     )
-    async def queue(self, plaza: FromPath[str], department: FromPath[str], runtime: Runtime) -> Page:
+    async def queue(self, plaza: FromPath[str], department: FromPath[str], runtime: Runtime,
+                    principal: Principal | None = PRINCIPAL) -> Page:
+        if _department_of(principal, plaza) not in (None, department):
+            return Page(items=[], next=None)  # department staff: their own queue only
         async with runtime.read() as conn:
             items = _views(await work_orders.department_queue(conn, plaza, department))
         items.sort(key=lambda v: (v.next_due_at is None, v.next_due_at or "", v.created_at))

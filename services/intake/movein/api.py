@@ -14,13 +14,13 @@ from litestar.params import Body, FromPath, Parameter
 from libs.runtime.errors import NotFound
 from libs.runtime.http import Page, plaza_token
 from libs.runtime.service import Runtime
+from libs.runtime.auth import ACTOR
 from services.intake import tables
 from services.intake.movein import domain as rules
 from services.intake.movein import services as movein
 from services.intake.movein import store
 
 IdempotencyKey = Parameter(header="Idempotency-Key", default=None)
-Actor = Parameter(header="X-Actor", default="front-desk")
 Cursor = Parameter(query="cursor", default=None)
 Limit = Parameter(query="limit", default=50, ge=1, le=500)
 
@@ -92,7 +92,7 @@ class HandoverController(Controller):
     @put("/capacity", summary="设置收楼接待量 / Set the handover capacity",
          description="替换广场的每日接待量。\n\nReplaces the plaza's daily handover capacity.")
     async def set_capacity(
-        self, plaza: FromPath[str], data: Annotated[rules.Capacity, CAPACITY], runtime: Runtime, actor: str = Actor,
+        self, plaza: FromPath[str], data: Annotated[rules.Capacity, CAPACITY], runtime: Runtime, actor: str = ACTOR,
     ) -> movein.CapacityView:
         return await _write(runtime, plaza, movein.set_capacity, data, actor=actor)
 
@@ -111,7 +111,7 @@ class HandoverController(Controller):
           "booking at a time, and a full day answers 409.")
     async def book(
         self, plaza: FromPath[str], data: Annotated[rules.AppointmentCreate, APPOINTMENT], runtime: Runtime,
-        idempotency_key: str | None = IdempotencyKey, actor: str = Actor,
+        idempotency_key: str | None = IdempotencyKey, actor: str = ACTOR,
     ) -> movein.AppointmentView:
         return await _write(runtime, plaza, movein.book_handover, data, actor=actor, idempotency_key=idempotency_key)
 
@@ -144,7 +144,7 @@ class HandoverController(Controller):
     async def cancel(
         self, plaza: FromPath[str], appointment_id: FromPath[str], runtime: Runtime,
         data: Annotated[rules.CancelBody | None, CANCEL] = None, idempotency_key: str | None = IdempotencyKey,
-        actor: str = Actor,
+        actor: str = ACTOR,
     ) -> movein.AppointmentView:
         body = data or rules.CancelBody()
         return await _write(runtime, plaza, movein.cancel_handover, appointment_id, body, actor=actor, idempotency_key=idempotency_key)
@@ -155,7 +155,7 @@ class HandoverController(Controller):
           "responsible under warranty; announces HandoverInspected, from which dispatch opens warranty work orders.")
     async def inspect(
         self, plaza: FromPath[str], appointment_id: FromPath[str], data: Annotated[rules.InspectionCreate, INSPECTION],
-        runtime: Runtime, idempotency_key: str | None = IdempotencyKey, actor: str = Actor,
+        runtime: Runtime, idempotency_key: str | None = IdempotencyKey, actor: str = ACTOR,
     ) -> movein.InspectionView:
         return await _write(runtime, plaza, movein.record_inspection, appointment_id, data, actor=actor, idempotency_key=idempotency_key)
 
@@ -178,7 +178,7 @@ class RenovationController(Controller):
           "the plaza is) and deposit; a unit has one open permit at a time.")
     async def apply(
         self, plaza: FromPath[str], data: Annotated[rules.RenovationCreate, RENOVATION], runtime: Runtime,
-        idempotency_key: str | None = IdempotencyKey, actor: str = Actor,
+        idempotency_key: str | None = IdempotencyKey, actor: str = ACTOR,
     ) -> movein.RenovationView:
         return await _write(runtime, plaza, movein.apply_renovation, data, actor=actor, idempotency_key=idempotency_key)
 
@@ -205,7 +205,7 @@ class RenovationController(Controller):
           description="通过或驳回刚提交的申请。\n\nApproves or rejects an application just made.")
     async def review(
         self, plaza: FromPath[str], renovation_id: FromPath[str], data: Annotated[rules.ReviewBody, REVIEW],
-        runtime: Runtime, idempotency_key: str | None = IdempotencyKey, actor: str = Actor,
+        runtime: Runtime, idempotency_key: str | None = IdempotencyKey, actor: str = ACTOR,
     ) -> movein.RenovationView:
         return await _write(runtime, plaza, movein.review_renovation, renovation_id, data, actor=actor, idempotency_key=idempotency_key)
 
@@ -215,7 +215,7 @@ class RenovationController(Controller):
     async def approve(
         self, plaza: FromPath[str], renovation_id: FromPath[str], runtime: Runtime,
         data: Annotated[rules.StepBody | None, STEP] = None, idempotency_key: str | None = IdempotencyKey,
-        actor: str = Actor,
+        actor: str = ACTOR,
     ) -> movein.RenovationView:
         body = data or rules.StepBody()
         return await _write(runtime, plaza, movein.approve_renovation, renovation_id, body, actor=actor, idempotency_key=idempotency_key)
@@ -226,7 +226,7 @@ class RenovationController(Controller):
           "its reason and cannot exceed the deposit.")
     async def final_inspection(
         self, plaza: FromPath[str], renovation_id: FromPath[str], data: Annotated[rules.FinalInspectionBody, FINAL],
-        runtime: Runtime, idempotency_key: str | None = IdempotencyKey, actor: str = Actor,
+        runtime: Runtime, idempotency_key: str | None = IdempotencyKey, actor: str = ACTOR,
     ) -> movein.RenovationView:
         return await _write(runtime, plaza, movein.record_final_inspection, renovation_id, data, actor=actor, idempotency_key=idempotency_key)
 
@@ -237,7 +237,7 @@ class RenovationController(Controller):
     async def close(
         self, plaza: FromPath[str], renovation_id: FromPath[str], runtime: Runtime,
         data: Annotated[rules.StepBody | None, STEP] = None, idempotency_key: str | None = IdempotencyKey,
-        actor: str = Actor,
+        actor: str = ACTOR,
     ) -> movein.RenovationView:
         body = data or rules.StepBody()
         return await _write(runtime, plaza, movein.close_renovation, renovation_id, body, actor=actor, idempotency_key=idempotency_key)

@@ -15,11 +15,11 @@ from libs.contracts.common import Channel
 from libs.runtime.errors import InvalidInput, NotFound
 from libs.runtime.http import Page, iso, plaza_token
 from libs.runtime.service import Runtime
+from libs.runtime.auth import ACTOR
 from services.intake.requests import domain, store
 from services.intake.requests import services as requests
 from services.intake.requests.services import RequestAccepted, RequestCreate
 
-ACTOR = Parameter(header="X-Actor", default="front-desk")
 REQUEST_EXAMPLE = Example(
     summary="来电报修 / A phone call about a leak",
     value={"channel": "phone", "unit": "A-203", "text": "卫生间天花板漏水 / the bathroom ceiling is leaking",

@@ -1,23 +1,20 @@
 """Staff routes: the people of a plaza (operator changes them; supervisor, manager,
 operator and auditor read them) and a person's global record (operator).
 
-Every route checks the bearer token here, with the keys this service signs with: the
-shared guard of the runtime takes this over where it exists (the same rule: no token 401,
-a plaza the token does not hold 404, a role without the permission 403)."""
+Who may call each route is the access table's (libs/contracts/access.py), checked by the
+runtime's guard like every service's, against the keys this service signs with."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from litestar import Controller, delete, get, patch, put
-from litestar.connection import ASGIConnection
-from litestar.handlers import BaseRouteHandler
 from litestar.openapi.spec import Example
 from litestar.params import Body, FromPath, Parameter
 
-from libs.runtime.http import Page, Problem, plaza_token
+from libs.runtime.http import Page, plaza_token
+from libs.runtime.auth import ACTOR
 from libs.runtime.service import Runtime
-from services.staff.keys.domain import BadToken
 from services.staff.people import domain
 from services.staff.people import services as people
 from services.staff.people.services import PersonUpdate, PersonView, StaffUpdate, StaffView
@@ -29,36 +26,11 @@ STAFF_EXAMPLE = Example(
 )
 
 
-async def bearer_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
-    header = connection.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise _unauthorized("no bearer token: log in at POST /v1/token and send Authorization: Bearer <token>")
-    runtime = connection.app.dependencies["runtime"].dependency()
-    try:
-        claims = connection.app.state.keyring.verify(token.strip(), issuer=runtime.settings.token_issuer)
-    except BadToken as exc:
-        raise _unauthorized(str(exc)) from None
-    plaza = connection.path_params.get("plaza")
-    verdict = domain.decide(claims, plaza, handler.opt["roles"])
-    if verdict == 404:
-        raise Problem(404, "Not Found", f"plaza {plaza!r} is not one of yours", field="plaza")
-    if verdict == 403:
-        allowed = ", ".join(sorted(handler.opt["roles"]))
-        where = f"at plaza {plaza!r}" if plaza else "globally"
-        raise Problem(403, "Forbidden", f"this needs one of the roles {allowed} {where}", roles=sorted(handler.opt["roles"]))
-
-
-def _unauthorized(detail: str) -> Problem:
-    return Problem(401, "Unauthorized", detail, headers={"WWW-Authenticate": 'Bearer realm="plazadesk"'})
-
-
 class StaffController(Controller):
     path = "/v1/plazas/{plaza:str}/staff"
-    guards = [bearer_guard]
 
     @get(
-        "/", opt={"roles": domain.READERS},
+        "/",
         summary="广场员工 / A plaza's staff",
         description="广场的员工（按用户名排序，分页），可按部门或角色筛选。\n\n"
         "The plaza's staff in username order, a page at a time; filter by department or role.",
@@ -73,7 +45,7 @@ class StaffController(Controller):
         return Page.of(items, limit, key="username")
 
     @get(
-        "/{username:str}", opt={"roles": domain.READERS},
+        "/{username:str}",
         summary="查看员工 / Show a person at the plaza",
     )
     async def show(self, plaza: FromPath[str], username: FromPath[str], runtime: Runtime) -> StaffView:
@@ -81,7 +53,7 @@ class StaffController(Controller):
             return await people.show(conn, plaza, username)
 
     @put(
-        "/{username:str}", opt={"roles": domain.WRITERS},
+        "/{username:str}",
         summary="登记或修改员工 / Create or change a person at the plaza",
         description="新建员工或修改其在本广场的角色（clerk, supervisor, manager, staff, finance, auditor, operator）；"
         "staff 角色需要部门。省略的 department/phone/post/password 保持不变。发出 StaffJoined 或 StaffChanged。\n\n"
@@ -92,7 +64,7 @@ class StaffController(Controller):
     async def put_person(
         self, plaza: FromPath[str], username: FromPath[str],
         data: Annotated[StaffUpdate, Body(examples=[STAFF_EXAMPLE])], runtime: Runtime,
-        actor: str = Parameter(header="X-Actor", default="operator"),
+        actor: str = ACTOR,
     ) -> StaffView:
         plaza_token(plaza)
         password_hash = await people.hash_password(data.password)
@@ -100,14 +72,14 @@ class StaffController(Controller):
             return await people.put_staff(tx, plaza, username, data, password_hash=password_hash, actor=actor)
 
     @delete(
-        "/{username:str}", opt={"roles": domain.WRITERS}, status_code=204,
+        "/{username:str}", status_code=204,
         summary="离开广场 / Take a person off the plaza",
         description="员工不再在本广场任职（其他广场不变），发出 StaffLeft。\n\n"
         "The person no longer works at this plaza (their other plazas are unchanged); announces StaffLeft.",
     )
     async def leave(
         self, plaza: FromPath[str], username: FromPath[str], runtime: Runtime,
-        actor: str = Parameter(header="X-Actor", default="operator"),
+        actor: str = ACTOR,
     ) -> None:
         async with runtime.transaction() as tx:
             await people.leave_plaza(tx, plaza, username, actor=actor)
@@ -115,15 +87,14 @@ class StaffController(Controller):
 
 class PersonController(Controller):
     path = "/v1/staff/{username:str}"
-    guards = [bearer_guard]
 
-    @get("/", opt={"roles": frozenset({"operator", "auditor"})}, summary="员工档案 / A person's record")
+    @get("/", summary="员工档案 / A person's record")
     async def show(self, username: FromPath[str], runtime: Runtime) -> PersonView:
         async with runtime.read() as conn:
             return await people.show_person(conn, username)
 
     @patch(
-        "/", opt={"roles": frozenset({"operator"})},
+        "/",
         summary="停用、全局角色、重设密码 / Deactivate, global roles, reset the password",
         description="active false 即停用：不能再登录，刷新令牌作废（已签发的访问令牌到期为止）；roles 为全局角色"
         "（只能是 operator、auditor）；password 重设密码。\n\n"
@@ -133,7 +104,7 @@ class PersonController(Controller):
     )
     async def update(
         self, username: FromPath[str], data: PersonUpdate, runtime: Runtime,
-        actor: str = Parameter(header="X-Actor", default="operator"),
+        actor: str = ACTOR,
     ) -> PersonView:
         password_hash = await people.hash_password(data.password)
         async with runtime.transaction() as tx:

@@ -13,6 +13,7 @@ from libs.contracts import utcnow
 from libs.runtime import export as spreadsheet
 from libs.runtime.http import Page, plaza_token
 from libs.runtime.service import Runtime
+from libs.runtime.auth import ACTOR
 from services.survey.campaigns import export
 from services.survey.campaigns import services as campaigns
 from services.survey.campaigns.services import CampaignCreate, CampaignResponseCreate, CampaignView, ResponseRecorded
@@ -47,7 +48,7 @@ class CampaignController(Controller):
     )
     async def create(
         self, plaza: FromPath[str], data: Annotated[CampaignCreate, Body(examples=[CAMPAIGN_EXAMPLE])], runtime: Runtime,
-        actor: str = Parameter(header="X-Actor", default="supervisor"),
+        actor: str = ACTOR,
     ) -> CampaignView:
         plaza_token(plaza)
         async with runtime.transaction() as tx:
@@ -150,7 +151,7 @@ class CampaignController(Controller):
     async def respond(
         self, plaza: FromPath[str], campaign_id: FromPath[str],
         data: Annotated[CampaignResponseCreate, Body(examples=[CAMPAIGN_RESPONSE_EXAMPLE])], runtime: Runtime,
-        actor: str = Parameter(header="X-Actor", default="front-desk"),
+        actor: str = ACTOR,
     ) -> ResponseRecorded:
         plaza_token(plaza)
         async with runtime.transaction() as tx:

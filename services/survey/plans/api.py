@@ -12,6 +12,7 @@ from litestar.params import Body, FromPath, Parameter
 from libs.contracts import validate_token
 from libs.runtime.http import Page, plaza_token
 from libs.runtime.service import Runtime
+from libs.runtime.auth import ACTOR
 from services.survey.plans import services as plans
 from services.survey.plans.services import OutcomeCreate, PlanCreate, PlanView
 
@@ -33,7 +34,7 @@ class PlanController(Controller):
     )
     async def generate(
         self, plaza: FromPath[str], data: Annotated[PlanCreate, Body(examples=[PLAN_EXAMPLE])], runtime: Runtime,
-        actor: str = Parameter(header="X-Actor", default="supervisor"),
+        actor: str = ACTOR,
     ) -> PlanView:
         plaza_token(plaza)
         async with runtime.transaction() as tx:
@@ -74,7 +75,7 @@ class PlanController(Controller):
     )
     async def approve(
         self, plaza: FromPath[str], plan_id: FromPath[str], runtime: Runtime,
-        actor: str = Parameter(header="X-Actor", default="supervisor"),
+        actor: str = ACTOR,
     ) -> PlanView:
         plaza_token(plaza)
         async with runtime.transaction() as tx:
@@ -91,7 +92,7 @@ class PlanController(Controller):
     async def outcome(
         self, plaza: FromPath[str], plan_id: FromPath[str], unit: FromPath[str],
         data: Annotated[OutcomeCreate, Body(examples=[OUTCOME_EXAMPLE])],
-        runtime: Runtime, actor: str = Parameter(header="X-Actor", default="front-desk"),
+        runtime: Runtime, actor: str = ACTOR,
     ) -> PlanView:
         plaza_token(plaza)
         validate_token(unit, "unit")

@@ -6,10 +6,11 @@ from typing import Annotated
 
 from litestar import Controller, get, put
 from litestar.openapi.spec import Example
-from litestar.params import Body, FromPath, Parameter
+from litestar.params import Body, FromPath
 
 from libs.runtime.http import plaza_token
 from libs.runtime.service import Runtime
+from libs.runtime.auth import ACTOR
 from services.survey.policy import services as policy
 from services.survey.policy.services import Policy, PolicyUpdate
 
@@ -49,7 +50,7 @@ class PolicyController(Controller):
     )
     async def replace(
         self, plaza: FromPath[str], data: Annotated[PolicyUpdate, Body(examples=[POLICY_EXAMPLE])], runtime: Runtime,
-        actor: str = Parameter(header="X-Actor", default="supervisor"),
+        actor: str = ACTOR,
     ) -> Policy:
         plaza_token(plaza)
         async with runtime.transaction() as tx:

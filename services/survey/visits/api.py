@@ -10,6 +10,7 @@ from litestar.params import Body, FromPath, Parameter
 
 from libs.runtime.http import Page, plaza_token
 from libs.runtime.service import Runtime
+from libs.runtime.auth import ACTOR
 from services.survey.visits import domain
 from services.survey.visits import services as visits
 from services.survey.visits.services import ResponseCreate, VisitStats, VisitView
@@ -86,7 +87,7 @@ class VisitController(Controller):
         visit_id: FromPath[str],
         data: Annotated[ResponseCreate, Body(examples=[ANSWER_EXAMPLE])],
         runtime: Runtime,
-        actor: str = Parameter(header="X-Actor", default="front-desk"),
+        actor: str = ACTOR,
     ) -> VisitView:
         plaza_token(plaza)
         async with runtime.transaction() as tx:

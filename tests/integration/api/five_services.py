@@ -9,10 +9,9 @@ from contextlib import AsyncExitStack, asynccontextmanager
 
 import pytest
 from litestar import Litestar
-from litestar.testing import AsyncTestClient
 
 from scripts.natsserver import NatsServer
-from tests.support.harness import Bus, database_params, drop_schema, service_settings
+from tests.support.harness import Bus, client_for, database_params, drop_schema, service_settings
 
 SERVICES = ("archive", "billing", "dispatch", "intake", "survey")
 
@@ -33,7 +32,7 @@ async def five_clients(nats_url: str, *, db_kind: str, tmp_path, schemas: list |
         clients = {}
         for service in SERVICES:
             app = create_app(service, nats_url=nats_url, db_kind=db_kind, tmp_path=tmp_path, schemas=schemas)
-            clients[service] = await stack.enter_async_context(AsyncTestClient(app))
+            clients[service] = await stack.enter_async_context(client_for(app))
         yield clients
 
 

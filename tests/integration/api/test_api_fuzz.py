@@ -22,7 +22,7 @@ from schemathesis.python import asgi
 
 from five_services import SERVICES, create_app
 from scripts.natsserver import NatsServer
-from tests.support.harness import Bus
+from tests.support.harness import Bus, default_headers
 
 EXAMPLES = int(os.environ.get("PLAZADESK_FUZZ_EXAMPLES", "8"))
 # Server errors another change removes (exports that fail on text already stored, such as
@@ -57,6 +57,7 @@ def schemas(tmp_path_factory):
 
 def _register_plaza_and_unit(apps) -> None:
     with asgi.get_client(apps["archive"]) as archive:
+        archive.headers.update(default_headers())
         assert archive.put(f"/v1/plazas/{PLAZA}", json={"name": "Fuzz Plaza", "timezone": "Asia/Shanghai"}).ok
         assert archive.put(f"/v1/plazas/{PLAZA}/units/{UNIT}", json={
             "area_m2": 86.5, "use": "shop", "occupant": {"name": "Li Ming", "kind": "merchant", "phone": "138"},
@@ -66,6 +67,7 @@ def _register_plaza_and_unit(apps) -> None:
     deadline = time.monotonic() + 20
     for service, path in known_when.items():
         with asgi.get_client(apps[service]) as client:
+            client.headers.update(default_headers())
             while client.get(path).status_code != 200:
                 assert time.monotonic() < deadline, f"{service} never learnt plaza {PLAZA} and unit {UNIT}"
                 time.sleep(0.05)
@@ -92,7 +94,7 @@ def _server_errors(operation, examples: int) -> list[str]:
     @hypothesis.seed(SEED)
     @given(case=_strategy(operation))
     def probe(case):
-        response = case.call()
+        response = case.call(headers=default_headers())  # a caller who may do everything
         if response.status_code >= 500:
             found.append(f"{response.status_code} {case.as_curl_command()}\n  -> {response.text[:300]}")
 

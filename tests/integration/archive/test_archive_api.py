@@ -6,7 +6,6 @@ import datetime as dt
 
 import msgspec
 import pytest
-from litestar.testing import AsyncTestClient
 
 from libs.contracts.events import (
     ChargeLine,
@@ -19,7 +18,7 @@ from libs.contracts.events import (
     WorkOrderClosed,
     WorkOrderCreated,
 )
-from tests.support.harness import eventually, service_settings
+from tests.support.harness import as_actor, bearer, client_for, eventually, service_settings
 from services.archive.app import create_app
 from services.archive.settings import Settings
 
@@ -37,7 +36,7 @@ async def archive(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
     await bus.declare_streams("intake", "dispatch", "survey", "billing")
     settings = service_settings(Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path,
                                 schemas=cleanup_schemas, consumer_fact_wait_s=10)
-    async with AsyncTestClient(create_app(settings)) as client:
+    async with client_for(create_app(settings)) as client:
         yield client
 
 
@@ -69,7 +68,7 @@ async def test_registering_a_plaza_and_a_unit_publishes_both_facts(archive, bus)
     again = await archive.put("/v1/plazas/p1", json={**PLAZA, "name": "Plaza One (East)"})
     assert again.status_code == 200 and again.json()["name"] == "Plaza One (East)"
 
-    r = await archive.put("/v1/plazas/p1/units/A-203", json=UNIT, headers={"X-Actor": "clerk-7"})
+    r = await archive.put("/v1/plazas/p1/units/A-203", json=UNIT, headers=as_actor("clerk-7"))
     assert r.status_code == 201
     body = r.json()
     assert body["revision"] == 1 and body["occupant"]["name"] == "Li Ming" and body["area_m2"] == 80.5
@@ -91,7 +90,7 @@ async def test_registering_a_plaza_and_a_unit_publishes_both_facts(archive, bus)
 
 async def test_a_changed_occupant_is_a_new_audited_revision(unit_a203, bus):
     changed = {**UNIT, "occupant": {"name": "Wang Fang", "kind": "merchant", "phone": "13900000000"}}
-    r = await unit_a203.put("/v1/plazas/p1/units/A-203", json=changed, headers={"X-Actor": "supervisor"})
+    r = await unit_a203.put("/v1/plazas/p1/units/A-203", json=changed, headers=as_actor("supervisor"))
     assert r.status_code == 200 and r.json()["revision"] == 2
 
     revisions = (await unit_a203.get("/v1/plazas/p1/units/A-203/revisions")).json()["items"]
@@ -114,7 +113,7 @@ async def test_a_changed_occupant_is_a_new_audited_revision(unit_a203, bus):
 async def test_an_identical_put_changes_nothing_and_emits_nothing(unit_a203, bus):
     await eventually(lambda: archive_events(bus, UnitRegistered), what="the first UnitRegistered")
     same = dict(UNIT, area_m2=80.5)
-    r = await unit_a203.put("/v1/plazas/p1/units/A-203", json=same, headers={"X-Actor": "someone-else"})
+    r = await unit_a203.put("/v1/plazas/p1/units/A-203", json=same, headers=as_actor("someone-else"))
     assert r.status_code == 200 and r.json()["revision"] == 1
     plaza_again = await unit_a203.put("/v1/plazas/p1", json=PLAZA)
     assert plaza_again.status_code == 200
@@ -327,3 +326,16 @@ async def test_bad_timeline_query_is_refused_naming_the_parameter(unit_a203, par
     r = await unit_a203.get("/v1/plazas/p1/units/A-203/timeline", params=params)
     assert r.status_code == 400, r.text
     assert r.json()["field"] == field
+
+
+async def test_the_list_of_plazas_shows_only_the_plazas_a_token_holds(archive):
+    for plaza in ("p1", "held-2", "other-3"):
+        r = await archive.put(f"/v1/plazas/{plaza}", json={"name": plaza, "timezone": "Asia/Shanghai"})
+        assert r.status_code in (200, 201), r.text
+    clerk = bearer("clerk-li", plazas={"p1": ["clerk"], "held-2": ["finance"]})
+    shown = (await archive.get("/v1/plazas", headers=clerk)).json()["items"]
+    assert [p["plaza_id"] for p in shown] == ["held-2", "p1"]
+    paged = (await archive.get("/v1/plazas", params={"limit": 1}, headers=bearer("x", plazas={"p1": ["clerk"]}))).json()
+    assert paged["items"] == [] and paged["next"] == "held-2"  # still pages on past a plaza it may not see
+    everyone = (await archive.get("/v1/plazas", headers=bearer("auditor", roles=["auditor"]))).json()["items"]
+    assert {"p1", "held-2", "other-3"} <= {p["plaza_id"] for p in everyone}

@@ -7,7 +7,6 @@ import datetime as dt
 
 import msgspec
 import pytest
-from litestar.testing import AsyncTestClient
 
 from libs.contracts import new_event_id
 from libs.contracts.events import (
@@ -21,7 +20,7 @@ from libs.contracts.events import (
     WorkOrderCreated,
     WorkOrderReopened,
 )
-from tests.support.harness import eventually, service_settings
+from tests.support.harness import client_for, eventually, service_settings
 from services.archive.projections import services as services_projections
 from services.archive.app import create_app
 from services.archive.settings import Settings
@@ -126,7 +125,7 @@ async def test_a_backlog_applied_in_batches_ends_where_one_event_at_a_time_does(
     intake, dispatch = the_case("p1")
     for event in intake:  # archive is down: the handover and the renovation wait on the stream
         await bus.publish(event)
-    async with AsyncTestClient(create_app(settings)) as client:
+    async with client_for(create_app(settings)) as client:
         for plaza in ("p1", "p2"):
             assert (await client.put(f"/v1/plazas/{plaza}", json={"name": plaza, "timezone": "Asia/Shanghai"})).status_code == 201
             assert (await client.put(f"/v1/plazas/{plaza}/units/C-0802", json=UNIT)).status_code == 201
@@ -137,7 +136,7 @@ async def test_a_backlog_applied_in_batches_ends_where_one_event_at_a_time_does(
     await bus.publish_raw("plazadesk.dispatch.p1.engineering.work_order.closed", b'{"type": "WorkOrderClosed", "plaza_id": 5}')
     for event in dispatch[4:]:
         await bus.publish(event)
-    async with AsyncTestClient(create_app(settings)) as client:
+    async with client_for(create_app(settings)) as client:
         await eventually(lambda: filed(client, "p1", dispatch), what="dispatch's backlog on p1's timeline")
         assert max(batch_sizes) >= len(dispatch)  # the backlog came as one batch, not event by event
         dead = await eventually(lambda: _dead_letters(bus), what="the malformed closing dead-lettered")

@@ -8,10 +8,9 @@ import io
 import msgspec
 import openpyxl
 import pytest
-from litestar.testing import AsyncTestClient
 
 from libs.contracts.events import PlazaRegistered, UnitRegistered
-from tests.support.harness import eventually, service_settings
+from tests.support.harness import as_actor, client_for, eventually, service_settings
 from services.archive.app import create_app
 from services.archive.settings import Settings
 
@@ -39,7 +38,7 @@ FULL = {
 async def archive(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
     await bus.declare_streams("intake", "dispatch", "survey", "billing")
     settings = service_settings(Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path, schemas=cleanup_schemas)
-    async with AsyncTestClient(create_app(settings)) as client:
+    async with client_for(create_app(settings)) as client:
         assert (await client.put("/v1/plazas/p1", json=PLAZA)).status_code == 201
         yield client
 
@@ -61,7 +60,7 @@ async def test_the_register_keeps_building_contacts_and_dates_and_tells_other_se
 
     # The DESIGN.md body alone keeps what it does not mention; a changed occupant is news.
     moved = {**UNIT, "occupant": {"name": "赵磊", "kind": "resident", "phone": "13600000000"}}
-    r = await archive.put("/v1/plazas/p1/units/C-0802", json=moved, headers={"X-Actor": "clerk-7"})
+    r = await archive.put("/v1/plazas/p1/units/C-0802", json=moved, headers=as_actor("clerk-7"))
     assert r.status_code == 200 and r.json()["revision"] == 2 and r.json()["building"] == "C"
     assert r.json()["contacts"] == FULL["contacts"]
 
@@ -109,7 +108,7 @@ async def test_documents_round_trip_with_their_checksum(archive):
     await archive.put("/v1/plazas/p1/units/C-0802", json=FULL)
     lease = "租赁合同 lease".encode() * 500 + bytes(range(256))
     r = await archive.post("/v1/plazas/p1/units/C-0802/documents", data={"kind": "contract"},
-                           files={"file": ("租赁合同.pdf", lease, "application/pdf")}, headers={"X-Actor": "clerk-7"})
+                           files={"file": ("租赁合同.pdf", lease, "application/pdf")}, headers=as_actor("clerk-7"))
     assert r.status_code == 201, r.text
     doc = r.json()
     assert doc["sha256"] == hashlib.sha256(lease).hexdigest() and doc["size_bytes"] == len(lease)

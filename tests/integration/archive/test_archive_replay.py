@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from litestar.testing import AsyncTestClient
 
 from libs.contracts.events import (
     ChargePosted,
@@ -21,7 +20,7 @@ from libs.contracts.events import (
     WorkOrderReopened,
 )
 from libs.runtime.db import Database
-from tests.support.harness import eventually, service_settings
+from tests.support.harness import client_for, eventually, service_settings
 from services.archive import tables as store
 from services.archive.projections import cli as replay
 from services.archive.app import create_app
@@ -35,7 +34,7 @@ T0 = dt.datetime(2027, 1, 10, 2, 0, tzinfo=dt.timezone.utc)  # 10:00 in Shanghai
 async def archive(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
     await bus.declare_streams("intake", "dispatch", "survey", "billing")
     settings = service_settings(Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path, schemas=cleanup_schemas)
-    async with AsyncTestClient(create_app(settings)) as client:
+    async with client_for(create_app(settings)) as client:
         assert (await client.put("/v1/plazas/p1", json={"name": "Plaza One", "timezone": "Asia/Shanghai"})).status_code == 201
         assert (await client.put("/v1/plazas/p1/units/C-0802", json=UNIT)).status_code == 201
         yield client, settings

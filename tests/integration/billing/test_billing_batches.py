@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 import msgspec
 import pytest
 import sqlalchemy as sa
-from litestar.testing import AsyncTestClient
 
 from libs.contracts import new_event_id
 from libs.contracts.events import (
@@ -25,7 +24,7 @@ from libs.contracts.events import (
     decode,
 )
 from libs.runtime.uow import Tx
-from tests.support.harness import eventually, fresh_database, register_plazas, service_database, service_settings
+from tests.support.harness import client_for, eventually, fresh_database, register_plazas, service_database, service_settings
 from services.billing import facts, handlers, tables
 from services.billing.app import create_app
 from services.billing.dunning import services as dunning
@@ -300,11 +299,11 @@ async def backlog_billing(bus, nats_server, db_kind, tmp_path, cleanup_schemas, 
     monkeypatch.setattr(ledger, "post_charges_many", recording)
     settings = service_settings(Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path,
                                 schemas=cleanup_schemas)
-    async with AsyncTestClient(create_app(settings)):  # billing learns archive's facts, then is down
+    async with client_for(create_app(settings)):  # billing learns archive's facts, then is down
         await register(bus, "p1", "A-203", "B-7", "Z-1", known_by="billing")
 
     async def start():
-        return AsyncTestClient(create_app(settings))
+        return client_for(create_app(settings))
 
     yield start, batches
 

@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 import msgspec
 
 import pytest
-from litestar.testing import AsyncTestClient
 
 from libs.contracts.events import (
     DepositHeld,
@@ -30,7 +29,7 @@ from libs.contracts.events import (
     decode,
 )
 from libs.contracts import new_event_id
-from tests.support.harness import eventually, service_settings
+from tests.support.harness import as_actor, client_for, eventually, service_settings
 from services.billing.dunning import services as dunning
 from services.billing.app import create_app
 from services.billing.settings import Settings
@@ -47,7 +46,7 @@ async def billing(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
     await bus.declare_streams("archive", "dispatch", "intake")
     settings = service_settings(Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path,
                                 schemas=cleanup_schemas)
-    async with AsyncTestClient(create_app(settings)) as client:
+    async with client_for(create_app(settings)) as client:
         await register(bus, "p1", "A-203")
         await eventually(lambda: _ok(client, ACCOUNT), what="billing to learn unit A-203")
         yield client
@@ -97,7 +96,7 @@ async def _approve(billing, asked, approver: str = "fin-zhou") -> dict:
         asked = asked.json()
     assert asked["status"] == "pending"
     kind = "refunds" if asked["kind"] == "refund" else "corrections"
-    r = await billing.post(f"{ACCOUNT}/{kind}/{asked['id']}/approve", headers={"X-Actor": approver})
+    r = await billing.post(f"{ACCOUNT}/{kind}/{asked['id']}/approve", headers=as_actor(approver))
     assert r.status_code == 200 and r.json()["status"] == "approved", r.text
     return r.json()
 
@@ -113,16 +112,16 @@ async def test_refunds_never_exceed_the_credit_and_corrections_reverse_once(bill
     no_key = await billing.post(f"{ACCOUNT}/refunds", json={"amount_fen": 100, "method": "cash"})
     assert no_key.status_code == 428 and no_key.json()["field"] == "Idempotency-Key"
     ok = await billing.post(f"{ACCOUNT}/refunds", json={"amount_fen": 2000, "method": "cash"},
-                            headers={"Idempotency-Key": "rf-2", "X-Actor": "clerk-li"})
+                            headers={"Idempotency-Key": "rf-2", **as_actor("clerk-li")})
     again = await billing.post(f"{ACCOUNT}/refunds", json={"amount_fen": 2000, "method": "cash"},
-                               headers={"Idempotency-Key": "rf-2", "X-Actor": "clerk-li"})
+                               headers={"Idempotency-Key": "rf-2", **as_actor("clerk-li")})
     assert ok.status_code == again.status_code == 201 and ok.json() == again.json()
     assert (await billing.get(ACCOUNT)).json()["owed_fen"] == -2000  # asked, not paid out
     paid = await _approve(billing, ok)
     assert paid["owed_fen"] == 0 and paid["credit_fen"] == 0 and paid["entry_id"]
 
     fix = await billing.post(f"{ACCOUNT}/corrections", json={"entry_id": charge["id"], "reason": "billed in error"},
-                             headers={"X-Actor": "clerk-li"})
+                             headers=as_actor("clerk-li"))
     waiting = await billing.post(f"{ACCOUNT}/corrections", json={"entry_id": charge["id"], "reason": "again"})
     assert waiting.status_code == 409 and waiting.json()["field"] == "entry_id"
     fixed = await _approve(billing, fix, "mgr-zhao")
@@ -182,19 +181,19 @@ async def test_nothing_is_paid_out_or_corrected_on_the_askers_word_alone(billing
     charge = (await eventually(lambda: _charged(billing), what="the charge"))
     await billing.post(f"{ACCOUNT}/payments", json={"amount_fen": 5000, "method": "cash"}, headers={"Idempotency-Key": "pay-1"})
     refund = (await billing.post(f"{ACCOUNT}/refunds", json={"amount_fen": 500, "method": "cash"},
-                                 headers={"Idempotency-Key": "rf-own", "X-Actor": "fin-zhou"})).json()
+                                 headers={"Idempotency-Key": "rf-own", **as_actor("fin-zhou")})).json()
     fix = (await billing.post(f"{ACCOUNT}/corrections", json={"entry_id": charge["id"], "reason": "typo"},
-                              headers={"X-Actor": "fin-zhou"})).json()
+                              headers=as_actor("fin-zhou"))).json()
     pending = (await billing.get("/v1/plazas/p1/ledger-requests", params={"status": "pending"})).json()["items"]
     assert sorted((r["kind"], r["requested_by"]) for r in pending) == [("correction", "fin-zhou"), ("refund", "fin-zhou")]
     for kind, asked in (("refunds", refund), ("corrections", fix)):
-        own = await billing.post(f"{ACCOUNT}/{kind}/{asked['id']}/approve", headers={"X-Actor": "fin-zhou"})
+        own = await billing.post(f"{ACCOUNT}/{kind}/{asked['id']}/approve", headers=as_actor("fin-zhou"))
         assert own.status_code == 403 and own.json()["detail"].startswith("four eyes: ")
         assert own.headers["content-type"].startswith("application/problem+json")
     assert (await billing.get(ACCOUNT)).json()["owed_fen"] == -2000  # nothing moved
-    rejected = await billing.post(f"{ACCOUNT}/refunds/{refund['id']}/reject", headers={"X-Actor": "fin-wu"})
+    rejected = await billing.post(f"{ACCOUNT}/refunds/{refund['id']}/reject", headers=as_actor("fin-wu"))
     assert (rejected.status_code, rejected.json()["status"], rejected.json()["decided_by"]) == (200, "rejected", "fin-wu")
-    late = await billing.post(f"{ACCOUNT}/refunds/{refund['id']}/approve", headers={"X-Actor": "fin-wu"})
+    late = await billing.post(f"{ACCOUNT}/refunds/{refund['id']}/approve", headers=as_actor("fin-wu"))
     assert late.status_code == 409 and late.json()["field"] == "status"
     assert (await billing.post(f"{ACCOUNT}/refunds/{fix['id']}/approve")).status_code == 404  # not a refund
     # A correction approved later still finds its refund request rejected: one event in all.

@@ -7,7 +7,6 @@ import random
 import uuid
 
 import pytest
-from litestar.testing import AsyncTestClient
 
 from libs.contracts.events import (
     ChargeLine,
@@ -19,7 +18,7 @@ from libs.contracts.events import (
     WorkOrderClosed,
     decode,
 )
-from tests.support.harness import eventually, service_settings
+from tests.support.harness import client_for, eventually, service_settings
 from services.billing.app import create_app
 from services.billing.settings import Settings
 
@@ -32,7 +31,7 @@ async def billing(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
     await bus.declare_streams("archive", "dispatch", "intake")
     settings = service_settings(Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path,
                                 schemas=cleanup_schemas, consumer_fact_wait_s=10)
-    async with AsyncTestClient(create_app(settings)) as client:
+    async with client_for(create_app(settings)) as client:
         await bus.publish(PlazaRegistered(plaza_id="p1", correlation_id="seed", name="Plaza One"))
         await bus.publish(unit_registered("A-203", revision=1))
 

@@ -12,7 +12,6 @@ import random
 import msgspec
 import pytest
 import sqlalchemy as sa
-from litestar.testing import AsyncTestClient
 
 from libs.contracts import new_event_id
 from libs.contracts.events import (
@@ -31,7 +30,7 @@ from libs.runtime import replica
 from libs.runtime.db import Database
 from libs.runtime.errors import NotFound
 from libs.runtime.uow import Tx
-from tests.support.harness import database_settings, eventually, service_settings
+from tests.support.harness import client_for, database_settings, eventually, service_settings
 from services.dispatch import tables
 from services.dispatch.app import create_app
 from services.dispatch.routing import store as routing_store
@@ -381,7 +380,7 @@ async def _dispatch_events(bus) -> list:
 
 
 async def test_a_backlog_waiting_before_dispatch_starts_is_applied_like_one_at_a_time(settings, bus):
-    async with AsyncTestClient(create_app(settings)) as client:
+    async with client_for(create_app(settings)) as client:
         await _set_up_plazas(client, bus)
 
     lift1, lift2 = _at("p1", "the lift is stuck"), _at("p2", "the lift is stuck")
@@ -390,7 +389,7 @@ async def test_a_backlog_waiting_before_dispatch_starts_is_applied_like_one_at_a
     for event in backlog:
         await bus.publish(event)
 
-    async with AsyncTestClient(create_app(settings)) as client:
+    async with client_for(create_app(settings)) as client:
         await _caught_up(bus, "INTAKE", "dispatch-request-received")
 
         async def shown(event):
@@ -421,7 +420,7 @@ async def test_a_backlog_waiting_before_dispatch_starts_is_applied_like_one_at_a
 
 
 async def test_a_visit_of_an_unknown_job_in_a_backlog_is_dead_lettered_alone(settings, bus):
-    async with AsyncTestClient(create_app(settings)) as client:
+    async with client_for(create_app(settings)) as client:
         await register(bus, "p1", "A-1", known_by="dispatch")
         jobs = []
         for text in ("the drain is blocked", "the light is off"):
@@ -445,7 +444,7 @@ async def test_a_visit_of_an_unknown_job_in_a_backlog_is_dead_lettered_alone(set
     for event in backlog:
         await bus.publish(event)
 
-    async with AsyncTestClient(create_app(settings)) as client:
+    async with client_for(create_app(settings)) as client:
         await _caught_up(bus, "SURVEY", "dispatch-visit-completed")
         first = (await client.get(f"/v1/plazas/p1/work-orders/{jobs[0]['id']}")).json()
         second = (await client.get(f"/v1/plazas/p1/work-orders/{jobs[1]['id']}")).json()

@@ -9,7 +9,6 @@ from contextlib import asynccontextmanager
 
 import msgspec
 import pytest
-from litestar.testing import AsyncTestClient
 
 from libs.contracts import new_event_id
 from libs.contracts.events import (
@@ -24,7 +23,7 @@ from libs.contracts.events import (
     WorkOrderEscalated,
     WorkOrderReopened,
 )
-from tests.support.harness import eventually, service_settings
+from tests.support.harness import client_for, eventually, service_settings
 from services.dispatch.app import create_app
 from services.dispatch.settings import Settings
 from services.dispatch.sla import services as sla
@@ -79,7 +78,7 @@ async def settings(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
 
 @asynccontextmanager
 async def running(settings, bus):
-    async with AsyncTestClient(create_app(settings)) as client:
+    async with client_for(create_app(settings)) as client:
         await register(bus, "p2")
         await register(bus, "p1", "A-203", "B-1204", known_by="dispatch")
         yield client

@@ -7,11 +7,10 @@ import datetime as dt
 import io
 
 import pytest
-from litestar.testing import AsyncTestClient
 
 from libs.contracts import new_event_id
 from libs.contracts.events import DECODERS, RequestReceived, StockLow, VisitCompleted, WorkOrderResolved
-from tests.support.harness import eventually, service_settings
+from tests.support.harness import as_actor, client_for, eventually, service_settings
 from services.dispatch.app import create_app
 from services.dispatch.settings import Settings
 from services.dispatch.sla import services as sla
@@ -41,7 +40,7 @@ def clock(monkeypatch):
 async def dispatch(bus, nats_server, db_kind, tmp_path, cleanup_schemas, clock):
     await bus.declare_streams("archive", "intake", "survey")
     settings = service_settings(Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path, schemas=cleanup_schemas)
-    async with AsyncTestClient(create_app(settings)) as client:
+    async with client_for(create_app(settings)) as client:
         await register(bus, "p2")
         await register(bus, "p1", "A-203", known_by="dispatch")
         yield client
@@ -125,9 +124,9 @@ async def test_stocktaking_adjustments_need_a_reason_and_are_audited(dispatch, b
     base = "/v1/plazas/p1/stock/GLUE/adjustments"
 
     async def approved(body: dict, asker: str, approver: str = "supervisor-wang") -> dict:
-        asked = await dispatch.post(base, json=body, headers={"X-Actor": asker})
+        asked = await dispatch.post(base, json=body, headers=as_actor(asker))
         assert asked.status_code == 201 and asked.json()["status"] == "pending"
-        r = await dispatch.post(f"{base}/{asked.json()['id']}/approve", headers={"X-Actor": approver})
+        r = await dispatch.post(f"{base}/{asked.json()['id']}/approve", headers=as_actor(approver))
         assert r.status_code == 200 and r.json()["status"] == "approved"
         return r.json()
 
@@ -152,12 +151,12 @@ async def test_stocktaking_adjustments_need_a_reason_and_are_audited(dispatch, b
 async def test_an_adjustment_changes_nothing_until_a_second_person_approves_it(dispatch):
     await dispatch.put("/v1/plazas/p1/stock/TAPE", json={"name": "duct tape", "unit_price_fen": 500, "quantity": 10})
     base = "/v1/plazas/p1/stock/TAPE/adjustments"
-    asked = (await dispatch.post(base, json={"delta": -6, "reason": "missing at count"}, headers={"X-Actor": "keeper-liu"})).json()
+    asked = (await dispatch.post(base, json={"delta": -6, "reason": "missing at count"}, headers=as_actor("keeper-liu"))).json()
     assert (asked["status"], asked["requested_by"], asked["quantity"]) == ("pending", "keeper-liu", 10)
     pending = (await dispatch.get("/v1/plazas/p1/stock-adjustments", params={"status": "pending"})).json()["items"]
     assert [a["id"] for a in pending] == [asked["id"]]
 
-    own = await dispatch.post(f"{base}/{asked['id']}/approve", headers={"X-Actor": "keeper-liu"})  # four eyes
+    own = await dispatch.post(f"{base}/{asked['id']}/approve", headers=as_actor("keeper-liu"))  # four eyes
     assert own.status_code == 403 and own.json()["detail"].startswith("four eyes: ")
     assert own.headers["content-type"].startswith("application/problem+json")
     assert (await dispatch.get("/v1/plazas/p1/stock/TAPE")).json()["quantity"] == 10
@@ -169,11 +168,11 @@ async def test_an_adjustment_changes_nothing_until_a_second_person_approves_it(d
     renamed = await dispatch.put("/v1/plazas/p1/stock/TAPE", json={"name": "tape 48 mm", "unit_price_fen": 550, "quantity": 10})
     assert renamed.status_code == 200 and renamed.json()["name"] == "tape 48 mm"
 
-    rejected = await dispatch.post(f"{base}/{asked['id']}/reject", headers={"X-Actor": "supervisor-wang"})
+    rejected = await dispatch.post(f"{base}/{asked['id']}/reject", headers=as_actor("supervisor-wang"))
     assert (rejected.status_code, rejected.json()["status"], rejected.json()["decided_by"]) == (200, "rejected", "supervisor-wang")
-    late = await dispatch.post(f"{base}/{asked['id']}/approve", headers={"X-Actor": "supervisor-wang"})
+    late = await dispatch.post(f"{base}/{asked['id']}/approve", headers=as_actor("supervisor-wang"))
     assert late.status_code == 409 and late.json()["field"] == "status"
-    assert (await dispatch.post(f"{base}/nope/approve", headers={"X-Actor": "supervisor-wang"})).status_code == 404
+    assert (await dispatch.post(f"{base}/nope/approve", headers=as_actor("supervisor-wang"))).status_code == 404
     assert (await dispatch.get("/v1/plazas/p1/stock/TAPE")).json()["quantity"] == 10
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import msgspec
 import pytest
-from litestar.testing import AsyncTestClient
 
 from libs.contracts import new_event_id
 from libs.contracts.events import (
@@ -20,7 +19,7 @@ from libs.contracts.events import (
     WorkOrderResolved,
     WorkOrderStarted,
 )
-from tests.support.harness import eventually, service_settings
+from tests.support.harness import as_actor, bearer, client_for, eventually, service_settings
 from services.dispatch.app import create_app
 from services.dispatch.settings import Settings
 from tests.support.archive_facts import register
@@ -30,7 +29,7 @@ from tests.support.archive_facts import register
 async def dispatch(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
     await bus.declare_streams("archive", "intake", "survey")
     settings = service_settings(Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path, schemas=cleanup_schemas)
-    async with AsyncTestClient(create_app(settings)) as client:
+    async with client_for(create_app(settings)) as client:
         for plaza in ("p1", "p2"):
             await register(bus, plaza, *UNITS, known_by="dispatch")
         yield client
@@ -184,7 +183,7 @@ async def test_assign_start_resolve_close_emits_the_lifecycle_with_charge_lines(
     await bus.publish(event)
     wo = await work_order_of(dispatch, event)
 
-    assigned = await act(dispatch, wo, "assign", {"assignee": "zhang"}, **{"X-Actor": "supervisor-wu", "X-Request-Id": "cmd-1"})
+    assigned = await act(dispatch, wo, "assign", {"assignee": "zhang"}, **as_actor("supervisor-wu"), **{"X-Request-Id": "cmd-1"})
     assert (assigned["status"], assigned["assignee"]) == ("assigned", "zhang")
     assert (await act(dispatch, wo, "start"))["status"] == "in_progress"
     resolved = await act(dispatch, wo, "resolve", {**PAID_JOB, "note": "replaced the trap"})
@@ -372,3 +371,32 @@ def _async(probe):
 
 async def _count(bus, cls, n: int) -> bool:
     return len([e for e in await dispatch_events(bus) if isinstance(e, cls)]) >= n
+
+
+async def test_department_staff_see_and_act_on_their_departments_work_orders_only(dispatch, bus):
+    leak, noise = request("pipe burst, water everywhere"), request("noise from the car park all night")
+    for event in (leak, noise):
+        await bus.publish(event)
+    pipe, party = await work_order_of(dispatch, leak), await work_order_of(dispatch, noise)
+    assert (pipe["department"], party["department"]) == ("engineering", "security")
+    fitter = bearer("fitter-wang", plazas={"p1": ["staff"]}, department="engineering")
+    url = "/v1/plazas/p1/work-orders"
+
+    listed = (await dispatch.get(url, headers=fitter)).json()["items"]
+    assert {wo["department"] for wo in listed} == {"engineering"} and pipe["id"] in {wo["id"] for wo in listed}
+    assert (await dispatch.get(url, params={"department": "security"}, headers=fitter)).json()["items"] == []
+    assert (await dispatch.get("/v1/plazas/p1/departments/security/queue", headers=fitter)).json()["items"] == []
+    assert (await dispatch.get(f"{url}/{pipe['id']}", headers=fitter)).status_code == 200
+    hidden = await dispatch.get(f"{url}/{party['id']}", headers=fitter)
+    missing = await dispatch.get(f"{url}/no-such-order", headers=fitter)
+    assert hidden.status_code == 404 and hidden.json()["detail"] == missing.json()["detail"].replace("no-such-order", party["id"])
+    acted = await dispatch.post(f"{url}/{party['id']}/start", headers=fitter)
+    assert acted.status_code == 404, acted.text
+    assert (await dispatch.post(f"{url}/{pipe['id']}/assign", json={"assignee": "fitter-wang"}, headers=fitter)).status_code == 200
+    started = await dispatch.post(f"{url}/{pipe['id']}/start", headers=fitter)
+    assert started.status_code == 200 and started.json()["status"] == "in_progress", started.text
+    cancelled = await dispatch.post(f"{url}/{pipe['id']}/cancel", json={"reason": "not mine to cancel"}, headers=fitter)
+    assert cancelled.status_code == 403 and cancelled.headers["content-type"].startswith("application/problem+json")
+    # A supervisor who is also on a department's staff sees every department.
+    lead = bearer("lead-zhao", plazas={"p1": ["staff", "supervisor"]}, department="engineering")
+    assert (await dispatch.get(f"{url}/{party['id']}", headers=lead)).status_code == 200

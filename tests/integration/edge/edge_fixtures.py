@@ -25,7 +25,7 @@ from tests.support.harness import eventually, register_plazas, served_here, serv
 
 SERVICES = ("intake", "dispatch", "billing", "survey", "archive")
 UPLOADS = ("/v1/plazas/{plaza}/units/import", "/v1/plazas/{plaza}/units/{unit}/documents")
-HEADERS = {"Idempotency-Key": "edge-test", "X-Actor": "edge-test"}
+HEADERS = {"Idempotency-Key": "edge-test"}
 
 
 @pytest.fixture

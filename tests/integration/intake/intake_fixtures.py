@@ -6,10 +6,9 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 
 import pytest
-from litestar.testing import AsyncTestClient
 
 from libs.contracts.events import DECODERS, Occupant, PlazaRegistered, UnitRegistered
-from tests.support.harness import eventually, served_here, service_settings
+from tests.support.harness import client_for, eventually, served_here, service_settings
 from services.intake.app import create_app
 from services.intake.settings import Settings
 
@@ -20,7 +19,7 @@ UNITS = ("A-203", "B-101", "B-102", "B-103")
 async def intake(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
     await bus.declare_streams("archive")
     settings = service_settings(Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path, schemas=cleanup_schemas)
-    async with AsyncTestClient(create_app(settings)) as client:
+    async with client_for(create_app(settings)) as client:
         await seed(bus, client)
         yield client
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from intake_fixtures import intake, wait_for_events  # noqa: F401  (intake: the fixture)
-from tests.support.harness import eventually
+from tests.support.harness import as_actor, eventually
 
 URL = "/v1/plazas/p1/requests"
 
@@ -30,7 +30,7 @@ async def test_every_channel_and_kind_is_published_as_the_clerk_logged_it(intake
     ids = []
     for channel, text, extra, _ in CASES:
         r = await intake.post(
-            URL, headers={"X-Actor": f"clerk-{channel}"},
+            URL, headers=as_actor(f"clerk-{channel}"),
             json={"channel": channel, "unit": "A-203", "text": text, "contact": {"name": "李明", "phone": "139"}, **extra},
         )
         assert r.status_code == 202, r.text
@@ -47,7 +47,7 @@ async def test_every_channel_and_kind_is_published_as_the_clerk_logged_it(intake
 
 async def test_the_request_shows_who_took_it_when_and_why_it_got_its_kind(intake):
     r = await intake.post(
-        URL, headers={"X-Actor": "front-desk"},
+        URL, headers=as_actor("front-desk"),
         json={"channel": "internal", "unit": "A-203", "text": "投诉：客人受伤", "received_by": "clerk-wang",
               "source_department": "security", "contact": {"name": "保安队长"}},
     )
@@ -109,7 +109,7 @@ async def test_a_plaza_sets_its_own_classification_rules(intake):
         "major_keywords": ["消防"],
         "praise_departments": [{"department": "parking", "keywords": ["停车"]}],
     }
-    put = await intake.put(rules_url, json=mine, headers={"X-Actor": "supervisor-zhao"})
+    put = await intake.put(rules_url, json=mine, headers=as_actor("supervisor-zhao"))
     assert put.status_code == 200 and put.json()["source"] == "plaza" and put.json()["updated_by"] == "supervisor-zhao"
 
     complaint = (await intake.post(URL, json={"channel": "online", "unit": "A-203", "text": "差评！消防通道被堵"})).json()

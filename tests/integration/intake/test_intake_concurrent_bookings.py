@@ -11,6 +11,7 @@ import asyncio
 import datetime as dt
 
 from intake_fixtures import intake_settings, served, wait_for_events  # noqa: F401  (intake_settings: the fixture)
+from tests.support.harness import as_actor
 
 HANDOVER = "/v1/plazas/p1/handover"
 RENOVATIONS = "/v1/plazas/p1/renovations"
@@ -132,7 +133,7 @@ async def test_two_clerks_stepping_one_permit_at_once_step_it_once(intake_settin
                 assert (await intake.post(f"{url}/review", json={"decision": "approve"})).status_code == 200
                 urls.append(url)
             answers = await asyncio.gather(*(
-                intake.post(f"{url}/approve", json={}, headers={"X-Actor": clerk}) for url in urls for clerk in ("zhao", "qian")
+                intake.post(f"{url}/approve", json={}, headers=as_actor(clerk)) for url in urls for clerk in ("zhao", "qian")
             ))
 
             no_server_errors(answers)

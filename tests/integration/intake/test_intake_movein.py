@@ -10,7 +10,7 @@ import pytest
 
 from intake_fixtures import intake, intake_events, wait_for_events  # noqa: F401  (intake: the fixture)
 from libs.contracts.events import Occupant, PlazaRegistered, UnitRegistered
-from tests.support.harness import eventually
+from tests.support.harness import as_actor, eventually
 from services.intake.movein import services as services_movein
 
 HANDOVER = "/v1/plazas/p1/handover"
@@ -99,7 +99,7 @@ async def test_an_inspection_with_three_defects_is_one_event_with_three_defects(
     appointment = (await book(intake, "B-102")).json()
     r = await intake.post(
         f"{HANDOVER}/appointments/{appointment['id']}/inspection",
-        json={"accepted": True, "defects": DEFECTS}, headers={"X-Actor": "eng-sun"},
+        json={"accepted": True, "defects": DEFECTS}, headers=as_actor("eng-sun"),
     )
     assert r.status_code == 201, r.text
     inspection = r.json()
@@ -130,7 +130,7 @@ async def test_a_defect_without_a_responsible_party_is_refused(intake):
 
 
 async def test_a_renovation_walks_from_application_to_close(intake, bus):
-    applied = await intake.post(RENOVATIONS, json=APPLICATION, headers={"X-Actor": "clerk-wang"})
+    applied = await intake.post(RENOVATIONS, json=APPLICATION, headers=as_actor("clerk-wang"))
     assert applied.status_code == 201 and applied.json()["status"] == "applied"
     url = f"{RENOVATIONS}/{applied.json()['id']}"
 
@@ -145,7 +145,7 @@ async def test_a_renovation_walks_from_application_to_close(intake, bus):
         ("close", {}, "closed"),
     ]
     for step, body, status in steps:
-        r = await intake.post(f"{url}/{step}", json=body, headers={"X-Actor": "supervisor-zhao"})
+        r = await intake.post(f"{url}/{step}", json=body, headers=as_actor("supervisor-zhao"))
         assert r.status_code == 200 and r.json()["status"] == status, r.text
 
     [approved] = await wait_for_events(bus, "RenovationApproved", 1, unit="B-101")

@@ -18,7 +18,7 @@ from libs.contracts.events import (
     DECODERS, ChargeLine, ChargePosted, RequestReceived, VisitScheduled, WorkOrderClosed, WorkOrderCreated,
 )
 from libs.contracts.subjects import DEAD_LETTER_STREAM
-from tests.support.harness import eventually, service_settings
+from tests.support.harness import client_for, eventually, service_settings
 from services.archive.app import create_app as archive_app
 from services.archive.settings import Settings as ArchiveSettings
 from services.billing.app import create_app as billing_app
@@ -55,7 +55,7 @@ async def desk(request, bus, nats_server, db_kind, tmp_path, cleanup_schemas):
                                     schemas=cleanup_schemas, consumer_fact_wait_s=request.param)
         apps[name] = create_app(settings)
     async with AsyncExitStack() as stack:
-        desk = Desk(**{name: await stack.enter_async_context(AsyncTestClient(app)) for name, app in apps.items()})
+        desk = Desk(**{name: await stack.enter_async_context(client_for(app)) for name, app in apps.items()})
         await register(desk, "p1", "A-1")
         yield desk
 

@@ -9,11 +9,10 @@ import datetime as dt
 
 import msgspec
 import pytest
-from litestar.testing import AsyncTestClient
 
 from libs.contracts import new_event_id, utcnow
 from libs.contracts.events import VisitScheduled, VisitSkipped, WorkOrderClosed
-from tests.support.harness import archive_taken, eventually, service_settings
+from tests.support.harness import archive_taken, client_for, eventually, service_settings
 from services.survey.app import create_app
 from services.survey.settings import Settings
 from services.survey.visits import services as visit_services
@@ -30,7 +29,7 @@ async def survey_settings(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
     await bus.declare_streams("archive", "dispatch")
     settings = service_settings(Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path,
                                 schemas=cleanup_schemas)
-    async with AsyncTestClient(create_app(settings)):  # survey learns archive's facts, then is down
+    async with client_for(create_app(settings)):  # survey learns archive's facts, then is down
         for plaza in ("batched", "one-by-one", "p1"):
             await register(bus, plaza, "A", "B", "C", "E", known_by="survey")
     return settings
@@ -146,14 +145,14 @@ async def test_a_backlog_in_one_batch_gives_the_visits_of_one_close_at_a_time(su
         before, _ = history(plaza)
         for event in before:
             await bus.publish(event)
-    async with AsyncTestClient(create_app(survey_settings)):
+    async with client_for(create_app(survey_settings)):
         await drained(bus, "survey-work-order-closed")
         await archive_taken(bus, "survey")
 
     _, backlog = history("batched")
     for event in backlog:  # survey is down: these pile up
         await bus.publish(event)
-    async with AsyncTestClient(create_app(survey_settings)) as client:
+    async with client_for(create_app(survey_settings)) as client:
         batched = await outcome(client, bus, "batched", len(EXPECTED))
         assert len(backlog) in batch_sizes["closed"]  # the whole backlog in one call
 
@@ -175,7 +174,7 @@ async def test_a_bad_close_in_a_batch_is_dead_lettered_alone(survey_settings, bu
     for event in (good_first, bad, good_after):
         await bus.publish(event)
 
-    async with AsyncTestClient(create_app(survey_settings)) as client:
+    async with client_for(create_app(survey_settings)) as client:
         await archive_taken(bus, "survey")
         visits = await eventually(lambda: _at_least(visits_of(client, "p1"), 2), what="the two good closes' visits")
         dead = await eventually(lambda: _at_least(bus.messages("DEADLETTER"), 1), what="a dead letter")

@@ -11,12 +11,11 @@ import zoneinfo
 from collections import Counter
 
 import pytest
-from litestar.testing import AsyncTestClient
 from openpyxl import load_workbook
 
 from libs.contracts import utcnow
 from libs.contracts.events import Occupant, PlazaRegistered, UnitRegistered, WorkOrderClosed
-from tests.support.harness import eventually, service_settings
+from tests.support.harness import as_actor, client_for, eventually, service_settings
 from services.survey.app import create_app
 from services.survey.settings import Settings
 
@@ -50,7 +49,7 @@ def unit_event(unit: str, kind: str, key_account: bool = False) -> UnitRegistere
 async def survey(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
     await bus.declare_streams("archive", "dispatch")
     settings = service_settings(Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path, schemas=cleanup_schemas)
-    async with AsyncTestClient(create_app(settings)) as client:
+    async with client_for(create_app(settings)) as client:
         await bus.publish(PlazaRegistered(plaza_id="p1", correlation_id="seed", name="Plaza One"))
         yield client
 
@@ -224,7 +223,7 @@ async def test_key_account_plan_is_generated_approved_and_tracked_to_completion(
         await bus.publish(unit_event(unit, "merchant", key_account=key))
     await archive_drained(bus)
 
-    r = await survey.post(PLANS, json={"month": "2026-12"}, headers={"X-Actor": "clerk-li"})
+    r = await survey.post(PLANS, json={"month": "2026-12"}, headers=as_actor("clerk-li"))
     assert r.status_code == 201
     plan = r.json()
     # 31 days over 3 visits: the 1st, 11th and 21st.
@@ -236,10 +235,10 @@ async def test_key_account_plan_is_generated_approved_and_tracked_to_completion(
     early = await survey.post(f"{url}/visits/A-1/outcome", json={"outcome": "completed"})
     assert early.status_code == 409 and early.json()["field"] == "status"  # not approved yet
 
-    own = await survey.post(f"{url}/approve", headers={"X-Actor": "clerk-li"})  # four eyes
+    own = await survey.post(f"{url}/approve", headers=as_actor("clerk-li"))  # four eyes
     assert own.status_code == 403 and own.json()["detail"].startswith("four eyes: ")
     assert own.json()["field"] == "actor" and (await survey.get(url)).json()["status"] == "draft"
-    approved = (await survey.post(f"{url}/approve", headers={"X-Actor": "supervisor-zhang"})).json()
+    approved = (await survey.post(f"{url}/approve", headers=as_actor("supervisor-zhang"))).json()
     assert (approved["status"], approved["approved_by"]) == ("approved", "supervisor-zhang")
     assert (await survey.post(f"{url}/approve")).status_code == 409
 

@@ -8,11 +8,10 @@ import datetime as dt
 
 import msgspec
 import pytest
-from litestar.testing import AsyncTestClient
 
 from libs.contracts import utcnow
 from libs.contracts.events import VisitCompleted, VisitScheduled, VisitSkipped, WorkOrderClosed
-from tests.support.harness import eventually, service_settings
+from tests.support.harness import client_for, eventually, service_settings
 from services.survey.links import domain as links
 from services.survey.app import create_app
 from services.survey.settings import Settings
@@ -32,7 +31,7 @@ async def survey(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
         Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path,
         schemas=cleanup_schemas, link_secret=SECRET,
     )
-    async with AsyncTestClient(create_app(settings)) as client:
+    async with client_for(create_app(settings)) as client:
         await register(bus, "p2")
         await register(bus, "p1", *UNITS, known_by="survey")
         yield client
@@ -270,7 +269,7 @@ async def test_the_link_routes_are_rate_limited_per_client_address(bus, nats_ser
         Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path,
         schemas=cleanup_schemas, link_secret=SECRET, link_rate_per_minute=3,
     )
-    async with AsyncTestClient(create_app(settings)) as client:
+    async with client_for(create_app(settings)) as client:
         await register(bus, "p1", known_by="survey")
         guesses = [await client.get("/v1/plazas/p1/survey-links/guess.guess") for _ in range(3)]
         assert [r.status_code for r in guesses] == [403, 403, 403]
@@ -286,7 +285,7 @@ async def test_without_a_configured_secret_one_is_generated_and_kept(bus, nats_s
     await bus.declare_streams("archive", "dispatch")
     settings = service_settings(Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path,
                                 schemas=cleanup_schemas)
-    async with AsyncTestClient(create_app(settings)):
+    async with client_for(create_app(settings)):
         pass
     kept = tmp_path / "survey-link-secret"
     assert kept.stat().st_mode & 0o777 == 0o600 and settings.link_secret == kept.read_text().strip()

@@ -6,7 +6,6 @@ import datetime as dt
 
 import msgspec
 import pytest
-from litestar.testing import AsyncTestClient
 
 from libs.contracts import new_event_id, utcnow
 from libs.contracts.events import (
@@ -17,7 +16,7 @@ from libs.contracts.events import (
     VisitScheduled,
     WorkOrderClosed,
 )
-from tests.support.harness import archive_taken, eventually, register_plazas, service_settings
+from tests.support.harness import archive_taken, as_actor, client_for, eventually, register_plazas, service_settings
 from services.survey.app import create_app
 from services.survey.settings import Settings
 from services.survey.visits import services as visit_services
@@ -33,7 +32,7 @@ def make_survey(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
             Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path,
             schemas=cleanup_schemas, **overrides,
         )
-        return AsyncTestClient(create_app(settings))
+        return client_for(create_app(settings))
 
     return start
 
@@ -141,7 +140,7 @@ async def test_unsatisfied_answer_completes_the_visit_and_is_published(survey, b
     r = await survey.post(
         f"{VISITS}/{visit['id']}/response",
         json={"rating": "unsatisfied", "comment": "drain blocked again", "channel": "phone"},
-        headers={"X-Actor": "clerk-wang"},
+        headers=as_actor("clerk-wang"),
     )
     assert r.status_code == 200
     done = r.json()

@@ -1,0 +1,188 @@
+"""Who may do what: the roles and, per service, every route's permitted roles.
+
+One table for the five services (and the staff service): ``"METHOD /path/template"``, as
+the route's OpenAPI document writes it, to the roles that may call it. The runtime refuses
+to start a service with a route that has no row here, so no route is left open by mistake;
+``docs/access.md`` is rendered from this table (``python -m scripts.access_doc``).
+
+Roles are held per plaza (a token's ``plazas``: {plaza: [roles]}); only ``operator`` and
+``auditor`` may also be global (a token's ``roles``), and a global role holds every plaza.
+``PUBLIC`` marks a route that takes no token (a survey link carries its own signature).
+"""
+
+from __future__ import annotations
+
+ROLES: dict[str, str] = {
+    "clerk": "客服专员 front desk: logs requests, reads units and accounts, records visits and dunning calls",
+    "supervisor": "客服主管 supervisor: what a clerk does, plus approvals, routing, SLA and survey policy",
+    "manager": "物业经理 property manager: escalations and every report, reads everything of the plaza",
+    "staff": "部门员工 department staff (工程部, 安保部, 保洁部…): the work orders of their own department",
+    "finance": "财务 finance: payments, refunds, corrections, fees, tariffs, dunning",
+    "auditor": "审计 auditor: reads everything, writes nothing (may be global)",
+    "operator": "运维 operator: registers plazas and units, sets settings, manages staff (may be global)",
+    "occupant": "商户/住户 occupant: reserved for the occupants' own pages; no staff route grants it",
+}
+GLOBAL_ROLES = frozenset({"operator", "auditor"})
+PUBLIC = frozenset({"*"})
+
+_ALL = frozenset({"clerk", "supervisor", "manager", "staff", "finance", "auditor", "operator"})
+# Who reads what: everyone of the plaza's office reads its records; department staff read
+# work orders (their department's) and stock, not accounts or the register's documents.
+READ = _ALL - {"staff"}
+DESK = frozenset({"clerk", "supervisor", "manager", "operator"})  # logs and handles requests
+LEADS = frozenset({"supervisor", "manager", "operator"})  # approvals, routing, policy
+MONEY = frozenset({"finance", "manager", "operator"})
+REPORTS = frozenset({"manager", "supervisor", "finance", "auditor", "operator"})
+SETTINGS = frozenset({"operator"})
+WORKERS = frozenset({"staff", "supervisor", "manager", "operator"})  # act on a work order
+
+
+PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
+    "archive": {
+        "GET /v1/plazas": _ALL,
+        "GET /v1/plazas/{plaza}": _ALL,
+        "PUT /v1/plazas/{plaza}": SETTINGS,
+        "GET /v1/plazas/{plaza}/units": READ,
+        "GET /v1/plazas/{plaza}/units/export.xlsx": REPORTS,
+        "POST /v1/plazas/{plaza}/units/import": SETTINGS,
+        "GET /v1/plazas/{plaza}/units/{unit}": _ALL,
+        "PUT /v1/plazas/{plaza}/units/{unit}": SETTINGS,
+        "GET /v1/plazas/{plaza}/units/{unit}/revisions": READ,
+        "GET /v1/plazas/{plaza}/units/{unit}/timeline": READ,
+        "GET /v1/plazas/{plaza}/units/{unit}/timeline/{event_id}": READ,
+        "GET /v1/plazas/{plaza}/units/{unit}/documents": READ,
+        "POST /v1/plazas/{plaza}/units/{unit}/documents": DESK,
+        "GET /v1/plazas/{plaza}/units/{unit}/documents/{document_id}": READ,
+    },
+    "billing": {
+        "GET /v1/plazas/{plaza}/accounts": READ,
+        "GET /v1/plazas/{plaza}/accounts/{unit}": READ,
+        "POST /v1/plazas/{plaza}/accounts/{unit}/payments": MONEY,
+        "POST /v1/plazas/{plaza}/accounts/{unit}/refunds": MONEY,
+        "POST /v1/plazas/{plaza}/accounts/{unit}/corrections": MONEY,
+        "POST /v1/plazas/{plaza}/accounts/{unit}/meter-readings": MONEY | {"clerk", "staff"},
+        "POST /v1/plazas/{plaza}/accounts/{unit}/prepaid/{utility}/recharges": MONEY | {"clerk"},
+        "POST /v1/plazas/{plaza}/fee-runs": MONEY,
+        "GET /v1/plazas/{plaza}/invoices": READ,
+        "GET /v1/plazas/{plaza}/fee-rates": READ,
+        "PUT /v1/plazas/{plaza}/fee-rates": MONEY,
+        "PUT /v1/plazas/{plaza}/prepaid/tariffs/{utility}": MONEY,
+        "GET /v1/plazas/{plaza}/arrears": READ,
+        "POST /v1/plazas/{plaza}/dunning-runs": MONEY,
+        "GET /v1/plazas/{plaza}/dunning/tasks": READ,
+        "POST /v1/plazas/{plaza}/dunning/tasks/{task_id}/outcome": MONEY | DESK,
+        "GET /v1/plazas/{plaza}/reports/monthly": REPORTS,
+        "GET /v1/plazas/{plaza}/prepaid/report": REPORTS,
+    },
+    "dispatch": {
+        "GET /v1/plazas/{plaza}/work-orders": _ALL,
+        "GET /v1/plazas/{plaza}/work-orders/{work_order_id}": _ALL,
+        "POST /v1/plazas/{plaza}/work-orders/{work_order_id}/assign": WORKERS | {"clerk"},
+        "POST /v1/plazas/{plaza}/work-orders/{work_order_id}/start": WORKERS,
+        "POST /v1/plazas/{plaza}/work-orders/{work_order_id}/resolve": WORKERS,
+        "POST /v1/plazas/{plaza}/work-orders/{work_order_id}/close": WORKERS | {"clerk"},
+        "POST /v1/plazas/{plaza}/work-orders/{work_order_id}/cancel": DESK,
+        "POST /v1/plazas/{plaza}/work-orders/{work_order_id}/escalate": WORKERS | {"clerk"},
+        "GET /v1/plazas/{plaza}/departments/{department}/queue": _ALL,
+        "GET /v1/plazas/{plaza}/routing-rules": READ,
+        "PUT /v1/plazas/{plaza}/routing-rules": LEADS,
+        "GET /v1/plazas/{plaza}/sla-policy": READ,
+        "PUT /v1/plazas/{plaza}/sla-policy": LEADS,
+        "GET /v1/plazas/{plaza}/praise": READ,
+        "GET /v1/plazas/{plaza}/suggestions": READ,
+        "GET /v1/plazas/{plaza}/stock": _ALL,
+        "GET /v1/plazas/{plaza}/stock/{sku}": _ALL,
+        "PUT /v1/plazas/{plaza}/stock/{sku}": LEADS,
+        "GET /v1/plazas/{plaza}/stock/{sku}/movements": _ALL,
+        "GET /v1/plazas/{plaza}/stock/{sku}/adjustments": READ,
+        "POST /v1/plazas/{plaza}/stock/{sku}/adjustments": LEADS,
+        "GET /v1/plazas/{plaza}/reports/complaints": REPORTS,
+        "GET /v1/plazas/{plaza}/reports/complaints.svg": REPORTS,
+    },
+    "intake": {
+        "GET /v1/plazas/{plaza}/requests": READ,
+        "POST /v1/plazas/{plaza}/requests": DESK,
+        "GET /v1/plazas/{plaza}/requests/{request_id}": READ,
+        "GET /v1/plazas/{plaza}/classification-rules": READ,
+        "PUT /v1/plazas/{plaza}/classification-rules": LEADS,
+        "GET /v1/plazas/{plaza}/referrals": READ,
+        "PUT /v1/plazas/{plaza}/referrals": LEADS,
+        "GET /v1/plazas/{plaza}/handover/appointments": READ,
+        "POST /v1/plazas/{plaza}/handover/appointments": DESK,
+        "GET /v1/plazas/{plaza}/handover/appointments/{appointment_id}": READ,
+        "POST /v1/plazas/{plaza}/handover/appointments/{appointment_id}/cancel": DESK,
+        "POST /v1/plazas/{plaza}/handover/appointments/{appointment_id}/inspection": DESK | {"staff"},
+        "GET /v1/plazas/{plaza}/handover/capacity": READ,
+        "PUT /v1/plazas/{plaza}/handover/capacity": LEADS,
+        "GET /v1/plazas/{plaza}/handover/days/{day}": READ,
+        "GET /v1/plazas/{plaza}/handover/inspections/{inspection_id}": READ,
+        "GET /v1/plazas/{plaza}/renovations": READ,
+        "POST /v1/plazas/{plaza}/renovations": DESK,
+        "GET /v1/plazas/{plaza}/renovations/{renovation_id}": READ,
+        "POST /v1/plazas/{plaza}/renovations/{renovation_id}/review": LEADS,
+        "POST /v1/plazas/{plaza}/renovations/{renovation_id}/approve": LEADS,
+        "POST /v1/plazas/{plaza}/renovations/{renovation_id}/final-inspection": LEADS | {"staff"},
+        "POST /v1/plazas/{plaza}/renovations/{renovation_id}/close": DESK,
+    },
+    "survey": {
+        "GET /v1/plazas/{plaza}/visits": READ,
+        "GET /v1/plazas/{plaza}/visits/stats": READ,
+        "GET /v1/plazas/{plaza}/visits/{visit_id}": READ,
+        "POST /v1/plazas/{plaza}/visits/{visit_id}/response": DESK,
+        "POST /v1/plazas/{plaza}/visits/{visit_id}/link": DESK,
+        "GET /v1/plazas/{plaza}/survey-links/{token}": PUBLIC,
+        "POST /v1/plazas/{plaza}/survey-links/{token}": PUBLIC,
+        "GET /v1/plazas/{plaza}/survey-policy": READ,
+        "PUT /v1/plazas/{plaza}/survey-policy": LEADS,
+        "GET /v1/plazas/{plaza}/campaigns": READ,
+        "POST /v1/plazas/{plaza}/campaigns": LEADS,
+        "GET /v1/plazas/{plaza}/campaigns/{campaign_id}": READ,
+        "POST /v1/plazas/{plaza}/campaigns/{campaign_id}/close": LEADS,
+        "POST /v1/plazas/{plaza}/campaigns/{campaign_id}/responses": DESK,
+        "GET /v1/plazas/{plaza}/campaigns/{campaign_id}/sample": READ,
+        "GET /v1/plazas/{plaza}/campaigns/{campaign_id}/statistics": REPORTS,
+        "GET /v1/plazas/{plaza}/campaigns/{campaign_id}/statistics/chart": REPORTS,
+        "GET /v1/plazas/{plaza}/campaigns/statistics": REPORTS,
+        "GET /v1/plazas/{plaza}/campaigns/statistics/chart": REPORTS,
+        "GET /v1/plazas/{plaza}/key-account-plans": READ,
+        "POST /v1/plazas/{plaza}/key-account-plans": DESK,
+        "GET /v1/plazas/{plaza}/key-account-plans/{plan_id}": READ,
+        "POST /v1/plazas/{plaza}/key-account-plans/{plan_id}/approve": LEADS,
+        "POST /v1/plazas/{plaza}/key-account-plans/{plan_id}/visits/{unit}/outcome": DESK,
+        "GET /v1/plazas/{plaza}/reports/satisfaction": REPORTS,
+        "GET /v1/plazas/{plaza}/reports/satisfaction/chart": REPORTS,
+    },
+    # The staff service: logging in and its public keys take no token; the operator keeps
+    # the people, the plaza's leads and auditors read them; a person's global record is
+    # the operator's (a global auditor reads it).
+    "staff": {
+        "POST /v1/token": PUBLIC,
+        "GET /.well-known/jwks.json": PUBLIC,
+        "GET /v1/plazas/{plaza}/staff": frozenset({"supervisor", "manager", "operator", "auditor"}),
+        "GET /v1/plazas/{plaza}/staff/{username}": frozenset({"supervisor", "manager", "operator", "auditor"}),
+        "PUT /v1/plazas/{plaza}/staff/{username}": frozenset({"operator"}),
+        "DELETE /v1/plazas/{plaza}/staff/{username}": frozenset({"operator"}),
+        "GET /v1/staff/{username}": frozenset({"operator", "auditor"}),
+        "PATCH /v1/staff/{username}": frozenset({"operator"}),
+    },
+}
+
+# Every service's operations routes, the same everywhere.
+RUNTIME: dict[str, frozenset[str]] = {
+    "GET /health": PUBLIC,
+    "GET /ready": PUBLIC,
+    "GET /asyncapi": PUBLIC,
+    "GET /metrics": frozenset({"operator", "auditor"}),
+}
+# Paths under these prefixes (the OpenAPI document and its page) take no token.
+PUBLIC_PREFIXES = ("/schema",)
+
+
+def row(service: str, key: str) -> frozenset[str] | None:
+    """The roles of one route (``"METHOD /path"``), or None if the table has no row for it."""
+    found = RUNTIME.get(key)
+    if found is None:
+        found = PERMISSIONS.get(service, {}).get(key)
+    if found is None and key.split(" ", 1)[-1].startswith(PUBLIC_PREFIXES):
+        found = PUBLIC
+    return found
