@@ -46,7 +46,22 @@ DEMO_STAFF = [
 DEMO_PASSWORDS = "demo-passwords.json"
 
 
-def load_staff(staff_url: str, operator_password: str, data_dir: Path, timeout: float = 30) -> list[tuple[str, str, str]]:
+def operator_headers(staff_url: str, operator_password: str, timeout: float = 30) -> dict[str, str]:
+    """The operator's ``Authorization``, once staff answers (it starts with the others)."""
+    deadline = time.monotonic() + timeout
+    with httpx.Client(base_url=staff_url, timeout=10) as c:
+        while True:
+            try:
+                r = c.post("/v1/token", json={"username": "operator", "password": operator_password})
+                r.raise_for_status()
+                return {"Authorization": f"Bearer {r.json()['access_token']}"}
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+
+
+def load_staff(staff_url: str, auth: dict[str, str], data_dir: Path, timeout: float = 30) -> list[tuple[str, str, str]]:
     """The demo plaza's users, put by the operator through staff's public API, each with a
     generated password kept in DATA_DIR/demo-passwords.json (0600), so a restart keeps
     them. Returns (username, roles, password) for ``make run`` to print."""
@@ -58,9 +73,6 @@ def load_staff(staff_url: str, operator_password: str, data_dir: Path, timeout: 
         with os.fdopen(fd, "w") as f:
             json.dump(passwords, f, indent=2)
     with httpx.Client(base_url=staff_url, timeout=10) as c:
-        r = c.post("/v1/token", json={"username": "operator", "password": operator_password})
-        r.raise_for_status()
-        auth = {"Authorization": f"Bearer {r.json()['access_token']}"}
         for user, name, roles, department, post in DEMO_STAFF:
             body = {"name": name, "roles": roles, "password": passwords[user], "post": post}
             if department:

@@ -33,8 +33,11 @@ def main() -> int:
     signal.signal(signal.SIGTERM, _stop)
     try:
         system.start()
-        units = [] if args.no_demo else demo.load(system.url("archive"))
-        users = [] if args.no_demo else demo.load_staff(system.url("staff"), system.operator_password(), system.data_dir)
+        units, users = [], []
+        if not args.no_demo:
+            auth = demo.operator_headers(system.url("staff"), system.operator_password())
+            units = demo.load(system.url("archive"), headers=auth)
+            users = demo.load_staff(system.url("staff"), auth, system.data_dir)
     except Exception as exc:
         print(f"start-up failed: {exc}", file=sys.stderr)
         system.stop()
@@ -55,7 +58,7 @@ def main() -> int:
     if units:
         print(f"\n  demo plaza 'demo' with units {', '.join(units)}")
         print(
-            "  try (after logging in as below): curl -s -XPOST "
+            "  try (with a token from above): curl -s -XPOST "
             f"{system.url('intake')}/v1/plazas/demo/requests -H 'content-type: application/json' "
             "-H \"Authorization: Bearer $TOKEN\" "
             "-d '{\"channel\":\"phone\",\"unit\":\"A-203\",\"text\":\"the drain is blocked\"}'"
