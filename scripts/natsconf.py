@@ -53,7 +53,7 @@ DISPATCH_STREAM = "DISPATCH"
 CONSUMES: dict[str, dict[str, tuple[str, ...]]] = {
     "intake": {"archive": ("archive",), "intake": ("requests",)},
     "dispatch": {
-        "archive": ("archive",), "intake": ("request-received", "handover-inspected"),
+        "archive": ("archive",), "staff": ("staff",), "intake": ("request-received", "handover-inspected"),
         "survey": ("visit-completed",),
     },
     "billing": {

@@ -42,7 +42,8 @@ class WorkOrderCreated(_WorkOrderEvent, frozen=True, kw_only=True, tag=True):
 
 class WorkOrderAssigned(_WorkOrderEvent, frozen=True, kw_only=True, tag=True):
     what: ClassVar[str] = "assigned"
-    assignee: str
+    assignee: str  # a username of the staff service
+    assignee_name: str | None = None  # their name when assigned (absent from events before it was kept)
 
 
 class WorkOrderStarted(_WorkOrderEvent, frozen=True, kw_only=True, tag=True):

@@ -1,7 +1,8 @@
-"""Bus subscribers: archive's plazas and units, intake's requests and handover defects,
-survey's return visits. The volume consumers take a whole batch at once (one query per
-table for the batch); the runtime calls them with a batch of one to isolate a bad event.
-Each first checks that archive registered the events' plazas and units."""
+"""Bus subscribers: archive's plazas and units, the staff service's people, intake's
+requests and handover defects, survey's return visits. The volume consumers take a whole
+batch at once (one query per table for the batch); the runtime calls them with a batch of
+one to isolate a bad event. Each of intake's and survey's first checks that archive
+registered the events' plazas and units."""
 
 from __future__ import annotations
 
@@ -16,6 +17,10 @@ from services.dispatch.work_orders import services as work_orders
 
 async def on_archive_events(tx: Tx, events: list) -> None:
     await facts.record_archive_facts(tx, events)
+
+
+async def on_staff_events(tx: Tx, events: list) -> None:
+    await facts.record_staff_facts(tx, events)
 
 
 async def on_request_received(tx: Tx, events: list[RequestReceived]) -> None:
@@ -35,6 +40,7 @@ async def on_visit_completed(tx: Tx, events: list[VisitCompleted], *, reopen_esc
 
 def subscribe(consumers: Consumers, *, reopen_escalate_after: int = 2) -> None:
     consumers.subscribe_batch("archive", "*.>", "archive", on_archive_events)
+    consumers.subscribe_batch("staff", "*.staff.*", "staff", on_staff_events)
     consumers.subscribe_batch("intake", "*.request.received", "request-received", on_request_received)
     consumers.subscribe_batch("intake", "*.handover.inspected", "handover-inspected", on_handover_inspected)
     consumers.subscribe_batch(

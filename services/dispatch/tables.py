@@ -1,7 +1,8 @@
 """Every table of dispatch, in one MetaData: work orders with their charge lines, SLA
 deadlines and escalations, the return visits already applied; the plaza's routing rules and
 SLA policy; praise and suggestions; the stock of materials and its movements; its own copy
-of the plazas and units archive publishes (facts.py keeps it); the outbox and inbox."""
+of the plazas and units archive publishes and of the staff the staff service publishes
+(facts.py keeps both); the outbox and inbox."""
 
 from __future__ import annotations
 
@@ -20,6 +21,21 @@ units = replica.units_table(
     metadata,
     sa.Column("occupant_name", sa.String(200)),
     sa.Column("key_account", sa.Boolean, nullable=False, default=False),
+)
+
+# Who works at each plaza, from staff's events: an assignee must be active staff of the work
+# order's department and plaza. A person who left keeps a row (``at_plaza`` false) so that a
+# late copy of an older event cannot bring them back: ``occurred_at`` is the newest applied.
+staff = sa.Table(
+    "staff",
+    metadata,
+    sa.Column("plaza_id", sa.String(64), primary_key=True),
+    sa.Column("username", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(200)),
+    sa.Column("department", sa.String(64)),
+    sa.Column("active", sa.Boolean, nullable=False, default=True),
+    sa.Column("at_plaza", sa.Boolean, nullable=False, default=True),
+    sa.Column("occurred_at", UtcDateTime(), nullable=False),
 )
 
 routing_rules = sa.Table(

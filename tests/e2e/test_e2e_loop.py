@@ -42,6 +42,20 @@ def system(tmp_path_factory):
         yield s
 
 
+def hire(system, staff: httpx.Client, username: str, name: str, department: str) -> None:
+    """A person of ``department`` at the plaza, taken on through the staff service as the
+    operator (who logs in first); returns once dispatch's copy of staff has them, so they
+    may be assigned."""
+    r = staff.post("/v1/token", json={"username": "operator", "password": system.operator_password()})
+    assert r.status_code == 200, r.text
+    bearer = {"Authorization": f"Bearer {r.json()['access_token']}"}
+    body = {"name": name, "roles": ["staff"], "department": department}
+    # Staff answers 404 for the plaza until archive's PlazaRegistered reaches it.
+    wait_for(lambda: staff.put(f"/v1/plazas/{PLAZA}/staff/{username}", json=body, headers=bearer).status_code in (200, 201),
+             f"staff to take on {username}")
+    asyncio.run(consumers_caught_up(system.nats_url, [("STAFF", "dispatch-staff")]))
+
+
 @pytest.fixture(scope="module")
 def api(system):
     clients = {name: httpx.Client(base_url=system.url(name), timeout=10, headers=default_headers()) for name in system.ports}
@@ -61,6 +75,9 @@ def api(system):
     for name, path in (("dispatch", "work-orders"), ("billing", "accounts"), ("survey", "visits")):
         # Each service answers 404 for a plaza until archive's PlazaRegistered reaches it.
         wait_for(lambda: clients[name].get(f"/v1/plazas/{PLAZA}/{path}").status_code == 200, f"{name} to learn the plaza")
+    # Work orders go only to engineering's staff at the plaza.
+    hire(system, clients["staff"], "eng-zhao", "赵工 Zhao", "engineering")
+    hire(system, clients["staff"], "eng-qian", "钱工 Qian", "engineering")
     yield clients
     for c in clients.values():
         c.close()

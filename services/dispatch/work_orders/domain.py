@@ -154,6 +154,20 @@ def transition(status: str, action: str) -> str:
     return target or status
 
 
+def assignee_refused(username: str, plaza_id: str, department: str, person: dict | None) -> str | None:
+    """Why ``username`` may not take a job of ``department`` at the plaza, or None: an
+    assignee is active staff of the job's plaza and department. ``person`` is the plaza's
+    copy of them (``department``, ``active``), None for a person not at the plaza."""
+    if person is None:
+        return f"{username!r} is not staff of plaza {plaza_id!r}"
+    if person["department"] != department:
+        works = f"works in {person['department']}" if person["department"] else "works in no department"
+        return f"{username!r} {works}, not {department}"
+    if not person["active"]:
+        return f"{username!r} is no longer active"
+    return None
+
+
 def can_escalate(status: str) -> bool:
     """A clerk may raise a job beyond their authority while it is still being worked on."""
     return status in OPEN_STATUSES

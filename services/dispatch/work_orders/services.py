@@ -1,11 +1,10 @@
-"""Work-order use cases, each one function and one transaction, its events to the outbox:
-opening a job with its SLA deadlines, the lifecycle (assign, start, resolve, close,
-cancel), escalations (by a clerk, by the SLA sweep), and the second dispatch (二次派单)
-when a return visit is unsatisfied. The SLA rules come from sla.domain and sla.store;
-the time from sla.now(), which tests control.
+"""Work-order use cases, each one function and one transaction, its events to the outbox: opening a job
+with its SLA deadlines, the lifecycle (assign, start, resolve, close, cancel), escalations (by a clerk, by
+the SLA sweep), and the second dispatch (二次派单) when a return visit is unsatisfied. The SLA rules come
+from sla.domain and sla.store; the time from sla.now(), which tests control.
 
-Each command returns the work order as the response shows it (``WorkOrder``): the route
-answers with what the use case saw, without reading it again.
+Each command returns the work order as the response shows it (``WorkOrder``): the route answers with what
+the use case saw, without reading it again.
 """
 
 from __future__ import annotations
@@ -25,6 +24,7 @@ from libs.runtime import logging as log
 from libs.runtime.bus import log_context
 from libs.runtime.errors import Conflict, InvalidInput, NotFound
 from libs.runtime.uow import Tx
+from services.dispatch import facts
 from services.dispatch.feedback import services as feedback
 from services.dispatch.routing import domain as routing_rules
 from services.dispatch.routing import services as routing
@@ -153,10 +153,13 @@ def _department_of(event: HandoverInspected, department: str) -> str:
 
 
 async def assign_work_order(tx: Tx, plaza_id: str, work_order_id: str, body: WorkOrderAssign, cmd: Command) -> WorkOrder:
-    row = await _load(tx, plaza_id, work_order_id)
+    """Only to active staff of the job's department at its plaza, as dispatch's copy of staff knows them."""
+    row, person = await _load(tx, plaza_id, work_order_id), await facts.staff_member(tx.conn, plaza_id, body.assignee)
+    if refused := domain.assignee_refused(body.assignee, plaza_id, row["department"], person):
+        raise InvalidInput(refused, field="assignee")
     at = sla.now()
     row = await _step(tx, row, "assign", at, assignee=body.assignee, first_responded_at=row["first_responded_at"] or at)
-    await tx.emit(WorkOrderAssigned(**_fields(row, cmd), assignee=body.assignee))
+    await tx.emit(WorkOrderAssigned(**_fields(row, cmd), assignee=body.assignee, assignee_name=person["name"]))
     return await _shown(tx.conn, row)
 
 

@@ -41,6 +41,7 @@ from services.dispatch.work_orders import domain as work_orders_domain
 from services.dispatch.work_orders import services as work_orders
 from services.dispatch.work_orders import store
 from tests.support.archive_facts import register
+from tests.support.staff_facts import assign
 
 UTC = dt.timezone.utc
 T0 = dt.datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 10:00 in Shanghai
@@ -355,7 +356,7 @@ async def test_a_visit_of_an_unknown_job_fails_the_batch_so_it_is_isolated(dbs):
 
 @pytest.fixture
 async def settings(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
-    await bus.declare_streams("archive", "intake", "survey")
+    await bus.declare_streams("archive", "intake", "survey", "staff")
     return service_settings(Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path, schemas=cleanup_schemas)
 
 
@@ -432,7 +433,8 @@ async def test_a_visit_of_an_unknown_job_in_a_backlog_is_dead_lettered_alone(set
                 return items[0] if items else None
 
             wo = await eventually(listed, what="the work order")
-            for action, body in (("assign", {"assignee": "zhang"}), ("start", {}), ("resolve", {"paid": False}), ("close", {})):
+            await assign(client, bus, wo, "zhang")
+            for action, body in (("start", {}), ("resolve", {"paid": False}), ("close", {})):
                 r = await client.post(f"/v1/plazas/p1/work-orders/{wo['id']}/{action}", json=body)
                 assert r.status_code == 200, r.text
             jobs.append(wo)

@@ -29,6 +29,7 @@ from services.dispatch.settings import Settings
 from services.dispatch.sla import services as sla
 from services.dispatch.work_orders import services as work_orders
 from tests.support.archive_facts import register
+from tests.support.staff_facts import assign
 
 UTC = dt.timezone.utc
 # Monday 2 March 2026, 10:00 in Shanghai: inside working hours.
@@ -70,7 +71,7 @@ def sweeps(monkeypatch):
 
 @pytest.fixture
 async def settings(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
-    await bus.declare_streams("archive", "intake", "survey")
+    await bus.declare_streams("archive", "intake", "survey", "staff")
     return service_settings(
         Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path, schemas=cleanup_schemas, sla_sweep_s=0.05
     )
@@ -190,7 +191,7 @@ async def test_a_missed_deadline_goes_to_the_supervisor_then_the_manager_once_ev
         assert (respond["state"], respond["escalated"]) == ("breached", "manager")
 
         # Responding late stops that ladder; the on-site deadline still has its own.
-        await act(restarted, wo, "assign", {"assignee": "zhang"})
+        await assign(restarted, bus, wo, "zhang")
         clock.set(T0 + dt.timedelta(minutes=31))
         *_, on_site = await escalations(bus, wo["id"], 3)
         assert (on_site.level, on_site.deadline) == ("supervisor", "on_site")
@@ -276,9 +277,10 @@ def unsatisfied(wo: dict, comment: str) -> VisitCompleted:
     )
 
 
-async def finish(client, wo: dict, *, assign: bool) -> None:
-    if assign:
-        await act(client, wo, "assign", {"assignee": "zhang"})
+async def finish(client, wo: dict, *, bus=None) -> None:
+    """Started, resolved and closed; with ``bus``, first assigned (the assignee made staff through it)."""
+    if bus is not None:
+        await assign(client, bus, wo, "zhang")
     await act(client, wo, "start")
     await act(client, wo, "resolve", {"paid": False})
     await act(client, wo, "close")
@@ -287,7 +289,7 @@ async def finish(client, wo: dict, *, assign: bool) -> None:
 async def test_two_unsatisfied_visits_reopen_twice_with_tighter_deadlines_then_reach_the_manager(dispatch, clock, bus):
     wo = await opened(dispatch, bus, request("the drain in the shop is blocked"))
     assert wo["resolve_due_at"] == z(T0 + dt.timedelta(hours=24))
-    await finish(dispatch, wo, assign=True)
+    await finish(dispatch, wo, bus=bus)
 
     reopened_at = []
     for n, comment in ((1, "still blocked"), (2, "blocked again")):
@@ -299,7 +301,7 @@ async def test_two_unsatisfied_visits_reopen_twice_with_tighter_deadlines_then_r
         )
         assert shown["status"] == "assigned" and shown["resolve_due_at"] == z(clock.at + dt.timedelta(hours=12))
         if n == 1:
-            await finish(dispatch, wo, assign=False)
+            await finish(dispatch, wo)
 
     reopens = await published(bus, wo["id"], WorkOrderReopened, 2)
     assert [(e.reopen_count, e.resolve_due_at, e.reason) for e in reopens] == [
@@ -387,6 +389,6 @@ async def test_a_department_queue_lists_its_open_work_orders_by_deadline(dispatc
     queue = (await dispatch.get("/v1/plazas/p1/departments/engineering/queue")).json()
     assert [i["id"] for i in queue["items"]] == [emergency["id"], normal["id"]]
     assert queue["items"][0]["next_due_at"] == z(T0 + dt.timedelta(minutes=20))
-    await act(dispatch, emergency, "assign", {"assignee": "zhang"})  # responded: next is on site by 10:35
+    await assign(dispatch, bus, emergency, "zhang")  # responded: next is on site by 10:35
     queue = (await dispatch.get("/v1/plazas/p1/departments/engineering/queue")).json()
     assert [i["id"] for i in queue["items"]] == [normal["id"], emergency["id"]]

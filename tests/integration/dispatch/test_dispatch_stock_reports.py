@@ -15,6 +15,7 @@ from services.dispatch.app import create_app
 from services.dispatch.settings import Settings
 from services.dispatch.sla import services as sla
 from tests.support.archive_facts import register
+from tests.support.staff_facts import assign
 
 UTC = dt.timezone.utc
 T0 = dt.datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 10:00 in Shanghai
@@ -38,7 +39,7 @@ def clock(monkeypatch):
 
 @pytest.fixture
 async def dispatch(bus, nats_server, db_kind, tmp_path, cleanup_schemas, clock):
-    await bus.declare_streams("archive", "intake", "survey")
+    await bus.declare_streams("archive", "intake", "survey", "staff")
     settings = service_settings(Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path, schemas=cleanup_schemas)
     async with client_for(create_app(settings)) as client:
         await register(bus, "p2")
@@ -83,7 +84,7 @@ async def test_materials_issued_from_stock_decrement_it_and_announce_low_stock(d
     assert r.status_code == 200 and r.json()["quantity"] == 5 and r.json()["low"] is False
 
     wo = await opened(dispatch, bus, "the drain in the shop is blocked")
-    await act(dispatch, wo, "assign", {"assignee": "zhang"})
+    await assign(dispatch, bus, wo, "zhang")
     await act(dispatch, wo, "start")
     too_many = await dispatch.post(
         f"/v1/plazas/p1/work-orders/{wo['id']}/resolve", json={"paid": True, "materials": [{"sku": "PIPE-20", "quantity": 6}]}
@@ -200,7 +201,7 @@ async def test_the_monthly_complaint_report_matches_a_hand_calculation(dispatch,
     c1 = await opened(dispatch, bus, "保安态度差，我要投诉", "complaint")
     await opened(dispatch, bus, "the light is broken")  # a service request: not a complaint
     clock.at = T0 + H / 2
-    await act(dispatch, c1, "assign", {"assignee": "wu"})
+    await assign(dispatch, bus, c1, "wu")
     clock.at = T0 + H
     c2 = await opened(dispatch, bus, "走廊垃圾没人清理，投诉", "complaint")
     await act(dispatch, c1, "start")
@@ -209,7 +210,7 @@ async def test_the_monthly_complaint_report_matches_a_hand_calculation(dispatch,
     await act(dispatch, c1, "close")
     c3 = await opened(dispatch, bus, "the manager was rude to me", "complaint")
     clock.at = T0 + 2.5 * H
-    await act(dispatch, c2, "assign", {"assignee": "chen"})
+    await assign(dispatch, bus, c2, "chen")
     clock.at = T0 + 3 * H
     await bus.publish(VisitCompleted(
         plaza_id="p1", correlation_id=c1["request_id"], visit_id=new_event_id(), work_order_id=c1["id"],

@@ -23,11 +23,14 @@ from tests.support.harness import as_actor, bearer, client_for, eventually, serv
 from services.dispatch.app import create_app
 from services.dispatch.settings import Settings
 from tests.support.archive_facts import register
+from tests.support.staff_facts import (
+    assign, publish_staff, register_staff, staff_changed, staff_joined, staff_left,
+)
 
 
 @pytest.fixture
 async def dispatch(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
-    await bus.declare_streams("archive", "intake", "survey")
+    await bus.declare_streams("archive", "intake", "survey", "staff")
     settings = service_settings(Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path, schemas=cleanup_schemas)
     async with client_for(create_app(settings)) as client:
         for plaza in ("p1", "p2"):
@@ -183,7 +186,7 @@ async def test_assign_start_resolve_close_emits_the_lifecycle_with_charge_lines(
     await bus.publish(event)
     wo = await work_order_of(dispatch, event)
 
-    assigned = await act(dispatch, wo, "assign", {"assignee": "zhang"}, **as_actor("supervisor-wu"), **{"X-Request-Id": "cmd-1"})
+    assigned = await assign(dispatch, bus, wo, "zhang", **as_actor("supervisor-wu"), **{"X-Request-Id": "cmd-1"})
     assert (assigned["status"], assigned["assignee"]) == ("assigned", "zhang")
     assert (await act(dispatch, wo, "start"))["status"] == "in_progress"
     resolved = await act(dispatch, wo, "resolve", {**PAID_JOB, "note": "replaced the trap"})
@@ -214,8 +217,8 @@ async def test_an_unpaid_job_closes_without_charge_lines(dispatch, bus):
     event = request("light is off")
     await bus.publish(event)
     wo = await work_order_of(dispatch, event)
-    await act(dispatch, wo, "assign", {"assignee": "zhang"})
-    await act(dispatch, wo, "assign", {"assignee": "wang"})  # reassigned before work starts
+    await assign(dispatch, bus, wo, "zhang")
+    await assign(dispatch, bus, wo, "wang")  # reassigned before work starts
     await act(dispatch, wo, "start")
     await act(dispatch, wo, "resolve", {"paid": False, "labour_fen": 3000})
     closed = await act(dispatch, wo, "close")
@@ -240,7 +243,7 @@ async def test_refused_actions_get_problems_naming_status_field_or_id(dispatch, 
     r = await dispatch.get("/v1/plazas/p1/work-orders", params={"status": "done"})
     assert r.status_code == 400 and r.json()["field"] == "status"
 
-    await act(dispatch, wo, "assign", {"assignee": "zhang"})
+    await assign(dispatch, bus, wo, "zhang")
     await act(dispatch, wo, "start")
     for body, field in [
         ({"paid": True, "labour_fen": -1}, "labour_fen"),
@@ -260,7 +263,7 @@ async def drive_to_closed(client, bus, text: str = "the drain in the shop is blo
     event = request(text)
     await bus.publish(event)
     wo = await work_order_of(client, event)
-    await act(client, wo, "assign", {"assignee": "zhang"})
+    await assign(client, bus, wo, "zhang")
     await act(client, wo, "start")
     await act(client, wo, "resolve", PAID_JOB)
     return await act(client, wo, "close")
@@ -392,6 +395,7 @@ async def test_department_staff_see_and_act_on_their_departments_work_orders_onl
     assert hidden.status_code == 404 and hidden.json()["detail"] == missing.json()["detail"].replace("no-such-order", party["id"])
     acted = await dispatch.post(f"{url}/{party['id']}/start", headers=fitter)
     assert acted.status_code == 404, acted.text
+    await register_staff(bus, "p1", "fitter-wang", "engineering")
     assert (await dispatch.post(f"{url}/{pipe['id']}/assign", json={"assignee": "fitter-wang"}, headers=fitter)).status_code == 200
     started = await dispatch.post(f"{url}/{pipe['id']}/start", headers=fitter)
     assert started.status_code == 200 and started.json()["status"] == "in_progress", started.text
@@ -400,3 +404,64 @@ async def test_department_staff_see_and_act_on_their_departments_work_orders_onl
     # A supervisor who is also on a department's staff sees every department.
     lead = bearer("lead-zhao", plazas={"p1": ["staff", "supervisor"]}, department="engineering")
     assert (await dispatch.get(f"{url}/{party['id']}", headers=lead)).status_code == 200
+
+
+# --- assignees: active staff of the job's department at its plaza ------------------------
+
+
+async def test_an_engineer_who_joined_the_plaza_takes_an_engineering_job_by_name(dispatch, bus):
+    event = request("the drain in the shop is blocked")
+    await bus.publish(event)
+    wo = await work_order_of(dispatch, event)
+    await register_staff(bus, "p1", "eng-zhao", "engineering", name="赵工 Zhao")
+
+    assigned = await act(dispatch, wo, "assign", {"assignee": "eng-zhao"})
+    assert (assigned["status"], assigned["assignee"]) == ("assigned", "eng-zhao")
+    _, announced = await events_of(bus, wo["id"], 2)
+    assert isinstance(announced, WorkOrderAssigned)
+    assert (announced.assignee, announced.assignee_name) == ("eng-zhao", "赵工 Zhao")
+
+
+async def refused(client, wo: dict, assignee: str) -> str:
+    r = await client.post(f"/v1/plazas/p1/work-orders/{wo['id']}/assign", json={"assignee": assignee})
+    assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json"), r.text
+    assert r.json()["field"] == "assignee"
+    return r.json()["detail"]
+
+
+async def test_only_active_staff_of_the_jobs_department_and_plaza_may_take_it(dispatch, bus):
+    event = request("the drain in the shop is blocked")
+    await bus.publish(event)
+    wo = await work_order_of(dispatch, event)
+    await publish_staff(
+        bus,
+        staff_joined("p1", "guard-sun", "security"),
+        staff_joined("p2", "eng-p2", "engineering"),  # another plaza's engineer
+        staff_joined("p1", "eng-gone", "engineering"), staff_left("p1", "eng-gone"),
+        staff_joined("p1", "eng-off", "engineering"), staff_changed("p1", "eng-off", "engineering", active=False),
+        staff_joined("p1", "clerk-li", None, roles=("clerk",)),
+    )
+
+    assert await refused(dispatch, wo, "nobody") == "'nobody' is not staff of plaza 'p1'"
+    assert await refused(dispatch, wo, "guard-sun") == "'guard-sun' works in security, not engineering"
+    assert await refused(dispatch, wo, "eng-p2") == "'eng-p2' is not staff of plaza 'p1'"
+    assert await refused(dispatch, wo, "eng-gone") == "'eng-gone' is not staff of plaza 'p1'"
+    assert await refused(dispatch, wo, "eng-off") == "'eng-off' is no longer active"
+    assert await refused(dispatch, wo, "clerk-li") == "'clerk-li' works in no department, not engineering"
+    assert (await dispatch.get(f"/v1/plazas/p1/work-orders/{wo['id']}")).json()["status"] == "created"
+    assert len(await dispatch_events(bus, wo["id"])) == 1  # nothing but its creation
+
+    # Back at work, moved to engineering: the latest record counts.
+    await publish_staff(bus, staff_changed("p1", "eng-off", "engineering"), staff_changed("p1", "guard-sun", "engineering"))
+    assert (await act(dispatch, wo, "assign", {"assignee": "eng-off"}))["assignee"] == "eng-off"
+    assert (await act(dispatch, wo, "assign", {"assignee": "guard-sun"}))["assignee"] == "guard-sun"
+
+
+async def test_a_late_copy_of_an_older_staff_event_changes_nothing(dispatch, bus):
+    event = request("the drain in the shop is blocked")
+    await bus.publish(event)
+    wo = await work_order_of(dispatch, event)
+    joined = staff_joined("p1", "eng-qian", "engineering")
+    left = staff_left("p1", "eng-qian")
+    await publish_staff(bus, joined, left, msgspec.structs.replace(joined, id=new_event_id()))
+    assert await refused(dispatch, wo, "eng-qian") == "'eng-qian' is not staff of plaza 'p1'"

@@ -36,7 +36,8 @@ def edge(nats_server, bus, tmp_path):
 
     @asynccontextmanager
     async def serve(service: str):
-        missing = [s for s in SERVICES if s != service and s not in streams]
+        # STAFF too: dispatch keeps a copy of the staff service's people.
+        missing = [s for s in (*SERVICES, "staff") if s != service and s not in streams]
         if missing:
             await bus.declare_streams(*missing)
         streams.update(missing, [service])

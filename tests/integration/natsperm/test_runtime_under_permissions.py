@@ -1,12 +1,11 @@
-"""The real runtime under its NATS user: dispatch declares its stream, consumes archive's
-and intake's events, relays its work orders and dead-letters what it cannot read; the
+"""The real runtime under its NATS user: dispatch declares its stream, consumes archive's,
+staff's and intake's events, relays its work orders and dead-letters what it cannot read; the
 department kit, as engineering's user, receives them. Each producer publishes as its own
 user."""
 
 from __future__ import annotations
 
 import pytest
-from litestar.testing import AsyncTestClient
 
 from integrations.department.kit import Settings as KitSettings
 from integrations.department.kit import create_broker
@@ -17,7 +16,8 @@ from libs.runtime.bus.streams import declare_own_stream
 from services.dispatch.app import create_app
 from services.dispatch.settings import Settings
 from tests.support.archive_facts import plaza_registered, unit_registered
-from tests.support.harness import Bus, eventually, service_settings
+from tests.support.harness import Bus, client_for, eventually, service_settings
+from tests.support.staff_facts import staff_joined
 
 
 class Producer:
@@ -51,18 +51,20 @@ def request(plaza: str, text: str) -> RequestReceived:
 @pytest.mark.parametrize("db_kind", ["sqlite"])
 async def test_dispatch_and_the_department_kit_work_under_their_own_users(guarded, db_kind, tmp_path):
     async with Producer(guarded, "archive") as archive, Producer(guarded, "intake") as intake, \
-            Producer(guarded, "survey"), Bus(guarded.url.replace("nats://", f"nats://operator:{guarded.passwords['operator']}@")) as operator:
+            Producer(guarded, "survey"), Producer(guarded, "staff") as staff, Bus(guarded.url.replace("nats://", f"nats://operator:{guarded.passwords['operator']}@")) as operator:
         for plaza in ("p1", "p2"):
             await archive.publish(plaza_registered(plaza))
             await archive.publish(unit_registered(plaza, "A-203"))
+        await staff.publish(staff_joined("p1", "eng-zhao", "engineering"))
         settings = service_settings(Settings, nats_url=guarded.url, db_kind=db_kind, tmp_path=tmp_path,
                                     nats_user="dispatch", nats_password=guarded.passwords["dispatch"])
         received: list = []
         kit = create_broker(KitSettings(nats_url=guarded.url, nats_user="dept-engineering", department="engineering",
                                         nats_password=guarded.passwords["dept-engineering"], plaza="*"),
                             received.append)
-        async with AsyncTestClient(create_app(settings)) as client:
+        async with client_for(create_app(settings)) as client:
             await eventually(lambda: operator.caught_up("ARCHIVE", "dispatch-archive"), what="dispatch to take archive's facts")
+            await eventually(lambda: operator.caught_up("STAFF", "dispatch-staff"), what="dispatch to take staff's people")
             asks = [request("p1", "卫生间水管爆裂 pipe burst"), request("p2", "the drain is blocked, water leaking")]
             for ask in asks:
                 await intake.publish(ask)
@@ -78,6 +80,9 @@ async def test_dispatch_and_the_department_kit_work_under_their_own_users(guarde
 
             orders = await eventually(work_orders, what="a work order per request")
             assert {o["department"] for o in orders} == {"engineering"}
+            p1 = next(o for o in orders if o["plaza_id"] == "p1")
+            r = await client.post(f"/v1/plazas/p1/work-orders/{p1['id']}/assign", json={"assignee": "eng-zhao"})
+            assert r.status_code == 200, r.text
             dead = await eventually(lambda: operator.messages("DEADLETTER"), what="the unreadable event dead-lettered")
             assert dead[0].subject == "plazadesk.deadletter.dispatch.dispatch-request-received"
 
