@@ -1,4 +1,4 @@
-"""The five services in one process against one nats-server, for tests that go over every
+"""Every service in one process against one nats-server, for tests that go over every
 service's HTTP API the same way (documentation pages, unknown plazas, fuzzing).
 (Imported by the test modules here; not collected itself.)"""
 
@@ -13,7 +13,7 @@ from litestar import Litestar
 from scripts.natsserver import NatsServer
 from tests.support.harness import Bus, client_for, database_params, drop_schema, service_settings
 
-SERVICES = ("archive", "billing", "dispatch", "intake", "survey")
+SERVICES = ("archive", "billing", "dispatch", "intake", "survey", "staff")
 
 
 def create_app(service: str, *, nats_url: str, db_kind: str, tmp_path, schemas: list | None = None) -> Litestar:

@@ -42,7 +42,7 @@ async def test_the_openapi_document_renders(clients, service):
     assert r.status_code == 200, r.text
     document = r.json()
     assert document["openapi"].startswith("3.") and document["paths"]
-    assert all(path.startswith("/v1/") for path in document["paths"])
+    assert all(path.startswith(("/v1/", "/.well-known/")) for path in document["paths"])
 
 
 @pytest.mark.parametrize("service", SERVICES)
