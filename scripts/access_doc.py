@@ -11,7 +11,7 @@ from pathlib import Path
 from libs.contracts.access import GLOBAL_ROLES, PERMISSIONS, PUBLIC, ROLES, RUNTIME
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "access.md"
-COLUMNS = ("clerk", "supervisor", "manager", "staff", "finance", "auditor", "operator")
+COLUMNS = ("clerk", "supervisor", "manager", "staff", "finance", "auditor", "operator", "occupant")
 
 HEAD = """# Access: logins, tokens, roles
 
@@ -49,6 +49,12 @@ A token's `plazas` claim gives its roles per plaza (`{"plaza-id": ["clerk", ...]
 `roles` claim the global ones, which only operator and auditor may be: a global role holds
 every plaza. Department staff carry their department in `department` and see and act on
 their own department's work orders only (another department's work order is not found).
+Occupants (商户/居民) have no account: the desk gives them a one-time link
+(`POST /v1/plazas/{plaza}/occupant-links` at staff, 7 days at most), exchanged once at
+`POST /v1/token` `{"grant_type": "magic_link", "token"}` for an hour's token of role
+`occupant` at that plaza with a `unit` claim. It sees its own unit only: logging and reading
+its requests (always channel online), its account, its return visits (list, answer);
+another unit is not found (404), every other route 403.
 
 | role | |
 |---|---|
