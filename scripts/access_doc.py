@@ -80,6 +80,7 @@ variables (`PLAZADESK_…` for every service, or `<SERVICE>_…` for one):
 | `PLAZADESK_AUTH_PLAZAS_CLAIM` | `plazas` | dotted path of the plazas |
 | `PLAZADESK_AUTH_DEPARTMENT_CLAIM` | `department` | dotted path of the department |
 | `PLAZADESK_AUTH_NAME_CLAIM` | `name` | dotted path of the display name (else `preferred_username`) |
+| `PLAZADESK_AUTH_UNIT_CLAIM` | `unit` | dotted path of an occupant's unit (a token of role occupant sees that unit only) |
 
 Roles PlazaDesk does not know are ignored (a provider adds its own, such as
 `offline_access`). The plazas claim is either `{"plaza": [roles]}` or a list of plaza ids,
