@@ -9,7 +9,7 @@ import datetime as dt
 import jwt
 import pytest
 
-from libs.runtime.auth import from_claims
+from libs.runtime.auth import Keys, Verifier, from_claims
 from services.staff.tables import occupant_links
 from staff_fixtures import OPERATOR_PASSWORD, bearer, login, served, staff, staff_settings  # noqa: F401
 
@@ -47,7 +47,8 @@ async def test_a_clerk_issues_a_link_that_gives_an_occupant_token_once(staff):
     assert claims["plazas"] == {"p1": ["occupant"]} and claims["roles"] == [] and claims["unit"] == "A-203"
     assert claims["sub"].startswith("occupant:p1:A-203:") and claims["exp"] - claims["iat"] == 3600
     assert "13800138000" not in claims["name"] and claims["name"].endswith("****8000")
-    principal = from_claims(claims)
+    assert from_claims(claims) == await Verifier(Keys(own=jwks), issuer="plazadesk-staff").principal(body["access_token"])
+    principal = from_claims(claims)  # as every service sees the caller
     assert principal.own_unit("p1") == "A-203" and not principal.holds("p2")
 
     again = await exchange(staff, link["token"])  # a link works once
