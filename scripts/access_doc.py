@@ -11,7 +11,7 @@ from pathlib import Path
 from libs.contracts.access import GLOBAL_ROLES, PERMISSIONS, PUBLIC, ROLES, RUNTIME
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "access.md"
-COLUMNS = ("clerk", "supervisor", "manager", "staff", "finance", "auditor", "operator")
+COLUMNS = ("clerk", "supervisor", "manager", "staff", "finance", "auditor", "operator", "occupant")
 
 HEAD = """# Access: logins, tokens, roles
 
@@ -49,6 +49,12 @@ A token's `plazas` claim gives its roles per plaza (`{"plaza-id": ["clerk", ...]
 `roles` claim the global ones, which only operator and auditor may be: a global role holds
 every plaza. Department staff carry their department in `department` and see and act on
 their own department's work orders only (another department's work order is not found).
+Occupants (商户/居民) have no account: the desk gives them a one-time link
+(`POST /v1/plazas/{plaza}/occupant-links` at staff, 7 days at most), exchanged once at
+`POST /v1/token` `{"grant_type": "magic_link", "token"}` for an hour's token of role
+`occupant` at that plaza with a `unit` claim. It sees its own unit only: logging and reading
+its requests (always channel online), its account, its return visits (list, answer);
+another unit is not found (404), every other route 403.
 
 | role | |
 |---|---|
@@ -74,6 +80,7 @@ variables (`PLAZADESK_…` for every service, or `<SERVICE>_…` for one):
 | `PLAZADESK_AUTH_PLAZAS_CLAIM` | `plazas` | dotted path of the plazas |
 | `PLAZADESK_AUTH_DEPARTMENT_CLAIM` | `department` | dotted path of the department |
 | `PLAZADESK_AUTH_NAME_CLAIM` | `name` | dotted path of the display name (else `preferred_username`) |
+| `PLAZADESK_AUTH_UNIT_CLAIM` | `unit` | dotted path of an occupant's unit (a token of role occupant sees that unit only) |
 
 Roles PlazaDesk does not know are ignored (a provider adds its own, such as
 `offline_access`). The plazas claim is either `{"plaza": [roles]}` or a list of plaza ids,

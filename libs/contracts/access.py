@@ -20,7 +20,7 @@ ROLES: dict[str, str] = {
     "finance": "财务 finance: payments, refunds, corrections, fees, tariffs, dunning",
     "auditor": "审计 auditor: reads everything, writes nothing (may be global)",
     "operator": "运维 operator: registers plazas and units, sets settings, manages staff (may be global)",
-    "occupant": "商户/住户 occupant: reserved for the occupants' own pages; no staff route grants it",
+    "occupant": "商户/住户 occupant: their own unit's requests, account and return visits, nothing else",
 }
 GLOBAL_ROLES = frozenset({"operator", "auditor"})
 PUBLIC = frozenset({"*"})
@@ -35,6 +35,9 @@ MONEY = frozenset({"finance", "manager", "operator"})
 REPORTS = frozenset({"manager", "supervisor", "finance", "auditor", "operator"})
 SETTINGS = frozenset({"operator"})
 WORKERS = frozenset({"staff", "supervisor", "manager", "operator"})  # act on a work order
+# An occupant (a magic link from the desk, one unit at one plaza) may call these few routes
+# only; each route narrows them to the token's unit (libs.runtime.auth ``own_unit``).
+OCCUPANT = frozenset({"occupant"})
 
 
 PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
@@ -56,7 +59,7 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     },
     "billing": {
         "GET /v1/plazas/{plaza}/accounts": READ,
-        "GET /v1/plazas/{plaza}/accounts/{unit}": READ,
+        "GET /v1/plazas/{plaza}/accounts/{unit}": READ | OCCUPANT,
         "POST /v1/plazas/{plaza}/accounts/{unit}/payments": MONEY,
         "POST /v1/plazas/{plaza}/accounts/{unit}/refunds": MONEY,
         "POST /v1/plazas/{plaza}/accounts/{unit}/corrections": MONEY,
@@ -110,9 +113,9 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "GET /v1/plazas/{plaza}/reports/complaints.svg": REPORTS,
     },
     "intake": {
-        "GET /v1/plazas/{plaza}/requests": READ,
-        "POST /v1/plazas/{plaza}/requests": DESK,
-        "GET /v1/plazas/{plaza}/requests/{request_id}": READ,
+        "GET /v1/plazas/{plaza}/requests": READ | OCCUPANT,
+        "POST /v1/plazas/{plaza}/requests": DESK | OCCUPANT,
+        "GET /v1/plazas/{plaza}/requests/{request_id}": READ | OCCUPANT,
         "GET /v1/plazas/{plaza}/classification-rules": READ,
         "PUT /v1/plazas/{plaza}/classification-rules": LEADS,
         "GET /v1/plazas/{plaza}/referrals": READ,
@@ -135,10 +138,10 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "POST /v1/plazas/{plaza}/renovations/{renovation_id}/close": DESK,
     },
     "survey": {
-        "GET /v1/plazas/{plaza}/visits": READ,
+        "GET /v1/plazas/{plaza}/visits": READ | OCCUPANT,
         "GET /v1/plazas/{plaza}/visits/stats": READ,
         "GET /v1/plazas/{plaza}/visits/{visit_id}": READ,
-        "POST /v1/plazas/{plaza}/visits/{visit_id}/response": DESK,
+        "POST /v1/plazas/{plaza}/visits/{visit_id}/response": DESK | OCCUPANT,
         "POST /v1/plazas/{plaza}/visits/{visit_id}/link": DESK,
         "GET /v1/plazas/{plaza}/survey-links/{token}": PUBLIC,
         "POST /v1/plazas/{plaza}/survey-links/{token}": PUBLIC,
@@ -172,6 +175,8 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "GET /v1/plazas/{plaza}/staff/{username}": frozenset({"supervisor", "manager", "operator", "auditor"}),
         "PUT /v1/plazas/{plaza}/staff/{username}": frozenset({"operator"}),
         "DELETE /v1/plazas/{plaza}/staff/{username}": frozenset({"operator"}),
+        # The desk gives an occupant a one-time link to their unit's pages.
+        "POST /v1/plazas/{plaza}/occupant-links": DESK,
         "GET /v1/staff/{username}": frozenset({"operator", "auditor"}),
         "PATCH /v1/staff/{username}": frozenset({"operator"}),
     },

@@ -89,6 +89,7 @@ class ServiceSettings(msgspec.Struct, kw_only=True):
     auth_plazas_claim: str = "plazas"
     auth_department_claim: str = "department"
     auth_name_claim: str = "name"
+    auth_unit_claim: str = "unit"  # an occupant's unit (their token sees that unit only)
 
     def __post_init__(self) -> None:
         if not self.database_url:

@@ -14,6 +14,7 @@ from services.staff.tokens import services as tokens
 ROUTES = [
     tokens_api.TokenController,
     tokens_api.JwksController,
+    tokens_api.OccupantLinkController,
     people_api.StaffController,
     people_api.PersonController,
 ]

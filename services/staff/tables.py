@@ -65,3 +65,20 @@ login_failures = sa.Table(
     sa.Column("failures", sa.Integer, nullable=False),
     sa.Column("last_failure_at", UtcDateTime(), nullable=False),
 )
+
+# An occupant's one-time link to their unit's pages (a magic link the desk hands out).
+# Only the SHA-256 of the link's token is kept; ``used_at`` makes it single use. The unit
+# is the clerk's word: staff keeps no unit register (archive does).
+occupant_links = sa.Table(
+    "occupant_links",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("link_id", sa.String(32), nullable=False, unique=True),
+    sa.Column("plaza_id", sa.String(64), nullable=False),
+    sa.Column("unit", sa.String(64), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),  # masked: the unit and a phone's last 4 digits
+    sa.Column("issued_by", sa.String(100), nullable=False),
+    sa.Column("issued_at", UtcDateTime(), nullable=False),
+    sa.Column("expires_at", UtcDateTime(), nullable=False, index=True),
+    sa.Column("used_at", UtcDateTime()),
+)

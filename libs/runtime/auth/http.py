@@ -7,6 +7,8 @@
   an unknown plaza gets (a token never learns that another plaza exists); a role the row
   does not name 403.
 - ``actor`` (a dependency): the token's subject, recorded on every event and record.
+- ``own_unit`` / ``check_unit``: an occupant's token sees one unit; the use case or route
+  narrows to it (the table only says an occupant may call the route at all).
 - ``apply_table``: every route of the app gets its row at start-up; a route without one
   stops the service from starting.
 """
@@ -23,6 +25,7 @@ from litestar.routes import HTTPRoute
 from libs.contracts.access import PUBLIC, row
 from libs.runtime.auth.principal import Principal
 from libs.runtime.auth.tokens import InvalidToken, KeysUnavailable, Verifier
+from libs.runtime.errors import NotFound
 from libs.runtime.http.guards import unknown_plaza
 from libs.runtime.http.problems import Problem
 
@@ -90,6 +93,20 @@ def actor(request: ASGIConnection) -> str:
 
 def principal(request: ASGIConnection) -> Principal | None:
     return request.scope.get("user")
+
+
+def own_unit(principal: Principal | None, plaza: str) -> str | None:
+    """The unit an occupant is limited to at the plaza; None for staff (and a public or
+    in-process call with no principal): the same pattern as ``department_only``."""
+    return principal.own_unit(plaza) if principal is not None else None
+
+
+def check_unit(principal: Principal | None, plaza: str, unit: str) -> None:
+    """404 when an occupant names a unit other than their own. The answer says only that
+    the unit is not theirs, never whether it exists or what it holds."""
+    own = own_unit(principal, plaza)
+    if own is not None and own != unit:
+        raise NotFound(f"unit {unit!r} is not your unit at plaza {plaza!r}", field="unit")
 
 
 def apply_table(app: Litestar, service: str) -> None:

@@ -19,6 +19,8 @@ class Principal(msgspec.Struct, frozen=True, kw_only=True):
     roles: frozenset[str] = frozenset()  # global: operator, auditor (every plaza)
     plazas: dict[str, frozenset[str]] = {}
     department: str | None = None
+    # An occupant's unit (房号/铺位): the one unit whose records an ``occupant`` token sees.
+    unit: str | None = None
 
     def holds(self, plaza: str) -> bool:
         """The token may see this plaza at all (a global role holds every plaza)."""
@@ -35,12 +37,26 @@ class Principal(msgspec.Struct, frozen=True, kw_only=True):
         role there is ``staff`` (a supervisor who is also staff sees every department)."""
         return self.department if self.roles_at(plaza) == {"staff"} else None
 
+    def own_unit(self, plaza: str) -> str | None:
+        """The unit whose records alone this token may see at the plaza: set when its only
+        role there is ``occupant`` (staff: None, every unit). An occupant token without a
+        unit claim sees no unit at all: "" matches none, so it is never taken for staff."""
+        if self.roles_at(plaza) != {"occupant"}:
+            return None
+        return self.unit or ""
+
+    def may_see_unit(self, plaza: str, unit: str) -> bool:
+        """Staff see every unit of a plaza they hold; an occupant only their own."""
+        own = self.own_unit(plaza)
+        return own is None or own == unit
+
 
 class ClaimNames(msgspec.Struct, frozen=True, kw_only=True):
     roles: str = "roles"
     plazas: str = "plazas"
     department: str = "department"
     name: str = "name"
+    unit: str = "unit"
 
 
 def from_claims(claims: dict[str, Any], names: ClaimNames = ClaimNames()) -> Principal:
@@ -57,12 +73,14 @@ def from_claims(claims: dict[str, Any], names: ClaimNames = ClaimNames()) -> Pri
     else:
         plazas = {}
     department = _at(claims, names.department)
+    unit = _at(claims, names.unit)
     return Principal(
         sub=str(claims["sub"]),
         name=str(_at(claims, names.name) or claims.get("preferred_username") or ""),
         roles=listed & GLOBAL_ROLES,
         plazas={p: r for p, r in plazas.items() if r},
         department=str(department) if isinstance(department, str) and department else None,
+        unit=unit if isinstance(unit, str) and unit else None,
     )
 
 

@@ -124,5 +124,6 @@ def verifier_for(settings, own_jwks: dict | None = None) -> Verifier:
     ``own_jwks``: keys the service itself signs with (staff), trusted without a fetch."""
     keys = Keys(jwks_file=settings.auth_jwks_file, jwks_url="" if own_jwks else settings.auth_jwks_url, own=own_jwks)
     names = ClaimNames(roles=settings.auth_roles_claim, plazas=settings.auth_plazas_claim,
-                       department=settings.auth_department_claim, name=settings.auth_name_claim)
+                       department=settings.auth_department_claim, name=settings.auth_name_claim,
+                       unit=settings.auth_unit_claim)
     return Verifier(keys, issuer=settings.auth_issuer, audience=settings.auth_audience, claims=names)

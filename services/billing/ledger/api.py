@@ -12,7 +12,7 @@ from litestar.params import Body, FromPath, Parameter
 
 from libs.runtime.http import Page, iso, plaza_token
 from libs.runtime.service import Runtime
-from libs.runtime.auth import ACTOR
+from libs.runtime.auth import ACTOR, PRINCIPAL, Principal, check_unit
 from services.billing.ledger import services as ledger
 from services.billing.ledger.services import MONEY_KEY
 
@@ -137,8 +137,11 @@ class AccountController(Controller):
     @get("/{unit:str}", summary="查看单元账户 / Show a unit's account",
          description="单元的全部流水、欠款（负数为余额）、装修押金、各项预付余额，以及按先到期先冲抵算出的未结清项。 / "
                      "The unit's entries, what it owes (negative: a credit), the renovation deposit held, each "
-                     "prepaid balance, and the open items left after credits paid the oldest due first.")
-    async def show(self, plaza: FromPath[str], unit: FromPath[str], runtime: Runtime) -> AccountView:
+                     "prepaid balance, and the open items left after credits paid the oldest due first. "
+                     "An occupant's token reads its own unit's account only (another unit: 404).")
+    async def show(self, plaza: FromPath[str], unit: FromPath[str], runtime: Runtime,
+                   principal: Principal | None = PRINCIPAL) -> AccountView:
+        check_unit(principal, plaza, unit)
         async with runtime.read() as conn:
             account = await ledger.load_account(conn, plaza, unit)
         return AccountView(

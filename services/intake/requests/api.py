@@ -15,7 +15,7 @@ from libs.contracts.common import Channel
 from libs.runtime.errors import InvalidInput, NotFound
 from libs.runtime.http import Page, iso, plaza_token
 from libs.runtime.service import Runtime
-from libs.runtime.auth import ACTOR
+from libs.runtime.auth import ACTOR, PRINCIPAL, Principal, check_unit, own_unit
 from services.intake.requests import domain, store
 from services.intake.requests import services as requests
 from services.intake.requests.services import RequestAccepted, RequestCreate
@@ -100,7 +100,8 @@ class RequestController(Controller):
         "A call, walk-in, letter, online message or internal report: classified by the plaza's keyword "
         "rules (service, complaint, suggestion, praise), a complaint graded, praise credited to its "
         "department, what the plaza cannot serve referred to who can; handed to dispatch as "
-        "RequestReceived. With an Idempotency-Key a retry gets the first answer.",
+        "RequestReceived. With an Idempotency-Key a retry gets the first answer. An occupant's token "
+        "logs requests for its own unit only (another unit: 404), always as channel online.",
     )
     async def create(
         self,
@@ -109,8 +110,12 @@ class RequestController(Controller):
         runtime: Runtime,
         idempotency_key: str | None = Parameter(header="Idempotency-Key", default=None),
         actor: str = ACTOR,
+        principal: Principal | None = PRINCIPAL,
     ) -> RequestAccepted:
         plaza_token(plaza)
+        if own_unit(principal, plaza) is not None:
+            check_unit(principal, plaza, data.unit)
+            data = requests.as_occupant(data)
         if idempotency_key is None:
             return await requests.receive_request_published(runtime, plaza, data, actor=actor)
         return await runtime.grouped(
@@ -119,17 +124,21 @@ class RequestController(Controller):
 
     @get("/{request_id:str}", summary="查看报事 / Show a request",
          description="一条报事及其分类理由。\n\nOne request with the reasons for its kind and severity.")
-    async def show(self, plaza: FromPath[str], request_id: FromPath[str], runtime: Runtime) -> RequestView:
+    async def show(self, plaza: FromPath[str], request_id: FromPath[str], runtime: Runtime,
+                   principal: Principal | None = PRINCIPAL) -> RequestView:
         async with runtime.read() as conn:
             row = await store.get_request(conn, plaza, request_id)
         row = row or requests.published_not_stored.get(request_id)
-        if row is None or row["plaza_id"] != plaza:
+        own = own_unit(principal, plaza)
+        # Another unit's request is, to an occupant, word for word one that does not exist.
+        if row is None or row["plaza_id"] != plaza or own not in (None, row["unit"]):
             raise NotFound(f"request {request_id!r} not found in plaza {plaza!r}", field="id")
         return _view(row)
 
     @get("/", summary="报事列表 / List the requests",
          description="按登记顺序，可按单元、类别、渠道、状态、等级、是否重大、登记时间筛选，分页。\n\n"
-         "Oldest first, filtered by unit, kind, channel, status, severity, major and time received, a page at a time.")
+         "Oldest first, filtered by unit, kind, channel, status, severity, major and time received, a page at a time. "
+         "An occupant's token lists its own unit's requests only.")
     async def index(
         self,
         plaza: FromPath[str],
@@ -144,7 +153,12 @@ class RequestController(Controller):
         until: dt.datetime | None = Parameter(query="until", default=None, description="received before (UTC)"),
         cursor: str | None = Parameter(query="cursor", default=None),
         limit: int = Parameter(query="limit", default=50, ge=1, le=500),
+        principal: Principal | None = PRINCIPAL,
     ) -> Page:
+        if (own := own_unit(principal, plaza)) is not None:
+            if unit is not None:
+                check_unit(principal, plaza, unit)
+            unit = own  # an occupant's list is their unit's, asked for or not
         filters = dict(unit=unit, kind=kind, channel=channel, status=status, severity=severity, major=major)
         async with runtime.read() as conn:
             rows = await store.list_requests(

@@ -61,6 +61,12 @@ class Provenance(msgspec.Struct, frozen=True, kw_only=True):
     updated_at: str | None = None
 
 
+def as_occupant(body: RequestCreate) -> RequestCreate:
+    """What an occupant logs themselves: an online request. The desk's fields (who took
+    it, a reporting department, a severity grade) are the desk's to set, not the caller's."""
+    return msgspec.structs.replace(body, channel="online", received_by=None, source_department=None, severity=None)
+
+
 def refused(exc: domain.Refused) -> InvalidInput:
     return InvalidInput(exc.detail, field=exc.field)
 

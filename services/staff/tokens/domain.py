@@ -2,7 +2,9 @@
 
 Claims (every service reads exactly these): ``iss``, ``sub`` (username), ``name``, ``iat``,
 ``exp``, ``roles`` (global roles: operator, auditor), ``plazas`` ({plaza: roles there}),
-``department`` (the person's, or null)."""
+``department`` (the person's, or null). An occupant's token (from a magic link) also has
+``unit``: its ``sub`` is ``occupant:<plaza>:<unit>:<link id>``, its only role ``occupant``
+at that one plaza."""
 
 from __future__ import annotations
 
@@ -41,6 +43,46 @@ def refresh_hash(token: str) -> str:
 
 def refresh_usable(row, now: dt.datetime) -> bool:
     return row is not None and row["revoked_at"] is None and row["expires_at"] > now
+
+
+# --- occupants' magic links: one-time, short-lived, kept only as their hash -------------
+
+LINK_MAX = dt.timedelta(days=7)  # a link lives at most a week (a paper slip, an SMS)
+
+
+def new_link() -> tuple[str, str]:
+    """(the link's secret token, shown once; a short public id that names it in ``sub``)."""
+    return secrets.token_urlsafe(32), secrets.token_hex(6)
+
+
+def link_lifetime(valid_days: int | None) -> dt.timedelta:
+    return min(LINK_MAX, dt.timedelta(days=valid_days)) if valid_days else LINK_MAX
+
+
+def link_path(plaza: str, token: str) -> str:
+    """Where the console takes the link. The token rides in the fragment, which a browser
+    never sends: no access log or proxy between ever sees it."""
+    return f"/occupant/{plaza}/login#token={token}"
+
+
+def occupant_name(unit: str, phone: str | None) -> str:
+    """The token's ``name``: the unit, and a phone's last four digits at most (never a full
+    name or number: the token travels with every request)."""
+    digits = "".join(c for c in phone or "" if c.isdigit())
+    return f"{unit} 住户/occupant" + (f" ****{digits[-4:]}" if len(digits) >= 4 else "")
+
+
+def link_usable(row, now: dt.datetime) -> bool:
+    return row is not None and row["used_at"] is None and row["expires_at"] > now
+
+
+def occupant_claims(link, *, issuer: str, now: dt.datetime, ttl_s: int) -> dict:
+    iat = int(now.timestamp())
+    return {
+        "iss": issuer, "sub": f"occupant:{link['plaza_id']}:{link['unit']}:{link['link_id']}",
+        "name": link["name"], "iat": iat, "exp": iat + ttl_s,
+        "roles": [], "plazas": {link["plaza_id"]: ["occupant"]}, "department": None, "unit": link["unit"],
+    }
 
 
 # --- slowing failed logins down ---------------------------------------------------------

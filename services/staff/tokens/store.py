@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.staff.tables import login_failures, refresh_tokens
+from services.staff.tables import login_failures, occupant_links, refresh_tokens
 from services.staff.tokens.domain import Throttle
 
 
@@ -49,8 +49,26 @@ async def revoke_refresh(conn: AsyncConnection, token_hash: str, now) -> bool:
     return done.rowcount == 1
 
 
+async def add_link(conn: AsyncConnection, **values) -> None:
+    await conn.execute(occupant_links.insert().values(**values))
+
+
+async def get_link(conn: AsyncConnection, token_hash: str):
+    q = sa.select(occupant_links).where(occupant_links.c.token_hash == token_hash)
+    return (await conn.execute(q)).mappings().first()
+
+
+async def use_link(conn: AsyncConnection, token_hash: str, now) -> bool:
+    """True for the one request that used it (a link works once, even raced)."""
+    done = await conn.execute(occupant_links.update().where(
+        occupant_links.c.token_hash == token_hash, occupant_links.c.used_at.is_(None),
+        occupant_links.c.expires_at > now).values(used_at=now))
+    return done.rowcount == 1
+
+
 async def drop_expired(conn: AsyncConnection, now, failures_before) -> None:
-    """Refresh tokens past their lifetime and failures already forgiven: neither table
+    """Refresh tokens and links past their lifetime, failures already forgiven: no table
     grows with every guessed username or every day of logins."""
     await conn.execute(refresh_tokens.delete().where(refresh_tokens.c.expires_at < now))
+    await conn.execute(occupant_links.delete().where(occupant_links.c.expires_at < now))
     await conn.execute(login_failures.delete().where(login_failures.c.last_failure_at < failures_before))

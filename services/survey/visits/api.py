@@ -10,7 +10,7 @@ from litestar.params import Body, FromPath, Parameter
 
 from libs.runtime.http import Page, plaza_token
 from libs.runtime.service import Runtime
-from libs.runtime.auth import ACTOR
+from libs.runtime.auth import ACTOR, PRINCIPAL, Principal, check_unit, own_unit
 from services.survey.visits import domain
 from services.survey.visits import services as visits
 from services.survey.visits.services import ResponseCreate, VisitStats, VisitView
@@ -30,7 +30,8 @@ class VisitController(Controller):
         "overdue 不存储：到期未答的 pending 读出时即为 overdue。\n\n"
         "The plaza's return visits in id order, a page at a time; filter by work order, status "
         "(pending, done, overdue, skipped), unit or department. Overdue is never stored: a pending "
-        "visit read after its due time is overdue.",
+        "visit read after its due time is overdue. An occupant's token lists its own unit's visits "
+        "only (another unit: 404).",
     )
     async def index(
         self,
@@ -42,7 +43,12 @@ class VisitController(Controller):
         department: str | None = None,
         cursor: str | None = Parameter(query="cursor", default=None),
         limit: int = Parameter(query="limit", default=50, ge=1, le=500),
+        principal: Principal | None = PRINCIPAL,
     ) -> Page:
+        if (own := own_unit(principal, plaza)) is not None:
+            if unit is not None:
+                check_unit(principal, plaza, unit)
+            unit = own  # an occupant's list is their unit's, asked for or not
         async with runtime.read() as conn:
             items = await visits.find_visits(
                 conn, plaza, work_order_id=work_order_id, status=status, unit=unit, department=department,
@@ -79,7 +85,8 @@ class VisitController(Controller):
         "不满意时调度据此重新派单。已答复或免打扰的回访返回 409。\n\n"
         "Records the occupant's rating (satisfied, basically satisfied, unsatisfied), reason codes and "
         "comment, and announces VisitCompleted; an unsatisfied answer makes dispatch reopen the job. A "
-        "visit already answered, or skipped, answers 409.",
+        "visit already answered, or skipped, answers 409. An occupant answers their own unit's "
+        "visits only (another unit's: 404), as an online answer.",
     )
     async def respond(
         self,
@@ -88,7 +95,9 @@ class VisitController(Controller):
         data: Annotated[ResponseCreate, Body(examples=[ANSWER_EXAMPLE])],
         runtime: Runtime,
         actor: str = ACTOR,
+        principal: Principal | None = PRINCIPAL,
     ) -> VisitView:
         plaza_token(plaza)
         async with runtime.transaction() as tx:
-            return await visits.answer_visit(tx, plaza, visit_id, data, actor=actor)
+            return await visits.answer_visit(tx, plaza, visit_id, data, actor=actor,
+                                             only_unit=own_unit(principal, plaza))

@@ -189,9 +189,16 @@ def _visit_row(event: WorkOrderClosed, due: dt.datetime, scheduled_at: dt.dateti
     }
 
 
-async def answer_visit(tx: Tx, plaza_id: str, visit_id: str, body: ResponseCreate, *, actor: str) -> VisitView:
-    """Records the occupant's answer; the answered visit comes back."""
+async def answer_visit(tx: Tx, plaza_id: str, visit_id: str, body: ResponseCreate, *, actor: str,
+                       only_unit: str | None = None) -> VisitView:
+    """Records the occupant's answer; the answered visit comes back. ``only_unit``: the
+    occupant's own unit (their token's); a visit of another unit is not found, word for
+    word an unknown visit's answer, and an occupant's answer is an online one."""
     visit = await _visit(tx.conn, plaza_id, visit_id)
+    if only_unit is not None:
+        if visit["unit"] != only_unit:
+            raise NotFound(f"return visit {visit_id!r} not found in plaza {plaza_id!r}", field="id")
+        body = msgspec.structs.replace(body, channel="online")
     answer = _accept(visit, body)
     answered_at = utcnow()
     values = {

@@ -4,6 +4,7 @@ asked four ways, as the public API promises (docs/access.md):
 - no token → 401 with ``WWW-Authenticate: Bearer``;
 - a token for another plaza → 404, word for word what an unknown plaza gets;
 - a token with none of the route's roles at the plaza → 403;
+- an occupant's token (one unit) on a route the table does not grant occupants → 403;
 - a token with one of its roles → neither 401 nor 403 nor the plaza's 404 (the request may
   still be refused for its body: the matrix sends an empty one).
 
@@ -37,6 +38,8 @@ def holder(role: str, plaza: str) -> dict:
     """A token holding ``role`` (globally where the role may be global, else at ``plaza``)."""
     if role in GLOBAL_ROLES:
         return bearer(f"matrix-{role}", roles=[role])
+    if role == "occupant":  # the unit of the filled path: the route narrows to it
+        return bearer(f"occupant:{plaza}:x1:m", plazas={plaza: [role]}, unit="x1")
     return bearer(f"matrix-{role}", plazas={plaza: [role]}, department="engineering")
 
 
@@ -55,7 +58,8 @@ async def test_every_route_answers_each_kind_of_caller_as_promised(clients):
             return (await client.get(filled(_a_list(client.app), PLAZA))).status_code == 200
         await eventually(known, what=f"{service} to know plaza {PLAZA}")
 
-    counts = {"routes": 0, "no token": 0, "another plaza": 0, "wrong role": 0, "right role": 0, "public": 0}
+    counts = {"routes": 0, "no token": 0, "another plaza": 0, "wrong role": 0, "occupant": 0, "right role": 0,
+              "public": 0}
     unexpected = []
     for service in SERVICES:
         client = clients[service]
@@ -88,6 +92,9 @@ async def test_every_route_answers_each_kind_of_caller_as_promised(clients):
             if wrong:
                 r = await ask(client, method, path, bearer("matrix-wrong", plazas={PLAZA: wrong}))
                 check("wrong role", r, r.status_code == 403 and r.headers["content-type"].startswith("application/problem+json"))
+            if scoped and "occupant" not in roles:
+                r = await ask(client, method, path, holder("occupant", PLAZA))
+                check("occupant", r, r.status_code == 403)
             for role in sorted(roles):
                 r = await ask(client, method, path, holder(role, PLAZA))
                 plaza_404 = r.status_code == 404 and r.json().get("field") == "plaza"

@@ -318,3 +318,17 @@ async def test_a_closing_with_a_negative_line_is_dead_lettered_and_posts_nothing
     parked = await eventually(lambda: bus.messages("DEADLETTER", "plazadesk.deadletter.billing.>"), what="the dead letter")
     assert "charge_lines[1]" in parked[0].headers["PlazaDesk-Reason"]  # the line "bad"
     assert (await account(billing))["entries"] == []
+
+
+async def test_an_occupant_reads_their_own_account_and_nothing_else(billing):
+    from tests.support.harness import bearer
+
+    occupant = bearer("occupant:p1:A-203:abc", plazas={"p1": ["occupant"]}, unit="A-203")
+    r = await billing.get(ACCOUNT, headers=occupant)
+    assert r.status_code == 200 and r.json()["unit"] == "A-203"
+    other = await billing.get("/v1/plazas/p1/accounts/B-102", headers=occupant)
+    assert other.status_code == 404 and other.json()["field"] == "unit"
+    assert "'B-102' is not your unit" in other.json()["detail"]
+    pay = await billing.post(f"{ACCOUNT}/payments", json={"amount_fen": 100, "method": "cash"}, headers=occupant)
+    assert pay.status_code == 403
+    assert (await billing.get("/v1/plazas/p1/accounts", headers=occupant)).status_code == 403

@@ -232,3 +232,36 @@ async def test_visit_window_is_a_setting(make_survey, bus):
         await bus.publish(close)
         [visit] = await wait_for_visits(client, "wo-11")
     assert visit["due_at"] == (close.occurred_at + dt.timedelta(hours=24)).isoformat().replace("+00:00", "Z")
+
+
+# --- an occupant's token (one unit): their own unit's visits only ---------------------
+
+OCCUPANT = {"plazas": {"p1": ["occupant"]}, "unit": "A-203"}
+
+
+async def test_an_occupant_lists_and_answers_only_their_own_units_visits(survey, bus):
+    from tests.support.harness import bearer
+
+    occupant = bearer("occupant:p1:A-203:abc", **OCCUPANT)
+    await bus.publish(UnitRegistered(plaza_id="p1", correlation_id="seed", unit="B-102", revision=1, area_m2=60.0,
+                                     use="shop", occupant=Occupant(name="Wang", kind="merchant", phone="13900000000")))
+    await bus.publish(closed("wo-own"))
+    await bus.publish(msgspec.structs.replace(closed("wo-other"), unit="B-102"))
+    [own] = await wait_for_visits(survey, "wo-own")
+    [other] = await wait_for_visits(survey, "wo-other")
+
+    r = await survey.get(VISITS, headers=occupant)
+    assert r.status_code == 200 and {v["unit"] for v in r.json()["items"]} == {"A-203"}
+    assert own["id"] in {v["id"] for v in r.json()["items"]}
+    r = await survey.get(VISITS, params={"unit": "B-102"}, headers=occupant)
+    assert r.status_code == 404 and r.json()["field"] == "unit"
+
+    r = await survey.post(f"{VISITS}/{other['id']}/response", json={"rating": "unsatisfied"}, headers=occupant)
+    assert r.status_code == 404 and r.json()["field"] == "id"  # not theirs: just not found
+    r = await survey.post(f"{VISITS}/{own['id']}/response", json={"rating": "satisfied", "channel": "phone"},
+                          headers=occupant)
+    assert r.status_code == 200, r.text
+    assert r.json()["channel"] == "online" and r.json()["answered_by"] == "occupant:p1:A-203:abc"
+
+    for path in (f"{VISITS}/{own['id']}", f"{VISITS}/stats", "/v1/plazas/p1/campaigns"):
+        assert (await survey.get(path, headers=occupant)).status_code == 403, path

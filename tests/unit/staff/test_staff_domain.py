@@ -165,3 +165,34 @@ def test_the_role_names_agree():
     from typing import get_args
 
     assert get_args(people.StaffRole) == people.STAFF_ROLES
+
+
+# --- occupants' links ------------------------------------------------------------------
+
+def test_an_occupant_token_names_one_unit_at_one_plaza_and_masks_the_phone():
+    from libs.runtime.auth import from_claims
+    from services.staff.tokens import domain as tokens_domain
+
+    name = tokens_domain.occupant_name("A-203", "138-0013-8000")
+    assert name == "A-203 住户/occupant ****8000" and "0013" not in name
+    assert tokens_domain.occupant_name("A-203", None) == "A-203 住户/occupant"
+    link = {"plaza_id": "p1", "unit": "A-203", "link_id": "abc", "name": name}
+    now = dt.datetime(2026, 3, 1, tzinfo=dt.timezone.utc)
+    claims = tokens_domain.occupant_claims(link, issuer="plazadesk-staff", now=now, ttl_s=3600)
+    assert claims["sub"] == "occupant:p1:A-203:abc" and claims["plazas"] == {"p1": ["occupant"]}
+    assert claims["roles"] == [] and claims["unit"] == "A-203" and claims["exp"] - claims["iat"] == 3600
+    assert from_claims(claims).own_unit("p1") == "A-203"
+
+
+def test_a_link_lives_at_most_a_week_and_works_once():
+    from services.staff.tokens import domain as tokens_domain
+
+    assert tokens_domain.link_lifetime(None) == tokens_domain.link_lifetime(30) == dt.timedelta(days=7)
+    assert tokens_domain.link_lifetime(2) == dt.timedelta(days=2)
+    now = dt.datetime(2026, 3, 1, tzinfo=dt.timezone.utc)
+    fresh = {"used_at": None, "expires_at": now + dt.timedelta(hours=1)}
+    assert tokens_domain.link_usable(fresh, now)
+    assert not tokens_domain.link_usable({**fresh, "used_at": now}, now)
+    assert not tokens_domain.link_usable({**fresh, "expires_at": now}, now)
+    assert not tokens_domain.link_usable(None, now)
+    assert "#token=" in tokens_domain.link_path("p1", "t")  # the fragment: never sent to a server
