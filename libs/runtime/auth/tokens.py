@@ -81,6 +81,13 @@ class Keys:
         return self._client.get_signing_keys(refresh=True)
 
 
+# A client sends the same token with every request for its lifetime; checking its
+# signature each time doubled intake's CPU per request (docs/performance.md). A verified
+# token is remembered until its expiry, and at most as long as the keys are trusted
+# without a re-read, so a key withdrawn from the JWKS stops its tokens as before.
+REMEMBERED_MAX = 10_000
+
+
 class Verifier:
     def __init__(self, keys: Keys, *, issuer: str, audience: str = "", claims: ClaimNames = ClaimNames(),
                  leeway_s: float = 10.0) -> None:
@@ -89,8 +96,22 @@ class Verifier:
         self.audience = audience or None
         self.claims = claims
         self.leeway_s = leeway_s
+        self._verified: dict[str, tuple[Principal, float, float]] = {}  # token → (who, exp, until)
 
     async def principal(self, token: str) -> Principal:
+        known = self._verified.get(token)
+        if known is not None:
+            who, exp, until = known
+            if time.time() < exp + self.leeway_s and time.monotonic() < until:
+                return who
+            del self._verified[token]
+        who, exp = await self._verify(token)
+        if len(self._verified) >= REMEMBERED_MAX:
+            self._verified.clear()  # a flood of distinct tokens: start over rather than grow
+        self._verified[token] = (who, exp, time.monotonic() + self.keys.lifespan_s)
+        return who
+
+    async def _verify(self, token: str) -> tuple[Principal, float]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
@@ -116,7 +137,7 @@ class Verifier:
             raise InvalidToken("the token's signature does not verify") from None
         except jwt.PyJWTError as exc:
             raise InvalidToken(f"the token is not valid: {exc}") from None
-        return from_claims(claims, self.claims)
+        return from_claims(claims, self.claims), float(claims["exp"])
 
 
 def verifier_for(settings, own_jwks: dict | None = None) -> Verifier:

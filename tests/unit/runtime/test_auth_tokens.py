@@ -111,3 +111,28 @@ def test_the_table_names_known_roles_and_the_auditor_writes_nothing():
             if not route.startswith("GET "):
                 assert "auditor" not in roles, f"{service} {route}: an auditor writes nothing"
     assert GLOBAL_ROLES == {"operator", "auditor"}
+
+
+async def test_a_remembered_token_is_still_refused_once_it_expires():
+    v = verifier(leeway_s=100)
+    lapsed = token("li", expires_in=-50)  # within the leeway: accepted and remembered
+    assert (await v.principal(lapsed)).sub == "li"
+    assert (await v.principal(lapsed)).sub == "li"
+    v.leeway_s = 0  # now past it: the remembered answer must not outlive the token
+    with pytest.raises(InvalidToken, match="expired"):
+        await v.principal(lapsed)
+
+
+async def test_a_remembered_token_is_checked_again_once_the_keys_are_due_a_reread(monkeypatch, tmp_path):
+    keys = Keys(jwks_file=jwks_file(), lifespan_s=60)
+    v = Verifier(keys, issuer="plazadesk-staff")
+    t = token("li")
+    assert (await v.principal(t)).sub == "li"
+    other = json.loads(OKPAlgorithm.to_jwk(Ed25519PrivateKey.generate().public_key()))
+    (tmp_path / "rotated.json").write_text(json.dumps({"keys": [{**other, "kid": "rotated"}]}))
+    keys.jwks_file = str(tmp_path / "rotated.json")  # the token's key was withdrawn from the JWKS
+    assert (await v.principal(t)).sub == "li"  # within the keys' trusted lifespan
+    later = time.monotonic() + 61
+    monkeypatch.setattr(time, "monotonic", lambda: later)
+    with pytest.raises(InvalidToken, match="not one of the issuer's keys"):
+        await v.principal(t)
