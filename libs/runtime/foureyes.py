@@ -6,7 +6,11 @@ A pure rule, shared by the services that hold such requests (no I/O, no framewor
 
 from __future__ import annotations
 
-from libs.runtime.errors import DomainError
+from typing import Literal
+
+from libs.runtime.errors import Conflict, DomainError
+
+Status = Literal["pending", "approved", "rejected"]
 
 
 class FourEyesRefused(DomainError):
@@ -24,3 +28,13 @@ def second_person(requested_by: str | None, approver: str, what: str) -> str:
             "a second person must", field="actor",
         )
     return approver
+
+
+def decide(status: str, requested_by: str | None, decider: str, what: str, *, approve: bool) -> Status:
+    """A pending request decided once: approved by a second person, or rejected (whoever
+    asked may withdraw their own). A request decided already is a conflict (409)."""
+    if status != "pending":
+        raise Conflict(f"{what} is {status} already; only a pending one is decided", field="status")
+    if approve:
+        second_person(requested_by, decider, what)
+    return "approved" if approve else "rejected"

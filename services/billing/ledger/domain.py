@@ -189,17 +189,7 @@ def correction(original, reason: str, approver: str) -> Posting:
     )
 
 
-RequestStatus = Literal["pending", "approved", "rejected"]
-
-
-def decide(status: str, requested_by: str, decider: str, what: str, *, approve: bool) -> RequestStatus:
-    """Four eyes on money leaving or a ledger corrected: a request is decided once, and
-    whoever asked for it may withdraw it (reject) but never approve it."""
-    if status != "pending":
-        raise Refused(f"{what} is {status} already; only a pending one is decided", field="status")
-    if approve:
-        foureyes.second_person(requested_by, decider, what)
-    return "approved" if approve else "rejected"
+RequestStatus = foureyes.Status
 
 
 def local_date(at: dt.datetime, zone: dt.tzinfo) -> dt.date:

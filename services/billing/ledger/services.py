@@ -13,7 +13,7 @@ import msgspec
 
 from libs.contracts import new_event_id, utcnow
 from libs.contracts.events import ChargePosted, EntryCorrected, PaymentReceived, RefundIssued, WorkOrderClosed
-from libs.runtime import idempotency, limits
+from libs.runtime import foureyes, idempotency, limits
 from libs.runtime.errors import Conflict, InvalidInput, NotFound
 from libs.runtime.http import iso
 from libs.runtime.uow import Tx
@@ -343,10 +343,7 @@ async def _decided(tx: Tx, plaza_id: str, unit: str, kind: str, request_id: str,
     request = await store.get_request(tx.conn, plaza_id, unit, kind, request_id)
     if request is None:
         raise NotFound(f"no {kind} request {request_id!r} on unit {unit!r}'s account", field="request_id")
-    try:
-        status = domain.decide(request["status"], request["requested_by"], actor, f"this {kind}", approve=approve)
-    except domain.Refused as exc:
-        raise Conflict(exc.detail, field=exc.field) from None
+    status = foureyes.decide(request["status"], request["requested_by"], actor, f"this {kind}", approve=approve)
     return {**request, "status": status}
 
 

@@ -6,13 +6,12 @@ person approves it (four eyes); issuing to a work order is not (the job is the r
 
 from __future__ import annotations
 
-from typing import Literal
 
 import msgspec
 
 from libs.runtime import foureyes
 
-AdjustmentStatus = Literal["pending", "approved", "rejected"]
+AdjustmentStatus = foureyes.Status
 
 
 class MaterialUse(msgspec.Struct, frozen=True, kw_only=True):
@@ -45,16 +44,6 @@ def adjust(sku: str, on_hand: int, delta: int, reason: str) -> int:
     if on_hand + delta < 0:
         raise StockRefused("delta", f"sku {sku!r} has {on_hand} on hand; {delta} would leave less than none")
     return on_hand + delta
-
-
-def decide(status: str, requested_by: str, decider: str, *, approve: bool) -> AdjustmentStatus:
-    """Only a pending adjustment is decided; whoever asked for it may withdraw it (reject)
-    but never approve it."""
-    if status != "pending":
-        raise StockRefused("status", f"this adjustment is {status} already; only a pending one is decided")
-    if approve:
-        foureyes.second_person(requested_by, decider, "this stock adjustment")
-    return "approved" if approve else "rejected"
 
 
 def became_low(before: int, after: int, low_level: int) -> bool:

@@ -11,7 +11,7 @@ import msgspec
 
 from libs.contracts import new_event_id
 from libs.contracts.events import StockLow
-from libs.runtime import limits
+from libs.runtime import foureyes, limits
 from libs.runtime.errors import Conflict, InvalidInput, NotFound
 from libs.runtime.uow import Tx
 from services.dispatch.stock import domain, store
@@ -84,10 +84,8 @@ async def decide_adjustment(tx: Tx, plaza_id: str, sku: str, adjustment_id: str,
     adjustment = await store.get_adjustment(tx.conn, plaza_id, item["sku"], adjustment_id)
     if adjustment is None:
         raise NotFound(f"no adjustment {adjustment_id!r} of sku {sku!r}", field="adjustment_id")
-    try:
-        status = domain.decide(adjustment["status"], adjustment["requested_by"], who.actor, approve=approve)
-    except domain.StockRefused as exc:
-        raise Conflict(str(exc), field=exc.field) from exc
+    status = foureyes.decide(adjustment["status"], adjustment["requested_by"], who.actor, "this adjustment",
+                             approve=approve)
     values = {"status": status, "decided_by": who.actor, "decided_at": now}
     if not await store.decide_adjustment(tx.conn, plaza_id, adjustment_id, values):
         raise Conflict("this adjustment was decided meanwhile; read it again", field="status")

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from libs.runtime import foureyes
+from libs.runtime.errors import Conflict
 from services.billing import facts
 from services.billing.dunning import domain as domain_arrears
 from services.billing.fees import domain as domain_fees
@@ -103,13 +104,13 @@ def test_a_correction_needs_a_reason_and_an_approver():
 
 
 def test_a_refund_or_correction_is_decided_once_and_never_approved_by_its_asker():
-    assert domain.decide("pending", "clerk-li", "fin-zhou", "this refund", approve=True) == "approved"
-    assert domain.decide("pending", "clerk-li", "clerk-li", "this refund", approve=False) == "rejected"  # withdrawn
+    assert foureyes.decide("pending", "clerk-li", "fin-zhou", "this refund", approve=True) == "approved"
+    assert foureyes.decide("pending", "clerk-li", "clerk-li", "this refund", approve=False) == "rejected"  # withdrawn
     for what in ("this refund", "this correction"):
         with pytest.raises(foureyes.FourEyesRefused, match=f"^four eyes: {what} was requested by 'clerk-li'"):
-            domain.decide("pending", "clerk-li", "clerk-li", what, approve=True)
-    with pytest.raises(domain.Refused) as refused:
-        domain.decide("approved", "clerk-li", "fin-zhou", "this refund", approve=False)
+            foureyes.decide("pending", "clerk-li", "clerk-li", what, approve=True)
+    with pytest.raises(Conflict) as refused:
+        foureyes.decide("approved", "clerk-li", "fin-zhou", "this refund", approve=False)
     assert refused.value.field == "status"
 
 

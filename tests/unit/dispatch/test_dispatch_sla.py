@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from libs.runtime import foureyes
+from libs.runtime.errors import Conflict
 from services.dispatch.reports import domain as domain_reports
 from services.dispatch.sla import domain as domain_sla
 from services.dispatch.sla.domain import Calendar, SlaPolicy
@@ -138,12 +139,12 @@ def test_adjustments_need_a_reason_and_cannot_go_below_zero():
 
 
 def test_an_adjustment_is_approved_by_a_second_person_only():
-    assert domain_stock.decide("pending", "keeper-liu", "supervisor-wang", approve=True) == "approved"
-    assert domain_stock.decide("pending", "keeper-liu", "keeper-liu", approve=False) == "rejected"  # withdrawn
+    assert foureyes.decide("pending", "keeper-liu", "supervisor-wang", "this adjustment", approve=True) == "approved"
+    assert foureyes.decide("pending", "keeper-liu", "keeper-liu", "this adjustment", approve=False) == "rejected"  # withdrawn
     with pytest.raises(foureyes.FourEyesRefused, match="^four eyes: "):
-        domain_stock.decide("pending", "keeper-liu", "keeper-liu", approve=True)
-    with pytest.raises(domain_stock.StockRefused) as refused:
-        domain_stock.decide("rejected", "keeper-liu", "supervisor-wang", approve=True)
+        foureyes.decide("pending", "keeper-liu", "keeper-liu", "this adjustment", approve=True)
+    with pytest.raises(Conflict) as refused:
+        foureyes.decide("rejected", "keeper-liu", "supervisor-wang", "this adjustment", approve=True)
     assert refused.value.field == "status"
 
 
