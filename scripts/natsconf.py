@@ -39,6 +39,7 @@ import msgspec
 
 from libs.contracts import validate_token
 from libs.contracts.subjects import DEAD_LETTER_STREAM
+from libs.runtime import asyncapi
 
 SERVICES = ("intake", "dispatch", "billing", "survey", "archive", "staff")
 DEPARTMENTS = ("engineering", "security", "cleaning", "customer_service")
@@ -47,23 +48,13 @@ OPERATOR = "operator"
 ROUTE_PASSWORD = "NATS_ROUTE_PASSWORD"
 DISPATCH_STREAM = "DISPATCH"
 
-# The durable consumers each service declares (its handlers.subscribe), by the producer
-# whose stream they read: the durable is ``<service>-<name>``. A test compares this table
-# with what each service's handlers register.
-CONSUMES: dict[str, dict[str, tuple[str, ...]]] = {
-    "intake": {"archive": ("archive",), "intake": ("requests",)},
-    "dispatch": {
-        "archive": ("archive",), "staff": ("staff",), "intake": ("request-received", "handover-inspected"),
-        "survey": ("visit-completed",),
-    },
-    "billing": {
-        "archive": ("archive",), "intake": ("renovation",),
-        "dispatch": ("work-order-closed", "work-order-created", "work-order-reopened", "work-order-cancelled"),
-    },
-    "survey": {"archive": ("archive",), "dispatch": ("work-order-closed",)},
-    "archive": {"intake": ("intake",), "dispatch": ("dispatch",), "survey": ("survey",), "billing": ("billing",)},
-    "staff": {"archive": ("archive",)},
-}
+def consumes(service: str) -> dict[str, tuple[str, ...]]:
+    """The durable consumers a service declares (its ``handlers.subscribe``, recorded as for
+    its AsyncAPI document), by the producer whose stream they read: ``<service>-<name>``."""
+    found: dict[str, list[str]] = {}
+    for subscription in asyncapi.subscriptions(service):
+        found.setdefault(subscription.producer, []).append(subscription.name)
+    return {producer: tuple(names) for producer, names in found.items()}
 
 
 class Password(msgspec.Struct, frozen=True):
@@ -108,12 +99,11 @@ def consumer_rights(stream: str, durable: str, filter_subject: str | None = None
     return [f"{api}.INFO.{stream}.{durable}", *create, f"{api}.MSG.NEXT.{stream}.{durable}", f"$JS.ACK.{stream}.{durable}.>"]
 
 
-def service_user(service: str, password: Password, consumes: dict[str, tuple[str, ...]] | None = None) -> User:
-    consumes = CONSUMES.get(service, {}) if consumes is None else consumes
+def service_user(service: str, password: Password) -> User:
     own = [stream_of(service), DEAD_LETTER_STREAM]
     publish = [f"plazadesk.{service}.>", f"plazadesk.deadletter.{service}.>"]
     publish += [f"$JS.API.STREAM.{verb}.{stream}" for stream in own for verb in ("INFO", "CREATE", "UPDATE")]
-    for producer, names in consumes.items():
+    for producer, names in consumes(service).items():
         stream = stream_of(producer)
         if stream not in own:  # waits for the producer to declare it
             publish.append(f"$JS.API.STREAM.INFO.{stream}")

@@ -20,6 +20,7 @@ import nats.js.errors
 import pytest
 import yaml
 
+from libs.contracts import STREAMS
 from libs.runtime.bus.access import inbox_prefix
 from libs.runtime.bus.connection import Broker
 from libs.runtime.bus.streams import declare_own_stream
@@ -147,8 +148,14 @@ def test_each_service_user_may_use_exactly_the_consumers_its_handlers_declare(se
         handlers.subscribe(recorder, importlib.import_module(f"services.{service}.settings").Settings())
     else:
         handlers.subscribe(recorder)
-    declared = {producer: set(names) for producer, names in natsconf.CONSUMES[service].items()}
-    assert declared == recorder.durables, "update CONSUMES in scripts/natsconf.py (and deploy/nats/users.conf)"
+    # The durables the generated user may pull from, read back from its rights.
+    producer_of = {spec.name: producer for producer, spec in STREAMS.items()}
+    declared: dict[str, set[str]] = {}
+    for right in natsconf.service_user(service, natsconf.Password("x")).publish:
+        if right.startswith("$JS.API.CONSUMER.MSG.NEXT."):
+            stream, durable = right.split(".")[5:7]
+            declared.setdefault(producer_of[stream], set()).add(durable.removeprefix(f"{service}-"))
+    assert declared == recorder.durables, "regenerate deploy/nats/users.conf (python -m scripts.natsconf deploy)"
 
 
 async def test_the_cluster_config_forms_a_cluster_its_users_work_on_and_no_stranger_joins(tmp_path):
