@@ -4,7 +4,7 @@ every service's HTTP app uses (``http``). The rules themselves are one table,
 libs/contracts/access.py."""
 
 from libs.runtime.auth.http import (
-    Authenticate, MissingRows, actor, apply_table, authorize, check_unit, own_unit, principal,
+    Authenticate, MissingRows, actor, apply_table, authorize, check_unit, own_unit, principal, unit_filter,
 )
 from libs.runtime.auth.principal import ClaimNames, Principal, from_claims
 from libs.runtime.auth.tokens import InvalidToken, Keys, Verifier, verifier_for
@@ -12,7 +12,7 @@ from libs.runtime.auth.tokens import InvalidToken, Keys, Verifier, verifier_for
 __all__ = [
     "ACTOR", "PRINCIPAL",
     "Authenticate", "ClaimNames", "InvalidToken", "Keys", "MissingRows", "Principal", "Verifier", "actor",
-    "apply_table", "authorize", "check_unit", "from_claims", "own_unit", "principal", "verifier_for",
+    "apply_table", "authorize", "check_unit", "from_claims", "own_unit", "principal", "unit_filter", "verifier_for",
 ]
 
 from litestar.params import Dependency

@@ -104,9 +104,19 @@ def own_unit(principal: Principal | None, plaza: str) -> str | None:
 def check_unit(principal: Principal | None, plaza: str, unit: str) -> None:
     """404 when an occupant names a unit other than their own. The answer says only that
     the unit is not theirs, never whether it exists or what it holds."""
-    own = own_unit(principal, plaza)
-    if own is not None and own != unit:
+    if principal is not None and not principal.may_see_unit(plaza, unit):
         raise NotFound(f"unit {unit!r} is not your unit at plaza {plaza!r}", field="unit")
+
+
+def unit_filter(principal: Principal | None, plaza: str, unit: str | None) -> str | None:
+    """The unit a list is narrowed to: an occupant's own, asked for or not (another one is
+    a 404, as ``check_unit``); for staff, the unit asked for, if any."""
+    own = own_unit(principal, plaza)
+    if own is None:
+        return unit
+    if unit is not None:
+        check_unit(principal, plaza, unit)
+    return own
 
 
 def apply_table(app: Litestar, service: str) -> None:

@@ -15,7 +15,7 @@ from libs.contracts.common import Channel
 from libs.runtime.errors import InvalidInput, NotFound
 from libs.runtime.http import Page, iso, plaza_token
 from libs.runtime.service import Runtime
-from libs.runtime.auth import ACTOR, PRINCIPAL, Principal, check_unit, own_unit
+from libs.runtime.auth import ACTOR, PRINCIPAL, Principal, check_unit, own_unit, unit_filter
 from services.intake.requests import domain, store
 from services.intake.requests import services as requests
 from services.intake.requests.services import RequestAccepted, RequestCreate
@@ -155,10 +155,7 @@ class RequestController(Controller):
         limit: int = Parameter(query="limit", default=50, ge=1, le=500),
         principal: Principal | None = PRINCIPAL,
     ) -> Page:
-        if (own := own_unit(principal, plaza)) is not None:
-            if unit is not None:
-                check_unit(principal, plaza, unit)
-            unit = own  # an occupant's list is their unit's, asked for or not
+        unit = unit_filter(principal, plaza, unit)
         filters = dict(unit=unit, kind=kind, channel=channel, status=status, severity=severity, major=major)
         async with runtime.read() as conn:
             rows = await store.list_requests(

@@ -10,7 +10,7 @@ from litestar.params import Body, FromPath, Parameter
 
 from libs.runtime.http import Page, plaza_token
 from libs.runtime.service import Runtime
-from libs.runtime.auth import ACTOR, PRINCIPAL, Principal, check_unit, own_unit
+from libs.runtime.auth import ACTOR, PRINCIPAL, Principal, own_unit, unit_filter
 from services.survey.visits import domain
 from services.survey.visits import services as visits
 from services.survey.visits.services import ResponseCreate, VisitStats, VisitView
@@ -45,10 +45,7 @@ class VisitController(Controller):
         limit: int = Parameter(query="limit", default=50, ge=1, le=500),
         principal: Principal | None = PRINCIPAL,
     ) -> Page:
-        if (own := own_unit(principal, plaza)) is not None:
-            if unit is not None:
-                check_unit(principal, plaza, unit)
-            unit = own  # an occupant's list is their unit's, asked for or not
+        unit = unit_filter(principal, plaza, unit)
         async with runtime.read() as conn:
             items = await visits.find_visits(
                 conn, plaza, work_order_id=work_order_id, status=status, unit=unit, department=department,
