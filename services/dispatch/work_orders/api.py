@@ -126,14 +126,10 @@ def _views(orders: list[work_orders.WorkOrder]) -> list[WorkOrderView]:
     return [_view(wo, now) for wo in orders]
 
 
-async def _act(runtime: Runtime, principal: Principal | None, plaza: str, work_order_id: str, use_case,
-               *args) -> WorkOrderView:
+async def _act(runtime: Runtime, plaza: str, work_order_id: str, use_case, *args) -> WorkOrderView:
     """One lifecycle action: its use case in one transaction; the answer is the work order
     the use case returned."""
     plaza_token(plaza)
-    if _department_of(principal, plaza) is not None:
-        async with runtime.read() as conn:
-            _own(principal, await work_orders.show_work_order(conn, plaza, work_order_id))
     async with runtime.transaction() as tx:
         wo = await use_case(tx, plaza, work_order_id, *args)
     return _view(wo, sla.now())
@@ -154,8 +150,8 @@ def _own(principal: Principal | None, wo: work_orders.WorkOrder) -> work_orders.
     return wo
 
 
-def _command(actor: str, command_id: str | None) -> Command:
-    return Command(actor=actor, id=command_id or new_event_id())
+def _command(actor: str, command_id: str | None, principal: Principal | None, plaza: str) -> Command:
+    return Command(actor=actor, id=command_id or new_event_id(), department=_department_of(principal, plaza))
 
 
 COMMAND_ID = Parameter(header="X-Request-Id", default=None)
@@ -230,7 +226,7 @@ class WorkOrderController(Controller):
         data: Annotated[WorkOrderAssign, Body(examples=[ASSIGN_EXAMPLE])], runtime: Runtime,
         actor: str = ACTOR, command_id: str | None = COMMAND_ID, principal: Principal | None = PRINCIPAL,
     ) -> WorkOrderView:
-        return await _act(runtime, principal, plaza, work_order_id, work_orders.assign_work_order, data, _command(actor, command_id))
+        return await _act(runtime, plaza, work_order_id, work_orders.assign_work_order, data, _command(actor, command_id, principal, plaza))
 
     @post(
         "/{work_order_id:str}/start",
@@ -243,7 +239,7 @@ class WorkOrderController(Controller):
         self, plaza: FromPath[str], work_order_id: FromPath[str], runtime: Runtime,
         actor: str = ACTOR, command_id: str | None = COMMAND_ID, principal: Principal | None = PRINCIPAL,
     ) -> WorkOrderView:
-        return await _act(runtime, principal, plaza, work_order_id, work_orders.start_work_order, _command(actor, command_id))
+        return await _act(runtime, plaza, work_order_id, work_orders.start_work_order, _command(actor, command_id, principal, plaza))
 
     @post(
         "/{work_order_id:str}/resolve",
@@ -259,7 +255,7 @@ class WorkOrderController(Controller):
         data: Annotated[WorkOrderResolve, Body(examples=[RESOLVE_EXAMPLE])], runtime: Runtime,
         actor: str = ACTOR, command_id: str | None = COMMAND_ID, principal: Principal | None = PRINCIPAL,
     ) -> WorkOrderView:
-        return await _act(runtime, principal, plaza, work_order_id, work_orders.resolve_work_order, data, _command(actor, command_id))
+        return await _act(runtime, plaza, work_order_id, work_orders.resolve_work_order, data, _command(actor, command_id, principal, plaza))
 
     @post(
         "/{work_order_id:str}/close",
@@ -273,7 +269,7 @@ class WorkOrderController(Controller):
         self, plaza: FromPath[str], work_order_id: FromPath[str], runtime: Runtime,
         actor: str = ACTOR, command_id: str | None = COMMAND_ID, principal: Principal | None = PRINCIPAL,
     ) -> WorkOrderView:
-        return await _act(runtime, principal, plaza, work_order_id, work_orders.close_work_order, _command(actor, command_id))
+        return await _act(runtime, plaza, work_order_id, work_orders.close_work_order, _command(actor, command_id, principal, plaza))
 
     @post(
         "/{work_order_id:str}/cancel",
@@ -287,7 +283,7 @@ class WorkOrderController(Controller):
         data: Annotated[WorkOrderCancel, Body(examples=[CANCEL_EXAMPLE])], runtime: Runtime,
         actor: str = ACTOR, command_id: str | None = COMMAND_ID, principal: Principal | None = PRINCIPAL,
     ) -> WorkOrderView:
-        return await _act(runtime, principal, plaza, work_order_id, work_orders.cancel_work_order, data, _command(actor, command_id))
+        return await _act(runtime, plaza, work_order_id, work_orders.cancel_work_order, data, _command(actor, command_id, principal, plaza))
 
     @post(
         "/{work_order_id:str}/escalate",
@@ -301,7 +297,7 @@ class WorkOrderController(Controller):
         data: Annotated[EscalationCreate, Body(examples=[ESCALATE_EXAMPLE])], runtime: Runtime,
         actor: str = ACTOR, command_id: str | None = COMMAND_ID, principal: Principal | None = PRINCIPAL,
     ) -> WorkOrderView:
-        return await _act(runtime, principal, plaza, work_order_id, work_orders.escalate_work_order, data, _command(actor, command_id))
+        return await _act(runtime, plaza, work_order_id, work_orders.escalate_work_order, data, _command(actor, command_id, principal, plaza))
 
 
 class DepartmentQueueController(Controller):

@@ -32,6 +32,8 @@ class Command(msgspec.Struct, frozen=True, kw_only=True):
 
     actor: str = "front-desk"
     id: str = msgspec.field(default_factory=new_event_id)
+    # Department staff act on their own department's work orders only (another's: not found).
+    department: str | None = None
 
 
 class WorkOrderAssign(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

@@ -154,7 +154,7 @@ def _department_of(event: HandoverInspected, department: str) -> str:
 
 async def assign_work_order(tx: Tx, plaza_id: str, work_order_id: str, body: WorkOrderAssign, cmd: Command) -> WorkOrder:
     """Only to active staff of the job's department at its plaza, as dispatch's copy of staff knows them."""
-    row, person = await _load(tx, plaza_id, work_order_id), await facts.staff_member(tx.conn, plaza_id, body.assignee)
+    row, person = await _load(tx, plaza_id, work_order_id, cmd), await facts.staff_member(tx.conn, plaza_id, body.assignee)
     if refused := domain.assignee_refused(body.assignee, plaza_id, row["department"], person):
         raise InvalidInput(refused, field="assignee")
     at = sla.now()
@@ -164,14 +164,14 @@ async def assign_work_order(tx: Tx, plaza_id: str, work_order_id: str, body: Wor
 
 
 async def start_work_order(tx: Tx, plaza_id: str, work_order_id: str, cmd: Command) -> WorkOrder:
-    row = await _step(tx, await _load(tx, plaza_id, work_order_id), "start", sla.now())
+    row = await _step(tx, await _load(tx, plaza_id, work_order_id, cmd), "start", sla.now())
     await tx.emit(WorkOrderStarted(**_fields(row, cmd)))
     return await _shown(tx.conn, row)
 
 
 async def resolve_work_order(tx: Tx, plaza_id: str, work_order_id: str, body: WorkOrderResolve, cmd: Command) -> WorkOrder:
     """Materials from stock are taken in this same transaction: a refusal takes nothing."""
-    row = await _load(tx, plaza_id, work_order_id)
+    row = await _load(tx, plaza_id, work_order_id, cmd)
     _next_status(row, "resolve")  # refuse before touching stock or pricing
     at = sla.now()
     who = stock.Who(actor=cmd.actor, command_id=cmd.id, correlation_id=row["request_id"])
@@ -198,7 +198,7 @@ async def resolve_work_order(tx: Tx, plaza_id: str, work_order_id: str, body: Wo
 
 async def close_work_order(tx: Tx, plaza_id: str, work_order_id: str, cmd: Command) -> WorkOrder:
     """Closing carries every charge line the job ever had: billing posts each line id once."""
-    row = await _load(tx, plaza_id, work_order_id)
+    row = await _load(tx, plaza_id, work_order_id, cmd)
     at = sla.now()
     row = await _step(tx, row, "close", at, closed_at=at, first_closed_at=row["first_closed_at"] or at)
     lines = (await store.charge_lines_of(tx.conn, plaza_id, [work_order_id]))[work_order_id]
@@ -209,15 +209,15 @@ async def close_work_order(tx: Tx, plaza_id: str, work_order_id: str, cmd: Comma
 async def cancel_work_order(tx: Tx, plaza_id: str, work_order_id: str, body: WorkOrderCancel, cmd: Command) -> WorkOrder:
     """Called off with a reason; its running deadlines stop, so nothing escalates later."""
     reason = _reason(body.reason)
-    row = await _step(tx, await _load(tx, plaza_id, work_order_id), "cancel", sla.now(), cancel_reason=reason)
+    row = await _step(tx, await _load(tx, plaza_id, work_order_id, cmd), "cancel", sla.now(), cancel_reason=reason)
     await sla_store.void_open_deadlines(tx.conn, plaza_id, work_order_id)
     await tx.emit(WorkOrderCancelled(**_fields(row, cmd), reason=reason))
     return await _shown(tx.conn, row)
 
 
-async def _load(tx: Tx, plaza_id: str, work_order_id: str) -> dict:
+async def _load(tx: Tx, plaza_id: str, work_order_id: str, cmd: Command | None = None) -> dict:
     row = await store.get_work_order(tx.conn, plaza_id, work_order_id, lock=True)
-    if row is None:
+    if row is None or cmd is not None and cmd.department not in (None, row["department"]):
         raise _not_found(plaza_id, work_order_id)
     return row
 
@@ -258,7 +258,7 @@ def _not_found(plaza_id: str, work_order_id: str) -> NotFound:
 
 async def escalate_work_order(tx: Tx, plaza_id: str, work_order_id: str, body: EscalationCreate, cmd: Command) -> WorkOrder:
     """Exceeding authority (超出权限): the clerk hands the decision up the ladder."""
-    row = await _load(tx, plaza_id, work_order_id)
+    row = await _load(tx, plaza_id, work_order_id, cmd)
     if not domain.can_escalate(row["status"]):
         raise Conflict(f"work order {work_order_id} is {row['status']}: there is nothing left to escalate", field="status")
     record = await _escalate(
