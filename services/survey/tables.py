@@ -88,17 +88,6 @@ visits = sa.Table(
 )
 metadata.info[RETIRED_INDEXES] = ["ix_visits_plaza_unit"]
 
-# The survey links that have answered, by the random id each token carries: a link
-# answers once, even where its visit could take another answer.
-survey_link_answers = sa.Table(
-    "survey_link_answers",
-    metadata,
-    sa.Column("link_id", sa.String(40), primary_key=True),
-    sa.Column("plaza_id", sa.String(64), nullable=False),
-    sa.Column("visit_id", sa.String(40), nullable=False),
-    sa.Column("answered_at", UtcDateTime(), nullable=False),
-)
-
 # --- campaigns ----------------------------------------------------------------------------------
 
 campaigns = sa.Table(

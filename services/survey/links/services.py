@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from libs.runtime.errors import Conflict, DomainError
 from libs.runtime.http import iso
 from libs.runtime.uow import Tx
-from services.survey.links import domain, store
+from services.survey.links import domain
 from services.survey.policy import services as policy
 from services.survey.visits import domain as visit_rules
 from services.survey.visits import services as visits
@@ -85,9 +85,9 @@ async def issue_link(conn: AsyncConnection, plaza_id: str, visit_id: str, *, sec
 
 async def question(conn: AsyncConnection, plaza_id: str, token: str, *, secret: str) -> LinkQuestion:
     claims = claims_of(token, secret, plaza_id)
-    if await store.has_answered(conn, claims.link_id):
-        raise Conflict(ANSWERED, field="token")
     visit = await visits.show_visit(conn, claims.plaza_id, claims.visit_id)
+    if visit.answered_at is not None:  # a visit answers once, so every link of it is spent
+        raise Conflict(ANSWERED, field="token")
     return LinkQuestion(
         visit_id=visit.id, plaza_id=visit.plaza_id, unit=visit.unit, department=visit.department,
         occupant=domain.mask_name(visit.occupant_name), status=visit.status,
@@ -103,10 +103,8 @@ ANSWERED = "this survey link has already been answered"
 async def answer_by_link(tx: Tx, plaza_id: str, token: str, body: visits.ResponseCreate, *,
                          secret: str) -> LinkAnswered:
     claims = claims_of(token, secret, plaza_id)
-    now = visits.now()
-    row = {"link_id": claims.link_id, "plaza_id": claims.plaza_id, "visit_id": claims.visit_id, "answered_at": now}
-    if not await store.mark_answered(tx.conn, row):
-        raise Conflict(ANSWERED, field="token")
+    if (await visits.show_visit(tx.conn, claims.plaza_id, claims.visit_id)).answered_at is not None:
+        raise Conflict(ANSWERED, field="token")  # (two answers at once: the visit's own 409)
     online = msgspec.structs.replace(body, channel="online")
     visit = await visits.answer_visit(tx, claims.plaza_id, claims.visit_id, online, actor=ONLINE_ACTOR)
     return LinkAnswered(
