@@ -92,6 +92,16 @@ class WorkOrderEscalated(_WorkOrderEvent, frozen=True, kw_only=True, tag=True):
     due_at: dt.datetime | None = None
 
 
+class WorkOrderRerouted(_WorkOrderEvent, frozen=True, kw_only=True, tag=True):
+    """The job was sent to another department (with a reason): it leaves ``from_department``'s
+    queue and enters ``department``'s. Published on the new department's subject; the old
+    department's systems learn of it from ``from_department`` on the same stream."""
+
+    what: ClassVar[str] = "rerouted"
+    from_department: str
+    reason: str
+
+
 class StockLow(Event, frozen=True, kw_only=True, tag=True):
     """A plaza's stock item fell to or below its low level (仓库物料 to reorder)."""
 
@@ -106,4 +116,4 @@ class StockLow(Event, frozen=True, kw_only=True, tag=True):
 
 
 # Every event this stream carries; the stream's tagged union is built from it.
-EVENTS: tuple[type[Event], ...] = (WorkOrderCreated, WorkOrderAssigned, WorkOrderStarted, WorkOrderResolved, WorkOrderClosed, WorkOrderReopened, WorkOrderEscalated, WorkOrderCancelled, StockLow,)
+EVENTS: tuple[type[Event], ...] = (WorkOrderCreated, WorkOrderAssigned, WorkOrderStarted, WorkOrderResolved, WorkOrderClosed, WorkOrderReopened, WorkOrderEscalated, WorkOrderCancelled, WorkOrderRerouted, StockLow,)

@@ -29,9 +29,39 @@ class RequestReceived(Event, frozen=True, kw_only=True, tag=True):
     # the event alone: why the severity, and the department an internal report came from.
     severity_reason: str | None = None
     source_department: str | None = None
+    # Added in v1 (compatible: defaults). The department intake proposes from the text, or
+    # the one the clerk chose (``department_chosen``: dispatch then routes there, over its
+    # own plaza rules). A request about a public area (car park B2, east entrance) or from a
+    # caller who is not an occupant carries ``unit`` "" and names the ``area``; ``mixed_with``
+    # links the two records a mixed message became (a repair and a thank-you).
+    department: str | None = None
+    department_chosen: bool = False
+    area: str | None = None
+    mixed_with: str | None = None
 
     def subject_tokens(self) -> tuple[str, ...]:
         return (self.plaza_id, "request", "received")
+
+
+class RequestReclassified(Event, frozen=True, kw_only=True, tag=True):
+    """The desk corrected what intake decided about a request: its kind, severity, referral
+    or department, with the actor (the envelope's) and a reason. Dispatch opens or re-flags
+    the work order, billing holds dunning for a complaint, reports count it anew."""
+
+    request_id: str
+    unit: str
+    kind: Kind
+    previous_kind: Kind
+    severity: Literal["minor", "normal", "major"] | None = None
+    major: bool = False
+    serviceable: bool = True
+    referral: str | None = None
+    department: str | None = None
+    reason: str
+    area: str | None = None
+
+    def subject_tokens(self) -> tuple[str, ...]:
+        return (self.plaza_id, "request", "reclassified")
 
 
 class Defect(msgspec.Struct, frozen=True, kw_only=True):
@@ -94,4 +124,4 @@ class RenovationClosed(Event, frozen=True, kw_only=True, tag=True):
 
 
 # Every event this stream carries; the stream's tagged union is built from it.
-EVENTS: tuple[type[Event], ...] = (RequestReceived, HandoverInspected, RenovationApproved, RenovationClosed)
+EVENTS: tuple[type[Event], ...] = (RequestReceived, RequestReclassified, HandoverInspected, RenovationApproved, RenovationClosed)
