@@ -127,12 +127,23 @@ def department_user(department: str, password: Password, plazas: tuple[str, ...]
     return User(name, password, tuple(publish), (work_orders, inbox(name)))
 
 
+CONSOLE = "console"
+# What the console's live queues listen to (services/console/live/domain.py SUBJECTS).
+CONSOLE_SUBJECTS = tuple(f"plazadesk.{service}.>" for service in ("dispatch", "survey", "billing", "intake", "archive"))
+
+
+def console_user(password: Password) -> User:
+    """The console reads events to nudge open pages (plain subscriptions, no consumer) and
+    publishes nothing."""
+    return User(CONSOLE, password, (), (*CONSOLE_SUBJECTS, inbox(CONSOLE)))
+
+
 def operator_user(password: Password) -> User:
     return User(OPERATOR, password, None, None)
 
 
 def user_names(departments: tuple[str, ...] = DEPARTMENTS) -> list[str]:
-    return [*SERVICES, *(f"dept-{d}" for d in departments), OPERATOR]
+    return [*SERVICES, CONSOLE, *(f"dept-{d}" for d in departments), OPERATOR]
 
 
 def users(passwords: dict[str, Password], departments: tuple[str, ...] = DEPARTMENTS,
@@ -140,6 +151,7 @@ def users(passwords: dict[str, Password], departments: tuple[str, ...] = DEPARTM
     """Every user, each with its password from ``passwords`` (by user name)."""
     return [
         *(service_user(s, passwords[s]) for s in SERVICES),
+        console_user(passwords[CONSOLE]),
         *(department_user(d, passwords[f"dept-{d}"], plazas) for d in departments),
         operator_user(passwords[OPERATOR]),
     ]

@@ -20,7 +20,7 @@ import httpx
 from scripts import natsconf
 from scripts.natsserver import NatsServer, free_port
 
-SERVICES = {"intake": 8001, "dispatch": 8002, "billing": 8003, "survey": 8004, "archive": 8005, "staff": 8006}
+SERVICES = {"console": 8000, "intake": 8001, "dispatch": 8002, "billing": 8003, "survey": 8004, "archive": 8005, "staff": 8006}
 OPERATOR_PASSWORD_FILE = "operator-password"  # what staff reads on its first start
 NATS_PORT = 4222
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,6 +89,8 @@ class System:
             "PLAZADESK_LOG_JSON": "true",
             f"{name.upper()}_HTTP_PORT": str(self.ports[name]),
             "PYTHONPATH": str(ROOT),
+            # Where each service answers (the console calls them with the person's token).
+            **{f"PLAZADESK_{other.upper()}_URL": self.url(other) for other in SERVICES},
             # Every service verifies tokens with the keys staff publishes.
             "PLAZADESK_AUTH_JWKS_URL": f"{self.url('staff')}/.well-known/jwks.json",
             **self.extra_env,

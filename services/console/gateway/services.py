@@ -1,0 +1,80 @@
+"""Calls to the services' public HTTP APIs, always with the signed-in person's token: the
+console holds no rights of its own, so a page shows exactly what that person may see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import msgspec
+
+from services.console.gateway.domain import Unavailable, UpstreamError, problem_of
+from services.console.settings import UPSTREAMS, Settings
+
+
+class Gateway:
+    """One pooled HTTP client per upstream service, opened at start-up."""
+
+    def __init__(self, settings: Settings, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        limits = httpx.Limits(max_connections=50, max_keepalive_connections=20)
+        self.clients = {
+            name: httpx.AsyncClient(base_url=settings.upstream(name), timeout=settings.upstream_timeout_s,
+                                    limits=limits, transport=transport)
+            for name in UPSTREAMS
+        }
+
+    def as_user(self, token: str | None, request_id: str | None = None) -> "Calls":
+        return Calls(self, token, request_id)
+
+    async def close(self) -> None:
+        for client in self.clients.values():
+            await client.aclose()
+
+
+class Calls:
+    """The calls of one request, made as its signed-in person."""
+
+    def __init__(self, gateway: Gateway, token: str | None, request_id: str | None = None) -> None:
+        self.gateway = gateway
+        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
+        if request_id:
+            self.headers["X-Request-ID"] = request_id
+
+    async def response(self, service: str, method: str, path: str, *, json: Any = None,
+                       params: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> httpx.Response:
+        """The raw answer (a file download); refusals raise UpstreamError."""
+        clean = {k: v for k, v in (params or {}).items() if v not in (None, "")}
+        try:
+            r = await self.gateway.clients[service].request(
+                method, path, content=None if json is None else msgspec.json.encode(json), params=clean,
+                headers={**self.headers, **({"content-type": "application/json"} if json is not None else {}),
+                         **(headers or {})})
+        except httpx.TimeoutException:
+            raise Unavailable(service, f"{service} did not answer in time") from None
+        except httpx.TransportError as exc:
+            raise Unavailable(service, f"{service} is not reachable ({type(exc).__name__})") from None
+        if r.status_code >= 400:
+            raise UpstreamError(service, r.status_code, problem_of(r.status_code, r.content))
+        return r
+
+    async def call(self, service: str, method: str, path: str, **kwargs) -> Any:
+        r = await self.response(service, method, path, **kwargs)
+        return msgspec.json.decode(r.content) if r.content else None
+
+    async def get(self, service: str, path: str, **params) -> Any:
+        return await self.call(service, "GET", path, params=params)
+
+    async def get_or_none(self, service: str, path: str, **params) -> Any:
+        """None for a 404 (a unit with no account yet, a visit not scheduled yet)."""
+        try:
+            return await self.get(service, path, **params)
+        except UpstreamError as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    async def post(self, service: str, path: str, body: Any = None, *, headers: dict[str, str] | None = None) -> Any:
+        return await self.call(service, "POST", path, json={} if body is None else body, headers=headers)
+
+    async def put(self, service: str, path: str, body: Any) -> Any:
+        return await self.call(service, "PUT", path, json=body)
