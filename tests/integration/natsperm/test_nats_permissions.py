@@ -145,3 +145,21 @@ async def test_the_operator_manages_every_stream(guarded):
     await js.purge_stream(DISPATCH)
     assert (await js.stream_info(DISPATCH)).state.messages == 0
     await asyncio.sleep(0)
+
+
+async def test_the_console_hears_events_live_and_publishes_nothing(guarded):
+    console = await guarded.connect("console")
+    heard = await console.subscribe("plazadesk.dispatch.>")
+    await console.subscribe("plazadesk.survey.>")
+    await console.flush()
+    event = created("p1", "security")
+    await dispatch_publishes(guarded, [event])
+    msg = await heard.next_msg(timeout=5)
+    assert DECODERS["dispatch"].decode(msg.data).id == event.id
+
+    await console.publish("plazadesk.dispatch.p1.security.work_order.closed", b"{}")
+    await guarded.violation(console, "plazadesk.dispatch.p1.security.work_order.closed")
+    await console.subscribe("plazadesk.deadletter.>")
+    await guarded.violation(console, "plazadesk.deadletter.>")
+    await console.subscribe("plazadesk.staff.>")
+    await guarded.violation(console, "plazadesk.staff.>")
