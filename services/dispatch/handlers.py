@@ -1,7 +1,7 @@
 """Bus subscribers: archive's plazas and units, the staff service's people, intake's
-requests (and the desk's corrections of them) and handover defects, survey's return visits. The volume consumers take a whole
-batch at once (one query per table for the batch); the runtime calls them with a batch of
-one to isolate a bad event. Each of intake's and survey's first checks that archive
+requests (and the desk's corrections of them) and handover defects, survey's return
+visits. The volume consumers take a whole batch at once (one query per table for the
+batch); the runtime calls them with a batch of one to isolate a bad event. Each of intake's and survey's first checks that archive
 registered the events' plazas and units."""
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from services.dispatch.app import create_app
 from services.dispatch.settings import Settings
 from tests.support.archive_facts import register
 from tests.support.harness import bearer, client_for, eventually, service_settings
-from tests.support.staff_facts import assign, register_staff
+from tests.support.staff_facts import assign
 
 
 @pytest.fixture
