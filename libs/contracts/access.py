@@ -92,6 +92,10 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "POST /v1/plazas/{plaza}/work-orders/{work_order_id}/close": WORKERS | {"clerk"},
         "POST /v1/plazas/{plaza}/work-orders/{work_order_id}/cancel": DESK,
         "POST /v1/plazas/{plaza}/work-orders/{work_order_id}/escalate": WORKERS | {"clerk"},
+        # The desk routes: the clerk who may choose a request's department at intake may also
+        # correct it afterwards; department staff hand a job up (escalate), not sideways.
+        "POST /v1/plazas/{plaza}/work-orders/{work_order_id}/reroute": DESK,
+        "GET /v1/plazas/{plaza}/escalations": LEADS,
         "GET /v1/plazas/{plaza}/departments/{department}/queue": _ALL,
         "GET /v1/plazas/{plaza}/routing-rules": READ,
         "PUT /v1/plazas/{plaza}/routing-rules": LEADS,
@@ -99,6 +103,7 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "PUT /v1/plazas/{plaza}/sla-policy": LEADS,
         "GET /v1/plazas/{plaza}/praise": READ,
         "GET /v1/plazas/{plaza}/suggestions": READ,
+        "POST /v1/plazas/{plaza}/suggestions/{request_id}/follow-up": LEADS,
         "GET /v1/plazas/{plaza}/stock": _ALL,
         "GET /v1/plazas/{plaza}/stock/{sku}": _ALL,
         "PUT /v1/plazas/{plaza}/stock/{sku}": LEADS,

@@ -4,6 +4,8 @@ from litestar import Litestar
 
 from libs.runtime.service import Runtime
 from services.dispatch import handlers, tables
+from services.dispatch.corrections import api as corrections_api
+from services.dispatch.escalations import api as escalations_api
 from services.dispatch.feedback import api as feedback_api
 from services.dispatch.reports import api as reports_api
 from services.dispatch.routing import api as routing_api
@@ -29,6 +31,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             work_orders_api.WorkOrderController, work_orders_api.DepartmentQueueController,
             routing_api.RoutingRulesController, feedback_api.FeedbackController, sla_api.SlaPolicyController,
             stock_api.StockController, stock_api.AdjustmentController, reports_api.ReportsController,
+            corrections_api.RerouteController, escalations_api.EscalationsController,
         ],
         title="PlazaDesk dispatch",
     )

@@ -1,17 +1,18 @@
 """Bus subscribers: archive's plazas and units, the staff service's people, intake's
-requests and handover defects, survey's return visits. The volume consumers take a whole
-batch at once (one query per table for the batch); the runtime calls them with a batch of
-one to isolate a bad event. Each of intake's and survey's first checks that archive
+requests (and the desk's corrections of them) and handover defects, survey's return
+visits. The volume consumers take a whole batch at once (one query per table for the
+batch); the runtime calls them with a batch of one to isolate a bad event. Each of intake's and survey's first checks that archive
 registered the events' plazas and units."""
 
 from __future__ import annotations
 
 import functools
 
-from libs.contracts.events import HandoverInspected, RequestReceived, VisitCompleted
+from libs.contracts.events import HandoverInspected, RequestReceived, RequestReclassified, VisitCompleted
 from libs.runtime.bus import Consumers
 from libs.runtime.uow import Tx
 from services.dispatch import facts
+from services.dispatch.corrections import services as corrections
 from services.dispatch.work_orders import services as work_orders
 
 
@@ -28,6 +29,11 @@ async def on_request_received(tx: Tx, events: list[RequestReceived]) -> None:
     await work_orders.open_work_orders(tx, events)
 
 
+async def on_request_reclassified(tx: Tx, events: list[RequestReclassified]) -> None:
+    await facts.require_known_facts(tx, events)
+    await corrections.apply_reclassifications(tx, events)
+
+
 async def on_handover_inspected(tx: Tx, events: list[HandoverInspected]) -> None:
     await facts.require_known_facts(tx, events)
     await work_orders.open_warranty_work_orders(tx, events)
@@ -42,6 +48,7 @@ def subscribe(consumers: Consumers, *, reopen_escalate_after: int = 2) -> None:
     consumers.subscribe_batch("archive", "*.>", "archive", on_archive_events)
     consumers.subscribe_batch("staff", "*.staff.*", "staff", on_staff_events)
     consumers.subscribe_batch("intake", "*.request.received", "request-received", on_request_received)
+    consumers.subscribe_batch("intake", "*.request.reclassified", "request-reclassified", on_request_reclassified)
     consumers.subscribe_batch("intake", "*.handover.inspected", "handover-inspected", on_handover_inspected)
     consumers.subscribe_batch(
         "survey",

@@ -80,6 +80,8 @@ work_orders = sa.Table(
     sa.Column("first_responded_at", UtcDateTime()),
     sa.Column("first_closed_at", UtcDateTime()),
     sa.Column("cancel_reason", sa.Text),
+    # A public area (car park B2, east entrance) when the request is about no unit (``unit`` "").
+    sa.Column("area", sa.String(200)),
     # One request, one work order: a RequestReceived delivered twice (under any event id) opens one.
     sa.UniqueConstraint("plaza_id", "request_id", name="uq_work_orders_plaza_request"),
     sa.Index("ix_work_orders_plaza_status", "plaza_id", "status"),
@@ -136,6 +138,40 @@ suggestions = sa.Table(
     sa.Column("plaza_id", sa.String(64), primary_key=True),
     sa.Column("request_id", sa.String(40), primary_key=True),
     sa.Column("unit", sa.String(64), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("received_at", UtcDateTime(), nullable=False),
+    # The follow-up: received → under_consideration → adopted / declined, the reply the
+    # merchant is given, and when it last moved (its steps are in suggestion_follow_ups).
+    sa.Column("state", sa.String(24), nullable=False, default="received"),
+    sa.Column("reply", sa.Text),
+    sa.Column("updated_at", UtcDateTime()),
+)
+
+# Every step of a suggestion's follow-up, in order: who moved it, from what, to what, why.
+suggestion_follow_ups = sa.Table(
+    "suggestion_follow_ups",
+    metadata,
+    sa.Column("plaza_id", sa.String(64), primary_key=True),
+    sa.Column("request_id", sa.String(40), primary_key=True),
+    sa.Column("n", sa.Integer, primary_key=True),
+    sa.Column("from_state", sa.String(24), nullable=False),
+    sa.Column("state", sa.String(24), nullable=False),
+    sa.Column("reply", sa.Text),
+    sa.Column("note", sa.Text),
+    sa.Column("actor", sa.String(100), nullable=False),
+    sa.Column("occurred_at", UtcDateTime(), nullable=False),
+)
+
+# Requests that opened no work order (praise, suggestions, the not serviceable), kept so
+# that when the desk reclassifies one into a job its words and place are still known.
+held_requests = sa.Table(
+    "held_requests",
+    metadata,
+    sa.Column("plaza_id", sa.String(64), primary_key=True),
+    sa.Column("request_id", sa.String(40), primary_key=True),
+    sa.Column("unit", sa.String(64), nullable=False),
+    sa.Column("area", sa.String(200)),
+    sa.Column("kind", sa.String(16), nullable=False),
     sa.Column("text", sa.Text, nullable=False),
     sa.Column("received_at", UtcDateTime(), nullable=False),
 )

@@ -10,6 +10,9 @@ from typing import Literal
 
 import msgspec
 
+from libs.contracts import validate_token
+from libs.contracts.subjects import InvalidToken
+
 Priority = Literal["emergency", "urgent", "normal"]
 
 
@@ -47,11 +50,37 @@ URGENT_KEYWORDS = ("urgent", "紧急", "asap", "尽快", "马上")
 
 def route(text: str, kind: str, rules: list[RoutingRule] | None = None) -> str:
     """The department that does this job: the plaza's first matching rule, else by kind."""
+    return matching_department(text, rules) or FALLBACK_DEPARTMENT.get(kind, "customer_service")
+
+
+def matching_department(text: str, rules: list[RoutingRule] | None = None) -> str | None:
+    """The department of the plaza's first rule whose keyword is in the text, if any."""
     lowered = text.lower()
     for rule in rules or DEFAULT_RULES:
         if rule.keyword.lower() in lowered:
             return rule.department
-    return FALLBACK_DEPARTMENT.get(kind, "customer_service")
+    return None
+
+
+def department_for(
+    text: str, kind: str, rules: list[RoutingRule] | None = None, *, proposed: str | None = None, chosen: bool = False,
+) -> str:
+    """Where a request's job goes: the department the clerk chose, over everything; else the
+    plaza's first matching rule (the plaza knows its own set-up better than a guess from
+    the words); else the department intake proposed; else by kind. A department that could
+    not be a subject token is no department at all."""
+    proposed = proposed if proposed is not None and is_department(proposed) else None
+    if chosen and proposed:
+        return proposed
+    return matching_department(text, rules) or proposed or FALLBACK_DEPARTMENT.get(kind, "customer_service")
+
+
+def is_department(name: str) -> bool:
+    try:
+        validate_token(name, "department")
+    except InvalidToken:
+        return False
+    return True
 
 
 def priority_of(text: str) -> Priority:

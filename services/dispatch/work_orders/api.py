@@ -5,125 +5,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import msgspec
 from litestar import Controller, get, post
 from litestar.openapi.spec import Example
 from litestar.params import Body, FromPath, Parameter
 
-from libs.contracts import new_event_id
-from libs.runtime.http import Page, iso, plaza_token
+from libs.runtime.http import Page, plaza_token
 from libs.runtime.service import Runtime
 from libs.runtime.auth import ACTOR, PRINCIPAL, Principal
 from libs.runtime.errors import NotFound
-from services.dispatch.sla import domain as sla_rules
 from services.dispatch.sla import services as sla
-from services.dispatch.work_orders import domain
+from services.dispatch.work_orders import domain, export
 from services.dispatch.work_orders import services as work_orders
-from services.dispatch.work_orders.domain import (
-    Command, EscalationCreate, WorkOrderAssign, WorkOrderCancel, WorkOrderResolve,
-)
-
-
-class ChargeLineView(msgspec.Struct, kw_only=True):
-    line_id: str
-    kind: str
-    description: str
-    quantity: int
-    unit_price_fen: int
-    amount_fen: int
-
-
-class DeadlineView(msgspec.Struct, kw_only=True):
-    name: str
-    round: int
-    due_at: str
-    manager_at: str
-    met_at: str | None
-    state: str  # running, breached, met, met_late, void
-    escalated: str | None
-
-
-class EscalationView(msgspec.Struct, kw_only=True):
-    level: str
-    cause: str
-    reason: str
-    actor: str
-    occurred_at: str
-
-
-class WorkOrderView(msgspec.Struct, kw_only=True):
-    id: str
-    plaza_id: str
-    request_id: str
-    unit: str
-    department: str
-    status: str
-    reopen_count: int
-    assignee: str | None
-    kind: str
-    priority: str
-    text: str
-    major: bool
-    paid: bool | None
-    labour_fen: int
-    materials: list[dict]
-    note: str | None
-    charge_lines: list[ChargeLineView]
-    last_rating: str | None
-    allowed_actions: list[str]
-    created_at: str
-    updated_at: str
-    closed_at: str | None
-    original_department: str
-    category: str | None
-    sla_class: str
-    warranty: bool
-    responsible_party: str | None
-    cancel_reason: str | None
-    first_responded_at: str | None
-    respond_due_at: str | None
-    on_site_due_at: str | None
-    resolve_due_at: str | None
-    next_due_at: str | None
-    deadlines: list[DeadlineView]
-    escalations: list[EscalationView] = []
-
-
-def _deadline(d: dict, now) -> DeadlineView:
-    return DeadlineView(
-        name=d["name"], round=d["round"], due_at=iso(d["due_at"]), manager_at=iso(d["manager_at"]),
-        met_at=iso(d["met_at"]), state=sla_rules.deadline_state(d["due_at"], d["met_at"], d["voided"], now),
-        escalated=d["escalated"],
-    )
-
-
-def _view(wo: work_orders.WorkOrder, now) -> WorkOrderView:
-    row, deadlines = wo.row, wo.deadlines
-    due = sla_rules.current_due(deadlines)
-    return WorkOrderView(
-        id=row["id"], plaza_id=row["plaza_id"], request_id=row["request_id"], unit=row["unit"],
-        department=row["department"], status=row["status"], reopen_count=row["reopen_count"],
-        assignee=row["assignee"], kind=row["kind"], priority=row["priority"], text=row["text"],
-        major=row["major"], paid=row["paid"], labour_fen=row["labour_fen"],
-        materials=list(row["materials"] or []), note=row["note"],
-        charge_lines=[msgspec.convert(line, ChargeLineView) for line in wo.charge_lines],
-        last_rating=row["last_rating"], allowed_actions=domain.allowed_actions(row["status"]),
-        created_at=iso(row["created_at"]), updated_at=iso(row["updated_at"]), closed_at=iso(row["closed_at"]),
-        original_department=row["original_department"], category=row["category"], sla_class=row["sla_class"],
-        warranty=row["warranty"], responsible_party=row["responsible_party"], cancel_reason=row["cancel_reason"],
-        first_responded_at=iso(row["first_responded_at"]),
-        respond_due_at=iso(due.get("respond")), on_site_due_at=iso(due.get("on_site")),
-        resolve_due_at=iso(due.get("resolve")), next_due_at=iso(sla_rules.next_due(deadlines)),
-        deadlines=[_deadline(d, now) for d in deadlines],
-        escalations=[EscalationView(
-            level=e["level"], cause=e["cause"], reason=e["reason"], actor=e["actor"], occurred_at=iso(e["occurred_at"]),
-        ) for e in wo.escalations],
-    )
-
-
-def _views(orders: list[work_orders.WorkOrder]) -> list[WorkOrderView]:
-    now = sla.now()
-    return [_view(wo, now) for wo in orders]
+from services.dispatch.work_orders.domain import EscalationCreate, WorkOrderAssign, WorkOrderCancel, WorkOrderResolve
+from services.dispatch.work_orders.export import WorkOrderView
 
 
 async def _act(runtime: Runtime, plaza: str, work_order_id: str, use_case, *args) -> WorkOrderView:
@@ -132,26 +26,16 @@ async def _act(runtime: Runtime, plaza: str, work_order_id: str, use_case, *args
     plaza_token(plaza)
     async with runtime.transaction() as tx:
         wo = await use_case(tx, plaza, work_order_id, *args)
-    return _view(wo, sla.now())
-
-
-def _department_of(principal: Principal | None, plaza: str) -> str | None:
-    """Department staff (``staff`` their only role at the plaza) see and act on their own
-    department's work orders only."""
-    return principal.department_only(plaza) if principal is not None else None
+    return export.view(wo, sla.now())
 
 
 def _own(principal: Principal | None, wo: work_orders.WorkOrder) -> work_orders.WorkOrder:
     """Another department's work order is not found, as one that does not exist."""
     row = wo.row
-    only = _department_of(principal, row["plaza_id"])
+    only = export.department_of(principal, row["plaza_id"])
     if only is not None and row["department"] != only:
         raise NotFound(f"work order {row['id']!r} not found in plaza {row['plaza_id']!r}", field="id")
     return wo
-
-
-def _command(actor: str, command_id: str | None, principal: Principal | None, plaza: str) -> Command:
-    return Command(actor=actor, id=command_id or new_event_id(), department=_department_of(principal, plaza))
 
 
 COMMAND_ID = Parameter(header="X-Request-Id", default=None)
@@ -174,8 +58,8 @@ class WorkOrderController(Controller):
     @get(
         "/",
         summary="工单列表 / List work orders",
-        description="广场的工单，可按来电编号、状态、部门、单元筛选，按编号分页。\n\n"
-        "The plaza's work orders, filtered by request, status, department or unit, a page at a time.",
+        description="广场的工单，可按来电编号、状态、部门、单元或公共区域筛选，按编号分页。\n\n"
+        "The plaza's work orders, filtered by request, status, department, unit or public area, a page at a time.",
     )
     async def index(
         self,
@@ -185,20 +69,21 @@ class WorkOrderController(Controller):
         status: domain.Status | None = None,
         department: str | None = None,
         unit: str | None = None,
+        area: str | None = None,
         cursor: str | None = Parameter(query="cursor", default=None),
         limit: int = Parameter(query="limit", default=50, ge=1, le=500),
         principal: Principal | None = PRINCIPAL,
     ) -> Page:
-        if (own := _department_of(principal, plaza)) is not None:
+        if (own := export.department_of(principal, plaza)) is not None:
             if department not in (None, own):
                 return Page(items=[], next=None)
             department = own
         async with runtime.read() as conn:
             orders = await work_orders.list_work_orders(
                 conn, plaza, request_id=request_id, status=status, department=department,
-                unit=unit, after=cursor, limit=limit,
+                unit=unit, area=area, after=cursor, limit=limit,
             )
-        items = _views(orders)
+        items = export.views(orders)
         return Page.of(items, limit)
 
     @get(
@@ -211,7 +96,7 @@ class WorkOrderController(Controller):
                    principal: Principal | None = PRINCIPAL) -> WorkOrderView:
         async with runtime.read() as conn:
             wo = _own(principal, await work_orders.show_work_order(conn, plaza, work_order_id))
-        return _view(wo, sla.now())
+        return export.view(wo, sla.now())
 
     @post(
         "/{work_order_id:str}/assign",
@@ -219,14 +104,15 @@ class WorkOrderController(Controller):
         summary="派工 / Assign",
         description="派给一名维修人员（也可改派，进行中的工单保持进行中）；首次派工满足响应时限。\n\n"
         "Gives the job to someone (or to someone else: a job in progress stays in progress); the "
-        "first assignment meets the respond deadline.",
+        "first assignment meets the respond deadline. The department is not changed here: a "
+        "`department` field is 422; `/reroute` moves a job.",
     )
     async def assign(
         self, plaza: FromPath[str], work_order_id: FromPath[str],
         data: Annotated[WorkOrderAssign, Body(examples=[ASSIGN_EXAMPLE])], runtime: Runtime,
         actor: str = ACTOR, command_id: str | None = COMMAND_ID, principal: Principal | None = PRINCIPAL,
     ) -> WorkOrderView:
-        return await _act(runtime, plaza, work_order_id, work_orders.assign_work_order, data, _command(actor, command_id, principal, plaza))
+        return await _act(runtime, plaza, work_order_id, work_orders.assign_work_order, data, export.command(actor, command_id, principal, plaza))
 
     @post(
         "/{work_order_id:str}/start",
@@ -239,7 +125,7 @@ class WorkOrderController(Controller):
         self, plaza: FromPath[str], work_order_id: FromPath[str], runtime: Runtime,
         actor: str = ACTOR, command_id: str | None = COMMAND_ID, principal: Principal | None = PRINCIPAL,
     ) -> WorkOrderView:
-        return await _act(runtime, plaza, work_order_id, work_orders.start_work_order, _command(actor, command_id, principal, plaza))
+        return await _act(runtime, plaza, work_order_id, work_orders.start_work_order, export.command(actor, command_id, principal, plaza))
 
     @post(
         "/{work_order_id:str}/resolve",
@@ -255,7 +141,7 @@ class WorkOrderController(Controller):
         data: Annotated[WorkOrderResolve, Body(examples=[RESOLVE_EXAMPLE])], runtime: Runtime,
         actor: str = ACTOR, command_id: str | None = COMMAND_ID, principal: Principal | None = PRINCIPAL,
     ) -> WorkOrderView:
-        return await _act(runtime, plaza, work_order_id, work_orders.resolve_work_order, data, _command(actor, command_id, principal, plaza))
+        return await _act(runtime, plaza, work_order_id, work_orders.resolve_work_order, data, export.command(actor, command_id, principal, plaza))
 
     @post(
         "/{work_order_id:str}/close",
@@ -269,7 +155,7 @@ class WorkOrderController(Controller):
         self, plaza: FromPath[str], work_order_id: FromPath[str], runtime: Runtime,
         actor: str = ACTOR, command_id: str | None = COMMAND_ID, principal: Principal | None = PRINCIPAL,
     ) -> WorkOrderView:
-        return await _act(runtime, plaza, work_order_id, work_orders.close_work_order, _command(actor, command_id, principal, plaza))
+        return await _act(runtime, plaza, work_order_id, work_orders.close_work_order, export.command(actor, command_id, principal, plaza))
 
     @post(
         "/{work_order_id:str}/cancel",
@@ -283,7 +169,7 @@ class WorkOrderController(Controller):
         data: Annotated[WorkOrderCancel, Body(examples=[CANCEL_EXAMPLE])], runtime: Runtime,
         actor: str = ACTOR, command_id: str | None = COMMAND_ID, principal: Principal | None = PRINCIPAL,
     ) -> WorkOrderView:
-        return await _act(runtime, plaza, work_order_id, work_orders.cancel_work_order, data, _command(actor, command_id, principal, plaza))
+        return await _act(runtime, plaza, work_order_id, work_orders.cancel_work_order, data, export.command(actor, command_id, principal, plaza))
 
     @post(
         "/{work_order_id:str}/escalate",
@@ -297,7 +183,7 @@ class WorkOrderController(Controller):
         data: Annotated[EscalationCreate, Body(examples=[ESCALATE_EXAMPLE])], runtime: Runtime,
         actor: str = ACTOR, command_id: str | None = COMMAND_ID, principal: Principal | None = PRINCIPAL,
     ) -> WorkOrderView:
-        return await _act(runtime, plaza, work_order_id, work_orders.escalate_work_order, data, _command(actor, command_id, principal, plaza))
+        return await _act(runtime, plaza, work_order_id, work_orders.escalate_work_order, data, export.command(actor, command_id, principal, plaza))
 
 
 class DepartmentQueueController(Controller):
@@ -310,9 +196,9 @@ class DepartmentQueueController(Controller):
     )
     async def queue(self, plaza: FromPath[str], department: FromPath[str], runtime: Runtime,
                     principal: Principal | None = PRINCIPAL) -> Page:
-        if _department_of(principal, plaza) not in (None, department):
+        if export.department_of(principal, plaza) not in (None, department):
             return Page(items=[], next=None)  # department staff: their own queue only
         async with runtime.read() as conn:
-            items = _views(await work_orders.department_queue(conn, plaza, department))
+            items = export.views(await work_orders.department_queue(conn, plaza, department))
         items.sort(key=lambda v: (v.next_due_at is None, v.next_due_at or "", v.created_at))
         return Page(items=items, next=None)

@@ -38,6 +38,15 @@ class Command(msgspec.Struct, frozen=True, kw_only=True):
 
 class WorkOrderAssign(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     assignee: limits.line(100, min_length=1)
+    # Never taken: a job changes department by ``/reroute`` (with a reason, out of one queue
+    # into another). Declared so that sending it is refused by name, not passed over.
+    department: limits.line(100) | None = None
+
+
+def assign_refused(body: WorkOrderAssign) -> str | None:
+    if body.department is not None:
+        return "assign does not change a department; POST …/work-orders/{id}/reroute {\"department\", \"reason\"} does"
+    return None
 
 
 class MaterialLine(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -101,6 +110,7 @@ def complaint_category(text: str) -> str:
 def new_work_order(
     plaza_id: str, request_id: str, unit: str, department: str, kind: str, text: str, opened: dt.datetime, *,
     priority: str, major: bool = False, warranty: bool = False, responsible_party: str | None = None,
+    area: str | None = None,
 ) -> dict:
     """A new job's row: its SLA class from its kind, priority and warranty; a complaint's category."""
     return {
@@ -110,7 +120,7 @@ def new_work_order(
         "sla_class": sla_class(kind, priority, warranty), "warranty": warranty,
         "responsible_party": responsible_party, "priority": priority, "text": text, "major": major,
         "status": "created", "assignee": None, "reopen_count": 0, "labour_fen": 0, "materials": [],
-        "lines_created": 0, "created_at": opened, "updated_at": opened,
+        "lines_created": 0, "created_at": opened, "updated_at": opened, "area": area,
     }
 
 

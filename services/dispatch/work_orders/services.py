@@ -1,10 +1,8 @@
 """Work-order use cases, each one function and one transaction, its events to the outbox: opening a job
 with its SLA deadlines, the lifecycle (assign, start, resolve, close, cancel), escalations (by a clerk, by
 the SLA sweep), and the second dispatch (二次派单) when a return visit is unsatisfied. The SLA rules come
-from sla.domain and sla.store; the time from sla.now(), which tests control.
-
-Each command returns the work order as the response shows it (``WorkOrder``): the route answers with what
-the use case saw, without reading it again.
+from sla.domain and sla.store; the time from sla.now(), which tests control. Each command returns the
+work order as the response shows it (``WorkOrder``): the route answers with what the use case saw.
 """
 
 from __future__ import annotations
@@ -14,12 +12,10 @@ from typing import NamedTuple
 
 import msgspec
 
-from libs.contracts import validate_token
 from libs.contracts.events import (
     HandoverInspected, Material, RequestReceived, VisitCompleted, WorkOrderAssigned, WorkOrderCancelled,
     WorkOrderClosed, WorkOrderCreated, WorkOrderEscalated, WorkOrderReopened, WorkOrderResolved, WorkOrderStarted,
 )
-from libs.contracts.subjects import InvalidToken
 from libs.runtime import logging as log
 from libs.runtime.bus import log_context
 from libs.runtime.errors import Conflict, InvalidInput, NotFound
@@ -68,12 +64,13 @@ async def open_work_orders(tx: Tx, events: list[RequestReceived]) -> list[str]:
             with log_context(event):
                 logger.info("request_not_dispatched", request_id=event.request_id, kind=event.kind)
             continue
-        department = routing_rules.route(event.text, event.kind, rules[event.plaza_id])
+        department = routing_rules.department_for(
+            event.text, event.kind, rules[event.plaza_id], proposed=event.department, chosen=event.department_chosen)
         openings.append((event, domain.new_work_order(
             event.plaza_id, event.request_id, event.unit, department, event.kind, event.text, opened,
-            priority=routing_rules.priority_of(event.text), major=event.major,
+            priority=routing_rules.priority_of(event.text), major=event.major, area=event.area,
         )))
-    return await _open(tx, openings)
+    return await open_new(tx, openings)
 
 
 async def open_warranty_work_orders(tx: Tx, events: list[HandoverInspected]) -> list[str]:
@@ -88,10 +85,10 @@ async def open_warranty_work_orders(tx: Tx, events: list[HandoverInspected]) -> 
         for event in events
         for defect in event.defects
     ]
-    return await _open(tx, openings)
+    return await open_new(tx, openings)
 
 
-async def _open(tx: Tx, openings: list[tuple[RequestReceived | HandoverInspected, dict]]) -> list[str]:
+async def open_new(tx: Tx, openings: list[tuple[RequestReceived | HandoverInspected, dict]]) -> list[str]:
     """The work orders not open yet, with their SLA deadlines and WorkOrderCreated; a major
     complaint goes to the manager at once. One per plaza and request: the first copy in the
     batch wins, a request already open is skipped. Returns the new ids in order. Each
@@ -117,7 +114,7 @@ async def _open(tx: Tx, openings: list[tuple[RequestReceived | HandoverInspected
             await tx.emit(_created(row, cause, {d["name"]: d["due_at"] for d in given}))
             logger.debug("work_order_created", work_order_id=row["id"], department=row["department"])
             if row["major"]:
-                escalations.append(await _escalate(
+                escalations.append(await escalate(
                     tx, row, "manager", "major complaint", cause="major", actor=cause.actor, causation_id=cause.id,
                     now=row["created_at"],
                 ))
@@ -141,12 +138,11 @@ def _created(row: dict, cause: RequestReceived | HandoverInspected, due: dict[st
 
 
 def _department_of(event: HandoverInspected, department: str) -> str:
-    try:
-        return validate_token(department, "department")
-    except InvalidToken:
-        with log_context(event):
-            logger.warning("defect_department_not_a_token", department=department)
-        return "engineering"
+    if routing_rules.is_department(department):
+        return department
+    with log_context(event):
+        logger.warning("defect_department_not_a_token", department=department)
+    return "engineering"
 
 
 # --- lifecycle: each step meets the deadlines it meets --------------------------------
@@ -154,6 +150,8 @@ def _department_of(event: HandoverInspected, department: str) -> str:
 
 async def assign_work_order(tx: Tx, plaza_id: str, work_order_id: str, body: WorkOrderAssign, cmd: Command) -> WorkOrder:
     """Only to active staff of the job's department at its plaza, as dispatch's copy of staff knows them."""
+    if refused := domain.assign_refused(body):
+        raise InvalidInput(refused, field="department")
     row, person = await _load(tx, plaza_id, work_order_id, cmd), await facts.staff_member(tx.conn, plaza_id, body.assignee)
     if refused := domain.assignee_refused(body.assignee, plaza_id, row["department"], person):
         raise InvalidInput(refused, field="assignee")
@@ -261,7 +259,7 @@ async def escalate_work_order(tx: Tx, plaza_id: str, work_order_id: str, body: E
     row = await _load(tx, plaza_id, work_order_id, cmd)
     if not domain.can_escalate(row["status"]):
         raise Conflict(f"work order {work_order_id} is {row['status']}: there is nothing left to escalate", field="status")
-    record = await _escalate(
+    record = await escalate(
         tx, row, body.level, f"exceeding authority (超出权限): {_reason(body.reason)}", cause="authority",
         actor=cmd.actor, causation_id=cmd.id, now=sla.now(),
     )
@@ -280,7 +278,7 @@ async def sweep_deadlines(tx: Tx) -> int:
             continue
         row = await store.get_work_order(tx.conn, deadline["plaza_id"], deadline["work_order_id"])
         for level in steps:
-            record = await _escalate(
+            record = await escalate(
                 tx, row, level, domain.breach_reason(deadline, level), cause=f"{deadline['name']}:{deadline['round']}",
                 actor=SWEEP_ACTOR, causation_id=None, now=now, deadline=deadline["name"], due_at=deadline["due_at"],
             )
@@ -290,7 +288,7 @@ async def sweep_deadlines(tx: Tx) -> int:
     return raised
 
 
-async def _escalate(
+async def escalate(
     tx: Tx, row: dict, level: str, reason: str, *, cause: str, actor: str, causation_id: str | None,
     now: dt.datetime, deadline: str | None = None, due_at: dt.datetime | None = None,
 ) -> dict:
@@ -348,7 +346,7 @@ async def record_return_visits(tx: Tx, events: list[VisitCompleted], *, escalate
                 common = {**domain.event_fields(row, actor=event.actor, causation_id=event.id), "occurred_at": at}
                 await tx.emit(WorkOrderReopened(**common, visit_id=event.visit_id, reason=reason, resolve_due_at=deadline["due_at"]))
                 if domain.should_escalate_reopen(row["reopen_count"], escalate_after):
-                    escalations.append(await _escalate(
+                    escalations.append(await escalate(
                         tx, row, "manager", f"reopened {row['reopen_count']} times after unsatisfied return visits: {reason}",
                         cause="reopened", actor=event.actor, causation_id=event.id, now=at,
                     ))

@@ -77,12 +77,14 @@ async def list_work_orders(
     status: str | None = None,
     department: str | None = None,
     unit: str | None = None,
+    area: str | None = None,
     after: str | None = None,
     limit: int = 50,
 ):
     c = work_orders.c
     q = sa.select(work_orders).where(c.plaza_id == plaza_id)
-    for column, value in ((c.request_id, request_id), (c.status, status), (c.department, department), (c.unit, unit)):
+    filters = ((c.request_id, request_id), (c.status, status), (c.department, department), (c.unit, unit), (c.area, area))
+    for column, value in filters:
         if value:
             q = q.where(column == value)
     if after:
@@ -150,3 +152,12 @@ async def escalations_of(conn: AsyncConnection, plaza_id: str, work_order_id: st
     e = escalations.c
     q = sa.select(escalations).where(e.plaza_id == plaza_id, e.work_order_id == work_order_id).order_by(e.occurred_at, e.event_id)
     return [plain(r) for r in (await conn.execute(q)).mappings().all()]
+
+
+async def work_order_of_request(conn: AsyncConnection, plaza_id: str, request_id: str, *, lock: bool = False):
+    c = work_orders.c
+    q = sa.select(work_orders).where(c.plaza_id == plaza_id, c.request_id == request_id)
+    if lock:
+        q = q.with_for_update()
+    row = (await conn.execute(q)).mappings().first()
+    return plain(row) if row else None

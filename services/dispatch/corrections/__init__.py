@@ -1,0 +1,1 @@
+"""Corrections: a job re-routed to another department, and the desk's reclassification of a request followed."""
