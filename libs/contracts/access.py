@@ -116,7 +116,8 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "GET /v1/plazas/{plaza}/requests": READ | OCCUPANT,
         "POST /v1/plazas/{plaza}/requests": DESK | OCCUPANT,
         "GET /v1/plazas/{plaza}/requests/{request_id}": READ | OCCUPANT,
-        "POST /v1/plazas/{plaza}/requests/{request_id}/reclassify": frozenset({"clerk", "supervisor"}),
+        # The desk corrects what it logged; the operator, as on every route, may too.
+        "POST /v1/plazas/{plaza}/requests/{request_id}/reclassify": frozenset({"clerk", "supervisor"}) | SETTINGS,
         "GET /v1/plazas/{plaza}/public-areas": READ,
         "PUT /v1/plazas/{plaza}/public-areas": frozenset({"supervisor", "operator"}),
         "GET /v1/plazas/{plaza}/classification-rules": READ,

@@ -195,7 +195,9 @@ def assess(
     found, reason = classify(text, rules, kind)
     if found == "complaint":
         graded, why = grade(text, rules, severity)
-        return Assessment(kind=found, kind_reason=reason, severity=graded, severity_reason=why)
+        return Assessment(
+            kind=found, kind_reason=reason, severity=graded, severity_reason=why, also=also_carries(text, found, rules),
+        )
     if severity is not None:
         raise Refused(f"severity applies to complaints only; this request is a {found}", field="severity")
     if found == "praise":

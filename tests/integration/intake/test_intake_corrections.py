@@ -103,8 +103,9 @@ async def test_bad_corrections_get_a_problem_naming_the_field(intake):
 async def test_only_the_desk_clerk_and_supervisor_correct(intake):
     request_id = (await log(intake, "门锁坏了"))["id"]
     for headers in (bearer("manager-zhao", plazas={"p1": ["manager"]}), bearer("staff-eng", plazas={"p1": ["staff"]}),
-                    bearer("occupant:p1:A-203:x", plazas={"p1": ["occupant"]}, unit="A-203"), None):
-        r = await reclassify(intake, request_id, headers=headers, kind="complaint", reason="x")  # None: the tests' operator
+                    bearer("finance-qian", plazas={"p1": ["finance"]}),
+                    bearer("occupant:p1:A-203:x", plazas={"p1": ["occupant"]}, unit="A-203")):
+        r = await reclassify(intake, request_id, headers=headers, kind="complaint", reason="x")
         assert r.status_code == 403, r.text
 
 
