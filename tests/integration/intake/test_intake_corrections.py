@@ -4,7 +4,9 @@ RequestReceived / RequestReclassified events on the INTAKE stream."""
 
 from __future__ import annotations
 
-from intake_fixtures import intake, intake_events, wait_for_events  # noqa: F401  (intake: the fixture)
+import asyncio
+
+from intake_fixtures import intake, intake_settings, served, wait_for_events  # noqa: F401  (fixtures)
 from tests.support.harness import bearer, eventually
 
 URL = "/v1/plazas/p1/requests"
@@ -136,3 +138,22 @@ async def test_bad_choices_at_intake_get_a_problem_naming_the_field(intake):
     ]:
         r = await intake.post(URL, headers=CLERK, json={"channel": "phone", "unit": "A-203", "text": "门锁坏了", **extra})
         assert (r.status_code, r.json().get("field")) == (status, field), (extra, r.text)
+
+
+async def test_clerks_correcting_one_request_at_once_each_see_the_one_before(intake_settings, bus):
+    """Requests really overlap (``served``): each correction reads what the one before made
+    of the request, so the history is one chain (each ``from`` the previous ``to``) and
+    none is lost. Several rounds: each is one chance to interleave badly."""
+    departments = ["security", "cleaning", "engineering", "parking", "customer_service"]
+    async with served(intake_settings, bus) as client:
+        for round_ in range(3):
+            request_id = (await log(client, f"门锁坏了 {round_}", split=False))["id"]
+            answers = await asyncio.gather(*(
+                reclassify(client, request_id, department=d, reason=f"转给 {d}") for d in departments
+            ))
+            assert [a.status_code for a in answers] == [200] * len(departments), [a.text for a in answers]
+            history = (await client.get(f"{URL}/{request_id}")).json()["corrections"]
+            chain = [None] + [c["to"]["department"] for c in history]
+            assert [c["from"]["department"] for c in history] == chain[:-1]
+            assert sorted(chain[1:]) == sorted(departments)
+            await wait_for_events(bus, "RequestReclassified", len(departments), request_id=request_id)
