@@ -119,7 +119,7 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         # The desk corrects what it logged; the operator, as on every route, may too.
         "POST /v1/plazas/{plaza}/requests/{request_id}/reclassify": frozenset({"clerk", "supervisor"}) | SETTINGS,
         "GET /v1/plazas/{plaza}/public-areas": READ,
-        "PUT /v1/plazas/{plaza}/public-areas": frozenset({"supervisor", "operator"}),
+        "PUT /v1/plazas/{plaza}/public-areas": frozenset({"supervisor"}) | SETTINGS,
         "GET /v1/plazas/{plaza}/classification-rules": READ,
         "PUT /v1/plazas/{plaza}/classification-rules": LEADS,
         "GET /v1/plazas/{plaza}/referrals": READ,

@@ -47,7 +47,19 @@ class Reclassified(msgspec.Struct, kw_only=True):
     correction: CorrectionView
 
 
-async def reclassify_request(tx: Tx, plaza_id: str, request_id: str, body: RequestReclassify, *, actor: str) -> Reclassified:
+async def reclassify_request(
+    tx: Tx, plaza_id: str, request_id: str, body: RequestReclassify, *, actor: str, idempotency_key: str | None = None,
+) -> Reclassified:
+    """With an Idempotency-Key a retry gets the first answer, not "changes nothing"."""
+
+    async def run() -> Reclassified:
+        return await _reclassify(tx, plaza_id, request_id, body, actor)
+
+    scope = f"requests/{request_id}/reclassify"
+    return await requests.once(tx, plaza_id, scope, idempotency_key, body, Reclassified, run, status=200)
+
+
+async def _reclassify(tx: Tx, plaza_id: str, request_id: str, body: RequestReclassify, actor: str) -> Reclassified:
     if not body.reason.strip():
         raise InvalidInput("a correction needs its reason: it is kept on the request's history", field="reason")
     row = await requests.request_for_update(tx.conn, plaza_id, request_id)

@@ -75,8 +75,11 @@ async def test_a_correction_that_changes_nothing_is_refused_and_emits_nothing(in
     same = await reclassify(intake, request_id, kind="service", department="engineering", reason="再看一遍")
     assert same.status_code == 422 and same.json()["field"] == "kind, department", same.text
     assert "changes nothing" in same.json()["detail"]
-    real = await reclassify(intake, request_id, department="security", reason="门禁归安保部")
-    assert real.status_code == 200, real.text
+    key = {**CLERK, "Idempotency-Key": "fix-1"}
+    real = await reclassify(intake, request_id, key, department="security", reason="门禁归安保部")
+    retried = await reclassify(intake, request_id, key, department="security", reason="门禁归安保部")
+    assert real.status_code == retried.status_code == 200, (real.text, retried.text)
+    assert retried.json() == real.json()  # the first answer, not "changes nothing"
     [event] = await wait_for_events(bus, "RequestReclassified", 1, request_id=request_id)
     assert event.department == "security" and event.reason == "门禁归安保部"
     assert len((await intake.get(f"{URL}/{request_id}")).json()["corrections"]) == 1
