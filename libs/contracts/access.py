@@ -121,6 +121,10 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "GET /v1/plazas/{plaza}/requests": READ | OCCUPANT,
         "POST /v1/plazas/{plaza}/requests": DESK | OCCUPANT,
         "GET /v1/plazas/{plaza}/requests/{request_id}": READ | OCCUPANT,
+        # The desk corrects what it logged; the operator, as on every route, may too.
+        "POST /v1/plazas/{plaza}/requests/{request_id}/reclassify": frozenset({"clerk", "supervisor"}) | SETTINGS,
+        "GET /v1/plazas/{plaza}/public-areas": READ,
+        "PUT /v1/plazas/{plaza}/public-areas": frozenset({"supervisor"}) | SETTINGS,
         "GET /v1/plazas/{plaza}/classification-rules": READ,
         "PUT /v1/plazas/{plaza}/classification-rules": LEADS,
         "GET /v1/plazas/{plaza}/referrals": READ,

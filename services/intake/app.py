@@ -4,6 +4,8 @@ from litestar import Litestar
 
 from libs.runtime.service import Runtime
 from services.intake import handlers, tables
+from services.intake.areas import api as areas
+from services.intake.corrections import api as corrections
 from services.intake.movein import api as movein
 from services.intake.requests import api as requests
 from services.intake.settings import Settings, from_env
@@ -15,6 +17,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     controllers = [
         requests.RequestController,
         requests.RulesController,
+        corrections.CorrectionController,
+        areas.PublicAreasController,
         movein.HandoverController,
         movein.RenovationController,
     ]

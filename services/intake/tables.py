@@ -1,4 +1,5 @@
-"""Every table of intake in one place: requests, per-plaza rules, move-in season's handover
+"""Every table of intake in one place: requests and their corrections, per-plaza rules and
+public areas, move-in season's handover
 appointments, inspections and renovation permits, and intake's own copy of the plazas and
 units archive publishes. Every row carries its plaza; every query filters by it."""
 
@@ -47,8 +48,46 @@ requests = sa.Table(
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("received_by", sa.String(100)),
     sa.Column("received_at", UtcDateTime(), nullable=False),
+    # The department proposed from the text or chosen by the clerk (then dispatch routes
+    # there); a request about a public area has unit "" and names it; a mixed message's
+    # two records point at each other.
+    sa.Column("department", sa.String(64)),
+    sa.Column("department_chosen", sa.Boolean, nullable=False, default=False),
+    sa.Column("area", sa.String(64)),
+    sa.Column("mixed_with", sa.String(40)),
+    # The referral the clerk overruled at intake (the plaza serves it after all), and why.
+    sa.Column("overruled_referral", sa.String(200)),
+    sa.Column("overrule_reason", sa.Text),
     sa.Index("ix_requests_plaza_unit", "plaza_id", "unit"),
     sa.Index("ix_requests_plaza_received", "plaza_id", "received_at"),
+    sa.Index("ix_requests_plaza_area", "plaza_id", "area"),
+)
+
+# Every correction of a request after it was received: who, when, what it was, what it
+# became (only the fields that changed, as JSON) and why; ids are time-ordered.
+request_corrections = sa.Table(
+    "request_corrections",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),  # the RequestReclassified event's id
+    sa.Column("plaza_id", sa.String(64), nullable=False),
+    sa.Column("request_id", sa.String(40), nullable=False),
+    sa.Column("at", UtcDateTime(), nullable=False),
+    sa.Column("actor", sa.String(100), nullable=False),
+    sa.Column("before", sa.LargeBinary, nullable=False),
+    sa.Column("after", sa.LargeBinary, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Index("ix_request_corrections_request", "plaza_id", "request_id"),
+)
+
+# A plaza's public areas (car park, entrances, corridors), which a request may name instead
+# of a unit; no row → the defaults in areas/domain.py.
+public_areas = sa.Table(
+    "public_areas",
+    metadata,
+    sa.Column("plaza_id", sa.String(64), primary_key=True),
+    sa.Column("items", sa.LargeBinary, nullable=False),
+    sa.Column("updated_by", sa.String(100), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
 )
 
 # A plaza's own rule documents ("classification-rules", "referrals"); none → the defaults.

@@ -25,6 +25,12 @@ REQUEST_EXAMPLE = Example(
     value={"channel": "phone", "unit": "A-203", "text": "卫生间天花板漏水 / the bathroom ceiling is leaking",
            "contact": {"name": "李明", "phone": "13800138000"}, "received_by": "王芳"},
 )
+AREA_EXAMPLE = Example(
+    summary="路人反映停车场路灯不亮，物业自己修 / A passer-by: a car park light is out; the plaza fixes it",
+    value={"channel": "visit", "area": "car-park", "text": "停车场路灯不亮 / a light in the car park is out",
+           "contact": {"name": "张先生", "phone": "13900139000"}, "serviceable": True, "department": "engineering",
+           "reason": "停车场路灯属物业 / the car park's lights are the plaza's"},
+)
 RULES_EXAMPLE = Example(
     summary="本广场的关键词规则 / This plaza's keyword rules",
     value={"kinds": [{"kind": "complaint", "keywords": ["投诉", "complaint"]},
@@ -36,6 +42,14 @@ REFERRALS_EXAMPLE = Example(
     summary="转介电话 / Where to send what the plaza cannot serve",
     value={"entries": [{"topic": "燃气公司 gas company", "phone": "96777", "keywords": ["燃气", "gas leak"]}]},
 )
+
+
+class Correction(msgspec.Struct, kw_only=True):
+    at: str
+    actor: str
+    from_: dict = msgspec.field(name="from")
+    to: dict
+    reason: str
 
 
 class RequestView(msgspec.Struct, kw_only=True):
@@ -57,19 +71,32 @@ class RequestView(msgspec.Struct, kw_only=True):
     received_by: str | None
     received_at: str
     source_department: str | None = None
+    department: str | None = None
+    department_chosen: bool = False
+    area: str | None = None
+    mixed_with: str | None = None
+    referral_overruled: dict | None = None  # {"referral", "reason"}: what the clerk set aside at intake
+    corrections: list[Correction] = []
 
 
-def _view(row) -> RequestView:
+_AS_STORED = (
+    "id", "plaza_id", "unit", "channel", "kind", "kind_reason", "severity", "severity_reason", "praised_department",
+    "text", "serviceable", "referral", "major", "status", "received_by", "source_department", "department", "area",
+    "mixed_with",
+)
+
+
+def _view(row, corrections=()) -> RequestView:
     contact = None
     if row["contact_name"] or row["contact_phone"]:
         contact = {"name": row["contact_name"], "phone": row["contact_phone"]}
+    overruled = row["overruled_referral"]
     return RequestView(
-        id=row["id"], plaza_id=row["plaza_id"], unit=row["unit"], channel=row["channel"],
-        kind=row["kind"], kind_reason=row["kind_reason"], severity=row["severity"],
-        severity_reason=row["severity_reason"], praised_department=row["praised_department"],
-        text=row["text"], contact=contact, serviceable=row["serviceable"], referral=row["referral"],
-        major=row["major"], status=row["status"], received_by=row["received_by"],
-        received_at=iso(row["received_at"]), source_department=row["source_department"],
+        **{name: row[name] for name in _AS_STORED}, contact=contact, received_at=iso(row["received_at"]),
+        department_chosen=bool(row["department_chosen"]),
+        referral_overruled={"referral": overruled, "reason": row["overrule_reason"]} if overruled else None,
+        corrections=[Correction(at=iso(c["at"]), actor=c["actor"], from_=msgspec.json.decode(c["before"]),
+                                to=msgspec.json.decode(c["after"]), reason=c["reason"]) for c in corrections],
     )
 
 
@@ -101,21 +128,31 @@ class RequestController(Controller):
         "rules (service, complaint, suggestion, praise), a complaint graded, praise credited to its "
         "department, what the plaza cannot serve referred to who can; handed to dispatch as "
         "RequestReceived. With an Idempotency-Key a retry gets the first answer. An occupant's token "
-        "logs requests for its own unit only (another unit: 404), always as channel online.",
+        "logs requests for its own unit only (another unit: 404), always as channel online.\n\n"
+        "客服可选定部门（department，派工按此派单）、驳回转介（serviceable: true，可附 reason）。"
+        "不属于某个单元的报事填公共区域（area，见 public-areas），或都不填，此时须留联系人姓名和电话（contact）。"
+        "既报修/投诉又表扬的留言记为两条（工单一条、表扬一条，互相关联），答复的 also 列出表扬那条；split: false 则不拆。\n\n"
+        "The clerk may choose the department (`department`: dispatch routes there) and overrule a referral "
+        "(`serviceable: true`, with an optional `reason`). A request about no unit names a public area "
+        "(`area`, one of …/public-areas) or neither, and then needs the caller's `contact` with name and phone. "
+        "A message that asks for a repair or complains and also thanks someone becomes two records, the job and "
+        "a praise record pointing at each other; `also` in the answer names the praise record "
+        "(`split: false` keeps it one).",
     )
     async def create(
         self,
         plaza: FromPath[str],
-        data: Annotated[RequestCreate, Body(examples=[REQUEST_EXAMPLE])],
+        data: Annotated[RequestCreate, Body(examples=[REQUEST_EXAMPLE, AREA_EXAMPLE])],
         runtime: Runtime,
         idempotency_key: str | None = Parameter(header="Idempotency-Key", default=None),
         actor: str = ACTOR,
         principal: Principal | None = PRINCIPAL,
     ) -> RequestAccepted:
         plaza_token(plaza)
-        if own_unit(principal, plaza) is not None:
-            check_unit(principal, plaza, data.unit)
-            data = requests.as_occupant(data)
+        own = own_unit(principal, plaza)
+        if own is not None:
+            check_unit(principal, plaza, data.unit or own)
+            data = requests.as_occupant(data, own)
         if idempotency_key is None:
             return await requests.receive_request_published(runtime, plaza, data, actor=actor)
         return await runtime.grouped(
@@ -123,27 +160,32 @@ class RequestController(Controller):
         )
 
     @get("/{request_id:str}", summary="查看报事 / Show a request",
-         description="一条报事及其分类理由。\n\nOne request with the reasons for its kind and severity.")
+         description="一条报事及其分类理由、被驳回的转介，以及登记后的每次更正（何时、何人、从何改为何、理由）。\n\n"
+         "One request with the reasons for its kind and severity, a referral the clerk overruled, and every "
+         "correction since it was received (when, by whom, from what to what, why), oldest first.")
     async def show(self, plaza: FromPath[str], request_id: FromPath[str], runtime: Runtime,
                    principal: Principal | None = PRINCIPAL) -> RequestView:
         async with runtime.read() as conn:
             row = await store.get_request(conn, plaza, request_id)
+            corrections = await store.list_corrections(conn, plaza, request_id) if row else ()
         row = row or requests.published_not_stored.get(request_id)
         own = own_unit(principal, plaza)
         # Another unit's request is, to an occupant, word for word one that does not exist.
         if row is None or row["plaza_id"] != plaza or own not in (None, row["unit"]):
             raise NotFound(f"request {request_id!r} not found in plaza {plaza!r}", field="id")
-        return _view(row)
+        return _view(row, corrections)
 
     @get("/", summary="报事列表 / List the requests",
-         description="按登记顺序，可按单元、类别、渠道、状态、等级、是否重大、登记时间筛选，分页。\n\n"
-         "Oldest first, filtered by unit, kind, channel, status, severity, major and time received, a page at a time. "
+         description="按登记顺序，可按单元、公共区域、类别、渠道、状态、等级、是否重大、登记时间筛选，分页。\n\n"
+         "Oldest first, filtered by unit, public area, kind, channel, status, severity, major and time received, "
+         "a page at a time. "
          "An occupant's token lists its own unit's requests only.")
     async def index(
         self,
         plaza: FromPath[str],
         runtime: Runtime,
-        unit: str | None = None,
+        unit: str | None = Parameter(query="unit", default=None, description="the unit; \"\" for requests naming none"),
+        area: str | None = Parameter(query="area", default=None, description="a public area's id"),
         kind: domain.Kind | None = None,
         channel: Channel | None = None,
         status: Literal["received", "referred"] | None = None,
@@ -156,7 +198,7 @@ class RequestController(Controller):
         principal: Principal | None = PRINCIPAL,
     ) -> Page:
         unit = unit_filter(principal, plaza, unit)
-        filters = dict(unit=unit, kind=kind, channel=channel, status=status, severity=severity, major=major)
+        filters = dict(unit=unit, area=area, kind=kind, channel=channel, status=status, severity=severity, major=major)
         async with runtime.read() as conn:
             rows = await store.list_requests(
                 conn, plaza, after=cursor, limit=limit, since=_utc(since, "since"), until=_utc(until, "until"), **filters

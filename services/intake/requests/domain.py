@@ -14,6 +14,7 @@ from typing import Literal
 import msgspec
 
 from libs.contracts.events import Contact
+from libs.contracts.subjects import InvalidToken, validate_token
 from libs.runtime import limits
 
 Kind = Literal["service", "complaint", "suggestion", "praise"]
@@ -86,10 +87,23 @@ class Assessment(msgspec.Struct, frozen=True, kw_only=True):
     severity_reason: str | None = None
     praised_department: str | None = None
     referral: Referral | None = None
+    department: str | None = None  # the department proposed from the text, if any
+    also: tuple[str, ...] = ()  # what else the text carries ("praise" in a complaint)
 
     @property
     def major(self) -> bool:
         return self.severity == "major"
+
+
+class Decision(msgspec.Struct, frozen=True, kw_only=True):
+    """The assessment with the clerk's choices over it: the department, and whether the
+    plaza serves it after all (``overruled``: the referral the clerk set aside)."""
+
+    department: str | None
+    department_chosen: bool
+    serviceable: bool
+    referral: Referral | None
+    overruled: Referral | None = None
 
 
 DEFAULT_RULES = ClassificationRules(
@@ -181,13 +195,79 @@ def assess(
     found, reason = classify(text, rules, kind)
     if found == "complaint":
         graded, why = grade(text, rules, severity)
-        return Assessment(kind=found, kind_reason=reason, severity=graded, severity_reason=why)
+        return Assessment(
+            kind=found, kind_reason=reason, severity=graded, severity_reason=why, also=also_carries(text, found, rules),
+        )
     if severity is not None:
         raise Refused(f"severity applies to complaints only; this request is a {found}", field="severity")
     if found == "praise":
         return Assessment(kind=found, kind_reason=reason, praised_department=praised_department(text, rules))
     referral = referral_for(text, directory) if found == "service" else None
-    return Assessment(kind=found, kind_reason=reason, referral=referral)
+    return Assessment(kind=found, kind_reason=reason, referral=referral, also=also_carries(text, found, rules))
+
+
+def also_carries(text: str, kind: Kind, rules: ClassificationRules = DEFAULT_RULES) -> tuple[str, ...]:
+    """A repair or complaint that also thanks someone ("the guard was kind, but the lift is
+    broken"): the thanks must reach the praised department, not be lost in the job."""
+    if kind not in ("service", "complaint"):
+        return ()
+    lowered = text.lower()
+    thanks = any(_first(lowered, rule.keywords) for rule in rules.kinds if rule.kind == "praise")
+    return ("praise",) if thanks else ()
+
+
+def splits(found: Assessment, wanted: bool = True) -> bool:
+    """Whether a mixed message becomes two records: the job and its thanks."""
+    return wanted and "praise" in found.also and found.kind in ("service", "complaint")
+
+
+def praise_half(text: str, rules: ClassificationRules = DEFAULT_RULES) -> Assessment:
+    return Assessment(
+        kind="praise", kind_reason="the thanks in a mixed message, recorded beside the job",
+        praised_department=praised_department(text, rules),
+    )
+
+
+def decide(found: Assessment, *, department: str | None = None, serviceable: bool | None = None) -> Decision:
+    """The clerk's choices at intake. A chosen department wins over the proposed one; a
+    service the rules would refer may be kept (the street light in the plaza's own car park
+    is the plaza's); only a service can be declared one the plaza cannot serve."""
+    if department is not None:
+        check_token(department, "department")
+    if serviceable is False and found.kind != "service":
+        raise Refused(f"only a service request can be referred; this request is a {found.kind}", field="serviceable")
+    keep = found.referral is None if serviceable is None else serviceable
+    return Decision(
+        department=department if department is not None else found.department,
+        department_chosen=department is not None, serviceable=keep,
+        referral=None if keep else found.referral,
+        overruled=found.referral if keep and found.referral else None,
+    )
+
+
+def whereabouts(unit: str | None, area: str | None, contact: Contact | None, areas: frozenset[str]) -> tuple[str, str | None]:
+    """Where the request is about: ``(unit, area)``, unit "" when it names none. A public
+    area is one of the plaza's list; a caller with neither (a passer-by) must leave a name
+    and phone, or no one could answer them."""
+    if unit and area is not None:
+        raise Refused("give the unit or the public area, not both", field="area")
+    if unit:
+        return unit, None
+    if area is not None:
+        if area not in areas:
+            raise Refused(f"area {area!r} is not one of the plaza's public areas (GET …/public-areas)", field="area")
+        return "", area
+    if contact is None or not (contact.name or "").strip() or not (contact.phone or "").strip():
+        raise Refused("a request naming no unit and no public area needs the caller's name and phone", field="contact")
+    return "", None
+
+
+def check_token(value: str, field: str) -> str:
+    """A value that becomes a NATS subject token downstream (dispatch routes by department)."""
+    try:
+        return validate_token(value, field)
+    except InvalidToken as exc:
+        raise Refused(str(exc), field=field) from exc
 
 
 def check_rules(rules: ClassificationRules) -> ClassificationRules:

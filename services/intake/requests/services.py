@@ -16,10 +16,11 @@ from libs.runtime import idempotency, limits
 from libs.runtime import logging as log
 from libs.runtime.cache import PlazaCache
 from libs.runtime.db import database_key
-from libs.runtime.errors import InvalidInput
+from libs.runtime.errors import InvalidInput, NotFound
 from libs.runtime.http import iso
 from libs.runtime.uow import Tx
 from services.intake import facts, tables
+from services.intake.areas import services as areas
 from services.intake.facts import known_units
 from services.intake.requests import domain, store
 
@@ -32,13 +33,23 @@ RULES_TTL_S = 5.0  # how long another replica may answer with rules a PUT has re
 
 class RequestCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     channel: Literal["phone", "visit", "letter", "online", "internal"]
-    unit: limits.Code
     text: limits.Text
+    unit: limits.Code | None = None  # none: a public area, or a caller who is not an occupant
+    area: limits.Code | None = None  # one of the plaza's public areas, instead of a unit
     kind: domain.Kind | None = None
     severity: domain.Severity | None = None
     contact: domain.ContactIn | None = None
     received_by: limits.Name | None = None
     source_department: limits.Name | None = None  # channel internal: the department that reported it
+    department: limits.Code | None = None  # the clerk's choice: dispatch routes there
+    serviceable: bool | None = None  # the clerk's word over the referral directory's
+    reason: limits.Note | None = None  # why the clerk overruled a referral
+    split: bool = True  # a mixed message becomes the job and a praise record
+
+
+class Also(msgspec.Struct, kw_only=True):
+    id: str
+    kind: domain.Kind
 
 
 class RequestAccepted(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -50,7 +61,23 @@ class RequestAccepted(msgspec.Struct, kw_only=True, omit_defaults=True):
     major: bool = False
     severity: domain.Severity | None = None
     praised_department: str | None = None
+    department: str | None = None
+    area: str | None = None
     status: str = "received"
+    also: list[Also] = []
+
+
+class Taken(msgspec.Struct, kw_only=True):
+    """A request as assessed: the answer, its events (two for a mixed message) and rows."""
+
+    accepted: RequestAccepted
+    events: list[RequestReceived]
+    rows: list[dict]
+
+    @property
+    def event_alone(self) -> bool:
+        """Whether the read model can take the row from the stream (the fast way)."""
+        return len(self.events) == 1 and self.rows[0] == request_row(self.events[0])
 
 
 class Provenance(msgspec.Struct, frozen=True, kw_only=True):
@@ -61,10 +88,14 @@ class Provenance(msgspec.Struct, frozen=True, kw_only=True):
     updated_at: str | None = None
 
 
-def as_occupant(body: RequestCreate) -> RequestCreate:
-    """What an occupant logs themselves: an online request. The desk's fields (who took
-    it, a reporting department, a severity grade) are the desk's to set, not the caller's."""
-    return msgspec.structs.replace(body, channel="online", received_by=None, source_department=None, severity=None)
+def as_occupant(body: RequestCreate, own: str) -> RequestCreate:
+    """What an occupant logs themselves: an online request about their own unit. The desk's
+    fields (who took it, a reporting department, a severity grade, a chosen department, an
+    overruled referral) are the desk's to set, not the caller's."""
+    return msgspec.structs.replace(
+        body, channel="online", received_by=None, source_department=None, severity=None,
+        unit=body.unit or own, area=None, department=None, serviceable=None, reason=None,
+    )
 
 
 def refused(exc: domain.Refused) -> InvalidInput:
@@ -89,9 +120,9 @@ async def receive_request(
     stored to be replayed, and whenever the broker cannot take an event at once."""
 
     async def run() -> RequestAccepted:
-        accepted, event = await assess_request(tx.conn, plaza_id, body, actor)
-        await store_request(tx, event)
-        return accepted
+        taken = await assess_request(tx.conn, plaza_id, body, actor)
+        await store_taken(tx, taken)
+        return taken.accepted
 
     return await once(tx, plaza_id, "requests", idempotency_key, body, RequestAccepted, run, status=202)
 
@@ -101,13 +132,18 @@ async def receive_request_published(runtime, plaza_id: str, body: RequestCreate,
     intake's stream and answer once JetStream has it on disk; intake's read model takes its
     row from the stream. If the broker cannot take it now, the transactional way stores it
     and the relay publishes it later (same event id: JetStream or the consumers' inboxes
-    drop the copy if the first publish did land)."""
+    drop the copy if the first publish did land). A mixed message (two records) or an
+    overruled referral (more than the event says) takes the transactional way."""
     known = known_inputs(runtime.db.key, plaza_id, body.unit)
     if known is None:
         async with runtime.read() as conn:
-            accepted, event = await assess_request(conn, plaza_id, body, actor)
+            taken = await assess_request(conn, plaza_id, body, actor)
     else:  # the common case: unit and rules are in this replica's caches, no connection needed
-        accepted, event = assess_with(known, plaza_id, body, actor)
+        taken = assess_with(known, plaza_id, body, actor)
+    if not taken.event_alone:
+        await runtime.grouped(store_taken, taken)
+        return taken.accepted
+    accepted, [event] = taken.accepted, taken.events
     remember_published(event)  # before: the read model may take it before publish returns
     try:
         await runtime.publish(event)
@@ -123,33 +159,65 @@ async def store_request(tx: Tx, event: RequestReceived) -> None:
     await tx.emit(event)
 
 
-async def assess_request(conn, plaza_id: str, body: RequestCreate, actor: str) -> tuple[RequestAccepted, RequestReceived]:
-    """Checks and classifies a request (reads only): the answer and the event that records it."""
-    await facts.require_unit(conn, plaza_id, body.unit)
-    return assess_with(await plaza_rules(conn, plaza_id), plaza_id, body, actor)
+async def store_taken(tx: Tx, taken: Taken) -> None:
+    """Every record of one message and its events, in one transaction."""
+    for row in taken.rows:
+        await store.add_request(tx.conn, row)
+    await tx.emit(*taken.events)
+
+
+async def assess_request(conn, plaza_id: str, body: RequestCreate, actor: str) -> Taken:
+    """Checks and classifies a request (reads only): the answer and the events that record it."""
+    if body.unit:
+        await facts.require_unit(conn, plaza_id, body.unit)
+    else:
+        await facts.require_plaza(conn, plaza_id)
+    areas_known = await areas.area_ids(conn, plaza_id) if body.area is not None and not body.unit else frozenset()
+    return assess_with(await plaza_rules(conn, plaza_id), plaza_id, body, actor, areas_known)
 
 
 def assess_with(
     known: tuple[domain.ClassificationRules, domain.ReferralDirectory], plaza_id: str, body: RequestCreate, actor: str,
-) -> tuple[RequestAccepted, RequestReceived]:
+    areas_known: frozenset[str] = frozenset(),
+) -> Taken:
     """Checks and classifies a request against the plaza's rules (no I/O)."""
     rules, directory = known
     try:
+        unit, area = domain.whereabouts(body.unit, body.area, body.contact, areas_known)
         found = domain.assess(body.text, rules, directory, kind=body.kind, severity=body.severity)
+        chosen = domain.decide(found, department=body.department, serviceable=body.serviceable)
     except domain.Refused as exc:
         raise refused(exc) from exc
-    request_id = new_event_id()
-    accepted = _accepted(request_id, found)
-    event = RequestReceived(
-        plaza_id=plaza_id, occurred_at=utcnow(), correlation_id=request_id, actor=actor,
-        request_id=request_id, unit=body.unit, channel=body.channel, kind=found.kind,
-        text=body.text, contact=body.contact, serviceable=accepted.serviceable,
-        referral=accepted.referral, major=found.major, received_by=body.received_by or actor,
-        severity=found.severity, praised_department=found.praised_department,
-        kind_reason=found.kind_reason, severity_reason=found.severity_reason,
+    ids = [new_event_id()]
+    if domain.splits(found, body.split):
+        ids.append(new_event_id())
+    common = dict(
+        plaza_id=plaza_id, occurred_at=utcnow(), actor=actor, unit=unit, area=area, channel=body.channel,
+        text=body.text, contact=body.contact, received_by=body.received_by or actor,
         source_department=body.source_department,
     )
-    return accepted, event
+    job = _event(ids[0], found, chosen, common, mixed_with=ids[1] if len(ids) > 1 else None)
+    events = [job]
+    accepted = _accepted(job)
+    if len(ids) > 1:
+        thanks = domain.praise_half(body.text, rules)
+        events.append(_event(ids[1], thanks, domain.decide(thanks), common, mixed_with=ids[0]))
+        accepted.also = [Also(id=ids[1], kind="praise")]
+    rows = [request_row(e) for e in events]
+    if chosen.overruled is not None:
+        rows[0].update(overruled_referral=chosen.overruled.answer(), overrule_reason=body.reason)
+    return Taken(accepted=accepted, events=events, rows=rows)
+
+
+def _event(request_id: str, found: domain.Assessment, chosen: domain.Decision, common: dict, *,
+           mixed_with: str | None) -> RequestReceived:
+    return RequestReceived(
+        **common, correlation_id=request_id, request_id=request_id, kind=found.kind,
+        serviceable=chosen.serviceable, referral=chosen.referral.answer() if chosen.referral else None,
+        major=found.major, severity=found.severity, praised_department=found.praised_department,
+        kind_reason=found.kind_reason, severity_reason=found.severity_reason,
+        department=chosen.department, department_chosen=chosen.department_chosen, mixed_with=mixed_with,
+    )
 
 
 async def record_requests(tx: Tx, events: list[RequestReceived]) -> None:
@@ -175,14 +243,17 @@ def remember_published(event: RequestReceived) -> None:
     published_not_stored[event.request_id] = {**request_row(event), "_remembered_at": now}
 
 
-def _accepted(request_id: str, found: domain.Assessment) -> RequestAccepted:
+def _accepted(e: RequestReceived) -> RequestAccepted:
     return RequestAccepted(
-        id=request_id, kind=found.kind, serviceable=found.referral is None,
-        referral=found.referral.answer() if found.referral else None,
-        kind_reason=found.kind_reason, major=found.major, severity=found.severity,
-        praised_department=found.praised_department,
-        status="referred" if found.referral else "received",
+        id=e.request_id, kind=e.kind, serviceable=e.serviceable, referral=e.referral,
+        kind_reason=e.kind_reason or "", major=e.major, severity=e.severity,
+        praised_department=e.praised_department, department=e.department, area=e.area,
+        status=status_of(e.serviceable),
     )
+
+
+def status_of(serviceable: bool) -> str:
+    return "received" if serviceable else "referred"
 
 
 def request_row(e: RequestReceived) -> dict:
@@ -194,9 +265,25 @@ def request_row(e: RequestReceived) -> dict:
         "contact_name": e.contact.name if e.contact else None,
         "contact_phone": e.contact.phone if e.contact else None,
         "serviceable": e.serviceable, "referral": e.referral, "major": e.major,
-        "status": "referred" if e.referral else "received", "received_by": e.received_by,
-        "received_at": e.occurred_at,
+        "status": status_of(e.serviceable), "received_by": e.received_by,
+        "received_at": e.occurred_at, "department": e.department,
+        "department_chosen": e.department_chosen, "area": e.area, "mixed_with": e.mixed_with,
+        "overruled_referral": None, "overrule_reason": None,
     }
+
+
+async def request_for_update(conn, plaza_id: str, request_id: str):
+    """The request's row, locked for a change. One this replica published a moment ago may
+    not be on the read model yet: its row is put there first (the stream's copy is then
+    skipped as already present)."""
+    row = await store.get_request(conn, plaza_id, request_id, lock=True)
+    pending = published_not_stored.get(request_id)
+    if row is None and pending is not None and pending["plaza_id"] == plaza_id:
+        await store.add_requests_if_absent(conn, [{k: v for k, v in pending.items() if k != "_remembered_at"}])
+        row = await store.get_request(conn, plaza_id, request_id, lock=True)
+    if row is None:
+        raise NotFound(f"request {request_id!r} not found in plaza {plaza_id!r}", field="request_id")
+    return row
 
 
 # Per-plaza rules are read on every request: kept a few seconds (PlazaCache). A PUT forgets
@@ -216,9 +303,10 @@ async def plaza_rules(conn, plaza_id: str) -> tuple[domain.ClassificationRules, 
     return rules, directory
 
 
-def known_inputs(key: tuple, plaza_id: str, unit: str) -> tuple[domain.ClassificationRules, domain.ReferralDirectory] | None:
-    """The plaza's rules if this replica knows the unit and holds fresh rules, else None."""
-    if (plaza_id, unit) not in known_units.get(key, ()):
+def known_inputs(key: tuple, plaza_id: str, unit: str | None) -> tuple[domain.ClassificationRules, domain.ReferralDirectory] | None:
+    """The plaza's rules if this replica knows the unit and holds fresh rules, else None
+    (always None without a unit: the plaza, its public areas are read)."""
+    if not unit or (plaza_id, unit) not in known_units.get(key, ()):
         return None
     return _rules.get(key, plaza_id)
 

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from libs.runtime.db import insert_ignore, insert_ignore_many
-from services.intake.tables import plaza_rules, requests
+from services.intake.tables import plaza_rules, request_corrections, requests
 
 
 async def add_request(conn: AsyncConnection, row: dict) -> None:
@@ -18,9 +18,17 @@ async def add_requests_if_absent(conn: AsyncConnection, rows: list[dict]) -> Non
     await insert_ignore_many(conn, requests, rows, ["id"])
 
 
-async def get_request(conn: AsyncConnection, plaza_id: str, request_id: str):
+async def get_request(conn: AsyncConnection, plaza_id: str, request_id: str, *, lock: bool = False):
     q = sa.select(requests).where(requests.c.plaza_id == plaza_id, requests.c.id == request_id)
+    if lock:  # two corrections at once: the second reads what the first made of it
+        q = q.with_for_update()
     return (await conn.execute(q)).mappings().first()
+
+
+async def list_corrections(conn: AsyncConnection, plaza_id: str, request_id: str):
+    t = request_corrections
+    q = sa.select(t).where(t.c.plaza_id == plaza_id, t.c.request_id == request_id).order_by(t.c.id)
+    return (await conn.execute(q)).mappings().all()
 
 
 async def list_requests(conn: AsyncConnection, plaza_id: str, *, after: str | None, limit: int, **filters):

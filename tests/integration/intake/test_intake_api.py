@@ -124,7 +124,7 @@ async def test_idempotency_key_replays_and_refuses_a_different_body(intake, bus)
         ("p1", {"channel": "phone", "unit": 203, "text": "x"}, 400, "unit"),
         ("p1", {"channel": "phone", "unit": "Z-999", "text": "x"}, 422, "unit"),
         ("nowhere", {"channel": "phone", "unit": "A-203", "text": "x"}, 404, "plaza"),
-        ("p1", {"channel": "phone", "text": "x"}, 400, "unit"),
+        ("p1", {"channel": "phone", "text": "x"}, 422, "contact"),  # no unit, no area: who to answer?
     ],
 )
 async def test_bad_input_gets_a_problem_naming_the_field(intake, plaza, body, status, field):

@@ -54,3 +54,11 @@ async def test_every_other_intake_route_refuses_an_occupant(intake):
         assert r.status_code == 403, (method, path, r.text)
     other_plaza = await intake.get("/v1/plazas/p2/requests", headers=OCCUPANT)
     assert other_plaza.status_code == 404 and other_plaza.json()["field"] == "plaza"
+
+
+async def test_an_occupant_always_speaks_for_their_unit_not_for_a_public_area_or_the_desk(intake):
+    r = await intake.post("/v1/plazas/p1/requests", headers=OCCUPANT, json={
+        "channel": "online", "area": "car-park", "text": "停车场路灯不亮 (路灯)", "serviceable": True, "department": "security"})
+    assert r.status_code == 202, r.text
+    shown = (await intake.get(f"/v1/plazas/p1/requests/{r.json()['id']}", headers=OCCUPANT)).json()
+    assert (shown["unit"], shown["area"], shown["department_chosen"], shown["serviceable"]) == ("A-203", None, False, False)
