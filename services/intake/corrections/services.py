@@ -79,9 +79,12 @@ async def _reclassify(tx: Tx, plaza_id: str, request_id: str, body: RequestRecla
     if current.severity != now.severity:  # the clerk's grade, or the text's once it became a complaint
         values["severity_reason"] = CLERK if body.severity else grade(row["text"], rules)[1] if now.severity else None
     await store.update_request(tx.conn, plaza_id, request_id, values)
+    # The event names a department only when the desk chose one now: dispatch re-routes on
+    # it, and intake's own proposal must not move a job the plaza's rules sent elsewhere.
     event = RequestReclassified(
         plaza_id=plaza_id, occurred_at=at, correlation_id=request_id, actor=actor, request_id=request_id,
-        unit=row["unit"], area=row["area"], previous_kind=current.kind, reason=body.reason, **msgspec.structs.asdict(now),
+        unit=row["unit"], area=row["area"], previous_kind=current.kind, reason=body.reason,
+        **(msgspec.structs.asdict(now) | {"department": body.department}),
     )
     await store.add_correction(tx.conn, {
         "id": event.id, "plaza_id": plaza_id, "request_id": request_id, "at": at, "actor": actor,
