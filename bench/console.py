@@ -12,7 +12,7 @@ demo plaza and its demo users, then measures:
   ``work-orders`` event arrives, and until a plain NATS subscriber in this process saw
   dispatch's work-order event (the part before the console). Each request starts from a
   settled system (every consumer has acknowledged everything), so a nudge is not the
-  previous request's late one.
+  previous request's late one. The difference of the two is the console's own part.
 - *pages*: ``--users`` virtual users each sign in once through the console's ``/login``
   form (the CSRF token from the login page, cookies kept), then request a page in a loop
   for ``--duration`` seconds: the desk, the work-order queue and its live partial, and
@@ -228,7 +228,7 @@ async def measure_live(system: System, nats_url: str, password: str, events: int
     await nc.subscribe(f"plazadesk.dispatch.{demo.PLAZA}.>", cb=on_event)
     await nc.flush()
     reader = asyncio.create_task(listen())
-    sse, bus, early = [], [], 0
+    sse, bus, console, early = [], [], [], 0
     try:
         await asyncio.wait_for(ready.wait(), 10)
         async with httpx.AsyncClient(base_url=system.url("intake"), headers=auth, timeout=10) as intake:
@@ -246,12 +246,14 @@ async def measure_live(system: System, nats_url: str, password: str, events: int
                 early += arrived < answered  # the nudge beat the POST's answer to the client
                 sse.append(max(0.0, arrived - answered))
                 bus.append(max(0.0, published - answered))
+                console.append(max(0.0, arrived - published))  # the console's own part
     finally:
         reader.cancel()
         await asyncio.gather(reader, return_exceptions=True)
         await clerk.aclose()
         await nc.close()
-    return {"requests": events, "sse": percentiles(sse), "nats": percentiles(bus), "before_the_answer": early}
+    return {"requests": events, "sse": percentiles(sse), "nats": percentiles(bus), "console": percentiles(console),
+            "before_the_answer": early}
 
 
 # --- the run -------------------------------------------------------------------------------
@@ -295,6 +297,8 @@ def table(r: dict) -> str:
                  f" / max {lv['sse']['max_ms']} ms")
     lines.append(f"  dispatch's work-order event on NATS (plain subscriber): p50 {lv['nats']['p50_ms']} / p95 "
                  f"{lv['nats']['p95_ms']} / max {lv['nats']['max_ms']} ms; nudges before the answer: {lv['before_the_answer']}")
+    lines.append(f"  the console's part (NATS event → SSE event, each request): p50 {lv['console']['p50_ms']} / p95 "
+                 f"{lv['console']['p95_ms']} / max {lv['console']['max_ms']} ms")
     return "\n".join(lines)
 
 
