@@ -3,7 +3,8 @@
 Starts a real nats-server (fsync on every write: ``sync_interval: always``) and the real
 services on their embedded default (SQLite), drives them from separate load-generator
 processes on loopback with bounded load, prints a table and writes JSON to
-bench/results/<timestamp>.json. Fails loudly if any count at the end differs.
+bench/results/<timestamp>.json. Fails loudly if any count at the end differs. Last, the
+console's pages and live queue on a system of their own (bench.console; ``--no-console``).
 
 A shared host's speed drifts by 10-25 % within minutes, so intake, the fixed rate and the
 end-to-end run are each measured ``--rounds`` times (3) and the medians are reported, with
@@ -572,6 +573,11 @@ def table(r: dict) -> str:
     lines.append(f"  counts: {r['checks']['e2e']}")
     lines.append(f"  CPU ms per close (median run): {_cpu(e['cpu_ms_per_close'])}; the load generator (bench.closer) "
                  f"{e.get('generator_cpu_ms_per_close')}")
+    if r.get("console"):
+        from bench import console
+
+        lines.append("")
+        lines.append(console.table(r["console"]))
     if r.get("replay"):
         p = r["replay"]
         lines.append(f"archive replay rebuild: {p['events']} events from all streams in {p['seconds']} s = {p['events_per_s']} events/s ({p['filed']} filed for plaza {PLAZA})")
@@ -621,6 +627,13 @@ async def main_async(args) -> dict:
         for service in DRAIN:  # each service whose main consumer carries volume
             print(f"drain {service}…", flush=True)
             result["consumers"][service] = await measure_drain_alone(service, work, args.backlog, sync_always=not args.no_sync)
+        if not args.no_console:
+            # Imported here: bench.console uses this module's helpers.
+            from bench import console
+
+            print("console…", flush=True)
+            result["console"] = await console.measure(work / "console", args.console_users, args.duration,
+                                                      args.console_events, sync_always=not args.no_sync)
     finally:
         if floor_proc.poll() is None:  # a step before the end of intake failed
             floor_proc.terminate()
@@ -638,6 +651,9 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=3, help="runs of each point; medians are reported")
     ap.add_argument("--e2e-rate", type=float, default=500)
     ap.add_argument("--backlog", type=int, default=20_000)
+    ap.add_argument("--console-users", type=int, default=8, help="signed-in users requesting the console's pages")
+    ap.add_argument("--console-events", type=int, default=50, help="requests timed until the console's live queue hears")
+    ap.add_argument("--no-console", action="store_true", help="leave out the console (bench.console alone measures it)")
     ap.add_argument("--no-sync", action="store_true", help="nats-server without fsync per write")
     ap.add_argument("--keep", action="store_true", help="keep the work folder (databases, streams, logs)")
     args = ap.parse_args()

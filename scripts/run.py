@@ -1,4 +1,5 @@
-"""``make run``: nats-server + the six services + demo data and demo users, until Ctrl-C.
+"""``make run``: nats-server + the console and the six services + demo data and demo users,
+until Ctrl-C. The console's address and the logins are printed first.
 
 State lives in ./data (JetStream files and one SQLite file per service), so stopping and
 running again continues where it left off.
@@ -14,6 +15,8 @@ import time
 
 from scripts import demo
 from scripts.system import NATS_PORT, OPERATOR_PASSWORD_FILE, SERVICES, System
+
+CONSOLE = "console"
 
 
 def main() -> int:
@@ -44,17 +47,20 @@ def main() -> int:
         return 1
 
     print("\nPlazaDesk is running (Ctrl-C stops everything)\n")
+    print_console(system, users)
     warnings = moved_ports(system)
-    for line in warnings:
-        print(line)
     if warnings:
         print()
-    print(f"  NATS (JetStream)  {system.services_nats_url}   data: {system.data_dir / 'nats'}")
+        for line in warnings:
+            print(line)
+    print(f"\n  NATS (JetStream)  {system.services_nats_url}   data: {system.data_dir / 'nats'}")
     if system.passwords:  # never the passwords themselves: they would end up in terminal logs
-        print(f"  NATS users        one per service and department, and 'operator': {system.passwords_file}")
+        print(f"  NATS users        one per service and department, the console and 'operator': {system.passwords_file}")
     for name in SERVICES:
-        print(f"  {name:<9} {system.url(name):<24} OpenAPI: {system.url(name)}/schema   log: {system.logs / (name + '.log')}")
-    print_logins(system, users)
+        # The console is pages for people, not an API: it has no OpenAPI document.
+        api = "the web console" if name == CONSOLE else f"OpenAPI: {system.url(name)}/schema"
+        print(f"  {name:<9} {system.url(name):<24} {api:<40} log: {system.logs / (name + '.log')}")
+    print_token_help(system)
     if units:
         print(f"\n  demo plaza 'demo' with units {', '.join(units)}")
         print(
@@ -78,9 +84,21 @@ def main() -> int:
     return 0
 
 
+def print_console(system: System, users: list[tuple[str, str, str]]) -> None:
+    """The console's address first and framed, the logins right under it: what a person
+    trying PlazaDesk opens (the services' lines below are for developers)."""
+    who = "demo-clerk (password below)" if users else "operator (password below)"
+    line = f"  Open the console: {system.url(CONSOLE)}  —  sign in as {who}"
+    rule = "  " + "=" * (len(line) - 2)
+    print(rule)
+    print(line)
+    print(rule)
+    print_logins(system, users)
+
+
 def print_logins(system: System, users: list[tuple[str, str, str]]) -> None:
-    """How to log in: the operator's password on the run that made it (else where it is
-    kept), each demo user's, and the curl line that gets a token."""
+    """How to log in: each demo user's password, then the operator's on the run that made
+    it (else where it is kept)."""
     kept = system.data_dir / OPERATOR_PASSWORD_FILE
     if os.environ.get("PLAZADESK_OPERATOR_PASSWORD"):
         operator = "the password in PLAZADESK_OPERATOR_PASSWORD"
@@ -88,14 +106,18 @@ def print_logins(system: System, users: list[tuple[str, str, str]]) -> None:
         operator = f"password {system.operator_password()}   (shown this once; kept in {kept})"
     else:
         operator = f"password in {kept}"
-    print(f"\n  log in as 'operator' (every plaza, staff and settings): {operator}")
     if users:
         print("  demo users at plaza 'demo' (passwords kept in "
               f"{system.data_dir / demo.DEMO_PASSWORDS}):")
         for user, roles, password in users:
             print(f"    {user:<16} {roles:<11} password {password}")
+    print(f"  'operator' (every plaza, staff and settings): {operator}")
+
+
+def print_token_help(system: System) -> None:
+    """The curl line that gets a token for the services' APIs."""
     print(
-        "  get a token: TOKEN=$(curl -s -XPOST "
+        "\n  get a token: TOKEN=$(curl -s -XPOST "
         f"{system.url('staff')}/v1/token -H 'content-type: application/json' "
         "-d '{\"username\":\"demo-clerk\",\"password\":\"<password>\"}' "
         "| python3 -c 'import json,sys; print(json.load(sys.stdin)[\"access_token\"])')"

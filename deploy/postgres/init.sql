@@ -5,3 +5,5 @@ CREATE DATABASE billing;
 CREATE DATABASE survey;
 CREATE DATABASE archive;
 CREATE DATABASE staff;
+-- The console's one table: each person's chosen language.
+CREATE DATABASE console;
