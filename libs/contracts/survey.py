@@ -26,7 +26,9 @@ class VisitCompleted(Event, frozen=True, kw_only=True, tag=True):
     department: str
     rating: Rating
     comment: str | None = None
-    channel: Literal["phone", "online"] | None = None  # added in v1 (compatible)
+    # Added in v1 (compatible); "visit" (door-to-door, 上门回访) added later: a consumer
+    # that only tells online answers apart reads it as any value other than "online".
+    channel: Literal["phone", "visit", "online"] | None = None
     # Added in v1 (compatible: default): reason codes given with the rating
     # (e.g. "not_fixed", "slow_response"); second dispatch may use them.
     reasons: list[str] = []
@@ -38,7 +40,8 @@ class VisitCompleted(Event, frozen=True, kw_only=True, tag=True):
 class VisitSkipped(Event, frozen=True, kw_only=True, tag=True):
     """A closed work order got no return visit call: the unit was surveyed within the
     plaza's fatigue window (回访疲劳期). It is listed as skipped and is not counted in
-    coverage."""
+    coverage. Published by earlier releases only: every close now gets its visit (by survey
+    link within the fatigue window); kept so their events still decode."""
 
     visit_id: str
     work_order_id: str

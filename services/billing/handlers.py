@@ -1,13 +1,16 @@
 """Bus subscribers: archive's plaza and unit facts, dispatch's work orders (charges, and
 complaints that hold dunning while open, reopened ones included: each event's own kind
-says whether it is a complaint), intake's renovation permits (deposits). Each first checks
-that archive registered the events' plazas and units."""
+says whether it is a complaint), intake's corrections of a request's kind (a request made a
+complaint holds dunning too), intake's renovation permits (deposits). Each first checks
+that archive registered the events' plazas and units (a request about a public area names
+none)."""
 
 from __future__ import annotations
 
 from libs.contracts.events import (
     RenovationApproved,
     RenovationClosed,
+    RequestReclassified,
     WorkOrderCancelled,
     WorkOrderClosed,
     WorkOrderCreated,
@@ -46,6 +49,11 @@ async def on_work_order_cancelled(tx: Tx, event: WorkOrderCancelled) -> None:
     await dunning.follow_complaints(tx, [event], closed=True)
 
 
+async def on_requests_reclassified(tx: Tx, events: list[RequestReclassified]) -> None:
+    await facts.require_known_facts(tx, events)
+    await dunning.follow_corrections(tx, events)
+
+
 async def on_intake_event(tx: Tx, event) -> None:
     await facts.require_known_facts(tx, [event])
     if isinstance(event, RenovationApproved):
@@ -62,3 +70,4 @@ def subscribe(consumers: Consumers) -> None:
     consumers.subscribe_batch("dispatch", "*.*.work_order.reopened", "work-order-reopened", on_work_orders_reopened)
     consumers.subscribe("dispatch", "*.*.work_order.cancelled", "work-order-cancelled", on_work_order_cancelled)
     consumers.subscribe("intake", "*.renovation.>", "renovation", on_intake_event)
+    consumers.subscribe_batch("intake", "*.request.reclassified", "request-reclassified", on_requests_reclassified)

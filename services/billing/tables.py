@@ -173,7 +173,28 @@ complaints = sa.Table(
     # Only complaints have rows now (the events say which); an older release kept a row for
     # every closed, cancelled or reopened work order, and this tells those apart.
     sa.Column("complaint", sa.Boolean, nullable=False, default=True),
+    # The request the job came from, so that the desk's correction of that request (turned
+    # away from a complaint) lifts the hold; NULL on rows kept before it was recorded.
+    sa.Column("request_id", sa.String(40)),
     sa.Index("ix_complaints_unit", "plaza_id", "unit", "status"),
+)
+
+# The desk's latest correction of a request's kind (intake's RequestReclassified), where it
+# made the request a complaint or took that away. ``complaint`` true holds the unit's
+# dunning like any open complaint until the request's job closes (``ended``) or its
+# work-order events say complaint themselves (then the complaints table governs); false
+# lifts the hold of that request's complaint row. ``reclassified_at`` orders corrections:
+# a late copy of an older one never undoes a newer one.
+reclassified_requests = sa.Table(
+    "reclassified_requests",
+    metadata,
+    sa.Column("plaza_id", sa.String(64), primary_key=True),
+    sa.Column("request_id", sa.String(40), primary_key=True),
+    sa.Column("unit", sa.String(64), nullable=False),
+    sa.Column("complaint", sa.Boolean, nullable=False),
+    sa.Column("ended", sa.Boolean, nullable=False, default=False),
+    sa.Column("reclassified_at", UtcDateTime(), nullable=False),
+    sa.Index("ix_reclassified_requests_unit", "plaza_id", "unit"),
 )
 
 dunning_tasks = sa.Table(

@@ -13,6 +13,7 @@ from libs.runtime.bus import Consumers
 from libs.runtime.uow import Tx
 from services.dispatch import facts
 from services.dispatch.corrections import services as corrections
+from services.dispatch.reports import services as reports
 from services.dispatch.work_orders import services as work_orders
 
 
@@ -44,12 +45,17 @@ async def on_visit_completed(tx: Tx, events: list[VisitCompleted], *, reopen_esc
     await work_orders.record_return_visits(tx, events, escalate_after=reopen_escalate_after)
 
 
+async def on_requests_for_report(tx: Tx, events: list) -> None:
+    await reports.record_requests(tx, events)  # a read model: no facts to wait for
+
+
 def subscribe(consumers: Consumers, *, reopen_escalate_after: int = 2) -> None:
     consumers.subscribe_batch("archive", "*.>", "archive", on_archive_events)
     consumers.subscribe_batch("staff", "*.staff.*", "staff", on_staff_events)
     consumers.subscribe_batch("intake", "*.request.received", "request-received", on_request_received)
     consumers.subscribe_batch("intake", "*.request.reclassified", "request-reclassified", on_request_reclassified)
     consumers.subscribe_batch("intake", "*.handover.inspected", "handover-inspected", on_handover_inspected)
+    consumers.subscribe_batch("intake", "*.request.*", "complaint-report", on_requests_for_report)
     consumers.subscribe_batch(
         "survey",
         "*.visit.completed",

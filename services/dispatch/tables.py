@@ -273,6 +273,31 @@ stock_adjustments = sa.Table(
     sa.Index("ix_stock_adjustments_status", "plaza_id", "status", "id"),
 )
 
+# --- the complaint report's own read of intake's requests: every request as received (its
+# channel, text, unit or public area), moved by the desk's corrections (RequestReclassified),
+# so a request corrected into a complaint counts and one corrected away stops counting,
+# whatever the work orders say. ``received_kind`` is the kind before any correction.
+report_requests = sa.Table(
+    "report_requests",
+    metadata,
+    sa.Column("plaza_id", sa.String(64), primary_key=True),
+    sa.Column("request_id", sa.String(40), primary_key=True),
+    sa.Column("unit", sa.String(64), nullable=False),
+    sa.Column("area", sa.String(200)),
+    sa.Column("channel", sa.String(16)),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("received_kind", sa.String(16), nullable=False),
+    sa.Column("severity", sa.String(16)),
+    sa.Column("major", sa.Boolean, nullable=False, default=False),
+    sa.Column("department", sa.String(64)),
+    sa.Column("text", sa.Text),
+    sa.Column("received_at", UtcDateTime()),
+    sa.Column("corrected_at", UtcDateTime()),
+    sa.Column("corrected_by", sa.String(100)),
+    sa.Column("correction_reason", sa.Text),
+    sa.Index("ix_report_requests_plaza_kind", "plaza_id", "kind"),
+)
+
 
 def plain(row) -> dict:
     # Column keys are str subclasses (quoted_name); msgspec and JSON want plain str.

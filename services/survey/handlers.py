@@ -1,12 +1,13 @@
-"""Bus subscribers: archive's plaza and unit facts, and dispatch's closed work orders (the
-close carries the job's kind, which decides whether the fatigue window applies). Each
+"""Bus subscribers: archive's plaza and unit facts, dispatch's closed work orders (the
+close carries the job's kind, which decides whether the fatigue window applies), and
+intake's requests (the contact of one naming no unit, whose visit is made with it). Each
 checks first that archive registered the events' plazas and units."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from libs.contracts.events import DispatchEvent, WorkOrderClosed
+from libs.contracts.events import DispatchEvent, IntakeEvent, RequestReceived, WorkOrderClosed
 from libs.runtime.bus import Consumers
 from libs.runtime.uow import Tx
 from services.survey import facts
@@ -16,6 +17,12 @@ from services.survey.visits import services as visits
 
 async def on_archive_events(tx: Tx, events: list) -> None:
     await facts.record_archive_facts(tx, events)
+
+
+async def on_requests_received(tx: Tx, events: list[IntakeEvent]) -> None:
+    requests = [e for e in events if isinstance(e, RequestReceived) and not e.unit]
+    await facts.require_known_facts(tx, requests)
+    await visits.record_contacts(tx, requests)
 
 
 def on_work_order_closed_within(window: dt.timedelta):
@@ -38,3 +45,4 @@ def subscribe(consumers: Consumers, settings: Settings) -> None:
     consumers.subscribe_batch(
         "dispatch", "*.*.work_order.closed", "work-order-closed", on_work_order_closed_within(window), prompt=True
     )
+    consumers.subscribe_batch("intake", "*.request.received", "request-received", on_requests_received)

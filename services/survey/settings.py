@@ -14,7 +14,7 @@ class Settings(ServiceSettings, kw_only=True):
     service: str = "survey"
     http_port: int = 8004
     # The relay gathers a round for 0.1 s (see ServiceSettings.relay_linger_s): survey's
-    # events (visits scheduled, skipped, completed) feed archive's timeline and dispatch's
+    # events (visits scheduled, completed) feed archive's timeline and dispatch's
     # second dispatch, which gather them for 0.1 s anyway, and start no prompt path.
     relay_linger_s: float = 0.1
     # How long after a work order closes its return visit falls due (回访时限).

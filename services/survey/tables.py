@@ -1,5 +1,6 @@
 """Every table of survey, its data model at a glance: archive's plazas and units (survey's
-own copy, kept by facts.py), the plaza survey policies, return visits, campaigns with their
+own copy, kept by facts.py), the plaza survey policies, return visits (and the contacts of
+requests that name no unit), campaigns with their
 samples and answers, key-account plans, the survey links that have answered. Queries live in each capability's store.py.
 
 A table an older release declared and this one does not (``work_orders``, dispatch's kinds
@@ -49,6 +50,10 @@ policies = sa.Table(
 
 # --- return visits ----------------------------------------------------------------------------
 
+# A visit made by a call (not a survey link, not skipped by an older release): what the
+# fatigue window measures from. Written out, so that SQLite sees the query imply the index.
+CALLED = "skip_reason IS NULL AND method = 'phone'"
+
 visits = sa.Table(
     "visits",
     metadata,
@@ -70,8 +75,13 @@ visits = sa.Table(
     sa.Column("comment", sa.Text),
     sa.Column("channel", sa.String(16)),
     sa.Column("reasons", sa.JSON),
-    # Set when the fatigue window spared the unit a call; such a visit is never answered.
+    # Set by an older release when the fatigue window spared the unit a call: such a visit
+    # is never answered. This release skips no visit (a lighter touch instead, below).
     sa.Column("skip_reason", sa.String(32)),
+    # How the visit is to be made: ``phone``, or ``online`` (a survey link instead of a
+    # call) when the unit was called within the fatigue window (``method_reason`` "fatigue").
+    sa.Column("method", sa.String(16), nullable=False, default="phone"),
+    sa.Column("method_reason", sa.String(32)),
     # One visit per close: a redelivered or re-sent close finds its visit already there.
     sa.UniqueConstraint("plaza_id", "work_order_id", "reopen_count", name="uq_visits_close"),
     sa.Index("ix_visits_plaza_due", "plaza_id", "answered_at", "due_at"),
@@ -81,12 +91,26 @@ visits = sa.Table(
     # batch's units in the span, skipped ones included: 0.22 ms a look-up at 5,000 visits,
     # growing with each, against 0.017 ms through the partial index.
     sa.Index("ix_visits_plaza_unit_id", "plaza_id", "unit", "id"),
-    # The fatigue window asks for a unit's surveyed (not skipped) closes near a new one: a
-    # busy unit's skipped visits are left out of the index rather than read and dropped.
-    sa.Index("ix_visits_surveyed", "plaza_id", "unit", "closed_at",
-             sqlite_where=sa.text("skip_reason IS NULL"), postgresql_where=sa.text("skip_reason IS NULL")),
+    # The fatigue window asks for a unit's called closes near a new one: a busy unit's
+    # lighter-touch (online) and skipped visits are left out of the index rather than read
+    # and dropped. It replaced ix_visits_surveyed (skipped ones only left out).
+    sa.Index("ix_visits_called", "plaza_id", "unit", "closed_at",
+             sqlite_where=sa.text(CALLED), postgresql_where=sa.text(CALLED)),
 )
-metadata.info[RETIRED_INDEXES] = ["ix_visits_plaza_unit"]
+metadata.info[RETIRED_INDEXES] = ["ix_visits_plaza_unit", "ix_visits_surveyed"]
+
+# Who to follow up a job with when it names no unit (a public area, a caller who is no
+# occupant): the contact of intake's RequestReceived. Only such requests are kept.
+request_contacts = sa.Table(
+    "request_contacts",
+    metadata,
+    sa.Column("plaza_id", sa.String(64), primary_key=True),
+    sa.Column("request_id", sa.String(40), primary_key=True),
+    sa.Column("name", sa.String(200)),
+    sa.Column("phone", sa.String(64)),
+    sa.Column("area", sa.String(200)),
+    sa.Column("received_at", UtcDateTime(), nullable=False),
+)
 
 # --- campaigns ----------------------------------------------------------------------------------
 

@@ -82,3 +82,31 @@ def latest_steps(moves: Iterable[tuple[str, str, str, int]]) -> list[dict]:
             "plaza_id": plaza_id, "work_order_id": work_order_id, "unit": unit, "step": step})
         row["step"] = max(row["step"], step)
     return [{**row, "status": step_status(row["step"])} for row in rows.values()]
+
+
+# --- the desk's corrections of a request's kind ------------------------------------------
+# A correction (RequestReclassified) that makes a request a complaint holds its unit's
+# dunning as any open complaint does; one that takes the complaint away lifts that
+# request's hold (other complaints of the unit still hold it). A correction between two
+# other kinds (a service job turned into praise) says nothing about dunning.
+
+def correction_row(*, plaza_id: str, request_id: str, unit: str, kind: str, previous_kind: str,
+                   at: dt.datetime) -> dict | None:
+    """The row a correction leaves, or None when neither kind is a complaint."""
+    if "complaint" not in (kind, previous_kind):
+        return None
+    return {"plaza_id": plaza_id, "request_id": request_id, "unit": unit,
+            "complaint": kind == "complaint", "ended": False, "reclassified_at": at}
+
+
+def latest_corrections(rows: Iterable[dict | None]) -> list[dict]:
+    """One row per (plaza, request), the latest correction's (one upsert moves a row once)."""
+    latest: dict[tuple[str, str], dict] = {}
+    for row in rows:
+        if row is None:
+            continue
+        key = (row["plaza_id"], row["request_id"])
+        if key not in latest or row["reclassified_at"] >= latest[key]["reclassified_at"]:
+            latest[key] = row
+    return list(latest.values())
+

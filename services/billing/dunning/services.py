@@ -11,7 +11,7 @@ from typing import Literal
 import msgspec
 
 from libs.contracts import new_event_id, utcnow
-from libs.contracts.events import ArrearsEscalated, DunningReminderIssued
+from libs.contracts.events import ArrearsEscalated, DunningReminderIssued, RequestReclassified
 from libs.runtime import limits
 from libs.runtime.errors import Conflict, NotFound
 from libs.runtime.uow import Tx
@@ -61,11 +61,33 @@ async def follow_complaints(tx: Tx, events: list, *, closed: bool) -> None:
     complaints among them (the event's own kind says; None, from an older producer, is an
     ordinary job) hold their unit's dunning while open. A reopened complaint (second
     dispatch) holds it again until it closes again."""
+    complaints = [e for e in events if e.kind == "complaint"]
     rows = domain.latest_steps(
         (e.plaza_id, e.unit, e.work_order_id, domain.complaint_step(e.reopen_count, closed=closed))
-        for e in events if e.kind == "complaint")
+        for e in complaints)
     if rows:
-        await store.move_complaints(tx.conn, [{**row, "complaint": True} for row in rows])
+        requests = {(e.plaza_id, e.work_order_id): e.request_id for e in complaints}
+        await store.move_complaints(tx.conn, [
+            {**row, "complaint": True, "request_id": requests[row["plaza_id"], row["work_order_id"]]} for row in rows])
+    if closed:
+        # Whatever the job's kind: a request the desk made a complaint holds only until then.
+        ended = defaultdict(set)
+        for e in events:
+            ended[e.plaza_id].add(e.request_id)
+        for plaza_id, request_ids in ended.items():
+            await store.end_corrected(tx.conn, plaza_id, request_ids)
+
+
+async def follow_corrections(tx: Tx, events: list[RequestReclassified]) -> None:
+    """The desk corrected requests' kinds: one made a complaint holds its unit's dunning as
+    any open complaint does; one turned away from a complaint lifts that hold (the unit's
+    other complaints still hold it)."""
+    rows = domain.latest_corrections(
+        domain.correction_row(plaza_id=e.plaza_id, request_id=e.request_id, unit=e.unit, kind=e.kind,
+                              previous_kind=e.previous_kind, at=e.occurred_at)
+        for e in events)
+    if rows:
+        await store.record_corrections(tx.conn, rows)
 
 
 async def held_units(conn, plaza_id: str) -> set[str]:

@@ -1,14 +1,15 @@
-"""Reports for the manager: the monthly complaint statistics, as data, as an Excel workbook
-and as a chart. Read-only; figures come from reports/domain.py."""
+"""Reports for the manager: the complaint statistics analysis report of a month, read from
+the work orders and the report's own read of intake's requests (kept here, moved by the
+desk's corrections). Figures come from reports/domain.py; files from reports/export.py."""
 
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 
-from libs.runtime import export
+from libs.contracts.events import RequestReceived, RequestReclassified
 from libs.runtime.errors import InvalidInput
+from libs.runtime.uow import Tx
 from services.dispatch.reports import domain, store
 from services.dispatch.sla import services as sla
 from services.dispatch.sla import store as sla_store
@@ -16,64 +17,33 @@ from services.dispatch.sla import store as sla_store
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
+async def record_requests(tx: Tx, events: list) -> None:
+    """Intake's requests as received and as the desk corrected them, a batch at a time, each
+    event seeing what the ones before it did: a request corrected into a complaint is
+    counted as one, a request corrected away from one is not."""
+    mine = [e for e in events if isinstance(e, (RequestReceived, RequestReclassified))]
+    rows = await store.requests_of(tx.conn, {(e.plaza_id, e.request_id) for e in mine})
+    changed = set()
+    for event in mine:
+        key = (event.plaza_id, event.request_id)
+        apply = domain.received if isinstance(event, RequestReceived) else domain.corrected
+        row = apply(rows.get(key), event)
+        if row is not None:
+            rows[key] = row
+            changed.add(key)
+    await store.put_requests(tx.conn, [rows[k] for k in sorted(changed)])
+
+
 async def complaint_report(conn, plaza_id: str, month: str, now: dt.datetime) -> domain.ComplaintReport:
     if not MONTH.match(month or ""):
         raise InvalidInput(f"month {month!r} must be YYYY-MM", field="month")
-    policy = await sla.policy_of(conn, plaza_id)
-    start, end = domain.month_range(month, policy.calendar.timezone)
-    complaints = await store.complaints_opened(conn, plaza_id, start, end)
-    deadlines = await sla_store.deadlines_of(conn, plaza_id, [r["id"] for r in complaints])
-    return domain.complaint_report(month, complaints, [d for rows in deadlines.values() for d in rows], now)
-
-
-SUMMARY = [
-    ("complaints", "count"),
-    ("median minutes to first response", "median_minutes_to_first_response"),
-    ("median minutes to close", "median_minutes_to_close"),
-    ("closed at least once", "closed"),
-    ("reopened", "reopened"),
-    ("reopen rate", "reopen_rate"),
-    ("deadlines judged", "deadlines_judged"),
-    ("deadlines met on time", "deadlines_met_on_time"),
-    ("SLA compliance", "sla_compliance"),
-]
-
-
-def to_xlsx(report: domain.ComplaintReport, plaza_id: str) -> bytes:
-    summary = [["plaza", plaza_id], ["month", report.month]]
-    sheets = [("summary", summary + [[label, getattr(report, attr)] for label, attr in SUMMARY])]
-    for title, counts in (
-        ("by category", report.by_category),
-        ("by department", report.by_department),
-        ("reopens by department", report.reopens_by_department),
-    ):
-        header = [title.removeprefix("by ").removeprefix("reopens by "), "count"]
-        sheets.append((title, [header, *([key, n] for key, n in counts.items())]))
-    return export.xlsx(sheets)
-
-
-def to_svg(report: domain.ComplaintReport, plaza_id: str) -> bytes:
-    """Drawn through ``libs.runtime.export.draw`` (a worker thread, one chart at a time)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(9, 4))
-    for i, (title, counts) in enumerate((("by category", report.by_category), ("by department", report.by_department))):
-        axes = figure.add_subplot(1, 2, i + 1)
-        axes.bar([export.label(k) for k in counts] or ["none"], list(counts.values()) or [0], color="#4472c4")
-        axes.set_title(f"complaints {title}")
-        axes.tick_params(axis="x", labelrotation=30)
-    title = f"{plaza_id} {report.month}: {report.count} complaints, SLA compliance {_pct(report.sla_compliance)}"
-    figure.suptitle(export.label(title))
-    figure.tight_layout()
-    out = io.BytesIO()
-    # Text stays text (not outlines): searchable, and small.
-    with matplotlib.rc_context({"svg.fonttype": "none"}):
-        figure.savefig(out, format="svg")
-    return out.getvalue()
-
-
-def _pct(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.0%}"
+    timezone = (await sla.policy_of(conn, plaza_id)).calendar.timezone
+    start, end = domain.month_range(month, timezone)
+    # The trend's months, and the one before the first of them (its change).
+    since, _ = domain.month_range(domain.shift_month(month, -domain.TREND_MONTHS), timezone)
+    rows = await store.complaints_opened(conn, plaza_id, since, end)
+    entries = [e for e in (domain.entry(r, timezone) for r in rows) if e is not None]
+    in_month = [e["work_order_id"] for e in entries if e["month"] == month and e["work_order_id"]]
+    deadlines = await sla_store.deadlines_of(conn, plaza_id, in_month)
+    return domain.analysis(month, entries, [d for ds in deadlines.values() for d in ds], now,
+                           corrected_away=await store.corrected_away(conn, plaza_id, start, end))

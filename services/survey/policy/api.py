@@ -43,10 +43,11 @@ class PolicyController(Controller):
         "/",
         summary="设置调查政策 / Replace the survey policy",
         description="整体替换广场的调查政策，省略的字段取默认值；之后关闭的工单按新的时限和疲劳期安排回访。"
-        "fatigue_days 为 0 即关闭疲劳期。\n\n"
+        "疲劳期内（上次电话回访后 fatigue_days 天内）回访改为问卷链接，不免除回访；fatigue_days 为 0 即关闭疲劳期。\n\n"
         "Replaces the plaza's survey policy as a whole, omitted fields taking the defaults; work "
         "orders closed afterwards get their visits under the new window and fatigue window. "
-        "fatigue_days 0 turns the fatigue window off.",
+        "Within the fatigue window (fatigue_days after the unit's last visit by call) a visit is made "
+        "by survey link instead of a call, never dropped; fatigue_days 0 turns the window off.",
     )
     async def replace(
         self, plaza: FromPath[str], data: Annotated[PolicyUpdate, Body(examples=[POLICY_EXAMPLE])], runtime: Runtime,

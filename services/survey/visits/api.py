@@ -1,4 +1,5 @@
-"""Return-visit routes: list, figures, one visit, the occupant's answer taken by phone."""
+"""Return-visit routes: list, figures, one visit, the occupant's answer taken by phone, at
+the door or online."""
 
 from __future__ import annotations
 
@@ -56,9 +57,11 @@ class VisitController(Controller):
     @get(
         "/stats",
         summary="回访统计 / Return-visit figures",
-        description="应回访、已完成、逾期、待回访、免打扰（疲劳期）数，回访率（已完成 / 应回访，免打扰不计入）与满意率。\n\n"
-        "Visits scheduled, done, overdue, pending and skipped (fatigue window); coverage (done over "
-        "scheduled, skipped ones left out) and the satisfaction rate.",
+        description="应回访（疲劳期内改为问卷链接的也计入）、已完成、逾期、待回访数，旧版本免打扰跳过的数，"
+        "回访率（已完成 / 应回访）与满意率。\n\n"
+        "Visits scheduled (those made by survey link within the fatigue window included), done, "
+        "overdue and pending, those an earlier release skipped; coverage (done over scheduled) and the "
+        "satisfaction rate.",
     )
     async def stats(self, plaza: FromPath[str], runtime: Runtime, department: str | None = None) -> VisitStats:
         async with runtime.read() as conn:
@@ -67,9 +70,11 @@ class VisitController(Controller):
     @get(
         "/{visit_id:str}",
         summary="查看回访 / Show a return visit",
-        description="一次回访：工单、单元当前业户及电话、到期时间、状态与答复。\n\n"
-        "One return visit: the work order, the unit's current occupant and phone, when it falls due, "
-        "its status and answer.",
+        description="一次回访：工单、单元当前业户及电话（公共区域或非业户来电：其来电联系人）、回访方式"
+        "（电话；疲劳期内为问卷链接 online）、到期时间、状态与答复。\n\n"
+        "One return visit: the work order, the unit's current occupant and phone (for a public area or "
+        "a caller who is no occupant: the request's contact), how it is made (phone; online, by survey "
+        "link, within the fatigue window), when it falls due, its status and answer.",
     )
     async def show(self, plaza: FromPath[str], visit_id: FromPath[str], runtime: Runtime) -> VisitView:
         async with runtime.read() as conn:
@@ -78,11 +83,13 @@ class VisitController(Controller):
     @post(
         "/{visit_id:str}/response", status_code=200,
         summary="登记回访结果 / Record the occupant's answer",
-        description="登记业户的评价（满意、基本满意、不满意）、原因代码和意见；发出 VisitCompleted，"
-        "不满意时调度据此重新派单。已答复或免打扰的回访返回 409。\n\n"
-        "Records the occupant's rating (satisfied, basically satisfied, unsatisfied), reason codes and "
-        "comment, and announces VisitCompleted; an unsatisfied answer makes dispatch reopen the job. A "
-        "visit already answered, or skipped, answers 409. An occupant answers their own unit's "
+        description="登记业户的评价（满意、基本满意、不满意）、原因代码、意见和回访渠道（phone 电话、"
+        "visit 上门、online 线上；缺省 phone）；发出 VisitCompleted，不满意时调度据此重新派单。"
+        "已答复或旧版本跳过的回访返回 409。\n\n"
+        "Records the occupant's rating (satisfied, basically satisfied, unsatisfied), reason codes, "
+        "comment and channel (phone, visit: door-to-door, online; phone when omitted), and announces "
+        "VisitCompleted; an unsatisfied answer makes dispatch reopen the job. A visit already answered, "
+        "or skipped by an earlier release, answers 409. An occupant answers their own unit's "
         "visits only (another unit's: 404), as an online answer.",
     )
     async def respond(

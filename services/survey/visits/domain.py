@@ -1,9 +1,11 @@
 """Return-visit rules: when a visit falls due, what state it is in, what an answer must be,
-and when a unit is spared a call (the fatigue window).
+and how the visit is made (the fatigue window makes it a survey link instead of a call).
 
-Pure functions over values; no I/O. "Overdue" is never stored: it is a pending visit read
-after its due time, so it changes with the clock and not with a write. "Skipped" is
-stored: it is decided once, when the close arrives.
+Every closed work order gets its visit: the procedure asks for one after every job. The
+fatigue window changes how, never whether. Pure functions over values; no I/O. "Overdue"
+is never stored: it is a pending visit read after its due time, so it changes with the
+clock and not with a write. "Skipped" is only read: an older release stored it for
+visits the fatigue window spared, and those stay as they were.
 """
 
 from __future__ import annotations
@@ -16,11 +18,15 @@ import msgspec
 
 Status = Literal["pending", "done", "overdue", "skipped"]
 Rating = Literal["satisfied", "basically_satisfied", "unsatisfied"]
-AnswerChannel = Literal["phone", "online"]
+# How the occupant answered: by phone, at a door-to-door visit (上门回访), or online.
+AnswerChannel = Literal["phone", "visit", "online"]
+# How the visit is to be made: a call, or a survey link (the lighter touch).
+Method = Literal["phone", "online"]
 
 STATUSES: tuple[str, ...] = get_args(Status)
 RATINGS: tuple[str, ...] = get_args(Rating)
 ANSWER_CHANNELS: tuple[str, ...] = get_args(AnswerChannel)
+METHODS: tuple[str, ...] = get_args(Method)
 DEFAULT_WINDOW = dt.timedelta(hours=72)
 MAX_COMMENT = 2000
 MAX_REASONS = 10
@@ -79,7 +85,8 @@ def accept_answer(
     if done:
         raise AlreadyAnswered("this return visit has already been answered", field="id")
     if skipped:
-        raise AlreadyAnswered("this return visit was skipped (fatigue window): nobody is to be called", field="id")
+        raise AlreadyAnswered("this return visit was skipped (an earlier fatigue-window rule): it takes no answer",
+                              field="id")
     if rating not in RATINGS:
         raise ResponseRefused(f"rating must be one of {', '.join(RATINGS)}", field="rating")
     channel = channel or "phone"
@@ -106,16 +113,23 @@ def accept_reasons(reasons) -> tuple[str, ...]:
 
 
 def fatigue_applies(
-    *, kind: str | None, reopen_count: int, last_surveyed_at: dt.datetime | None
+    *, kind: str | None, reopen_count: int, last_called_at: dt.datetime | None, unit: str
 ) -> bool:
-    """Spare the unit a call: it was surveyed within the window (``last_surveyed_at`` is the
-    nearest other surveyed close within N days, either side, so closes arriving out of order
-    still leave one of them surveyed). A complaint, and a close after a reopening (second
-    dispatch), are always followed up. ``kind`` is the one the close carries; None (a close
-    from a producer older than the field) is an ordinary service job."""
-    if kind == "complaint" or reopen_count > 0:
+    """The unit was called within the window (``last_called_at`` is the nearest other close
+    followed up by a call within N days, either side, so closes arriving out of order still
+    leave one of them called). A complaint, and a close after a reopening (second dispatch),
+    are always called. A job naming no unit (a public area, a caller who is no occupant) has
+    nobody's fatigue to spare: each such caller is someone else. ``kind`` is the one the
+    close carries; None (a close from a producer older than the field) is an ordinary job."""
+    if kind == "complaint" or reopen_count > 0 or not unit:
         return False
-    return last_surveyed_at is not None
+    return last_called_at is not None
+
+
+def method_for(fatigued: bool) -> tuple[Method, str | None]:
+    """How the visit is made, and why when not by the usual call: within the fatigue window
+    the occupant gets a survey link rather than another call. The visit is owed either way."""
+    return ("online", "fatigue") if fatigued else ("phone", None)
 
 
 def fatigue_span(closed_at: dt.datetime, days: int) -> tuple[dt.datetime, dt.datetime]:
@@ -126,19 +140,20 @@ def fatigue_span(closed_at: dt.datetime, days: int) -> tuple[dt.datetime, dt.dat
     return closed_at - span, closed_at + span
 
 
-def last_surveyed_near(
-    surveyed: Iterable[tuple[str, dt.datetime]], *, closed_at: dt.datetime, days: int, work_order_id: str
+def last_called_near(
+    called: Iterable[tuple[str, dt.datetime]], *, closed_at: dt.datetime, days: int, work_order_id: str
 ) -> dt.datetime | None:
-    """The latest of the unit's surveyed closes, given as (work order, closed at), within the
-    fatigue span of this close; the work order's own closes (a re-send, a reopening) do not
-    count."""
+    """The latest of the unit's closes followed up by a call, given as (work order, closed
+    at), within the fatigue span of this close; the work order's own closes (a re-send, a
+    reopening) do not count."""
     lo, hi = fatigue_span(closed_at, days)
-    return max((at for wo, at in surveyed if lo < at < hi and wo != work_order_id), default=None)
+    return max((at for wo, at in called if lo < at < hi and wo != work_order_id), default=None)
 
 
 def coverage(done: int, scheduled: int) -> float | None:
     """Share of scheduled visits answered (回访率); None while nothing is scheduled.
-    Skipped visits (fatigue window) are not scheduled: they count in neither figure."""
+    Lighter-touch (online) visits are scheduled like any; visits an older release skipped
+    are not: they count in neither figure."""
     return round(done / scheduled, 4) if scheduled else None
 
 

@@ -1,5 +1,5 @@
-"""Return visits (回访): a return visit is scheduled when a work order closes (or skipped,
-when the fatigue window spares the unit a call), and the occupant's answer is recorded.
+"""Return visits (回访): a return visit is scheduled when every work order closes (by survey
+link rather than a call within the fatigue window), and the occupant's answer is recorded.
 Each use case one function, one transaction, its events to the outbox."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import datetime as dt
 import msgspec
 
 from libs.contracts import new_event_id, utcnow
-from libs.contracts.events import VisitCompleted, VisitScheduled, VisitSkipped, WorkOrderClosed
+from libs.contracts.events import RequestReceived, VisitCompleted, VisitScheduled, WorkOrderClosed
 from libs.runtime import logging as log
 from libs.runtime import limits
 from libs.runtime.bus import log_context
@@ -43,8 +43,12 @@ class VisitView(msgspec.Struct, kw_only=True):
     unit: str
     department: str
     status: domain.Status
+    # The unit's current occupant; for a job naming no unit, the contact its request gave.
     occupant_name: str | None
     occupant_phone: str | None
+    area: str | None
+    method: domain.Method
+    method_reason: str | None
     closed_at: str
     scheduled_at: str
     due_at: str
@@ -64,7 +68,7 @@ class SatisfactionCounts(msgspec.Struct, kw_only=True):
 
 
 class VisitStats(msgspec.Struct, kw_only=True):
-    scheduled: int  # visits to make: skipped ones (fatigue window) are not counted
+    scheduled: int  # visits owed, online ones included; skipped by an older release are not
     done: int
     overdue: int
     pending: int
@@ -75,30 +79,28 @@ class VisitStats(msgspec.Struct, kw_only=True):
 
 
 async def schedule_visits(tx: Tx, closes: list[WorkOrderClosed], *, window: dt.timedelta) -> None:
-    """One visit per close — pending, or skipped when the fatigue window spares the unit; a
-    close that already has its visit (by any event id, in this batch or before) changes
-    nothing."""
+    """One visit per close, by call or, within the fatigue window, by survey link (the visit
+    is owed either way); a close that already has its visit (by any event id, in this batch
+    or before) changes nothing."""
     if not closes:
         return
     book = await _Visits.load(tx.conn, closes, int(window.total_seconds() // 3600))
     scheduled_at = utcnow()
     decided = [(close, book.decide(close, scheduled_at)) for close in closes]
-    inserted = await store.add_visits(tx.conn, [d[0] for _, d in decided if d])
-    emitted, skipped = [], 0
-    for close, made in decided:
+    inserted = await store.add_visits(tx.conn, [row for _, row in decided if row])
+    emitted, lighter = [], 0
+    for close, row in decided:
         with log_context(close):
-            if made is None or tuple(made[0][k] for k in store.VISIT_KEY) not in inserted:
+            if row is None or tuple(row[k] for k in store.VISIT_KEY) not in inserted:
                 logger.debug("visit_already_scheduled", work_order_id=close.work_order_id, reopen_count=close.reopen_count)
                 continue
-            row, last = made
-            skip = row["skip_reason"] is not None
-            skipped += skip
-            emitted.append(_skipped(row, close, last) if skip else _scheduled(row, close))
-            logger.debug("visit_skipped" if skip else "visit_scheduled", visit_id=row["id"],
-                         work_order_id=close.work_order_id, due_at=row["due_at"].isoformat())
+            lighter += row["method"] != "phone"
+            emitted.append(_scheduled(row, close))
+            logger.debug("visit_scheduled", visit_id=row["id"], work_order_id=close.work_order_id,
+                         due_at=row["due_at"].isoformat(), method=row["method"])
     # At debug, like the other consumers' batches: each visit is an event on the stream,
     # and at info this line was written for every batch (90 a second at 500 closes/s).
-    logger.debug("visits_decided", scheduled=len(emitted) - skipped, skipped=skipped,
+    logger.debug("visits_decided", scheduled=len(emitted), online_for_fatigue=lighter,
                  already_scheduled=len(closes) - len(emitted))
     await tx.emit(*emitted)
 
@@ -108,10 +110,10 @@ class _Visits:
     date as the batch's closes are decided in order: a later close sees the visits the
     earlier ones made, so a batch gives the visits that one close at a time would."""
 
-    def __init__(self, policies: dict[str, policy.Policy], keys: set, surveyed: dict) -> None:
+    def __init__(self, policies: dict[str, policy.Policy], keys: set, called: dict) -> None:
         self.policies = policies
         self.keys = keys
-        self.surveyed = surveyed
+        self.called = called
 
     @classmethod
     async def load(cls, conn, closes: list[WorkOrderClosed], default_window_hours: int) -> "_Visits":
@@ -119,32 +121,42 @@ class _Visits:
         for close in closes:
             _due(close, policies[close.plaza_id])  # a close that can never be scheduled fails first
         work_orders = {(c.plaza_id, c.work_order_id) for c in closes}
-        surveyed = {}
-        fatigued = [c for c in closes if policies[c.plaza_id].fatigue_days]  # 0: the window is off
+        called = {}
+        # 0 days: the window is off; a job naming no unit spares no one a call.
+        fatigued = [c for c in closes if policies[c.plaza_id].fatigue_days and c.unit]
         if fatigued:
             spans = [domain.fatigue_span(c.occurred_at, policies[c.plaza_id].fatigue_days) for c in fatigued]
             units = {(c.plaza_id, c.unit) for c in fatigued}
-            surveyed = await store.surveyed_closes(conn, units, min(s[0] for s in spans), max(s[1] for s in spans))
+            called = await store.called_closes(conn, units, min(s[0] for s in spans), max(s[1] for s in spans))
         keys = await store.visited_closes(conn, work_orders)
-        return cls(policies, keys, surveyed)
+        return cls(policies, keys, called)
 
-    def decide(self, close: WorkOrderClosed, scheduled_at: dt.datetime) -> tuple[dict, dt.datetime | None] | None:
-        """The visit row for this close and the surveyed close that spared it, if any;
-        None when the close already has its visit."""
+    def decide(self, close: WorkOrderClosed, scheduled_at: dt.datetime) -> dict | None:
+        """The visit row for this close; None when the close already has its visit."""
         key = (close.plaza_id, close.work_order_id, close.reopen_count)
         if key in self.keys:
             return None
         self.keys.add(key)
         plaza_policy = self.policies[close.plaza_id]
-        unit = self.surveyed.setdefault((close.plaza_id, close.unit), [])
-        last = domain.last_surveyed_near(
+        unit = self.called.setdefault((close.plaza_id, close.unit), [])
+        last = domain.last_called_near(
             unit, closed_at=close.occurred_at, days=plaza_policy.fatigue_days, work_order_id=close.work_order_id
         )
-        skip = domain.fatigue_applies(kind=close.kind, reopen_count=close.reopen_count, last_surveyed_at=last)
-        if not skip:
+        method, reason = domain.method_for(domain.fatigue_applies(
+            kind=close.kind, reopen_count=close.reopen_count, last_called_at=last, unit=close.unit))
+        if method == "phone":
             unit.append((close.work_order_id, close.occurred_at))
-        row = _visit_row(close, _due(close, plaza_policy), scheduled_at, skip_reason="fatigue" if skip else None)
-        return row, last
+        return _visit_row(close, _due(close, plaza_policy), scheduled_at, method=method, method_reason=reason)
+
+
+async def record_contacts(tx: Tx, requests: list[RequestReceived]) -> None:
+    """Keeps who asked for requests that name no unit (a public area, a caller who is no
+    occupant): their job's visit is made with that contact, there being no occupant to call."""
+    await store.record_contacts(tx.conn, [
+        {"plaza_id": r.plaza_id, "request_id": r.request_id, "name": r.contact.name if r.contact else None,
+         "phone": r.contact.phone if r.contact else None, "area": r.area, "received_at": r.occurred_at}
+        for r in requests
+    ])
 
 
 def _due(close: WorkOrderClosed, plaza_policy: policy.Policy) -> dt.datetime:
@@ -163,15 +175,8 @@ def _scheduled(row: dict, event: WorkOrderClosed) -> VisitScheduled:
     )
 
 
-def _skipped(row: dict, event: WorkOrderClosed, last: dt.datetime | None) -> VisitSkipped:
-    return VisitSkipped(
-        id=row["scheduled_event_id"], plaza_id=event.plaza_id, correlation_id=event.correlation_id,
-        causation_id=event.id, actor="survey", visit_id=row["id"], work_order_id=event.work_order_id,
-        unit=event.unit, department=event.department, last_surveyed_at=last,
-    )
-
-
-def _visit_row(event: WorkOrderClosed, due: dt.datetime, scheduled_at: dt.datetime, *, skip_reason: str | None) -> dict:
+def _visit_row(event: WorkOrderClosed, due: dt.datetime, scheduled_at: dt.datetime, *, method: str,
+               method_reason: str | None) -> dict:
     return {
         "id": new_event_id(),
         "plaza_id": event.plaza_id,
@@ -185,7 +190,9 @@ def _visit_row(event: WorkOrderClosed, due: dt.datetime, scheduled_at: dt.dateti
         "due_at": due,
         "correlation_id": event.correlation_id,
         "scheduled_event_id": new_event_id(),
-        "skip_reason": skip_reason,
+        "skip_reason": None,
+        "method": method,
+        "method_reason": method_reason,
     }
 
 
@@ -286,8 +293,8 @@ def view(row, at: dt.datetime) -> VisitView:
         reopen_count=row["reopen_count"], request_id=row["request_id"], unit=row["unit"],
         department=row["department"],
         status=domain.visit_status(row["answered_at"] is not None, row["due_at"], at, row["skip_reason"] is not None),
-        occupant_name=row["occupant_name"], occupant_phone=row["occupant_phone"],
-        closed_at=iso(row["closed_at"]), scheduled_at=iso(row["scheduled_at"]),
+        occupant_name=row["occupant_name"], occupant_phone=row["occupant_phone"], area=row["area"],
+        method=row["method"], method_reason=row["method_reason"], closed_at=iso(row["closed_at"]), scheduled_at=iso(row["scheduled_at"]),
         due_at=iso(row["due_at"]), answered_at=iso(row["answered_at"]),
         answered_by=row["answered_by"], rating=row["rating"], reasons=list(row["reasons"] or []),
         comment=row["comment"], channel=row["channel"], skip_reason=row["skip_reason"],

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from libs.runtime.db import insert_ignore_many
-from services.survey.tables import units, visits
+from services.survey.tables import CALLED, request_contacts, units, visits
 
 # The consumers' statements, built once: a batch binds its keys to them (IN over the
 # batch's plazas and work orders or units; the few rows of other pairs are dropped here).
@@ -22,8 +22,8 @@ def _any(name: str) -> sa.BindParameter:
 _VISITED = sa.select(visits.c.plaza_id, visits.c.work_order_id, visits.c.reopen_count).where(
     visits.c.plaza_id.in_(_any("plazas")), visits.c.work_order_id.in_(_any("work_orders")),
 )
-_SURVEYED = sa.select(visits.c.plaza_id, visits.c.unit, visits.c.work_order_id, visits.c.closed_at).where(
-    visits.c.plaza_id.in_(_any("plazas")), visits.c.unit.in_(_any("units")), visits.c.skip_reason.is_(None),
+_CALLED = sa.select(visits.c.plaza_id, visits.c.unit, visits.c.work_order_id, visits.c.closed_at).where(
+    visits.c.plaza_id.in_(_any("plazas")), visits.c.unit.in_(_any("units")), sa.text(CALLED),
     visits.c.closed_at > sa.bindparam("lo"), visits.c.closed_at < sa.bindparam("hi"),
 )
 VISIT_KEY = ("plaza_id", "work_order_id", "reopen_count")
@@ -40,16 +40,16 @@ async def visited_closes(conn: AsyncConnection, keys: set[tuple[str, str]]) -> s
     return {(p, wo, n) for p, wo, n in await conn.execute(_VISITED, _split(keys)) if (p, wo) in keys}
 
 
-async def surveyed_closes(
+async def called_closes(
     conn: AsyncConnection, units: set[tuple[str, str]], lo: dt.datetime, hi: dt.datetime
 ) -> dict[tuple[str, str], list[tuple[str, dt.datetime]]]:
-    """(work order, closed at) of the surveyed (not skipped) visits of these (plaza, unit)
-    pairs that closed within (lo, hi)."""
+    """(work order, closed at) of the visits by call (``tables.CALLED``) of these (plaza,
+    unit) pairs that closed within (lo, hi)."""
     found: dict[tuple[str, str], list[tuple[str, dt.datetime]]] = {}
     if not units:
         return found
     params = {"plazas": sorted({p for p, _ in units}), "units": sorted({u for _, u in units}), "lo": lo, "hi": hi}
-    for plaza_id, unit, work_order_id, closed_at in await conn.execute(_SURVEYED, params):
+    for plaza_id, unit, work_order_id, closed_at in await conn.execute(_CALLED, params):
         if (plaza_id, unit) in units:
             found.setdefault((plaza_id, unit), []).append((work_order_id, closed_at))
     return found
@@ -76,10 +76,26 @@ async def record_answer(conn: AsyncConnection, plaza_id: str, visit_id: str, val
 
 def _with_occupant() -> sa.Select:
     # The current occupant, not the one at scheduling time: the clerk calls whoever is there.
+    # A job about a public area, or for a caller who is no occupant (unit ""), is followed up
+    # with whoever asked for it: the contact their request gave.
+    contact = request_contacts.c
     joined = visits.outerjoin(
         units, sa.and_(units.c.plaza_id == visits.c.plaza_id, units.c.unit == visits.c.unit)
+    ).outerjoin(
+        request_contacts, sa.and_(visits.c.unit == "", contact.plaza_id == visits.c.plaza_id,
+                                  contact.request_id == visits.c.request_id)
     )
-    return sa.select(visits, units.c.occupant_name, units.c.occupant_phone).select_from(joined)
+    return sa.select(
+        visits,
+        sa.func.coalesce(units.c.occupant_name, contact.name).label("occupant_name"),
+        sa.func.coalesce(units.c.occupant_phone, contact.phone).label("occupant_phone"),
+        contact.area,
+    ).select_from(joined)
+
+
+async def record_contacts(conn: AsyncConnection, rows: list[dict]) -> None:
+    """The contact of each request that names no unit, kept once."""
+    await insert_ignore_many(conn, request_contacts, rows, ("plaza_id", "request_id"))
 
 
 def _status_is(status: str, now: dt.datetime):
@@ -131,8 +147,8 @@ async def visit_counts(
     closed_from: dt.datetime | None = None, closed_to: dt.datetime | None = None,
 ) -> dict:
     """Scheduled, done, overdue and skipped counts and answers per rating. Skipped visits
-    (fatigue window) are not scheduled calls, so they stay out of "scheduled" — coverage's
-    denominator."""
+    (an older release's fatigue window) are not visits owed, so they stay out of
+    "scheduled" — coverage's denominator; lighter-touch (online) visits are owed."""
     answered = visits.c.answered_at.is_not(None)
     overdue = _status_is("overdue", now)
     skipped = visits.c.skip_reason.is_not(None)

@@ -13,7 +13,7 @@ DOCS = Path(__file__).resolve().parents[3] / "docs" / "asyncapi"
 
 
 async def test_a_running_service_serves_the_committed_asyncapi_document(bus, nats_server, tmp_path):
-    await bus.declare_streams("archive", "dispatch")
+    await bus.declare_streams("archive", "dispatch", "intake")
     settings = Settings(nats_url=nats_server.url, data_dir=str(tmp_path), log_json=True)
     async with client_for(create_app(settings)) as client:
         r = await client.get("/asyncapi")

@@ -18,7 +18,7 @@ from tests.support.harness import eventually, served_here, service_settings
 from services.billing.reports import services as billing_reports
 from services.billing.app import create_app as billing_app
 from services.billing.settings import Settings as BillingSettings
-from services.dispatch.reports import services as dispatch_reports
+from services.dispatch.reports import export as dispatch_reports
 from services.dispatch.app import create_app as dispatch_app
 from services.dispatch.settings import Settings as DispatchSettings
 from services.survey.campaigns import export as survey_export

@@ -26,7 +26,7 @@ T0 = (utcnow() - 10 * DAY).replace(microsecond=0)
 async def survey_settings(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
     """One deployment's settings: starting survey twice with them is a restart on the same
     database and the same durable consumers."""
-    await bus.declare_streams("archive", "dispatch")
+    await bus.declare_streams("archive", "dispatch", "intake")
     settings = service_settings(Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path,
                                 schemas=cleanup_schemas)
     async with client_for(create_app(settings)):  # survey learns archive's facts, then is down
@@ -71,7 +71,7 @@ async def visits_of(client, plaza: str) -> list[dict]:
 
 
 async def announced(bus, plaza: str) -> list:
-    """The VisitScheduled and VisitSkipped events survey published for the plaza."""
+    """The VisitScheduled (and, were any published, VisitSkipped) events survey published for the plaza."""
     out = []
     for cls in (VisitScheduled, VisitSkipped):
         what = cls.__name__.removeprefix("Visit").lower()
@@ -80,8 +80,8 @@ async def announced(bus, plaza: str) -> list:
 
 
 async def outcome(client, bus, plaza: str, expected_visits: int) -> dict:
-    """Per close (work order, reopen count): the visit's status and skip reason, and the
-    events announcing it (type and last surveyed close)."""
+    """Per close (work order, reopen count): the visit's status, how it is made and why, and
+    the types of the events announcing it."""
     visits = await eventually(
         lambda: _at_least(visits_of(client, plaza), expected_visits), what=f"{expected_visits} visits in {plaza}"
     )
@@ -90,8 +90,7 @@ async def outcome(client, bus, plaza: str, expected_visits: int) -> dict:
     for v in visits:
         mine = [e for e in events if e.visit_id == v["id"]]
         result[v["work_order_id"], v["reopen_count"]] = (
-            v["status"], v["skip_reason"],
-            sorted((type(e).__name__, getattr(e, "last_surveyed_at", None)) for e in mine),
+            v["status"], v["method"], v["method_reason"], sorted(type(e).__name__ for e in mine),
         )
     return result
 
@@ -107,36 +106,34 @@ def history(plaza: str) -> tuple[list, list]:
     second = closed(plaza, "wo-2", "A", T0 + 5 * DAY)
     backlog = [
         closed(plaza, "wo-1", "A", T0),
-        second,  # spared: wo-1, a moment ago in this very batch
-        closed(plaza, "wo-2", "A", T0 + 6 * DAY, reopen_count=1),  # its reopening: always surveyed
+        second,  # by link: wo-1 was called a moment ago, in this very batch
+        closed(plaza, "wo-2", "A", T0 + 6 * DAY, reopen_count=1),  # its reopening: always called
         msgspec.structs.replace(second, id=new_event_id()),  # the same close re-sent: changes nothing
-        closed(plaza, "wo-3", "A", T0 - 3 * DAY),  # arrives late: spared by the reopening's visit
+        closed(plaza, "wo-3", "A", T0 - 3 * DAY),  # arrives late: by link, after the reopening's call
         closed(plaza, "wo-4", "B", T0),
-        closed(plaza, "wo-5", "B", T0 + DAY, kind="complaint"),  # the close says so: surveyed within the window
+        closed(plaza, "wo-5", "B", T0 + DAY, kind="complaint"),  # the close says so: called within the window
         closed(plaza, "wo-6", "B", T0 + 2 * DAY, kind=None),  # no kind (an older producer): an ordinary
-        # job, spared by the complaint's visit
-        closed(plaza, "wo-7", "C", T0),  # spared by wo-0, from before the restart
+        # job, by link after the complaint's call
+        closed(plaza, "wo-7", "C", T0),  # by link: wo-0 was called, before the restart
     ]
     return before, backlog
 
 
-SCHEDULED = [("VisitScheduled", None)]
-
-
-def skipped(last: dt.datetime) -> tuple:
-    return ("skipped", "fatigue", [("VisitSkipped", last)])
-
+# Every close gets its visit, announced by VisitScheduled: a call, or within the fatigue
+# window a survey link.
+CALL = ("overdue", "phone", None, ["VisitScheduled"])
+LINK = ("overdue", "online", "fatigue", ["VisitScheduled"])
 
 EXPECTED = {
-    ("wo-0", 0): ("overdue", None, SCHEDULED),
-    ("wo-1", 0): ("overdue", None, SCHEDULED),
-    ("wo-2", 0): skipped(T0),
-    ("wo-2", 1): ("overdue", None, SCHEDULED),
-    ("wo-3", 0): skipped(T0 + 6 * DAY),
-    ("wo-4", 0): ("overdue", None, SCHEDULED),
-    ("wo-5", 0): ("overdue", None, SCHEDULED),
-    ("wo-6", 0): skipped(T0 + DAY),
-    ("wo-7", 0): skipped(T0 - 20 * DAY),
+    ("wo-0", 0): CALL,
+    ("wo-1", 0): CALL,
+    ("wo-2", 0): LINK,
+    ("wo-2", 1): CALL,
+    ("wo-3", 0): LINK,
+    ("wo-4", 0): CALL,
+    ("wo-5", 0): CALL,
+    ("wo-6", 0): LINK,
+    ("wo-7", 0): LINK,
 }
 
 
@@ -182,8 +179,8 @@ async def test_a_bad_close_in_a_batch_is_dead_lettered_alone(survey_settings, bu
         assert len(await visits_of(client, "p1")) == 2
 
     by_wo = {v["work_order_id"]: v for v in visits}
-    assert by_wo["wo-a"]["skip_reason"] is None
-    assert by_wo["wo-b"]["skip_reason"] == "fatigue"  # the good ones still see each other
+    assert by_wo["wo-a"]["method"] == "phone"
+    assert by_wo["wo-b"]["method_reason"] == "fatigue"  # the good ones still see each other
     [letter] = await bus.messages("DEADLETTER")
     assert msgspec.json.decode(letter.data, type=WorkOrderClosed).id == bad.id
     assert "occurred_at" in letter.headers["PlazaDesk-Reason"]

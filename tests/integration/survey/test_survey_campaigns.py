@@ -47,7 +47,7 @@ def unit_event(unit: str, kind: str, key_account: bool = False) -> UnitRegistere
 
 @pytest.fixture
 async def survey(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
-    await bus.declare_streams("archive", "dispatch")
+    await bus.declare_streams("archive", "dispatch", "intake")
     settings = service_settings(Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path, schemas=cleanup_schemas)
     async with client_for(create_app(settings)) as client:
         await bus.publish(PlazaRegistered(plaza_id="p1", correlation_id="seed", name="Plaza One"))

@@ -26,7 +26,7 @@ DAY = dt.timedelta(days=1)
 
 @pytest.fixture
 async def survey(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
-    await bus.declare_streams("archive", "dispatch")
+    await bus.declare_streams("archive", "dispatch", "intake")
     settings = service_settings(
         Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path,
         schemas=cleanup_schemas, link_secret=SECRET,
@@ -105,43 +105,50 @@ async def test_bad_policy_is_refused_naming_the_field(survey):
 
 # --- fatigue window -----------------------------------------------------------------------------
 
-async def test_second_close_within_the_fatigue_window_is_skipped_and_left_out_of_coverage(survey, bus):
+async def test_second_close_within_the_fatigue_window_is_visited_by_survey_link_and_counted(survey, bus):
+    """The procedure asks for a visit after every job: the fatigue window spares the unit a
+    second call, not the visit. A cleaning job five days after a repair gets its visit, by link."""
     first_at = utcnow() - 10 * DAY
     for wo, at in (("wo-f1", first_at), ("wo-f2", first_at + 5 * DAY)):
         await bus.publish(closed(wo, "C-301", at))
     [first] = await visit_of(survey, "wo-f1")
     [second] = await visit_of(survey, "wo-f2")
-    assert first["status"] == "overdue"  # 10 days old with a 72 h window: a call still owed
-    assert second["status"] == "skipped" and second["skip_reason"] == "fatigue"
-    assert [v["id"] for v in await visits(survey, status="skipped")] == [second["id"]]
-    assert second["id"] not in {v["id"] for v in await visits(survey, status="overdue")}
+    assert (first["status"], first["method"], first["method_reason"]) == ("overdue", "phone", None)
+    assert (second["status"], second["method"], second["method_reason"]) == ("overdue", "online", "fatigue")
+    assert second["skip_reason"] is None
+    assert await visits(survey, status="skipped") == []
 
     stats = (await survey.get(f"{VISITS}/stats")).json()
-    assert (stats["scheduled"], stats["skipped"], stats["overdue"], stats["coverage"]) == (1, 1, 1, 0.0)
+    assert (stats["scheduled"], stats["skipped"], stats["overdue"], stats["coverage"]) == (2, 0, 2, 0.0)
     await survey.post(f"{VISITS}/{first['id']}/response", json={"rating": "satisfied"})
-    assert (await survey.get(f"{VISITS}/stats")).json()["coverage"] == 1.0  # 1 of 1: skipped not owed
+    assert (await survey.get(f"{VISITS}/stats")).json()["coverage"] == 0.5  # the online one is owed too
 
-    refused = await survey.post(f"{VISITS}/{second['id']}/response", json={"rating": "satisfied"})
-    assert refused.status_code == 409
-    [skipped] = await eventually(lambda: survey_events(bus, VisitSkipped), what="VisitSkipped")
-    assert skipped.visit_id == second["id"] and skipped.last_surveyed_at == first_at
+    link = await survey.post(f"{VISITS}/{second['id']}/link")
+    assert link.status_code == 201, link.text
+    answered = await survey.post(f"/v1/plazas/p1/survey-links/{link.json()['token']}", json={"rating": "satisfied"})
+    assert answered.status_code == 200, answered.text
+    assert (await survey.get(f"{VISITS}/stats")).json()["coverage"] == 1.0
+    scheduled = await eventually(lambda: _for(survey_events(bus, VisitScheduled), second["id"]), what="VisitScheduled")
+    assert len(scheduled) == 1 and await survey_events(bus, VisitSkipped) == []
 
-    # Past the window (30 days by default) the unit is surveyed again; so is a reopened job.
+    # Past the window (30 days by default) after the last call the unit is called again (the
+    # online visit does not restart the window); so is a reopened job.
     await bus.publish(closed("wo-f3", "C-301", first_at + 31 * DAY))
     await bus.publish(closed("wo-f2", "C-301", first_at + 6 * DAY, reopen_count=1))
-    assert (await visit_of(survey, "wo-f3"))[0]["status"] == "pending"
+    [third] = await visit_of(survey, "wo-f3")
+    assert (third["status"], third["method"]) == ("pending", "phone")
     reopened = [v for v in await visit_of(survey, "wo-f2", count=2) if v["reopen_count"] == 1]
-    assert reopened[0]["status"] in ("pending", "overdue")
+    assert reopened[0]["method"] == "phone"
 
 
-async def test_a_complaint_is_surveyed_even_within_the_fatigue_window(survey, bus):
+async def test_a_complaint_is_called_even_within_the_fatigue_window(survey, bus):
     """The close itself says it is a complaint: no creation event is needed (none is sent)."""
     at = utcnow()
     await bus.publish(closed("wo-c1", "D-401", at - DAY))
     await visit_of(survey, "wo-c1")
     await bus.publish(closed("wo-c2", "D-401", at, kind="complaint"))
     [complaint] = await visit_of(survey, "wo-c2")
-    assert complaint["status"] == "pending" and complaint["skip_reason"] is None
+    assert (complaint["status"], complaint["method"]) == ("pending", "phone")
     [scheduled] = await eventually(
         lambda: _for(survey_events(bus, VisitScheduled), complaint["id"]), what="VisitScheduled for the complaint"
     )
@@ -155,7 +162,7 @@ async def test_a_close_without_a_kind_counts_as_an_ordinary_job(survey, bus):
     await visit_of(survey, "wo-e1")
     await bus.publish(closed("wo-e2", "E-501", at, kind=None))
     [visit] = await visit_of(survey, "wo-e2")
-    assert visit["status"] == "skipped" and visit["skip_reason"] == "fatigue"
+    assert (visit["status"], visit["method"], visit["method_reason"]) == ("pending", "online", "fatigue")
 
 
 async def _for(events, visit_id):
@@ -264,7 +271,7 @@ async def test_a_replayed_or_reused_link_answers_409_and_changes_nothing(survey,
 
 
 async def test_the_link_routes_are_rate_limited_per_client_address(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
-    await bus.declare_streams("archive", "dispatch")
+    await bus.declare_streams("archive", "dispatch", "intake")
     settings = service_settings(
         Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path,
         schemas=cleanup_schemas, link_secret=SECRET, link_rate_per_minute=3,
@@ -282,7 +289,7 @@ async def test_the_link_routes_are_rate_limited_per_client_address(bus, nats_ser
 
 
 async def test_without_a_configured_secret_one_is_generated_and_kept(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
-    await bus.declare_streams("archive", "dispatch")
+    await bus.declare_streams("archive", "dispatch", "intake")
     settings = service_settings(Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path,
                                 schemas=cleanup_schemas)
     async with client_for(create_app(settings)):

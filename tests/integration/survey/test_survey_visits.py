@@ -27,7 +27,7 @@ VISITS = "/v1/plazas/p1/visits"
 @pytest.fixture
 def make_survey(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
     async def start(**overrides):
-        await bus.declare_streams("archive", "dispatch")
+        await bus.declare_streams("archive", "dispatch", "intake")
         settings = service_settings(
             Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path,
             schemas=cleanup_schemas, **overrides,

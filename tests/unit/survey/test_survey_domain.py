@@ -85,13 +85,26 @@ def test_satisfaction_rate_counts_basically_satisfied_as_pleased():
 
 # --- fatigue window and reasons -------------------------------------------------------------
 
-def test_a_unit_surveyed_within_the_window_is_spared_unless_complaint_or_reopening():
+def test_a_unit_called_within_the_window_gets_a_survey_link_unless_complaint_reopening_or_no_unit():
     last = CLOSED - dt.timedelta(days=3)
-    assert domain.fatigue_applies(kind="service", reopen_count=0, last_surveyed_at=last)
-    assert domain.fatigue_applies(kind=None, reopen_count=0, last_surveyed_at=last)  # an older producer: an ordinary job
-    assert not domain.fatigue_applies(kind="complaint", reopen_count=0, last_surveyed_at=last)
-    assert not domain.fatigue_applies(kind="service", reopen_count=1, last_surveyed_at=last)
-    assert not domain.fatigue_applies(kind="service", reopen_count=0, last_surveyed_at=None)
+    assert domain.fatigue_applies(kind="service", reopen_count=0, last_called_at=last, unit="A-1")
+    assert domain.fatigue_applies(kind=None, reopen_count=0, last_called_at=last, unit="A-1")  # an older producer: an ordinary job
+    assert not domain.fatigue_applies(kind="complaint", reopen_count=0, last_called_at=last, unit="A-1")
+    assert not domain.fatigue_applies(kind="service", reopen_count=1, last_called_at=last, unit="A-1")
+    assert not domain.fatigue_applies(kind="service", reopen_count=0, last_called_at=None, unit="A-1")
+    # A public area's jobs come from different callers: none spares another a call.
+    assert not domain.fatigue_applies(kind="service", reopen_count=0, last_called_at=last, unit="")
+
+
+def test_the_fatigue_window_changes_how_the_visit_is_made_never_whether():
+    assert domain.method_for(True) == ("online", "fatigue")
+    assert domain.method_for(False) == ("phone", None)
+
+
+def test_an_answer_is_taken_by_phone_at_the_door_or_online():
+    for channel in ("phone", "visit", "online"):
+        assert domain.accept_answer(done=False, rating="satisfied", channel=channel).channel == channel
+    assert domain.accept_answer(done=False, rating="satisfied").channel == "phone"
 
 
 def test_fatigue_span_reaches_n_days_either_side_and_zero_days_is_off():
@@ -101,7 +114,7 @@ def test_fatigue_span_reaches_n_days_either_side_and_zero_days_is_off():
     assert lo == hi  # the open interval (lo, hi) is empty: no close is ever within it
 
 
-def test_skipped_visit_shows_as_skipped_and_takes_no_answer():
+def test_a_visit_an_earlier_release_skipped_shows_as_skipped_and_takes_no_answer():
     assert domain.visit_status(False, CLOSED, CLOSED + dt.timedelta(days=9), skipped=True) == "skipped"
     with pytest.raises(domain.AlreadyAnswered):
         domain.accept_answer(done=False, rating="satisfied", skipped=True)
@@ -115,12 +128,12 @@ def test_reasons_are_known_codes_kept_once_in_order():
     assert refused.value.field == "reasons"
 
 
-def test_last_surveyed_near_is_the_latest_other_close_strictly_within_the_span_either_side():
+def test_last_called_near_is_the_latest_other_close_strictly_within_the_span_either_side():
     day = dt.timedelta(days=1)
-    surveyed = [("wo-old", CLOSED - 30 * day), ("wo-a", CLOSED - 3 * day), ("wo-b", CLOSED + 2 * day),
+    called = [("wo-old", CLOSED - 30 * day), ("wo-a", CLOSED - 3 * day), ("wo-b", CLOSED + 2 * day),
                 ("wo-far", CLOSED + 30 * day), ("wo-self", CLOSED + 5 * day)]
-    near = domain.last_surveyed_near(surveyed, closed_at=CLOSED, days=30, work_order_id="wo-self")
+    near = domain.last_called_near(called, closed_at=CLOSED, days=30, work_order_id="wo-self")
     assert near == CLOSED + 2 * day  # after this close counts too; exactly 30 days away does not
-    assert domain.last_surveyed_near(surveyed, closed_at=CLOSED, days=1, work_order_id="wo-self") is None
-    assert domain.last_surveyed_near(surveyed, closed_at=CLOSED, days=0, work_order_id="x") is None  # off
-    assert domain.last_surveyed_near([], closed_at=CLOSED, days=30, work_order_id="x") is None
+    assert domain.last_called_near(called, closed_at=CLOSED, days=1, work_order_id="wo-self") is None
+    assert domain.last_called_near(called, closed_at=CLOSED, days=0, work_order_id="x") is None  # off
+    assert domain.last_called_near([], closed_at=CLOSED, days=30, work_order_id="x") is None
