@@ -101,7 +101,8 @@ async def test_the_report_counts_the_complaints_the_desk_corrected_into_being_an
     assert (lines[lift.request_id]["work_order_id"], lines[lift.request_id]["reclassified"]) == (lift_job["id"], True)
     assert lines[lift.request_id]["category"] == "repairs"  # from its text: it had no category as a service job
     bins_line = lines[bins.request_id]
-    assert (bins_line["status"], bins_line["department"], bins_line["unit"]) == ("not_dispatched", "cleaning", "A-203")
+    # A suggestion the desk turned into a complaint gets its work order (dispatch follows the correction).
+    assert (bins_line["status"], bins_line["department"], bins_line["unit"]) == ("created", "cleaning", "A-203")
     assert bins_line["category"] == "cleanliness" and bins_line["channel"] == "letter"
     assert sum(report["by_department"].values()) == sum(report["by_category"].values()) == 3
 
