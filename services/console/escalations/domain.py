@@ -56,7 +56,7 @@ def item_of(order: dict, now: dt.datetime) -> dict | None:
         "level": top["level"] if top else "manager", "reason": top["reason"] if top else N_("Major complaint"),
         "cause": top.get("cause") if top else "major", "deadline": _deadline(order, (top or {}).get("cause")),
         "escalated_at": at, "age_minutes": int((now - since).total_seconds() // 60) if since else 0,
-        "status": order["status"],
+        "status": order["status"], "text": order.get("text"),
     }
 
 
