@@ -58,12 +58,19 @@ class Jobs:
 
     async def assign(self, work_order_id: str, username: str) -> dict:
         """Once dispatch has heard from the staff service that the person works there."""
+        refusals = []
+
         async def taken():
             r = await self.clients["dispatch"].post(f"/v1/plazas/{PLAZA}/work-orders/{work_order_id}/assign",
                                                     json={"assignee": username})
+            if r.status_code != 200:
+                refusals[:] = [r.text]
             return r.json() if r.status_code == 200 else None
 
-        return await eventually(taken, timeout=30, interval=0.1, what=f"dispatch to accept {username} as assignee")
+        try:
+            return await eventually(taken, timeout=30, interval=0.1, what=f"dispatch to accept {username} as assignee")
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}; dispatch said {refusals}") from None
 
     async def stock_item(self, sku: str, name: str, unit_price_fen: int, quantity: int) -> dict:
         r = await self.clients["dispatch"].put(f"/v1/plazas/{PLAZA}/stock/{sku}",
