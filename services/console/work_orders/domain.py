@@ -40,6 +40,17 @@ ACTION_NAMES = {
     "cancel": N_("Cancel"), "escalate": N_("Escalate"),
 }
 ACTIONS = tuple(ACTION_NAMES)
+# The unit's record (archive) summarises each event in English; the page names it in the
+# person's language and keeps the summary beside it.
+TIMELINE_NAMES = {
+    "RequestReceived": N_("Request received"), "RequestReclassified": N_("Request reclassified"),
+    "WorkOrderCreated": N_("Work order opened"), "WorkOrderAssigned": N_("Assigned"),
+    "WorkOrderStarted": N_("Started"), "WorkOrderResolved": N_("Resolved"), "WorkOrderClosed": N_("Closed"),
+    "WorkOrderReopened": N_("Second dispatch"), "WorkOrderCancelled": N_("Cancelled"),
+    "WorkOrderEscalated": N_("Escalated"), "WorkOrderRerouted": N_("Moved to another department"),
+    "VisitScheduled": N_("Return visit scheduled"), "VisitCompleted": N_("Return visit made"),
+    "VisitSkipped": N_("Return visit spared"),
+}
 
 # A job is "due soon" in the last quarter of its window, but never earlier than two hours
 # before: a week-long job turning amber two days ahead would hide the ones due this hour.
@@ -208,14 +219,20 @@ def action_body(action: str, form: dict[str, Any]) -> dict | None:
 def own_history(order: dict) -> list[dict]:
     """What the work order itself tells of its past, oldest first: where there is no
     record of the unit to read (department staff), the job's own dates."""
-    events = [{"at": order.get("created_at"), "summary": N_("Work order opened")}]
+    events = [{"at": order.get("created_at"), "label": N_("Work order opened")}]
     if order.get("first_responded_at"):
-        events.append({"at": order["first_responded_at"], "summary": N_("First assigned")})
+        events.append({"at": order["first_responded_at"], "label": N_("First assigned")})
     for d in order.get("deadlines") or []:
         if d.get("met_at"):
-            events.append({"at": d["met_at"], "summary": DEADLINE_NAMES.get(d["name"], d["name"]), "detail": N_("Met")})
+            events.append({"at": d["met_at"], "label": DEADLINE_NAMES.get(d["name"], d["name"]), "word": N_("Met")})
     for e in order.get("escalations") or []:
-        events.append({"at": e["occurred_at"], "summary": N_("Escalated"), "detail": e.get("reason")})
+        events.append({"at": e["occurred_at"], "label": N_("Escalated"), "detail": e.get("reason")})
     if order.get("closed_at"):
-        events.append({"at": order["closed_at"], "summary": N_("Closed")})
+        events.append({"at": order["closed_at"], "label": N_("Closed")})
     return sorted((e for e in events if e["at"]), key=lambda e: e["at"])
+
+
+def recorded_history(items: list[dict], request_id: str) -> list[dict]:
+    """The unit's record of this job: the entries of its request's correlation."""
+    return [{"at": i["occurred_at"], "label": TIMELINE_NAMES.get(i["type"], i["type"]), "detail": i.get("summary")}
+            for i in items if i.get("correlation_id") == request_id]

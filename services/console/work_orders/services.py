@@ -74,9 +74,7 @@ async def timeline(calls, plaza: str, order: dict) -> list[dict]:
         if exc.status in (401, 403, 404):
             return domain.own_history(order)
         raise
-    mine = [{"at": i["occurred_at"], "summary": i["summary"], "type": i["type"]} for i in page.get("items") or []
-            if i.get("correlation_id") == order["request_id"]]
-    return mine or domain.own_history(order)
+    return domain.recorded_history(page.get("items") or [], order["request_id"]) or domain.own_history(order)
 
 
 async def page_of(calls, plaza: str, work_order_id: str, roles) -> dict[str, Any]:

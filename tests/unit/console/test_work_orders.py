@@ -125,7 +125,14 @@ def test_a_job_without_a_unit_record_tells_its_own_history():
     job = order(status="closed", dues=[("respond", at(hours=-2), "met")], first_responded_at=at(minutes=-50),
                 closed_at=at(minutes=-5))
     job["deadlines"][0]["met_at"] = at(minutes=-50)
-    assert [e["summary"] for e in domain.own_history(job)] == ["Work order opened", "First assigned", "Respond by", "Closed"]
+    assert [e["label"] for e in domain.own_history(job)] == ["Work order opened", "First assigned", "Respond by", "Closed"]
+
+
+def test_the_units_record_of_the_job_is_its_requests_correlation_named_in_the_persons_words():
+    items = [{"occurred_at": at(hours=-1), "type": "WorkOrderCreated", "summary": "work order created", "correlation_id": "r1"},
+             {"occurred_at": at(hours=-1), "type": "WorkOrderCreated", "summary": "another job", "correlation_id": "r2"}]
+    assert domain.recorded_history(items, "r1") == [
+        {"at": at(hours=-1), "label": "Work order opened", "detail": "work order created"}]
 
 
 class FakeCalls:
