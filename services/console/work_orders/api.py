@@ -27,9 +27,10 @@ async def _queue(request: Request) -> dict:
     chosen = _filters(request)
     only = _only(request)
     department = only or chosen["department"]
-    rows = await work_orders.queue(request.state.calls, request.state.plaza, chosen["status"], department,
-                                   chosen["deadline"])
-    return {"rows": rows, "chosen": chosen, "query": urlencode(chosen), "d": domain,
+    found = await work_orders.queue(request.state.calls, request.state.plaza, chosen["status"], department,
+                                    chosen["deadline"])
+    rows, more = domain.shown(found)
+    return {"rows": rows, "more": more, "chosen": chosen, "query": urlencode(chosen), "d": domain,
             "departments": domain.departments_offered(only, [r["department"] for r in rows]), "only": only}
 
 

@@ -100,13 +100,25 @@ def sla_colour(order: dict, now: dt.datetime) -> str | None:
 
 
 def queue_order(orders: list[dict]) -> list[dict]:
-    """One list from the pages of each status: each job once, the nearest deadline first,
-    jobs with none last (oldest first among equals)."""
+    """One list from the pages of each status: each job once, the nearest deadline first;
+    then the jobs with none running (waiting for a close, done, called off), the latest
+    changed first."""
     seen: dict[str, dict] = {}
     for order in orders:
         seen.setdefault(order["id"], order)
-    far = dt.datetime.max.replace(tzinfo=dt.timezone.utc)
-    return sorted(seen.values(), key=lambda o: (nearest_due(o) or far, o.get("created_at") or ""))
+    timed = [o for o in seen.values() if nearest_due(o) is not None]
+    untimed = [o for o in seen.values() if nearest_due(o) is None]
+    timed.sort(key=lambda o: (nearest_due(o), o.get("created_at") or ""))
+    untimed.sort(key=lambda o: o.get("updated_at") or o.get("created_at") or "", reverse=True)
+    return timed + untimed
+
+
+ROWS_SHOWN = 300  # a page a clerk can scan; the filters narrow the rest
+
+
+def shown(rows: list[dict], limit: int = ROWS_SHOWN) -> tuple[list[dict], int]:
+    """The rows the page shows, and how many more the filters would have to narrow."""
+    return rows[:limit], max(len(rows) - limit, 0)
 
 
 def statuses_of(choice: str | None) -> tuple[str, ...]:

@@ -56,10 +56,17 @@ def test_the_nearest_running_deadline_counts_not_a_met_one():
 def test_the_queue_is_each_job_once_nearest_deadline_first_none_last():
     late = order("late", dues=[("resolve", at(hours=5), "running")])
     soon = order("soon", dues=[("respond", at(minutes=10), "running")])
-    none = order("none", status="resolved")
-    rows = domain.queue_rows([none, late, soon, late], None, NOW)
-    assert [r["id"] for r in rows] == ["soon", "late", "none"]
+    none = order("none", status="resolved", updated_at=at(hours=-2))
+    newer = order("newer", status="resolved", updated_at=at(minutes=-5))
+    rows = domain.queue_rows([none, late, soon, late, newer], None, NOW)
+    assert [r["id"] for r in rows] == ["soon", "late", "newer", "none"]
     assert rows[0]["minutes_left"] == 10 and rows[2]["minutes_left"] is None
+
+
+def test_the_page_shows_a_scannable_number_of_rows_and_says_how_many_more():
+    rows, more = domain.shown([{"id": str(n)} for n in range(305)])
+    assert len(rows) == 300 and more == 5
+    assert domain.shown([{"id": "1"}]) == ([{"id": "1"}], 0)
 
 
 def test_the_deadline_filter_keeps_the_pressing_ones():
