@@ -87,3 +87,25 @@ async def test_the_engineer_cannot_open_another_departments_job(console, system)
     assert await engineer.locator(f"tr[data-id='{order['id']}']").count() == 0
     departments = await engineer.locator("select[name=department] option").all_inner_texts()
     assert departments == ["工程部"], "department staff are offered their own department only"
+
+
+async def test_the_supervisor_assigns_from_the_departments_active_staff_and_cancels_with_a_reason(console, system):
+    async with Jobs(system) as jobs:
+        order = await jobs.work_order_of(await jobs.report("C-0802", "C-0802 空调外机漏水"))
+        await jobs.assign(order["id"], "demo-engineer")  # once dispatch knows the engineer
+    supervisor = await console.page_as("demo-supervisor")
+    await supervisor.goto(f"/work-orders/{order['id']}")
+    assign = supervisor.locator("form[data-action=assign]")
+    options = await assign.locator("select[name=assignee] option").all_inner_texts()
+    assert any("张伟" in o for o in options), "the engineering department's active staff by name"
+    assert not any("李静" in o for o in options), "not another department's"
+    await assign.locator("select[name=assignee]").select_option("demo-engineer")
+    await assign.get_by_role("button", name="派工").click()
+    await supervisor.locator("[data-testid=assignee]", has_text="demo-engineer").wait_for()
+
+    cancel = supervisor.locator("form[data-action=cancel]")
+    await cancel.locator("input[name=reason]").fill("商户已自行修好")
+    await cancel.get_by_role("button", name="撤销工单").click()
+    await supervisor.locator("[data-testid=status]", has_text="已撤单").wait_for()
+    assert "商户已自行修好" in await supervisor.locator("#work-order").inner_text()
+    assert await supervisor.locator("form.action").count() == 0, "nothing more to do on a cancelled job"
