@@ -109,3 +109,18 @@ async def test_the_supervisor_assigns_from_the_departments_active_staff_and_canc
     await supervisor.locator("[data-testid=status]", has_text="已撤单").wait_for()
     assert "商户已自行修好" in await supervisor.locator("#work-order").inner_text()
     assert await supervisor.locator("form.action").count() == 0, "nothing more to do on a cancelled job"
+
+
+async def test_an_action_on_a_page_gone_stale_shows_the_services_refusal(console, system):
+    async with Jobs(system) as jobs:
+        order = await jobs.work_order_of(await jobs.report("A-305", "A-305 走廊的灯不亮"))
+        await jobs.assign(order["id"], "demo-engineer")
+        engineer = await console.page_as("demo-engineer")
+        await engineer.goto(f"/work-orders/{order['id']}")
+        await jobs.act(order["id"], "start")  # meanwhile, from the department's own system
+        await engineer.locator("form[data-action=start] button").click()
+    problem = engineer.locator(".actions .problem[data-status='409']")
+    await problem.wait_for()
+    assert "in_progress" in await problem.inner_text()
+    await engineer.locator("[data-testid=status]", has_text="处理中").wait_for()
+    assert await engineer.locator("form[data-action=resolve]").count() == 1, "the page shows what is possible now"
