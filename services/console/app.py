@@ -20,6 +20,7 @@ from libs.runtime.auth.tokens import InvalidToken, verifier_for
 from libs.runtime.db import Database
 from libs.runtime.http import RequestContext
 from services.console import handlers, tables
+from services.console.escalations import api as escalations_api
 from services.console.gateway.domain import UpstreamError
 from services.console.gateway.domain import summary as upstream_summary
 from services.console.gateway.services import Gateway
@@ -28,6 +29,8 @@ from services.console.i18n import services as catalogue
 from services.console.live import api as live_api
 from services.console.live.services import Hub
 from services.console.session import api as session_api
+from services.console.visits import api as visits_api
+from services.console.work_orders import api as work_orders_api
 from services.console.settings import Settings, from_env
 
 HERE = Path(__file__).resolve().parent
@@ -36,7 +39,12 @@ VENDOR = {"htmx.min.js": HERE / "node_modules/htmx.org/dist/htmx.min.js",
           "sse.min.js": HERE / "node_modules/htmx-ext-sse/dist/sse.min.js"}
 
 # Page capabilities add their routes here.
-ROUTES: list = [*session_api.ROUTES, live_api.live]
+ROUTES: list = [
+    *session_api.ROUTES, live_api.live,
+    *work_orders_api.ROUTES,
+    *visits_api.ROUTES,
+    *escalations_api.ROUTES,
+]
 
 logger = log.get("console")
 
