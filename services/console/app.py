@@ -23,12 +23,14 @@ from services.console import handlers, tables
 from services.console.gateway.domain import UpstreamError
 from services.console.gateway.domain import summary as upstream_summary
 from services.console.gateway.services import Gateway
+from services.console.desk import api as desk_api
 from services.console.i18n import domain as words
 from services.console.i18n import services as catalogue
 from services.console.live import api as live_api
 from services.console.live.services import Hub
 from services.console.session import api as session_api
 from services.console.settings import Settings, from_env
+from services.console.units import api as units_api
 
 HERE = Path(__file__).resolve().parent
 # htmx and its SSE extension, installed from the npm registry at set-up (package.json).
@@ -36,7 +38,11 @@ VENDOR = {"htmx.min.js": HERE / "node_modules/htmx.org/dist/htmx.min.js",
           "sse.min.js": HERE / "node_modules/htmx-ext-sse/dist/sse.min.js"}
 
 # Page capabilities add their routes here.
-ROUTES: list = [*session_api.ROUTES, live_api.live]
+ROUTES: list = [
+    *session_api.ROUTES, live_api.live,
+    *desk_api.ROUTES,
+    *units_api.ROUTES,
+]
 
 logger = log.get("console")
 
