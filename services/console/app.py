@@ -28,6 +28,7 @@ from services.console.i18n import domain as words
 from services.console.i18n import services as catalogue
 from services.console.live import api as live_api
 from services.console.live.services import Hub
+from services.console.movein import api as movein_api
 from services.console.session import api as session_api
 from services.console.settings import Settings, from_env
 from services.console.units import api as units_api
@@ -42,6 +43,7 @@ ROUTES: list = [
     *session_api.ROUTES, live_api.live,
     *desk_api.ROUTES,
     *units_api.ROUTES,
+    *movein_api.ROUTES,
 ]
 
 logger = log.get("console")
