@@ -76,3 +76,24 @@ async def test_a_refused_request_keeps_what_was_typed_and_says_why_next_to_the_f
     await expect(page.locator(".field-error")).to_contain_text("姓名和电话")
     await expect(page.locator("#desk-text")).to_have_value("停车场出口的栏杆坏了")
     await expect(caller).to_have_value("王先生")
+
+
+async def test_a_form_sent_twice_records_one_request(console, system):
+    page = await console.page_as("demo-clerk")
+    await page.goto("/desk")
+    token = await page.evaluate("JSON.parse(document.body.getAttribute('hx-headers'))['x-csrftoken']")
+    form = {"idempotency_key": await page.locator("input[name=idempotency_key]").input_value(),
+            "channel": "visit", "about": "unit", "unit": "A-305", "text": "A-305 空调不制冷"}
+    answers = []
+    for _ in range(2):
+        r = await page.request.post(f"{console.url}/desk/requests", form=form,
+                                    headers={"x-csrftoken": token, "hx-request": "true"})
+        assert r.status == 200
+        answers.append(await r.text())
+    ids = [a.split('data-testid="request-id">')[1].split("<")[0] for a in answers]
+    assert ids[0] == ids[1]
+    async with httpx.AsyncClient(base_url=system.url("intake"), headers=system.operator_auth) as intake:
+        async def listed():
+            r = await intake.get(f"/v1/plazas/{PLAZA}/requests", params={"unit": "A-305"})
+            return [i for i in r.json()["items"] if i["text"] == "A-305 空调不制冷"]
+        assert len(await eventually(listed, what="the request in intake's list")) == 1
