@@ -41,7 +41,6 @@ async def test_a_call_is_logged_with_the_keyboard_alone_and_becomes_a_work_order
     assert request_id
     await expect(page.locator("[data-testid=desk-result]")).to_contain_text("已登记")
     assert await focused(page) == "unit-search", "the next call starts in the unit search again"
-    await console.shoot(page, "desk")
 
     async with httpx.AsyncClient(base_url=system.url("dispatch"), headers=system.operator_auth) as dispatch:
         async def work_order():
@@ -49,6 +48,9 @@ async def test_a_call_is_logged_with_the_keyboard_alone_and_becomes_a_work_order
             return r.status_code == 200 and r.json()["items"]
         orders = await eventually(work_order, what="a work order for the logged request")
     assert orders[0]["unit"] == "A-203"
+    # The unit at a glance follows live: the new work order appears among the open ones.
+    await expect(page.locator("#glance")).to_contain_text("下水道堵了")
+    await console.shoot(page, "desk")
 
 
 async def test_the_type_ahead_finds_a_unit_by_part_of_its_occupants_name(console, system):

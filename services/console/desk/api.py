@@ -65,7 +65,7 @@ async def log_request(request: Request) -> Template:
                                                "refused": exc}, status_code=exc.status if exc.status < 500 else 503)
         fresh = {"channel": form.get("channel", "phone"), "about": "unit"}
         return Template(template, context={**_form_context(request, fresh, areas=areas), "answer": answer,
-                                           "also": domain.also_kinds(answer)})
+                                           "also": domain.also_kinds(answer), "recorded": body})
     return Template(template, context={**_form_context(request, form, errors, key, areas), "answer": None},
                     status_code=422)
 
