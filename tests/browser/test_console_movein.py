@@ -74,3 +74,17 @@ async def test_a_renovation_permit_walks_its_steps(console, system):
     await expect(status).to_have_text("已关闭")
     await expect(page.locator("form.step")).to_have_count(0)
     await expect(page.locator(".steps")).to_contain_text("已办结")
+
+
+async def test_a_booking_is_cancelled_and_frees_its_place(console, system):
+    page = await console.page_as("demo-clerk")
+    day = plaza_day(3)
+    await page.goto(f"/move-in?day={day}")
+    await page.fill("input[name=unit]", "A-101")
+    await page.get_by_role("button", name="预约", exact=True).click()
+    row = page.locator("tr", has_text="A-101")
+    await expect(row).to_contain_text("已预约")
+    await row.get_by_role("button", name="取消预约").click()
+    await expect(row).to_contain_text("已取消")
+    await expect(row.get_by_role("button", name="取消预约")).to_have_count(0)
+    await expect(page.locator("[data-testid=capacity]")).to_contain_text("已预约 0")
