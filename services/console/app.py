@@ -24,14 +24,17 @@ from services.console.escalations import api as escalations_api
 from services.console.gateway.domain import UpstreamError
 from services.console.gateway.domain import summary as upstream_summary
 from services.console.gateway.services import Gateway
+from services.console.desk import api as desk_api
 from services.console.i18n import domain as words
 from services.console.i18n import services as catalogue
 from services.console.live import api as live_api
 from services.console.live.services import Hub
+from services.console.movein import api as movein_api
 from services.console.session import api as session_api
 from services.console.visits import api as visits_api
 from services.console.work_orders import api as work_orders_api
 from services.console.settings import Settings, from_env
+from services.console.units import api as units_api
 
 HERE = Path(__file__).resolve().parent
 # htmx and its SSE extension, installed from the npm registry at set-up (package.json).
@@ -41,9 +44,12 @@ VENDOR = {"htmx.min.js": HERE / "node_modules/htmx.org/dist/htmx.min.js",
 # Page capabilities add their routes here.
 ROUTES: list = [
     *session_api.ROUTES, live_api.live,
+    *desk_api.ROUTES,
     *work_orders_api.ROUTES,
     *visits_api.ROUTES,
     *escalations_api.ROUTES,
+    *units_api.ROUTES,
+    *movein_api.ROUTES,
 ]
 
 logger = log.get("console")

@@ -9,7 +9,7 @@ pytestmark = pytest.mark.browser
 
 async def test_a_clerk_signs_in_in_chinese_switches_to_english_and_it_is_kept(console, system):
     page = await console.page_as(None)
-    await page.goto("/no-access")
+    await page.goto("/desk")
     assert "/login" in page.url, "a page asks for signing in first"
     await console.shoot(page, "login")
     await page.fill("input[name=username]", "demo-clerk")
@@ -19,8 +19,8 @@ async def test_a_clerk_signs_in_in_chinese_switches_to_english_and_it_is_kept(co
 
     await page.fill("input[name=password]", system.logins["demo-clerk"])
     await page.click("button[type=submit]")
-    await page.wait_for_url("**/no-access")
-    assert page.url.endswith("/no-access"), "after signing in, the page first asked for"
+    await page.wait_for_url("**/desk")
+    assert page.url.endswith("/desk"), "after signing in, the page first asked for"
     await page.get_by_role("link", name="工单").wait_for()
 
     await page.click("[data-testid=switch-en]")

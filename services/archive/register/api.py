@@ -252,11 +252,14 @@ class UnitController(Controller):
                           outstanding_defects=[_defect(d) for d in defects])
 
     @get("/", summary="单元列表 / List the units",
-         description="广场已登记的单元，按单元号排序，分页。\n\nThe plaza's registered units by number, a page at a time.")
-    async def index(self, plaza: FromPath[str], runtime: Runtime, cursor: str | None = CURSOR, limit: int = LIMIT) -> Page:
+         description="广场已登记的单元，按单元号排序，分页；q 按单元号开头、业户名或电话的一部分查找（不分大小写）。\n\n"
+         "The plaza's registered units by number, a page at a time; ``q`` finds units whose number "
+         "starts with it, or whose occupant's name or phone contains it, whatever the letter case.")
+    async def index(self, plaza: FromPath[str], runtime: Runtime, cursor: str | None = CURSOR, limit: int = LIMIT,
+                    q: str | None = Parameter(query="q", default=None, max_length=100)) -> Page:
         async with runtime.read() as conn:
             await register.require_plaza(conn, plaza)
-            rows = await store.list_units(conn, plaza, after=cursor, limit=limit + 1)
+            rows = await store.list_units(conn, plaza, after=cursor, limit=limit + 1, q=(q or "").strip() or None)
         items = [_unit(r) for r in rows[:limit]]
         return Page(items=items, next=items[-1].unit if len(rows) > limit else None)
 

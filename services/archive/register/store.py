@@ -70,11 +70,25 @@ async def update_unit(conn: AsyncConnection, plaza_id: str, unit: str, values: d
     await conn.execute(units.update().where(*_unit_key(plaza_id, unit)).values(**values))
 
 
-async def list_units(conn: AsyncConnection, plaza_id: str, *, after: str | None, limit: int):
-    q = sa.select(units).where(units.c.plaza_id == plaza_id)
+def _like(text: str) -> str:
+    """A LIKE pattern matching ``text`` literally (``%`` and ``_`` typed by a clerk are not wildcards)."""
+    return text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def list_units(conn: AsyncConnection, plaza_id: str, *, after: str | None, limit: int, q: str | None = None):
+    """``q`` finds a unit as the desk is asked for it: the start of its number, or part of
+    its occupant's name or phone, whatever the letter case."""
+    query = sa.select(units).where(units.c.plaza_id == plaza_id)
+    if q:
+        pattern = _like(q)
+        query = query.where(sa.or_(
+            sa.func.lower(units.c.unit).like(pattern + "%", escape="\\"),
+            sa.func.lower(units.c.occupant_name).like("%" + pattern + "%", escape="\\"),
+            sa.func.lower(units.c.occupant_phone).like("%" + pattern + "%", escape="\\"),
+        ))
     if after:
-        q = q.where(units.c.unit > after)
-    return (await conn.execute(q.order_by(units.c.unit).limit(limit))).mappings().all()
+        query = query.where(units.c.unit > after)
+    return (await conn.execute(query.order_by(units.c.unit).limit(limit))).mappings().all()
 
 
 async def all_units(conn: AsyncConnection, plaza_id: str, *, for_update: bool = False):

@@ -339,3 +339,32 @@ async def test_the_list_of_plazas_shows_only_the_plazas_a_token_holds(archive):
     assert paged["items"] == [] and paged["next"] == "held-2"  # still pages on past a plaza it may not see
     everyone = (await archive.get("/v1/plazas", headers=bearer("auditor", roles=["auditor"]))).json()["items"]
     assert {"p1", "held-2", "other-3"} <= {p["plaza_id"] for p in everyone}
+
+
+
+async def test_units_are_found_by_number_name_or_phone_page_by_page(unit_a203):
+    people = {"A-101": ("Wang Fang", "13911112222"), "A-102": ("王芳", "021-5550"), "B-203": ("Zhao Lei", "13800005555"),
+              "C-501": ("Li_Na", None)}
+    for unit, (name, phone) in people.items():
+        body = {**UNIT, "occupant": {"name": name, "kind": "merchant", "phone": phone}}
+        assert (await unit_a203.put(f"/v1/plazas/p1/units/{unit}", json=body)).status_code == 201
+
+    async def found(q, limit=100):
+        seen, cursor = [], None
+        while True:
+            params = {"q": q, "limit": limit, **({"cursor": cursor} if cursor else {})}
+            r = await unit_a203.get("/v1/plazas/p1/units", params=params)
+            assert r.status_code == 200, r.text
+            seen += [u["unit"] for u in r.json()["items"]]
+            if (cursor := r.json()["next"]) is None:
+                return seen
+
+    assert await found("a-1") == ["A-101", "A-102"], "the start of the number, whatever the case"
+    assert await found("203") == [], "a number matches from its start only"
+    assert await found("WANG") == ["A-101"], "part of the occupant's name"
+    assert await found("王") == ["A-102"]
+    assert await found("5555") == ["B-203"], "part of the phone"
+    assert await found("a", limit=1) == ["A-101", "A-102", "A-203", "B-203", "C-501"], "paging keeps working"
+    assert await found("_") == ["C-501"], "an underscore typed is the character, not a wildcard"
+    assert await found("%") == [], "nor is a percent sign"
+    assert len(await found("  ")) == 5, "blank: every unit"
