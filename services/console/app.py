@@ -28,6 +28,9 @@ from services.console.i18n import services as catalogue
 from services.console.live import api as live_api
 from services.console.live.services import Hub
 from services.console.session import api as session_api
+from services.console.billing import api as billing_api
+from services.console.occupant import api as occupant_api
+from services.console.reports import api as reports_api
 from services.console.settings import Settings, from_env
 
 HERE = Path(__file__).resolve().parent
@@ -36,7 +39,12 @@ VENDOR = {"htmx.min.js": HERE / "node_modules/htmx.org/dist/htmx.min.js",
           "sse.min.js": HERE / "node_modules/htmx-ext-sse/dist/sse.min.js"}
 
 # Page capabilities add their routes here.
-ROUTES: list = [*session_api.ROUTES, live_api.live]
+ROUTES: list = [
+    *session_api.ROUTES, live_api.live,
+    *billing_api.ROUTES,
+    *reports_api.ROUTES,
+    *occupant_api.ROUTES,
+]
 
 logger = log.get("console")
 
