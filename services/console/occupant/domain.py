@@ -13,8 +13,8 @@ REQUEST_STATUSES = {"received": N_("Received"), "referred": N_("Referred elsewhe
 VISIT_STATUSES = {"pending": N_("Waiting for your answer"), "done": N_("Answered"),
                   "overdue": N_("Waiting for your answer"), "skipped": N_("Not needed")}
 RATINGS: tuple[tuple[str, str, str], ...] = (
-    ("satisfied", N_("Satisfied"), "😊"), ("basically_satisfied", N_("Basically satisfied"), "🙂"),
-    ("unsatisfied", N_("Unsatisfied"), "🙁"),
+    ("satisfied", N_("Satisfied"), "★★★"), ("basically_satisfied", N_("Basically satisfied"), "★★☆"),
+    ("unsatisfied", N_("Unsatisfied"), "★☆☆"),
 )
 RATING_NAMES = {value: name for value, name, _ in RATINGS}
 REASONS = {

@@ -40,6 +40,17 @@ LABELS: dict[str, str] = {
     "balance_fen": N_("Balance"), "items": N_("Rows"), "name": N_("Item"),
     "electricity": N_("Electricity"), "water": N_("Water"),
 }
+# The codes the services answer with, in the department's words.
+CODE_NAMES: dict[str, str] = {
+    "engineering": N_("Engineering"), "security": N_("Security"), "cleaning": N_("Cleaning"),
+    "customer_service": N_("Customer service"), "customer-service": N_("Customer service"),
+    "staff_attitude": N_("Staff attitude"), "noise": N_("Noise"), "parking": N_("Parking"),
+    "cleanliness": N_("Cleanliness"), "fees": N_("Fees"), "repairs": N_("Repairs"), "other": N_("Other"),
+    "satisfied": N_("Satisfied"), "basically_satisfied": N_("Basically satisfied"), "unsatisfied": N_("Unsatisfied"),
+    "phone": N_("Phone"), "visit": N_("Walk-in"), "letter": N_("Letter"), "online": N_("Online"),
+    "internal": N_("Internal report"), "electricity": N_("Electricity"), "water": N_("Water"),
+    "service": N_("Repair"), "complaint": N_("Complaint"), "suggestion": N_("Suggestion"), "praise": N_("Praise"),
+}
 MONEY_KEYS = frozenset({"arrears", "amount", "balance"})
 PERCENT_WORDS = ("rate", "coverage", "compliance", "share", "change")
 # Keys a report carries to say what it is, not a figure.
@@ -69,7 +80,10 @@ def kind_of(key: str, value: Any = None) -> str:
 
 
 def cell(key: str, value: Any) -> dict:
-    return {"kind": kind_of(key, value), "value": value}
+    out = {"kind": kind_of(key, value), "value": value}
+    if isinstance(value, str) and value in CODE_NAMES:
+        out["label"] = CODE_NAMES[value]
+    return out
 
 
 def _scalar(value: Any) -> bool:
@@ -89,7 +103,7 @@ def shape(report: Any, title: str | None = None) -> dict:
             continue
         if _scalar(value):
             out["facts"].append((label(key), cell(key, value)))
-        elif isinstance(value, list) and all(_scalar(v) for v in value):
+        elif isinstance(value, list) and value and all(_scalar(v) for v in value):
             out["facts"].append((label(key), cell(key, ", ".join("" if v is None else str(v) for v in value))))
         elif isinstance(value, list):
             out["tables"].append(records_table(label(key), [v for v in value if isinstance(v, dict)]))
@@ -105,7 +119,7 @@ def shape(report: Any, title: str | None = None) -> dict:
 
 def pairs_table(key: str, pairs: dict) -> dict:
     """{"engineering": 3, "security": 1} → two columns: the name and the figure."""
-    rows = [[{"kind": "text", "value": name}, cell(key, v)] for name, v in pairs.items()]
+    rows = [[cell("name", name), cell(key, v)] for name, v in pairs.items()]
     return {"title": label(key), "columns": [label("name"), _pairs_header(key, pairs)], "rows": rows}
 
 

@@ -105,3 +105,10 @@ def test_the_collection_chart_is_an_svg():
     image = charts.collection_chart("应收与实收", ["A-203", "B-1201"], {"应收": [100.0, 0], "实收": [74.0, 0]},
                                     charts.cjk_family())
     assert image.lstrip().startswith(b"<?xml") and b"<svg" in image
+
+
+def test_an_empty_list_is_an_empty_table_and_codes_read_in_the_departments_words():
+    shaped = domain.shape({"campaign_by_department": [], "by_department": {"engineering": 2}})
+    tables = {t["title"]: t for t in shaped["tables"]}
+    assert tables["Survey by department"]["rows"] == [] and not shaped["facts"]
+    assert tables["By department"]["rows"][0][0]["label"] == "Engineering"
