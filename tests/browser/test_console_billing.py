@@ -61,7 +61,9 @@ async def test_a_payment_sent_twice_is_taken_once_and_a_receipt_and_a_fresh_form
 
 async def test_a_clerk_sees_the_account_but_is_not_offered_the_payment_form(console, system):
     page = await console.page_as("demo-clerk")
-    await page.goto("/billing/A-305")
+    await page.goto("/billing")
+    await page.get_by_test_id("accounts").get_by_role("link", name="A-305").click()
+    await page.wait_for_url("**/billing/A-305")
     await page.get_by_role("heading", name="账户 A-305").wait_for()
     assert await page.locator("form[data-testid=payment-form]").count() == 0
     await page.get_by_text("收款由财务办理").wait_for()

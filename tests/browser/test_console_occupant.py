@@ -7,6 +7,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from services.console.i18n.domain import money
 from tests.browser.conftest import PLAZA
 from tests.support.harness import eventually
 
@@ -73,7 +74,10 @@ async def test_an_occupant_opens_their_link_sees_their_unit_and_reports_an_issue
     assert await page.get_by_test_id("unit").inner_text() == UNIT
     requests = page.get_by_test_id("requests")
     await requests.get_by_text("the drain in C-0802 is blocked").wait_for()
-    assert "¥50.00" in await page.get_by_test_id("my-owed").inner_text()
+    async with httpx.AsyncClient(base_url=system.url("billing"), headers=system.operator_auth, timeout=10) as billing:
+        owed = (await billing.get(f"/v1/plazas/{PLAZA}/accounts/{UNIT}")).json()["owed_fen"]
+    assert owed >= 5000, "the job's charge is owed"
+    assert money(owed) in await page.get_by_test_id("my-owed").inner_text()
     await page.get_by_test_id("visits").get_by_role("button", name="满意", exact=True).wait_for()
 
     await page.fill("textarea[name=text]", "门口的灯不亮了")
