@@ -3,6 +3,8 @@ takes the money once; the arrears by age and the 催缴 worklist, with a call re
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 
@@ -43,15 +45,20 @@ async def test_a_payment_sent_twice_is_taken_once_and_a_receipt_and_a_fresh_form
         await page.fill("input[name=reference]", "WX-DOUBLE-1")
         form = page.locator("form[data-testid=payment-form]")
         sent = await form.evaluate(FORM_FIELDS)
+        posts = []
+        page.on("request", lambda r: posts.append(r) if r.method == "POST" and r.url.endswith("/payments") else None)
         await page.dblclick("form[data-testid=payment-form] button[type=submit]")
         receipt = page.get_by_test_id("receipt")
         await receipt.wait_for()
         assert "¥1,234.50" in await receipt.inner_text()
+        assert len(await _payments(api, "A-203", "WX-DOUBLE-1")) == 1, f"{len(posts)} submits, one payment"
 
-        # The same form sent once more (a re-sent page): billing answers the first payment.
-        again = await page.request.post(f"{console.url}/billing/A-203/payments", form=sent)
-        assert again.ok and "/billing/A-203?paid=" in again.url
-        assert len(await _payments(api, "A-203", "WX-DOUBLE-1")) == 1, "two submits, one payment"
+        # The same form sent twice more at once (a re-sent page racing a retry): billing
+        # answers each with the first payment.
+        again = await asyncio.gather(*(page.request.post(f"{console.url}/billing/A-203/payments", form=sent)
+                                       for _ in range(2)))
+        assert all(a.ok and a.url == again[0].url and "/billing/A-203?paid=" in a.url for a in again)
+        assert len(await _payments(api, "A-203", "WX-DOUBLE-1")) == 1, "four submits of one form, one payment"
 
         fresh = await page.locator("form[data-testid=payment-form] input[name=key]").input_value()
         assert fresh and fresh != sent["key"], "the next payment gets a new key"

@@ -86,6 +86,10 @@ async def test_an_occupant_opens_their_link_sees_their_unit_and_reports_an_issue
     await requests.get_by_text("门口的灯不亮了").wait_for()
     await console.shoot(page, "occupant")
 
+    await page.get_by_test_id("visits").get_by_role("button", name="满意", exact=True).click()
+    await page.get_by_text("感谢您的评价！").wait_for()
+    await page.get_by_test_id("visits").get_by_text("已评价").wait_for()
+
     async with httpx.AsyncClient(base_url=system.url("intake"), headers=system.operator_auth, timeout=10) as intake:
         items = (await intake.get(f"/v1/plazas/{PLAZA}/requests", params={"unit": UNIT})).json()["items"]
     mine = [i for i in items if i["text"] == "门口的灯不亮了"]
