@@ -1,5 +1,5 @@
-"""收费 in Chromium: a payment sent twice (a double click, then the same form once more)
-takes the money once; the arrears by age and the 催缴 worklist, with a call recorded."""
+"""收费 in Chromium: a payment sent twice (a double click, then the same form twice at
+once) takes the money once; a payment taken elsewhere appears on the open account; the arrears by age and the 催缴 worklist, with a call recorded."""
 
 from __future__ import annotations
 
@@ -68,12 +68,22 @@ async def test_a_payment_sent_twice_is_taken_once_and_a_receipt_and_a_fresh_form
 
 async def test_a_clerk_sees_the_account_but_is_not_offered_the_payment_form(console, system):
     page = await console.page_as("demo-clerk")
+    # Whether the page's live connection is open: an event before it would be missed.
+    await page.add_init_script("document.addEventListener('htmx:sseOpen', () => { window.liveOpen = true; })")
     await page.goto("/billing")
     await page.get_by_test_id("accounts").get_by_role("link", name="A-305").click()
     await page.wait_for_url("**/billing/A-305")
     await page.get_by_role("heading", name="账户 A-305").wait_for()
     assert await page.locator("form[data-testid=payment-form]").count() == 0
     await page.get_by_text("收款由财务办理").wait_for()
+
+    # A payment taken elsewhere (the cashier's window) shows up on the open page.
+    await page.wait_for_function("window.liveOpen === true")
+    async with await _billing(system) as api:
+        r = await api.post(f"/v1/plazas/{PLAZA}/accounts/A-305/payments", headers={"Idempotency-Key": "live-A-305"},
+                           json={"amount_fen": 8800, "method": "alipay", "reference": "ALI-LIVE-305"})
+        assert r.status_code == 201, r.text
+    await page.get_by_test_id("entries").get_by_text("ALI-LIVE-305").wait_for()
 
 
 async def _known(api: httpx.AsyncClient, unit: str) -> bool:

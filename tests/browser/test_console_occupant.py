@@ -65,9 +65,11 @@ async def test_an_occupant_opens_their_link_sees_their_unit_and_reports_an_issue
         r = await staff.post(f"/v1/plazas/{PLAZA}/occupant-links", json={"unit": UNIT}, headers=clerk)
         assert r.status_code == 201, r.text
         link = r.json()["token"]
+        desk_path = r.json()["path"]
 
+    # The link as the desk sends it: the token in the fragment.
     page = await console.page_as(None, phone=True)
-    await page.goto(f"/me/sign-in?token={link}")
+    await page.goto(desk_path)
     await page.get_by_role("button", name="打开我的铺位").click()
     await page.wait_for_url("**/me")
     assert await page.locator("body.phone").count() == 1
@@ -101,6 +103,8 @@ async def test_an_occupant_opens_their_link_sees_their_unit_and_reports_an_issue
     await other.get_by_role("button", name="打开我的铺位").click()
     await other.get_by_text("链接已过期或已被使用").wait_for()
     assert job["visit"]["unit"] == UNIT
+    await other.goto(f"/occupant/{PLAZA}/login")
+    await other.get_by_text("链接无效").wait_for()
 
 
 async def test_a_survey_link_is_answered_on_a_phone_once(console, system):

@@ -69,6 +69,16 @@ async def account(request: Request, unit: str, paid: str = "") -> Template:
     return await _account_page(request, unit, paid=paid)
 
 
+@get("/billing/{unit:str}/ledger", include_in_schema=False)
+async def ledger(request: Request, unit: str) -> Template:
+    """The account's figures and entries again, when billing announces a change: the
+    payment form beside them keeps what is being typed."""
+    found = await billing.account(request.state.calls, request.state.plaza, unit)
+    return Template("billing/_ledger.html", context={
+        "unit": unit, "account": found, "utilities": domain.UTILITIES,
+        "entries": domain.entry_rows(found.get("entries") or []) if found else []})
+
+
 async def _account_page(request: Request, unit: str, *, paid: str = "", form: dict | None = None,
                         errors: dict | None = None, status_code: int = 200) -> Template:
     found = await billing.account(request.state.calls, request.state.plaza, unit)
@@ -105,4 +115,4 @@ async def take_payment(request: Request, unit: str) -> Response:
     return Redirect(f"/billing/{quote(unit, safe='')}?paid={quote(paid['id'], safe='')}", status_code=303)
 
 
-ROUTES = [index, arrears, dunning, record_outcome, account, take_payment]
+ROUTES = [index, arrears, dunning, record_outcome, account, ledger, take_payment]

@@ -68,6 +68,14 @@ async def answer_visit(request: Request, visit_id: str) -> Response:
     return Redirect(f"/me?answered={quote(visit_id, safe='')}#visits", status_code=303)
 
 
+@get("/occupant/{plaza:str}/login", opt=PUBLIC, include_in_schema=False)
+async def occupant_link(request: Request, plaza: str) -> Template:
+    """Where staff's occupant link points (``/occupant/{plaza}/login#token=…``): the token
+    rides in the fragment, which no server or log sees; the page hands it to the one-button
+    sign-in at /me/sign-in."""
+    return Template("occupant/link.html", context={"plaza": plaza})
+
+
 @get("/s/{plaza:str}/{token:str}", opt=PUBLIC, include_in_schema=False)
 async def survey_link(request: Request, plaza: str, token: str) -> Template:
     try:
@@ -114,4 +122,4 @@ async def answer_survey(request: Request, plaza: str, token: str) -> Template:
         "rating_label": domain.RATING_NAMES.get(answered.get("rating") or "", "")})
 
 
-ROUTES = [me, report, answer_visit, survey_link, answer_survey]
+ROUTES = [me, report, answer_visit, occupant_link, survey_link, answer_survey]
