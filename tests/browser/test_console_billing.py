@@ -117,6 +117,7 @@ async def test_arrears_by_age_and_the_dunning_worklist_with_a_call_recorded(cons
         await tasks.wait_for()
         row = tasks.locator("tbody tr").first
         task_id = await row.get_attribute("data-task")
+        assert (await row.get_by_test_id("phone").get_attribute("href")).startswith("tel:"), "who to call, from archive"
         await console.shoot(page, "billing-dunning")
         await row.locator("select[name=outcome]").select_option("promised_to_pay")
         await row.locator("input[name=note]").fill("周五前付清")

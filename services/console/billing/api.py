@@ -44,8 +44,10 @@ async def _dunning_page(request: Request, status: str, *, error: UpstreamError |
                         failed_task: str | None = None, status_code: int = 200) -> Template:
     tasks = await billing.dunning_tasks(request.state.calls, request.state.plaza,
                                         status=status if status in domain.TASK_STATUSES else None)
+    who = await billing.contacts(request.state.calls, request.state.plaza,
+                                 [t["unit"] for t in tasks if t.get("status") == "open"])
     return Template("billing/dunning.html", status_code=status_code, context={
-        "tasks": tasks, "status": status, "outcomes": domain.OUTCOMES, "outcome_names": domain.OUTCOME_NAMES,
+        "tasks": tasks, "contacts": who, "status": status, "outcomes": domain.OUTCOMES, "outcome_names": domain.OUTCOME_NAMES,
         "statuses": domain.TASK_STATUSES, "can_record": domain.can_record_outcome(request.state.roles),
         "error": error, "failed_task": failed_task})
 

@@ -3,6 +3,7 @@ that person may see and do."""
 
 from __future__ import annotations
 
+import asyncio
 from urllib.parse import quote
 
 from services.console.billing import domain
@@ -45,6 +46,18 @@ async def arrears(calls, plaza: str, as_of: str | None = None) -> dict:
 async def dunning_tasks(calls, plaza: str, *, status: str | None = None, unit: str | None = None) -> list[dict]:
     page = await calls.get("billing", f"/v1/plazas/{plaza}/dunning/tasks", status=status, unit=unit)
     return domain.task_rows(page.get("items") or [])
+
+
+async def contacts(calls, plaza: str, units: list[str]) -> dict[str, dict]:
+    """Who to call for each unit of the worklist, from archive's register: a unit archive
+    will not show this person is left without (the call can still be recorded)."""
+    async def one(unit: str) -> tuple[str, dict]:
+        try:
+            found = await calls.get_or_none("archive", f"/v1/plazas/{plaza}/units/{_unit(unit)}")
+        except UpstreamError:
+            found = None
+        return unit, (found or {}).get("occupant") or {}
+    return dict(await asyncio.gather(*(one(u) for u in dict.fromkeys(units))))
 
 
 async def record_outcome(calls, plaza: str, task_id: str, outcome: str, note: str | None) -> dict:

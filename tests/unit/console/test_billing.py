@@ -76,3 +76,25 @@ def test_the_worklist_puts_open_calls_first_longest_overdue_on_top():
     tasks = [{"id": "a", "status": "done", "days_past_due": 400}, {"id": "b", "status": "open", "days_past_due": 40},
              {"id": "c", "status": "open", "days_past_due": 200}]
     assert [t["id"] for t in domain.task_rows(tasks)] == ["c", "b", "a"]
+
+
+def test_the_worklist_names_who_to_call_once_per_unit_and_survives_a_refusal():
+    import asyncio
+
+    from services.console.billing import services as billing
+    from services.console.gateway.domain import UpstreamError
+
+    class Calls:
+        def __init__(self):
+            self.asked = []
+
+        async def get_or_none(self, service, path, **params):
+            self.asked.append(path)
+            if path.endswith("B-1201"):
+                raise UpstreamError("archive", 403, {"detail": "no"})
+            return {"unit": path.rsplit("/", 1)[1], "occupant": {"name": "王芳", "phone": "13900000802"}}
+
+    calls = Calls()
+    found = asyncio.run(billing.contacts(calls, "demo", ["C-0802", "C-0802", "B-1201"]))
+    assert found == {"C-0802": {"name": "王芳", "phone": "13900000802"}, "B-1201": {}}
+    assert len(calls.asked) == 2
