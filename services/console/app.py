@@ -20,21 +20,24 @@ from libs.runtime.auth.tokens import InvalidToken, verifier_for
 from libs.runtime.db import Database
 from libs.runtime.http import RequestContext
 from services.console import handlers, tables
+from services.console.billing import api as billing_api
+from services.console.desk import api as desk_api
 from services.console.escalations import api as escalations_api
 from services.console.gateway.domain import UpstreamError
 from services.console.gateway.domain import summary as upstream_summary
 from services.console.gateway.services import Gateway
-from services.console.desk import api as desk_api
 from services.console.i18n import domain as words
 from services.console.i18n import services as catalogue
 from services.console.live import api as live_api
 from services.console.live.services import Hub
 from services.console.movein import api as movein_api
+from services.console.occupant import api as occupant_api
+from services.console.reports import api as reports_api
 from services.console.session import api as session_api
-from services.console.visits import api as visits_api
-from services.console.work_orders import api as work_orders_api
 from services.console.settings import Settings, from_env
 from services.console.units import api as units_api
+from services.console.visits import api as visits_api
+from services.console.work_orders import api as work_orders_api
 
 HERE = Path(__file__).resolve().parent
 # htmx and its SSE extension, installed from the npm registry at set-up (package.json).
@@ -50,6 +53,9 @@ ROUTES: list = [
     *escalations_api.ROUTES,
     *units_api.ROUTES,
     *movein_api.ROUTES,
+    *billing_api.ROUTES,
+    *reports_api.ROUTES,
+    *occupant_api.ROUTES,
 ]
 
 logger = log.get("console")
