@@ -56,7 +56,7 @@ async def test_the_engineer_resolves_with_a_material_from_stock_and_the_desk_clo
         await clerk.goto(f"/work-orders/{order['id']}")
         assert await clerk.locator("form[data-action=resolve]").count() == 0, "the desk does not resolve"
         await clerk.locator("form[data-action=close] button").click()
-        await clerk.locator("[data-testid=status]", has_text="已关单").wait_for()
+        await clerk.locator("[data-testid=status]", has_text="已关闭").wait_for()
         assert (await jobs.work_order(order["id"]))["status"] == "closed"
 
 
@@ -106,7 +106,7 @@ async def test_the_supervisor_assigns_from_the_departments_active_staff_and_canc
     cancel = supervisor.locator("form[data-action=cancel]")
     await cancel.locator("input[name=reason]").fill("商户已自行修好")
     await cancel.get_by_role("button", name="撤销工单").click()
-    await supervisor.locator("[data-testid=status]", has_text="已撤单").wait_for()
+    await supervisor.locator("[data-testid=status]", has_text="已取消").wait_for()
     assert "商户已自行修好" in await supervisor.locator("#work-order").inner_text()
     assert await supervisor.locator("form.action").count() == 0, "nothing more to do on a cancelled job"
 

@@ -22,7 +22,7 @@ PRIORITIES: dict[str, str] = {"emergency": N_("Emergency"), "urgent": N_("Urgent
 WORK_ORDER_STATUS: dict[str, str] = {
     "created": N_("Created"), "assigned": N_("Assigned"), "in_progress": N_("In progress"),
     "resolved": N_("Resolved"), "closed": N_("Closed"), "cancelled": N_("Cancelled")}
-VISIT_STATUS: dict[str, str] = {"pending": N_("Pending"), "done": N_("Done"), "overdue": N_("Overdue"),
+VISIT_STATUS: dict[str, str] = {"pending": N_("Pending"), "done": N_("Visited"), "overdue": N_("Overdue"),
                                 "skipped": N_("Skipped")}
 RATINGS: dict[str, str] = {"satisfied": N_("Satisfied"), "basically_satisfied": N_("Basically satisfied"),
                            "unsatisfied": N_("Unsatisfied")}

@@ -12,7 +12,7 @@ RATINGS = {"satisfied": N_("Satisfied"), "basically_satisfied": N_("Basically sa
            "unsatisfied": N_("Unsatisfied")}
 # Phone first: most visits are calls; a door-to-door visit (上门回访) is the second choice.
 CHANNELS = {"phone": N_("Phone"), "visit": N_("Door to door")}
-STATUS_NAMES = {"pending": N_("Pending"), "overdue": N_("Overdue"), "done": N_("Done"), "skipped": N_("Skipped")}
+STATUS_NAMES = {"pending": N_("Pending"), "overdue": N_("Overdue"), "done": N_("Visited"), "skipped": N_("Skipped")}
 WORKLIST_STATUSES = ("overdue", "pending")
 
 
