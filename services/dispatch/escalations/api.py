@@ -27,6 +27,10 @@ class EscalationItem(msgspec.Struct, kw_only=True):
     age_minutes: int
     status: str  # the job's
     open: bool
+    # Added: what raised it (``major``, ``authority``, ``<deadline>:<round>``…) and the job's
+    # words, so the inbox reads without opening each job.
+    cause: str = ""
+    text: str = ""
 
 
 class EscalationsController(Controller):
@@ -50,7 +54,7 @@ class EscalationsController(Controller):
             rows = await escalations.inbox(conn, plaza, level=level, open_=open, limit=limit)
         items = [EscalationItem(
             **{k: r[k] for k in ("work_order_id", "unit", "area", "department", "kind", "major", "level", "reason",
-                                 "deadline", "age_minutes", "status", "open")},
+                                 "deadline", "age_minutes", "status", "open", "cause", "text")},
             escalated_at=iso(r["escalated_at"]),
         ) for r in rows]
         return Page(items=items, next=None)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import msgspec
 
-from libs.contracts import new_event_id, utcnow
+from libs.contracts import utcnow
 from libs.contracts.events import RequestReclassified
 from libs.runtime import limits
 from libs.runtime.errors import InvalidInput
