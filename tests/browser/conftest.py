@@ -83,6 +83,8 @@ class Console:
         self.contexts.append(context)
         page = await context.new_page()
         page.set_default_timeout(10_000)
+        # The newest page has the keyboard (autofocus, typing), as the window a person just opened.
+        await page.bring_to_front()
         if username:
             await sign_in(page, username, self.system.logins[username])
         return page

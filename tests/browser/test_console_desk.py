@@ -99,3 +99,21 @@ async def test_a_form_sent_twice_records_one_request(console, system):
             r = await intake.get(f"/v1/plazas/{PLAZA}/requests", params={"unit": "A-305"})
             return [i for i in r.json()["items"] if i["text"] == "A-305 空调不制冷"]
         assert len(await eventually(listed, what="the request in intake's list")) == 1
+
+
+async def test_the_desk_gives_an_occupant_a_link_that_opens_their_unit_on_a_phone(console, system):
+    page = await console.page_as("demo-clerk")
+    await page.goto("/desk")
+    await page.locator("#unit-search").press_sequentially("C-1506")
+    await page.locator("#unit-options [role=option][data-unit='C-1506']").click()
+    await page.get_by_test_id("occupant-link").click()
+    issued = page.get_by_test_id("occupant-link-issued")
+    await issued.wait_for()
+    url = await issued.locator("input.link").input_value()
+    assert "/occupant/" in url and "#token=" in url, "the token travels in the fragment"
+
+    phone = await console.page_as(None, phone=True)
+    await phone.goto(url)
+    await phone.get_by_role("button", name="打开我的铺位").click()
+    await phone.wait_for_url("**/me")
+    assert await phone.get_by_test_id("unit").inner_text() == "C-1506"

@@ -70,4 +70,14 @@ async def log_request(request: Request) -> Template:
                     status_code=422)
 
 
-ROUTES = [desk_page, find_units, preview, glance, log_request]
+@post("/desk/occupant-link", include_in_schema=False)
+async def occupant_link(request: Request) -> Template:
+    """The occupant's one-time link, shown once in the unit's glance to read out or send."""
+    form = await request.form()
+    unit, phone = str(form.get("unit", "")), str(form.get("phone", "")) or None
+    issued = await desk.occupant_link(request.state.calls, request.state.plaza, unit, phone)
+    url = str(request.base_url).rstrip("/") + issued["path"]
+    return Template("desk/occupant_link.html", context={"url": url, "expires_at": issued["expires_at"], "unit": unit})
+
+
+ROUTES = [desk_page, find_units, preview, glance, log_request, occupant_link]

@@ -71,3 +71,11 @@ async def glance(calls: Calls, plaza: str, unit: str) -> domain.Glance:
         _quiet(calls.get_or_none("billing", f"{base}/accounts/{_u(unit)}")),
     )
     return domain.glance(found, (orders or {}).get("items"), (visits or {}).get("items"), account)
+
+
+async def occupant_link(calls: Calls, plaza: str, unit: str, phone: str | None) -> dict:
+    """A one-time link for the unit's occupant (staff makes it and keeps only its hash): the
+    desk reads or sends it to the merchant, who opens their unit's page on a phone."""
+    body = {"unit": unit, **({"phone": phone} if phone else {})}
+    return await calls.post("staff", f"{_p(plaza)}/occupant-links", body)
+
