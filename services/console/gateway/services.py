@@ -40,15 +40,16 @@ class Calls:
         if request_id:
             self.headers["X-Request-ID"] = request_id
 
-    async def response(self, service: str, method: str, path: str, *, json: Any = None,
+    async def response(self, service: str, method: str, path: str, *, json: Any = None, content: bytes | None = None,
                        params: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> httpx.Response:
-        """The raw answer (a file download); refusals raise UpstreamError."""
+        """The raw answer (a file download); ``content``: a raw body (a file upload, its type
+        in ``headers``) instead of JSON. Refusals raise UpstreamError."""
         clean = {k: v for k, v in (params or {}).items() if v not in (None, "")}
+        if json is not None:
+            content, headers = msgspec.json.encode(json), {"content-type": "application/json", **(headers or {})}
         try:
             r = await self.gateway.clients[service].request(
-                method, path, content=None if json is None else msgspec.json.encode(json), params=clean,
-                headers={**self.headers, **({"content-type": "application/json"} if json is not None else {}),
-                         **(headers or {})})
+                method, path, content=content, params=clean, headers={**self.headers, **(headers or {})})
         except httpx.TimeoutException:
             raise Unavailable(service, f"{service} did not answer in time") from None
         except httpx.TransportError as exc:
@@ -75,6 +76,11 @@ class Calls:
 
     async def post(self, service: str, path: str, body: Any = None, *, headers: dict[str, str] | None = None) -> Any:
         return await self.call(service, "POST", path, json={} if body is None else body, headers=headers)
+
+    async def send_file(self, service: str, path: str, data: bytes, content_type: str, **params) -> Any:
+        """A file as the raw body, its facts as query parameters (archive's documents and imports)."""
+        return await self.call(service, "POST", path, content=data, params=params,
+                               headers={"content-type": content_type or "application/octet-stream"})
 
     async def put(self, service: str, path: str, body: Any) -> Any:
         return await self.call(service, "PUT", path, json=body)

@@ -52,6 +52,9 @@ async def require_session(request: Request) -> Response | None:
         request.clear_session()
         if request.url.path == "/live":
             return Response({"detail": "sign in first"}, status_code=401)
+        if request.url.path == "/me" or request.url.path.startswith("/me/"):
+            # An occupant has no password: their hour is over, and only the desk gives a new link.
+            return _redirect(request, "/me/expired")
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return _redirect(request, "/login?next=" + quote(target, safe=""))
     renewed, principal = found
@@ -112,6 +115,11 @@ async def _sign_in(request: Request, body: dict, next_path: str | None, template
     return Redirect(next_path or home(principal, session.plaza), status_code=303)
 
 
+@get("/me/expired", opt=PUBLIC, include_in_schema=False)
+async def occupant_expired(request: Request) -> Template:
+    return Template("session/occupant.html", context={"token": "", "expired": True, "error": None})
+
+
 @post("/logout", include_in_schema=False)
 async def logout(request: Request) -> Response:
     request.clear_session()
@@ -162,4 +170,4 @@ def upstream_refused(request: Request, exc: UpstreamError) -> Response:
     return Template("layout/error.html", context=context, status_code=exc.status)
 
 
-ROUTES = [login_page, login, occupant_link, occupant_sign_in, logout, choose_language, choose_plaza_, index, no_access]
+ROUTES = [login_page, login, occupant_link, occupant_sign_in, occupant_expired, logout, choose_language, choose_plaza_, index, no_access]

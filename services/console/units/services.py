@@ -7,9 +7,8 @@ import asyncio
 from urllib.parse import quote
 
 import httpx
-import msgspec
 
-from services.console.gateway.domain import Unavailable, UpstreamError, problem_of
+from services.console.gateway.domain import UpstreamError
 from services.console.gateway.services import Calls
 from services.console.units import domain
 
@@ -68,32 +67,16 @@ async def revisions(calls: Calls, plaza: str, unit_: str) -> list[dict]:
     return list(reversed(page["items"]))
 
 
-async def _send_file(calls: Calls, service: str, path: str, data: bytes, content_type: str, params: dict) -> dict:
-    """A file as the raw body (the archive takes one so, with its facts as query parameters),
-    made as the signed-in person like every other call."""
-    client = calls.gateway.clients[service]
-    try:
-        r = await client.post(path, content=data, params={k: v for k, v in params.items() if v not in (None, "")},
-                              headers={**calls.headers, "content-type": content_type or "application/octet-stream"})
-    except httpx.TimeoutException:
-        raise Unavailable(service, f"{service} did not answer in time") from None
-    except httpx.TransportError as exc:
-        raise Unavailable(service, f"{service} is not reachable ({type(exc).__name__})") from None
-    if r.status_code >= 400:
-        raise UpstreamError(service, r.status_code, problem_of(r.status_code, r.content))
-    return msgspec.json.decode(r.content)
-
-
 async def attach_document(calls: Calls, plaza: str, unit_: str, *, data: bytes, filename: str, content_type: str,
                           kind: str) -> dict:
-    return await _send_file(calls, "archive", f"{_u(plaza, unit_)}/documents", data, content_type,
-                            {"kind": kind, "filename": filename})
+    return await calls.send_file("archive", f"{_u(plaza, unit_)}/documents", data, content_type,
+                                 kind=kind, filename=filename)
 
 
 async def import_register(calls: Calls, plaza: str, data: bytes, filename: str, *, dry_run: bool) -> dict:
     kind = "text/csv" if filename.lower().endswith(".csv") else "application/octet-stream"
-    return await _send_file(calls, "archive", f"{_p(plaza)}/units/import", data, kind,
-                            {"dry_run": "true" if dry_run else "false"})
+    return await calls.send_file("archive", f"{_p(plaza)}/units/import", data, kind,
+                                 dry_run="true" if dry_run else "false")
 
 
 async def download(calls: Calls, path: str) -> httpx.Response:
