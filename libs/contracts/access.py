@@ -115,6 +115,7 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     "intake": {
         "GET /v1/plazas/{plaza}/requests": READ | OCCUPANT,
         "POST /v1/plazas/{plaza}/requests": DESK | OCCUPANT,
+        "POST /v1/plazas/{plaza}/requests/preview": DESK | OCCUPANT,
         "GET /v1/plazas/{plaza}/requests/{request_id}": READ | OCCUPANT,
         "GET /v1/plazas/{plaza}/classification-rules": READ,
         "PUT /v1/plazas/{plaza}/classification-rules": LEADS,

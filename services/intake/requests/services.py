@@ -51,6 +51,31 @@ class RequestAccepted(msgspec.Struct, kw_only=True, omit_defaults=True):
     severity: domain.Severity | None = None
     praised_department: str | None = None
     status: str = "received"
+    department: str | None = None
+    also: tuple[str, ...] = ()
+
+
+class RequestPreview(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """What the clerk has typed so far (and the kind, if they chose one)."""
+
+    text: limits.Text
+    kind: domain.Kind | None = None
+    unit: limits.Code | None = None
+
+
+class PreviewAnswer(msgspec.Struct, kw_only=True):
+    """What logging the text now would decide, with the reasons."""
+
+    kind: domain.Kind
+    kind_reason: str
+    severity: domain.Severity | None
+    severity_reason: str | None
+    major: bool
+    department: str | None
+    priority: str
+    serviceable: bool
+    referral: str | None
+    also: tuple[str, ...]
 
 
 class Provenance(msgspec.Struct, frozen=True, kw_only=True):
@@ -147,9 +172,31 @@ def assess_with(
         referral=accepted.referral, major=found.major, received_by=body.received_by or actor,
         severity=found.severity, praised_department=found.praised_department,
         kind_reason=found.kind_reason, severity_reason=found.severity_reason,
-        source_department=body.source_department,
+        source_department=body.source_department, department=found.department,
     )
     return accepted, event
+
+
+async def preview_request(runtime, plaza_id: str, body: RequestPreview) -> PreviewAnswer:
+    """What ``receive_request`` would decide about this text, with no side effect: the
+    console asks while the clerk types. Reads nothing when this replica holds the plaza's
+    rules (and knows the unit), as it does while requests come in."""
+    key = runtime.db.key
+    known = _rules.get(key, plaza_id)
+    if known is None or (body.unit and (plaza_id, body.unit) not in known_units.get(key, ())):
+        async with runtime.read() as conn:
+            await (facts.require_unit(conn, plaza_id, body.unit) if body.unit else facts.require_plaza(conn, plaza_id))
+            known = await plaza_rules(conn, plaza_id)
+    try:
+        found = domain.assess(body.text, *known, kind=body.kind)
+    except domain.Refused as exc:
+        raise refused(exc) from exc
+    return PreviewAnswer(
+        kind=found.kind, kind_reason=found.kind_reason, severity=found.severity,
+        severity_reason=found.severity_reason, major=found.major, department=found.department,
+        priority=found.priority, serviceable=found.referral is None,
+        referral=found.referral.answer() if found.referral else None, also=found.also,
+    )
 
 
 async def record_requests(tx: Tx, events: list[RequestReceived]) -> None:
@@ -181,7 +228,7 @@ def _accepted(request_id: str, found: domain.Assessment) -> RequestAccepted:
         referral=found.referral.answer() if found.referral else None,
         kind_reason=found.kind_reason, major=found.major, severity=found.severity,
         praised_department=found.praised_department,
-        status="referred" if found.referral else "received",
+        status="referred" if found.referral else "received", department=found.department, also=found.also,
     )
 
 
