@@ -116,9 +116,9 @@ def minor_signal(text: str, words: list[str]) -> Signal | None:
 
 def clauses(text: str) -> list[str]:
     """The parts of a message that may each say something else (a repair, then thanks).
-    A part too short to mean anything alone ("谢谢", "thanks!") is left out: it is
-    politeness, not praise."""
-    return [part.strip() for part in _CLAUSE.split(text) if _weight(part) >= 5]
+    A part too short to mean anything alone ("谢谢你们了", "thanks a lot!") is left out:
+    it is politeness, not praise."""
+    return [part.strip() for part in _CLAUSE.split(text) if _weight(part) >= 6]
 
 
 def _weight(part: str) -> int:
@@ -146,9 +146,10 @@ class Reading:
 # part says no thanks and makes no suggestion ("服务特别热情" is praise's detail, not a job).
 SERVICE_PART = 0.8
 # Kinds a part shows by its words; the model must not rule them out (a "希望" in an
-# angry sentence is no suggestion).
+# angry sentence is no suggestion). Thanks for a named deed is praise even where the model,
+# trained on whole messages, reads the part as the request it came with.
 _SHOWN = {"thanks": "praise", "suggest": "suggestion", "negative": "complaint"}
-PART_FLOOR = 0.2
+PART_FLOOR = {"praise": 0.1, "suggestion": 0.2, "complaint": 0.2}
 
 
 @dataclass(frozen=True)
@@ -181,7 +182,7 @@ def parts_kinds(reading: Reading, text: str) -> set[str]:
     found: set[str] = set()
     for part, probabilities in zip(clauses(text), reading.parts):
         shown = {_SHOWN[c] for c in cues(part) if c in _SHOWN}
-        found |= {k for k in shown if probabilities.get(k, 0.0) >= PART_FLOOR}
+        found |= {k for k in shown if probabilities.get(k, 0.0) >= PART_FLOOR[k]}
         if not shown & {"praise", "suggestion"} and probabilities.get("service", 0.0) >= SERVICE_PART:
             found.add("service")
     return found
