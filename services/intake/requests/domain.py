@@ -202,9 +202,14 @@ def assess(
         raise Refused("text must describe the request", field="text")
     found = read(text, rules, model)
     kind_reason = found.kind_reason
+    referral = referral_for(text, directory)
     if kind is not None or (ruled := plaza_kind(text, rules)) is None:
         chosen = kind or found.kind
         kind_reason = CLERK if kind is not None else kind_reason
+        if kind is None and chosen == "complaint" and referral and not found.major and not triage.COMPLAINT_WORD.search(text.lower()):
+            # Said in anger, but about what the plaza does not run (the street light, the
+            # broadband): the caller needs the number, the desk has nothing to fix.
+            chosen, kind_reason = "service", f"rule: referral to {referral.topic}"
     else:
         chosen, kind_reason = ruled
     also = triage.also(chosen, {found.kind, *found.also}) if chosen != found.kind else found.also
@@ -219,8 +224,7 @@ def assess(
     if chosen == "praise":
         praised = praised_department(text, rules)
         return Assessment(**common | {"department": praised or found.department}, praised_department=praised, priority=priority)
-    referral = referral_for(text, directory) if chosen == "service" else None
-    return Assessment(**common, referral=referral, priority=priority)
+    return Assessment(**common, referral=referral if chosen == "service" else None, priority=priority)
 
 
 def check_rules(rules: ClassificationRules) -> ClassificationRules:

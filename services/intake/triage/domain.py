@@ -24,15 +24,28 @@ Priority = Literal["emergency", "urgent", "normal", "low"]
 # features beside the characters and words (it learns how much each counts), since a
 # few hundred examples cannot teach it every way of saying thank you or "could you".
 CUES = {
-    "thanks": r"谢谢|感谢|多谢|感恩|表扬|点赞|点个赞|赞一个|好评|满分|辛苦了|辛苦啦|致敬|锦旗|"
-    r"thank|kudos|great job|well done|praise|awesome|above and beyond|appreciate|keep it up",
-    "suggest": r"建议|提议|希望|能不能|能否|可否|可以考虑|考虑|要是|就更好|如果能|想法|"
-    r"suggest|would be nice|consider|how about|maybe|if possible|better",
+    "thanks": r"谢谢|感谢|多谢|感恩|表扬|点赞|点个赞|赞一个|好评|满分|辛苦了|辛苦啦|致敬|锦旗|夸|暖心|贴心|靠谱|"
+    r"给力|好样的|(?<!不)满意|没得说|"
+    r"thank|kudos|great job|well done|praise|awesome|above and beyond|appreciate|keep it up|brilliant|"
+    r"excellent|amazing|great response|helpful|good job",
+    "suggest": r"建议|提议|希望|能不能|能否|可否|是否可以|是否能|可以考虑|考虑|要是|就更好|就好了|如果能|想法|"
+    r"最好能|为什么不|不如|会方便|"
+    r"suggest|would be nice|would be great|it'd be great|consider|how about|why not|maybe|if possible|better",
     "negative": r"太差|很差|差劲|不满|投诉|凭什么|不合理|太贵|贵了|乱收费|乱涨|不像话|没人管|没人理|不管|"
     r"到底|什么破|不耐烦|骗人|离谱|受不了|失望|恶劣|推脱|一问三不知|什么服务|太脏|大呼小叫|吼|很冲|"
-    r"unacceptable|ridiculous|disappointed|rude|filthy|terrible|joke|ripoff|complain|annoy|"
-    r"paying for|too high|shouted|gripe",
+    r"不作为|敷衍|粗暴|霸占|抢钱|烦不烦|摆设|从来|永远|一直没|还没人|没人来|这么慢|太慢|可怕|不负责|谁负责|出大事|怎么办|人命|"
+    r"unacceptable|not acceptable|ridiculous|disappointed|rude|filthy|terrible|joke|ripoff|complain|annoy|"
+    r"paying for|too high|shouted|gripe|nobody|ignore|never|every single",
     "request": r"麻烦|请|帮忙|派人|修一下|看一下|看看|处理一下|please|pls|can someone|send",
+    # What a message is about, for the department: the few words each trade hears most.
+    "fault": r"坏|漏|堵|不亮|不制冷|不转|跳闸|没电|电梯|扶梯|空调|水管|灯|门锁|插座|维修|修|渗|滴水|异响|卡住|"
+    r"broken|leak|clog|fix|repair|light|lift|elevator|escalator|\bac\b|socket|pipe|drain",
+    "dirt": r"垃圾|脏|臭|味|清理|打扫|保洁|清洁|拖|纸|蟑螂|老鼠|消杀|吐|"
+    r"trash|garbage|dirty|filthy|smell|clean|mop|toilet paper|recycl|bins?\b",
+    "guard": r"保安|安保|停车|车位|道闸|门禁|噪音|吵|醉|打架|监控|巡逻|放行|岗亭|卸货|送货|"
+    r"security|guard|parking|car park|noise|loud|barrier|bike|theft|stolen",
+    "desk": r"费|发票|充值|缴|押金|手续|证明|快递|包裹|丢|捡到|失物|活动|通知|客服|前台|服务台|合同|"
+    r"invoice|fee|charge|refund|parcel|lost|lease|permit|front desk|notice",
 }
 _CUES = {name: re.compile(pattern) for name, pattern in CUES.items()}
 
@@ -50,7 +63,7 @@ MAJOR = {
     r"hurt|injur|bleed|bruise|hospital|broke (?:his|her|my) ",
     "damage claim": r"赔偿|赔钱|要你们赔|你们赔|赔吗|损失|医药费|"
     r"compensat|losses|damages",
-    "media": r"媒体|曝光|记者|电视台|抖音|微博|"
+    "media": r"媒体|曝光|记者|电视台|报社|报纸|上新闻|抖音|微博|"
     r"the press|media|journalist|newspaper|go viral",
     "lawsuit": r"起诉|律师|法院|告你们|打官司|维权|消协|非法|"
     r"lawsuit|lawyer|\bsue\b|(?:to|in) court|legal action",
@@ -62,13 +75,15 @@ MAJOR = {
 }
 # A safety incident: the most pressing job there is, a complaint about one is major.
 SAFETY = (
-    r"着火|火灾|失火|起火|火花|冒烟|烧焦|消防通道.{0,6}(?:堵|占)|灭火器|消防栓|安全隐患|漏电|触电|困人|困了|"
+    r"着火|火灾|失火|起火|火花|火星|冒烟|烧焦|消防通道.{0,6}(?:堵|占)|灭火器|消防栓|安全隐患|漏电|触电|困人|困了|"
     r"\bfire\b|smoke|sparks|electric shock|trapped"
 )
 # A match just after one of these is a fear or a near miss, not an event ("怕砸到人").
 _HEDGE = re.compile(r"(?:怕|担心|以免|防止|万一|容易|差点|还好没|小心|避免)[^，。,.!！?？]{0,6}$")
 _MAJOR = {label: re.compile(pattern) for label, pattern in MAJOR.items()}
 _SAFETY = re.compile(SAFETY)
+# A caller who says the word means a complaint, whoever it is about.
+COMPLAINT_WORD = re.compile(r"投诉|complain")
 _URGENT = re.compile(r"紧急|急|马上|立刻|赶紧|快来|urgent|asap|immediately|right now")
 _CLAUSE = re.compile(r"[。！？!?；;\n，,]+|另外|顺便|不过|但是|但|\balso\b|\bbut\b|\bthough\b")
 
@@ -143,8 +158,9 @@ class Reading:
 
 
 # A part of a message is a request of its own when the model is this sure of it and the
-# part says no thanks and makes no suggestion ("服务特别热情" is praise's detail, not a job).
-SERVICE_PART = 0.8
+# part names a fault or asks for something, with no thanks and no suggestion in it
+# ("服务特别热情" is praise's detail, "电动车越来越多了" a suggestion's reason, not jobs).
+SERVICE_PART = 0.7
 # Kinds a part shows by its words; the model must not rule them out (a "希望" in an
 # angry sentence is no suggestion). Thanks for a named deed is praise even where the model,
 # trained on whole messages, reads the part as the request it came with.
@@ -169,9 +185,10 @@ def triage(reading: Reading, text: str, *, major_words: list[str] = ()) -> Triag
     reason = f"model: {kind} ({confidence:.2f})"
     present = parts_kinds(reading, text)
     signal = major_signal(text, major_words)
-    if signal and signal.label not in ("safety", "plaza keyword") and kind != "complaint":
+    blamed = signal and signal.label == "safety" and "negative" in cues(text)
+    if signal and (signal.label not in ("safety", "plaza keyword") or blamed) and kind != "complaint":
         kind, reason = "complaint", signal.reason
-    elif kind in ("praise", "suggestion") and "service" in present:
+    elif kind == "praise" and "service" in present:
         kind, reason = "service", f"model: a request beside the {kind} ({reading.kinds['service']:.2f})"
     return Triage(kind=kind, kind_reason=reason, major=signal, department=reading.department(),
                   priority=priority(kind, text, signal), also=also(kind, present))
@@ -183,7 +200,8 @@ def parts_kinds(reading: Reading, text: str) -> set[str]:
     for part, probabilities in zip(clauses(text), reading.parts):
         shown = {_SHOWN[c] for c in cues(part) if c in _SHOWN}
         found |= {k for k in shown if probabilities.get(k, 0.0) >= PART_FLOOR[k]}
-        if not shown & {"praise", "suggestion"} and probabilities.get("service", 0.0) >= SERVICE_PART:
+        asks = {"fault", "request"} & set(cues(part))
+        if asks and not shown & {"praise", "suggestion"} and probabilities.get("service", 0.0) >= SERVICE_PART:
             found.add("service")
     return found
 
