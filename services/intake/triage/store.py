@@ -30,6 +30,7 @@ from services.intake.triage import domain
 CORPUS = Path(__file__).with_name("corpus.jsonl")
 SEED = 7  # the held-out split and the model's own randomness
 HELD_OUT = 0.25
+READINGS_KEPT = 4096  # the last texts read, per process
 _PUNCTUATION = re.compile(r"\W+")
 
 jieba.setLogLevel(logging.WARNING)  # its dictionary banner on every start-up says nothing
@@ -79,7 +80,7 @@ def _classifier() -> CalibratedClassifierCV:
     # and trains in milliseconds; calibration turns its scores into the probability a
     # reason shows ("model: complaint (0.87)"). Folds are not shuffled: deterministic.
     svm = LinearSVC(C=1.0, class_weight="balanced", random_state=SEED)
-    return CalibratedClassifierCV(svm, cv=3, method="sigmoid")
+    return CalibratedClassifierCV(svm, cv=3, method="sigmoid", ensemble=False)
 
 
 class Model:
@@ -90,8 +91,11 @@ class Model:
         x = self.features.fit_transform([e.text for e in examples])
         self.kinds = _classifier().fit(x, [e.kind for e in examples])
         self.departments = _classifier().fit(x, [e.department for e in examples])
+        # A reading costs milliseconds of CPU; the text a clerk previewed is the text they
+        # then log, and a preview is asked again for the same text as they pause and type.
+        self.read = functools.lru_cache(maxsize=READINGS_KEPT)(self._read)
 
-    def read(self, text: str) -> domain.Reading:
+    def _read(self, text: str) -> domain.Reading:
         parts = domain.clauses(text)
         x = self.features.transform([text, *parts] if len(parts) > 1 else [text])
         kinds = self.kinds.predict_proba(x)
