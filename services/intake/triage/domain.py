@@ -25,7 +25,7 @@ Priority = Literal["emergency", "urgent", "normal", "low"]
 # few hundred examples cannot teach it every way of saying thank you or "could you".
 CUES = {
     "thanks": r"谢谢|感谢|多谢|感恩|表扬|点赞|点个赞|赞一个|好评|满分|辛苦了|辛苦啦|致敬|锦旗|夸|暖心|贴心|靠谱|"
-    r"给力|好样的|(?<!不)满意|没得说|"
+    r"给力|好样的|(?<!不)满意|没得说|很好|真好|特别好|好人|不错|棒|(?<!不)专业|"
     r"thank|kudos|great job|well done|praise|awesome|above and beyond|appreciate|keep it up|brilliant|"
     r"excellent|amazing|great response|helpful|good job",
     "suggest": r"建议|提议|希望|能不能|能否|可否|是否可以|是否能|可以考虑|考虑|要是|就更好|就好了|如果能|想法|"
@@ -33,9 +33,9 @@ CUES = {
     r"suggest|would be nice|would be great|it'd be great|consider|how about|why not|maybe|if possible|better",
     "negative": r"太差|很差|差劲|不满|投诉|凭什么|不合理|太贵|贵了|乱收费|乱涨|不像话|没人管|没人理|不管|"
     r"到底|什么破|不耐烦|骗人|离谱|受不了|失望|恶劣|推脱|一问三不知|什么服务|太脏|大呼小叫|吼|很冲|"
-    r"不作为|敷衍|粗暴|霸占|抢钱|烦不烦|摆设|从来|永远|一直没|还没人|没人来|这么慢|太慢|可怕|不负责|谁负责|出大事|怎么办|人命|"
+    r"说好的|不是说|不作为|敷衍|粗暴|霸占|抢钱|烦不烦|摆设|从来|永远|一直没|还没人|没人来|这么慢|太慢|可怕|不负责|谁负责|出大事|怎么办|人命|"
     r"unacceptable|not acceptable|ridiculous|disappointed|rude|filthy|terrible|joke|ripoff|complain|annoy|"
-    r"paying for|too high|shouted|gripe|nobody|ignore|never|every single",
+    r"paying for|too high|shouted|gripe|nobody|ignore|never|every single|promised|seriously|not happy",
     "request": r"麻烦|请|帮忙|派人|修一下|看一下|看看|处理一下|please|pls|can someone|send",
     # What a message is about, for the department: the few words each trade hears most.
     "fault": r"坏|漏|堵|不亮|不制冷|不转|跳闸|没电|电梯|扶梯|空调|水管|灯|门锁|插座|维修|修|渗|滴水|异响|卡住|"
@@ -59,17 +59,18 @@ def cues(text: str) -> list[str]:
 # misses one of these has missed the case the manager must hear of at once.
 _COUNT = r"[三四五六七八九十几多无数N]"
 MAJOR = {
-    "injury": r"受伤|受了伤|摔倒|摔伤|骨折|流血|缝了.针|扭伤|夹伤|砸伤|砸到(?!人)|撞伤|烫伤|被电|住院|进了医院|"
+    "injury": r"受伤|受了伤|摔倒|摔伤|骨折|流血|缝了.针|扭伤|夹伤|夹了|青了|淤青|肿了|砸伤|砸到(?!人)|撞伤|烫伤|被电|住院|进了医院|"
     r"hurt|injur|bleed|bruise|hospital|broke (?:his|her|my) ",
     "damage claim": r"赔偿|赔钱|要你们赔|你们赔|赔吗|损失|医药费|"
     r"compensat|losses|damages",
     "media": r"媒体|曝光|记者|电视台|报社|报纸|上新闻|抖音|微博|"
     r"the press|media|journalist|newspaper|go viral",
-    "lawsuit": r"起诉|律师|法院|告你们|打官司|维权|消协|非法|"
+    "lawsuit": r"起诉|律师|法院|告你们|打官司|维权|消协|消费者协会|非法|"
     r"lawsuit|lawyer|\bsue\b|(?:to|in) court|legal action",
     "hotline": r"12345|市长热线|市民热线|主管部门|上级部门|"
     r"hotline",
-    "repeat failure": rf"报修?了?{_COUNT}+[次回遍]|{_COUNT}[次回]都|第{_COUNT}[次回]|{_COUNT}次了|{_COUNT}回了|好几次|无数次|多次|每次都|"
+    "repeat failure": rf"(?:报|报修|投诉|反映|打了|说了|催了|找了|修了)了?(?:{_COUNT}+|好几)[次回遍]|第{_COUNT}[次回]|"
+    rf"{_COUNT}[次回]了|{_COUNT}[次回]都|好几次了|无数次|每次都|"
     r"(?:three|four|five|six|several|many|multiple) times|(?:third|fourth|fifth|sixth) (?:time|complaint|report)",
     "collective": r"联名|集体",
 }
@@ -112,15 +113,15 @@ def major_signal(text: str, extra: list[str] = ()) -> Signal | None:
     for label, pattern in _MAJOR.items():
         if word := _found(pattern, lowered):
             return Signal(label, word)
-    if word := _found(_SAFETY, lowered):
-        return Signal("safety", word)
+    if match := _SAFETY.search(lowered):  # a feared fire is a safety matter too: no hedge
+        return Signal("safety", match.group(0))
     word = next((w for w in extra if w.lower() in lowered), None)
     return Signal("plaza keyword", word) if word else None
 
 
 def safety_signal(text: str) -> Signal | None:
-    word = _found(_SAFETY, text.lower())
-    return Signal("safety", word) if word else None
+    match = _SAFETY.search(text.lower())
+    return Signal("safety", match.group(0)) if match else None
 
 
 def minor_signal(text: str, words: list[str]) -> Signal | None:
