@@ -33,7 +33,7 @@ CUES = {
     r"suggest|would be nice|would be great|it'd be great|consider|how about|why not|maybe|if possible|better",
     "negative": r"太差|很差|差劲|不满|投诉|凭什么|不合理|太贵|贵了|乱收费|乱涨|不像话|没人管|没人理|不管|"
     r"到底|什么破|不耐烦|骗人|离谱|受不了|失望|恶劣|推脱|一问三不知|什么服务|太脏|大呼小叫|吼|很冲|"
-    r"说好的|不是说|不作为|敷衍|粗暴|霸占|抢钱|烦不烦|摆设|从来|永远|一直没|还没人|没人来|这么慢|太慢|可怕|不负责|谁负责|出大事|怎么办|人命|"
+    r"说好的|不是说|推搡|道歉|不作为|敷衍|粗暴|霸占|抢钱|烦不烦|摆设|从来|永远|一直没|还没人|没人来|这么慢|太慢|可怕|不负责|谁负责|出大事|怎么办|人命|"
     r"unacceptable|not acceptable|ridiculous|disappointed|rude|filthy|terrible|joke|ripoff|complain|annoy|"
     r"paying for|too high|shouted|gripe|nobody|ignore|never|every single|promised|seriously|not happy",
     "request": r"麻烦|请|帮忙|派人|修一下|看一下|看看|处理一下|please|pls|can someone|send",
@@ -189,8 +189,9 @@ def triage(reading: Reading, text: str, *, major_words: list[str] = ()) -> Triag
     blamed = signal and signal.label == "safety" and "negative" in cues(text)
     if signal and (signal.label not in ("safety", "plaza keyword") or blamed) and kind != "complaint":
         kind, reason = "complaint", signal.reason
-    elif kind == "praise" and "service" in present:
-        kind, reason = "service", f"model: a request beside the {kind} ({reading.kinds['service']:.2f})"
+    elif pressing := next((k for k in PRESSING[: PRESSING.index(kind)] if k in present), None):
+        # The model read the whole message as its milder part (the thanks before a new fault).
+        kind, reason = pressing, f"model: a {pressing} beside the {kind} ({reading.kinds[pressing]:.2f})"
     return Triage(kind=kind, kind_reason=reason, major=signal, department=reading.department(),
                   priority=priority(kind, text, signal), also=also(kind, present))
 
