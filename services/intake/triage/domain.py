@@ -60,11 +60,12 @@ def cues(text: str) -> list[str]:
 _COUNT = r"[三四五六七八九十几多无数N]"
 MAJOR = {
     "injury": r"受伤|受了伤|摔倒|摔伤|骨折|流血|缝了.针|扭伤|夹伤|夹了|青了|淤青|肿了|砸伤|砸到(?!人)|撞伤|烫伤|被电|住院|进了医院|"
-    r"hurt|injur|bleed|bruise|hospital|broke (?:his|her|my) ",
+    r"(?:got|was|were|is|are|been) hurt|hurt (?:my|his|her|their|our|him|me|them)|injur|bleed|bruise|hospital|"
+    r"broke (?:his|her|my) ",
     "damage claim": r"赔偿|赔钱|要你们赔|你们赔|赔吗|损失|医药费|"
     r"compensat|losses|damages",
-    "media": r"媒体|曝光|记者|电视台|报社|报纸|上新闻|抖音|微博|"
-    r"the press|media|journalist|newspaper|go viral",
+    "media": r"(?:找|联系|告诉|叫|让|发给|反映给)了?媒体|媒体曝光|曝光|记者|电视台|报社|报纸|上新闻|发到?抖音|发到?微博|发到网上|"
+    r"the press|(?:to|contact|tell|call) the media|(?:post|posting|put|putting) (?:this|it) on|journalist|newspaper|tv station|go viral",
     "lawsuit": r"起诉|律师|法院|告你们|打官司|维权|消协|消费者协会|非法|"
     r"lawsuit|lawyer|\bsue\b|(?:to|in) court|legal action",
     "hotline": r"12345|市长热线|市民热线|主管部门|上级部门|"
@@ -72,7 +73,7 @@ MAJOR = {
     "repeat failure": rf"(?:报|报修|投诉|反映|打了|说了|催了|找了|修了)了?(?:{_COUNT}+|好几)[次回遍]|第{_COUNT}[次回]|"
     rf"{_COUNT}[次回]了|{_COUNT}[次回]都|好几次了|无数次|每次都|"
     r"(?:three|four|five|six|several|many|multiple) times|(?:third|fourth|fifth|sixth) (?:time|complaint|report)",
-    "collective": r"联名|集体",
+    "collective": r"联名|集体(?:投诉|维权|上访|起诉|反映)",
 }
 # A safety incident: the most pressing job there is, a complaint about one is major.
 SAFETY = (

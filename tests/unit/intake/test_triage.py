@@ -68,6 +68,15 @@ def test_a_fear_or_a_near_miss_is_not_an_injury():
     assert not domain.assess("lost a kid's backpack near the food court yesterday").major  # a court, not a lawsuit
 
 
+@pytest.mark.parametrize(
+    "text", ["建议在社交媒体上发布停车通知", "Please post notices on social media too", "it wouldn't hurt to add more benches",
+             "服务台的小姑娘帮我们换了好几次零钱，态度特别好", "希望多办集体婚礼之类的活动"],
+)
+def test_words_that_only_look_like_a_threat_raise_no_alarm(text):
+    found = domain.assess(text)
+    assert not found.major and found.kind != "complaint", found
+
+
 def test_a_safety_incident_reported_as_a_job_is_the_most_pressing_job():
     found = domain.assess("B1 厨房冒烟了，闻到烧焦的味道，快来看看")
     assert (found.kind, found.major, found.priority, found.department) == ("service", False, "emergency", "engineering")
