@@ -36,7 +36,7 @@ import httpx
 import nats
 import uvloop
 
-from bench import floors
+from bench import floors, triage
 from bench.closer import paid_close
 from bench.loadgen import summarize
 from libs.contracts import STREAMS, subject_for
@@ -581,6 +581,8 @@ def table(r: dict) -> str:
     if r.get("replay"):
         p = r["replay"]
         lines.append(f"archive replay rebuild: {p['events']} events from all streams in {p['seconds']} s = {p['events_per_s']} events/s ({p['filed']} filed for plaza {PLAZA})")
+    if r.get("triage"):
+        lines += ["", triage.table(r["triage"])]
     return "\n".join(lines)
 
 
@@ -594,6 +596,8 @@ async def main_async(args) -> dict:
         "nats": {"sync_interval": "default (2m)" if args.no_sync else "always"},
         "checks": {},
     }
+    print("triage…", flush=True)
+    result["triage"] = triage.measure()  # in this process, before anything else shares the cores
     floor_proc, floor_port = floors.http_floor_server(server.url, work / "floor_app.log")
     try:
         wait_http(f"http://127.0.0.1:{floor_port}/v1/echo")

@@ -120,6 +120,7 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     "intake": {
         "GET /v1/plazas/{plaza}/requests": READ | OCCUPANT,
         "POST /v1/plazas/{plaza}/requests": DESK | OCCUPANT,
+        "POST /v1/plazas/{plaza}/requests/preview": DESK | OCCUPANT,
         "GET /v1/plazas/{plaza}/requests/{request_id}": READ | OCCUPANT,
         # The desk corrects what it logged; the operator, as on every route, may too.
         "POST /v1/plazas/{plaza}/requests/{request_id}/reclassify": frozenset({"clerk", "supervisor"}) | SETTINGS,

@@ -18,7 +18,7 @@ from libs.runtime.service import Runtime
 from libs.runtime.auth import ACTOR, PRINCIPAL, Principal, check_unit, own_unit, unit_filter
 from services.intake.requests import domain, store
 from services.intake.requests import services as requests
-from services.intake.requests.services import RequestAccepted, RequestCreate
+from services.intake.requests.services import PreviewAnswer, RequestAccepted, RequestCreate, RequestPreview
 
 REQUEST_EXAMPLE = Example(
     summary="来电报修 / A phone call about a leak",
@@ -158,6 +158,22 @@ class RequestController(Controller):
         return await runtime.grouped(
             requests.receive_request, plaza, data, actor=actor, idempotency_key=idempotency_key
         )
+
+    @post(
+        "/preview", status_code=200,
+        summary="预判报事 / Preview what a request would be",
+        description="客服录入时调用：按当前文字给出类别、等级、是否重大、建议部门、优先级、是否转介及混合内容的其他类别，"
+        "并说明理由；不登记，无副作用。\n\n"
+        "Called while the clerk types: the kind, severity, major flag, proposed department, priority, "
+        "referral and the other kinds of a mixed message that logging this text would decide, with "
+        "the reasons. Logs nothing.",
+    )
+    async def preview(self, plaza: FromPath[str], data: RequestPreview, runtime: Runtime,
+                      principal: Principal | None = PRINCIPAL) -> PreviewAnswer:
+        plaza_token(plaza)
+        if data.unit and own_unit(principal, plaza) is not None:
+            check_unit(principal, plaza, data.unit)
+        return await requests.preview_request(runtime, plaza, data)
 
     @get("/{request_id:str}", summary="查看报事 / Show a request",
          description="一条报事及其分类理由、被驳回的转介，以及登记后的每次更正（何时、何人、从何改为何、理由）。\n\n"

@@ -1,9 +1,12 @@
 """Intake rules: classify a request, grade a complaint, name the praised department,
-decide whether the plaza can serve it.
+propose the department, decide whether the plaza can serve it.
 
-Pure functions over text; no I/O. Keyword rules are per plaza (the defaults below when a
-plaza has set none), Chinese and English, matched case-insensitively; the first rule that
-matches wins and is given as the reason, so a clerk can see why a request got its kind.
+The kind, department and the other kinds of a mixed message come from triage (a model
+trained on the corpus intake keeps, with rules on top for what must never be missed); a
+plaza's own keyword rules, Chinese and English, matched case-insensitively, win over the
+model: the first rule that matches decides, and is given as the reason, so a clerk can see
+why a request got its kind. Pure functions over text (the model is handed in, or the
+process's own is used); no I/O of their own.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ import msgspec
 from libs.contracts.events import Contact
 from libs.contracts.subjects import InvalidToken, validate_token
 from libs.runtime import limits
+from services.intake.triage import domain as triage
+from services.intake.triage import store as triage_model
 
 Kind = Literal["service", "complaint", "suggestion", "praise"]
 Severity = Literal["minor", "normal", "major"]
@@ -89,6 +94,7 @@ class Assessment(msgspec.Struct, frozen=True, kw_only=True):
     referral: Referral | None = None
     department: str | None = None  # the department proposed from the text, if any
     also: tuple[str, ...] = ()  # what else the text carries ("praise" in a complaint)
+    priority: str = "normal"
 
     @property
     def major(self) -> bool:
@@ -106,12 +112,9 @@ class Decision(msgspec.Struct, frozen=True, kw_only=True):
     overruled: Referral | None = None
 
 
+# No kind keywords by default: the model decides the kind until a plaza sets its own rules.
 DEFAULT_RULES = ClassificationRules(
-    kinds=[
-        KindRule(kind="complaint", keywords=["投诉", "不满", "态度差", "太差", "complain", "complaint", "unacceptable", "rude"]),
-        KindRule(kind="praise", keywords=["表扬", "感谢", "谢谢", "点赞", "praise", "thank", "great job", "well done"]),
-        KindRule(kind="suggestion", keywords=["建议", "希望能", "可否", "suggest", "suggestion", "would be nice", "could you consider"]),
-    ],
+    kinds=[],
     major_keywords=[
         "重大", "媒体", "记者", "起诉", "律师", "受伤", "集体", "市长热线",
         "lawsuit", "lawyer", "media", "journalist", "injured", "injury", "sue ",
@@ -132,7 +135,7 @@ DEFAULT_REFERRALS = ReferralDirectory(
         ReferralEntry(topic="telecom operator (电信客服)", phone="10000", keywords=["宽带", "电信", "网络故障", "broadband", "telecom", "internet outage"]),
         ReferralEntry(topic="municipal water (自来水公司)", phone="96116", keywords=["自来水公司", "市政供水", "停水通知", "municipal water", "water supply company"]),
         ReferralEntry(topic="power grid (国家电网)", phone="95598", keywords=["供电局", "国家电网", "power grid", "power company"]),
-        ReferralEntry(topic="police (报警)", phone="110", keywords=["报警", "盗窃", "police", "theft", "robbery"]),
+        ReferralEntry(topic="police (报警)", phone="110", keywords=["要报警", "请报警", "帮我报警", "协助报警", "盗窃", "police", "theft", "robbery"]),
         ReferralEntry(topic="city service hotline (市民热线)", phone="12345", keywords=["市政", "路灯", "city hall", "municipal"]),
     ]
 )
@@ -143,27 +146,42 @@ def _first(text: str, keywords: list[str]) -> str | None:
 
 
 def classify(text: str, rules: ClassificationRules = DEFAULT_RULES, given: Kind | None = None) -> tuple[Kind, str]:
+    """The kind the clerk gave, else the plaza's first matching kind rule, else the model's."""
     if given is not None:
         return given, CLERK
+    if found := plaza_kind(text, rules):
+        return found
+    found = read(text, rules)
+    return found.kind, found.kind_reason
+
+
+def plaza_kind(text: str, rules: ClassificationRules) -> tuple[Kind, str] | None:
     lowered = text.lower()
     for rule in rules.kinds:
-        word = _first(lowered, rule.keywords)
-        if word:
-            return rule.kind, f"keyword {word!r}"
-    return "service", "no complaint, praise or suggestion keyword: a service request"
+        if word := _first(lowered, rule.keywords):
+            return rule.kind, f"plaza rule: keyword {word!r}"
+    return None
 
 
-def grade(text: str, rules: ClassificationRules = DEFAULT_RULES, given: Severity | None = None) -> tuple[Severity, str]:
-    """A complaint's severity: major words before minor ones, since one serious word in a
+def read(text: str, rules: ClassificationRules = DEFAULT_RULES, model: triage_model.Model | None = None) -> triage.Triage:
+    """Triage's reading of the text: the model's, with the must-never-miss rules on top."""
+    reading = (model or triage_model.model()).read(text)
+    return triage.triage(reading, text, major_words=rules.major_keywords)
+
+
+def grade(
+    text: str, rules: ClassificationRules = DEFAULT_RULES, given: Severity | None = None,
+    major: triage.Signal | None = None,
+) -> tuple[Severity, str]:
+    """A complaint's severity: major signs before minor words, since one serious word in a
     mild-sounding complaint must still reach the manager."""
     if given is not None:
         return given, CLERK
-    lowered = text.lower()
-    if word := _first(lowered, rules.major_keywords):
-        return "major", f"keyword {word!r}"
-    if word := _first(lowered, rules.minor_keywords):
-        return "minor", f"keyword {word!r}"
-    return "normal", "no major or minor keyword"
+    if signal := major or triage.major_signal(text, rules.major_keywords):
+        return "major", signal.reason
+    if signal := triage.minor_signal(text, rules.minor_keywords):
+        return "minor", signal.reason
+    return "normal", "no major sign or minor word"
 
 
 def praised_department(text: str, rules: ClassificationRules = DEFAULT_RULES) -> str | None:
@@ -188,32 +206,37 @@ def assess(
     *,
     kind: Kind | None = None,
     severity: Severity | None = None,
+    model: triage_model.Model | None = None,
 ) -> Assessment:
-    """Everything intake decides about one request's text, in one call."""
+    """Everything intake decides about one request's text, in one call: the clerk's word
+    first, then the plaza's rules, then triage (``model``, else the process's own)."""
     if not text.strip():
         raise Refused("text must describe the request", field="text")
-    found, reason = classify(text, rules, kind)
-    if found == "complaint":
-        graded, why = grade(text, rules, severity)
-        return Assessment(
-            kind=found, kind_reason=reason, severity=graded, severity_reason=why, also=also_carries(text, found, rules),
-        )
+    found = read(text, rules, model)
+    kind_reason = found.kind_reason
+    referral = referral_for(text, directory)
+    if kind is not None or (ruled := plaza_kind(text, rules)) is None:
+        chosen = kind or found.kind
+        kind_reason = CLERK if kind is not None else kind_reason
+        if kind is None and chosen == "complaint" and referral and not found.major and not triage.COMPLAINT_WORD.search(text.lower()):
+            # Said in anger, but about what the plaza does not run (the street light, the
+            # broadband): the caller needs the number, the desk has nothing to fix.
+            chosen, kind_reason = "service", f"rule: referral to {referral.topic}"
+    else:
+        chosen, kind_reason = ruled
+    also = triage.also(chosen, {found.kind, *found.also}) if chosen != found.kind else found.also
+    common = dict(kind=chosen, kind_reason=kind_reason, department=found.department, also=also)
+    if chosen == "complaint":
+        graded, why = grade(text, rules, severity, found.major)
+        priority = "emergency" if graded == "major" else triage.priority(chosen, text, None)
+        return Assessment(**common, severity=graded, severity_reason=why, priority=priority)
     if severity is not None:
-        raise Refused(f"severity applies to complaints only; this request is a {found}", field="severity")
-    if found == "praise":
-        return Assessment(kind=found, kind_reason=reason, praised_department=praised_department(text, rules))
-    referral = referral_for(text, directory) if found == "service" else None
-    return Assessment(kind=found, kind_reason=reason, referral=referral, also=also_carries(text, found, rules))
-
-
-def also_carries(text: str, kind: Kind, rules: ClassificationRules = DEFAULT_RULES) -> tuple[str, ...]:
-    """A repair or complaint that also thanks someone ("the guard was kind, but the lift is
-    broken"): the thanks must reach the praised department, not be lost in the job."""
-    if kind not in ("service", "complaint"):
-        return ()
-    lowered = text.lower()
-    thanks = any(_first(lowered, rule.keywords) for rule in rules.kinds if rule.kind == "praise")
-    return ("praise",) if thanks else ()
+        raise Refused(f"severity applies to complaints only; this request is a {chosen}", field="severity")
+    priority = triage.priority(chosen, text, None)
+    if chosen == "praise":
+        praised = praised_department(text, rules)
+        return Assessment(**common | {"department": praised or found.department}, praised_department=praised, priority=priority)
+    return Assessment(**common, referral=referral if chosen == "service" else None, priority=priority)
 
 
 def splits(found: Assessment, wanted: bool = True) -> bool:

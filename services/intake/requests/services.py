@@ -80,6 +80,29 @@ class Taken(msgspec.Struct, kw_only=True):
         return len(self.events) == 1 and self.rows[0] == request_row(self.events[0])
 
 
+class RequestPreview(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """What the clerk has typed so far (and the kind, if they chose one)."""
+
+    text: limits.Text
+    kind: domain.Kind | None = None
+    unit: limits.Code | None = None
+
+
+class PreviewAnswer(msgspec.Struct, kw_only=True):
+    """What logging the text now would decide, with the reasons."""
+
+    kind: domain.Kind
+    kind_reason: str
+    severity: domain.Severity | None
+    severity_reason: str | None
+    major: bool
+    department: str | None
+    priority: str
+    serviceable: bool
+    referral: str | None
+    also: tuple[str, ...]
+
+
 class Provenance(msgspec.Struct, frozen=True, kw_only=True):
     """Where a plaza's rule document came from ("default" until the plaza sets one)."""
 
@@ -217,6 +240,28 @@ def _event(request_id: str, found: domain.Assessment, chosen: domain.Decision, c
         major=found.major, severity=found.severity, praised_department=found.praised_department,
         kind_reason=found.kind_reason, severity_reason=found.severity_reason,
         department=chosen.department, department_chosen=chosen.department_chosen, mixed_with=mixed_with,
+    )
+
+
+async def preview_request(runtime, plaza_id: str, body: RequestPreview) -> PreviewAnswer:
+    """What ``receive_request`` would decide about this text, with no side effect: the
+    console asks while the clerk types. Reads nothing when this replica holds the plaza's
+    rules (and knows the unit), as it does while requests come in."""
+    key = runtime.db.key
+    known = _rules.get(key, plaza_id)
+    if known is None or (body.unit and (plaza_id, body.unit) not in known_units.get(key, ())):
+        async with runtime.read() as conn:
+            await (facts.require_unit(conn, plaza_id, body.unit) if body.unit else facts.require_plaza(conn, plaza_id))
+            known = await plaza_rules(conn, plaza_id)
+    try:
+        found = domain.assess(body.text, *known, kind=body.kind)
+    except domain.Refused as exc:
+        raise refused(exc) from exc
+    return PreviewAnswer(
+        kind=found.kind, kind_reason=found.kind_reason, severity=found.severity,
+        severity_reason=found.severity_reason, major=found.major, department=found.department,
+        priority=found.priority, serviceable=found.referral is None,
+        referral=found.referral.answer() if found.referral else None, also=found.also,
     )
 
 

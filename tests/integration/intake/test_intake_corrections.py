@@ -67,7 +67,9 @@ async def test_a_referred_street_light_is_taken_on_by_the_plaza(intake, bus):
         "service", "service", True, None, "engineering")
     shown = (await intake.get(f"{URL}/{referred['id']}")).json()
     assert (shown["status"], shown["department"], shown["department_chosen"]) == ("received", "engineering", True)
-    assert shown["corrections"][0]["from"] == {"serviceable": False, "referral": referred["referral"], "department": None}
+    # From what intake first made of it: referred, with the department triage proposed.
+    assert shown["corrections"][0]["from"] == {"serviceable": False, "referral": referred["referral"],
+                                               "department": referred.get("department")}
 
 
 async def test_a_correction_that_changes_nothing_is_refused_and_emits_nothing(intake, bus):
@@ -150,13 +152,14 @@ async def test_clerks_correcting_one_request_at_once_each_see_the_one_before(int
     departments = ["security", "cleaning", "engineering", "parking", "customer_service"]
     async with served(intake_settings, bus) as client:
         for round_ in range(3):
-            request_id = (await log(client, f"门锁坏了 {round_}", split=False))["id"]
+            logged = await log(client, f"门锁坏了 {round_}", split=False)
+            request_id = logged["id"]
             answers = await asyncio.gather(*(
                 reclassify(client, request_id, department=d, reason=f"转给 {d}") for d in departments
             ))
             assert [a.status_code for a in answers] == [200] * len(departments), [a.text for a in answers]
             history = (await client.get(f"{URL}/{request_id}")).json()["corrections"]
-            chain = [None] + [c["to"]["department"] for c in history]
+            chain = [logged.get("department")] + [c["to"]["department"] for c in history]
             assert [c["from"]["department"] for c in history] == chain[:-1]
             assert sorted(chain[1:]) == sorted(departments)
             await wait_for_events(bus, "RequestReclassified", len(departments), request_id=request_id)

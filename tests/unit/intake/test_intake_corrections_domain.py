@@ -107,9 +107,11 @@ def test_a_complaint_that_also_thanks_someone_splits_into_the_job_and_its_praise
     assert (thanks.kind, thanks.praised_department) == ("praise", "security")
 
 
-def test_a_clerk_set_service_with_thanks_splits_but_praise_or_plain_service_does_not():
-    assert domain.splits(domain.assess("thank you, but the door is broken", kind="service"))
-    assert not domain.splits(domain.assess("thank you, but the door is broken"))  # a praise already
+def test_a_repair_that_thanks_someone_splits_but_politeness_or_plain_service_does_not():
+    mixed = "the door is broken. Many thanks to guard Wang who helped me carry boxes yesterday"
+    assert domain.splits(domain.assess(mixed, kind="service"))
+    assert domain.splits(domain.assess("门口的灯坏了，另外谢谢上次的维修师傅"))
+    assert not domain.splits(domain.assess("thank you, but the door is broken"))  # politeness, not praise
     assert not domain.splits(domain.assess("门锁坏了"))
     assert not domain.splits(domain.Assessment(kind="suggestion", kind_reason="x", also=("praise",)))
 
