@@ -23,8 +23,8 @@ class Gateway:
             for name in UPSTREAMS
         }
 
-    def as_user(self, token: str | None, request_id: str | None = None) -> "Calls":
-        return Calls(self, token, request_id)
+    def as_user(self, token: str | None, request_id: str | None = None, client: str | None = None) -> "Calls":
+        return Calls(self, token, request_id, client)
 
     async def close(self) -> None:
         for client in self.clients.values():
@@ -34,11 +34,17 @@ class Gateway:
 class Calls:
     """The calls of one request, made as its signed-in person."""
 
-    def __init__(self, gateway: Gateway, token: str | None, request_id: str | None = None) -> None:
+    def __init__(self, gateway: Gateway, token: str | None, request_id: str | None = None,
+                 client: str | None = None) -> None:
         self.gateway = gateway
         self.headers = {"Authorization": f"Bearer {token}"} if token else {}
         if request_id:
             self.headers["X-Request-ID"] = request_id
+        if client:
+            # The person's address, not the console's: staff slows down failed logins and
+            # survey limits link requests per client address (believed from the console's
+            # address only: uvicorn's FORWARDED_ALLOW_IPS).
+            self.headers["X-Forwarded-For"] = client
 
     async def response(self, service: str, method: str, path: str, *, json: Any = None, content: bytes | None = None,
                        params: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> httpx.Response:

@@ -40,13 +40,14 @@ async def require_session(request: Request) -> Response | None:
     request.state.language = session.language if session else language_of(
         request.headers.get("accept-language"), app.state.settings.default_language)
     request.state.request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+    client = request.client.host if request.client else None
     if request.route_handler.opt.get("public"):
         request.state.session = session
-        request.state.calls = app.state.gateway.as_user(None, request.state.request_id)
+        request.state.calls = app.state.gateway.as_user(None, request.state.request_id, client)
         return None
     found = None
     if session is not None:
-        anonymous = app.state.gateway.as_user(None, request.state.request_id)
+        anonymous = app.state.gateway.as_user(None, request.state.request_id, client)
         found = await sessions.current(anonymous, app.state.verifier, session)
     if found is None:
         request.clear_session()
@@ -66,7 +67,7 @@ async def require_session(request: Request) -> Response | None:
     request.state.plaza = plaza
     request.state.roles = principal.roles_at(plaza)
     request.state.menu = menu(principal, plaza)
-    request.state.calls = app.state.gateway.as_user(renewed.token, request.state.request_id)
+    request.state.calls = app.state.gateway.as_user(renewed.token, request.state.request_id, client)
     return None
 
 
