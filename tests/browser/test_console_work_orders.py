@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support.console_jobs import Jobs
+from tests.support.harness import eventually
 
 pytestmark = pytest.mark.browser
 
@@ -108,7 +109,8 @@ async def test_the_supervisor_assigns_from_the_departments_active_staff_and_canc
     await cancel.get_by_role("button", name="撤销工单").click()
     await supervisor.locator("[data-testid=status]", has_text="已取消").wait_for()
     assert "商户已自行修好" in await supervisor.locator("#work-order").inner_text()
-    assert await supervisor.locator("form.action").count() == 0, "nothing more to do on a cancelled job"
+    assert await supervisor.locator("form.action:not([data-action=reclassify])").count() == 0, \
+        "nothing more to do on a cancelled job but correct what its request was"
 
 
 async def test_an_action_on_a_page_gone_stale_shows_the_services_refusal(console, system):
@@ -124,3 +126,33 @@ async def test_an_action_on_a_page_gone_stale_shows_the_services_refusal(console
     assert "in_progress" in await problem.inner_text()
     await engineer.locator("[data-testid=status]", has_text="处理中").wait_for()
     assert await engineer.locator("form[data-action=resolve]").count() == 1, "the page shows what is possible now"
+
+
+async def test_the_desk_sends_a_job_elsewhere_and_corrects_its_request_into_a_major_complaint(console, system):
+    async with Jobs(system) as jobs:
+        order = await jobs.work_order_of(await jobs.report("A-305", "A-305 门口的灯不亮了"))
+        assert order["department"] == "engineering"
+        clerk = await console.page_as("demo-clerk")
+        await clerk.goto(f"/work-orders/{order['id']}")
+
+        reroute = clerk.locator("form[data-action=reroute]")
+        await reroute.locator("select[name=department]").select_option("cleaning")
+        await reroute.locator("input[name=reason]").fill("灯罩里积了水和灰，保洁先清理")
+        await reroute.get_by_role("button", name="改派").click()
+        await clerk.get_by_test_id("department").filter(has_text="保洁部").wait_for()
+        assert (await jobs.work_order(order["id"]))["department"] == "cleaning"
+
+        correct = clerk.locator("form[data-action=reclassify]")
+        await correct.locator("select[name=kind]").select_option("complaint")
+        await correct.locator("select[name=severity]").select_option("major")
+        await correct.locator("input[name=reason]").fill("商户说摔倒受伤了，要投诉")
+        await correct.get_by_role("button", name="更正").click()
+        await clerk.wait_for_url(f"**/work-orders/{order['id']}")
+
+        async def flagged():
+            job = await jobs.work_order(order["id"])
+            return job if job["kind"] == "complaint" and job["major"] else None
+        job = await eventually(flagged, what="dispatch to follow the correction")
+        assert job["department"] == "cleaning", "the desk's choice of department stands"
+        await clerk.reload()
+        await clerk.get_by_test_id("kind").filter(has_text="投诉").wait_for()

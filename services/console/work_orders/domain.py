@@ -37,7 +37,8 @@ SLA_NAMES = {"ok": N_("On time"), "due": N_("Due soon"), "breached": N_("Overdue
 DEADLINE_FILTERS = {"": N_("Any deadline"), "due": N_("Due soon or overdue"), "breached": N_("Overdue")}
 ACTION_NAMES = {
     "assign": N_("Assign"), "start": N_("Start"), "resolve": N_("Resolve"), "close": N_("Close"),
-    "cancel": N_("Cancel"), "escalate": N_("Escalate"),
+    "cancel": N_("Cancel"), "escalate": N_("Escalate"), "reroute": N_("Send to another department"),
+    "reclassify": N_("Correct the request"),
 }
 ACTIONS = tuple(ACTION_NAMES)
 # The unit's record (archive) summarises each event in English; the page names it in the
@@ -65,7 +66,15 @@ _FROM = {
     "close": ("resolved",),
     "cancel": OPEN_STATUSES,
     "escalate": OPEN_STATUSES,
+    # Work not yet done may go to the department that can do it (dispatch refuses it once resolved).
+    "reroute": ("created", "assigned", "in_progress"),
+    # What intake made of the request may be corrected at any time: the reports count it anew.
+    "reclassify": STATUSES,
 }
+# The kinds and complaint grades the desk may correct a request to (intake's words).
+REQUEST_KINDS = {"service": N_("Service"), "complaint": N_("Complaint"), "suggestion": N_("Suggestion"),
+                 "praise": N_("Praise")}
+SEVERITIES = {"minor": N_("Minor"), "normal": N_("Normal"), "major": N_("Major complaint")}
 
 
 def instant(value: Any) -> dt.datetime | None:
@@ -156,7 +165,10 @@ def departments_offered(department_only: str | None, seen: list[str] = ()) -> li
 
 def role_may(action: str, roles: frozenset[str] | set[str]) -> bool:
     """The access table's roles for the action's dispatch route (the service still decides)."""
-    allowed = PERMISSIONS["dispatch"].get(f"POST /v1/plazas/{{plaza}}/work-orders/{{work_order_id}}/{action}", frozenset())
+    if action == "reclassify":  # intake's route: the request behind the job
+        allowed = PERMISSIONS["intake"].get("POST /v1/plazas/{plaza}/requests/{request_id}/reclassify", frozenset())
+    else:
+        allowed = PERMISSIONS["dispatch"].get(f"POST /v1/plazas/{{plaza}}/work-orders/{{work_order_id}}/{action}", frozenset())
     return bool(set(roles) & allowed)
 
 
@@ -222,6 +234,13 @@ def action_body(action: str, form: dict[str, Any]) -> dict | None:
         return {"reason": str(form.get("reason") or "").strip()}
     if action == "escalate":
         return {"reason": str(form.get("reason") or "").strip(), "level": str(form.get("level") or "supervisor")}
+    if action == "reclassify":
+        body = {"kind": str(form.get("kind") or ""), "reason": str(form.get("reason") or "").strip()}
+        if body["kind"] == "complaint" and form.get("severity"):
+            body["severity"] = str(form["severity"])
+        return body
+    if action == "reroute":
+        return {"department": str(form.get("department") or "").strip(), "reason": str(form.get("reason") or "").strip()}
     if action == "resolve":
         return resolve_body(form.get("paid"), form.get("labour_yuan"), list(form.get("sku") or []),
                             list(form.get("quantity") or []), form.get("note"))

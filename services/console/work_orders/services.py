@@ -97,5 +97,8 @@ async def _nothing() -> None:
 async def act(calls, plaza: str, work_order_id: str, action: str, form: dict[str, Any]) -> dict:
     """One lifecycle action; refusals (the console's or the service's) raise."""
     body = domain.action_body(action, form)
+    if action == "reclassify":
+        request_id = str(form.get("request_id") or "")
+        return await calls.post("intake", f"/v1/plazas/{plaza}/requests/{request_id}/reclassify", body)
     path = f"/v1/plazas/{plaza}/work-orders/{work_order_id}/{action}"
     return await calls.post("dispatch", path, body)

@@ -21,18 +21,19 @@ async def test_unknown_body_fields_are_refused_naming_them(edge, service):
         assert wrong == []
 
 
-async def test_a_request_with_department_serviceable_and_priority_names_all_three(edge):
+async def test_a_request_with_an_unknown_priority_names_it_and_what_the_body_takes(edge):
     async with edge("intake") as client:
         r = await client.post("/v1/plazas/p1/requests", json={
             "channel": "phone", "unit": "A-1", "text": "the drain is blocked",
-            "department": "engineering", "serviceable": True, "priority": "high",
+            "department": "engineering", "serviceable": True, "priority": "high", "urgency": 3,
         })
     assert r.status_code == 400, r.text
     problem = r.json()
-    assert [e["field"] for e in problem["errors"]] == ["department", "serviceable", "priority"]
-    assert problem["field"] == "department"
+    # The clerk's department and serviceable are taken; priority is dispatch's to decide.
+    assert [e["field"] for e in problem["errors"]] == ["priority", "urgency"]
+    assert problem["field"] == "priority"
     # What the body does take, so the clerk sees where the intent should go.
-    assert "channel, unit, text, kind, severity, contact" in problem["detail"]
+    assert "department" in problem["detail"] and "serviceable" in problem["detail"]
 
 
 async def test_an_unknown_nested_field_is_named_with_its_path(edge):

@@ -91,14 +91,15 @@ def test_department_staff_are_offered_their_own_department_only():
 
 
 @pytest.mark.parametrize("status, roles, actions", [
-    ("created", {"clerk"}, ["assign", "cancel", "escalate"]),
+    ("created", {"clerk"}, ["assign", "cancel", "escalate", "reroute", "reclassify"]),
     ("assigned", {"staff"}, ["assign", "start", "escalate"]),
     ("in_progress", {"staff"}, ["assign", "resolve", "escalate"]),
-    ("resolved", {"clerk"}, ["close", "cancel", "escalate"]),
-    ("resolved", {"supervisor"}, ["close", "cancel", "escalate"]),
-    ("in_progress", {"supervisor"}, ["assign", "resolve", "cancel", "escalate"]),
+    ("resolved", {"clerk"}, ["close", "cancel", "escalate", "reclassify"]),
+    ("resolved", {"supervisor"}, ["close", "cancel", "escalate", "reclassify"]),
+    ("in_progress", {"supervisor"}, ["assign", "resolve", "cancel", "escalate", "reroute", "reclassify"]),
     ("closed", {"manager"}, []),
-    ("cancelled", {"supervisor"}, []),
+    ("closed", {"clerk"}, ["reclassify"]),
+    ("cancelled", {"supervisor"}, ["reclassify"]),
     ("assigned", {"auditor"}, []),
     ("assigned", {"finance"}, []),
 ])
