@@ -117,3 +117,20 @@ async def test_the_desk_gives_an_occupant_a_link_that_opens_their_unit_on_a_phon
     await phone.get_by_role("button", name="打开我的铺位").click()
     await phone.wait_for_url("**/me")
     assert await phone.get_by_test_id("unit").inner_text() == "C-1506"
+
+
+async def test_while_typing_the_desk_sees_a_major_complaint_and_a_mixed_message_split(console, system):
+    page = await console.page_as("demo-clerk")
+    await page.goto("/desk")
+    await page.locator("#unit-search").press_sequentially("A-305")
+    await page.locator("#unit-options [role=option][data-unit='A-305']").click()
+    text = page.locator("#desk-text")
+    await text.press_sequentially("保安态度很差，还推了我，我已经受伤了，要找媒体曝光")
+    proposal = page.get_by_test_id("proposal")
+    await proposal.get_by_test_id("major").wait_for()
+    await expect(proposal).to_contain_text("投诉")
+
+    await text.fill("")
+    await text.press_sequentially("门口的灯坏了，另外谢谢上次的维修师傅")
+    await expect(proposal).to_contain_text("表扬")
+    await expect(proposal).to_contain_text("工程部")
