@@ -39,6 +39,9 @@ LABELS: dict[str, str] = {
     "last_reading": N_("Last reading"), "consumption": N_("Consumption"), "deducted_fen": N_("Deducted"),
     "balance_fen": N_("Balance"), "items": N_("Rows"), "name": N_("Item"),
     "electricity": N_("Electricity"), "water": N_("Water"),
+    "reclassified_into_complaint": N_("Corrected into complaints"), "reclassified_away": N_("Corrected away"),
+    "by_rating": N_("By return-visit rating"), "change_rate": N_("Change rate"), "opened_at": N_("Opened"),
+    "area": N_("Public area"), "rating": N_("Return-visit rating"), "reclassified": N_("Corrected by the desk"),
 }
 # The codes the services answer with, in the department's words.
 CODE_NAMES: dict[str, str] = {
@@ -50,6 +53,10 @@ CODE_NAMES: dict[str, str] = {
     "phone": N_("Phone"), "visit": N_("Walk-in"), "letter": N_("Letter"), "online": N_("Online"),
     "internal": N_("Internal report"), "electricity": N_("Electricity"), "water": N_("Water"),
     "service": N_("Repair"), "complaint": N_("Complaint"), "suggestion": N_("Suggestion"), "praise": N_("Praise"),
+    "minor": N_("Minor"), "normal": N_("Normal"), "major": N_("Major complaint"),
+    "created": N_("Created"), "assigned": N_("Assigned"), "in_progress": N_("In progress"),
+    "resolved": N_("Resolved"), "closed": N_("Closed"), "cancelled": N_("Cancelled"),
+    "not_dispatched": N_("No work order"),
 }
 MONEY_KEYS = frozenset({"arrears", "amount", "balance"})
 PERCENT_WORDS = ("rate", "coverage", "compliance", "share", "change")

@@ -78,6 +78,14 @@ def cjk_font() -> str | None:
     return None
 
 
+# The chart's words for the report's codes, Chinese beside the code (a chart has no language switch).
+CODE_ZH = {
+    "staff_attitude": "服务态度", "noise": "噪音", "parking": "停车", "cleanliness": "卫生", "fees": "收费",
+    "repairs": "维修", "other": "其他", "safety": "安全",
+    "engineering": "工程部", "security": "安保部", "cleaning": "保洁部", "customer_service": "客服部",
+}
+
+
 def to_svg(report: domain.ComplaintReport, plaza_id: str) -> bytes:
     """Drawn through ``libs.runtime.export.draw`` (a worker thread, one chart at a time)."""
     import matplotlib
@@ -99,7 +107,8 @@ def to_svg(report: domain.ComplaintReport, plaza_id: str) -> bytes:
         panels = ((say("按类别", "by category"), report.by_category), (say("按部门", "by department"), report.by_department))
         for i, (title, counts) in enumerate(panels):
             axes = figure.add_subplot(1, 3, i + 1)
-            axes.bar([export.label(k) for k in counts] or ["none"], list(counts.values()) or [0], color="#4472c4")
+            names = [say(CODE_ZH[k], k) if k in CODE_ZH else export.label(k) for k in counts]
+            axes.bar(names or ["none"], list(counts.values()) or [0], color="#4472c4")
             axes.set_title(title)
             axes.tick_params(axis="x", labelrotation=30)
         _trend(figure.add_subplot(1, 3, 3), report, say)
