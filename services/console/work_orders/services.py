@@ -32,8 +32,10 @@ async def _all_of(calls, plaza: str, **filters) -> list[dict]:
 
 
 async def work_orders(calls, plaza: str, statuses: tuple[str, ...], department: str | None = None) -> list[dict]:
-    """The plaza's work orders of these statuses, one call per status (dispatch filters one
-    status at a time), merged."""
+    """The plaza's work orders of these statuses: the open ones in one call (``open=true``),
+    else one call per status, merged."""
+    if set(statuses) == set(domain.OPEN_STATUSES):
+        return await _all_of(calls, plaza, open="true", department=department)
     pages = await asyncio.gather(*(_all_of(calls, plaza, status=s, department=department) for s in statuses))
     return [order for page in pages for order in page]
 

@@ -58,8 +58,11 @@ class WorkOrderController(Controller):
     @get(
         "/",
         summary="工单列表 / List work orders",
-        description="广场的工单，可按来电编号、状态、部门、单元或公共区域筛选，按编号分页。\n\n"
-        "The plaza's work orders, filtered by request, status, department, unit or public area, a page at a time.",
+        description="广场的工单，可按来电编号、状态、部门、单元或公共区域筛选，按编号分页；open=true 只列未完结的"
+        "（created、assigned、in_progress、resolved），open=false 只列已关闭或已撤销的。\n\n"
+        "The plaza's work orders, filtered by request, status, department, unit or public area, a page at a "
+        "time; open=true lists those still being worked on (created, assigned, in_progress, resolved) in one "
+        "call, open=false the closed and cancelled.",
     )
     async def index(
         self,
@@ -70,6 +73,7 @@ class WorkOrderController(Controller):
         department: str | None = None,
         unit: str | None = None,
         area: str | None = None,
+        open: bool | None = None,  # noqa: A002 (the query parameter's name)
         cursor: str | None = Parameter(query="cursor", default=None),
         limit: int = Parameter(query="limit", default=50, ge=1, le=500),
         principal: Principal | None = PRINCIPAL,
@@ -81,7 +85,7 @@ class WorkOrderController(Controller):
         async with runtime.read() as conn:
             orders = await work_orders.list_work_orders(
                 conn, plaza, request_id=request_id, status=status, department=department,
-                unit=unit, area=area, after=cursor, limit=limit,
+                unit=unit, area=area, open_=open, after=cursor, limit=limit,
             )
         items = export.views(orders)
         return Page.of(items, limit)

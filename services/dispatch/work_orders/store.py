@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from libs.runtime.db import insert_ignore_many
 from services.dispatch.tables import applied_visits, charge_lines, escalations, plain, work_orders
+from services.dispatch.work_orders.domain import OPEN_STATUSES
 
 # A department's queue: the jobs still to be done (a resolved one waits for its close).
 QUEUE_STATUSES = ("created", "assigned", "in_progress")
@@ -78,11 +79,14 @@ async def list_work_orders(
     department: str | None = None,
     unit: str | None = None,
     area: str | None = None,
+    open_: bool | None = None,
     after: str | None = None,
     limit: int = 50,
 ):
     c = work_orders.c
     q = sa.select(work_orders).where(c.plaza_id == plaza_id)
+    if open_ is not None:
+        q = q.where(c.status.in_(OPEN_STATUSES) if open_ else c.status.not_in(OPEN_STATUSES))
     filters = ((c.request_id, request_id), (c.status, status), (c.department, department), (c.unit, unit), (c.area, area))
     for column, value in filters:
         if value:

@@ -250,3 +250,16 @@ async def test_a_correction_that_arrives_before_its_request_waits_for_it(dispatc
     wo = await work_order_of(dispatch, event)
     assert (wo["kind"], wo["status"]) == ("service", "created")
     assert (await dispatch.get("/v1/plazas/p1/praise")).json()["items"] == []
+
+async def test_the_open_jobs_are_listed_in_one_call_and_the_finished_in_another(dispatch, bus):
+    kept, called_off = request("the lift is stuck between floors"), request("the corridor light flickers")
+    for event in (kept, called_off):
+        await bus.publish(event)
+    kept_wo, off_wo = await work_order_of(dispatch, kept), await work_order_of(dispatch, called_off)
+    r = await dispatch.post(f"{URL}/{off_wo['id']}/cancel", json={"reason": "the caller fixed it"})
+    assert r.status_code == 200, r.text
+
+    open_ids = {w["id"] for w in (await dispatch.get(URL, params={"open": "true"})).json()["items"]}
+    done_ids = {w["id"] for w in (await dispatch.get(URL, params={"open": "false"})).json()["items"]}
+    assert kept_wo["id"] in open_ids and off_wo["id"] not in open_ids
+    assert done_ids >= {off_wo["id"]} and kept_wo["id"] not in done_ids

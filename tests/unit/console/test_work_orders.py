@@ -156,14 +156,17 @@ class FakeCalls:
         return answer
 
 
-def test_the_queue_asks_dispatch_once_per_open_status_and_merges():
+def test_the_open_queue_is_one_call_and_a_chosen_status_its_own():
     path = "/v1/plazas/p1/work-orders"
-    calls = FakeCalls({("dispatch", path, s): {"items": [order(f"wo-{s}", status=s)], "next": None}
-                       for s in domain.OPEN_STATUSES})
+    jobs = [order(f"wo-{s}", status=s) for s in domain.OPEN_STATUSES]
+    calls = FakeCalls({("dispatch", path): {"items": jobs, "next": None}})
     rows = asyncio.run(work_orders.queue(calls, "p1", "", "engineering", ""))
     assert sorted(r["id"] for r in rows) == sorted(f"wo-{s}" for s in domain.OPEN_STATUSES)
-    assert sorted(p["status"] for _, _, p in calls.asked) == sorted(domain.OPEN_STATUSES)
-    assert all(p["department"] == "engineering" for _, _, p in calls.asked)
+    assert [(p.get("open"), p["department"]) for _, _, p in calls.asked] == [("true", "engineering")]
+
+    closed = FakeCalls({("dispatch", path, "closed"): {"items": [order("wo-c", status="closed")], "next": None}})
+    rows = asyncio.run(work_orders.queue(closed, "p1", "closed", None, ""))
+    assert [r["id"] for r in rows] == ["wo-c"] and closed.asked[0][2]["status"] == "closed"
 
 
 def test_only_active_staff_may_be_chosen_and_a_person_who_may_not_list_types_a_name():
