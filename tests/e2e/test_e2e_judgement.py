@@ -7,28 +7,16 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import time
 
 import httpx
 import pytest
 
 from scripts.system import System
-from tests.support.harness import Bus, default_headers, eventually, jwks_file
+from tests.support.harness import Bus, default_headers, eventually, jwks_file, wait_for
 
 pytestmark = pytest.mark.e2e
 PLAZA = "judge-plaza"
 CALLER = {"name": "路人 王先生", "phone": "13900009999"}
-
-
-def wait_for(probe, what: str, timeout: float = 30.0):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = probe()
-        if last:
-            return last
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}; last: {last!r}")
 
 
 @pytest.fixture(scope="module")

@@ -4,28 +4,16 @@ processes with a real nats-server, exactly as ``make run`` starts them."""
 from __future__ import annotations
 
 import asyncio
-import time
 
 import httpx
 import pytest
 
-from tests.support.harness import Bus, default_headers, eventually, jwks_file, token
+from tests.support.harness import Bus, default_headers, eventually, jwks_file, token, wait_for
 from scripts.system import System
 
 pytestmark = pytest.mark.e2e
 PLAZA = "e2e-plaza"
 PHONE = "13800138000"  # an occupant's phone: it must never reach a log
-
-
-def wait_for(probe, what: str, timeout: float = 30.0):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = probe()
-        if last:
-            return last
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}; last: {last!r}")
 
 
 async def consumers_caught_up(nats_url: str, consumers: list[tuple[str, str]]) -> None:

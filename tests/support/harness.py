@@ -76,6 +76,21 @@ async def drop_schema(schema: str) -> None:
     await engine.dispose()
 
 
+def wait_for(probe: Callable[[], T], what: str, timeout: float = 30.0) -> T:
+    """``eventually`` for a test that talks to the system with a synchronous client (the
+    end-to-end tests, against real processes)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = probe()
+        if last:
+            return last
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}; last: {last!r}")
+
+
 async def eventually(
     probe: Callable[[], Awaitable[T]], *, timeout: float = 10.0, interval: float = 0.02, what: str = "condition"
 ) -> T:
