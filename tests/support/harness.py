@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -79,8 +80,6 @@ async def drop_schema(schema: str) -> None:
 def wait_for(probe: Callable[[], T], what: str, timeout: float = 30.0) -> T:
     """``eventually`` for a test that talks to the system with a synchronous client (the
     end-to-end tests, against real processes)."""
-    import time
-
     deadline = time.monotonic() + timeout
     last = None
     while time.monotonic() < deadline:
