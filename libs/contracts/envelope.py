@@ -33,5 +33,7 @@ class Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
 
     @property
     def unit_id(self) -> str | None:
-        """The unit this event is about, if any (archive files it on that unit's timeline)."""
-        return getattr(self, "unit", None)
+        """The unit this event is about, if any (archive files it on that unit's timeline). A
+        request about a public area, or from a caller who is no occupant, carries ``unit`` ""
+        and is about no unit: its plaza alone must be known to the services."""
+        return getattr(self, "unit", None) or None

@@ -4,7 +4,6 @@ events into them, and checking an event or a command against them."""
 
 from __future__ import annotations
 
-from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -21,18 +20,12 @@ async def record_archive_facts(tx: Tx, events: list) -> None:
     await replica.keep_archive_facts(tx.conn, plazas, units, events)
 
 
-class _PlazaOnly(NamedTuple):
-    plaza_id: str
-    unit_id: None = None
-
-
 async def require_known_facts(tx: Tx, events: list) -> None:
     """Nothing is done for a plaza or unit archive has not registered (UnknownFact: the
     consumer waits for archive's facts a while, then dead-letters the event). A request
     about a public area, or from a caller who is no occupant, names no unit (``""``): only
     its plaza must be known."""
-    checked = [e if e.unit_id != "" else _PlazaOnly(e.plaza_id) for e in events]
-    await replica.require_known(tx.conn, plazas, units, checked)
+    await replica.require_known(tx.conn, plazas, units, events)
 
 
 async def require_plaza(conn, plaza_id: str) -> None:

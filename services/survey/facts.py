@@ -19,20 +19,7 @@ async def record_archive_facts(tx: Tx, events: list) -> None:
 async def require_known_facts(tx: Tx, events: list) -> None:
     """No visit for a plaza or unit archive has not registered (UnknownFact: the consumer
     waits for archive's facts a while, then dead-letters the event)."""
-    if any(e.unit_id == "" for e in events):
-        events = [_Named(e) for e in events]
     await replica.require_known(tx.conn, tables.plazas, tables.units, events)
-
-
-class _Named:
-    """An event as the fact check reads it: a job about a public area or for a caller who
-    is no occupant carries ``unit`` "" and names no unit to check."""
-
-    __slots__ = ("plaza_id", "unit_id")
-
-    def __init__(self, event) -> None:
-        self.plaza_id = event.plaza_id
-        self.unit_id = event.unit_id or None
 
 
 def _survey_facts(event: UnitRegistered) -> dict:

@@ -20,35 +20,45 @@ CALLER = {"name": "路人 王先生", "phone": "13900009999"}
 
 
 @pytest.fixture(scope="module")
-def api(tmp_path_factory):
+def system(tmp_path_factory):
     with System(tmp_path_factory.mktemp("judgement"), default_ports=False,
-                env={"PLAZADESK_AUTH_JWKS_FILE": jwks_file()}) as system:
-        clients = {name: httpx.Client(base_url=system.url(name), timeout=10, headers=default_headers())
-                   for name in system.ports if name != "console"}
-        assert clients["archive"].put(f"/v1/plazas/{PLAZA}", json={"name": "Judgement Plaza", "timezone": "Asia/Shanghai"}).status_code in (200, 201)
-        for unit in ("J-101", "J-102", "J-103"):
-            r = clients["archive"].put(f"/v1/plazas/{PLAZA}/units/{unit}", json={
-                "area_m2": 50, "use": "shop", "occupant": {"name": "商户", "kind": "merchant", "phone": "13800001111"},
-                "key_account": False})
-            assert r.status_code in (200, 201), r.text
-            wait_for(lambda: clients["intake"].post(f"/v1/plazas/{PLAZA}/requests", json={
-                "channel": "phone", "unit": unit, "text": " "}).json().get("field") == "text", f"intake to learn {unit}")
-        for name, path in (("dispatch", "work-orders"), ("billing", "accounts"), ("survey", "visits"), ("staff", "staff")):
-            wait_for(lambda: clients[name].get(f"/v1/plazas/{PLAZA}/{path}").status_code == 200, f"{name} to learn the plaza")
-        for username, department in (("eng-li", "engineering"), ("clean-he", "cleaning")):
-            r = clients["staff"].put(f"/v1/plazas/{PLAZA}/staff/{username}",
-                                     json={"name": username, "roles": ["staff"], "department": department})
-            assert r.status_code in (200, 201), r.text
-        asyncio.run(_caught_up(system.nats_url, [("STAFF", "dispatch-staff")]))
-        yield clients
-        for c in clients.values():
-            c.close()
+                env={"PLAZADESK_AUTH_JWKS_FILE": jwks_file()}) as running:
+        yield running
 
 
-async def _caught_up(nats_url: str, consumers: list[tuple[str, str]]) -> None:
+@pytest.fixture(scope="module")
+def api(system):
+    clients = {name: httpx.Client(base_url=system.url(name), timeout=10, headers=default_headers())
+               for name in system.ports if name != "console"}
+    assert clients["archive"].put(f"/v1/plazas/{PLAZA}", json={"name": "Judgement Plaza", "timezone": "Asia/Shanghai"}).status_code in (200, 201)
+    for unit in ("J-101", "J-102", "J-103"):
+        r = clients["archive"].put(f"/v1/plazas/{PLAZA}/units/{unit}", json={
+            "area_m2": 50, "use": "shop", "occupant": {"name": "商户", "kind": "merchant", "phone": "13800001111"},
+            "key_account": False})
+        assert r.status_code in (200, 201), r.text
+        wait_for(lambda: clients["intake"].post(f"/v1/plazas/{PLAZA}/requests", json={
+            "channel": "phone", "unit": unit, "text": " "}).json().get("field") == "text", f"intake to learn {unit}")
+    for name, path in (("dispatch", "work-orders"), ("billing", "accounts"), ("survey", "visits"), ("staff", "staff")):
+        wait_for(lambda: clients[name].get(f"/v1/plazas/{PLAZA}/{path}").status_code == 200, f"{name} to learn the plaza")
+    for username, department in (("eng-li", "engineering"), ("clean-he", "cleaning")):
+        r = clients["staff"].put(f"/v1/plazas/{PLAZA}/staff/{username}",
+                                 json={"name": username, "roles": ["staff"], "department": department})
+        assert r.status_code in (200, 201), r.text
+    asyncio.run(_caught_up(system.nats_url, [("STAFF", "dispatch-staff")]))
+    yield clients
+    for c in clients.values():
+        c.close()
+
+
+async def _caught_up(nats_url: str, consumers: list[tuple[str, str]], timeout: float = 30) -> None:
     async with Bus(nats_url) as bus:
         for stream, durable in consumers:
-            await eventually(lambda: bus.caught_up(stream, durable), timeout=30, what=f"{durable} to catch up")
+            await eventually(lambda: bus.caught_up(stream, durable), timeout=timeout, what=f"{durable} to catch up")
+
+
+async def _dead_letters(nats_url: str) -> list:
+    async with Bus(nats_url) as bus:
+        return [m.subject for m in await bus.messages("DEADLETTER")]
 
 
 def log(api, body: dict) -> dict:
@@ -131,7 +141,7 @@ def test_a_mixed_message_becomes_a_job_and_a_praise(api):
     wait_for(praised, "the praise record to reach dispatch")
 
 
-def test_a_complaint_about_a_public_area_is_visited_by_the_callers_phone(api):
+def test_a_complaint_about_a_public_area_is_visited_by_the_callers_phone(api, system):
     area = api["intake"].get(f"/v1/plazas/{PLAZA}/public-areas").json()["items"][0]["id"]
     answer = log(api, {"area": area, "contact": CALLER, "text": "投诉：停车场出口的栏杆坏了，车出不去，没人管"})
     assert answer["kind"] == "complaint"
@@ -144,6 +154,11 @@ def test_a_complaint_about_a_public_area_is_visited_by_the_callers_phone(api):
         return items[0] if items else None
     visit = wait_for(visited, "the public-area job's return visit")
     assert CALLER["phone"] in str(visit)
+    # No service took the job for a unit it does not know: every consumer took every event
+    # (an event naming an unknown unit would wait and then be dead-lettered).
+    archive = [(stream, f"archive-{stream.lower()}") for stream in ("INTAKE", "DISPATCH", "SURVEY", "BILLING")]
+    asyncio.run(_caught_up(system.nats_url, archive, timeout=60))
+    assert asyncio.run(_dead_letters(system.nats_url)) == []
 
 
 def test_every_closed_job_has_its_return_visit(api):

@@ -35,6 +35,7 @@ from libs.contracts.events import (
     PaymentReceived,
     RefundIssued,
     RequestReceived,
+    RequestReclassified,
     UnitRegistered,
     VisitCompleted,
     VisitScheduled,
@@ -44,6 +45,7 @@ from libs.contracts.events import (
     WorkOrderCreated,
     WorkOrderEscalated,
     WorkOrderReopened,
+    WorkOrderRerouted,
     WorkOrderResolved,
     WorkOrderStarted,
 )
@@ -94,6 +96,17 @@ def _request(e: RequestReceived) -> str:
     if not e.serviceable:
         text += f"; referred to {e.referral}"
     return text
+
+
+def _reclassified(e: RequestReclassified) -> str:
+    text = f"request corrected: {e.previous_kind} → {e.kind}"
+    if e.major:
+        text += " (major)"
+    if e.department:
+        text += f", to {e.department}"
+    if not e.serviceable:
+        text += f"; referred to {e.referral}"
+    return f"{text}: {excerpt(e.reason)}"
 
 
 def _created(e: WorkOrderCreated) -> str:
@@ -166,7 +179,9 @@ SUMMARIES: dict[type, Callable[[Any], str]] = {
     WorkOrderCancelled: lambda e: f"work order cancelled ({e.department}): {excerpt(e.reason)}",
     UnitRegistered: summarize_unit_registered,
     RequestReceived: _request,
+    RequestReclassified: _reclassified,
     WorkOrderCreated: _created,
+    WorkOrderRerouted: lambda e: f"work order sent from {e.from_department} to {e.department}: {excerpt(e.reason)}",
     WorkOrderAssigned: lambda e: f"work order assigned to {e.assignee} ({e.department})",
     WorkOrderStarted: lambda e: f"work order started ({e.department})",
     WorkOrderResolved: _resolved,
