@@ -20,7 +20,7 @@ async def focused(page) -> str:
 async def test_a_call_is_logged_with_the_keyboard_alone_and_becomes_a_work_order(console, system):
     page = await console.page_as("demo-clerk")
     await page.goto("/desk")
-    assert await focused(page) == "unit-search", "focus starts in the unit search"
+    await expect(page.locator("#unit-search")).to_be_focused()  # focus starts in the unit search
 
     await page.keyboard.type("A-203")
     await page.locator("#unit-options [role=option][data-unit='A-203']").wait_for()
@@ -59,6 +59,7 @@ async def test_the_type_ahead_finds_a_unit_by_part_of_its_occupants_name(console
     page = await console.page_as("demo-clerk")
     await page.goto("/desk")
     part = name[1:3]
+    await expect(page.locator("#unit-search")).to_be_focused()
     await page.keyboard.type(part)
     option = page.locator("#unit-options [role=option][data-unit='B-1201']")
     await option.wait_for()
