@@ -23,6 +23,7 @@ from services.console import handlers, tables
 from services.console.billing import api as billing_api
 from services.console.desk import api as desk_api
 from services.console.escalations import api as escalations_api
+from services.console.feedback import api as feedback_api
 from services.console.gateway.domain import UpstreamError
 from services.console.gateway.domain import summary as upstream_summary
 from services.console.gateway.services import Gateway
@@ -51,6 +52,7 @@ ROUTES: list = [
     *work_orders_api.ROUTES,
     *visits_api.ROUTES,
     *escalations_api.ROUTES,
+    *feedback_api.ROUTES,
     *units_api.ROUTES,
     *movein_api.ROUTES,
     *billing_api.ROUTES,

@@ -34,6 +34,7 @@ PAGES: tuple[tuple[str, str, str, frozenset[str]], ...] = (
      frozenset({"clerk", "supervisor", "manager", "staff", "auditor", "operator"})),
     ("visits", N_("Return visits"), "/visits", frozenset({"clerk", "supervisor", "manager"})),
     ("escalations", N_("Escalations"), "/escalations", frozenset({"supervisor", "manager"})),
+    ("feedback", N_("Suggestions and praise"), "/feedback", frozenset({"supervisor", "manager"})),
     ("units", N_("Units"), "/units", frozenset({"clerk", "supervisor", "manager", "finance", "auditor", "operator"})),
     ("movein", N_("Move-in"), "/move-in", frozenset({"clerk", "supervisor", "manager"})),
     ("billing", N_("Billing"), "/billing", frozenset({"clerk", "supervisor", "manager", "finance", "auditor"})),
