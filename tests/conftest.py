@@ -3,7 +3,16 @@ from __future__ import annotations
 import pytest
 
 from scripts.natsserver import NatsServer
+from tests.support import browser
 from tests.support.harness import Bus, SharedNatsServer, database_params, drop_schema
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Said at the end of a run that took in the console's browser tests, ``-q`` or not:
+    whether they ran in a Chromium or were skipped for want of one."""
+    reports = (r for kind in terminalreporter.stats.values() for r in kind)
+    if any(getattr(r, "nodeid", "").startswith("tests/browser/") for r in reports):
+        terminalreporter.write_line(browser.summary())
 
 
 def pytest_configure(config):

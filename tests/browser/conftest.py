@@ -2,7 +2,7 @@
 Playwright, against the whole system as ``make run`` starts it (real nats-server, every
 service, the demo plaza and its demo users, logins through the staff service).
 
-Without a Chromium they are skipped, and the run's header says so. PLAZADESK_CHROMIUM names
+Without a Chromium they are skipped, and the run's last lines say so (tests/conftest.py). PLAZADESK_CHROMIUM names
 another browser binary; PLAZADESK_SCREENSHOTS a folder the pages' screenshots are written to
 (docs/screenshots for the README's pictures)."""
 
@@ -10,29 +10,21 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
 from scripts import demo
 from scripts.system import System
+from tests.support.browser import CHROMIUM, MISSING
 
-CHROMIUM = os.environ.get("PLAZADESK_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 PLAZA = demo.PLAZA
-
-
-def pytest_report_header(config):
-    if CHROMIUM:
-        return f"browser tests: Chromium at {CHROMIUM}"
-    return ("browser tests: SKIPPED, no Chromium found (apt-get install chromium, or set PLAZADESK_CHROMIUM); "
-            ".ci/run installs it")
 
 
 def pytest_collection_modifyitems(config, items):
     if CHROMIUM:
         return
-    skip = pytest.mark.skip(reason="no Chromium found: apt-get install chromium (or set PLAZADESK_CHROMIUM)")
+    skip = pytest.mark.skip(reason=MISSING)
     for item in items:
         if "tests/browser" in str(item.fspath):
             item.add_marker(skip)
