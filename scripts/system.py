@@ -119,9 +119,12 @@ class System:
                 if proc.poll() is not None:
                     raise RuntimeError(f"{name} exited with {proc.returncode}; see {self.logs / (name + '.log')}")
                 try:
-                    if httpx.get(f"{self.url(name)}/ready", timeout=1).status_code == 200:
+                    r = httpx.get(f"{self.url(name)}/ready", timeout=1)
+                    # Our process's answer, not another's that took the port first (two
+                    # systems starting at once on one machine may pick the same free port).
+                    if r.status_code == 200 and r.json().get("pid") == proc.pid:
                         break
-                except httpx.HTTPError:
+                except (httpx.HTTPError, ValueError):
                     pass
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"{name} not ready after {timeout}s; see {self.logs / (name + '.log')}")

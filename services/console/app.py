@@ -112,7 +112,8 @@ def ops_routes(db: Database, hub: Hub, verifier) -> list:
     async def ready() -> Response:
         checks = {"database": await db.ping(), "nats": hub.connected}
         ok = all(checks.values())
-        return Response({"status": "ready" if ok else "not ready", "checks": checks}, status_code=200 if ok else 503)
+        return Response({"status": "ready" if ok else "not ready", "checks": checks, "pid": os.getpid()},
+                        status_code=200 if ok else 503)
 
     @get("/metrics", opt=session_api.PUBLIC, include_in_schema=False)
     async def metrics(request: Request) -> Response:

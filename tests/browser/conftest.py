@@ -13,12 +13,17 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.async_api import expect
 
 from scripts import demo
 from scripts.system import System
 from tests.support.browser import CHROMIUM, MISSING
 
 PLAZA = demo.PLAZA
+# How long a page may take to show what a test waits for: a ceiling, not a pause. Generous,
+# since CI shares two cores between Chromium, seven processes and whatever else runs.
+WAIT_MS = 30_000
+expect.set_options(timeout=WAIT_MS)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -74,7 +79,7 @@ class Console:
         context = await self.browser.new_context(**options)
         self.contexts.append(context)
         page = await context.new_page()
-        page.set_default_timeout(10_000)
+        page.set_default_timeout(WAIT_MS)
         # The newest page has the keyboard (autofocus, typing), as the window a person just opened.
         await page.bring_to_front()
         if username:

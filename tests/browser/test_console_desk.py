@@ -46,7 +46,7 @@ async def test_a_call_is_logged_with_the_keyboard_alone_and_becomes_a_work_order
         async def work_order():
             r = await dispatch.get(f"/v1/plazas/{PLAZA}/work-orders", params={"request_id": request_id})
             return r.status_code == 200 and r.json()["items"]
-        orders = await eventually(work_order, what="a work order for the logged request")
+        orders = await eventually(work_order, timeout=30, what="a work order for the logged request")
     assert orders[0]["unit"] == "A-203"
     # The unit at a glance follows live: the new work order appears among the open ones.
     await expect(page.locator("#glance")).to_contain_text("下水道堵了")
@@ -99,7 +99,7 @@ async def test_a_form_sent_twice_records_one_request(console, system):
         async def listed():
             r = await intake.get(f"/v1/plazas/{PLAZA}/requests", params={"unit": "A-305"})
             return [i for i in r.json()["items"] if i["text"] == "A-305 空调不制冷"]
-        assert len(await eventually(listed, what="the request in intake's list")) == 1
+        assert len(await eventually(listed, timeout=30, what="the request in intake's list")) == 1
 
 
 async def test_the_desk_gives_an_occupant_a_link_that_opens_their_unit_on_a_phone(console, system):

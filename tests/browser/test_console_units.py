@@ -27,7 +27,7 @@ async def test_the_unit_card_shows_what_happened_to_the_unit_newest_first(consol
         async def filed():
             t = await c.get(f"{system.url('archive')}/v1/plazas/{PLAZA}/units/C-0802/timeline")
             return any(i["type"] == "WorkOrderCreated" for i in t.json()["items"])
-        await eventually(filed, what="the work order on C-0802's timeline")
+        await eventually(filed, timeout=30, what="the work order on C-0802's timeline")
 
     page = await console.page_as("demo-clerk")
     await page.goto("/units")

@@ -152,7 +152,7 @@ async def test_the_desk_sends_a_job_elsewhere_and_corrects_its_request_into_a_ma
         async def flagged():
             job = await jobs.work_order(order["id"])
             return job if job["kind"] == "complaint" and job["major"] else None
-        job = await eventually(flagged, what="dispatch to follow the correction")
+        job = await eventually(flagged, timeout=30, what="dispatch to follow the correction")
         assert job["department"] == "cleaning", "the desk's choice of department stands"
         await clerk.reload()
         await clerk.get_by_test_id("kind").filter(has_text="投诉").wait_for()

@@ -9,6 +9,8 @@ requests per second than the request context's one histogram (docs/performance.m
 
 from __future__ import annotations
 
+import os
+
 from litestar import Response, get
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -27,7 +29,10 @@ def ops_routes(ready_check, health_check=None):
     async def ready() -> Response:
         checks = await ready_check()
         ok = all(checks.values())
-        return Response({"status": "ready" if ok else "not ready", "checks": checks}, status_code=200 if ok else 503)
+        # The process id: whoever started the process knows that the answer is its own and not
+        # another process's that holds the port (scripts/system.py checks it).
+        return Response({"status": "ready" if ok else "not ready", "checks": checks, "pid": os.getpid()},
+                        status_code=200 if ok else 503)
 
     @get("/metrics", sync_to_thread=False, include_in_schema=False)
     def metrics_() -> Response:
