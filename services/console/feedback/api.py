@@ -10,7 +10,7 @@ from litestar.response import Redirect, Template
 
 from services.console.feedback import domain
 from services.console.feedback import services as feedback
-from services.console.gateway.domain import UpstreamError
+from services.console.gateway.services import attempt
 
 
 def _choice(value: str | None) -> str:
@@ -37,15 +37,8 @@ async def follow_up(request: Request, request_id: str) -> Response:
     form = await request.form()
     typed = {k: form.get(k) for k in ("state", "reply", "note", "shown")}
     choice = _choice(typed["shown"])
-    try:
-        await feedback.follow_up(request.state.calls, request.state.plaza, request_id, typed)
-    except domain.FormRefused as exc:
-        refused = UpstreamError("console", 422, {"detail": exc.detail, "field": exc.field})
-    except UpstreamError as exc:
-        if exc.status in (401, 404):
-            raise
-        refused = exc
-    else:
+    refused = await attempt(feedback.follow_up(request.state.calls, request.state.plaza, request_id, typed))
+    if refused is None:
         query = f"?state={choice}" if choice else ""
         return Redirect(f"/feedback{query}#s-{quote(request_id)}", status_code=303)
     context = await _suggestions(request, choice, refused=refused, refused_id=request_id, typed=typed)

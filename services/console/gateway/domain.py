@@ -38,6 +38,19 @@ class UpstreamError(Exception):
         return None
 
 
+class FormRefused(ValueError):
+    """A form's input the console can tell is wrong before asking the service (an amount
+    that is no amount, a decision without its reply): shown as a service's refusal would be."""
+
+    def __init__(self, field: str, detail: str) -> None:
+        super().__init__(detail)
+        self.field = field
+        self.detail = detail
+
+    def problem(self) -> "UpstreamError":
+        return UpstreamError("console", 422, {"detail": self.detail, "field": self.field})
+
+
 class Unavailable(UpstreamError):
     """The service did not answer (down, restarting, too slow)."""
 

@@ -3,12 +3,13 @@ console holds no rights of its own, so a page shows exactly what that person may
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Any
 
 import httpx
 import msgspec
 
-from services.console.gateway.domain import Unavailable, UpstreamError, problem_of
+from services.console.gateway.domain import FormRefused, Unavailable, UpstreamError, problem_of
 from services.console.settings import UPSTREAMS, Settings
 
 
@@ -90,3 +91,18 @@ class Calls:
 
     async def put(self, service: str, path: str, body: Any) -> Any:
         return await self.call(service, "PUT", path, json=body)
+
+
+async def attempt(call: Awaitable[Any]) -> UpstreamError | None:
+    """A form's call: None once it is done, else the refusal to show beside the form (the
+    console's own, before asking, or the service's). A lapsed session (401) or a record that
+    is gone (404) is raised: the app's pages answer those for the whole page."""
+    try:
+        await call
+    except FormRefused as exc:
+        return exc.problem()
+    except UpstreamError as exc:
+        if exc.status in (401, 404):
+            raise
+        return exc
+    return None

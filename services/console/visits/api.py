@@ -44,7 +44,7 @@ async def respond(request: Request, visit_id: str) -> Response:
     try:
         found = await visits.answer(request.state.calls, request.state.plaza, visit_id, typed)
     except domain.FormRefused as exc:
-        refused = UpstreamError("console", 422, {"detail": exc.detail, "field": exc.field})
+        refused = exc.problem()
     except UpstreamError as exc:
         if exc.status == 401 or not htmx:
             raise

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.console.gateway.domain import FormRefused
 from services.console.i18n.domain import N_
 
 RATINGS = {"satisfied": N_("Satisfied"), "basically_satisfied": N_("Basically satisfied"),
@@ -14,13 +15,6 @@ RATINGS = {"satisfied": N_("Satisfied"), "basically_satisfied": N_("Basically sa
 CHANNELS = {"phone": N_("Phone"), "visit": N_("Door to door")}
 STATUS_NAMES = {"pending": N_("Pending"), "overdue": N_("Overdue"), "done": N_("Visited"), "skipped": N_("Skipped")}
 WORKLIST_STATUSES = ("overdue", "pending")
-
-
-class FormRefused(ValueError):
-    def __init__(self, field: str, detail: str) -> None:
-        super().__init__(detail)
-        self.field = field
-        self.detail = detail
 
 
 def worklist_order(visits: list[dict]) -> list[dict]:

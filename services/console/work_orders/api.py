@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from litestar import Request, Response, get, post
 from litestar.response import Redirect, Template
 
-from services.console.gateway.domain import UpstreamError
+from services.console.gateway.services import attempt
 from services.console.work_orders import domain
 from services.console.work_orders import services as work_orders
 
@@ -66,15 +66,8 @@ async def act(request: Request, work_order_id: str, action: str) -> Response:
     form = await request.form()
     typed = {k: form.get(k) for k in form.keys()}
     typed["sku"], typed["quantity"] = form.getall("sku", []), form.getall("quantity", [])
-    try:
-        await work_orders.act(request.state.calls, request.state.plaza, work_order_id, action, typed)
-    except domain.FormRefused as exc:
-        refused = UpstreamError("console", 422, {"detail": exc.detail, "field": exc.field})
-    except UpstreamError as exc:
-        if exc.status in (401, 404):
-            raise
-        refused = exc
-    else:
+    refused = await attempt(work_orders.act(request.state.calls, request.state.plaza, work_order_id, action, typed))
+    if refused is None:
         return Redirect(f"/work-orders/{work_order_id}", status_code=303)
     context = await _page(request, work_order_id, refused=refused, refused_action=action, typed=typed)
     return Template("work_orders/detail.html", context=context, status_code=refused.status)

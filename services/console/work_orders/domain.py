@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from libs.contracts.access import PERMISSIONS
+from services.console.gateway.domain import FormRefused
 from services.console.i18n.domain import N_
 
 OPEN_STATUSES = ("created", "assigned", "in_progress", "resolved")
@@ -175,15 +176,6 @@ def role_may(action: str, roles: frozenset[str] | set[str]) -> bool:
 def actions_for(status: str, roles: frozenset[str] | set[str]) -> list[str]:
     """The actions offered on a job: its status allows them and the person's role may."""
     return [a for a in ACTIONS if status in _FROM[a] and role_may(a, roles)]
-
-
-class FormRefused(ValueError):
-    """A form's input the console can tell is wrong before asking the service."""
-
-    def __init__(self, field: str, detail: str) -> None:
-        super().__init__(detail)
-        self.field = field
-        self.detail = detail
 
 
 def fen_of(yuan: str | None, field: str) -> int:
