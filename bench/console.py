@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
-import json
 import os
 import platform
 import re
@@ -45,10 +44,10 @@ import httpx
 import nats
 import uvloop
 
-from bench.run import cpu_now, cpu_since, wait_idle
+from bench.run import cpu_now, cpu_since, report, wait_idle
 from scripts import demo
 from scripts.natsserver import NatsServer
-from scripts.system import ROOT, System
+from scripts.system import System
 
 PAGES = (  # (name, path, headers): the rows partial is what htmx fetches on a nudge
     # The layout alone (session, token check, menu, template) with no call to a service:
@@ -319,13 +318,7 @@ def main() -> int:
             shutil.rmtree(work, ignore_errors=True)
     result["machine"] = {"when": when, "cpus": os.cpu_count(), "python": platform.python_version(),
                          "platform": platform.platform()}
-    print()
-    print(table(result))
-    out = ROOT / "bench" / "results"
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / f"console-{when.replace(':', '')}.json"
-    path.write_text(json.dumps(result, indent=2, default=str))
-    print(f"\nJSON: {path}")
+    report(table(result), result, f"console-{when}")
     return 0
 
 

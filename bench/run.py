@@ -662,14 +662,19 @@ def main() -> int:
     ap.add_argument("--keep", action="store_true", help="keep the work folder (databases, streams, logs)")
     args = ap.parse_args()
     result = uvloop.run(main_async(args))  # the services' event loop; lighter on the CPU they share
+    report(table(result), result, result["machine"]["when"])
+    return 0
+
+
+def report(printed: str, result: dict, stem: str) -> None:
+    """The table on the terminal, the figures as JSON in bench/results/<stem>.json."""
     print()
-    print(table(result))
+    print(printed)
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
-    path = out / f"{result['machine']['when'].replace(':', '')}.json"
+    path = out / f"{stem.replace(':', '')}.json"
     path.write_text(json.dumps(result, indent=2, default=str))
     print(f"\nJSON: {path}")
-    return 0
 
 
 if __name__ == "__main__":

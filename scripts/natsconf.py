@@ -40,6 +40,7 @@ import msgspec
 from libs.contracts import validate_token
 from libs.contracts.subjects import DEAD_LETTER_STREAM
 from libs.runtime import asyncapi
+from services.console.live import domain as live  # what its live queues listen to
 
 SERVICES = ("intake", "dispatch", "billing", "survey", "archive", "staff")
 DEPARTMENTS = ("engineering", "security", "cleaning", "customer_service")
@@ -128,14 +129,12 @@ def department_user(department: str, password: Password, plazas: tuple[str, ...]
 
 
 CONSOLE = "console"
-# What the console's live queues listen to (services/console/live/domain.py SUBJECTS).
-CONSOLE_SUBJECTS = tuple(f"plazadesk.{service}.>" for service in ("dispatch", "survey", "billing", "intake", "archive"))
 
 
 def console_user(password: Password) -> User:
     """The console reads events to nudge open pages (plain subscriptions, no consumer) and
     publishes nothing."""
-    return User(CONSOLE, password, (), (*CONSOLE_SUBJECTS, inbox(CONSOLE)))
+    return User(CONSOLE, password, (), (*live.SUBJECTS, inbox(CONSOLE)))
 
 
 def operator_user(password: Password) -> User:

@@ -28,11 +28,13 @@ async def on_staff_events(tx: Tx, events: list) -> None:
 async def on_request_received(tx: Tx, events: list[RequestReceived]) -> None:
     await facts.require_known_facts(tx, events)
     await work_orders.open_work_orders(tx, events)
+    await reports.record_requests(tx, events)
 
 
 async def on_request_reclassified(tx: Tx, events: list[RequestReclassified]) -> None:
     await facts.require_known_facts(tx, events)
     await corrections.apply_reclassifications(tx, events)
+    await reports.record_requests(tx, events)  # after its request: the use case above waits for it
 
 
 async def on_handover_inspected(tx: Tx, events: list[HandoverInspected]) -> None:
@@ -45,17 +47,12 @@ async def on_visit_completed(tx: Tx, events: list[VisitCompleted], *, reopen_esc
     await work_orders.record_return_visits(tx, events, escalate_after=reopen_escalate_after)
 
 
-async def on_requests_for_report(tx: Tx, events: list) -> None:
-    await reports.record_requests(tx, events)  # a read model: no facts to wait for
-
-
 def subscribe(consumers: Consumers, *, reopen_escalate_after: int = 2) -> None:
     consumers.subscribe_batch("archive", "*.>", "archive", on_archive_events)
     consumers.subscribe_batch("staff", "*.staff.*", "staff", on_staff_events)
     consumers.subscribe_batch("intake", "*.request.received", "request-received", on_request_received)
     consumers.subscribe_batch("intake", "*.request.reclassified", "request-reclassified", on_request_reclassified)
     consumers.subscribe_batch("intake", "*.handover.inspected", "handover-inspected", on_handover_inspected)
-    consumers.subscribe_batch("intake", "*.request.*", "complaint-report", on_requests_for_report)
     consumers.subscribe_batch(
         "survey",
         "*.visit.completed",

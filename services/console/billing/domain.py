@@ -78,11 +78,6 @@ def fen_of(text: str | None) -> int:
     return fen
 
 
-def yuan_text(fen: int) -> str:
-    """Fen back to what the form shows again: 123450 → "1234.50"."""
-    return f"{fen // 100}.{fen % 100:02d}"
-
-
 def new_key() -> str:
     """The Idempotency-Key a payment form carries from the moment it is shown: sending that
     form twice takes the money once."""

@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 from libs.contracts.access import PERMISSIONS
 from services.console.gateway.domain import FormRefused
 from services.console.i18n.domain import DEFAULT_TZ, N_
-from services.console.work_orders.domain import DEPARTMENT_NAMES, DEPARTMENTS, instant
+from services.console.i18n.domain import instant
+from services.console.work_orders.domain import DEPARTMENT_NAMES, DEPARTMENTS
 
 STATES = ("received", "under_consideration", "adopted", "declined")
 # "Received" is the desk's word for a request (已受理); a suggestion waiting to be read is 已收到.

@@ -40,7 +40,9 @@ def money(fen: int | None, language: str = "zh-CN") -> str:
     return f"{sign}¥{format_decimal(abs(fen) / 100, format='#,##0.00', locale=_LOCALE[language])}"
 
 
-def _instant(value: Any) -> dt.datetime | None:
+def instant(value: Any) -> dt.datetime | None:
+    """An ISO 8601 time as the services write it (or a datetime), in UTC when it names no
+    zone; None for nothing or what is not a time."""
     if value in (None, ""):
         return None
     if isinstance(value, dt.datetime):
@@ -63,10 +65,10 @@ def date(value: Any, language: str = "zh-CN") -> str:
         except ValueError:
             return value
     else:
-        instant = _instant(value)
-        if instant is None:
+        at = instant(value)
+        if at is None:
             return "—" if value in (None, "") else str(value)
-        day = instant.astimezone(_zone()).date()
+        day = at.astimezone(_zone()).date()
     if language == "zh-CN":
         return format_date(day, "long", locale="zh_CN")
     return format_date(day, "d MMM y", locale="en")
@@ -74,11 +76,11 @@ def date(value: Any, language: str = "zh-CN") -> str:
 
 def datetime(value: Any, language: str = "zh-CN") -> str:
     """2026年12月4日 14:05 / 4 Dec 2026 14:05, in the plaza's time zone."""
-    instant = _instant(value)
-    if instant is None:
+    at = instant(value)
+    if at is None:
         return "—" if value in (None, "") else str(value)
     pattern = "y年M月d日 HH:mm" if language == "zh-CN" else "d MMM y HH:mm"
-    return format_datetime(instant, pattern, tzinfo=_zone(), locale=_LOCALE[language])
+    return format_datetime(at, pattern, tzinfo=_zone(), locale=_LOCALE[language])
 
 
 def minutes(value: int | float | None, language: str = "zh-CN") -> str:

@@ -11,7 +11,7 @@ from typing import Any
 
 from libs.contracts.access import PERMISSIONS
 from services.console.gateway.domain import FormRefused
-from services.console.i18n.domain import N_
+from services.console.i18n.domain import N_, instant
 
 OPEN_STATUSES = ("created", "assigned", "in_progress", "resolved")
 STATUSES = (*OPEN_STATUSES, "closed", "cancelled")
@@ -76,13 +76,6 @@ _FROM = {
 REQUEST_KINDS = {"service": N_("Service"), "complaint": N_("Complaint"), "suggestion": N_("Suggestion"),
                  "praise": N_("Praise")}
 SEVERITIES = {"minor": N_("Minor"), "normal": N_("Normal"), "major": N_("Major complaint")}
-
-
-def instant(value: Any) -> dt.datetime | None:
-    if not value:
-        return None
-    parsed = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
 
 
 def running_deadlines(order: dict) -> list[dict]:

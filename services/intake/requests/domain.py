@@ -195,10 +195,6 @@ def referral_for(text: str, directory: ReferralDirectory = DEFAULT_REFERRALS) ->
     return Referral(entry.topic, entry.phone) if entry else None
 
 
-def is_major(kind: Kind, text: str, rules: ClassificationRules = DEFAULT_RULES) -> bool:
-    return kind == "complaint" and grade(text, rules)[0] == "major"
-
-
 def assess(
     text: str,
     rules: ClassificationRules = DEFAULT_RULES,

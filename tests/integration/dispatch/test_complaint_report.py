@@ -45,7 +45,8 @@ async def work_order_of(client, event: RequestReceived) -> dict:
 
 
 async def settled(bus) -> None:
-    await eventually(lambda: bus.caught_up("INTAKE", "dispatch-complaint-report"), what="the report's read")
+    for durable in ("dispatch-request-received", "dispatch-request-reclassified"):
+        await eventually(lambda: bus.caught_up("INTAKE", durable), what="the report's read")
 
 
 async def test_the_report_counts_the_complaints_the_desk_corrected_into_being_and_not_those_corrected_away(

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from services.console.desk import services as desk
 from services.console.gateway.domain import UpstreamError
+from services.console.gateway.services import Calls
 from services.console.units import services as units
 
 
-class FakeCalls:
-    """Answers by (service, path); an exception as an answer is raised."""
+class FakeCalls(Calls):
+    """Answers by (service, path); an exception as an answer is raised. What the real
+    ``Calls`` builds on get and post (get_or_none) is the real one."""
 
     def __init__(self, answers: dict) -> None:
         self.answers = answers
@@ -24,14 +26,6 @@ class FakeCalls:
 
     async def get(self, service, path, **params):
         return self._answer(service, path, **params)
-
-    async def get_or_none(self, service, path, **params):
-        try:
-            return await self.get(service, path, **params)
-        except UpstreamError as exc:
-            if exc.status == 404:
-                return None
-            raise
 
     async def post(self, service, path, body=None, *, headers=None):
         return self._answer(service, path, body=body, headers=headers)
