@@ -5,10 +5,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
+import msgspec
+
 from libs.contracts.common import *  # noqa: F403  (the shared value objects and literals)
 from libs.contracts.envelope import Event
 
-import msgspec
+class CallRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """How a phone call was answered (接听商户电话: within three rings, the greeting, read back)."""
+
+    rang_at: dt.datetime
+    answered_at: dt.datetime
+    greeting: bool = False
+    read_back: bool = False
+
 
 class RequestReceived(Event, frozen=True, kw_only=True, tag=True):
     request_id: str
@@ -38,6 +47,10 @@ class RequestReceived(Event, frozen=True, kw_only=True, tag=True):
     department_chosen: bool = False
     area: str | None = None
     mixed_with: str | None = None
+    # Added in v1 (compatible: default). A phone request: when the call rang and was
+    # answered, and the desk's etiquette checklist (greeting given, key points read back);
+    # the clerk is ``received_by``. Staff's phone-etiquette figures are built from it.
+    call: CallRecord | None = None
 
     def subject_tokens(self) -> tuple[str, ...]:
         return (self.plaza_id, "request", "received")

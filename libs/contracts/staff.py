@@ -7,6 +7,8 @@ expose."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from libs.contracts.envelope import Event
 
 
@@ -48,5 +50,32 @@ class StaffLeft(Event, frozen=True, kw_only=True, tag=True):
         return (self.plaza_id, "staff", "left")
 
 
+class ShiftPlanned(Event, frozen=True, kw_only=True, tag=True):
+    """A person is on the roster for a post from ``starts_at`` to ``ends_at`` (UTC), or a
+    planned shift changed (a swap the supervisor approved names the new person): the whole
+    shift as it now is, under the same ``shift_id``. Dispatch offers only people on shift
+    when a work order is assigned; the SLA sweep escalates to the supervisor on duty."""
+
+    shift_id: str
+    username: str
+    post: str  # 岗位: front_desk, customer_specialist, visits, cashier, records, supervisor, …
+    department: str | None = None
+    starts_at: datetime
+    ends_at: datetime
+
+    def subject_tokens(self) -> tuple[str, ...]:
+        return (self.plaza_id, "staff", "shift")
+
+
+class ShiftCancelled(Event, frozen=True, kw_only=True, tag=True):
+    """A planned shift no longer happens (its person is off the roster for it)."""
+
+    shift_id: str
+    username: str
+
+    def subject_tokens(self) -> tuple[str, ...]:
+        return (self.plaza_id, "staff", "shift")
+
+
 # Every event this stream carries; the stream's tagged union is built from it.
-EVENTS: tuple[type[Event], ...] = (StaffJoined, StaffChanged, StaffLeft)
+EVENTS: tuple[type[Event], ...] = (StaffJoined, StaffChanged, StaffLeft, ShiftPlanned, ShiftCancelled)
