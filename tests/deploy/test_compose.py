@@ -7,7 +7,9 @@ intake scales behind the proxy."""
 from __future__ import annotations
 
 import copy
+import json
 
+import jsonschema
 import pytest
 import yaml
 
@@ -50,6 +52,24 @@ FILES = {"single": SINGLE, "cluster": CLUSTER}
 @pytest.fixture(params=sorted(FILES))
 def compose(request) -> dict:
     return FILES[request.param]
+
+
+# The Compose Specification's own schema (compose-spec/compose-spec, schema/compose-spec.json,
+# Apache-2.0), as Docker Compose validates a file before anything else.
+SCHEMA = json.loads((ROOT / "tests" / "deploy" / "compose-spec.json").read_text())
+
+
+@pytest.mark.parametrize("path", ["docker-compose.yml", "deploy/nats/docker-compose.cluster.yml"])
+def test_the_files_follow_the_compose_specification(path):
+    jsonschema.Draft7Validator(SCHEMA).validate(load(path))
+    jsonschema.Draft7Validator(SCHEMA).validate(CLUSTER)
+
+
+def test_the_specification_refuses_what_compose_would():
+    broken = copy.deepcopy(SINGLE)
+    broken["services"]["intake"]["depends_on"]["nats"]["condition"] = "service_ready"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.Draft7Validator(SCHEMA).validate(broken)
 
 
 def test_every_dependency_exists_and_is_waited_for_properly(compose):
