@@ -110,6 +110,9 @@ def test_every_pod_is_locked_down(plazadesk, nats):
                 assert {m["mountPath"] for m in c["volumeMounts"]} >= {"/tmp", "/data"}, name
                 assert c["securityContext"] == yaml.safe_load(
                     (tools.K8S / "plazadesk" / "values.yaml").read_text())["securityContext"]
+        for volume in spec.get("volumes", []):
+            if "secret" in volume:  # root's files: the service reads them through its group
+                assert volume["secret"]["defaultMode"] & 0o040 and pod["fsGroup"] == pod["runAsGroup"], name
     archive = by_kind(plazadesk, "Deployment")["archive"]["spec"]
     assert archive["strategy"] == {"type": "Recreate"}
     data = {v["name"]: v for v in archive["template"]["spec"]["volumes"]}["data"]
