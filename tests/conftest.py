@@ -58,3 +58,13 @@ async def cleanup_schemas():
     yield schemas
     for schema in schemas:
         await drop_schema(schema)
+
+
+@pytest.fixture(scope="session")
+def infrastructure(tmp_path_factory):
+    """PostgreSQL and NATS (one server, or a three-node cluster) from testcontainers where
+    a Docker engine answers, else the local ones (tests/support/containers.py)."""
+    from tests.support.containers import Infrastructure
+
+    with Infrastructure(tmp_path_factory.mktemp("infrastructure")) as infra:
+        yield infra
