@@ -93,8 +93,11 @@
       if (call.dataset.call === "ring") document.getElementById("call-rang-at").value = now;
       if (call.dataset.call === "answer") {
         document.getElementById("call-answered-at").value = now;
-        var text = document.getElementById("desk-text");
-        if (text) text.focus();
+        // Picked up: the caller is asked which unit first, then what happened.
+        var search = document.getElementById("unit-search");
+        var next = search && !search.closest("[hidden]") && !document.getElementById("unit-chosen").value
+          ? search : document.getElementById("desk-text");
+        if (next) next.focus();
       }
       showCall();
     }
