@@ -166,7 +166,7 @@ async def test_a_phone_call_is_answered_with_ringing_and_answer_and_its_etiquett
     await checklist.check()
     await call.get_by_test_id("call-read-back").check()
 
-    await page.keyboard.type("A-203")
+    await page.locator("#unit-search").press_sequentially("A-203")
     await page.locator("#unit-options [role=option][data-unit='A-203']").click()
     await page.fill("#desk-text", "A-203 门口的灯坏了，请派人来修")
     async with page.expect_request("**/desk/requests") as sent:

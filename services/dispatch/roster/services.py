@@ -33,6 +33,11 @@ async def on_duty(conn, plaza_id: str, department: str, at: dt.datetime) -> dict
     return domain.on_duty(covering, people, department, at)
 
 
+async def off_shift_refused(conn, plaza_id: str, department: str, username: str, at: dt.datetime) -> str | None:
+    """Why ``username`` may not take a job of ``department`` now, or None (see domain)."""
+    return domain.off_shift_refused(username, department, await on_duty(conn, plaza_id, department, at))
+
+
 async def assignees(conn, plaza_id: str, department: str, at: dt.datetime) -> tuple[list[domain.Assignee], bool]:
     """Whom a job of ``department`` may go to at ``at``, and whether the roster decided it."""
     duty = await on_duty(conn, plaza_id, department, at)

@@ -14,6 +14,7 @@ from libs.runtime.http import Page, iso, plaza_token
 from libs.runtime.service import Runtime
 from libs.runtime.auth import ACTOR, PRINCIPAL, Principal
 from libs.runtime.errors import NotFound
+from services.dispatch.roster import services as roster
 from services.dispatch.sla import services as sla
 from services.dispatch.work_orders import domain, export
 from services.dispatch.work_orders import services as work_orders
@@ -129,7 +130,8 @@ class WorkOrderController(Controller):
     async def assignees(self, plaza: FromPath[str], work_order_id: FromPath[str], runtime: Runtime,
                         principal: Principal | None = PRINCIPAL) -> AssigneesPage:
         async with runtime.read() as conn:
-            found, rostered = await work_orders.assignees(conn, plaza, work_order_id, export.department_of(principal, plaza))
+            wo = _own(principal, await work_orders.show_work_order(conn, plaza, work_order_id))
+            found, rostered = await roster.assignees(conn, plaza, wo.row["department"], sla.now())
         return AssigneesPage(items=[AssigneeView(
             username=a.username, name=a.name, on_shift=a.on_shift, post=a.post, shift_ends_at=iso(a.shift_ends_at),
         ) for a in found], roster=rostered)

@@ -23,7 +23,6 @@ from libs.runtime.uow import Tx
 from services.dispatch import facts
 from services.dispatch.feedback import services as feedback
 from services.dispatch.routing import domain as routing_rules
-from services.dispatch.roster import domain as roster_rules
 from services.dispatch.roster import services as roster
 from services.dispatch.routing import services as routing
 from services.dispatch.sla import domain as sla_rules
@@ -151,16 +150,14 @@ def _department_of(event: HandoverInspected, department: str) -> str:
 
 
 async def assign_work_order(tx: Tx, plaza_id: str, work_order_id: str, body: WorkOrderAssign, cmd: Command) -> WorkOrder:
-    """Only to active staff of the job's department at its plaza, as dispatch's copy of staff
-    knows them, and, while the department's roster covers now, only to someone on shift."""
+    """Only to active staff of the job's department at its plaza (dispatch's copy of staff), on shift if it has a roster now."""
     if refused := domain.assign_refused(body):
         raise InvalidInput(refused, field="department")
     row, person = await _load(tx, plaza_id, work_order_id, cmd), await facts.staff_member(tx.conn, plaza_id, body.assignee)
     if refused := domain.assignee_refused(body.assignee, plaza_id, row["department"], person):
         raise InvalidInput(refused, field="assignee")
     at = sla.now()
-    duty = await roster.on_duty(tx.conn, plaza_id, row["department"], at)
-    if refused := roster_rules.off_shift_refused(body.assignee, row["department"], duty):
+    if refused := await roster.off_shift_refused(tx.conn, plaza_id, row["department"], body.assignee, at):
         raise InvalidInput(refused, field="assignee")
     row = await _step(tx, row, "assign", at, assignee=body.assignee, first_responded_at=row["first_responded_at"] or at)
     await tx.emit(WorkOrderAssigned(**_fields(row, cmd), assignee=body.assignee, assignee_name=person["name"]))
@@ -298,9 +295,7 @@ async def escalate(
     tx: Tx, row: dict, level: str, reason: str, *, cause: str, actor: str, causation_id: str | None,
     now: dt.datetime, deadline: str | None = None, due_at: dt.datetime | None = None,
 ) -> dict:
-    """WorkOrderEscalated emitted in its place, naming whom it is raised to (a supervisor's:
-    the supervisor on duty, else the plaza's supervisors); returns the record to keep on the
-    work order (a batch stores all of its records with one statement)."""
+    """WorkOrderEscalated emitted, naming whom it is raised to (roster); returns the record to keep (a batch stores all at once)."""
     to, on_duty = await roster.escalation_target(tx.conn, row["plaza_id"], level, now)
     event = WorkOrderEscalated(
         **domain.event_fields(row, actor=actor, causation_id=causation_id), occurred_at=now,
@@ -309,8 +304,7 @@ async def escalate(
     await tx.emit(event)
     logger.info("work_order_escalated", work_order_id=row["id"], level=level, cause=cause, to=to, on_duty=on_duty)
     return {"plaza_id": row["plaza_id"], "event_id": event.id, "work_order_id": row["id"], "level": level,
-            "cause": cause, "reason": reason, "actor": actor, "occurred_at": now, "to_usernames": to,
-            "on_duty": on_duty}
+            "cause": cause, "reason": reason, "actor": actor, "occurred_at": now, "to_usernames": to, "on_duty": on_duty}
 
 
 # --- return visits: the second dispatch (二次派单) --------------------------------------
@@ -398,15 +392,6 @@ async def with_deadlines(conn, plaza_id: str, rows: list[dict]) -> list[WorkOrde
 
 async def list_work_orders(conn, plaza_id: str, **filters) -> list[WorkOrder]:
     return await with_deadlines(conn, plaza_id, await store.list_work_orders(conn, plaza_id, **filters))
-
-
-async def assignees(conn, plaza_id: str, work_order_id: str, department: str | None = None) -> tuple[list, bool]:
-    """Whom the job may be given to now (department staff: of their own department's jobs
-    only), and whether its department's roster decided it."""
-    row = await store.get_work_order(conn, plaza_id, work_order_id)
-    if row is None or department not in (None, row["department"]):
-        raise _not_found(plaza_id, work_order_id)
-    return await roster.assignees(conn, plaza_id, row["department"], sla.now())
 
 
 async def department_queue(conn, plaza_id: str, department: str) -> list[WorkOrder]:
