@@ -87,6 +87,8 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "GET /v1/plazas/{plaza}/work-orders": _ALL,
         "GET /v1/plazas/{plaza}/work-orders/{work_order_id}": _ALL,
         "POST /v1/plazas/{plaza}/work-orders/{work_order_id}/assign": WORKERS | {"clerk"},
+        # Whom a job may go to now (on shift while the department's roster covers now): who assigns reads it.
+        "GET /v1/plazas/{plaza}/work-orders/{work_order_id}/assignees": WORKERS | {"clerk"},
         "POST /v1/plazas/{plaza}/work-orders/{work_order_id}/start": WORKERS,
         "POST /v1/plazas/{plaza}/work-orders/{work_order_id}/resolve": WORKERS,
         "POST /v1/plazas/{plaza}/work-orders/{work_order_id}/close": WORKERS | {"clerk"},

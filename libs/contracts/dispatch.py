@@ -90,6 +90,11 @@ class WorkOrderEscalated(_WorkOrderEvent, frozen=True, kw_only=True, tag=True):
     # Added in v1 (compatible: defaults): the breached deadline, when a breach is the cause.
     deadline: Literal["respond", "on_site", "resolve"] | None = None
     due_at: dt.datetime | None = None
+    # Added in v1 (compatible: defaults): whom it is raised to (usernames of the staff
+    # service): a supervisor's escalation names the supervisor on duty (``on_duty``), else
+    # the plaza's supervisors; empty: the level's inbox, nobody by name.
+    to: list[str] = []
+    on_duty: bool = False
 
 
 class WorkOrderRerouted(_WorkOrderEvent, frozen=True, kw_only=True, tag=True):

@@ -20,6 +20,7 @@ from libs.runtime.auth.tokens import InvalidToken, verifier_for
 from libs.runtime.db import Database
 from libs.runtime.http import RequestContext
 from services.console import handlers, tables
+from services.console.attendance import api as attendance_api
 from services.console.billing import api as billing_api
 from services.console.desk import api as desk_api
 from services.console.escalations import api as escalations_api
@@ -48,6 +49,7 @@ VENDOR = {"htmx.min.js": HERE / "node_modules/htmx.org/dist/htmx.min.js",
 # Page capabilities add their routes here.
 ROUTES: list = [
     *session_api.ROUTES, live_api.live,
+    *attendance_api.ROUTES,
     *desk_api.ROUTES,
     *work_orders_api.ROUTES,
     *visits_api.ROUTES,

@@ -47,7 +47,7 @@ async def record_staff_facts(tx: Tx, events: list) -> None:
     stmt = dialect.insert(staff)
     stmt = stmt.on_conflict_do_update(
         index_elements=[staff.c.plaza_id, staff.c.username],
-        set_={c: stmt.excluded[c] for c in ("name", "department", "active", "at_plaza", "occurred_at")},
+        set_={c: stmt.excluded[c] for c in ("name", "department", "active", "at_plaza", "occurred_at", "roles", "post")},
         where=stmt.excluded.occurred_at >= staff.c.occurred_at,
     )
     await tx.conn.execute(stmt, rows)
@@ -56,8 +56,9 @@ async def record_staff_facts(tx: Tx, events: list) -> None:
 def _staff_row(event: StaffJoined | StaffChanged | StaffLeft) -> dict:
     key = {"plaza_id": event.plaza_id, "username": event.username, "occurred_at": event.occurred_at}
     if isinstance(event, StaffLeft):
-        return {**key, "name": None, "department": None, "active": False, "at_plaza": False}
-    return {**key, "name": event.name, "department": event.department, "active": event.active, "at_plaza": True}
+        return {**key, "name": None, "department": None, "active": False, "at_plaza": False, "roles": [], "post": None}
+    return {**key, "name": event.name, "department": event.department, "active": event.active, "at_plaza": True,
+            "roles": list(event.roles), "post": event.post}
 
 
 async def staff_member(conn, plaza_id: str, username: str) -> dict | None:

@@ -1,4 +1,4 @@
-"""Bus subscribers: archive's plazas and units, the staff service's people, intake's
+"""Bus subscribers: archive's plazas and units, the staff service's people and roster, intake's
 requests (and the desk's corrections of them) and handover defects, survey's return
 visits. The volume consumers take a whole batch at once (one query per table for the
 batch); the runtime calls them with a batch of one to isolate a bad event. Each of intake's and survey's first checks that archive
@@ -14,6 +14,7 @@ from libs.runtime.uow import Tx
 from services.dispatch import facts
 from services.dispatch.corrections import services as corrections
 from services.dispatch.reports import services as reports
+from services.dispatch.roster import services as roster
 from services.dispatch.work_orders import services as work_orders
 
 
@@ -23,6 +24,7 @@ async def on_archive_events(tx: Tx, events: list) -> None:
 
 async def on_staff_events(tx: Tx, events: list) -> None:
     await facts.record_staff_facts(tx, events)
+    await roster.record_shifts(tx, events)
 
 
 async def on_request_received(tx: Tx, events: list[RequestReceived]) -> None:

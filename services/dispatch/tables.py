@@ -36,6 +36,30 @@ staff = sa.Table(
     sa.Column("active", sa.Boolean, nullable=False, default=True),
     sa.Column("at_plaza", sa.Boolean, nullable=False, default=True),
     sa.Column("occurred_at", UtcDateTime(), nullable=False),
+    # Added with the roster: the person's roles at the plaza (an SLA escalation falls back to
+    # the plaza's supervisors when none is on duty) and post. NULL until their next event.
+    sa.Column("roles", sa.JSON),
+    sa.Column("post", sa.String(64)),
+)
+
+# The roster, from staff's ShiftPlanned / ShiftCancelled: who is on shift when, on which
+# post. A job goes only to people on shift while its department's roster covers now; the
+# SLA sweep escalates to the supervisor on duty. A cancelled shift keeps its row
+# (``cancelled``) so that a late copy of its older plan cannot bring it back; ``occurred_at``
+# is the newest event applied (a cancellation that arrives first has no times).
+shifts = sa.Table(
+    "shifts",
+    metadata,
+    sa.Column("plaza_id", sa.String(64), primary_key=True),
+    sa.Column("shift_id", sa.String(64), primary_key=True),
+    sa.Column("username", sa.String(64), nullable=False),
+    sa.Column("post", sa.String(64)),
+    sa.Column("department", sa.String(64)),
+    sa.Column("starts_at", UtcDateTime()),
+    sa.Column("ends_at", UtcDateTime()),
+    sa.Column("cancelled", sa.Boolean, nullable=False, default=False),
+    sa.Column("occurred_at", UtcDateTime(), nullable=False),
+    sa.Index("ix_shifts_plaza_ends", "plaza_id", "ends_at"),
 )
 
 routing_rules = sa.Table(
@@ -217,6 +241,10 @@ escalations = sa.Table(
     sa.Column("reason", sa.Text, nullable=False),
     sa.Column("actor", sa.String(100), nullable=False),
     sa.Column("occurred_at", UtcDateTime(), nullable=False),
+    # Whom it was raised to (usernames): the supervisor on duty (``on_duty``), else the
+    # plaza's supervisors; NULL or empty: the level's inbox, nobody by name.
+    sa.Column("to_usernames", sa.JSON),
+    sa.Column("on_duty", sa.Boolean),
     sa.Index("ix_escalations_work_order", "plaza_id", "work_order_id"),
 )
 

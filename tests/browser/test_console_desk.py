@@ -3,6 +3,9 @@ request number, and the work order it becomes in dispatch."""
 
 from __future__ import annotations
 
+import re
+from urllib.parse import parse_qs, quote
+
 import httpx
 import pytest
 from playwright.async_api import expect
@@ -135,3 +138,71 @@ async def test_while_typing_the_desk_sees_a_major_complaint_and_a_mixed_message_
     await text.press_sequentially("门口的灯坏了，另外谢谢上次的维修师傅")
     await expect(proposal).to_contain_text("表扬")
     await expect(proposal).to_contain_text("工程部")
+
+
+async def intake_takes_call(system) -> bool:
+    """Whether the running intake's request body has a ``call`` (its OpenAPI document says)."""
+    async with httpx.AsyncClient(base_url=system.url("intake"), headers=system.operator_auth) as intake:
+        r = await intake.get("/schema/openapi.json")
+    return r.status_code == 200 and '"call"' in r.text
+
+
+async def test_a_phone_call_is_answered_with_ringing_and_answer_and_its_etiquette_checklist(console, system):
+    page = await console.page_as("demo-clerk")
+    await page.goto("/desk")
+    # Nobody keeps attendance here yet (staff answers 404): the header offers no clock-in.
+    await expect(page.get_by_test_id("clock-in")).to_have_count(0)
+    call = page.get_by_test_id("call")
+    answer = call.get_by_role("button", name="接听")
+    await expect(answer).to_be_disabled()  # nothing rings yet
+    checklist = call.get_by_test_id("call-greeting")
+    await expect(checklist).to_be_hidden()
+
+    await call.get_by_role("button", name="来电").click()
+    await expect(call).to_contain_text("来电响铃于")
+    await answer.click()
+    await expect(call.get_by_test_id("call-seconds")).to_have_text(re.compile(r"^\d+$"))
+    await expect(page.locator("#unit-search")).to_be_focused()  # picked up: which unit?
+    await checklist.check()
+    await call.get_by_test_id("call-read-back").check()
+
+    await page.locator("#unit-search").press_sequentially("A-203")
+    await page.locator("#unit-options [role=option][data-unit='A-203']").click()
+    await page.fill("#desk-text", "A-203 门口的灯坏了，请派人来修")
+    async with page.expect_request("**/desk/requests") as sent:
+        await page.get_by_test_id("submit").click()
+    form = parse_qs((await sent.value).post_data)
+    rang, answered = form["call_rang_at"][0], form["call_answered_at"][0]
+    assert rang <= answered and form["call_greeting"] == ["1"] and form["call_read_back"] == ["1"]
+
+    number = page.get_by_test_id("request-id")
+    await number.wait_for()
+    request_id = (await number.text_content()).strip()
+    await expect(page.get_by_test_id("call-recorded")).to_contain_text("问候 ✓")
+    await expect(page.get_by_test_id("call-recorded")).to_contain_text("复述 ✓")
+    # The next call starts its own clock.
+    await expect(page.get_by_test_id("call").get_by_role("button", name="接听")).to_be_disabled()
+
+    if not await intake_takes_call(system):
+        # An intake without `call` still records the request, and the desk says the call's
+        # answer was not kept; what intake stores of the call is asserted once it takes it.
+        await expect(page.get_by_test_id("call-not-kept")).to_be_visible()
+        pytest.skip("intake does not take a request's `call` yet: the stored call record is not asserted")
+    await expect(page.get_by_test_id("call-not-kept")).to_have_count(0)
+    async with httpx.AsyncClient(base_url=system.url("intake"), headers=system.operator_auth) as intake:
+        stored = (await intake.get(f"/v1/plazas/{PLAZA}/requests/{request_id}")).json()
+    assert stored["call"]["greeting"] is True and stored["call"]["read_back"] is True
+    assert stored["call"]["rang_at"] <= stored["call"]["answered_at"]
+
+
+async def test_the_phone_system_opens_the_desk_ringing_and_the_clerk_only_answers(console, system):
+    page = await console.page_as("demo-clerk")
+    await page.goto("/desk?rang_at=" + quote("2026-12-05T10:00:00+08:00"))
+    call = page.get_by_test_id("call")
+    await expect(call.get_by_role("button", name="来电")).to_be_disabled()
+    await expect(page.locator("#call-rang-at")).to_have_value("2026-12-05T02:00:00.000Z")
+    await call.get_by_role("button", name="接听").click()
+    await expect(call.get_by_test_id("call-greeting")).to_be_visible()
+    # Another channel has no call to answer.
+    await page.get_by_label("来访", exact=True).check()
+    await expect(call).to_be_hidden()

@@ -5,7 +5,9 @@ department at its plaza. (Imported by test modules; not collected itself.)"""
 from __future__ import annotations
 
 from libs.contracts import STREAMS
-from libs.contracts.staff import StaffChanged, StaffJoined, StaffLeft
+import datetime as dt
+
+from libs.contracts.staff import ShiftCancelled, ShiftPlanned, StaffChanged, StaffJoined, StaffLeft
 from tests.support.harness import eventually
 
 
@@ -23,6 +25,16 @@ def staff_changed(plaza: str, username: str, department: str | None = "engineeri
 
 def staff_left(plaza: str, username: str) -> StaffLeft:
     return StaffLeft(plaza_id=plaza, correlation_id="seed", actor="operator", username=username)
+
+
+def shift_planned(plaza: str, shift_id: str, username: str, starts_at: dt.datetime, ends_at: dt.datetime, *,
+                  post: str = "fitter", department: str | None = None) -> ShiftPlanned:
+    return ShiftPlanned(plaza_id=plaza, correlation_id="roster", actor="lead", shift_id=shift_id, username=username,
+                        post=post, department=department, starts_at=starts_at, ends_at=ends_at)
+
+
+def shift_cancelled(plaza: str, shift_id: str, username: str) -> ShiftCancelled:
+    return ShiftCancelled(plaza_id=plaza, correlation_id="roster", actor="lead", shift_id=shift_id, username=username)
 
 
 async def staff_taken(bus, service: str = "dispatch") -> None:

@@ -19,9 +19,11 @@ def _form_context(request: Request, form: dict | None = None, errors: dict | Non
 
 
 @get("/desk", include_in_schema=False)
-async def desk_page(request: Request) -> Template:
+async def desk_page(request: Request, rang_at: str = "") -> Template:
+    """``?rang_at=`` (ISO time): the phone system opens the desk as a call rings in, the clock started."""
     areas = await desk.public_areas(request.state.calls, request.state.plaza)
-    return Template("desk/page.html", context={**_form_context(request, areas=areas), "answer": None})
+    form = {"channel": "phone", "about": "unit", "call_rang_at": domain.rang_at_given(rang_at)}
+    return Template("desk/page.html", context={**_form_context(request, form, areas=areas), "answer": None})
 
 
 @get("/desk/units", include_in_schema=False)
@@ -63,7 +65,7 @@ async def log_request(request: Request) -> Template:
             key = key if isinstance(exc, Unavailable) or exc.status >= 500 else None
             return Template(template, context={**_form_context(request, form, errors, key, areas), "answer": None,
                                                "refused": exc}, status_code=exc.status if exc.status < 500 else 503)
-        fresh = {"channel": form.get("channel", "phone"), "about": "unit"}
+        fresh = {"channel": form.get("channel", "phone"), "about": "unit"}  # the next call starts its own clock
         return Template(template, context={**_form_context(request, fresh, areas=areas), "answer": answer,
                                            "also": domain.also_kinds(answer), "recorded": body})
     return Template(template, context={**_form_context(request, form, errors, key, areas), "answer": None},

@@ -3,11 +3,12 @@ type-ahead list, what the logged request's body holds, and a unit at a glance. N
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import msgspec
 
-from services.console.i18n.domain import N_
+from services.console.i18n.domain import N_, instant
 
 CHANNELS: tuple[tuple[str, str], ...] = (
     ("phone", N_("Phone call")), ("visit", N_("Walk-in")), ("letter", N_("Letter")),
@@ -110,7 +111,64 @@ def request_body(form: dict[str, str]) -> tuple[dict, list[Refusal]]:
         body["kind"] = form["kind"]
     if form.get("department"):
         body["department"] = form["department"]
-    return body, refusals
+    call, refused = call_record(form)
+    if call is not None:
+        body["call"] = call
+    return body, refusals + refused
+
+
+# The etiquette checklist of answering a merchant's call (接听商户电话), as the desk shows it.
+GREETING = N_("Greeting given: “您好，…物业部”")
+READ_BACK = N_("Key points read back to the caller")
+
+
+def call_record(form: dict[str, str]) -> tuple[dict | None, list[Refusal]]:
+    """How a phone call was answered, from the desk's Ringing / Answer buttons (or the time
+    the phone system gave for the ring) and the etiquette checklist: intake's ``call``. None
+    for another channel, or a call logged without them (written up afterwards)."""
+    if (form.get("channel") or "phone") != "phone":
+        return None, []
+    rang, answered = instant(form.get("call_rang_at")), instant(form.get("call_answered_at"))
+    if rang is None and answered is None:
+        return None, []
+    if rang is None:
+        return None, [Refusal("call", N_("Press Ringing when the phone rings, then Answer"))]
+    if answered is None:
+        return None, [Refusal("call", N_("Press Answer when you pick up the phone"))]
+    if answered < rang:
+        return None, [Refusal("call", N_("The call was answered before it rang: press Ringing again"))]
+    return {"rang_at": _z(rang), "answered_at": _z(answered), "greeting": _ticked(form.get("call_greeting")),
+            "read_back": _ticked(form.get("call_read_back"))}, []
+
+
+def answer_seconds(call: dict) -> int:
+    """How long the phone rang before it was answered, in whole seconds."""
+    rang, answered = instant(call.get("rang_at")), instant(call.get("answered_at"))
+    return max(0, int((answered - rang).total_seconds())) if rang and answered else 0
+
+
+def rang_at_given(value: str) -> str:
+    """The ring time a phone system put in the desk's address, as the form keeps it ("" for none or nonsense)."""
+    at = instant(value)
+    return _z(at) if at else ""
+
+
+def without_call(body: dict) -> dict:
+    """The request without its call record: what an intake that does not take one yet is sent."""
+    return {k: v for k, v in body.items() if k != "call"}
+
+
+def call_not_taken(status: int, field: str | None, detail: str) -> bool:
+    """Intake refused the body only because it does not know ``call`` (an older intake)."""
+    return status == 400 and field == "call" and "unknown field" in detail
+
+
+def _ticked(value: str | None) -> bool:
+    return value not in (None, "", "0", "false", "off")
+
+
+def _z(at) -> str:
+    return at.astimezone(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def also_kinds(answer: dict) -> list[str]:

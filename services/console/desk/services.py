@@ -50,8 +50,20 @@ async def preview(calls: Calls, plaza: str, body: dict | None) -> dict | None:
 
 
 async def log_request(calls: Calls, plaza: str, body: dict, idempotency_key: str) -> dict:
-    """The request as intake accepted it; a retry with the same key records it once."""
-    return await calls.post("intake", f"{_p(plaza)}/requests", body, headers={"Idempotency-Key": idempotency_key})
+    """The request as intake accepted it; a retry with the same key records it once. An
+    intake that does not take a call record yet still records the request: the answer then
+    says ``call_kept`` false (the desk tells the clerk), never a lost request."""
+    path, key = f"{_p(plaza)}/requests", {"Idempotency-Key": idempotency_key}
+    try:
+        answer = await calls.post("intake", path, body, headers=key)
+    except UpstreamError as exc:
+        if "call" not in body or not domain.call_not_taken(exc.status, exc.field, exc.detail):
+            raise
+        # Its own key: the refused attempt recorded nothing, and a retry of this one is as safe.
+        answer = await calls.post("intake", path, domain.without_call(body),
+                                  headers={"Idempotency-Key": f"{idempotency_key}-nocall"})
+        return {**answer, "call_kept": False}
+    return {**answer, "call_kept": "call" in body} if "call" in body else answer
 
 
 async def _quiet(call) -> Any:

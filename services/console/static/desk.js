@@ -1,5 +1,6 @@
 // The desk: a type-ahead list picked with the arrow keys and Enter, the "about" switch,
-// Ctrl+Enter to record, and a copy button for the request number. Events are delegated to
+// Ctrl+Enter to record, a copy button for the request number, and a phone call's Ringing /
+// Answer clock with its etiquette checklist. Events are delegated to
 // the document, so a form htmx swaps in works at once.
 (function () {
   function options() { return Array.from(document.querySelectorAll("#unit-options [role=option]")); }
@@ -32,6 +33,25 @@
     htmx.ajax("GET", "/desk/glance?unit=" + encodeURIComponent(unit), { target: "#glance", swap: "innerHTML" });
     var text = document.getElementById("desk-text");
     if (text && text.value.trim()) htmx.trigger(text, "desk-refresh");
+  }
+
+  // The call's clock: the times live in the form's hidden inputs (so a refused form keeps
+  // them); what the clerk sees is drawn from them.
+  function showCall() {
+    var box = document.querySelector("#desk-form [data-channel=phone]");
+    if (!box) return;
+    var rang = document.getElementById("call-rang-at").value;
+    var answered = document.getElementById("call-answered-at").value;
+    box.querySelector("[data-call=ring]").disabled = !!rang;
+    box.querySelector("[data-call=answer]").disabled = !rang || !!answered;
+    box.querySelector("[data-call-when=ringing]").hidden = !rang || !!answered;
+    box.querySelector("[data-call-when=answered]").hidden = !answered;
+    box.querySelector("[data-call-checklist]").hidden = !answered;
+    if (rang) box.querySelector("[data-call-rang]").textContent = new Date(rang).toLocaleTimeString();
+    if (rang && answered) {
+      var seconds = Math.max(0, Math.floor((new Date(answered) - new Date(rang)) / 1000));
+      box.querySelector("[data-call-seconds]").textContent = String(seconds);
+    }
   }
 
   document.addEventListener("keydown", function (e) {
@@ -67,11 +87,29 @@
     if (li) pick(li);
     var copy = e.target.closest && e.target.closest("[data-copy]");
     if (copy && navigator.clipboard) navigator.clipboard.writeText(copy.dataset.copy);
+    var call = e.target.closest && e.target.closest("[data-call]");
+    if (call) {
+      var now = new Date().toISOString();
+      if (call.dataset.call === "ring") document.getElementById("call-rang-at").value = now;
+      if (call.dataset.call === "answer") {
+        document.getElementById("call-answered-at").value = now;
+        // Picked up: the caller is asked which unit first, then what happened.
+        var search = document.getElementById("unit-search");
+        var next = search && !search.closest("[hidden]") && !document.getElementById("unit-chosen").value
+          ? search : document.getElementById("desk-text");
+        if (next) next.focus();
+      }
+      showCall();
+    }
   });
 
   document.addEventListener("change", function (e) {
     var t = e.target;
-    if (t.matches("[data-about-choice]")) {
+    if (t.matches("[data-channel-choice]")) {
+      document.querySelectorAll("#desk-form [data-channel]").forEach(function (part) {
+        part.hidden = part.dataset.channel !== t.value;
+      });
+    } else if (t.matches("[data-about-choice]")) {
       document.querySelectorAll("#desk-form [data-about]").forEach(function (part) {
         var on = part.dataset.about.split(" ").indexOf(t.value) >= 0;
         part.hidden = !on;
@@ -85,7 +123,10 @@
     }
   });
 
+  document.addEventListener("DOMContentLoaded", showCall);
+
   document.addEventListener("htmx:afterSwap", function (e) {
+    showCall();  // a swapped-in form (refused, or fresh after recording) shows its call as it holds it
     if (e.target.id === "unit-options") {
       var search = document.getElementById("unit-search");
       search.setAttribute("aria-expanded", options().length ? "true" : "false");

@@ -166,6 +166,16 @@ def role_may(action: str, roles: frozenset[str] | set[str]) -> bool:
     return bool(set(roles) & allowed)
 
 
+def on_shift_only(staff: list[dict] | None, offered: dict | None) -> list[dict] | None:
+    """The department's people as the assign form offers them: while dispatch says the
+    department's roster covers now (``offered["roster"]``), only those on shift, each with
+    the time their shift ends; else as they are (no roster, or dispatch not telling)."""
+    if staff is None or not offered or not offered.get("roster"):
+        return staff
+    ends = {i["username"]: i.get("shift_ends_at") for i in offered.get("items") or [] if i.get("on_shift")}
+    return [{**p, "shift_ends_at": ends[p["username"]]} for p in staff if p.get("username") in ends]
+
+
 def actions_for(status: str, roles: frozenset[str] | set[str]) -> list[str]:
     """The actions offered on a job: its status allows them and the person's role may."""
     return [a for a in ACTIONS if status in _FROM[a] and role_may(a, roles)]

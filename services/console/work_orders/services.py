@@ -61,6 +61,15 @@ async def assignable(calls, plaza: str, department: str) -> list[dict] | None:
     return [p for p in page.get("items") or [] if p.get("active")]
 
 
+async def offered(calls, plaza: str, work_order_id: str) -> dict | None:
+    """Whom dispatch offers the job to now (on shift while its roster covers now); None where
+    dispatch does not say (then the department's active staff are offered as before)."""
+    try:
+        return await calls.get("dispatch", f"/v1/plazas/{plaza}/work-orders/{work_order_id}/assignees")
+    except UpstreamError:
+        return None
+
+
 async def stock(calls, plaza: str) -> list[dict]:
     page = await calls.get("dispatch", f"/v1/plazas/{plaza}/stock", limit=500)
     return page.get("items") or [] if isinstance(page, dict) else list(page or [])
@@ -83,11 +92,13 @@ async def page_of(calls, plaza: str, work_order_id: str, roles) -> dict[str, Any
     """Everything the work order's page shows; the forms' choices only where an action is offered."""
     order = await work_order(calls, plaza, work_order_id)
     actions = domain.actions_for(order["status"], roles)
-    staff, items, history = await asyncio.gather(
+    staff, on_duty, items, history = await asyncio.gather(
         assignable(calls, plaza, order["department"]) if "assign" in actions else _nothing(),
+        offered(calls, plaza, work_order_id) if "assign" in actions else _nothing(),
         stock(calls, plaza) if "resolve" in actions else _nothing(),
         timeline(calls, plaza, order),
     )
+    staff = domain.on_shift_only(staff, on_duty)
     return {"order": order, "actions": actions, "staff": staff, "stock": items or [], "history": history,
             "sla": domain.sla_colour(order, now())}
 

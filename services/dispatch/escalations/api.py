@@ -31,6 +31,9 @@ class EscalationItem(msgspec.Struct, kw_only=True):
     # words, so the inbox reads without opening each job.
     cause: str = ""
     text: str = ""
+    # Added: whom it was raised to (the supervisor on duty, else the plaza's supervisors).
+    to: list[str] = []
+    on_duty: bool = False
 
 
 class EscalationsController(Controller):
@@ -55,6 +58,6 @@ class EscalationsController(Controller):
         items = [EscalationItem(
             **{k: r[k] for k in ("work_order_id", "unit", "area", "department", "kind", "major", "level", "reason",
                                  "deadline", "age_minutes", "status", "open", "cause", "text")},
-            escalated_at=iso(r["escalated_at"]),
+            escalated_at=iso(r["escalated_at"]), to=list(r["to_usernames"] or []), on_duty=bool(r["on_duty"]),
         ) for r in rows]
         return Page(items=items, next=None)

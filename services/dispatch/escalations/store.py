@@ -16,6 +16,7 @@ async def escalated(conn: AsyncConnection, plaza_id: str, *, level: str | None =
     q = (
         sa.select(
             e.event_id, e.work_order_id, e.level, e.cause, e.reason, e.occurred_at.label("escalated_at"),
+            e.to_usernames, e.on_duty,
             w.unit, w.area, w.department, w.kind, w.major, w.status, w.text,
         )
         .join(work_orders, sa.and_(w.plaza_id == e.plaza_id, w.id == e.work_order_id))

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import msgspec
 from litestar import Controller, get, post
 from litestar.openapi.spec import Example
 from litestar.params import Body, FromPath, Parameter
 
-from libs.runtime.http import Page, plaza_token
+from libs.runtime.http import Page, iso, plaza_token
 from libs.runtime.service import Runtime
 from libs.runtime.auth import ACTOR, PRINCIPAL, Principal
 from libs.runtime.errors import NotFound
+from services.dispatch.roster import services as roster
 from services.dispatch.sla import services as sla
 from services.dispatch.work_orders import domain, export
 from services.dispatch.work_orders import services as work_orders
@@ -36,6 +38,20 @@ def _own(principal: Principal | None, wo: work_orders.WorkOrder) -> work_orders.
     if only is not None and row["department"] != only:
         raise NotFound(f"work order {row['id']!r} not found in plaza {row['plaza_id']!r}", field="id")
     return wo
+
+
+class AssigneeView(msgspec.Struct, kw_only=True):
+    username: str
+    name: str | None
+    on_shift: bool
+    post: str | None = None
+    shift_ends_at: str | None = None
+
+
+class AssigneesPage(msgspec.Struct, kw_only=True):
+    items: list[AssigneeView]
+    next: str | None = None
+    roster: bool = False  # the department's roster covers now: only people on shift are offered
 
 
 COMMAND_ID = Parameter(header="X-Request-Id", default=None)
@@ -101,6 +117,24 @@ class WorkOrderController(Controller):
         async with runtime.read() as conn:
             wo = _own(principal, await work_orders.show_work_order(conn, plaza, work_order_id))
         return export.view(wo, sla.now())
+
+    @get(
+        "/{work_order_id:str}/assignees",
+        summary="可派人员 / Whom the job may go to",
+        description="本部门当前可接单的人：部门排班覆盖此刻时只列在班的人（及其班次结束时间），"
+        "否则（部门不排班，或两班之间）列出部门全部在职人员。\n\n"
+        "Whom the job may be given to now: while its department's roster covers this moment, "
+        "the people on shift (with their post and when the shift ends; `roster` true), else "
+        "every active person of the department (`on_shift` false). Assigning anyone else is 422.",
+    )
+    async def assignees(self, plaza: FromPath[str], work_order_id: FromPath[str], runtime: Runtime,
+                        principal: Principal | None = PRINCIPAL) -> AssigneesPage:
+        async with runtime.read() as conn:
+            wo = _own(principal, await work_orders.show_work_order(conn, plaza, work_order_id))
+            found, rostered = await roster.assignees(conn, plaza, wo.row["department"], sla.now())
+        return AssigneesPage(items=[AssigneeView(
+            username=a.username, name=a.name, on_shift=a.on_shift, post=a.post, shift_ends_at=iso(a.shift_ends_at),
+        ) for a in found], roster=rostered)
 
     @post(
         "/{work_order_id:str}/assign",

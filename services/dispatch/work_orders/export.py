@@ -41,6 +41,9 @@ class EscalationView(msgspec.Struct, kw_only=True):
     reason: str
     actor: str
     occurred_at: str
+    # Added: whom it was raised to (the supervisor on duty, else the plaza's supervisors).
+    to: list[str] = []
+    on_duty: bool = False
 
 
 class WorkOrderView(msgspec.Struct, kw_only=True):
@@ -111,6 +114,7 @@ def view(wo: work_orders.WorkOrder, now) -> WorkOrderView:
         deadlines=[_deadline(d, now) for d in deadlines], area=row.get("area"),
         escalations=[EscalationView(
             level=e["level"], cause=e["cause"], reason=e["reason"], actor=e["actor"], occurred_at=iso(e["occurred_at"]),
+            to=list(e.get("to_usernames") or []), on_duty=bool(e.get("on_duty")),
         ) for e in wo.escalations],
     )
 

@@ -23,6 +23,7 @@ from libs.runtime.uow import Tx
 from services.dispatch import facts
 from services.dispatch.feedback import services as feedback
 from services.dispatch.routing import domain as routing_rules
+from services.dispatch.roster import services as roster
 from services.dispatch.routing import services as routing
 from services.dispatch.sla import domain as sla_rules
 from services.dispatch.sla import services as sla
@@ -149,13 +150,15 @@ def _department_of(event: HandoverInspected, department: str) -> str:
 
 
 async def assign_work_order(tx: Tx, plaza_id: str, work_order_id: str, body: WorkOrderAssign, cmd: Command) -> WorkOrder:
-    """Only to active staff of the job's department at its plaza, as dispatch's copy of staff knows them."""
+    """Only to active staff of the job's department at its plaza (dispatch's copy of staff), on shift if it has a roster now."""
     if refused := domain.assign_refused(body):
         raise InvalidInput(refused, field="department")
     row, person = await _load(tx, plaza_id, work_order_id, cmd), await facts.staff_member(tx.conn, plaza_id, body.assignee)
     if refused := domain.assignee_refused(body.assignee, plaza_id, row["department"], person):
         raise InvalidInput(refused, field="assignee")
     at = sla.now()
+    if refused := await roster.off_shift_refused(tx.conn, plaza_id, row["department"], body.assignee, at):
+        raise InvalidInput(refused, field="assignee")
     row = await _step(tx, row, "assign", at, assignee=body.assignee, first_responded_at=row["first_responded_at"] or at)
     await tx.emit(WorkOrderAssigned(**_fields(row, cmd), assignee=body.assignee, assignee_name=person["name"]))
     return await _shown(tx.conn, row)
@@ -292,16 +295,16 @@ async def escalate(
     tx: Tx, row: dict, level: str, reason: str, *, cause: str, actor: str, causation_id: str | None,
     now: dt.datetime, deadline: str | None = None, due_at: dt.datetime | None = None,
 ) -> dict:
-    """WorkOrderEscalated emitted in its place; returns the record to keep on the work order
-    (a batch stores all of its records with one statement)."""
+    """WorkOrderEscalated emitted, naming whom it is raised to (roster); returns the record to keep (a batch stores all at once)."""
+    to, on_duty = await roster.escalation_target(tx.conn, row["plaza_id"], level, now)
     event = WorkOrderEscalated(
         **domain.event_fields(row, actor=actor, causation_id=causation_id), occurred_at=now,
-        level=level, reason=reason, deadline=deadline, due_at=due_at,
+        level=level, reason=reason, deadline=deadline, due_at=due_at, to=to, on_duty=on_duty,
     )
     await tx.emit(event)
-    logger.info("work_order_escalated", work_order_id=row["id"], level=level, cause=cause)
+    logger.info("work_order_escalated", work_order_id=row["id"], level=level, cause=cause, to=to, on_duty=on_duty)
     return {"plaza_id": row["plaza_id"], "event_id": event.id, "work_order_id": row["id"], "level": level,
-            "cause": cause, "reason": reason, "actor": actor, "occurred_at": now}
+            "cause": cause, "reason": reason, "actor": actor, "occurred_at": now, "to_usernames": to, "on_duty": on_duty}
 
 
 # --- return visits: the second dispatch (二次派单) --------------------------------------

@@ -16,7 +16,7 @@ def render(name: str, **context) -> str:
     engine = JinjaTemplateEngine(directory=HERE / "templates")
     template_engine(catalogue.load())(engine)
     request = SimpleNamespace(state=SimpleNamespace(language="zh-CN"))
-    return engine.engine.get_template(name).render(request=request, d=domain, csrf_input="", **context)
+    return engine.engine.get_template(name).render(request=request, csrf_input="", **{"d": domain, **context})
 
 
 PROPOSAL = {"kind": "complaint", "kind_reason": "“投诉”", "severity": "major", "severity_reason": "“受伤”",

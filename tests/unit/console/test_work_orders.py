@@ -177,3 +177,14 @@ def test_only_active_staff_may_be_chosen_and_a_person_who_may_not_list_types_a_n
     assert calls.asked[0][2]["department"] == "engineering"
     refused = FakeCalls({("staff", path): UpstreamError("staff", 403, {"detail": "supervisor, manager only"})})
     assert asyncio.run(work_orders.assignable(refused, "p1", "engineering")) is None
+
+
+def test_while_the_departments_roster_covers_now_only_the_people_on_shift_are_offered():
+    staff = [{"username": "wang", "name": "王工"}, {"username": "zhao", "name": "赵工"}]
+    offered = {"roster": True, "items": [{"username": "zhao", "on_shift": True, "shift_ends_at": "2026-12-05T10:00:00Z"}]}
+    assert domain.on_shift_only(staff, offered) == [
+        {"username": "zhao", "name": "赵工", "shift_ends_at": "2026-12-05T10:00:00Z"}]
+    # No roster now, dispatch not telling, or a person who may not list staff: as before.
+    assert domain.on_shift_only(staff, {"roster": False, "items": []}) == staff
+    assert domain.on_shift_only(staff, None) == staff
+    assert domain.on_shift_only(None, offered) is None
