@@ -18,13 +18,13 @@ from pathlib import Path
 import httpx
 import pytest
 
+from libs.runtime.backup import plan as backup_plan
 from scripts.system import ROOT, System
 from tests.support.harness import PG_URL, Bus, database_params, default_headers, drop_schema, eventually, jwks_file, wait_for
 
 pytestmark = pytest.mark.e2e
 PLAZA = "drill-plaza"
 UNITS = ("A-101", "A-102", "A-103", "B-201", "B-202", "C-301")
-SERVICES_WITH_DB = ("intake", "dispatch", "billing", "survey", "archive", "staff", "console")
 
 
 def database_env(kind: str) -> tuple[dict[str, str], list[str]]:
@@ -33,18 +33,16 @@ def database_env(kind: str) -> tuple[dict[str, str], list[str]]:
     if kind == "sqlite":
         return {}, []
     run = uuid.uuid4().hex[:8]
-    schemas = {s: f"t_{run}_{s}" for s in SERVICES_WITH_DB}
+    schemas = {s: f"t_{run}_{s}" for s in backup_plan.SERVICES}
     env = {"PLAZADESK_DATABASE_URL": PG_URL, **{f"{s.upper()}_DATABASE_SCHEMA": schema for s, schema in schemas.items()}}
     return env, list(schemas.values())
 
 
 def start(data_dir: Path, env: dict[str, str], *, restore_from: Path | None = None) -> System:
     system = System(data_dir, default_ports=False, env={"PLAZADESK_AUTH_JWKS_FILE": jwks_file(), **env})
-    if restore_from is not None:  # an empty NATS first, the backup into it, then the services
-        system.logs.mkdir(parents=True, exist_ok=True)
-        system.start_nats()
-        backup(system, "restore", "--from", str(restore_from))
-    return system.start()
+    if restore_from is not None:  # as under make run: the embedded NATS alone for the restore
+        backup(system, "restore", "--from", str(restore_from), "--start-nats")
+    return system.start(timeout=180)  # a busy two-core machine
 
 
 def backup(system: System, *args: str) -> str:
