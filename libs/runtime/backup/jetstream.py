@@ -22,6 +22,7 @@ import base64
 import datetime as dt
 import hashlib
 import json
+import os
 from pathlib import Path
 
 from nats.aio.client import Client
@@ -98,6 +99,7 @@ async def snapshot(nc: Client, stream: str, path: Path, *, consumers: bool = Tru
                 if msg.reply:  # the short last chunk has none
                     await nc.publish(msg.reply, b"")
             out.flush()
+            os.fsync(out.fileno())
     finally:
         await sub.unsubscribe()
     return Snapshot(path, size, digest.hexdigest(), answer.get("config") or {}, answer.get("state") or {})

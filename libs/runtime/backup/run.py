@@ -54,20 +54,34 @@ async def create(to: str | os.PathLike, places: list[ServicePlace], nats: NatsPl
     older backups beyond the newest ``keep`` are removed afterwards. Returns the folder."""
     to = _private_dir(Path(to))
     started = utcnow()
+    nc = await connect(nats)  # before anything is written: a NATS that does not answer stops it here
     name = _new_name(to, started)
     work = _private_dir(to / (name + PARTIAL))
-    nc = await connect(nats)
     try:
-        book = mf.Manifest(name=name, started_at=started, streams_started_at=utcnow(),
-                           nats_server=_version(nc))
-        for stream in STREAM_NAMES:
-            if not await jetstream.exists(nc, stream):
-                book.absent.append(f"stream {stream}")
-                continue
-            book.streams.append(await _stream(nc, stream, _private_dir(work / "streams")))
-            say(f"stream {stream}: {book.streams[-1].messages} messages, {book.streams[-1].bytes} bytes")
+        book = await _take(work, name, started, nc, places, say)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
     finally:
         await nc.close()
+    os.replace(work, to / name)
+    _fsync_dir(to)
+    say(f"backup {to / name}: {book.total_bytes()} bytes")
+    if keep is not None:
+        for old in prune(to, keep):
+            say(f"removed {old}")
+    return to / name
+
+
+async def _take(work: Path, name: str, started: dt.datetime, nc, places: list[ServicePlace], say) -> mf.Manifest:
+    """Streams, then databases, then files (the order the module's docstring explains)."""
+    book = mf.Manifest(name=name, started_at=started, streams_started_at=utcnow(), nats_server=_version(nc))
+    for stream in STREAM_NAMES:
+        if not await jetstream.exists(nc, stream):
+            book.absent.append(f"stream {stream}")
+            continue
+        book.streams.append(await _stream(nc, stream, _private_dir(work / "streams")))
+        say(f"stream {stream}: {book.streams[-1].messages} messages, {book.streams[-1].bytes} bytes")
     for place in places:
         part = await _database(place, _private_dir(work / "databases"))
         if part is None:
@@ -83,14 +97,9 @@ async def create(to: str | os.PathLike, places: list[ServicePlace], nats: NatsPl
             book.files.append(mf.FilesPart(service=place.service, paths=names, **_file(work, target)))
     book.finished_at = utcnow()
     mf.write(work, book)
-    _fsync_dir(work)
-    os.replace(work, to / name)
-    _fsync_dir(to)
-    say(f"backup {to / name}: {book.total_bytes()} bytes")
-    if keep is not None:
-        for old in prune(to, keep):
-            say(f"removed {old}")
-    return to / name
+    for folder in (work, *(p for p in work.iterdir() if p.is_dir())):
+        _fsync_dir(folder)
+    return book
 
 
 def _version(nc) -> str:
@@ -99,7 +108,10 @@ def _version(nc) -> str:
 
 
 def _file(folder: Path, path: Path) -> dict:
+    """The part's entry in the manifest, once the file is on disk and its owner's only."""
     os.chmod(path, 0o600)
+    with open(path, "rb") as f:
+        os.fsync(f.fileno())
     return {"file": str(path.relative_to(folder)), "bytes": path.stat().st_size, "sha256": mf.sha256_of(path),
             "taken_at": utcnow()}
 

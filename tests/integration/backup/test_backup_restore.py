@@ -16,6 +16,7 @@ from libs.runtime.backup.plan import NatsPlace, ServicePlace
 from libs.runtime.db import Database, sqlite_utc_text
 from libs.runtime.settings import nats_servers
 from libs.runtime.uow import add_runtime_tables
+from scripts.natsserver import free_port
 from tests.support.harness import Bus
 
 pytestmark = pytest.mark.asyncio
@@ -119,3 +120,10 @@ async def test_keep_removes_all_but_the_newest(setup, tmp_path):
     made = [await backup.create(tmp_path / "backups", places, nats, keep=2, say=lambda _: None) for _ in range(3)]
     assert [folder for folder, _ in backup.backups(tmp_path / "backups")] == made[1:]
     assert all(oct(p.stat().st_mode)[-3:] == "600" for p in made[-1].rglob("*") if p.is_file())
+
+
+async def test_a_nats_that_does_not_answer_stops_the_backup_before_it_writes(setup, tmp_path):
+    places, _, _ = setup
+    with pytest.raises(Exception):
+        await backup.create(tmp_path / "backups", places, NatsPlace([f"nats://127.0.0.1:{free_port()}"]), say=lambda _: None)
+    assert list((tmp_path / "backups").iterdir()) == []
