@@ -42,7 +42,11 @@ def start(data_dir: Path, env: dict[str, str], *, restore_from: Path | None = No
     system = System(data_dir, default_ports=False, env={"PLAZADESK_AUTH_JWKS_FILE": jwks_file(), **env})
     if restore_from is not None:  # as under make run: the embedded NATS alone for the restore
         backup(system, "restore", "--from", str(restore_from), "--start-nats")
-    return system.start(timeout=180)  # a busy two-core machine
+    try:
+        return system.start(timeout=180)  # a busy two-core machine
+    except BaseException:  # the processes already started are stopped too
+        system.stop()
+        raise
 
 
 def backup(system: System, *args: str) -> str:
