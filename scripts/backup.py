@@ -4,6 +4,7 @@ in OPERATOR_NATS_PASSWORD or make run's data/nats/passwords.json). docs/operatio
 
     python -m scripts.backup create --to /backups [--keep 14]
     python -m scripts.backup list --to /backups
+    python -m scripts.backup verify --from /backups/plazadesk-20261205T020000Z
     python -m scripts.backup restore --from /backups/plazadesk-20261205T020000Z [--replace] [--start-nats]
 
 A restore wants the services stopped and an empty NATS (or --replace). --start-nats: the
@@ -31,6 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--keep", type=int, default=None, help="then remove all but the newest N backups")
     listing = commands.add_parser("list", help="the backups under --to, oldest first")
     listing.add_argument("--to", required=True)
+    check = commands.add_parser("verify", help="check one backup folder's files against its manifest")
+    check.add_argument("--from", dest="source", required=True)
     restore = commands.add_parser("restore", help="one backup folder back, the services stopped")
     restore.add_argument("--from", dest="source", required=True, help="a backup folder (one that holds manifest.json)")
     restore.add_argument("--replace", action="store_true", help="overwrite streams and databases that are there")
@@ -45,6 +48,9 @@ def main(argv: list[str] | None = None) -> int:
             for folder, book in backup.backups(args.to):
                 print(f"{folder}  {book.started_at:%Y-%m-%d %H:%M:%S}Z  {book.total_bytes():>12} bytes  "
                       f"{len(book.streams)} streams  {len(book.databases)} databases")
+        elif args.command == "verify":
+            book = backup.verify(args.source)
+            print(f"{args.source}: {len(book.parts())} files, {book.total_bytes()} bytes, as the manifest says")
         else:
             places = backup.service_places()
             embedded = _embedded_nats() if args.start_nats else None

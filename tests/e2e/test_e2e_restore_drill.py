@@ -165,6 +165,7 @@ def test_a_backup_restored_after_losing_everything(tmp_path, db_env):
         asyncio.run(drop_schema(schema))
     listed = backup(System(data, default_ports=False), "list", "--to", str(tmp_path / "backups")).splitlines()
     assert len(listed) == 1 and "7 databases" in listed[0], (out, listed)
+    assert "as the manifest says" in backup(System(data, default_ports=False), "verify", "--from", listed[0].split()[0])
 
     system = start(data, db_env, restore_from=Path(listed[0].split()[0]))
     desk = Desk(system)

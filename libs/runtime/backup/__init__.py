@@ -4,7 +4,7 @@ of sizes and checksums (docs/operations.md#backups). ``python -m scripts.backup`
 command line."""
 
 from libs.runtime.backup.plan import SERVICES, STREAM_NAMES, NatsPlace, ServicePlace, nats_place, service_places
-from libs.runtime.backup.run import BackupError, backups, create, prune, restore
+from libs.runtime.backup.run import BackupError, backups, create, prune, restore, verify
 
 __all__ = ["SERVICES", "STREAM_NAMES", "BackupError", "NatsPlace", "ServicePlace", "backups", "create", "nats_place", "prune", "restore",
-           "service_places"]
+           "service_places", "verify"]

@@ -177,16 +177,23 @@ def prune(to: str | os.PathLike, keep: int) -> list[Path]:
     return doomed
 
 
+def verify(source: str | os.PathLike) -> mf.Manifest:
+    """The backup's manifest, once every file it names is there with its size and SHA-256
+    (a copy kept elsewhere checked before it is needed)."""
+    book = mf.read(Path(source))
+    problems = mf.verify(Path(source), book)
+    if problems:
+        raise BackupError("the backup is damaged:\n  " + "\n  ".join(problems))
+    return book
+
+
 async def restore(source: str | os.PathLike, places: list[ServicePlace], nats: NatsPlace, *,
                   replace: bool = False, say=print) -> mf.Manifest:
     """The backup in ``source`` back into the streams, databases and DATA_DIRs, the
     services stopped. Its files are checked against the manifest before anything is
     touched; a stream, database or file that is already there stops it unless ``replace``."""
     source = Path(source)
-    book = mf.read(source)
-    problems = mf.verify(source, book)
-    if problems:
-        raise BackupError("the backup is damaged, nothing was restored:\n  " + "\n  ".join(problems))
+    book = verify(source)
     by_service = {p.service: p for p in places}
     nc = await connect(nats)
     try:

@@ -98,6 +98,8 @@ async def test_a_damaged_backup_restores_nothing(bus, setup, tmp_path):
     data = bytearray(copy.read_bytes())
     data[len(data) // 2] ^= 0xFF
     copy.write_bytes(bytes(data))
+    with pytest.raises(backup.BackupError, match="databases/billing.sqlite: its SHA-256 differs"):
+        backup.verify(folder)
     await lose_everything(bus, url, tmp_path)
     with pytest.raises(backup.BackupError, match="databases/billing.sqlite: its SHA-256 differs"):
         await backup.restore(folder, places, nats, say=lambda _: None)
