@@ -191,7 +191,8 @@ async def restore(source: str | os.PathLike, places: list[ServicePlace], nats: N
                   replace: bool = False, say=print) -> mf.Manifest:
     """The backup in ``source`` back into the streams, databases and DATA_DIRs, the
     services stopped. Its files are checked against the manifest before anything is
-    touched; a stream, database or file that is already there stops it unless ``replace``."""
+    touched; a stream or database that is already there stops it unless ``replace`` (the
+    DATA_DIR files are written over what is there: the keys that go with the databases)."""
     source = Path(source)
     book = verify(source)
     by_service = {p.service: p for p in places}
@@ -202,6 +203,11 @@ async def restore(source: str | os.PathLike, places: list[ServicePlace], nats: N
                   if d.service in by_service and await _holds_data(by_service[d.service])]
         if there and not replace:
             raise BackupError("already there (stop the services; --replace overwrites them): " + ", ".join(there))
+        wrong = [f"database {d.service} is {d.kind} in the backup, another kind in the settings"
+                 for d in book.databases
+                 if d.service in by_service and (d.kind == "sqlite") != databases.is_sqlite(by_service[d.service].database_url)]
+        if wrong:
+            raise BackupError("; ".join(wrong))
         for part in book.streams:
             if replace and await jetstream.exists(nc, part.stream):
                 await jetstream.delete(nc, part.stream)
@@ -218,10 +224,11 @@ async def restore(source: str | os.PathLike, places: list[ServicePlace], nats: N
             if part.service in by_service:
                 datafiles.unpack(source / part.file, by_service[part.service].data_dir)
                 say(f"files of {part.service}: {', '.join(part.paths)}")
-        for place in places:
-            again = await _missing_from_stream(nc, place, book.streams_started_at)
-            if again:
-                say(f"{place.service}: {len(again)} events published after the snapshot will be published again")
+        for part in book.databases:
+            if part.service in by_service:
+                again = await _missing_from_stream(nc, by_service[part.service], book.streams_started_at)
+                if again:
+                    say(f"{part.service}: {len(again)} events published after the snapshot will be published again")
     finally:
         await nc.close()
     return book
@@ -234,8 +241,6 @@ async def _holds_data(place: ServicePlace) -> bool:
 
 
 async def _restore_database(place: ServicePlace, part: mf.DatabasePart, source: Path, replace: bool) -> None:
-    if (part.kind == "sqlite") != databases.is_sqlite(place.database_url):
-        raise BackupError(f"database {part.service}: the backup is {part.kind}, the setting names another kind")
     if part.kind == "sqlite":
         databases.sqlite_restore(place.database_url, source / part.file)
     else:
