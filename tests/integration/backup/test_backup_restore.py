@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -17,7 +18,7 @@ from libs.runtime.db import Database, sqlite_utc_text
 from libs.runtime.settings import nats_servers
 from libs.runtime.uow import add_runtime_tables
 from scripts.natsserver import free_port
-from tests.support.harness import Bus
+from tests.support.harness import PG_URL, Bus, drop_schema, postgres_reachable
 
 pytestmark = pytest.mark.asyncio
 
@@ -129,3 +130,35 @@ async def test_a_nats_that_does_not_answer_stops_the_backup_before_it_writes(set
     with pytest.raises(Exception):
         await backup.create(tmp_path / "backups", places, NatsPlace([f"nats://127.0.0.1:{free_port()}"]), say=lambda _: None)
     assert list((tmp_path / "backups").iterdir()) == []
+
+
+@pytest.mark.skipif(not postgres_reachable(), reason="no PostgreSQL on 127.0.0.1:5432")
+async def test_a_postgresql_schema_comes_back_under_the_name_the_settings_give(bus, nats_server, tmp_path, cleanup_schemas):
+    await bus.declare_streams("billing")
+    old, new = (f"t_{uuid.uuid4().hex[:10]}_billing" for _ in range(2))
+    cleanup_schemas += [old, new]
+    metadata = sa.MetaData()
+    add_runtime_tables(metadata)
+    sa.Table("alembic_version", metadata, sa.Column("version_num", sa.String(32), primary_key=True))
+    db = Database(PG_URL, schema=old)
+    await db.create_all(metadata)
+    async with db.write() as conn:
+        await conn.execute(sa.text(f'INSERT INTO "{old}".alembic_version VALUES (\'0007_ledger\')'))
+        await conn.execute(sa.text(f'INSERT INTO "{old}".outbox (event_id, subject, payload, created_at, published_at, attempts) '
+                                   "VALUES ('e9', 's', '\\x7b7d', now(), now(), 0)"))
+    await db.dispose()
+    nats = NatsPlace(nats_servers(nats_server.url))
+    folder = await backup.create(tmp_path / "backups", [ServicePlace("billing", PG_URL, old, str(tmp_path))], nats,
+                                 say=lambda _: None)
+    await drop_schema(old)
+    await bus.js.delete_stream("BILLING")
+    await bus.js.delete_stream("DEADLETTER")
+
+    said = []
+    await backup.restore(folder, [ServicePlace("billing", PG_URL, new, str(tmp_path))], nats, say=said.append)
+    db = Database(PG_URL, schema=new)
+    async with db.read() as conn:
+        assert (await conn.execute(sa.text(f'SELECT version_num FROM "{new}".alembic_version'))).scalar_one() == "0007_ledger"
+        unmarked = (await conn.execute(sa.text(f'SELECT event_id FROM "{new}".outbox WHERE published_at IS NULL'))).all()
+    await db.dispose()
+    assert [r[0] for r in unmarked] == ["e9"], said  # published as the snapshot was taken, not in the stream
