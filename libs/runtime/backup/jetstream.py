@@ -80,7 +80,7 @@ async def snapshot(nc: Client, stream: str, path: Path, *, consumers: bool = Tru
     try:
         answer = await api(nc, f"STREAM.SNAPSHOT.{stream}", {
             "deliver_subject": deliver, "no_consumers": not consumers, "chunk_size": CHUNK, "window_size": WINDOW,
-        })
+        }, timeout=60.0)  # the server prepares the snapshot before it answers
         with open(path, "wb") as out:
             while True:
                 try:
@@ -114,7 +114,8 @@ async def restore(nc: Client, stream: str, path: Path, config: dict, state: dict
             reply = await nc.request(deliver, chunk, timeout=timeout)
             if reply.data:  # only a refusal has a body
                 _raise_refusal(stream, reply.data)
-    done = await nc.request(deliver, b"", timeout=timeout)
+    # The server answers the end once it has rebuilt the stream from every chunk.
+    done = await nc.request(deliver, b"", timeout=max(timeout, 600.0))
     _raise_refusal(stream, done.data)
     return json.loads(done.data)
 
