@@ -55,6 +55,25 @@ def sqlite_holds_data(url: str) -> bool:
     return path.is_file() and path.stat().st_size > 0
 
 
+def sqlite_in_use(url: str) -> bool:
+    """Whether a process has the file open (a service still running). Leaving WAL mode
+    needs the only connection to the file, and a service keeps its writer open; the file
+    is about to be replaced, so its journal mode does not matter any more."""
+    path = Path(sqlite_path(url))
+    if not path.is_file():
+        return False
+    conn = sqlite3.connect(path, timeout=0)
+    try:
+        conn.execute("PRAGMA journal_mode=DELETE").fetchone()
+        return False
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc):
+            return True
+        raise
+    finally:
+        conn.close()
+
+
 def sqlite_restore(url: str, source: Path) -> None:
     """The copy in place of the service's file. The old file's write-ahead log goes first:
     left beside the restored file, SQLite would apply it to pages it never belonged to."""

@@ -203,6 +203,11 @@ async def restore(source: str | os.PathLike, places: list[ServicePlace], nats: N
                   if d.service in by_service and await _holds_data(by_service[d.service])]
         if there and not replace:
             raise BackupError("already there (stop the services; --replace overwrites them): " + ", ".join(there))
+        busy = [d.service for d in book.databases if d.service in by_service
+                and databases.is_sqlite(by_service[d.service].database_url)
+                and databases.sqlite_in_use(by_service[d.service].database_url)]
+        if busy:
+            raise BackupError(f"still open by a running process (stop the services first): database {', '.join(busy)}")
         wrong = [f"database {d.service} is {d.kind} in the backup, another kind in the settings"
                  for d in book.databases
                  if d.service in by_service and (d.kind == "sqlite") != databases.is_sqlite(by_service[d.service].database_url)]

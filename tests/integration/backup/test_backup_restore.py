@@ -114,6 +114,11 @@ async def test_what_is_there_is_overwritten_only_when_asked(bus, setup, tmp_path
     await bus.publish_raw("plazadesk.billing.p1.charge.posted", b"{}", msg_id="later")
     with pytest.raises(backup.BackupError, match="already there .*stream BILLING.*database billing"):
         await backup.restore(folder, places, nats, say=lambda _: None)
+    running = sqlite3.connect(url.split(":///")[1])  # as a service that was not stopped holds it
+    running.execute("SELECT 1 FROM ledger").fetchall()
+    with pytest.raises(backup.BackupError, match="still open by a running process .*database billing"):
+        await backup.restore(folder, places, nats, replace=True, say=lambda _: None)
+    running.close()
     await backup.restore(folder, places, nats, replace=True, say=lambda _: None)
     assert [m.headers["Nats-Msg-Id"] for m in await bus.messages("BILLING")] == ["e1", "e2"]
 
