@@ -8,9 +8,9 @@ in OPERATOR_NATS_PASSWORD or make run's data/nats/passwords.json). docs/operatio
     python -m scripts.backup restore --from /backups/plazadesk-20261205T020000Z [--replace] [--start-nats]
 
 A restore wants the services stopped and an empty NATS (or --replace). --start-nats: the
-NATS make run embeds (its store in DATA_DIR/nats), started for the restore and stopped after,
-where it stops with the services. Exit status 0 when
-done, 1 when it failed (the reason on stderr), 2 for a wrong command line.
+NATS make run embeds (its store in DATA_DIR/nats), started for the restore and stopped
+after, where it stops with the services. Exit status 0 when done, 1 when it failed (the
+reason on stderr), 2 for a wrong command line.
 """
 
 from __future__ import annotations
