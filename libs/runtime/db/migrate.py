@@ -68,6 +68,7 @@ def config(metadata: sa.MetaData, schema: str | None = None, connection=None) ->
         raise ValueError("this MetaData has no migrations (see service_metadata)")
     cfg = Config()
     cfg.set_main_option("script_location", str(ENV_DIR))
+    cfg.set_main_option("path_separator", "os")
     cfg.set_main_option("version_locations", str(folder / "versions"))
     cfg.set_main_option("file_template", "%%(rev)s_%%(slug)s")
     cfg.attributes.update(metadata=metadata, schema=schema, connection=connection)
@@ -182,29 +183,19 @@ def _baseline(script: ScriptDirectory):
     return script.get_revision(bases[0])
 
 
-class _Recorder(Operations):
-    """Operations that only collect what a revision would do."""
-
-    def __init__(self, ctx) -> None:
-        super().__init__(ctx)
-        self.done: list = []
-
-    def invoke(self, operation):
-        self.done.append(operation)
-
-
 def baseline_metadata(metadata: sa.MetaData) -> sa.MetaData:
     """The tables as the baseline revision creates them, with the defaults and ``backfill``
     infos of today's columns of the same names: what an older release's start-up upgrade
     needs to bring its tables to the baseline (columns it lacked added, with a value)."""
-    recorder = _Recorder(MigrationContext.configure(dialect_name="sqlite"))
+    recorder, done = Operations(MigrationContext.configure(dialect_name="sqlite")), []
+    recorder.invoke = done.append  # collects what the revision would do, does none of it
     recorder._install_proxy()
     try:
         _baseline(script_of(metadata)).module.upgrade()
     finally:
         recorder._remove_proxy()
     base = sa.MetaData(info={RETIRED_INDEXES: list(metadata.info.get(RETIRED_INDEXES, ()))})
-    for operation in recorder.done:
+    for operation in done:
         if isinstance(operation, alembic_ops.CreateTableOp):
             table = operation.to_table().to_metadata(base)
             today = metadata.tables.get(table.name)
