@@ -21,12 +21,14 @@ its tables to the baseline revision's, the baseline is stamped, then later revis
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
 from alembic import command
+from alembic.autogenerate.rewriter import Rewriter
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.operations import Operations
@@ -41,6 +43,9 @@ from libs.runtime.db.sqlite import ensure_sqlite_dir, sqlite_engine
 from libs.runtime.db.types import JSON_CODEC
 
 logger = log.get("db")
+# Alembic says at info which dialect it found, at every start-up's check: the step logs
+# what it migrated itself.
+logging.getLogger("alembic").setLevel(logging.WARNING)
 
 MIGRATIONS = "plazadesk.migrations"  # a MetaData's info: the folder of its revisions
 VERSION_TABLE = "alembic_version"
@@ -148,7 +153,9 @@ def _upgrade(sync_conn, metadata: sa.MetaData, schema: str | None) -> Outcome:
         cfg = config(metadata, schema, sync_conn)
         if adopted:
             baseline = _baseline(script_of(metadata))
-            start_up_upgrade(sync_conn, baseline_metadata(metadata), schema)
+            old = baseline_metadata(metadata)
+            start_up_upgrade(sync_conn, old, schema)
+            _require_filled_columns(sync_conn, old, schema)
             command.stamp(cfg, baseline.revision)
             logger.info("migration_adopted_tables", schema=schema, baseline=baseline.revision)
         command.upgrade(cfg, "heads")
@@ -167,6 +174,25 @@ def _enter(sync_conn, schema: str | None) -> None:
     quoted = sync_conn.dialect.identifier_preparer.quote_schema(schema)
     sync_conn.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {quoted}"))
     sync_conn.execute(sa.text(f"SET LOCAL search_path TO {quoted}"))
+
+
+def _require_filled_columns(sync_conn, baseline: sa.MetaData, schema: str | None) -> None:
+    """The start-up upgrade added every new column nullable: one the baseline declares
+    NOT NULL is made so once its default or backfill has filled it (SQLite rebuilds the
+    table for it); a column still holding NULLs stays nullable, with a warning."""
+    inspector = sa.inspect(sync_conn)
+    operations = Operations(MigrationContext.configure(sync_conn))
+    for table in baseline.sorted_tables:
+        found = {c["name"]: c for c in inspector.get_columns(table.name, schema=schema)}
+        loose = [c for c in table.columns if not c.nullable and found[c.name]["nullable"]]
+        for column in loose[:]:
+            if sync_conn.execute(sa.select(sa.literal(1)).select_from(table).where(column.is_(None)).limit(1)).first():
+                loose.remove(column)
+                logger.warning("column_left_nullable", table=table.name, column=column.name)
+        if loose:
+            with operations.batch_alter_table(table.name) as batch:
+                for column in loose:
+                    batch.alter_column(column.name, nullable=False, existing_type=found[column.name]["type"])
 
 
 def _has_unversioned_tables(sync_conn, metadata: sa.MetaData, schema: str | None) -> bool:
@@ -254,7 +280,49 @@ def _options(metadata: sa.MetaData, schema: str | None) -> dict:
         "user_module_prefix": "types.",
         # The version table is the migrations', not the service's.
         "include_name": lambda name, kind, _parent: not (kind == "table" and name == VERSION_TABLE),
+        "process_revision_directives": _rows_get_values,
     }
+
+
+_rows_get_values = Rewriter()
+
+
+@_rows_get_values.rewrites(alembic_ops.ModifyTableOps)
+def _new_columns_get_values(_context, _revision, table_ops):
+    """A column a revision adds to a table that may hold rows gets their value written
+    into the revision: a required column with a plain default (``default=False``) gets it
+    as the column's server default; one with ``info={"backfill": "<SQL>"}`` is added
+    nullable, filled by an UPDATE, then made NOT NULL if tables.py says so."""
+    after, tighten = [], []
+    for i, op in enumerate(table_ops.ops):
+        if not isinstance(op, alembic_ops.AddColumnOp):
+            continue
+        column, backfill = op.column._copy(), op.column.info.get("backfill")
+        if backfill:
+            column.nullable = True
+            name = column.name
+            after.append(alembic_ops.ExecuteSQLOp(f'UPDATE "{op.table_name}" SET "{name}" = {backfill} WHERE "{name}" IS NULL'))
+            if not op.column.nullable:
+                tighten.append(alembic_ops.AlterColumnOp(op.table_name, name, modify_nullable=False, existing_nullable=True,
+                                                         existing_type=column.type, schema=op.schema))
+        elif column.server_default is None and not column.nullable and (value := _server_value(column)) is not None:
+            sa.DefaultClause(value)._set_parent(column)
+        table_ops.ops[i] = alembic_ops.AddColumnOp(op.table_name, column, schema=op.schema)
+    if tighten:
+        after.append(alembic_ops.ModifyTableOps(table_ops.table_name, tighten, schema=table_ops.schema))
+    return [table_ops, *after] if after else table_ops
+
+
+def _server_value(column: sa.Column):
+    default = column.default
+    if default is None or not default.is_scalar:
+        return None
+    value = default.arg
+    if isinstance(value, bool):  # TRUE/FALSE: PostgreSQL refuses 0/1 for a boolean; SQLite reads both
+        return sa.text("true" if value else "false")
+    if isinstance(value, (int, float)):
+        return sa.text(repr(value))
+    return value if isinstance(value, str) else None
 
 
 async def new_revision(metadata: sa.MetaData, message: str) -> Path:
