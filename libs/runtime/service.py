@@ -164,7 +164,7 @@ class Runtime:
         self._stopping = False
         # Tables are the migration step's (python -m scripts.migrate), run once before any
         # replica starts: replicas creating them at once on PostgreSQL raced on CREATE.
-        if migrate.migrations_of(self.metadata) is not None:
+        if migrate.migrations_of(self.metadata) is not None:  # (a test's own tables have none)
             await migrate.require_head(self.db, self.metadata, self.service)
         self.db.start_checkpoints()
         await self.broker.connect()
