@@ -165,7 +165,11 @@ class System:
             self.nats.stop()
 
     def __enter__(self) -> "System":
-        return self.start()
+        try:
+            return self.start()
+        except BaseException:  # a service that never became ready: stop the ones that did
+            self.stop()
+            raise
 
     def __exit__(self, *exc) -> None:
         self.stop()
