@@ -103,9 +103,13 @@ async def require_head(db, metadata: sa.MetaData, service: str) -> None:
     the database is at the newest revision."""
     async with db.read() as conn:
         at = await conn.run_sync(current, db.schema)
-    wanted = heads(metadata)
+    script = script_of(metadata)
+    wanted = set(script.get_heads())
     if at != wanted:
         where = f"schema {db.schema!r}" if db.schema else db.url
+        if at - {r.revision for r in script.walk_revisions()}:  # migrated by a newer release
+            raise NotMigrated(f"{service}'s database ({where}) is at revision {_names(at)}, newer than this "
+                              f"release knows (its newest: {_names(wanted)}): run the release that migrated it")
         raise NotMigrated(
             f"{service}'s database ({where}) is at revision {_names(at)}, this release needs {_names(wanted)}: "
             f"run `{COMMAND}` first (docs/operations.md#migrations)")
