@@ -20,6 +20,7 @@ from pathlib import Path
 
 from bench.run import DRAIN, backlog_for
 from libs.contracts.events import Occupant, PlazaRegistered, UnitRegistered
+from libs.runtime.db import migrate
 
 
 async def run(service: str, events: int, batch: int, profile: str | None) -> dict:
@@ -43,7 +44,7 @@ async def run(service: str, events: int, batch: int, profile: str | None) -> dic
     finally:
         bus.Consumers.subscribe = original
     runtime = next(d for d in app.dependencies.values()).dependency()
-    await runtime.db.create_all(runtime.metadata)
+    await migrate.upgrade(runtime.db.url, runtime.db.schema, runtime.metadata)  # the migration step
     _, durable = DRAIN[service]
     handler = captured[durable]
     plaza = f"drain-{service}"

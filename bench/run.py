@@ -412,6 +412,7 @@ async def learn_facts(system: System, bus: Bus, service: str, plaza: str, units:
 
 async def measure_drain(service: str, nats_url: str, work: Path, count: int, nats_pid: int | None = None) -> dict:
     system = System(work / f"drain-{service}", nats_url=nats_url, default_ports=False, env=bench_env())
+    system.migrate()  # the services are started one by one below, not by System.start
     stream, durable = DRAIN[service]
     plaza = f"drain-{service}"
     async with Bus(nats_url) as bus:

@@ -60,6 +60,7 @@ class System:
         if self.nats_url is None:
             self.start_nats()
         self.operator_password_generated = ensure_operator_password(self.data_dir, self.extra_env)
+        self.migrate()
         for name in SERVICES:
             self.start_service(name)
         self.wait_ready(timeout=timeout)
@@ -95,6 +96,16 @@ class System:
             "PLAZADESK_AUTH_JWKS_URL": f"{self.url('staff')}/.well-known/jwks.json",
             **self.extra_env,
         }
+
+    def migrate(self) -> None:
+        """The migration step (python -m scripts.migrate), once, before the services start:
+        they refuse to start on a database that is not at the newest revision."""
+        self.logs.mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, "PLAZADESK_DATA_DIR": str(self.data_dir), "PYTHONPATH": str(ROOT), **self.extra_env}
+        with open(self.logs / "migrate.log", "ab") as log:
+            done = subprocess.run([sys.executable, "-m", "scripts.migrate"], cwd=ROOT, env=env, stdout=log, stderr=log)
+        if done.returncode != 0:
+            raise RuntimeError(f"the migration step failed ({done.returncode}); see {self.logs / 'migrate.log'}")
 
     def operator_password(self) -> str:
         """The operator's password: PLAZADESK_OPERATOR_PASSWORD, else the kept one."""
@@ -154,7 +165,11 @@ class System:
             self.nats.stop()
 
     def __enter__(self) -> "System":
-        return self.start()
+        try:
+            return self.start()
+        except BaseException:  # a service that never became ready: stop the ones that did
+            self.stop()
+            raise
 
     def __exit__(self, *exc) -> None:
         self.stop()

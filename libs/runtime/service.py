@@ -24,7 +24,7 @@ from libs.contracts.events import encode
 from libs.runtime import asyncapi
 from libs.runtime import auth, bus, limits
 from libs.runtime import logging as log
-from libs.runtime.db import Database
+from libs.runtime.db import Database, migrate
 from libs.runtime.groupcommit import GroupCommit
 from libs.runtime.http import (
     ApiRequest, RequestContext, docs_assets, known_plaza_guard, openapi_config, ops_routes, problem_details,
@@ -162,7 +162,10 @@ class Runtime:
 
     async def start(self) -> None:
         self._stopping = False
-        await self.db.create_all(self.metadata)
+        # Tables are the migration step's (python -m scripts.migrate), run once before any
+        # replica starts: replicas creating them at once on PostgreSQL raced on CREATE.
+        if migrate.migrations_of(self.metadata) is not None:  # (a test's own tables have none)
+            await migrate.require_head(self.db, self.metadata, self.service)
         self.db.start_checkpoints()
         await self.broker.connect()
         await bus.declare_own_stream(self.broker, self.service, self.settings.stream_replicas)

@@ -7,9 +7,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from libs.runtime.db import UtcDateTime
+from libs.runtime.db.migrate import service_metadata
 from libs.runtime.uow import add_runtime_tables
 
-metadata = sa.MetaData()
+metadata = service_metadata(__file__)
 outbox, inbox = add_runtime_tables(metadata)
 
 plazas = sa.Table(

@@ -17,9 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from libs.runtime import idempotency, replica
 from libs.runtime.db import UtcDateTime, insert_ignore
+from libs.runtime.db.migrate import service_metadata
 from libs.runtime.uow import add_runtime_tables
 
-metadata = sa.MetaData()
+metadata = service_metadata(__file__)
 outbox, inbox = add_runtime_tables(metadata)
 idempotency_keys = idempotency.add_table(metadata)
 

@@ -17,7 +17,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from libs.runtime import logging as log
 from libs.runtime.auth.tokens import InvalidToken, verifier_for
-from libs.runtime.db import Database
+from libs.runtime.db import Database, migrate
 from libs.runtime.http import RequestContext
 from services.console import handlers, tables
 from services.console.attendance import api as attendance_api
@@ -149,7 +149,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar):
-        await db.create_all(tables.metadata)
+        await migrate.require_head(db, tables.metadata, "console")  # tables: python -m scripts.migrate
         await hub.connect(settings.nats_url, settings.nats_user, settings.nats_password)
         await handlers.subscribe(hub)
         logger.info("service_started", service="console", port=settings.http_port)

@@ -7,8 +7,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from libs.runtime.db import UtcDateTime
+from libs.runtime.db.migrate import service_metadata
 
-metadata = sa.MetaData()
+metadata = service_metadata(__file__)
 
 preferences = sa.Table(
     "preferences",

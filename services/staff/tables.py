@@ -8,9 +8,10 @@ import sqlalchemy as sa
 
 from libs.runtime import replica
 from libs.runtime.db import UtcDateTime
+from libs.runtime.db.migrate import service_metadata
 from libs.runtime.uow import add_runtime_tables
 
-metadata = sa.MetaData()
+metadata = service_metadata(__file__)
 outbox, inbox = add_runtime_tables(metadata)
 
 # A person is staff at a plaza only if archive registered it (404 otherwise).

@@ -4,6 +4,8 @@ SQLite always and PostgreSQL when reachable, waiting for conditions instead of s
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import importlib
 import os
 import socket
 import time
@@ -21,7 +23,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from libs.contracts import Event, STREAMS, subject_for
 from libs.contracts.events import PlazaRegistered, encode
-from libs.runtime.db import Database
+from libs.runtime.db import Database, migrate
 from scripts.natsserver import NatsServer
 
 T = TypeVar("T")
@@ -59,11 +61,33 @@ def fresh_database(kind: str, tmp_path, cleanup_schemas: list, name: str) -> Dat
     return Database(settings["database_url"], schema=settings.get("database_schema"))
 
 
+async def make_tables(database: Database, metadata: sa.MetaData) -> None:
+    """A service's tables as the migration step makes them (its revisions, to the newest),
+    so every test that stores something runs the migrations; tables a test declares on the
+    spot (no revisions) are created directly. As fast as creating them from the metadata:
+    dispatch's 22 tables, median of 5, SQLite 0.29 s against 0.27 s, PostgreSQL 0.97 s
+    against 1.29 s on the two busy cores the suite shares (80 ms and 200 ms when idle)."""
+    if migrate.migrations_of(metadata) is None:
+        await database.create_all(metadata)
+    else:
+        await migrate.upgrade(database.url, database.schema, metadata)
+
+
+def migrated(settings):
+    """``settings`` after the migration step ran on its database, as before a service starts."""
+    tables = importlib.import_module(f"services.{settings.service}.tables")
+    schema = None if settings.database_url.startswith("sqlite") else settings.database_schema
+    # From a test's running event loop too (a settings function is called inside tests).
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, migrate.upgrade(settings.database_url, schema, tables.metadata)).result()
+    return settings
+
+
 @asynccontextmanager
 async def service_database(kind: str, tmp_path, cleanup_schemas: list, service: str, metadata: sa.MetaData):
     """One service's tables on a ``fresh_database``, disposed of after the test."""
     database = fresh_database(kind, tmp_path, cleanup_schemas, service)
-    await database.create_all(metadata)
+    await make_tables(database, metadata)
     try:
         yield database
     finally:
@@ -240,13 +264,14 @@ def _matches(pattern: str, subject: str) -> bool:
 
 
 def service_settings(settings_cls, *, nats_url: str, db_kind: str, tmp_path, schemas: list[str] | None = None, **overrides):
-    """Settings for one service under test; PostgreSQL schemas are recorded for cleanup."""
+    """Settings for one service under test, its database migrated; PostgreSQL schemas are
+    recorded for cleanup."""
     service = next(f.default for f in msgspec.structs.fields(settings_cls) if f.name == "service")
     db = database_settings(db_kind, tmp_path, service)
     if schemas is not None and "database_schema" in db:
         schemas.append(db["database_schema"])
     overrides.setdefault("auth_jwks_file", jwks_file())
-    return settings_cls(nats_url=nats_url, data_dir=str(tmp_path), log_json=True, **db, **overrides)
+    return migrated(settings_cls(nats_url=nats_url, data_dir=str(tmp_path), log_json=True, **db, **overrides))
 
 
 @asynccontextmanager

@@ -1,9 +1,10 @@
 """Storage, the same for every service: ``Database`` (SQLite or PostgreSQL), column types,
-start-up upgrades of the tables, batch statements and SQLite's own fast paths.
+versioned migrations of the tables, batch statements and SQLite's own fast paths.
 
     database  the engines, the single SQLite writer, WAL checkpoints
     types     UtcDateTime, how SQLite stores times, the JSON codec
-    schema    start-up upgrades: new tables, columns and indexes; retired indexes dropped
+    migrate   Alembic migrations: the migration step, the start-up check, new revisions
+    schema    the start-up upgrade of releases before migrations (adopting their tables)
     bulk      insert_ignore*, execute_many, lock_skip_locked
     sqlite    SQLite-only helpers (the engines' settings, the driver's connection)
     sqlite_inline  the SQLite dialect that runs statements on the event loop

@@ -113,10 +113,11 @@ class Database:
             yield conn
 
     async def create_all(self, metadata: sa.MetaData) -> None:
-        """Create missing tables, and add columns a newer release introduced to tables an
-        older one created (new columns are nullable or have a default, like new event
-        fields), so ``make run`` on an existing data folder keeps working; indexes a newer
-        release replaced are dropped, those it added are created."""
+        """Create missing tables, add the columns and indexes of ``metadata`` an existing
+        table lacks, drop retired indexes (schema.upgrade): what services did at every
+        start-up before versioned migrations. Services no longer call it (their tables are
+        the migration step's, libs/runtime/db/migrate.py); tests use it for tables they
+        declare on the spot, and for the tables an older release left."""
         async with self.write() as conn:
             if self.schema:
                 await conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'))

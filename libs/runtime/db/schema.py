@@ -1,5 +1,7 @@
-"""Start-up upgrades of a service's tables: what a newer release added to tables an older
-one created (columns, indexes), and indexes it retired."""
+"""The start-up upgrade of the releases before versioned migrations: what a newer release
+added to tables an older one created (columns, indexes), and indexes it retired. Now run
+once by the migration step, to bring such a database to the baseline revision before
+stamping it (migrate.py); services no longer run it at start-up."""
 
 from __future__ import annotations
 

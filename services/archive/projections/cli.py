@@ -19,7 +19,7 @@ from nats.js.errors import NotFoundError
 from libs.contracts import STREAMS, Event
 from libs.contracts.events import DECODERS
 from libs.runtime import logging as log
-from libs.runtime.db import Database
+from libs.runtime.db import Database, migrate
 from libs.runtime.uow import Tx
 from libs.runtime.settings import nats_servers
 from services.archive import tables
@@ -75,7 +75,7 @@ async def _read_stream(js, service: str, plaza_id: str | None) -> list[Event]:
 async def rebuild(settings: Settings, plaza_id: str | None = None) -> projections.RebuildReport:
     db = Database(settings.database_url, schema=settings.database_schema)
     try:
-        await db.create_all(tables.metadata)
+        await migrate.require_head(db, tables.metadata, "archive")  # tables: python -m scripts.migrate
         events = await read_streams(settings.nats_url, plaza_id)
         async with db.write() as conn:
             report = await projections.rebuild_projections(Tx(conn, tables.outbox, tables.inbox), plaza_id, events)

@@ -39,7 +39,7 @@ def progress_bar(out=None):
 async def import_file(settings: Settings, plaza_id: str, path: Path, *, dry_run: bool, actor: str = "cli",
                       progress=None) -> ImportReport:
     # Imported here, not above: --help answers before the database layer has loaded.
-    from libs.runtime.db import Database
+    from libs.runtime.db import Database, migrate
     from libs.runtime.uow import Tx
     from services.archive import tables
     from services.archive.register import services as register
@@ -47,7 +47,7 @@ async def import_file(settings: Settings, plaza_id: str, path: Path, *, dry_run:
     parsed = register.read_register(path.read_bytes(), progress)
     db = Database(settings.database_url, schema=settings.database_schema)
     try:
-        await db.create_all(tables.metadata)
+        await migrate.require_head(db, tables.metadata, "archive")  # tables: python -m scripts.migrate
         async with db.write() as conn:
             return await register.import_units(Tx(conn, tables.outbox, tables.inbox), plaza_id, parsed,
                                                dry_run=dry_run, actor=actor)

@@ -13,6 +13,7 @@ from libs.runtime.db import Database
 from services.archive import tables
 from services.archive.register import cli, store
 from services.archive.settings import Settings
+from tests.support.harness import make_tables
 
 HEADER = ["unit", "building", "floor", "area_m2", "use", "occupant_name", "occupant_kind", "occupant_phone",
           "key_account", "contacts", "handover_date", "occupancy_date"]
@@ -64,7 +65,7 @@ async def seed_plaza(settings: Settings) -> None:
     from libs.contracts import utcnow
 
     db = Database(settings.database_url)
-    await db.create_all(tables.metadata)
+    await make_tables(db, tables.metadata)
     async with db.write() as conn:
         await store.add_plaza(conn, {"plaza_id": "p1", "name": "Plaza One", "timezone": "Asia/Shanghai",
                                      "created_at": utcnow(), "updated_at": utcnow()})

@@ -24,7 +24,7 @@ from libs.contracts.events import (
     decode,
 )
 from libs.runtime.uow import Tx
-from tests.support.harness import client_for, eventually, fresh_database, register_plazas, service_database, service_settings
+from tests.support.harness import client_for, eventually, fresh_database, make_tables, register_plazas, service_database, service_settings
 from services.billing import facts, handlers, tables
 from services.billing.app import create_app
 from services.billing.dunning import services as dunning
@@ -264,7 +264,7 @@ async def test_complaints_kept_by_an_older_release_still_hold_and_can_be_reopene
                 {"plaza_id": "p1", "work_order_id": "wo-closed", "unit": "B-2", "status": "closed"}])
             await conn.execute(old_plazas.insert(), [{"plaza_id": "p1", "name": "Plaza One"}])
 
-        await database.create_all(tables.metadata)  # this release starts on that data
+        await make_tables(database, tables.metadata)  # the migration step adopts that data
         await _in_tx(database, facts.record_archive_facts, [registered_unit("p1", "A-1")])
         async with database.write() as conn:  # the release before kept ordinary jobs too
             await conn.execute(complaints.insert(), [{"plaza_id": "p1", "work_order_id": "wo-reopened-job",

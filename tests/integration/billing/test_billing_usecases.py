@@ -29,6 +29,7 @@ from services.billing.ledger import domain
 from services.billing.ledger import services as ledger
 from services.billing.ledger import store
 from tests.support.archive_facts import plaza_registered, unit_registered
+from tests.support.harness import make_tables
 
 UTC = dt.timezone.utc
 
@@ -37,7 +38,7 @@ UTC = dt.timezone.utc
 async def billing_db():
     with tempfile.TemporaryDirectory() as d:
         db = Database(f"sqlite+aiosqlite:///{d}/billing.db")
-        await db.create_all(tables.metadata)
+        await make_tables(db, tables.metadata)
         try:
             yield db
         finally:

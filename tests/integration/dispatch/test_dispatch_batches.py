@@ -30,7 +30,7 @@ from libs.runtime import replica
 from libs.runtime.db import Database
 from libs.runtime.errors import NotFound
 from libs.runtime.uow import Tx
-from tests.support.harness import client_for, database_settings, eventually, service_settings
+from tests.support.harness import client_for, database_settings, eventually, make_tables, service_settings
 from services.dispatch import tables
 from services.dispatch.app import create_app
 from services.dispatch.routing import store as routing_store
@@ -67,7 +67,7 @@ async def _database(kind: str, tmp_path, name: str, schemas: list[str]) -> Datab
     if "database_schema" in settings:
         schemas.append(settings["database_schema"])
     db = Database(settings["database_url"], schema=settings.get("database_schema"))
-    await db.create_all(tables.metadata)
+    await make_tables(db, tables.metadata)
     async with db.write() as conn:
         await replica.keep_archive_facts(conn, tables.plazas, tables.units, [
             PlazaRegistered(plaza_id=plaza, correlation_id="seed", name=plaza) for plaza in ("p1", "p2", "p3")])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.support.harness import client_for
+from tests.support.harness import client_for, migrated
 
 from services.survey.app import create_app
 from services.survey.settings import Settings
@@ -14,7 +14,7 @@ DOCS = Path(__file__).resolve().parents[3] / "docs" / "asyncapi"
 
 async def test_a_running_service_serves_the_committed_asyncapi_document(bus, nats_server, tmp_path):
     await bus.declare_streams("archive", "dispatch", "intake")
-    settings = Settings(nats_url=nats_server.url, data_dir=str(tmp_path), log_json=True)
+    settings = migrated(Settings(nats_url=nats_server.url, data_dir=str(tmp_path), log_json=True))
     async with client_for(create_app(settings)) as client:
         r = await client.get("/asyncapi")
         assert r.status_code == 200 and r.headers["content-type"].startswith("application/json")

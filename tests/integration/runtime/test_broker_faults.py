@@ -22,7 +22,7 @@ from scripts.natsserver import NatsServer, free_port
 from libs.runtime.uow import RefusedForGood, add_runtime_tables
 from libs.runtime.service import Runtime
 from libs.runtime.settings import ServiceSettings
-from tests.support.harness import Bus, database_settings, eventually, served_here
+from tests.support.harness import Bus, database_settings, eventually, make_tables, served_here
 
 MAX_PAYLOAD = 64 * 1024
 
@@ -92,6 +92,7 @@ async def started(nats, db_kind, tmp_path, schemas):
     async with Bus(nats.url) as b:
         await b.declare_streams("dispatch")
     runtime, rows = make_runtime(nats.url, db_kind, tmp_path, schemas)
+    await make_tables(runtime.db, runtime.metadata)  # a test's own tables, no revisions
     await runtime.start()
     try:
         yield runtime, rows
@@ -183,6 +184,7 @@ async def test_health_fails_while_the_relay_cannot_publish_and_recovers_with_it(
     async with Bus(nats.url) as bus:
         await bus.declare_streams("dispatch")
         runtime, rows = make_runtime(nats.url, db_kind, tmp_path, cleanup_schemas, health_grace_s=0.5)
+        await make_tables(runtime.db, runtime.metadata)
         async with served_here(runtime.app([], title="probe")) as client:
             assert (await client.get("/health")).status_code == 200
             await bus.js.delete_stream("BILLING")  # no stream takes the service's events now
@@ -202,6 +204,7 @@ async def test_a_cluster_url_with_one_server_down_connects_and_works(nats, tmp_p
         await bus.declare_streams("dispatch")
         cluster = f"nats://127.0.0.1:{free_port()}, {nats.url}"
         runtime, rows = make_runtime(cluster, "sqlite", tmp_path, [])
+        await make_tables(runtime.db, runtime.metadata)  # a test's own tables, no revisions
         await runtime.start()
         try:
             await bus.publish(closed("wo-cluster"))

@@ -15,7 +15,7 @@ from libs.contracts.events import PlazaRegistered
 from libs.runtime.uow import add_runtime_tables
 from libs.runtime.service import Runtime
 from libs.runtime.settings import ServiceSettings
-from tests.support.harness import Bus, database_settings, eventually
+from tests.support.harness import Bus, database_settings, eventually, make_tables
 
 
 class ArchiveLikeSettings(ServiceSettings, kw_only=True):
@@ -45,6 +45,7 @@ async def test_a_relay_round_lands_in_order_as_one_atomic_batch_when_large(
     rows, atomic, bus, nats_server, db_kind, tmp_path, cleanup_schemas
 ):
     runtime = make_runtime(nats_server.url, db_kind, tmp_path, cleanup_schemas)
+    await make_tables(runtime.db, runtime.metadata)  # a test's own tables, no revisions
     await runtime.start()
     try:
         events = plazas(rows)
@@ -74,6 +75,7 @@ async def test_an_event_the_stream_already_has_is_not_stored_twice_and_the_rest_
     events = plazas(30)  # enough for an atomic batch
     await bus.publish(events[5])
     runtime = make_runtime(nats_server.url, db_kind, tmp_path, cleanup_schemas)
+    await make_tables(runtime.db, runtime.metadata)  # a test's own tables, no revisions
     await runtime.start()
     try:
         info = await bus.js.stream_info("ARCHIVE")
@@ -101,6 +103,7 @@ async def test_events_emitted_while_the_broker_is_down_are_published_once_it_is_
     bus, nats_server, db_kind, tmp_path, cleanup_schemas
 ):
     runtime = make_runtime(nats_server.url, db_kind, tmp_path, cleanup_schemas)
+    await make_tables(runtime.db, runtime.metadata)  # a test's own tables, no revisions
     await runtime.start()
     try:
         first, during = plazas(3), plazas(8)[3:]

@@ -17,7 +17,7 @@ from libs.runtime.errors import InvalidInput
 from libs.runtime.uow import add_runtime_tables
 from libs.runtime.service import Runtime
 from libs.runtime.settings import ServiceSettings
-from tests.support.harness import Bus, database_settings, eventually
+from tests.support.harness import Bus, database_settings, eventually, make_tables
 
 
 class ProbeSettings(ServiceSettings, kw_only=True):
@@ -72,6 +72,7 @@ async def probe(request, bus, nats_server, db_kind, tmp_path, cleanup_schemas):
         runtime.consumers.subscribe_batch("dispatch", "*.*.work_order.closed", "probe", on_batch)
     else:
         runtime.consumers.subscribe("dispatch", "*.*.work_order.closed", "probe", on_closed)
+    await make_tables(runtime.db, runtime.metadata)  # a test's own tables, no revisions
     await runtime.start()
 
     async def rows():
@@ -216,6 +217,7 @@ async def test_a_batch_handler_gets_a_backlog_in_batches_each_event_once(bus, na
         await tx.conn.execute(applied.insert(), [{"event_id": e.id, "work_order_id": e.work_order_id} for e in batch])
 
     runtime.consumers.subscribe_batch("dispatch", "*.*.work_order.closed", "probe", on_batch)
+    await make_tables(runtime.db, runtime.metadata)  # a test's own tables, no revisions
     await runtime.start()
     try:
         async def all_applied():

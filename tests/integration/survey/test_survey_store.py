@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from libs.contracts import new_event_id, utcnow
 from libs.runtime.db import sqlite_driver
-from tests.support.harness import service_database
+from tests.support.harness import fresh_database, make_tables
 from services.survey import tables
 from services.survey.visits import store
 
@@ -35,16 +35,19 @@ async def index_names(db) -> set[str]:
 
 
 async def test_the_fatigue_look_up_reads_only_the_called_visits_of_a_busy_unit(db_kind, tmp_path, cleanup_schemas):
-    async with service_database(db_kind, tmp_path, cleanup_schemas, "survey", tables.metadata) as db:
-        # A file from the releases before: its index on (plaza, unit, closed at) is the one
-        # SQLite took over the partial index, and the partial index of surveyed (not skipped)
-        # visits reads the online ones too. A restart of the new release drops both.
+    db = fresh_database(db_kind, tmp_path, cleanup_schemas, "survey")
+    try:
+        # A file from the releases before, its tables made at start-up: its index on (plaza,
+        # unit, closed at) is the one SQLite took over the partial index, and the partial
+        # index of surveyed (not skipped) visits reads the online ones too. The migration
+        # step drops both when it adopts the file.
+        await db.create_all(tables.metadata)
         async with db.write() as conn:
             table = f'"{db.schema}".visits' if db.schema else "visits"
             await conn.execute(sa.text(f"CREATE INDEX ix_visits_plaza_unit ON {table} (plaza_id, unit, closed_at)"))
             await conn.execute(sa.text(f"CREATE INDEX ix_visits_surveyed ON {table} (plaza_id, unit, closed_at) "
                                        "WHERE skip_reason IS NULL"))
-        await db.create_all(tables.metadata)
+        await make_tables(db, tables.metadata)
         assert not {"ix_visits_plaza_unit", "ix_visits_surveyed"} & await index_names(db)
         assert {"ix_visits_called", "ix_visits_plaza_unit_id"} <= await index_names(db)
 
@@ -70,3 +73,5 @@ async def test_the_fatigue_look_up_reads_only_the_called_visits_of_a_busy_unit(d
                 (statement, parameters), = statements
                 plan = " ".join(str(r[-1]) for r in raw.execute(f"EXPLAIN QUERY PLAN {statement}", parameters))
                 assert "USING INDEX ix_visits_called " in plan, plan  # not every visit of the unit
+    finally:
+        await db.dispose()
