@@ -236,7 +236,7 @@ class Relay:
         if failed:  # one line a round: a lost connection fails every row in flight
             logger.warning("outbox_publish_failed", rows=len(failed), event_id=failed[0][0].event_id,
                            error=repr(failed[0][1]))
-        metrics.OUTBOX_PUBLISHED.labels(self.service).inc(len(done))
+        self._count([row.payload for row in rows if row.seq in done])
         return done, aside
 
     async def _set_aside(self, conn: AsyncConnection, aside: dict[int, tuple]) -> None:
@@ -279,8 +279,14 @@ class Relay:
         if error is not None:
             logger.info("outbox_batch_refused", rows=len(rows), reason=repr(error)[:300])
             return None
-        metrics.OUTBOX_PUBLISHED.labels(self.service).inc(len(rows))
+        self._count([r.payload for r in rows])
         return {r.seq for r in rows}
+
+    def _count(self, payloads: list[bytes]) -> None:
+        """Published and acknowledged: counted, with the business counters they carry (a row
+        published again after a crash before its mark is counted again; JetStream keeps one)."""
+        metrics.OUTBOX_PUBLISHED.labels(self.service).inc(len(payloads))
+        metrics.count_published(self.service, payloads)
 
     async def _mark(self, conn: AsyncConnection, seqs: list[int], done: set[int]) -> None:
         """``done`` of these rows are marked published, the others get one more attempt."""

@@ -26,6 +26,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await work_orders.sweep_deadlines(tx)
 
     runtime.every(settings.sla_sweep_s, sweep_deadlines, "sla-sweep")
+    runtime.gauge("work_orders", work_orders.gauge_work_orders)
     return runtime.app(
         [
             work_orders_api.WorkOrderController, work_orders_api.DepartmentQueueController,

@@ -12,6 +12,7 @@ failure) naks what it had not settled, so it is redelivered rather than dropped.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 
 import msgspec
@@ -125,6 +126,7 @@ class Consumers:
                 msgs.append(m)
             if not events:
                 return
+            started = time.perf_counter()
             outcomes = await self.apply_batch(durable, handler, events)
             done = {"applied": 0, "duplicate": 0}
             acks = []
@@ -138,6 +140,8 @@ class Consumers:
             for outcome, n in done.items():
                 if n:
                     metrics.EVENTS_HANDLED.labels(self.service, durable, outcome).inc(n)
+            metrics.BATCH_SIZE.labels(self.service, durable).observe(len(messages))
+            metrics.BATCH_SECONDS.labels(self.service, durable).observe(time.perf_counter() - started)
 
         if prompt is True:
             lingers = Lingers(self.prompt_linger_s)

@@ -79,6 +79,8 @@ class RequestContext(ASGIMiddleware):
         try:
             await next_app(scope, receive, _send)
         finally:
-            metrics.HTTP_REQUESTS.labels(self.service, scope["method"], status["code"]).observe(
+            # The route's template (/v1/plazas/{plaza}/requests), not its path: one series a route.
+            route = scope.get("path_template") or "unmatched"
+            metrics.HTTP_REQUESTS.labels(self.service, scope["method"], route, status["code"]).observe(
                 time.perf_counter() - start
             )
