@@ -22,7 +22,7 @@ from libs.contracts import STREAMS, Event, dead_letter_subject, validate_token
 from libs.contracts.events import DECODERS
 from libs.contracts.subjects import DEAD_LETTER_STREAM
 from libs.runtime import logging as log
-from libs.runtime import metrics
+from libs.runtime import metrics, tracing
 from libs.runtime.bus import wire
 from libs.runtime.bus.connection import Broker
 from libs.runtime.bus.feed import Lingers, PullConsumer
@@ -127,7 +127,10 @@ class Consumers:
             if not events:
                 return
             started = time.perf_counter()
-            outcomes = await self.apply_batch(durable, handler, events)
+            with tracing.applying(durable, events, [m.headers for m in msgs]) as spans:
+                outcomes = await self.apply_batch(durable, handler, events)
+                for event, outcome in zip(events, outcomes) if spans else ():
+                    spans[event.id].set_attribute("plazadesk.outcome", outcome.split(":", 1)[0])
             done = {"applied": 0, "duplicate": 0}
             acks = []
             for m, event, outcome in zip(msgs, events, outcomes):
