@@ -97,6 +97,11 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         # The desk routes: the clerk who may choose a request's department at intake may also
         # correct it afterwards; department staff hand a job up (escalate), not sideways.
         "POST /v1/plazas/{plaza}/work-orders/{work_order_id}/reroute": DESK,
+        "GET /v1/plazas/{plaza}/webhooks": LEADS,
+        "POST /v1/plazas/{plaza}/webhooks": SETTINGS | {"manager"},
+        "DELETE /v1/plazas/{plaza}/webhooks/{endpoint_id}": SETTINGS | {"manager"},
+        "GET /v1/plazas/{plaza}/webhooks/{endpoint_id}/deliveries": LEADS,
+        "POST /v1/plazas/{plaza}/webhooks/deliveries/{delivery_id}/redeliver": LEADS,
         "GET /v1/plazas/{plaza}/escalations": LEADS,
         "GET /v1/plazas/{plaza}/departments/{department}/queue": _ALL,
         "GET /v1/plazas/{plaza}/routing-rules": READ,

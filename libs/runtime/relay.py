@@ -36,12 +36,12 @@ logger = log.get("outbox")
 # 10 rows 1.5 / 2.2, 30 rows 2.8 / 2.2, 100 rows 9.0 / 3.0.
 ATOMIC_FROM = 24
 MARK_AT = 2000  # published rows marked together at the latest (SQLite)
-_OutboxRow = namedtuple("_OutboxRow", "seq event_id subject payload")
+_OutboxRow = namedtuple("_OutboxRow", "seq event_id subject payload traceparent")
 
 
 # Sends one event and returns its acknowledgement to await (a future), or None when the
 # publish was already acknowledged.
-Publish = Callable[[str, bytes, str], Awaitable[Awaitable | None]]
+Publish = Callable[[str, bytes, str, str | None], Awaitable[Awaitable | None]]
 
 
 class Relay:
@@ -174,7 +174,7 @@ class Relay:
         after = self._unmarked[-1] if self._unmarked else 0
         async with self.db.read() as conn:
             rows = [_OutboxRow(*r) for r in sqlite_driver(conn).execute(
-                f"SELECT seq, event_id, subject, payload FROM {self.outbox.name} "
+                f"SELECT seq, event_id, subject, payload, traceparent FROM {self.outbox.name} "
                 "WHERE published_at IS NULL AND seq > ? ORDER BY seq LIMIT ?", (after, self.batch))]
         done, aside = await self._publish_rows(rows)
         if aside:  # gone from the outbox: no round reads them again
@@ -216,7 +216,7 @@ class Relay:
         acks: list = []
         for r in rows:
             try:
-                acks.append(await self.publish(r.subject, r.payload, r.event_id))
+                acks.append(await self.publish(r.subject, r.payload, r.event_id, r.traceparent))
             except Exception as exc:
                 acks.append(exc)
         waiting = [a for a in acks if a is not None and not isinstance(a, BaseException)]
@@ -236,7 +236,7 @@ class Relay:
         if failed:  # one line a round: a lost connection fails every row in flight
             logger.warning("outbox_publish_failed", rows=len(failed), event_id=failed[0][0].event_id,
                            error=repr(failed[0][1]))
-        metrics.OUTBOX_PUBLISHED.labels(self.service).inc(len(done))
+        self._count([row.payload for row in rows if row.seq in done])
         return done, aside
 
     async def _set_aside(self, conn: AsyncConnection, aside: dict[int, tuple]) -> None:
@@ -269,7 +269,7 @@ class Relay:
         try:
             for i in range(0, len(rows), size):
                 chunk = rows[i : i + size]
-                acks.append(await batch([(r.subject, r.payload, r.event_id) for r in chunk]))
+                acks.append(await batch([(r.subject, r.payload, r.event_id, r.traceparent) for r in chunk]))
             _, late = await asyncio.wait(acks, timeout=self.ack_timeout_s)
             for ack in late:
                 ack.cancel()
@@ -279,8 +279,14 @@ class Relay:
         if error is not None:
             logger.info("outbox_batch_refused", rows=len(rows), reason=repr(error)[:300])
             return None
-        metrics.OUTBOX_PUBLISHED.labels(self.service).inc(len(rows))
+        self._count([r.payload for r in rows])
         return {r.seq for r in rows}
+
+    def _count(self, payloads: list[bytes]) -> None:
+        """Published and acknowledged: counted, with the business counters they carry (a row
+        published again after a crash before its mark is counted again; JetStream keeps one)."""
+        metrics.OUTBOX_PUBLISHED.labels(self.service).inc(len(payloads))
+        metrics.count_published(self.service, payloads)
 
     async def _mark(self, conn: AsyncConnection, seqs: list[int], done: set[int]) -> None:
         """``done`` of these rows are marked published, the others get one more attempt."""
@@ -349,7 +355,7 @@ def _ack_error(ack) -> BaseException | None:
 
 def unpublished(outbox: sa.Table, limit: int) -> sa.Select:
     return (
-        sa.select(outbox.c.seq, outbox.c.event_id, outbox.c.subject, outbox.c.payload)
+        sa.select(outbox.c.seq, outbox.c.event_id, outbox.c.subject, outbox.c.payload, outbox.c.traceparent)
         .where(outbox.c.published_at.is_(None))
         .order_by(outbox.c.seq)
         .limit(limit)

@@ -52,6 +52,9 @@ class ServiceSettings(msgspec.Struct, kw_only=True):
     # in the URL, if any (the test suite's accounts).
     nats_user: str = ""
     nats_password: str = ""
+    # Traces (libs/runtime/tracing.py): an OTLP/HTTP collector's address, e.g.
+    # http://otel-collector:4318; empty: no traces.
+    otlp_endpoint: str = ""
     data_dir: str = "data"
     database_url: str = ""
     # Each service in its own PostgreSQL schema: one database, no shared table (docs/operations.md#settings).

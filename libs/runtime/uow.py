@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from libs.contracts import Event, subject_for, utcnow
 from libs.contracts.events import encode
+from libs.runtime import tracing
 from libs.runtime.db import UtcDateTime, insert_ignore_many, sqlite_driver, sqlite_utc_text, wrote_outbox
 
 _SQLITE_ROWS = 300  # rows per multi-row statement (3 parameters each, well under SQLite's limit)
@@ -29,6 +30,9 @@ def add_runtime_tables(metadata: sa.MetaData) -> tuple[sa.Table, sa.Table]:
         sa.Column("created_at", UtcDateTime(), nullable=False),
         sa.Column("published_at", UtcDateTime(), nullable=True, index=True),
         sa.Column("attempts", sa.Integer, nullable=False, default=0),
+        # The W3C trace context of the span that wrote the event, sent along as a header
+        # (libs.runtime.tracing); NULL while traces are off.
+        sa.Column("traceparent", sa.String(64), nullable=True),
     )
     inbox = sa.Table(
         "inbox",
@@ -90,7 +94,12 @@ class Tx:
         pending = self.emitted[-self._unwritten :]
         wrote_outbox(self.conn)
         raw = sqlite_driver(self.conn)
-        if raw is not None:
+        if tracing.enabled:
+            traced = [tracing.traceparent_for(e) for e in pending]
+            await self.conn.execute(self._outbox.insert(), [
+                {"event_id": e.id, "subject": subject_for(e), "payload": encode(e), "created_at": now, "attempts": 0,
+                 "traceparent": t} for e, t in zip(pending, traced)])
+        elif raw is not None:
             at = sqlite_utc_text(now)
             raw.executemany(
                 f"INSERT INTO {self._outbox.name} (event_id, subject, payload, created_at, attempts) VALUES (?, ?, ?, ?, 0)",

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import httpx
 from litestar import Litestar
 
 from libs.runtime.service import Runtime
@@ -14,6 +15,9 @@ from services.dispatch.stock import api as stock_api
 from services.dispatch.settings import Settings, from_env
 from services.dispatch.work_orders import api as work_orders_api
 from services.dispatch.work_orders import services as work_orders
+from services.dispatch.webhooks import api as webhooks_api
+from services.dispatch.webhooks import services as webhooks
+from services.dispatch.webhooks.domain import BACKOFF_S
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -26,12 +30,22 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await work_orders.sweep_deadlines(tx)
 
     runtime.every(settings.sla_sweep_s, sweep_deadlines, "sla-sweep")
+    runtime.gauge("work_orders", work_orders.gauge_work_orders)
+    backoff = tuple(float(s) for s in settings.webhook_backoff_s.split(",") if s.strip()) or BACKOFF_S
+    client = httpx.AsyncClient(timeout=settings.webhook_timeout_s, follow_redirects=False)
+
+    async def send_webhooks() -> None:
+        while await webhooks.deliver_due(runtime.db, client, backoff_s=backoff) == webhooks.ROUND:
+            pass  # a full round: more may be due
+
+    runtime.every(settings.webhook_round_s, send_webhooks, "webhooks")
     return runtime.app(
         [
             work_orders_api.WorkOrderController, work_orders_api.DepartmentQueueController,
             routing_api.RoutingRulesController, feedback_api.FeedbackController, sla_api.SlaPolicyController,
             stock_api.StockController, stock_api.AdjustmentController, reports_api.ReportsController,
             corrections_api.RerouteController, escalations_api.EscalationsController,
+            webhooks_api.WebhooksController,
         ],
         title="PlazaDesk dispatch",
     )

@@ -16,6 +16,7 @@ from services.dispatch.corrections import services as corrections
 from services.dispatch.reports import services as reports
 from services.dispatch.roster import services as roster
 from services.dispatch.work_orders import services as work_orders
+from services.dispatch.webhooks import services as webhooks
 
 
 async def on_archive_events(tx: Tx, events: list) -> None:
@@ -49,6 +50,12 @@ async def on_visit_completed(tx: Tx, events: list[VisitCompleted], *, reopen_esc
     await work_orders.record_return_visits(tx, events, escalate_after=reopen_escalate_after)
 
 
+async def on_own_work_order_events(tx: Tx, events: list) -> None:
+    """Dispatch's own published work-order events, for the departments' webhooks: a delivery
+    is queued only for an event that was committed and published."""
+    await webhooks.queue_deliveries(tx, events)
+
+
 def subscribe(consumers: Consumers, *, reopen_escalate_after: int = 2) -> None:
     consumers.subscribe_batch("archive", "*.>", "archive", on_archive_events)
     consumers.subscribe_batch("staff", "*.staff.*", "staff", on_staff_events)
@@ -61,3 +68,4 @@ def subscribe(consumers: Consumers, *, reopen_escalate_after: int = 2) -> None:
         "visit-completed",
         functools.partial(on_visit_completed, reopen_escalate_after=reopen_escalate_after),
     )
+    consumers.subscribe_batch("dispatch", "*.*.work_order.*", "webhooks", on_own_work_order_events)

@@ -331,3 +331,51 @@ report_requests = sa.Table(
 def plain(row) -> dict:
     # Column keys are str subclasses (quoted_name); msgspec and JSON want plain str.
     return {str(k): v for k, v in row.items()}
+
+# Webhooks for department systems that cannot hold a NATS connection (dispatch/webhooks):
+# the endpoints each department registered, one delivery per endpoint and event (unique: an
+# event delivered twice by the bus is queued once), and every attempt with its answer.
+webhook_endpoints = sa.Table(
+    "webhook_endpoints",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("plaza_id", sa.String(64), nullable=False, index=True),
+    sa.Column("department", sa.String(64), nullable=False),
+    sa.Column("url", sa.String(2000), nullable=False),
+    sa.Column("secret", sa.String(200), nullable=False),
+    sa.Column("events", sa.JSON, nullable=False, default=list),  # event types; [] = every one
+    sa.Column("active", sa.Boolean, nullable=False, default=True),
+    sa.Column("created_by", sa.String(100), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+)
+
+webhook_deliveries = sa.Table(
+    "webhook_deliveries",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("endpoint_id", sa.String(40), nullable=False),
+    sa.Column("plaza_id", sa.String(64), nullable=False),
+    sa.Column("event_id", sa.String(40), nullable=False),
+    sa.Column("event_type", sa.String(80), nullable=False),
+    sa.Column("payload", sa.LargeBinary, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # pending, delivered, failed
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    # When this series of attempts began (queued, or redelivered by hand): tried for a day from it.
+    sa.Column("since", UtcDateTime(), nullable=False),
+    sa.Column("next_attempt_at", UtcDateTime(), index=True),  # None once delivered or failed
+    sa.Column("delivered_at", UtcDateTime()),
+    sa.Column("redelivered_by", sa.String(100)),  # who last asked for it again by hand
+    sa.UniqueConstraint("endpoint_id", "event_id", name="uq_webhook_delivery_event"),
+)
+
+webhook_attempts = sa.Table(
+    "webhook_attempts",
+    metadata,
+    sa.Column("delivery_id", sa.String(40), primary_key=True),
+    sa.Column("attempt", sa.Integer, primary_key=True),
+    sa.Column("at", UtcDateTime(), nullable=False),
+    sa.Column("status_code", sa.Integer),  # None: no answer (refused, timed out)
+    sa.Column("response", sa.Text),  # the answer's first 500 characters, or the error
+    sa.Column("duration_ms", sa.Integer, nullable=False),
+)

@@ -12,6 +12,7 @@ failure) naks what it had not settled, so it is redelivered rather than dropped.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 
 import msgspec
@@ -21,7 +22,7 @@ from libs.contracts import STREAMS, Event, dead_letter_subject, validate_token
 from libs.contracts.events import DECODERS
 from libs.contracts.subjects import DEAD_LETTER_STREAM
 from libs.runtime import logging as log
-from libs.runtime import metrics
+from libs.runtime import metrics, tracing
 from libs.runtime.bus import wire
 from libs.runtime.bus.connection import Broker
 from libs.runtime.bus.feed import Lingers, PullConsumer
@@ -125,7 +126,11 @@ class Consumers:
                 msgs.append(m)
             if not events:
                 return
-            outcomes = await self.apply_batch(durable, handler, events)
+            started = time.perf_counter()
+            with tracing.applying(durable, events, [m.headers for m in msgs]) as spans:
+                outcomes = await self.apply_batch(durable, handler, events)
+                for event, outcome in zip(events, outcomes) if spans else ():
+                    spans[event.id].set_attribute("plazadesk.outcome", outcome.split(":", 1)[0])
             done = {"applied": 0, "duplicate": 0}
             acks = []
             for m, event, outcome in zip(msgs, events, outcomes):
@@ -138,6 +143,8 @@ class Consumers:
             for outcome, n in done.items():
                 if n:
                     metrics.EVENTS_HANDLED.labels(self.service, durable, outcome).inc(n)
+            metrics.BATCH_SIZE.labels(self.service, durable).observe(len(messages))
+            metrics.BATCH_SECONDS.labels(self.service, durable).observe(time.perf_counter() - started)
 
         if prompt is True:
             lingers = Lingers(self.prompt_linger_s)

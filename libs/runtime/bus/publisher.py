@@ -15,8 +15,10 @@ from libs.runtime.bus.connection import Broker
 from libs.runtime.uow import RefusedForGood
 
 
-# Room for the headers an atomic batch adds to a message (batch id, sequence, commit).
-_BATCH_HEADERS_ROOM = b"Nats-Batch-Id: %s\r\nNats-Batch-Sequence: 1000\r\nNats-Batch-Commit: 1\r\n" % (b"x" * 22)
+# Room for the headers an atomic batch adds to a message (batch id, sequence, commit, and a
+# W3C traceparent when traces are on).
+_BATCH_HEADERS_ROOM = b"Nats-Batch-Id: %s\r\nNats-Batch-Sequence: 1000\r\nNats-Batch-Commit: 1\r\n%s" % (
+    b"x" * 22, b"traceparent: 00-%s-%s-01\r\n" % (b"0" * 32, b"0" * 16))
 
 
 def _fits(nc, event_id: str, size: int) -> None:
@@ -85,15 +87,16 @@ class _Publisher:
         self._decode = msgspec.json.Decoder(_PubAck).decode
         self._nuid = NUID()  # atomic batches' ids
 
-    async def __call__(self, subject: str, payload: bytes, event_id: str) -> asyncio.Future:
+    async def __call__(self, subject: str, payload: bytes, event_id: str, trace: str | None = None) -> asyncio.Future:
+        """``trace``: the W3C ``traceparent`` to send along (libs.runtime.tracing), if any."""
         nc = await self._client()
-        headers = self._headers(event_id)
+        headers = self._headers(event_id, b"traceparent: %s\r\n" % trace.encode() if trace else b"")
         _fits(nc, event_id, len(headers) + len(payload))
         token, future = self._expect()
         return await self._send(nc, [wire.hpub(subject, self._prefix + token, headers, payload)], future)
 
-    async def batch(self, messages: list[tuple[str, bytes, str]]) -> asyncio.Future:
-        """Publishes (subject, payload, event id) messages as one JetStream atomic batch:
+    async def batch(self, messages: list[tuple]) -> asyncio.Future:
+        """Publishes (subject, payload, event id[, traceparent]) messages as one JetStream atomic batch:
         stored together or not at all, behind one write (one fsync with ``sync_interval:
         always``, where each single publish costs one). The future settles with the
         acknowledgement of the whole batch. JetStream refuses a batch that holds an id it
@@ -103,15 +106,17 @@ class _Publisher:
             raise ValueError(f"an atomic batch holds 1 to {MAX_ATOMIC_BATCH} messages, not {len(messages)}")
         nc = await self._client()
         room = nc.max_payload - len(self._headers("", _BATCH_HEADERS_ROOM))
-        for _, payload, event_id in messages:  # one too large: the relay sends them one by one
+        for _, payload, event_id, *_ in messages:  # one too large: the relay sends them one by one
             if len(event_id) + len(payload) > room:
                 _fits(nc, event_id, len(self._headers(event_id, _BATCH_HEADERS_ROOM)) + len(payload))
         batch_id = self._nuid.next()
         last = len(messages)
         token, future = self._expect(expected_count=last)
         commands = []
-        for i, (subject, payload, event_id) in enumerate(messages, 1):
+        for i, (subject, payload, event_id, *trace) in enumerate(messages, 1):
             batched = b"Nats-Batch-Id: %s\r\nNats-Batch-Sequence: %d\r\n" % (batch_id, i)
+            if trace and trace[0]:
+                batched += b"traceparent: %s\r\n" % trace[0].encode()
             if i == last:  # the commit carries the reply the acknowledgement comes back on
                 commands.append(wire.hpub(subject, self._prefix + token,
                                       self._headers(event_id, batched + b"Nats-Batch-Commit: 1\r\n"), payload))

@@ -20,7 +20,7 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from libs.contracts.subjects import validate_token
-from libs.runtime import metrics
+from libs.runtime import metrics, tracing
 from libs.runtime.http.docs import docs_assets, openapi_config
 from libs.runtime.http.guards import PLAZA_MAY_BE_NEW, ApiRequest, known_plaza_guard, refuse_unknown_query
 from libs.runtime.http.ops import ops_routes
@@ -76,9 +76,14 @@ class RequestContext(ASGIMiddleware):
             await send(message)
 
         start = time.perf_counter()
-        try:
-            await next_app(scope, receive, _send)
-        finally:
-            metrics.HTTP_REQUESTS.labels(self.service, scope["method"], status["code"]).observe(
-                time.perf_counter() - start
-            )
+        # The route's template (/v1/plazas/{plaza}/requests), not its path: one series a route.
+        route = scope.get("path_template") or "unmatched"
+        with tracing.server_span(scope["method"], route, headers, plaza) as span:
+            try:
+                await next_app(scope, receive, _send)
+            finally:
+                metrics.HTTP_REQUESTS.labels(self.service, scope["method"], route, status["code"]).observe(
+                    time.perf_counter() - start
+                )
+                if span is not None:
+                    span.set_attribute("http.response.status_code", status["code"])

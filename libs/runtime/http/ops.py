@@ -15,9 +15,10 @@ from litestar import Response, get
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 
-def ops_routes(ready_check, health_check=None):
+def ops_routes(ready_check, health_check=None, refresh_gauges=None):
     """/health (liveness: ``health_check``, e.g. can the service still publish), /ready
-    (``ready_check``: can it serve now) and /metrics."""
+    (``ready_check``: can it serve now) and /metrics (``refresh_gauges`` first reads what is
+    waiting now: libs.runtime.gauges)."""
 
     @get("/health", sync_to_thread=False, include_in_schema=False)
     def health() -> Response:
@@ -34,8 +35,10 @@ def ops_routes(ready_check, health_check=None):
         return Response({"status": "ready" if ok else "not ready", "checks": checks, "pid": os.getpid()},
                         status_code=200 if ok else 503)
 
-    @get("/metrics", sync_to_thread=False, include_in_schema=False)
-    def metrics_() -> Response:
+    @get("/metrics", include_in_schema=False)
+    async def metrics_() -> Response:
+        if refresh_gauges is not None:
+            await refresh_gauges()
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return [health, ready, metrics_]

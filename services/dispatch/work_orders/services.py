@@ -11,6 +11,7 @@ import datetime as dt
 from typing import NamedTuple
 
 import msgspec
+from prometheus_client import Gauge
 
 from libs.contracts.events import (
     HandoverInspected, Material, RequestReceived, VisitCompleted, WorkOrderAssigned, WorkOrderCancelled,
@@ -398,3 +399,18 @@ async def department_queue(conn, plaza_id: str, department: str) -> list[WorkOrd
     """The department's jobs still to be done (their order is the view's: the most pressing
     deadline first)."""
     return await with_deadlines(conn, plaza_id, await store.open_work_orders_of(conn, plaza_id, department))
+
+
+WORK_ORDERS = Gauge("plazadesk_work_orders", "Work orders by plaza, department and status",
+                    ["plaza", "department", "status"])
+
+
+async def gauge_work_orders(conn) -> None:
+    """Sets ``plazadesk_work_orders`` at a scrape of /metrics (a status no longer held drops to 0)."""
+    seen = set()
+    for plaza, department, status, n in await store.counts_by_status(conn):
+        WORK_ORDERS.labels(plaza, department, status).set(n)
+        seen.add((plaza, department, status))
+    for labels in [tuple(s.labels.values()) for s in next(iter(WORK_ORDERS.collect())).samples]:
+        if labels not in seen:
+            WORK_ORDERS.labels(*labels).set(0)

@@ -165,3 +165,13 @@ async def work_order_of_request(conn: AsyncConnection, plaza_id: str, request_id
         q = q.with_for_update()
     row = (await conn.execute(q)).mappings().first()
     return plain(row) if row else None
+
+
+async def counts_by_status(conn: AsyncConnection) -> list[tuple[str, str, str, int]]:
+    """(plaza, department, status, how many) over every work order: /metrics' gauge."""
+    w = work_orders
+    rows = await conn.execute(
+        sa.select(w.c.plaza_id, w.c.department, w.c.status, sa.func.count())
+        .group_by(w.c.plaza_id, w.c.department, w.c.status)
+    )
+    return [tuple(r) for r in rows]

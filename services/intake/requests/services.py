@@ -11,6 +11,7 @@ from typing import Literal, TypeVar
 import msgspec
 
 from libs.contracts import new_event_id, utcnow
+from libs.runtime import tracing
 from libs.contracts.events import RequestReceived
 from libs.runtime import idempotency, limits
 from libs.runtime import logging as log
@@ -211,7 +212,9 @@ def assess_with(
         chosen = domain.decide(found, department=body.department, serviceable=body.serviceable)
     except domain.Refused as exc:
         raise refused(exc) from exc
-    ids = [new_event_id()]
+    # The request's id is the trace id of the HTTP request that brought it, when traces are on
+    # and the trace began here: the case's trace and its correlation id are then one.
+    ids = [tracing.case_id() or new_event_id()]
     if domain.splits(found, body.split):
         ids.append(new_event_id())
     common = dict(

@@ -33,7 +33,7 @@ async def test_failed_publishes_are_retried_until_published(tmp_path):
     sent: list[str] = []
     failures = {"left": 3}
 
-    async def flaky_publish(subject, payload, event_id):
+    async def flaky_publish(subject, payload, event_id, trace=None):
         if failures["left"] > 0:
             failures["left"] -= 1
             raise ConnectionError("nats unavailable")
@@ -56,7 +56,7 @@ async def test_an_acknowledgement_that_fails_or_never_comes_is_published_again(t
     unanswered: list[asyncio.Future] = []
     loop = asyncio.get_running_loop()
 
-    async def publish(subject, payload, event_id):
+    async def publish(subject, payload, event_id, trace=None):
         ack = loop.create_future()
         if event_id == events[0].id and not unanswered:
             unanswered.append(ack)  # lost: nobody will ever answer it
@@ -85,7 +85,7 @@ async def test_an_acknowledgement_that_fails_or_never_comes_is_published_again(t
 async def test_relay_wakes_on_commit_without_waiting_for_the_poll(tmp_path):
     sent: list[str] = []
 
-    async def publish(subject, payload, event_id):
+    async def publish(subject, payload, event_id, trace=None):
         sent.append(subject)
 
     db, outbox, inbox, relay = await make(tmp_path, publish)
@@ -109,7 +109,7 @@ async def test_a_lingering_relay_publishes_the_commits_of_its_linger_in_one_roun
     published: list[tuple[str, int, float]] = []  # (event id, round, when)
     rounds = 0
 
-    async def publish(subject, payload, event_id):
+    async def publish(subject, payload, event_id, trace=None):
         published.append((event_id, rounds, loop.time()))
 
     db, outbox, inbox, relay = await make(tmp_path, publish)
@@ -149,7 +149,7 @@ async def recording_relay(tmp_path, mark_every_s: float):
     """A started relay whose publish records the event ids it was given, in order."""
     sent: list[str] = []
 
-    async def publish(subject, payload, event_id):
+    async def publish(subject, payload, event_id, trace=None):
         sent.append(event_id)
 
     db, outbox, inbox, relay = await make(tmp_path, publish)

@@ -32,7 +32,7 @@ async def emit(db, outbox, inbox, *names: str) -> list[PlazaRegistered]:
 async def test_a_row_refused_for_good_is_set_aside_and_the_rows_behind_it_are_published(tmp_path):
     sent: list[str] = []
 
-    async def publish(subject, payload, event_id):
+    async def publish(subject, payload, event_id, trace=None):
         if b"huge" in payload:
             raise RefusedForGood("event is 9000000 bytes; the NATS server takes at most 8388608 (max_payload)")
         sent.append(event_id)
@@ -62,7 +62,7 @@ async def test_a_failure_that_may_pass_is_retried_and_counts_as_time_unable_to_p
     broker = {"up": False}
     sent: list[str] = []
 
-    async def publish(subject, payload, event_id):
+    async def publish(subject, payload, event_id, trace=None):
         if not broker["up"]:
             raise ConnectionError("nats: no servers available")
         sent.append(event_id)
