@@ -82,6 +82,7 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "POST /v1/plazas/{plaza}/dunning/tasks/{task_id}/outcome": MONEY | DESK,
         "GET /v1/plazas/{plaza}/reports/monthly": REPORTS,
         "GET /v1/plazas/{plaza}/prepaid/report": REPORTS,
+        "GET /v1/plazas/{plaza}/prepaid/summary": REPORTS,
     },
     "dispatch": {
         "GET /v1/plazas/{plaza}/work-orders": _ALL,
