@@ -78,9 +78,22 @@ def xlsx(sheets: Iterable[tuple[str, Iterable[Sequence[Any]]]]) -> bytes:
     write-only mode): a register of thousands of units never sits in memory as cell objects."""
     from openpyxl import Workbook
 
+    from openpyxl.utils import get_column_letter
+
     book = Workbook(write_only=True)
     for title, rows in sheets:
         sheet = book.create_sheet(title[:31])  # Excel's limit for a sheet name
+        rows = iter(rows)
+        header = next(rows, None)
+        if header is None:
+            continue
+        header = row(header)
+        # Streamed: only the header is known before the rows are written, so it sets the
+        # widths (a column at least as wide as its name) and stays in view (frozen).
+        for i, name in enumerate(header):
+            sheet.column_dimensions[get_column_letter(i + 1)].width = min(max(_width(str(name or "")) + 2, 12), 60)
+        sheet.freeze_panes = "A2"
+        sheet.append(header)
         for values in rows:
             sheet.append(row(values))
     out = io.BytesIO()
