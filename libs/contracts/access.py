@@ -83,6 +83,16 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "GET /v1/plazas/{plaza}/reports/monthly": REPORTS,
         "GET /v1/plazas/{plaza}/prepaid/report": REPORTS,
         "GET /v1/plazas/{plaza}/prepaid/summary": REPORTS,
+        # The service catalogue: finance keeps the price list and charges ad hoc services;
+        # above the plaza's threshold a second person of MONEY approves (four eyes).
+        "GET /v1/plazas/{plaza}/catalogue": READ,
+        "PUT /v1/plazas/{plaza}/catalogue/{code}": MONEY,
+        "GET /v1/plazas/{plaza}/catalogue-settings": READ,
+        "PUT /v1/plazas/{plaza}/catalogue-settings": MONEY,
+        "POST /v1/plazas/{plaza}/accounts/{unit}/ad-hoc-charges": MONEY,
+        "POST /v1/plazas/{plaza}/accounts/{unit}/ad-hoc-charges/{charge_id}/approve": MONEY,
+        "POST /v1/plazas/{plaza}/accounts/{unit}/ad-hoc-charges/{charge_id}/reject": MONEY,
+        "GET /v1/plazas/{plaza}/ad-hoc-charges": MONEY | {"auditor"},
     },
     "dispatch": {
         "GET /v1/plazas/{plaza}/work-orders": _ALL,

@@ -82,6 +82,9 @@ work_orders = sa.Table(
     sa.Column("cancel_reason", sa.Text),
     # A public area (car park B2, east entrance) when the request is about no unit (``unit`` "").
     sa.Column("area", sa.String(200)),
+    # The catalogue service the request ordered (billing's code and price list), and how many.
+    sa.Column("catalogue_item", sa.String(64)),
+    sa.Column("catalogue_quantity", sa.Integer),
     # One request, one work order: a RequestReceived delivered twice (under any event id) opens one.
     sa.UniqueConstraint("plaza_id", "request_id", name="uq_work_orders_plaza_request"),
     sa.Index("ix_work_orders_plaza_status", "plaza_id", "status"),
@@ -103,6 +106,7 @@ charge_lines = sa.Table(
     sa.Column("unit_price_fen", sa.BigInteger, nullable=False),
     sa.Column("amount_fen", sa.BigInteger, nullable=False),
     sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("catalogue_item", sa.String(64)),  # a catalogue service's line: billing prices it
     sa.Index("ix_charge_lines_work_order", "plaza_id", "work_order_id"),
 )
 

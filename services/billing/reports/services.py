@@ -10,6 +10,7 @@ import msgspec
 
 from libs.runtime import export
 from services.billing import facts
+from services.billing.catalogue import services as catalogue
 from services.billing.dunning import domain as dunning_domain
 from services.billing.dunning import services as dunning
 from services.billing.fees import domain as fees_domain
@@ -45,6 +46,8 @@ class MonthlyReport(msgspec.Struct, kw_only=True):
     arrears: dict[str, int]
     units: list[UnitMonth]
     currency: str = ledger_domain.CURRENCY
+    # Multi-service revenue (多种经营): the month's catalogue services and ad hoc charges, by item.
+    services: list[catalogue.ItemRevenue] = []
 
 
 def month_bounds(month: str, zone: dt.tzinfo) -> tuple[dt.datetime, dt.datetime]:
@@ -90,6 +93,7 @@ async def monthly_report(conn, plaza_id: str, month: str) -> MonthlyReport:
         refunded_fen=sum(u.refunded_fen for u in rows), recharged_fen=recharged,
         collection_rate=round(collected / billed, 4) if billed else None,
         arrears_as_of=as_of, arrears=totals, units=rows,
+        services=await catalogue.revenue(conn, plaza_id, month, start, end),
     )
 
 
@@ -101,6 +105,12 @@ MONEY = {
     "overdue": export.Column("overdue_fen", "月末欠费", "overdue at month end", "money"),
 }
 UNIT_COLUMNS = [export.Column("unit", "单元", "unit"), MONEY["billed"], MONEY["collected"], MONEY["refunded"], MONEY["overdue"]]
+SERVICE_COLUMNS = [
+    export.Column("month", "月份", "month"), export.Column("item", "项目编码", "item"),
+    export.Column("name", "项目", "name"), export.Column("count", "笔数", "charges", "count"),
+    export.Column("quantity", "数量", "quantity", "count"), export.Column("amount_fen", "收入（含税）", "revenue (tax included)", "money"),
+    export.Column("tax_fen", "其中税额", "of which tax", "money"),
+]
 ARREARS_COLUMNS = [export.Column("bucket", "账龄（天）", "days past due"), export.Column("amount_fen", "欠费", "arrears", "money")]
 
 
@@ -121,6 +131,8 @@ def monthly_sheets(report: MonthlyReport) -> list[export.Sheet]:
         export.Sheet("分户", "units", UNIT_COLUMNS, report.units),
         export.Sheet("账龄", "arrears", ARREARS_COLUMNS, arrears,
                      export.Chart("bar", "月末欠费账龄", "arrears by age at month end", "bucket", ["amount_fen"])),
+        export.Sheet("多种经营", "services", SERVICE_COLUMNS, report.services,
+                     export.Chart("bar", "多种经营收入（按项目）", "service revenue by item", "name", ["amount_fen"])),
     ]
 
 

@@ -13,7 +13,7 @@ from typing import NamedTuple
 import msgspec
 
 from libs.contracts.events import (
-    HandoverInspected, Material, RequestReceived, VisitCompleted, WorkOrderAssigned, WorkOrderCancelled,
+    CatalogueOrder, HandoverInspected, Material, RequestReceived, VisitCompleted, WorkOrderAssigned, WorkOrderCancelled,
     WorkOrderClosed, WorkOrderCreated, WorkOrderEscalated, WorkOrderReopened, WorkOrderResolved, WorkOrderStarted,
 )
 from libs.runtime import logging as log
@@ -69,6 +69,8 @@ async def open_work_orders(tx: Tx, events: list[RequestReceived]) -> list[str]:
         openings.append((event, domain.new_work_order(
             event.plaza_id, event.request_id, event.unit, department, event.kind, event.text, opened,
             priority=routing_rules.priority_of(event.text), major=event.major, area=event.area,
+            catalogue_item=event.catalogue_item.code if event.catalogue_item else None,
+            catalogue_quantity=event.catalogue_item.quantity if event.catalogue_item else None,
         )))
     return await open_new(tx, openings)
 
@@ -134,6 +136,8 @@ def _created(row: dict, cause: RequestReceived | HandoverInspected, due: dict[st
         text=row["text"], priority=row["priority"], major=row["major"],
         warranty=row["warranty"], responsible_party=row["responsible_party"],
         respond_due_at=due.get("respond"), on_site_due_at=due.get("on_site"), resolve_due_at=due.get("resolve"),
+        catalogue_item=CatalogueOrder(code=row["catalogue_item"], quantity=row["catalogue_quantity"] or 1)
+        if row.get("catalogue_item") else None,
     )
 
 
@@ -179,8 +183,13 @@ async def resolve_work_order(tx: Tx, plaza_id: str, work_order_id: str, body: Wo
     except domain.MoneyRefused as exc:
         raise InvalidInput(str(exc), field=exc.field) from exc
     lines = domain.price_job(work_order_id, row["lines_created"], body.labour_fen, materials) if body.paid else []
+    if row.get("catalogue_item") and not await _has_catalogue_line(tx.conn, plaza_id, work_order_id):
+        # The ordered service is charged once in the job's life, whatever else the resolution bills.
+        lines.append(domain.catalogue_line(work_order_id, row["lines_created"] + len(lines) + 1, row["catalogue_item"],
+                                           row["catalogue_quantity"] or 1, body.quoted_fen))
+    paid = body.paid or bool(row.get("catalogue_item"))
     row = await _step(
-        tx, row, "resolve", at, paid=body.paid, labour_fen=body.labour_fen, note=body.note,
+        tx, row, "resolve", at, paid=paid, labour_fen=body.labour_fen, note=body.note,
         materials=[{**msgspec.to_builtins(m), "sku": line.sku} for m, line in zip(materials, body.materials)],
         lines_created=row["lines_created"] + len(lines),
     )
@@ -192,6 +201,11 @@ async def resolve_work_order(tx: Tx, plaza_id: str, work_order_id: str, body: Wo
         materials=[Material(name=m.name, quantity=m.quantity, unit_price_fen=m.unit_price_fen) for m in materials],
     ))
     return await _shown(tx.conn, row)
+
+
+async def _has_catalogue_line(conn, plaza_id: str, work_order_id: str) -> bool:
+    lines = (await store.charge_lines_of(conn, plaza_id, [work_order_id]))[work_order_id]
+    return any(line.get("catalogue_item") for line in lines)
 
 
 async def close_work_order(tx: Tx, plaza_id: str, work_order_id: str, cmd: Command) -> WorkOrder:
