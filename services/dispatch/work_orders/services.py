@@ -175,6 +175,8 @@ async def resolve_work_order(tx: Tx, plaza_id: str, work_order_id: str, body: Wo
     """Materials from stock are taken in this same transaction: a refusal takes nothing."""
     row = await _load(tx, plaza_id, work_order_id, cmd)
     _next_status(row, "resolve")  # refuse before touching stock or pricing
+    if body.quoted_fen is not None and not row.get("catalogue_item"):
+        raise InvalidInput("quoted_fen: this job orders no catalogue service to quote for", field="quoted_fen")
     at = sla.now()
     who = stock.Who(actor=cmd.actor, command_id=cmd.id, correlation_id=row["request_id"])
     materials = await stock.issue(tx, plaza_id, work_order_id, body.materials, who, at)
