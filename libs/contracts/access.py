@@ -125,6 +125,23 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "POST /v1/plazas/{plaza}/stock/{sku}/adjustments/{adjustment_id}/approve": LEADS,
         "POST /v1/plazas/{plaza}/stock/{sku}/adjustments/{adjustment_id}/reject": LEADS,
         "GET /v1/plazas/{plaza}/stock-adjustments": READ | {"staff"},
+        # The warehouse: whoever works receives goods, asks for a requisition and counts a
+        # stocktake; the supervisor (a lead, never the asker) approves requisitions and the
+        # stocktake's variance (four eyes).
+        "POST /v1/plazas/{plaza}/goods-receipts": WORKERS,
+        "GET /v1/plazas/{plaza}/goods-receipts": READ | {"staff"},
+        "POST /v1/plazas/{plaza}/requisitions": WORKERS | {"clerk"},
+        "GET /v1/plazas/{plaza}/requisitions": READ | {"staff"},
+        "POST /v1/plazas/{plaza}/requisitions/{requisition_id}/approve": LEADS,
+        "POST /v1/plazas/{plaza}/requisitions/{requisition_id}/reject": LEADS,
+        "POST /v1/plazas/{plaza}/stocktakes": WORKERS,
+        "GET /v1/plazas/{plaza}/stocktakes/{stocktake_id}": READ | {"staff"},
+        "PUT /v1/plazas/{plaza}/stocktakes/{stocktake_id}/counts": WORKERS,
+        "POST /v1/plazas/{plaza}/stocktakes/{stocktake_id}/submit": WORKERS,
+        "POST /v1/plazas/{plaza}/stocktakes/{stocktake_id}/approve": LEADS,
+        "POST /v1/plazas/{plaza}/stocktakes/{stocktake_id}/reject": LEADS,
+        "GET /v1/plazas/{plaza}/stock-value": REPORTS,
+        "GET /v1/plazas/{plaza}/stock-movements": READ | {"staff"},
         "GET /v1/plazas/{plaza}/reports/complaints": REPORTS,
         "GET /v1/plazas/{plaza}/reports/complaints.svg": REPORTS,
     },
