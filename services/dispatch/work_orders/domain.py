@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from libs.contracts import new_event_id
-from libs.contracts.events import ChargeLine
+from libs.contracts.events import CatalogueOrder, ChargeLine
 from libs.runtime import limits
 from services.dispatch.sla.domain import Deadline, sla_class
 from services.dispatch.stock.domain import MaterialUse
@@ -113,7 +113,7 @@ def complaint_category(text: str) -> str:
 def new_work_order(
     plaza_id: str, request_id: str, unit: str, department: str, kind: str, text: str, opened: dt.datetime, *,
     priority: str, major: bool = False, warranty: bool = False, responsible_party: str | None = None,
-    area: str | None = None, catalogue_item: str | None = None, catalogue_quantity: int | None = None,
+    area: str | None = None, catalogue: CatalogueOrder | None = None,
 ) -> dict:
     """A new job's row: its SLA class from its kind, priority and warranty; a complaint's category."""
     return {
@@ -124,7 +124,8 @@ def new_work_order(
         "responsible_party": responsible_party, "priority": priority, "text": text, "major": major,
         "status": "created", "assignee": None, "reopen_count": 0, "labour_fen": 0, "materials": [],
         "lines_created": 0, "created_at": opened, "updated_at": opened, "area": area,
-        "catalogue_item": catalogue_item, "catalogue_quantity": catalogue_quantity if catalogue_item else None,
+        "catalogue_item": catalogue.code if catalogue else None,
+        "catalogue_quantity": catalogue.quantity if catalogue else None,
     }
 
 
@@ -293,6 +294,26 @@ def charge_line(row: dict) -> ChargeLine:
         quantity=row["quantity"], unit_price_fen=row["unit_price_fen"], amount_fen=row["amount_fen"],
         catalogue_item=row.get("catalogue_item"),
     )
+
+
+def catalogue_order(row: dict) -> CatalogueOrder | None:
+    code = row.get("catalogue_item")
+    return CatalogueOrder(code=code, quantity=row.get("catalogue_quantity") or 1) if code else None
+
+
+def lines_of_resolution(row: dict, body: WorkOrderResolve, materials: list[MaterialUse], *,
+                        catalogue_billed: bool) -> list[PricedLine]:
+    """A resolution's new charge lines: labour and materials of a paid job, and the ordered
+    catalogue service once in the job's life (not again after a second dispatch)."""
+    check_money(body.labour_fen, materials)
+    if body.quoted_fen is not None and not row.get("catalogue_item"):
+        raise MoneyRefused("quoted_fen", "quoted_fen: this job orders no catalogue service to quote for")
+    work_order_id, so_far = row["id"], row["lines_created"]
+    lines = price_job(work_order_id, so_far, body.labour_fen, materials) if body.paid else []
+    if row.get("catalogue_item") and not catalogue_billed:
+        lines.append(catalogue_line(work_order_id, so_far + len(lines) + 1, row["catalogue_item"],
+                                    row.get("catalogue_quantity") or 1, body.quoted_fen))
+    return lines
 
 
 def catalogue_line(work_order_id: str, n: int, code: str, quantity: int, quoted_fen: int | None) -> PricedLine:

@@ -13,7 +13,7 @@ from typing import NamedTuple
 import msgspec
 
 from libs.contracts.events import (
-    CatalogueOrder, HandoverInspected, Material, RequestReceived, VisitCompleted, WorkOrderAssigned, WorkOrderCancelled,
+    HandoverInspected, Material, RequestReceived, VisitCompleted, WorkOrderAssigned, WorkOrderCancelled,
     WorkOrderClosed, WorkOrderCreated, WorkOrderEscalated, WorkOrderReopened, WorkOrderResolved, WorkOrderStarted,
 )
 from libs.runtime import logging as log
@@ -69,8 +69,7 @@ async def open_work_orders(tx: Tx, events: list[RequestReceived]) -> list[str]:
         openings.append((event, domain.new_work_order(
             event.plaza_id, event.request_id, event.unit, department, event.kind, event.text, opened,
             priority=routing_rules.priority_of(event.text), major=event.major, area=event.area,
-            catalogue_item=event.catalogue_item.code if event.catalogue_item else None,
-            catalogue_quantity=event.catalogue_item.quantity if event.catalogue_item else None,
+            catalogue=event.catalogue_item,
         )))
     return await open_new(tx, openings)
 
@@ -136,8 +135,7 @@ def _created(row: dict, cause: RequestReceived | HandoverInspected, due: dict[st
         text=row["text"], priority=row["priority"], major=row["major"],
         warranty=row["warranty"], responsible_party=row["responsible_party"],
         respond_due_at=due.get("respond"), on_site_due_at=due.get("on_site"), resolve_due_at=due.get("resolve"),
-        catalogue_item=CatalogueOrder(code=row["catalogue_item"], quantity=row["catalogue_quantity"] or 1)
-        if row.get("catalogue_item") else None,
+        catalogue_item=domain.catalogue_order(row),
     )
 
 
@@ -175,20 +173,14 @@ async def resolve_work_order(tx: Tx, plaza_id: str, work_order_id: str, body: Wo
     """Materials from stock are taken in this same transaction: a refusal takes nothing."""
     row = await _load(tx, plaza_id, work_order_id, cmd)
     _next_status(row, "resolve")  # refuse before touching stock or pricing
-    if body.quoted_fen is not None and not row.get("catalogue_item"):
-        raise InvalidInput("quoted_fen: this job orders no catalogue service to quote for", field="quoted_fen")
     at = sla.now()
     who = stock.Who(actor=cmd.actor, command_id=cmd.id, correlation_id=row["request_id"])
     materials = await stock.issue(tx, plaza_id, work_order_id, body.materials, who, at)
+    billed = row.get("catalogue_item") and await store.has_catalogue_line(tx.conn, plaza_id, work_order_id)
     try:
-        domain.check_money(body.labour_fen, materials)
+        lines = domain.lines_of_resolution(row, body, materials, catalogue_billed=bool(billed))
     except domain.MoneyRefused as exc:
         raise InvalidInput(str(exc), field=exc.field) from exc
-    lines = domain.price_job(work_order_id, row["lines_created"], body.labour_fen, materials) if body.paid else []
-    if row.get("catalogue_item") and not await _has_catalogue_line(tx.conn, plaza_id, work_order_id):
-        # The ordered service is charged once in the job's life, whatever else the resolution bills.
-        lines.append(domain.catalogue_line(work_order_id, row["lines_created"] + len(lines) + 1, row["catalogue_item"],
-                                           row["catalogue_quantity"] or 1, body.quoted_fen))
     paid = body.paid or bool(row.get("catalogue_item"))
     row = await _step(
         tx, row, "resolve", at, paid=paid, labour_fen=body.labour_fen, note=body.note,
@@ -203,11 +195,6 @@ async def resolve_work_order(tx: Tx, plaza_id: str, work_order_id: str, body: Wo
         materials=[Material(name=m.name, quantity=m.quantity, unit_price_fen=m.unit_price_fen) for m in materials],
     ))
     return await _shown(tx.conn, row)
-
-
-async def _has_catalogue_line(conn, plaza_id: str, work_order_id: str) -> bool:
-    lines = (await store.charge_lines_of(conn, plaza_id, [work_order_id]))[work_order_id]
-    return any(line.get("catalogue_item") for line in lines)
 
 
 async def close_work_order(tx: Tx, plaza_id: str, work_order_id: str, cmd: Command) -> WorkOrder:

@@ -165,3 +165,11 @@ async def work_order_of_request(conn: AsyncConnection, plaza_id: str, request_id
         q = q.with_for_update()
     row = (await conn.execute(q)).mappings().first()
     return plain(row) if row else None
+
+
+async def has_catalogue_line(conn: AsyncConnection, plaza_id: str, work_order_id: str) -> bool:
+    """The job's ordered catalogue service has its line already (it is billed once)."""
+    c = charge_lines.c
+    q = sa.select(c.line_id).where(c.plaza_id == plaza_id, c.work_order_id == work_order_id,
+                                   c.catalogue_item.is_not(None)).limit(1)
+    return (await conn.execute(q)).first() is not None

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Literal, TypeVar
+from typing import Literal, TypeVar
 
 import msgspec
 
 from libs.contracts import new_event_id, utcnow
-from libs.contracts.events import CatalogueOrder, RequestReceived
+from libs.contracts.events import RequestReceived
 from libs.runtime import idempotency, limits
 from libs.runtime import logging as log
 from libs.runtime.cache import PlazaCache
@@ -31,13 +31,6 @@ REFERRALS = "referrals"
 RULES_TTL_S = 5.0  # how long another replica may answer with rules a PUT has replaced
 
 
-class CatalogueItemIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """A catalogue service ordered with the request; its code is billing's (which prices it)."""
-
-    code: limits.Code
-    quantity: Annotated[int, msgspec.Meta(ge=1, le=limits.QUANTITY_MAX)] = 1
-
-
 class RequestCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     channel: Literal["phone", "visit", "letter", "online", "internal"]
     text: limits.Text
@@ -52,7 +45,7 @@ class RequestCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     serviceable: bool | None = None  # the clerk's word over the referral directory's
     reason: limits.Note | None = None  # why the clerk overruled a referral
     split: bool = True  # a mixed message becomes the job and a praise record
-    catalogue_item: CatalogueItemIn | None = None  # a paid service from the plaza's catalogue
+    catalogue_item: domain.CatalogueItemIn | None = None  # a paid service from the plaza's catalogue
 
 
 class Also(msgspec.Struct, kw_only=True):
@@ -229,8 +222,7 @@ def assess_with(
     )
     job = _event(ids[0], found, chosen, common, mixed_with=ids[1] if len(ids) > 1 else None)
     if body.catalogue_item is not None:  # the job orders it, never the praise half
-        job = msgspec.structs.replace(job, catalogue_item=CatalogueOrder(
-            code=body.catalogue_item.code, quantity=body.catalogue_item.quantity))
+        job = msgspec.structs.replace(job, catalogue_item=body.catalogue_item)
     events = [job]
     accepted = _accepted(job)
     if len(ids) > 1:
