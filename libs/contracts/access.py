@@ -93,6 +93,9 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "POST /v1/plazas/{plaza}/accounts/{unit}/ad-hoc-charges/{charge_id}/approve": MONEY,
         "POST /v1/plazas/{plaza}/accounts/{unit}/ad-hoc-charges/{charge_id}/reject": MONEY,
         "GET /v1/plazas/{plaza}/ad-hoc-charges": MONEY | {"auditor"},
+        # Papers (PDF): a unit's monthly statement and a payment's receipt; an occupant their own.
+        "GET /v1/plazas/{plaza}/accounts/{unit}/statement.pdf": READ | OCCUPANT,
+        "GET /v1/plazas/{plaza}/accounts/{unit}/receipts/{entry_id}": READ | OCCUPANT,
     },
     "dispatch": {
         "GET /v1/plazas/{plaza}/work-orders": _ALL,

@@ -55,8 +55,8 @@ def month_bounds(month: str, zone: dt.tzinfo) -> tuple[dt.datetime, dt.datetime]
     (as UTC instants), so a charge at 07:30 on the 1st in Shanghai is in that month."""
     try:
         period = fees_domain.parse_period(month)
-    except ledger_domain.Refused as exc:
-        raise refused(exc) from None
+    except ledger_domain.Refused as exc:  # the route's parameter is the month
+        raise refused(ledger_domain.Refused(str(exc), field="month")) from None
     if len(period.months) != 1:
         raise refused(ledger_domain.Refused(f"month {month!r} must look like 2026-12", field="month"))
     return ledger_domain.day_start(period.start, zone), ledger_domain.day_start(period.end, zone)
