@@ -100,7 +100,7 @@ def _table(pdf, t: Table) -> None:
 
     pdf.set_font(FAMILY, size=9.5)
     columns = len(t.header)
-    align = [a for a in (t.align or ["L"] * columns)]
+    align = list(t.align or ["L"] * columns)
     heading = FontFace(emphasis="", fill_color=(221, 235, 247))  # one face: no bold font to load
     with pdf.table(col_widths=tuple(t.widths) if t.widths else None, headings_style=heading,
                    text_align=tuple(align), line_height=6, first_row_as_headings=True) as table:

@@ -74,10 +74,10 @@ def _item(row) -> domain.Item:
 
 
 async def put_item(tx: Tx, plaza_id: str, code: str, body: ItemUpdate) -> ItemView:
-    limits_checked = ItemView(code=code, **msgspec.structs.asdict(body))
-    domain.check(limits_checked)
+    item = ItemView(code=code, **msgspec.structs.asdict(body))
+    domain.check(item)
     await store.save_item(tx.conn, plaza_id, code, msgspec.structs.asdict(body))
-    return limits_checked
+    return item
 
 
 async def list_items(conn, plaza_id: str, on: dt.date | None = None) -> list[ItemView]:

@@ -65,11 +65,12 @@ def variances(lines: list[SheetLine]) -> list[SheetLine]:
     return [line for line in lines if line.variance]
 
 
-def requisition_lines(lines: list[dict]) -> None:
+def distinct_lines(lines: list[dict]) -> None:
+    """A receipt or requisition names each sku once, and at least one."""
     seen = set()
     for i, line in enumerate(lines):
         if line["sku"] in seen:
-            raise WarehouseRefused(f"lines[{i}].sku", f"sku {line['sku']!r} is on the requisition twice")
+            raise WarehouseRefused(f"lines[{i}].sku", f"sku {line['sku']!r} is listed twice")
         seen.add(line["sku"])
     if not lines:
-        raise WarehouseRefused("lines", "a requisition asks for at least one item")
+        raise WarehouseRefused("lines", "at least one line is needed")

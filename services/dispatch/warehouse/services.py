@@ -73,7 +73,7 @@ async def receive_goods(tx: Tx, plaza_id: str, body: GoodsReceiptCreate, who: Wh
         raise Conflict(f"document {body.document_id!r} of {body.supplier!r} has been received already",
                        field="document_id")
     try:
-        domain.requisition_lines([msgspec.structs.asdict(line) for line in body.lines])
+        domain.distinct_lines([msgspec.structs.asdict(line) for line in body.lines])
     except domain.WarehouseRefused as exc:
         raise _refused(exc) from None
     receipt_id = new_event_id()
@@ -101,7 +101,7 @@ async def request_requisition(tx: Tx, plaza_id: str, body: RequisitionCreate, wh
         raise InvalidInput("a requisition names the department or the person it is for", field="department")
     lines = [msgspec.structs.asdict(line) for line in body.lines]
     try:
-        domain.requisition_lines(lines)
+        domain.distinct_lines(lines)
     except domain.WarehouseRefused as exc:
         raise _refused(exc) from None
     await _enough(tx, plaza_id, lines)
