@@ -138,7 +138,7 @@ NUMBER_FORMATS = {
     "money": '"¥"#,##0.00',  # fen held, yuan shown: 12345 fen reads ¥123.45
     "percent": "0.0%",
     "count": "0",
-    "number": "#,##0.###",
+    "number": "General",  # readings and minutes: as many decimals as they have
     "date": "yyyy-mm-dd",
     "datetime": "yyyy-mm-dd hh:mm",
 }
