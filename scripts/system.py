@@ -154,7 +154,13 @@ class System:
             self.nats.stop()
 
     def __enter__(self) -> "System":
-        return self.start()
+        # A start that fails (a service not ready in time) stops what it started: ``with``
+        # calls __exit__ only after __enter__ returned, and the processes would outlive the test.
+        try:
+            return self.start()
+        except BaseException:
+            self.stop()
+            raise
 
     def __exit__(self, *exc) -> None:
         self.stop()
