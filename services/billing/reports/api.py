@@ -50,8 +50,8 @@ class ReportController(Controller):
         async with runtime.read() as conn:
             items = await reports.prepaid_report(conn, plaza, month)
         if format == "xlsx":
-            sheets = [export.Sheet("水电抄表", "readings", reports.READING_COLUMNS, items)]
-            return await export.report_response(sheets, lang, f"prepaid-{plaza}-{month or 'all'}")
+            return await export.report_response(reports.prepaid_report_sheets(items, lang), lang,
+                                                f"prepaid-{plaza}-{month or 'all'}")
         return Page(items=items)
 
     @get("/prepaid/summary", summary="水电充值月度汇总 / Prepaid utilities monthly summary",

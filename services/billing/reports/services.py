@@ -136,10 +136,6 @@ def monthly_sheets(report: MonthlyReport) -> list[export.Sheet]:
     ]
 
 
-def monthly_xlsx(report: MonthlyReport, lang: str = "zh") -> bytes:
-    return export.report(monthly_sheets(report), lang)
-
-
 class MeterSummary(msgspec.Struct, kw_only=True):
     unit: str
     utility: str
@@ -179,8 +175,20 @@ READING_COLUMNS = [
 ]
 
 
-def prepaid_report_xlsx(items: list[MeterSummary], lang: str = "zh") -> bytes:
-    return export.report([export.Sheet("水电抄表", "readings", READING_COLUMNS, items)], lang)
+UTILITY_ZH = {"electricity": "电", "water": "水"}
+
+
+def in_words(items, lang: str) -> list[dict]:
+    """Rows as the reader says them: the utility in Chinese on a Chinese paper."""
+    rows = [msgspec.to_builtins(i) if not isinstance(i, dict) else dict(i) for i in items]
+    if lang == "zh":
+        for r in rows:
+            r["utility"] = UTILITY_ZH.get(r.get("utility"), r.get("utility"))
+    return rows
+
+
+def prepaid_report_sheets(items: list[MeterSummary], lang: str = "zh") -> list[export.Sheet]:
+    return [export.Sheet("水电抄表", "readings", READING_COLUMNS, in_words(items, lang))]
 
 
 async def prepaid_summary(conn, plaza_id: str, month: str) -> reports_domain.PrepaidSummary:
@@ -225,11 +233,8 @@ def prepaid_summary_sheets(s: reports_domain.PrepaidSummary, lang: str = "zh") -
             export.Column("recharged_fen", "充值金额", "recharged", "money"),
             export.Column("recharges", "充值笔数", "recharges", "count"),
             export.Column("deducted_fen", "扣费金额", "deducted", "money"),
-            export.Column("deductions", "扣费笔数", "deductions", "count")], s.by_utility),
-        export.Sheet("月末余额", "balances", balance_columns, s.balances),
-        export.Sheet("低于预警", "below warning", balance_columns, s.below_warning),
+            export.Column("deductions", "扣费笔数", "deductions", "count")], in_words(s.by_utility, lang)),
+        export.Sheet("月末余额", "balances", balance_columns, in_words(s.balances, lang)),
+        export.Sheet("低于预警", "below warning", balance_columns, in_words(s.below_warning, lang)),
     ]
 
-
-def prepaid_summary_xlsx(s: reports_domain.PrepaidSummary, lang: str = "zh") -> bytes:
-    return export.report(prepaid_summary_sheets(s, lang), lang)

@@ -64,6 +64,8 @@ async def test_the_prepaid_summary_adds_up_to_the_recharges_made(billing, bus):
     en = load_workbook(io.BytesIO((await billing.get(
         f"{P}/prepaid/summary", params={"month": this_month(), "format": "xlsx", "lang": "en"})).content))
     assert [c.value for c in en["by method"][1]] == ["method", "amount", "count"]
+    assert ("A-204", "electricity") in [r[:2] for r in en["below warning"].iter_rows(values_only=True)]
+    assert ("A-204", "电") in [r[:2] for r in book["低于预警"].iter_rows(values_only=True)]
 
 
 async def test_the_prepaid_report_and_the_monthly_report_as_excel(billing, bus):
@@ -72,7 +74,7 @@ async def test_the_prepaid_report_and_the_monthly_report_as_excel(billing, bus):
     assert r.status_code == 200 and r.headers["content-type"].startswith("application/vnd.openxmlformats")
     sheet = load_workbook(io.BytesIO(r.content))["水电抄表"]
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:3] == ("单元", "类别", "抄表次数") and rows[1][:3] == ("A-203", "electricity", 2)
+    assert rows[0][:3] == ("单元", "类别", "抄表次数") and rows[1][:3] == ("A-203", "电", 2)
     assert sheet["G2"].value == 30 and sheet["G2"].number_format == '"¥"#,##0.00'
 
     monthly = load_workbook(io.BytesIO((await billing.get(
