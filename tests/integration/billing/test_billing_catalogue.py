@@ -102,3 +102,10 @@ async def test_an_ad_hoc_charge_above_the_threshold_waits_for_a_second_person(bi
 
     revenue = (await billing.get(f"{P}/reports/monthly", params={"month": this_month()})).json()["services"]
     assert {r["item"]: r["amount_fen"] for r in revenue} == {"AC-CLEAN": 36_000, "parcel-storage": 2000}
+
+
+async def test_a_close_naming_an_item_the_price_list_lacks_is_dead_lettered_with_the_reason(billing, bus):
+    await bus.publish(closed([line("wo-9:1", 3000), catalogue_line("wo-9:2", "NOPE", 1)], work_order_id="wo-9"))
+    parked = await eventually(lambda: bus.messages("DEADLETTER", "plazadesk.deadletter.billing.>"), what="the dead letter")
+    assert "'NOPE' is not in the plaza's price list" in parked[0].headers["PlazaDesk-Reason"]
+    assert await _charges(billing) is None  # nothing of that close is posted until the catalogue is fixed
