@@ -165,9 +165,11 @@ class System:
             self.nats.stop()
 
     def __enter__(self) -> "System":
+        # A start that fails (a service not ready in time) stops what it started: ``with``
+        # calls __exit__ only after __enter__ returned, and the processes would outlive the test.
         try:
             return self.start()
-        except BaseException:  # a service that never became ready: stop the ones that did
+        except BaseException:
             self.stop()
             raise
 

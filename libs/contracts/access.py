@@ -82,6 +82,20 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "POST /v1/plazas/{plaza}/dunning/tasks/{task_id}/outcome": MONEY | DESK,
         "GET /v1/plazas/{plaza}/reports/monthly": REPORTS,
         "GET /v1/plazas/{plaza}/prepaid/report": REPORTS,
+        "GET /v1/plazas/{plaza}/prepaid/summary": REPORTS,
+        # The service catalogue: finance keeps the price list and charges ad hoc services;
+        # above the plaza's threshold a second person of MONEY approves (four eyes).
+        "GET /v1/plazas/{plaza}/catalogue": READ,
+        "PUT /v1/plazas/{plaza}/catalogue/{code}": MONEY,
+        "GET /v1/plazas/{plaza}/catalogue-settings": READ,
+        "PUT /v1/plazas/{plaza}/catalogue-settings": MONEY,
+        "POST /v1/plazas/{plaza}/accounts/{unit}/ad-hoc-charges": MONEY,
+        "POST /v1/plazas/{plaza}/accounts/{unit}/ad-hoc-charges/{charge_id}/approve": MONEY,
+        "POST /v1/plazas/{plaza}/accounts/{unit}/ad-hoc-charges/{charge_id}/reject": MONEY,
+        "GET /v1/plazas/{plaza}/ad-hoc-charges": MONEY | {"auditor"},
+        # Papers (PDF): a unit's monthly statement and a payment's receipt; an occupant their own.
+        "GET /v1/plazas/{plaza}/accounts/{unit}/statement.pdf": READ | OCCUPANT,
+        "GET /v1/plazas/{plaza}/accounts/{unit}/receipts/{entry_id}": READ | OCCUPANT,
     },
     "dispatch": {
         "GET /v1/plazas/{plaza}/work-orders": _ALL,
@@ -121,6 +135,23 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "POST /v1/plazas/{plaza}/stock/{sku}/adjustments/{adjustment_id}/approve": LEADS,
         "POST /v1/plazas/{plaza}/stock/{sku}/adjustments/{adjustment_id}/reject": LEADS,
         "GET /v1/plazas/{plaza}/stock-adjustments": READ | {"staff"},
+        # The warehouse: whoever works receives goods, asks for a requisition and counts a
+        # stocktake; the supervisor (a lead, never the asker) approves requisitions and the
+        # stocktake's variance (four eyes).
+        "POST /v1/plazas/{plaza}/goods-receipts": WORKERS,
+        "GET /v1/plazas/{plaza}/goods-receipts": READ | {"staff"},
+        "POST /v1/plazas/{plaza}/requisitions": WORKERS | {"clerk"},
+        "GET /v1/plazas/{plaza}/requisitions": READ | {"staff"},
+        "POST /v1/plazas/{plaza}/requisitions/{requisition_id}/approve": LEADS,
+        "POST /v1/plazas/{plaza}/requisitions/{requisition_id}/reject": LEADS,
+        "POST /v1/plazas/{plaza}/stocktakes": WORKERS,
+        "GET /v1/plazas/{plaza}/stocktakes/{stocktake_id}": READ | {"staff"},
+        "PUT /v1/plazas/{plaza}/stocktakes/{stocktake_id}/counts": WORKERS,
+        "POST /v1/plazas/{plaza}/stocktakes/{stocktake_id}/submit": WORKERS,
+        "POST /v1/plazas/{plaza}/stocktakes/{stocktake_id}/approve": LEADS,
+        "POST /v1/plazas/{plaza}/stocktakes/{stocktake_id}/reject": LEADS,
+        "GET /v1/plazas/{plaza}/stock-value": REPORTS,
+        "GET /v1/plazas/{plaza}/stock-movements": READ | {"staff"},
         "GET /v1/plazas/{plaza}/reports/complaints": REPORTS,
         "GET /v1/plazas/{plaza}/reports/complaints.svg": REPORTS,
     },

@@ -40,7 +40,15 @@ class Material(msgspec.Struct, frozen=True, kw_only=True):
     unit_price_fen: Fen
 
 
-class ChargeLine(msgspec.Struct, frozen=True, kw_only=True):
+class CatalogueOrder(msgspec.Struct, frozen=True, kw_only=True):
+    """An item of the plaza's service catalogue (多种经营有偿服务) a request orders: its code
+    in billing's price list and how many (per-unit items: hours, square metres, pieces)."""
+
+    code: str
+    quantity: Quantity = 1
+
+
+class ChargeLine(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     """One billable line of a work order; ``line_id`` is stable across reopenings."""
 
     line_id: str
@@ -49,3 +57,8 @@ class ChargeLine(msgspec.Struct, frozen=True, kw_only=True):
     quantity: Quantity
     unit_price_fen: Fen
     amount_fen: Fen
+    # Added in v1 (compatible: default; left out when None, so a line reads as before). A
+    # catalogue service the request ordered: billing prices it from its own price list (a
+    # quoted item: ``amount_fen`` is the quote). Its ``kind`` is labour, so a consumer that
+    # knows only labour and material still decodes it.
+    catalogue_item: str | None = None

@@ -38,6 +38,8 @@ class WorkOrderCreated(_WorkOrderEvent, frozen=True, kw_only=True, tag=True):
     respond_due_at: dt.datetime | None = None
     on_site_due_at: dt.datetime | None = None
     resolve_due_at: dt.datetime | None = None
+    # Added in v1 (compatible: default): the catalogue service the request ordered.
+    catalogue_item: CatalogueOrder | None = None
 
 
 class WorkOrderAssigned(_WorkOrderEvent, frozen=True, kw_only=True, tag=True):

@@ -51,6 +51,9 @@ class RequestReceived(Event, frozen=True, kw_only=True, tag=True):
     # answered, and the desk's etiquette checklist (greeting given, key points read back);
     # the clerk is ``received_by``. Staff's phone-etiquette figures are built from it.
     call: CallRecord | None = None
+    # Added in v1 (compatible: default). The catalogue service the request orders (a paid
+    # service: air-conditioner cleaning, moving furniture …); dispatch carries it to the job.
+    catalogue_item: CatalogueOrder | None = None
 
     def subject_tokens(self) -> tuple[str, ...]:
         return (self.plaza_id, "request", "received")

@@ -4,6 +4,8 @@ from litestar import Litestar
 
 from libs.runtime.service import Runtime
 from services.billing import handlers, tables
+from services.billing.catalogue import api as catalogue_api
+from services.billing.papers import api as papers_api
 from services.billing.dunning import api as dunning_api
 from services.billing.dunning import services as dunning
 from services.billing.fees import api as fees_api
@@ -24,6 +26,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     runtime.every(settings.dunning_every_s, dunning_job, "dunning-run")
     return runtime.app(
         [ledger_api.AccountController, ledger_api.LedgerRequestController, fees_api.FeeController,
-         prepaid_api.PrepaidController, dunning_api.DunningController, reports_api.ReportController],
+         prepaid_api.PrepaidController, dunning_api.DunningController, reports_api.ReportController,
+         catalogue_api.CatalogueController, papers_api.PapersController],
         title="PlazaDesk billing",
     )

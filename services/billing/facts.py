@@ -61,3 +61,9 @@ async def get_unit(conn: AsyncConnection, plaza_id: str, unit: str):
 async def units_of(conn: AsyncConnection, plaza_id: str):
     q = sa.select(units).where(units.c.plaza_id == plaza_id)
     return (await conn.execute(q)).all()
+
+
+async def plaza_name(conn: AsyncConnection, plaza_id: str) -> str:
+    """The plaza's name as archive registered it (its id where archive has not said)."""
+    q = sa.select(plazas.c.name).where(plazas.c.plaza_id == plaza_id)
+    return (await conn.execute(q)).scalar_one_or_none() or plaza_id

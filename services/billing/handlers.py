@@ -19,6 +19,7 @@ from libs.contracts.events import (
 from libs.runtime.bus import Consumers
 from libs.runtime.uow import Tx
 from services.billing import facts
+from services.billing.catalogue import services as catalogue
 from services.billing.deposits import services as deposits
 from services.billing.dunning import services as dunning
 from services.billing.ledger import services as ledger
@@ -31,7 +32,9 @@ async def on_archive_events(tx: Tx, events: list) -> None:
 async def on_work_orders_closed(tx: Tx, events: list[WorkOrderClosed]) -> None:
     await facts.require_known_facts(tx, events)
     await dunning.follow_complaints(tx, events, closed=True)
-    await ledger.post_charges_many(tx, events)
+    # A catalogue service's line is priced from the plaza's price list, then posted once like any line.
+    priced, sold = await catalogue.price_closings(tx.conn, events)
+    await catalogue.record_sold(tx, await ledger.post_charges_many(tx, priced), sold)
 
 
 async def on_work_orders_created(tx: Tx, events: list[WorkOrderCreated]) -> None:

@@ -222,6 +222,75 @@ dunning_tasks = sa.Table(
 )
 
 
+# The service catalogue (多种经营有偿服务): each plaza's price list of paid services.
+catalogue_items = sa.Table(
+    "catalogue_items",
+    metadata,
+    sa.Column("plaza_id", sa.String(64), primary_key=True),
+    sa.Column("code", sa.String(64), primary_key=True),
+    sa.Column("name_zh", sa.String(200), nullable=False),
+    sa.Column("name_en", sa.String(200), nullable=False),
+    sa.Column("department", sa.String(64), nullable=False),
+    sa.Column("pricing", sa.String(16), nullable=False),  # fixed | per_unit | quoted
+    sa.Column("price_fen", sa.BigInteger),  # none for a quoted item
+    sa.Column("unit_name", sa.String(32)),  # per_unit: 小时, 平方米, 件 …
+    sa.Column("tax_treatment", sa.String(16), nullable=False),  # included | exempt
+    sa.Column("tax_rate_bp", sa.Integer, nullable=False, default=0),  # 600 = 6 %
+    sa.Column("active_from", sa.Date, nullable=False),
+    sa.Column("active_to", sa.Date),  # the last day it is sold; none: open-ended
+)
+
+# Per plaza: ad hoc charges above this amount wait for a second person (four eyes).
+catalogue_settings = sa.Table(
+    "catalogue_settings",
+    metadata,
+    sa.Column("plaza_id", sa.String(64), primary_key=True),
+    sa.Column("ad_hoc_approval_above_fen", sa.BigInteger, nullable=False),
+)
+
+# What each posted service charge sold (a closed job's catalogue line, an ad hoc charge):
+# revenue by item and month is read from here, next to the ledger entry it explains.
+service_charges = sa.Table(
+    "service_charges",
+    metadata,
+    sa.Column("plaza_id", sa.String(64), primary_key=True),
+    sa.Column("entry_id", sa.String(40), primary_key=True),
+    sa.Column("unit", sa.String(64), nullable=False),
+    sa.Column("item", sa.String(64), nullable=False),  # a catalogue code, or the ad hoc item's name
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("source", sa.String(16), nullable=False),  # work_order | ad_hoc
+    sa.Column("quantity", sa.Integer, nullable=False),
+    sa.Column("amount_fen", sa.BigInteger, nullable=False),
+    sa.Column("tax_fen", sa.BigInteger, nullable=False, default=0),
+    sa.Column("occurred_at", UtcDateTime(), nullable=False),
+    sa.Index("ix_service_charges_plaza_time", "plaza_id", "occurred_at"),
+)
+
+# Ad hoc charges for services no work order carries, asked by finance; above the plaza's
+# threshold they wait here for a second person, nothing posted until approved.
+ad_hoc_charges = sa.Table(
+    "ad_hoc_charges",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("plaza_id", sa.String(64), nullable=False),
+    sa.Column("unit", sa.String(64), nullable=False),
+    sa.Column("item", sa.String(64), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("quantity", sa.Integer, nullable=False),
+    sa.Column("unit_name", sa.String(32)),
+    sa.Column("amount_fen", sa.BigInteger, nullable=False),
+    sa.Column("tax_fen", sa.BigInteger, nullable=False, default=0),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # pending | approved | rejected | posted
+    sa.Column("requested_by", sa.String(80), nullable=False),
+    sa.Column("requested_at", UtcDateTime(), nullable=False),
+    sa.Column("decided_by", sa.String(80)),
+    sa.Column("decided_at", UtcDateTime()),
+    sa.Column("entry_id", sa.String(40)),
+    sa.Index("ix_ad_hoc_charges_status", "plaza_id", "status", "id"),
+)
+
+
 async def one(conn: AsyncConnection, q):
     return (await conn.execute(q)).first()
 

@@ -12,6 +12,7 @@ from services.dispatch.reports import api as reports_api
 from services.dispatch.routing import api as routing_api
 from services.dispatch.sla import api as sla_api
 from services.dispatch.stock import api as stock_api
+from services.dispatch.warehouse import api as warehouse_api
 from services.dispatch.settings import Settings, from_env
 from services.dispatch.work_orders import api as work_orders_api
 from services.dispatch.work_orders import services as work_orders
@@ -44,6 +45,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             work_orders_api.WorkOrderController, work_orders_api.DepartmentQueueController,
             routing_api.RoutingRulesController, feedback_api.FeedbackController, sla_api.SlaPolicyController,
             stock_api.StockController, stock_api.AdjustmentController, reports_api.ReportsController,
+            warehouse_api.WarehouseController,
             corrections_api.RerouteController, escalations_api.EscalationsController,
             webhooks_api.WebhooksController,
         ],

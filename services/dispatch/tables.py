@@ -107,6 +107,9 @@ work_orders = sa.Table(
     sa.Column("cancel_reason", sa.Text),
     # A public area (car park B2, east entrance) when the request is about no unit (``unit`` "").
     sa.Column("area", sa.String(200)),
+    # The catalogue service the request ordered (billing's code and price list), and how many.
+    sa.Column("catalogue_item", sa.String(64)),
+    sa.Column("catalogue_quantity", sa.Integer),
     # One request, one work order: a RequestReceived delivered twice (under any event id) opens one.
     sa.UniqueConstraint("plaza_id", "request_id", name="uq_work_orders_plaza_request"),
     sa.Index("ix_work_orders_plaza_status", "plaza_id", "status"),
@@ -128,6 +131,7 @@ charge_lines = sa.Table(
     sa.Column("unit_price_fen", sa.BigInteger, nullable=False),
     sa.Column("amount_fen", sa.BigInteger, nullable=False),
     sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("catalogue_item", sa.String(64)),  # a catalogue service's line: billing prices it
     sa.Index("ix_charge_lines_work_order", "plaza_id", "work_order_id"),
 )
 
@@ -264,6 +268,9 @@ stock_items = sa.Table(
     sa.Column("quantity", sa.Integer, nullable=False),
     sa.Column("low_level", sa.Integer, nullable=False),
     sa.Column("updated_at", UtcDateTime(), nullable=False),
+    # What one of it cost, on average over what was received (goods receipts); none before
+    # the first receipt, when the stock is valued at ``unit_price_fen``.
+    sa.Column("average_cost_fen", sa.BigInteger),
 )
 
 stock_movements = sa.Table(
@@ -272,7 +279,7 @@ stock_movements = sa.Table(
     sa.Column("id", sa.String(40), primary_key=True),
     sa.Column("plaza_id", sa.String(64), nullable=False),
     sa.Column("sku", sa.String(64), nullable=False),
-    sa.Column("kind", sa.String(16), nullable=False),  # set | issue | adjustment
+    sa.Column("kind", sa.String(16), nullable=False),  # set | issue | adjustment | receipt | requisition | stocktake
     sa.Column("delta", sa.Integer, nullable=False),
     sa.Column("quantity_after", sa.Integer, nullable=False),
     sa.Column("reason", sa.Text),
@@ -300,6 +307,60 @@ stock_adjustments = sa.Table(
     sa.Column("decided_by", sa.String(100)),
     sa.Column("decided_at", UtcDateTime()),
     sa.Index("ix_stock_adjustments_status", "plaza_id", "status", "id"),
+)
+
+# --- the warehouse (仓库): goods received from suppliers, requisitions by a department or a
+# person (approved by the supervisor), and stocktakes (a sheet of expected levels for a day,
+# filled with what was counted; the variance moves stock once a second person approves).
+
+goods_receipts = sa.Table(
+    "goods_receipts",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("plaza_id", sa.String(64), nullable=False),
+    sa.Column("supplier", sa.String(200), nullable=False),
+    sa.Column("document_id", sa.String(64), nullable=False),  # the supplier's delivery note / invoice
+    sa.Column("lines", sa.JSON, nullable=False),  # [{sku, quantity, unit_cost_fen}]
+    sa.Column("total_fen", sa.BigInteger, nullable=False),
+    sa.Column("received_by", sa.String(100), nullable=False),
+    sa.Column("received_at", UtcDateTime(), nullable=False),
+    # One delivery note is received once.
+    sa.UniqueConstraint("plaza_id", "supplier", "document_id", name="uq_goods_receipts_document"),
+)
+
+stock_requisitions = sa.Table(
+    "stock_requisitions",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("plaza_id", sa.String(64), nullable=False),
+    sa.Column("department", sa.String(64)),
+    sa.Column("person", sa.String(100)),
+    sa.Column("work_order_id", sa.String(40)),
+    sa.Column("lines", sa.JSON, nullable=False),  # [{sku, quantity}]
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # pending | approved | rejected
+    sa.Column("requested_by", sa.String(100), nullable=False),
+    sa.Column("requested_at", UtcDateTime(), nullable=False),
+    sa.Column("decided_by", sa.String(100)),
+    sa.Column("decided_at", UtcDateTime()),
+    sa.Index("ix_stock_requisitions_status", "plaza_id", "status", "id"),
+)
+
+stocktakes = sa.Table(
+    "stocktakes",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("plaza_id", sa.String(64), nullable=False),
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # open | submitted | approved | rejected
+    sa.Column("lines", sa.JSON, nullable=False),  # [{sku, name, expected, counted, cost_fen}]
+    sa.Column("created_by", sa.String(100), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("submitted_by", sa.String(100)),
+    sa.Column("submitted_at", UtcDateTime()),
+    sa.Column("decided_by", sa.String(100)),
+    sa.Column("decided_at", UtcDateTime()),
+    sa.Index("ix_stocktakes_plaza", "plaza_id", "day"),
 )
 
 # --- the complaint report's own read of intake's requests: every request as received (its

@@ -60,6 +60,12 @@ async def test_a_payment_sent_twice_is_taken_once_and_a_receipt_and_a_fresh_form
         assert all(a.ok and a.url == again[0].url and "/billing/A-203?paid=" in a.url for a in again)
         assert len(await _payments(api, "A-203", "WX-DOUBLE-1")) == 1, "four submits of one form, one payment"
 
+        # The papers: the payment's receipt and the month's statement, PDF from billing.
+        for link in (page.get_by_test_id("receipt-pdf").first, page.get_by_test_id("statement")):
+            paper = await page.request.get(console.url + await link.get_attribute("href"))
+            assert paper.ok and paper.headers["content-type"] == "application/pdf"
+            assert (await paper.body()).startswith(b"%PDF")
+
         fresh = await page.locator("form[data-testid=payment-form] input[name=key]").input_value()
         assert fresh and fresh != sent["key"], "the next payment gets a new key"
         assert await page.input_value("input[name=amount]") == ""

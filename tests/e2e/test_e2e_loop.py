@@ -4,6 +4,8 @@ processes with a real nats-server, exactly as ``make run`` starts them."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -217,3 +219,36 @@ def test_the_logs_hold_no_token_and_no_phone_number(system, api):
         for secret in [*used, PHONE, "13912345678"]:
             assert secret not in text, f"{name} holds {secret[:12]}…"
         assert "Bearer ey" not in text, name
+
+
+def test_a_catalogue_service_ordered_done_and_closed_is_charged_once_at_its_price(system, api):
+    """多种经营: finance lists air-conditioner cleaning at 120 yuan a unit; a merchant orders
+    two at the desk; engineering does it; closed, reopened and closed again, it is charged
+    once at the list price, and it is in the month's service revenue."""
+    item = {"name_zh": "空调清洗", "name_en": "Air-conditioner cleaning", "department": "engineering",
+            "pricing": "per_unit", "price_fen": 12000, "unit_name": "台", "tax_rate_bp": 600, "active_from": "2026-01-01"}
+    assert api["billing"].put(f"/v1/plazas/{PLAZA}/catalogue/AC-CLEAN", json=item).status_code == 200
+    r = api["intake"].post(f"/v1/plazas/{PLAZA}/requests", headers={"Idempotency-Key": "order-ac-1"}, json={
+        "channel": "phone", "unit": "C-501", "text": "请安排清洗空调两台", "kind": "service", "department": "engineering",
+        "catalogue_item": {"code": "AC-CLEAN", "quantity": 2}})
+    assert r.status_code == 202, r.text
+    wo = wait_for(lambda: work_order_for(api, r.json()["id"]), "work order")
+    do(api, wo["id"], "assign", {"assignee": "eng-qian"})
+    do(api, wo["id"], "start")
+    do(api, wo["id"], "resolve", {"paid": False})
+    do(api, wo["id"], "close")
+    acct = wait_for(lambda: (a := account(api, "C-501")) and a["owed_fen"] == 24_000 and a, "the catalogue charge")
+    assert [e["amount_fen"] for e in acct["entries"]] == [24_000]
+
+    visit = wait_for(lambda: visits_for(api, wo["id"]), "return visit")[0]
+    api["survey"].post(f"/v1/plazas/{PLAZA}/visits/{visit['id']}/response", json={"rating": "unsatisfied"})
+    wait_for(lambda: (w := work_order_for(api, r.json()["id"])) and w["reopen_count"] == 1, "second dispatch", timeout=10)
+    do(api, wo["id"], "start")
+    do(api, wo["id"], "resolve", {"paid": False})
+    do(api, wo["id"], "close")
+    wait_for(lambda: len(visits_for(api, wo["id"])) == 2, "the second close reached survey")
+    asyncio.run(consumers_caught_up(system.nats_url, [("DISPATCH", "billing-work-order-closed")]))
+    assert [e["amount_fen"] for e in account(api, "C-501")["entries"]] == [24_000]  # once
+    month = dt.datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
+    revenue = api["billing"].get(f"/v1/plazas/{PLAZA}/reports/monthly", params={"month": month}).json()["services"]
+    assert [(s["item"], s["quantity"], s["amount_fen"]) for s in revenue] == [("AC-CLEAN", 2, 24_000)]

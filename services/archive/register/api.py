@@ -15,7 +15,7 @@ from litestar.params import Body, FromPath, Parameter
 
 from libs.contracts import validate_token
 from libs.contracts.events import Occupant, UnitContact
-from libs.runtime import limits
+from libs.runtime import export, limits
 from libs.runtime.errors import NotFound
 from libs.runtime.http import PLAZA_MAY_BE_NEW, Page, iso
 from libs.runtime.service import Runtime
@@ -311,12 +311,15 @@ class UnitController(Controller):
         return Response(report, status_code=200)
 
     @get("/export.xlsx", summary="导出单元档案 / Export the unit register",
-         description="整个登记表的 .xlsx，列与导入所读的相同（导出再导入不变）。\n\n"
-         "The whole register as .xlsx, in the columns an import reads back unchanged.")
-    async def export_register(self, plaza: FromPath[str], runtime: Runtime) -> Response[bytes]:
+         description="整个登记表的 .xlsx，列与导入所读的相同（导出再导入不变）；中文表头，lang=en 用英文列名。\n\n"
+         "The whole register as .xlsx, in the columns an import reads back unchanged; Chinese "
+         "headers, lang=en for the English column names.")
+    async def export_register(self, plaza: FromPath[str], runtime: Runtime,
+                              lang: str = Parameter(query="lang", default="zh")) -> Response[bytes]:
+        lang = export.language(lang)
         async with runtime.read() as conn:
             await register.require_plaza(conn, plaza)
             rows = await store.all_units(conn, plaza)
-        data = await asyncio.to_thread(register.export_register, rows)
+        data = await asyncio.to_thread(register.export_register, rows, lang)
         return Response(data, media_type=register.XLSX_TYPE,
                         headers={"Content-Disposition": f'attachment; filename="{plaza}-units.xlsx"'})

@@ -137,6 +137,8 @@ ALIASES = {
     "重点客户": "key_account", "联系人": "contacts", "入伙日期": "handover_date",
     "入住日期": "occupancy_date", "合同开始": "contract_start", "合同结束": "contract_end",
 }
+# The header an export writes in Chinese: the first of each column's names above.
+HEADERS_ZH = {column: name for name, column in reversed(ALIASES.items())}
 VALUES = {"商铺": "shop", "办公": "office", "住宅": "residence", "商户": "merchant", "居民": "resident"}
 TRUE = {"true", "yes", "y", "1", "是", "x", "✓"}
 FALSE = {"false", "no", "n", "0", "否", ""}

@@ -347,10 +347,12 @@ async def _apply(tx: Tx, plaza_id: str, plan: domain.Plan, current_rows: dict, *
 # --- export ------------------------------------------------------------------------------
 
 
-def export_register(rows) -> bytes:
-    """The register as .xlsx, in the columns an import reads back unchanged."""
+def export_register(rows, lang: str = "zh") -> bytes:
+    """The register as .xlsx, in the columns an import reads back unchanged: headed in
+    Chinese (the names an import reads, 房号, 面积 …) or with the column names (``en``)."""
     lines = ([_cell(col, row) for col in EXPORT_COLUMNS] for row in rows)
-    return export.xlsx([("units", itertools.chain([list(EXPORT_COLUMNS)], lines))])
+    header = [domain.HEADERS_ZH[c] if lang == "zh" else c for c in EXPORT_COLUMNS]
+    return export.xlsx([("单元档案" if lang == "zh" else "units", itertools.chain([header], lines))])
 
 
 def _cell(col: str, row):

@@ -40,3 +40,7 @@ async def readings(conn: AsyncConnection, plaza_id: str, unit: str | None = None
     if until:
         q = q.where(meter_readings.c.read_at < until)
     return await all_(conn, q.order_by(meter_readings.c.unit, meter_readings.c.utility, meter_readings.c.read_at))
+
+
+async def tariffs_of(conn: AsyncConnection, plaza_id: str):
+    return await all_(conn, sa.select(tariffs).where(tariffs.c.plaza_id == plaza_id))

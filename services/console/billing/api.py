@@ -117,4 +117,23 @@ async def take_payment(request: Request, unit: str) -> Response:
     return Redirect(f"/billing/{quote(unit, safe='')}?paid={quote(paid['id'], safe='')}", status_code=303)
 
 
-ROUTES = [index, arrears, dunning, record_outcome, account, ledger, take_payment]
+@get("/billing/{unit:str}/statement.pdf", include_in_schema=False)
+async def statement(request: Request, unit: str, month: str = "") -> Response:
+    """The unit's statement of account for a month (this month unless said), as billing writes it."""
+    month = domain.month_or_this(month)
+    answer = await billing.paper(request.state.calls, request.state.plaza, unit, "statement.pdf", month=month)
+    return _pdf(answer, f"statement-{unit}-{month}.pdf")
+
+
+@get("/billing/{unit:str}/receipts/{entry_id:str}", include_in_schema=False)
+async def receipt(request: Request, unit: str, entry_id: str) -> Response:
+    answer = await billing.paper(request.state.calls, request.state.plaza, unit, f"receipts/{quote(entry_id, safe='')}")
+    return _pdf(answer, f"receipt-{entry_id}.pdf")
+
+
+def _pdf(answer, name: str) -> Response:
+    disposition = answer.headers.get("content-disposition") or f'attachment; filename="{name}"'
+    return Response(answer.content, media_type="application/pdf", headers={"Content-Disposition": disposition})
+
+
+ROUTES = [index, arrears, dunning, record_outcome, account, ledger, take_payment, statement, receipt]

@@ -3,11 +3,12 @@ ageing table and which actions a role is offered. Pure rules, no I/O."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import uuid
 from decimal import Decimal, InvalidOperation
 
-from services.console.i18n.domain import N_
+from services.console.i18n.domain import DEFAULT_TZ, N_
 
 # How the cashier records it; the billing service's values, the department's words.
 METHODS: tuple[tuple[str, str], ...] = (
@@ -127,3 +128,14 @@ def ageing_table(arrears: dict) -> dict:
 def task_rows(tasks: list[dict]) -> list[dict]:
     """Open calls first, the longest overdue at the top."""
     return sorted(tasks, key=lambda t: (t.get("status") != "open", -int(t.get("days_past_due") or 0)))
+
+
+def month_or_this(value: str, today: dt.date | None = None) -> str:
+    """A month as YYYY-MM, else this month in the plazas' default time zone."""
+    if re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value or ""):
+        return value
+    if today is None:
+        from zoneinfo import ZoneInfo
+
+        today = dt.datetime.now(ZoneInfo(DEFAULT_TZ)).date()
+    return f"{today.year:04d}-{today.month:02d}"

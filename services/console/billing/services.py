@@ -63,3 +63,8 @@ async def contacts(calls, plaza: str, units: list[str]) -> dict[str, dict]:
 async def record_outcome(calls, plaza: str, task_id: str, outcome: str, note: str | None) -> dict:
     body = {"outcome": outcome, **({"note": note} if note else {})}
     return await calls.post("billing", f"/v1/plazas/{plaza}/dunning/tasks/{quote(task_id, safe='')}/outcome", body)
+
+
+async def paper(calls, plaza: str, unit: str, path: str, **params):
+    """A unit's paper as billing writes it (a PDF), fetched as the person: the raw answer."""
+    return await calls.response("billing", "GET", f"/v1/plazas/{plaza}/accounts/{_unit(unit)}/{path}", params=params)

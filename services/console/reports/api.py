@@ -74,7 +74,10 @@ async def download(request: Request, name: str, month: str = "") -> Response:
     if name not in domain.DOWNLOADS:
         raise NotFoundException(f"no workbook {name!r}")
     month = domain.valid_month(month, _today())
-    answer = await reports.service_file(request.state.calls, request.state.plaza, domain.DOWNLOADS, name, month)
+    # The workbook's headers in the person's language.
+    lang = "zh" if str(request.state.language).startswith("zh") else "en"
+    answer = await reports.service_file(request.state.calls, request.state.plaza, domain.DOWNLOADS, name, month,
+                                        {"lang": lang})
     headers = domain.keep_headers(dict(answer.headers))
     headers.setdefault("Content-Disposition", f'attachment; filename="{name}-{month}.xlsx"')
     return Response(answer.content, headers=headers, media_type=answer.headers.get("content-type", drawing.XLSX_TYPE))

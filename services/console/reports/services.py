@@ -49,8 +49,8 @@ async def monthly_collection(calls, plaza: str, month: str) -> dict:
     return await calls.get("billing", f"/v1/plazas/{plaza}/reports/monthly", month=month)
 
 
-async def service_file(calls, plaza: str, table: dict, name: str, month: str):
+async def service_file(calls, plaza: str, table: dict, name: str, month: str, extra: dict | None = None):
     """A chart or workbook a service makes, fetched as the person: the raw answer."""
     service, path, query = table[name]
     return await calls.response(service, "GET", f"/v1/plazas/{plaza}{path}",
-                                params={**query, **domain.period_query(name, month)})
+                                params={**query, **domain.period_query(name, month), **(extra or {})})

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from litestar import Controller, Response, get
 from litestar.params import FromPath, Parameter
 
@@ -13,8 +11,6 @@ from services.dispatch.reports import export as files
 from services.dispatch.reports import services as reports
 from services.dispatch.reports.domain import ComplaintReport
 from services.dispatch.sla import services as sla
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 async def _report(runtime: Runtime, plaza: str, month: str) -> ComplaintReport:
@@ -31,24 +27,23 @@ class ReportsController(Controller):
         description="按广场时区计算的当月投诉（含经人工更正为投诉的请求，不含更正为非投诉的）：投诉清单"
         "（单元或公共区域、内容、部门、处理结果、回访评价）、重大投诉数、按类别/部门/渠道计数、近六个月趋势"
         "（环比）、更正为投诉及更正离开投诉的数量、首次响应和关闭的中位时长、重开率、时限达成率；"
-        "format=xlsx 下载 Excel。\n\n"
+        "format=xlsx 下载 Excel（lang=en 英文表头）。\n\n"
         "The month's complaints in the plaza's time, following the desk's corrections (a request "
         "corrected into a complaint counts, one corrected away does not): the list (unit or area, text, "
         "department, outcome, return-visit rating), major complaints, counts by category, department and "
         "channel, the six-month trend with each month's change, requests corrected into and away from "
         "complaints, median minutes to first response and to close, reopen rate, SLA compliance; "
-        "format=xlsx for Excel.",
+        "format=xlsx for Excel (lang=en for English headers).",
     )
     async def complaints(
         self, plaza: FromPath[str], runtime: Runtime, month: str = Parameter(query="month"),
-        format: Literal["json", "xlsx"] = Parameter(query="format", default="json"),
+        format: str = Parameter(query="format", default="json"),
+        lang: str = Parameter(query="lang", default="zh"),
     ) -> Response:
+        format, lang = export.choose(format, ("json", "xlsx")), export.language(lang)
         report = await _report(runtime, plaza, month)
         if format == "xlsx":
-            return Response(
-                await export.off_loop(files.to_xlsx, report, plaza), media_type=XLSX,
-                headers={"Content-Disposition": f'attachment; filename="complaints-{plaza}-{month}.xlsx"'},
-            )
+            return await export.report_response(files.sheets(report, plaza), lang, f"complaints-{plaza}-{month}")
         return Response(report)
 
     @get(

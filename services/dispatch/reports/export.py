@@ -1,8 +1,8 @@
 """The complaint report as files: an Excel workbook and an SVG chart (bytes out, no I/O).
 
-The sheets kept from before (summary, by category, by department, reopens by department)
-read as they did; the new ones (complaints, trend, by channel) head each column in Chinese
-with its English name on the line below. The chart labels in Chinese with a CJK font found
+Each sheet declares its columns once (libs.runtime.export): headed in Chinese, or English
+with ``lang=en``; counts, rates and times formatted as such; native Excel charts of the
+counts by category and department and of the monthly trend. The chart labels in Chinese with a CJK font found
 by name on the machine, and in English where none is found (never boxes for glyphs).
 matplotlib is imported on first use: it costs a second and most requests never draw."""
 
@@ -18,50 +18,58 @@ from services.dispatch.reports import domain
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK TC", "Noto Sans CJK JP", "Source Han Sans SC",
              "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "Microsoft YaHei", "SimHei", "PingFang SC")
 
+C = export.Column
 SUMMARY = [
-    ("complaints", "count"),
-    ("major complaints", "major"),
-    ("reclassified into complaints", "reclassified_into_complaint"),
-    ("reclassified away from complaints", "reclassified_away"),
-    ("median minutes to first response", "median_minutes_to_first_response"),
-    ("median minutes to close", "median_minutes_to_close"),
-    ("closed at least once", "closed"),
-    ("reopened", "reopened"),
-    ("reopen rate", "reopen_rate"),
-    ("deadlines judged", "deadlines_judged"),
-    ("deadlines met on time", "deadlines_met_on_time"),
-    ("SLA compliance", "sla_compliance"),
+    (C("count", "投诉数", "complaints", "count"), "count"),
+    (C("major", "重大投诉", "major complaints", "count"), "major"),
+    (C("into", "更正为投诉", "reclassified into complaints", "count"), "reclassified_into_complaint"),
+    (C("away", "更正为非投诉", "reclassified away from complaints", "count"), "reclassified_away"),
+    (C("first", "首次响应中位时长（分钟）", "median minutes to first response", "number"), "median_minutes_to_first_response"),
+    (C("close", "关闭中位时长（分钟）", "median minutes to close", "number"), "median_minutes_to_close"),
+    (C("closed", "已关闭", "closed at least once", "count"), "closed"),
+    (C("reopened", "重开", "reopened", "count"), "reopened"),
+    (C("reopen_rate", "重开率", "reopen rate", "percent"), "reopen_rate"),
+    (C("judged", "参与考核的时限", "deadlines judged", "count"), "deadlines_judged"),
+    (C("met", "按时完成", "deadlines met on time", "count"), "deadlines_met_on_time"),
+    (C("sla", "时限达成率", "SLA compliance", "percent"), "sla_compliance"),
 ]
 LIST_COLUMNS = [
-    ("受理时间", "opened at", "opened_at"), ("单元", "unit", "unit"), ("公共区域", "area", "area"),
-    ("类别", "category", "category"), ("责任部门", "department", "department"), ("渠道", "channel", "channel"),
-    ("投诉内容", "text", "text"), ("重大投诉", "major", "major"), ("处理结果", "status", "status"),
-    ("回访评价", "return-visit rating", "rating"), ("更正为投诉", "reclassified", "reclassified"),
-    ("请求编号", "request id", "request_id"), ("工单编号", "work order id", "work_order_id"),
+    C("opened_at", "受理时间 (UTC)", "opened at (UTC)", "datetime"), C("unit", "单元", "unit"), C("area", "公共区域", "area"),
+    C("category", "类别", "category"), C("department", "责任部门", "department"), C("channel", "渠道", "channel"),
+    C("text", "投诉内容", "text"), C("major", "重大投诉", "major"), C("status", "处理结果", "status"),
+    C("rating", "回访评价", "return-visit rating"), C("reclassified", "更正为投诉", "reclassified"),
+    C("request_id", "请求编号", "request id"), C("work_order_id", "工单编号", "work order id"),
 ]
-TREND_COLUMNS = [("月份", "month", "month"), ("投诉数", "complaints", "count"), ("重大投诉", "major", "major"),
-                 ("环比变化", "change", "change"), ("环比变化率", "change rate", "change_rate")]
+TREND_COLUMNS = [C("month", "月份", "month"), C("count", "投诉数", "complaints", "count"),
+                 C("major", "重大投诉", "major", "count"), C("change", "环比变化", "change", "count"),
+                 C("change_rate", "环比变化率", "change rate", "percent")]
+COUNT = C("count", "投诉数", "complaints", "count")
 
 
-def to_xlsx(report: domain.ComplaintReport, plaza_id: str) -> bytes:
-    summary = [["plaza", plaza_id], ["month", report.month]]
-    sheets = [("summary", summary + [[label, getattr(report, attr)] for label, attr in SUMMARY])]
-    for title, counts in (
-        ("by category", report.by_category),
-        ("by department", report.by_department),
-        ("reopens by department", report.reopens_by_department),
-    ):
-        header = [title.removeprefix("by ").removeprefix("reopens by "), "count"]
-        sheets.append((title, [header, *([key, n] for key, n in counts.items())]))
-    sheets.append(_table("complaints 投诉清单", LIST_COLUMNS, report.complaints))
-    sheets.append(_table("trend 月度趋势", TREND_COLUMNS, report.trend))
-    sheets.append(("by channel 渠道", [["渠道", "投诉数"], ["channel", "count"], *([k, n] for k, n in report.by_channel.items())]))
-    return export.xlsx(sheets)
+def _counts(zh: str, en: str, key: C, counts: dict[str, int], chart: bool = False) -> export.Sheet:
+    items = [{key.key: k, "count": n} for k, n in counts.items()]
+    drawn = export.Chart("bar", zh, en, key.key, ["count"]) if chart and items else None
+    return export.Sheet(zh, en, [key, COUNT], items, drawn)
 
 
-def _table(title: str, columns, items) -> tuple[str, list]:
-    return title, [[zh for zh, _, _ in columns], [en for _, en, _ in columns],
-                   *([getattr(item, attr) for _, _, attr in columns] for item in items)]
+def sheets(report: domain.ComplaintReport, plaza_id: str) -> list[export.Sheet]:
+    lines = [(C("plaza", "项目（广场）", "plaza"), plaza_id), (C("month", "月份", "month"), report.month)]
+    lines += [(column, getattr(report, attr)) for column, attr in SUMMARY]
+    category, department = C("category", "类别", "category"), C("department", "部门", "department")
+    return [
+        export.summary("汇总", "summary", lines),
+        _counts("按类别", "by category", category, report.by_category, chart=True),
+        _counts("按部门", "by department", department, report.by_department, chart=True),
+        _counts("重开（按部门）", "reopens by department", department, report.reopens_by_department),
+        export.Sheet("投诉清单", "complaints", LIST_COLUMNS, report.complaints),
+        export.Sheet("月度趋势", "trend", TREND_COLUMNS, report.trend,
+                     export.Chart("line", "月度投诉趋势", "complaints by month", "month", ["count", "major"])),
+        _counts("按渠道", "by channel", C("channel", "渠道", "channel"), report.by_channel),
+    ]
+
+
+def to_xlsx(report: domain.ComplaintReport, plaza_id: str, lang: str = "zh") -> bytes:
+    return export.report(sheets(report, plaza_id), lang)
 
 
 @functools.cache

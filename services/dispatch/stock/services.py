@@ -135,6 +135,16 @@ def _bought_in(line, i: int) -> domain.MaterialUse:
     return domain.MaterialUse(name=line.name, quantity=line.quantity, unit_price_fen=line.unit_price_fen)
 
 
+async def move(tx: Tx, plaza_id: str, item: dict, after: int, kind: str, who: Who, now: dt.datetime, **extra) -> None:
+    """A level changed by another capability of the warehouse (a receipt, a requisition, a
+    stocktake): written, audited as a movement, StockLow when it crosses the line."""
+    await _apply(tx, plaza_id, item, after, kind, who, now, **extra)
+
+
+async def locked_item(tx: Tx, plaza_id: str, sku: str, field: str = "sku") -> dict:
+    return await _item(tx, plaza_id, sku, field)
+
+
 async def _item(tx: Tx, plaza_id: str, sku: str, field: str) -> dict:
     item = await store.get_item(tx.conn, plaza_id, sku, lock=True)
     if item is None:

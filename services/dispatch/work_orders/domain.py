@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from libs.contracts import new_event_id
-from libs.contracts.events import ChargeLine
+from libs.contracts.events import CatalogueOrder, ChargeLine
 from libs.runtime import limits
 from services.dispatch.sla.domain import Deadline, sla_class
 from services.dispatch.stock.domain import MaterialUse
@@ -64,6 +64,9 @@ class WorkOrderResolve(msgspec.Struct, kw_only=True, forbid_unknown_fields=True)
     labour_fen: NonNegativeFen = 0
     materials: limits.items(MaterialLine, limits.MATERIALS_MAX) = []
     note: limits.Note | None = None
+    # A catalogue service priced on a quote (报价): the amount agreed. Billing prices the
+    # other catalogue items from its own price list.
+    quoted_fen: NonNegativeFen | None = None
 
 
 class WorkOrderCancel(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -110,7 +113,7 @@ def complaint_category(text: str) -> str:
 def new_work_order(
     plaza_id: str, request_id: str, unit: str, department: str, kind: str, text: str, opened: dt.datetime, *,
     priority: str, major: bool = False, warranty: bool = False, responsible_party: str | None = None,
-    area: str | None = None,
+    area: str | None = None, catalogue: CatalogueOrder | None = None,
 ) -> dict:
     """A new job's row: its SLA class from its kind, priority and warranty; a complaint's category."""
     return {
@@ -121,6 +124,8 @@ def new_work_order(
         "responsible_party": responsible_party, "priority": priority, "text": text, "major": major,
         "status": "created", "assignee": None, "reopen_count": 0, "labour_fen": 0, "materials": [],
         "lines_created": 0, "created_at": opened, "updated_at": opened, "area": area,
+        "catalogue_item": catalogue.code if catalogue else None,
+        "catalogue_quantity": catalogue.quantity if catalogue else None,
     }
 
 
@@ -264,6 +269,7 @@ class PricedLine(msgspec.Struct, frozen=True, kw_only=True):
     quantity: int
     unit_price_fen: int
     amount_fen: int
+    catalogue_item: str | None = None
 
 
 class MoneyRefused(ValueError):
@@ -286,6 +292,37 @@ def charge_line(row: dict) -> ChargeLine:
     return ChargeLine(
         line_id=row["line_id"], kind=row["kind"], description=row["description"],
         quantity=row["quantity"], unit_price_fen=row["unit_price_fen"], amount_fen=row["amount_fen"],
+        catalogue_item=row.get("catalogue_item"),
+    )
+
+
+def catalogue_order(row: dict) -> CatalogueOrder | None:
+    code = row.get("catalogue_item")
+    return CatalogueOrder(code=code, quantity=row.get("catalogue_quantity") or 1) if code else None
+
+
+def lines_of_resolution(row: dict, body: WorkOrderResolve, materials: list[MaterialUse], *,
+                        catalogue_billed: bool) -> list[PricedLine]:
+    """A resolution's new charge lines: labour and materials of a paid job, and the ordered
+    catalogue service once in the job's life (not again after a second dispatch)."""
+    check_money(body.labour_fen, materials)
+    if body.quoted_fen is not None and not row.get("catalogue_item"):
+        raise MoneyRefused("quoted_fen", "quoted_fen: this job orders no catalogue service to quote for")
+    work_order_id, so_far = row["id"], row["lines_created"]
+    lines = price_job(work_order_id, so_far, body.labour_fen, materials) if body.paid else []
+    if row.get("catalogue_item") and not catalogue_billed:
+        lines.append(catalogue_line(work_order_id, so_far + len(lines) + 1, row["catalogue_item"],
+                                    row.get("catalogue_quantity") or 1, body.quoted_fen))
+    return lines
+
+
+def catalogue_line(work_order_id: str, n: int, code: str, quantity: int, quoted_fen: int | None) -> PricedLine:
+    """The ordered catalogue service as one line, made once in the job's life (its line id,
+    like every line's, stable forever): billing prices it from its price list, or takes the
+    quote for an item priced on a quote. Labour to a consumer that knows only labour and material."""
+    return PricedLine(
+        line_id=line_id(work_order_id, n), n=n, kind="labour", description=f"catalogue {code}",
+        quantity=quantity, unit_price_fen=0, amount_fen=quoted_fen or 0, catalogue_item=code,
     )
 
 

@@ -71,6 +71,7 @@ async def open_work_orders(tx: Tx, events: list[RequestReceived]) -> list[str]:
         openings.append((event, domain.new_work_order(
             event.plaza_id, event.request_id, event.unit, department, event.kind, event.text, opened,
             priority=routing_rules.priority_of(event.text), major=event.major, area=event.area,
+            catalogue=event.catalogue_item,
         )))
     return await open_new(tx, openings)
 
@@ -136,6 +137,7 @@ def _created(row: dict, cause: RequestReceived | HandoverInspected, due: dict[st
         text=row["text"], priority=row["priority"], major=row["major"],
         warranty=row["warranty"], responsible_party=row["responsible_party"],
         respond_due_at=due.get("respond"), on_site_due_at=due.get("on_site"), resolve_due_at=due.get("resolve"),
+        catalogue_item=domain.catalogue_order(row),
     )
 
 
@@ -178,13 +180,14 @@ async def resolve_work_order(tx: Tx, plaza_id: str, work_order_id: str, body: Wo
     at = sla.now()
     who = stock.Who(actor=cmd.actor, command_id=cmd.id, correlation_id=row["request_id"])
     materials = await stock.issue(tx, plaza_id, work_order_id, body.materials, who, at)
+    billed = row.get("catalogue_item") and await store.has_catalogue_line(tx.conn, plaza_id, work_order_id)
     try:
-        domain.check_money(body.labour_fen, materials)
+        lines = domain.lines_of_resolution(row, body, materials, catalogue_billed=bool(billed))
     except domain.MoneyRefused as exc:
         raise InvalidInput(str(exc), field=exc.field) from exc
-    lines = domain.price_job(work_order_id, row["lines_created"], body.labour_fen, materials) if body.paid else []
+    paid = body.paid or bool(row.get("catalogue_item"))
     row = await _step(
-        tx, row, "resolve", at, paid=body.paid, labour_fen=body.labour_fen, note=body.note,
+        tx, row, "resolve", at, paid=paid, labour_fen=body.labour_fen, note=body.note,
         materials=[{**msgspec.to_builtins(m), "sku": line.sku} for m, line in zip(materials, body.materials)],
         lines_created=row["lines_created"] + len(lines),
     )

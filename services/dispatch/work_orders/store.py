@@ -175,3 +175,11 @@ async def counts_by_status(conn: AsyncConnection) -> list[tuple[str, str, str, i
         .group_by(w.c.plaza_id, w.c.department, w.c.status)
     )
     return [tuple(r) for r in rows]
+
+
+async def has_catalogue_line(conn: AsyncConnection, plaza_id: str, work_order_id: str) -> bool:
+    """The job's ordered catalogue service has its line already (it is billed once)."""
+    c = charge_lines.c
+    q = sa.select(c.line_id).where(c.plaza_id == plaza_id, c.work_order_id == work_order_id,
+                                   c.catalogue_item.is_not(None)).limit(1)
+    return (await conn.execute(q)).first() is not None

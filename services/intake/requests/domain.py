@@ -12,11 +12,11 @@ process's own is used); no I/O of their own.
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 
-from libs.contracts.events import Contact
+from libs.contracts.events import CatalogueOrder, Contact
 from libs.contracts.subjects import InvalidToken, validate_token
 from libs.runtime import limits
 from services.intake.triage import domain as triage
@@ -43,6 +43,14 @@ class ContactIn(Contact, frozen=True, kw_only=True, forbid_unknown_fields=True):
 
     name: limits.Name | None = None
     phone: limits.Phone | None = None
+
+
+class CatalogueItemIn(CatalogueOrder, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A catalogue service ordered with the request, bounded; its code is billing's (which
+    prices it when the job closes)."""
+
+    code: limits.Code
+    quantity: Annotated[int, msgspec.Meta(ge=1, le=limits.QUANTITY_MAX)] = 1
 
 
 Keywords = limits.items(limits.Keyword, limits.KEYWORDS_MAX)

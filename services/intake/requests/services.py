@@ -46,6 +46,7 @@ class RequestCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     serviceable: bool | None = None  # the clerk's word over the referral directory's
     reason: limits.Note | None = None  # why the clerk overruled a referral
     split: bool = True  # a mixed message becomes the job and a praise record
+    catalogue_item: domain.CatalogueItemIn | None = None  # a paid service from the plaza's catalogue
 
 
 class Also(msgspec.Struct, kw_only=True):
@@ -223,6 +224,8 @@ def assess_with(
         source_department=body.source_department,
     )
     job = _event(ids[0], found, chosen, common, mixed_with=ids[1] if len(ids) > 1 else None)
+    if body.catalogue_item is not None:  # the job orders it, never the praise half
+        job = msgspec.structs.replace(job, catalogue_item=body.catalogue_item)
     events = [job]
     accepted = _accepted(job)
     if len(ids) > 1:

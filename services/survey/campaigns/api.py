@@ -74,20 +74,21 @@ class CampaignController(Controller):
     @get(
         "/statistics",
         summary="满意度月度统计 / Satisfaction month by month",
-        description="指定月份范围内各月、各维度、各部门的满意率，以及与上月的变化（环比）；format=xlsx 下载 Excel。\n\n"
+        description="指定月份范围内各月、各维度、各部门的满意率，以及与上月的变化（环比）；format=xlsx 下载 Excel（lang=en 英文表头）。\n\n"
         "Satisfaction rates per month, dimension and department over a range of months, with the "
-        "change against the month before; format=xlsx for Excel.",
+        "change against the month before; format=xlsx for Excel (lang=en for English headers).",
     )
     async def plaza_statistics(
         self, plaza: FromPath[str], runtime: Runtime,
         from_month: str = Parameter(query="from", default="0000-01"),
         to_month: str | None = Parameter(query="to", default=None),
         fmt: str = Parameter(query="format", default="json"),
+        lang: str = Parameter(query="lang", default="zh"),
     ) -> Response:
         async with runtime.read() as conn:
             stats = await campaigns.plaza_statistics(conn, plaza, from_month, to_month or _this_month())
         sheets = export.rate_sheets(by_month=stats.by_month, by_department=stats.by_department, by_dimension=stats.by_dimension)
-        return await export.table_response(stats, fmt, f"satisfaction-{plaza}", sheets)
+        return await export.table_response(stats, fmt, f"satisfaction-{plaza}", sheets, lang)
 
     @get(
         "/statistics/chart",
@@ -171,20 +172,21 @@ class CampaignController(Controller):
     @get(
         "/{campaign_id:str}/statistics",
         summary="调查统计 / Campaign statistics",
-        description="回收率、满意率，按维度、部门和分层统计；format=xlsx 下载 Excel。\n\n"
+        description="回收率、满意率，按维度、部门和分层统计；format=xlsx 下载 Excel（lang=en 英文表头）。\n\n"
         "Response rate and satisfaction rate, per dimension, department and stratum; format=xlsx "
         "for Excel.",
     )
     async def statistics(
         self, plaza: FromPath[str], campaign_id: FromPath[str], runtime: Runtime,
         fmt: str = Parameter(query="format", default="json"),
+        lang: str = Parameter(query="lang", default="zh"),
     ) -> Response:
         async with runtime.read() as conn:
             stats = await campaigns.campaign_statistics(conn, plaza, campaign_id)
         sheets = export.rate_sheets(by_department=stats.by_department, by_dimension=stats.by_dimension)
         strata = [[s.building, s.occupant_kind, s.drawn, s.answered] for s in stats.strata]
         sheets.append(("strata", ["building", "occupant_kind", "drawn", "answered"], strata))
-        return await export.table_response(stats, fmt, f"campaign-{campaign_id}", sheets)
+        return await export.table_response(stats, fmt, f"campaign-{campaign_id}", sheets, lang)
 
     @get(
         "/{campaign_id:str}/statistics/chart",

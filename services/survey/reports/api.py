@@ -17,14 +17,15 @@ class ReportController(Controller):
     @get(
         "/",
         summary="月度满意度报告 / Monthly satisfaction report",
-        description="按广场时区计算的一个月：回访（当月关闭工单的回访率，当月答复按部门的满意率）与满意度调查（按部门、维度的满意率）；format=xlsx 下载 Excel。\n\n"
+        description="按广场时区计算的一个月：回访（当月关闭工单的回访率，当月答复按部门的满意率）与满意度调查（按部门、维度的满意率）；format=xlsx 下载 Excel（lang=en 英文表头）。\n\n"
         "One month in the plaza's time zone: return visits (coverage over the month's closes, "
         "satisfaction per department over the month's answers) and campaigns (satisfaction per "
-        "department and dimension); format=xlsx for Excel.",
+        "department and dimension); format=xlsx for Excel (lang=en for English headers).",
     )
     async def monthly(
         self, plaza: FromPath[str], runtime: Runtime, month: str,
         fmt: str = Parameter(query="format", default="json"),
+        lang: str = Parameter(query="lang", default="zh"),
     ) -> Response:
         async with runtime.read() as conn:
             report = await reports.satisfaction_report(conn, plaza, month)
@@ -36,7 +37,7 @@ class ReportController(Controller):
         visits = report.return_visits
         sheets.append(("coverage", ["scheduled", "done", "skipped", "coverage"],
                        [[visits.scheduled, visits.done, visits.skipped, visits.coverage]]))
-        return await export.table_response(report, fmt, f"satisfaction-{plaza}-{month}", sheets)
+        return await export.table_response(report, fmt, f"satisfaction-{plaza}-{month}", sheets, lang)
 
     @get(
         "/chart",

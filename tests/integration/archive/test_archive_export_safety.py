@@ -40,7 +40,7 @@ async def served(settings):
 
 
 async def exported(client) -> list[list]:
-    r = await client.get("/v1/plazas/p1/units/export.xlsx")
+    r = await client.get("/v1/plazas/p1/units/export.xlsx", params={"lang": "en"})
     assert r.status_code == 200, r.text
     sheet = openpyxl.load_workbook(io.BytesIO(r.content)).worksheets[0]
     assert not [c.coordinate for line in sheet.iter_rows() for c in line if c.data_type == "f"], "a live formula"
@@ -62,7 +62,9 @@ async def test_an_imported_formula_is_exported_as_text_and_reads_back_unchanged(
         # The register shows what was imported; the quote lives only in the spreadsheet.
         assert (await archive.get("/v1/plazas/p1/units/A-101")).json()["occupant"]["name"] == ATTACK
 
-        again = await archive.get("/v1/plazas/p1/units/export.xlsx")
+        again = await archive.get("/v1/plazas/p1/units/export.xlsx")  # Chinese headers, read back by import
+        sheet = openpyxl.load_workbook(io.BytesIO(again.content)).worksheets[0]
+        assert [c.value for c in sheet[1]][:3] == ["房号", "面积", "用途"] and sheet.freeze_panes == "A2"
         r = await archive.post("/v1/plazas/p1/units/import", files={"file": ("units.xlsx", again.content)})
         assert (r.json()["imported"], r.json()["unchanged"], r.json()["rejected"]) == (0, 2, [])
 

@@ -388,5 +388,6 @@ async def test_the_monthly_report_in_json_and_excel(billing, bus):
     assert (report["billed_fen"], report["collected_fen"], report["collection_rate"]) == (10_000, 4000, 0.4)
     xlsx = await billing.get(f"{P}/reports/monthly", params={"month": month, "format": "xlsx"})
     assert xlsx.status_code == 200 and xlsx.headers["content-type"].startswith("application/vnd.openxmlformats")
-    sheet = load_workbook(io.BytesIO(xlsx.content))["summary"]
-    assert [sheet["B3"].value, sheet["B4"].value, sheet["B6"].value] == [100.0, 40.0, 0.4]
+    sheet = load_workbook(io.BytesIO(xlsx.content))["汇总"]
+    assert [sheet["B4"].value, sheet["B5"].value, sheet["B7"].value] == [100.0, 40.0, 0.4]
+    assert [sheet["A4"].value, sheet["B4"].number_format, sheet["B7"].number_format] == ["应收", '"¥"#,##0.00', "0.0%"]

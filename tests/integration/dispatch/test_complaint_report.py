@@ -134,13 +134,20 @@ async def test_the_report_in_excel_and_as_a_chart_with_the_list_and_the_trend(di
     from openpyxl import load_workbook
 
     book = load_workbook(io.BytesIO(xlsx.content))
-    summary = {row[0]: row[1] for row in book["summary"].iter_rows(values_only=True)}
-    assert (summary["complaints"], summary["major complaints"]) == (1, 1)
-    rows = list(book["complaints 投诉清单"].iter_rows(values_only=True))
-    assert rows[0][:4] == ("受理时间", "单元", "公共区域", "类别") and rows[1][:4] == ("opened at", "unit", "area", "category")
-    assert len(rows) == 3 and rows[2][1] == "A-203" and rows[2][6] == leak.text
-    trend = list(book["trend 月度趋势"].iter_rows(values_only=True))
+    summary = {row[0]: row[1] for row in book["汇总"].iter_rows(values_only=True)}
+    assert (summary["投诉数"], summary["重大投诉"]) == (1, 1)
+    rows = list(book["投诉清单"].iter_rows(values_only=True))
+    assert rows[0][:4] == ("受理时间 (UTC)", "单元", "公共区域", "类别") and book["投诉清单"].freeze_panes == "A2"
+    assert len(rows) == 2 and rows[1][1] == "A-203" and rows[1][6] == leak.text
+    assert book["投诉清单"]["A2"].number_format == "yyyy-mm-dd hh:mm"
+    trend = list(book["月度趋势"].iter_rows(values_only=True))
     assert trend[0][:2] == ("月份", "投诉数") and trend[-1][:3] == ("2026-03", 1, 1)
+    assert [c.tagname for c in book["月度趋势"]._charts] == ["lineChart"]
+    assert [c.tagname for c in book["按类别"]._charts] == ["barChart"]
+    en = load_workbook(io.BytesIO((await dispatch.get(REPORT, params={"month": "2026-03", "format": "xlsx", "lang": "en"})).content))
+    assert [c.value for c in en["complaints"][1]][:2] == ["opened at (UTC)", "unit"]
+    bad = await dispatch.get(REPORT, params={"month": "2026-03", "format": "csv"})
+    assert bad.status_code == 400 and bad.json()["field"] == "format"
 
     chart = await dispatch.get(f"{REPORT}.svg", params={"month": "2026-03"})
     assert chart.status_code == 200 and chart.headers["content-type"].startswith("image/svg+xml")

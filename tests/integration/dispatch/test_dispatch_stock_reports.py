@@ -244,10 +244,10 @@ async def test_the_monthly_complaint_report_matches_a_hand_calculation(dispatch,
     from openpyxl import load_workbook
 
     book = load_workbook(io.BytesIO(xlsx.content))
-    summary = {row[0]: row[1] for row in book["summary"].iter_rows(values_only=True)}
-    assert (summary["complaints"], summary["SLA compliance"], summary["median minutes to close"]) == (4, 0.6667, 300)
-    assert list(book["by department"].iter_rows(values_only=True)) == [
-        ("department", "count"), ("cleaning", 1), ("customer_service", 1), ("security", 2),
+    summary = {row[0]: row[1] for row in book["汇总"].iter_rows(values_only=True)}
+    assert (summary["投诉数"], summary["时限达成率"], summary["关闭中位时长（分钟）"]) == (4, 0.6667, 300)
+    assert list(book["按部门"].iter_rows(values_only=True)) == [
+        ("部门", "投诉数"), ("cleaning", 1), ("customer_service", 1), ("security", 2),
     ]
     chart = await dispatch.get("/v1/plazas/p1/reports/complaints.svg", params={"month": "2026-03"})
     assert chart.status_code == 200 and chart.headers["content-type"].startswith("image/svg+xml")

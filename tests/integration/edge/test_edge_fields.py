@@ -77,8 +77,8 @@ async def test_unknown_query_parameters_are_refused_naming_them(edge, service):
 
 async def test_the_prepaid_report_refuses_a_format_it_does_not_have(edge):
     async with edge("billing") as client:
-        r = await client.get("/v1/plazas/p1/prepaid/report", params={"month": "2026-12", "format": "xlsx"})
+        r = await client.get("/v1/plazas/p1/prepaid/report", params={"month": "2026-12", "format": "pdf"})
         assert r.status_code == 400 and r.json()["field"] == "format", r.text
-        assert r.json()["detail"] == "format: not a parameter of this route; it takes month"
+        assert r.json()["detail"] == "format 'pdf' is not offered here; it takes json, xlsx"
         taken = await client.get("/v1/plazas/p1/prepaid/report", params={"month": "2026-12"})
         assert taken.status_code != 400, taken.text

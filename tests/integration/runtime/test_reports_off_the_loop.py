@@ -15,7 +15,7 @@ import pytest
 
 from libs.contracts.events import PlazaRegistered
 from tests.support.harness import eventually, served_here, service_settings
-from services.billing.reports import services as billing_reports
+from libs.runtime import export as runtime_export
 from services.billing.app import create_app as billing_app
 from services.billing.settings import Settings as BillingSettings
 from services.dispatch.reports import export as dispatch_reports
@@ -89,15 +89,18 @@ async def answered(client, path: str, params: dict):
 CASES = [
     pytest.param(DispatchSettings, dispatch_app, dispatch_reports, "to_svg",
                  "/v1/plazas/p1/reports/complaints.svg", {"month": MONTH}, b"<?xml", id="dispatch-complaints-svg"),
-    pytest.param(DispatchSettings, dispatch_app, dispatch_reports, "to_xlsx",
+    # Every report's workbook is written by the runtime's one writer (libs.runtime.export.report).
+    pytest.param(DispatchSettings, dispatch_app, runtime_export, "report",
                  "/v1/plazas/p1/reports/complaints", {"month": MONTH, "format": "xlsx"}, b"PK", id="dispatch-complaints-xlsx"),
     pytest.param(SurveySettings, survey_app, survey_export, "bar_chart",
                  "/v1/plazas/p1/reports/satisfaction/chart", {"month": MONTH, "format": "png"}, b"\x89PNG",
                  id="survey-satisfaction-png"),
-    pytest.param(SurveySettings, survey_app, survey_export, "workbook",
+    pytest.param(SurveySettings, survey_app, runtime_export, "report",
                  "/v1/plazas/p1/reports/satisfaction", {"month": MONTH, "format": "xlsx"}, b"PK", id="survey-satisfaction-xlsx"),
-    pytest.param(BillingSettings, billing_app, billing_reports, "monthly_xlsx",
+    pytest.param(BillingSettings, billing_app, runtime_export, "report",
                  "/v1/plazas/p1/reports/monthly", {"month": MONTH, "format": "xlsx"}, b"PK", id="billing-monthly-xlsx"),
+    pytest.param(BillingSettings, billing_app, runtime_export, "report",
+                 "/v1/plazas/p1/prepaid/summary", {"month": MONTH, "format": "xlsx"}, b"PK", id="billing-prepaid-xlsx"),
 ]
 
 

@@ -145,11 +145,15 @@ async def test_campaign_over_500_units_samples_by_stratum_and_computes_the_stati
     departments = {(r["month"], r["department"]): (r["rate"], r["change"]) for r in plaza["by_department"]}
     assert departments[(this_month, "engineering")] == (0.5714, 0.0714)
 
-    book = load_workbook(io.BytesIO((await survey.get(f"{CAMPAIGNS}/{campaign['id']}/statistics", params={"format": "xlsx"})).content))
+    book = load_workbook(io.BytesIO((await survey.get(f"{CAMPAIGNS}/{campaign['id']}/statistics",
+                                                      params={"format": "xlsx", "lang": "en"})).content))
     rows = list(book["by_dimension"].iter_rows(values_only=True))
     header = rows[0]
     repairs = next(dict(zip(header, row)) for row in rows[1:] if "repairs" in row)
-    assert repairs["rate"] == 0.5 and repairs["unsatisfied"] == 2
+    assert repairs["satisfaction rate"] == 0.5 and repairs["unsatisfied"] == 2
+    assert book["by_dimension"]["A2"].number_format != "0.0%" and len(book["by_dimension"]._charts) == 1
+    zh = load_workbook(io.BytesIO((await survey.get(f"{CAMPAIGNS}/{campaign['id']}/statistics", params={"format": "xlsx"})).content))
+    assert "满意率" in [c.value for c in zh["按维度"][1]] and zh["按维度"].freeze_panes == "A2"
     strata = {(b, k): drawn for b, k, drawn, _ in list(book["strata"].iter_rows(values_only=True))[1:]}
     assert strata == EXPECTED_ALLOCATION
 
@@ -211,11 +215,14 @@ async def test_monthly_satisfaction_report_combines_return_visits_and_campaigns(
 
     book = load_workbook(io.BytesIO((await survey.get("/v1/plazas/p1/reports/satisfaction",
                                                       params={"month": this_month, "format": "xlsx"})).content))
-    assert list(book["coverage"].iter_rows(values_only=True))[1] == (3, 2, 0, 0.6667)
+    assert list(book["回访率"].iter_rows(values_only=True)) == [("应回访", "已回访", "未回访", "回访率"), (3, 2, 0, 0.6667)]
+    assert book["回访率"]["D2"].number_format == "0.0%"
     chart = await survey.get("/v1/plazas/p1/reports/satisfaction/chart", params={"month": this_month, "format": "svg"})
     assert chart.status_code == 200 and b"<svg" in chart.content
     bad = await survey.get("/v1/plazas/p1/reports/satisfaction", params={"month": this_month, "format": "pdf"})
-    assert bad.status_code == 422 and bad.json()["field"] == "format"
+    assert bad.status_code == 400 and bad.json()["field"] == "format"
+    bad = await survey.get("/v1/plazas/p1/reports/satisfaction/chart", params={"month": this_month, "format": "gif"})
+    assert bad.status_code == 400 and bad.json()["field"] == "format"
 
 
 async def test_key_account_plan_is_generated_approved_and_tracked_to_completion(survey, bus):

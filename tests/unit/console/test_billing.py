@@ -98,3 +98,11 @@ def test_the_worklist_names_who_to_call_once_per_unit_and_survives_a_refusal():
     found = asyncio.run(billing.contacts(calls, "demo", ["C-0802", "C-0802", "B-1201"]))
     assert found == {"C-0802": {"name": "王芳", "phone": "13900000802"}, "B-1201": {}}
     assert len(calls.asked) == 2
+
+
+def test_a_statement_is_for_the_month_asked_else_this_one():
+    import datetime as dt
+
+    today = dt.date(2026, 12, 5)
+    assert domain.month_or_this("2026-11", today) == "2026-11"
+    assert domain.month_or_this("2026-13", today) == "2026-12" and domain.month_or_this("", today) == "2026-12"

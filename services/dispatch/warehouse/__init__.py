@@ -1,0 +1,1 @@
+"""The warehouse: goods receipts, requisitions, stocktakes and the stock's value."""
