@@ -15,6 +15,7 @@ from services.dispatch.stock import api as stock_api
 from services.dispatch.warehouse import api as warehouse_api
 from services.dispatch.settings import Settings, from_env
 from services.dispatch.work_orders import api as work_orders_api
+from services.dispatch.work_orders import export as work_order_export
 from services.dispatch.work_orders import services as work_orders
 from services.dispatch.webhooks import api as webhooks_api
 from services.dispatch.webhooks import services as webhooks
@@ -31,7 +32,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await work_orders.sweep_deadlines(tx)
 
     runtime.every(settings.sla_sweep_s, sweep_deadlines, "sla-sweep")
-    runtime.gauge("work_orders", work_orders.gauge_work_orders)
+    runtime.gauge("work_orders", work_order_export.gauge_work_orders)
     backoff = tuple(float(s) for s in settings.webhook_backoff_s.split(",") if s.strip()) or BACKOFF_S
     client = httpx.AsyncClient(timeout=settings.webhook_timeout_s, follow_redirects=False)
 

@@ -203,11 +203,21 @@ def test_every_table_is_in_tables_py(service):
             continue
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) == "Table":
+            if isinstance(node, ast.Call) and _is_sa_table(node.func):
                 pytest.fail(f"{path.relative_to(ROOT)}:{node.lineno} defines a table outside tables.py")
 
 
+def _is_sa_table(func: ast.expr) -> bool:
+    """``sa.Table(…)`` or a bare ``Table(…)`` (SQLAlchemy's), not another library's ``Table``
+    (a PDF's table block)."""
+    if isinstance(func, ast.Attribute):
+        return func.attr == "Table" and isinstance(func.value, ast.Name) and func.value.id in ("sa", "sqlalchemy")
+    return isinstance(func, ast.Name) and func.id == "Table"
+
+
 def test_no_file_over_400_lines():
+    # A service's tables.py is exempt: it holds every table of the service (the rule above),
+    # one column a line, and grows with the service; its parts are split by comment headings.
     long = [f"{p.relative_to(ROOT)} ({n})" for p in python_files("services", "libs")
-            if (n := len(p.read_text().splitlines())) > MAX_LINES]
+            if p.name != "tables.py" and (n := len(p.read_text().splitlines())) > MAX_LINES]
     assert not long, f"over {MAX_LINES} lines: {long}"

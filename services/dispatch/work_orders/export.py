@@ -5,6 +5,7 @@ work_orders and of the capabilities that act on work orders answer alike."""
 from __future__ import annotations
 
 import msgspec
+from prometheus_client import Gauge
 
 from libs.contracts import new_event_id
 from libs.runtime.auth import Principal
@@ -132,3 +133,18 @@ def department_of(principal: Principal | None, plaza: str) -> str | None:
 
 def command(actor: str, command_id: str | None, principal: Principal | None, plaza: str) -> Command:
     return Command(actor=actor, id=command_id or new_event_id(), department=department_of(principal, plaza))
+
+
+WORK_ORDERS = Gauge("plazadesk_work_orders", "Work orders by plaza, department and status",
+                    ["plaza", "department", "status"])
+
+
+async def gauge_work_orders(conn) -> None:
+    """Sets ``plazadesk_work_orders`` at a scrape of /metrics (a status no longer held drops to 0)."""
+    seen = set()
+    for plaza, department, status, n in await work_orders.store.counts_by_status(conn):
+        WORK_ORDERS.labels(plaza, department, status).set(n)
+        seen.add((plaza, department, status))
+    for labels in [tuple(s.labels.values()) for s in next(iter(WORK_ORDERS.collect())).samples]:
+        if labels not in seen:
+            WORK_ORDERS.labels(*labels).set(0)

@@ -1,9 +1,7 @@
-"""Work-order use cases, each one function and one transaction, its events to the outbox: opening a job
-with its SLA deadlines, the lifecycle (assign, start, resolve, close, cancel), escalations (by a clerk, by
-the SLA sweep), and the second dispatch (二次派单) when a return visit is unsatisfied. The SLA rules come
-from sla.domain and sla.store; the time from sla.now(), which tests control. Each command returns the
-work order as the response shows it (``WorkOrder``): the route answers with what the use case saw.
-"""
+"""Work-order use cases, one function and one transaction each, events to the outbox: opening a job with its
+SLA deadlines, the lifecycle (assign, start, resolve, close, cancel), escalations (clerk, SLA sweep), the second
+dispatch (二次派单) after an unsatisfied visit. SLA rules from sla.domain and sla.store, the time from sla.now()
+(tests control it); each command returns the work order as the response shows it (``WorkOrder``)."""
 
 from __future__ import annotations
 
@@ -11,7 +9,6 @@ import datetime as dt
 from typing import NamedTuple
 
 import msgspec
-from prometheus_client import Gauge
 
 from libs.contracts.events import (
     HandoverInspected, Material, RequestReceived, VisitCompleted, WorkOrderAssigned, WorkOrderCancelled,
@@ -31,9 +28,7 @@ from services.dispatch.sla import services as sla
 from services.dispatch.sla import store as sla_store
 from services.dispatch.stock import services as stock
 from services.dispatch.work_orders import domain, store
-from services.dispatch.work_orders.domain import (
-    Command, EscalationCreate, WorkOrderAssign, WorkOrderCancel, WorkOrderResolve,
-)
+from services.dispatch.work_orders.domain import Command, EscalationCreate, WorkOrderAssign, WorkOrderCancel, WorkOrderResolve
 
 logger = log.get("dispatch")
 
@@ -403,17 +398,3 @@ async def department_queue(conn, plaza_id: str, department: str) -> list[WorkOrd
     deadline first)."""
     return await with_deadlines(conn, plaza_id, await store.open_work_orders_of(conn, plaza_id, department))
 
-
-WORK_ORDERS = Gauge("plazadesk_work_orders", "Work orders by plaza, department and status",
-                    ["plaza", "department", "status"])
-
-
-async def gauge_work_orders(conn) -> None:
-    """Sets ``plazadesk_work_orders`` at a scrape of /metrics (a status no longer held drops to 0)."""
-    seen = set()
-    for plaza, department, status, n in await store.counts_by_status(conn):
-        WORK_ORDERS.labels(plaza, department, status).set(n)
-        seen.add((plaza, department, status))
-    for labels in [tuple(s.labels.values()) for s in next(iter(WORK_ORDERS.collect())).samples]:
-        if labels not in seen:
-            WORK_ORDERS.labels(*labels).set(0)

@@ -106,13 +106,15 @@ async def test_a_data_folder_of_the_release_before_migrations_is_adopted_with_it
     (dispatch's work orders before ``original_department``): the step brings every file
     to the newest revision in place and keeps every row; the services may then start."""
     data = tmp_path / "data"
-    dispatch = tables_of("dispatch")
+    # The tables as that release had them: each service's baseline revision.
+    baseline = {service: migrate.baseline_metadata(tables_of(service).metadata) for service in SERVICES}
     older = sa.MetaData()
-    sa.Table("work_orders", older, *(c._copy() for c in dispatch.work_orders.columns if c.name != "original_department"),
+    sa.Table("work_orders", older,
+             *(c._copy() for c in baseline["dispatch"].tables["work_orders"].columns if c.name != "original_department"),
              sa.UniqueConstraint("plaza_id", "request_id", name="uq_work_orders_plaza_request"))
     for service in SERVICES:
         db = Database(f"sqlite:///{data}/{service}.db")
-        await db.create_all(older if service == "dispatch" else tables_of(service).metadata)  # the old start-up
+        await db.create_all(older if service == "dispatch" else baseline[service])  # the old start-up
         await db.dispose()
     now = utcnow()
     order = {"id": "wo-1", "plaza_id": "p1", "request_id": "r-1", "unit": "A-1", "department": "engineering",
@@ -144,7 +146,7 @@ async def test_a_data_folder_of_the_release_before_migrations_is_adopted_with_it
         assert await migrate.differences(url, None, tables_of(service).metadata) == [], service
     db = Database(f"sqlite:///{data}/dispatch.db")
     async with db.read() as conn:
-        row = (await conn.execute(sa.select(dispatch.work_orders))).one()
+        row = (await conn.execute(sa.select(tables_of("dispatch").work_orders))).one()
     await db.dispose()
     assert (row.id, row.department, row.original_department) == ("wo-1", "engineering", "engineering")  # backfilled
     db = Database(f"sqlite:///{data}/intake.db")

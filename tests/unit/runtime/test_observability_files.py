@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-import services.dispatch.work_orders.services  # noqa: F401  (registers dispatch's own gauge)
+import services.dispatch.work_orders.export  # noqa: F401  (registers dispatch's own gauge)
 from libs.runtime import metrics  # noqa: F401  (registers the runtime's metrics)
 from prometheus_client import REGISTRY
 
