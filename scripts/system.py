@@ -170,6 +170,16 @@ class System:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
 
+    def stop_process(self, name: str) -> None:
+        """SIGTERM to one process (a replica: the others keep its port) and its end."""
+        proc = self.procs.pop(name)
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
     def restart(self, name: str) -> None:
         self.start_service(name)
         self.wait_ready([name])
