@@ -11,6 +11,7 @@ import asyncio
 import collections
 import datetime as dt
 import re
+import sys
 import time
 import uuid
 
@@ -21,7 +22,9 @@ from scripts.system import SERVICES, System
 from tests.support.harness import PG_URL, default_headers, drop_schema, jwks_file, postgres_reachable, wait_for
 
 pytestmark = [pytest.mark.e2e,
-              pytest.mark.skipif(not postgres_reachable(), reason="needs PostgreSQL (PLAZADESK_TEST_PG_URL)")]
+              pytest.mark.skipif(not postgres_reachable(), reason="needs PostgreSQL (PLAZADESK_TEST_PG_URL)"),
+              # Elsewhere SO_REUSEPORT lets the sockets share a port without spreading the connections.
+              pytest.mark.skipif(sys.platform != "linux", reason="the kernel spreads connections over replicas on Linux")]
 PLAZA = "surge-plaza"
 BOOKINGS = REQUESTS = 1000
 UNITS = [f"H-{i:04d}" for i in range(900)]  # the first hundred are booked twice
