@@ -31,7 +31,7 @@ from libs.contracts import subject_for
 from libs.contracts.events import encode
 from scripts.natsserver import NatsServer
 from scripts.system import CONSUMERS, SERVICES, System
-from tests.support.harness import PG_URL, Bus, drop_schema, postgres_reachable
+from tests.support.harness import PG_URL, Bus, drop_schema, postgres_reachable, posts_per_replica
 
 PLAZAS = [f"p{i:02d}" for i in range(50)]
 UNITS = [f"U-{i}" for i in range(500)]  # the names bench.run's backlogs use
@@ -104,8 +104,12 @@ async def measure_intake(system: System, nats_url: str, duration: float, concurr
         point = {}
         for which, plazas in (("one_plaza", [ONE]), ("all_plazas", PLAZAS)):
             await bench.wait_idle(nats_url, timeout=600)
+            before = posts_per_replica(system.url("intake"), n, bench.AUTH)
             point[which] = loadgen(requests_url(system, plazas), concurrency, duration)
             accepted(point[which])
+            after = posts_per_replica(system.url("intake"), n, bench.AUTH)
+            # How the kernel spread the load generator's connections: each replica's share.
+            point[which]["per_replica"] = sorted(after[pid] - before.get(pid, 0) for pid in after)
             point[which]["ratio_to_floor"] = bench.ratio(point[which]["rps"], floor["rps"])
         out["replicas"][n] = point
     for which in ("one_plaza", "all_plazas"):
@@ -240,6 +244,8 @@ def table(r: dict) -> str:
         lines.append(f"  {n:>8} | {a['rps']:>15} {a['p50_ms']:>6} {a['p99_ms']:>7} {a['ratio_to_floor']:>6} | "
                      f"{b['rps']:>16} {b['p50_ms']:>6} {b['p99_ms']:>7} {b['ratio_to_floor']:>6}")
     lines.append(f"  scaling against 1 replica: one plaza {i['scaling_one_plaza']}, all plazas {i['scaling_all_plazas']}")
+    lines.append("  requests each replica answered (the kernel's spread of the connections): " + "; ".join(
+        f"{n}: {p['one_plaza'].get('per_replica')} / {p['all_plazas'].get('per_replica')}" for n, p in i["replicas"].items()))
     for which, e in r["e2e"].items():
         lines.append(f"  close → charge + visit + timeline at {e['rate']}/s, {which.replace('_', ' ')}: p50 {e['p50_ms']} ms, "
                      f"p99 {e['p99_ms']} ms, max {e['max_ms']} ms ({e['closes']} closes; the store alone p50 "

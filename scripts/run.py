@@ -165,6 +165,9 @@ def moved_ports(system: System) -> list[str]:
     wanted = {name: (port, system.ports[name]) for name, port in SERVICES.items()}
     if system.nats is not None:
         wanted["NATS"] = (NATS_PORT, system.nats.port)
+    cluster = getattr(system, "cluster", None)
+    for i, node in enumerate(cluster.nodes if cluster else []):
+        wanted[f"NATS {node.server_name}"] = (NATS_PORT + i, node.port)
     return [
         f"  WARNING: port {port} is taken by another program: {name} runs on {actual} instead"
         for name, (port, actual) in wanted.items() if actual != port

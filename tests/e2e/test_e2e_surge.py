@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import collections
 import datetime as dt
-import re
 import sys
 import time
 import uuid
@@ -19,7 +18,9 @@ import httpx
 import pytest
 
 from scripts.system import SERVICES, System
-from tests.support.harness import PG_URL, default_headers, drop_schema, jwks_file, postgres_reachable, wait_for
+from tests.support.harness import (
+    PG_URL, default_headers, drop_schema, jwks_file, postgres_reachable, posts_per_replica, wait_for,
+)
 
 pytestmark = [pytest.mark.e2e,
               pytest.mark.skipif(not postgres_reachable(), reason="needs PostgreSQL (PLAZADESK_TEST_PG_URL)"),
@@ -71,18 +72,7 @@ def plaza(system):
 
 
 def answered_per_replica(system) -> dict[int, int]:
-    """POSTs each intake replica has answered, by its pid: /ready and /metrics asked on one
-    connection reach one process; a new connection may reach another."""
-    counts: dict[int, int] = {}
-    deadline = time.monotonic() + 30
-    while len(counts) < INTAKE_REPLICAS and time.monotonic() < deadline:
-        with httpx.Client(base_url=system.url("intake"), headers=default_headers(), timeout=5,
-                          limits=httpx.Limits(max_connections=1)) as one:
-            pid = one.get("/ready").json()["pid"]
-            text = one.get("/metrics").text
-        counts[pid] = sum(int(float(n)) for n in re.findall(
-            r'^plazadesk_http_request_seconds_count\{[^}]*method="POST"[^}]*\} (\S+)$', text, re.M))
-    return counts
+    return posts_per_replica(system.url("intake"), INTAKE_REPLICAS, default_headers())
 
 
 def days() -> list[str]:
