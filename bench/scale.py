@@ -211,6 +211,7 @@ async def measure(work: Path, *, duration: float, concurrency: int, e2e_rate: fl
         bench.wait_http(floor_url)
         with bench.paused(list(system.procs.values())):
             floor = bench.loadgen(floor_url, concurrency, duration)
+            out["pull_floor"] = await floors.pull_consume(server.url, backlog)
         floor_proc.terminate()
         floor_proc.wait()
         print("  intake with 1, 2, 3 replicas…", flush=True)
@@ -219,6 +220,10 @@ async def measure(work: Path, *, duration: float, concurrency: int, e2e_rate: fl
         out["e2e"] = await measure_e2e(system, server.url, e2e_rate, duration)
         print("  drains with 1 and 2 replicas…", flush=True)
         out["drain"] = await measure_drains(system, server.url, backlog)
+        for d in out["drain"].values():
+            for n in (1, 2):
+                for which in ("one_plaza", "all_plazas"):
+                    d[n][which]["ratio_to_floor"] = bench.ratio(d[n][which]["events_per_s"], out["pull_floor"]["events_per_s"])
     finally:
         if floor_proc.poll() is None:
             floor_proc.terminate()
@@ -250,9 +255,12 @@ def table(r: dict) -> str:
         lines.append(f"  close → charge + visit + timeline at {e['rate']}/s, {which.replace('_', ' ')}: p50 {e['p50_ms']} ms, "
                      f"p99 {e['p99_ms']} ms, max {e['max_ms']} ms ({e['closes']} closes; the store alone p50 "
                      f"{e['stored']['p50_ms']} / p99 {e['stored']['p99_ms']} ms)")
+    lines.append(f"  drains (floor: bare pull+ack {r['pull_floor']['events_per_s']}/s, same server, the services paused;"
+                 " ratios to it in brackets)")
     for service, d in r["drain"].items():
-        cells = "; ".join(f"{n} replica{'s' if n > 1 else ''}: one plaza {d[n]['one_plaza']['events_per_s']}/s, "
-                          f"all {d[n]['all_plazas']['events_per_s']}/s" for n in (1, 2))
+        cells = "; ".join(f"{n} replica{'s' if n > 1 else ''}: one plaza {d[n]['one_plaza']['events_per_s']}/s "
+                          f"({d[n]['one_plaza']['ratio_to_floor']}), all {d[n]['all_plazas']['events_per_s']}/s "
+                          f"({d[n]['all_plazas']['ratio_to_floor']})" for n in (1, 2))
         lines.append(f"  drain {service:<8} {cells}; 2/1 {d['scaling_one_plaza']} / {d['scaling_all_plazas']}")
     return "\n".join(lines)
 
