@@ -4,7 +4,9 @@ Starts a real nats-server (fsync on every write: ``sync_interval: always``) and 
 services on their embedded default (SQLite), drives them from separate load-generator
 processes on loopback with bounded load, prints a table and writes JSON to
 bench/results/<timestamp>.json. Fails loudly if any count at the end differs. Last, the
-console's pages and live queue on a system of their own (bench.console; ``--no-console``).
+console's pages and live queue on a system of their own (bench.console; ``--no-console``);
+with ``--db both`` (``make bench BENCH_DB=both``, or PLAZADESK_BENCH_PG=1) then PostgreSQL
+with replicas of intake and the consumers (bench.scale).
 
 A shared host's speed drifts by 10-25 % within minutes, so intake, the fixed rate and the
 end-to-end run are each measured ``--rounds`` times (3) and the medians are reported, with
