@@ -1,6 +1,10 @@
 # PlazaDesk — two commands on a fresh machine (Python 3.11, no Docker):
 #   make run    the whole system on its embedded default (nats-server + SQLite) with demo data
 #   make test   unit, contract, integration and end-to-end tests (CI runs exactly this)
+# Scaled out on one machine (docs/operations.md#replicas-on-one-machine):
+#   make run DATABASE=postgres INTAKE_REPLICAS=3 CONSUMER_REPLICAS=2 NATS_NODES=3
+#   (or the environment: PLAZADESK_DATABASE, PLAZADESK_INTAKE_REPLICAS, PLAZADESK_CONSUMER_REPLICAS, PLAZADESK_NATS_NODES)
+# PostgreSQL beside SQLite in the benchmark: make bench BENCH_DB=both
 PYTHON ?= python3.11
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -17,14 +21,17 @@ $(STAMP): pyproject.toml services/console/package-lock.json
 	npm ci --prefix services/console --no-audit --no-fund --loglevel=error
 	@touch $(STAMP)
 
+RUN_ARGS := $(if $(DATABASE),--database $(DATABASE)) $(if $(INTAKE_REPLICAS),--intake-replicas $(INTAKE_REPLICAS)) \
+            $(if $(CONSUMER_REPLICAS),--consumer-replicas $(CONSUMER_REPLICAS)) $(if $(NATS_NODES),--nats-nodes $(NATS_NODES))
+
 run: $(STAMP)
-	$(PY) -m scripts.run
+	$(PY) -m scripts.run $(RUN_ARGS)
 
 test: $(STAMP)
 	$(PY) -m pytest -q -p no:cacheprovider --durations=15
 
 bench: $(STAMP)
-	$(PY) -m bench.run
+	$(PY) -m bench.run $(if $(BENCH_DB),--db $(BENCH_DB))
 
 clean:
 	rm -rf $(VENV) data

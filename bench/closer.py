@@ -53,8 +53,9 @@ def closes(n: int, plaza: str, units: list[str]) -> list[bytes]:
     """The HPUB commands of ``n`` paid closes spread over ``units``; the reply subject of
     the i-th ends in i."""
     out = []
+    plazas = plaza.split(",")  # several: the closes go to each in turn
     for i in range(n):
-        event = paid_close(plaza, units[i % len(units)])
+        event = paid_close(plazas[i % len(plazas)], units[i % len(units)])
         headers = b"NATS/1.0\r\nNats-Msg-Id: %s\r\n\r\n" % event.id.encode()
         payload = encode(event)
         out.append(b"HPUB %s %s.%d %d %d\r\n%s%s\r\n" % (
@@ -191,7 +192,7 @@ def main() -> None:
     ap.add_argument("url")
     ap.add_argument("--rate", type=float, default=500)
     ap.add_argument("--duration", type=float, default=5)
-    ap.add_argument("--plaza", default="bench")
+    ap.add_argument("--plaza", default="bench", help="a plaza, or several comma-separated")
     ap.add_argument("--units", required=True, help="comma-separated units the closes are spread over")
     ap.add_argument("--consumers", default="",
                     help="comma-separated durable names whose acks count (none: the stream's store alone)")

@@ -1,7 +1,7 @@
 """A small HTTP/1.1 load generator: keep-alive connections on raw asyncio streams, so the
 client costs far less CPU than the server it measures. Run as its own process:
 
-    python -m bench.loadgen URL --concurrency 32 --duration 5 [--rate 500] --body JSON \
+    python -m bench.loadgen URL[,URL…] --concurrency 32 --duration 5 [--rate 500] --body JSON \
         [--header 'Authorization: Bearer <token>']
 
 Closed loop (no --rate): each connection sends its next request when the previous answer
@@ -46,8 +46,11 @@ async def one(reader, writer, payload: bytes) -> int:
 
 async def run(url: str, concurrency: int, duration: float, rate: float | None, body: bytes, warmup: float,
               headers: dict[str, str] | None = None) -> dict:
-    host, port, payload = build_request(url, body, headers or {})
+    # Several URLs (one plaza's path each, one server): the connections take them in turn.
+    built = [build_request(u, body, headers or {}) for u in url.split(",")]
+    host, port, _ = built[0]
     conns = [await asyncio.open_connection(host, port) for _ in range(concurrency)]
+    payloads = {id(w): built[i % len(built)][2] for i, (_, w) in enumerate(conns)}
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     every_status: dict[int, int] = {}  # warm-up included: what the server accepted in all
@@ -59,7 +62,7 @@ async def run(url: str, concurrency: int, duration: float, rate: float | None, b
         nonlocal errors
         while (now := time.perf_counter()) < end:
             try:
-                status = await one(reader, writer, payload)
+                status = await one(reader, writer, payloads[id(writer)])
             except Exception:
                 errors += 1
                 return
@@ -79,7 +82,7 @@ async def run(url: str, concurrency: int, duration: float, rate: float | None, b
         async def fire(due_at: float, conn):
             nonlocal errors
             try:
-                status = await one(*conn, payload)
+                status = await one(*conn, payloads[id(conn[1])])
                 every_status[status] = every_status.get(status, 0) + 1
                 if due_at >= start:
                     latencies.append(time.perf_counter() - due_at)

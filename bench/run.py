@@ -4,7 +4,9 @@ Starts a real nats-server (fsync on every write: ``sync_interval: always``) and 
 services on their embedded default (SQLite), drives them from separate load-generator
 processes on loopback with bounded load, prints a table and writes JSON to
 bench/results/<timestamp>.json. Fails loudly if any count at the end differs. Last, the
-console's pages and live queue on a system of their own (bench.console; ``--no-console``).
+console's pages and live queue on a system of their own (bench.console; ``--no-console``);
+with ``--db both`` (``make bench BENCH_DB=both``, or PLAZADESK_BENCH_PG=1) then PostgreSQL
+with replicas of intake and the consumers (bench.scale).
 
 A shared host's speed drifts by 10-25 % within minutes, so intake, the fixed rate and the
 end-to-end run are each measured ``--rounds`` times (3) and the medians are reported, with
@@ -272,12 +274,13 @@ async def wait_idle(nats_url: str, timeout: float = 120, quiet_s: float = 0.5) -
     raise CountMismatch(f"consumers still busy after {timeout} s")
 
 
-async def run_closer(nats_url: str, rate: float, duration: float, units: list[str], consumers: list[str]) -> dict:
+async def run_closer(nats_url: str, rate: float, duration: float, units: list[str], consumers: list[str],
+                     plaza: str = PLAZA) -> dict:
     """``bench.closer`` in a process of its own: ``WorkOrderClosed`` at ``rate`` (as
     dispatch's relay publishes it), each close's latency until every one of ``consumers``
     acked it, and until the stream acknowledged storing it. Fails loudly on a lost effect."""
     cmd = [sys.executable, "-m", "bench.closer", nats_url, "--rate", str(rate), "--duration", str(duration),
-           "--plaza", PLAZA, "--units", ",".join(units), "--consumers", ",".join(consumers)]
+           "--plaza", plaza, "--units", ",".join(units), "--consumers", ",".join(consumers)]
     proc = await asyncio.create_subprocess_exec(*cmd, cwd=ROOT, stdout=asyncio.subprocess.PIPE)
     out, _ = await proc.communicate()
     if proc.returncode:
@@ -303,14 +306,18 @@ async def measure_e2e(nats_url: str, rate: float, duration: float, units: list[s
     (archive acks). Each consumer acks only after its transaction committed, so the ack
     time is when the effect is durable. ``bench.closer`` publishes and watches the acks
     on ``$JS.ACK.DISPATCH.<consumer>.>`` from a process of its own."""
+    return await run_closer(nats_url, rate, duration, units, await e2e_consumers(nats_url))
+
+
+async def e2e_consumers(nats_url: str) -> list[str]:
+    """The durables of survey, billing and archive that take a closed work order."""
     nc = await nats.connect(nats_url)
     try:
-        consumers = [c.name for c in await nc.jetstream().consumers_info("DISPATCH")
-                     if c.name.split("-")[0] in ("survey", "billing", "archive")
-                     and (c.config.filter_subject or "").endswith((".closed", ".>"))]
+        return [c.name for c in await nc.jetstream().consumers_info("DISPATCH")
+                if c.name.split("-")[0] in ("survey", "billing", "archive")
+                and (c.config.filter_subject or "").endswith((".closed", ".>"))]
     finally:
         await nc.close()
-    return await run_closer(nats_url, rate, duration, units, consumers)
 
 
 async def measure_store_floor(work: Path, rate: float, duration: float, units: list[str], rounds: int,
@@ -584,6 +591,10 @@ def table(r: dict) -> str:
         lines.append(f"archive replay rebuild: {p['events']} events from all streams in {p['seconds']} s = {p['events_per_s']} events/s ({p['filed']} filed for plaza {PLAZA})")
     if r.get("triage"):
         lines += ["", triage.table(r["triage"])]
+    if r.get("postgres"):
+        from bench import scale
+
+        lines += ["", scale.table(r["postgres"])]
     return "\n".join(lines)
 
 
@@ -639,6 +650,13 @@ async def main_async(args) -> dict:
             print("console…", flush=True)
             result["console"] = await console.measure(work / "console", args.console_users, args.duration,
                                                       args.console_events, sync_always=not args.no_sync)
+        if args.db == "both":
+            from bench import scale
+
+            print("PostgreSQL, replicas…", flush=True)
+            result["postgres"] = await scale.measure(work / "postgres", duration=args.duration,
+                                                     concurrency=max(levels), e2e_rate=args.pg_e2e_rate,
+                                                     backlog=args.pg_backlog, sync_always=not args.no_sync)
     finally:
         if floor_proc.poll() is None:  # a step before the end of intake failed
             floor_proc.terminate()
@@ -661,6 +679,10 @@ def main() -> int:
     ap.add_argument("--no-console", action="store_true", help="leave out the console (bench.console alone measures it)")
     ap.add_argument("--no-sync", action="store_true", help="nats-server without fsync per write")
     ap.add_argument("--keep", action="store_true", help="keep the work folder (databases, streams, logs)")
+    ap.add_argument("--db", choices=("sqlite", "both"), default="both" if os.environ.get("PLAZADESK_BENCH_PG") == "1" else "sqlite",
+                    help="both: PostgreSQL with replicas beside SQLite (bench.scale); PLAZADESK_BENCH_PG=1 too")
+    ap.add_argument("--pg-e2e-rate", type=float, default=200, help="closes/s of the PostgreSQL end-to-end run")
+    ap.add_argument("--pg-backlog", type=int, default=5000, help="events of each PostgreSQL drain")
     args = ap.parse_args()
     result = uvloop.run(main_async(args))  # the services' event loop; lighter on the CPU they share
     report(table(result), result, result["machine"]["when"])

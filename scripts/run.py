@@ -3,6 +3,13 @@ until Ctrl-C. The console's address and the logins are printed first.
 
 State lives in ./data (JetStream files and one SQLite file per service), so stopping and
 running again continues where it left off.
+
+Scaled out (docs/operations.md#replicas-on-one-machine), each option also an environment
+variable: ``--database postgres`` (PLAZADESK_DATABASE; PLAZADESK_DATABASE_URL names the
+server, else the local one), ``--intake-replicas N`` (PLAZADESK_INTAKE_REPLICAS),
+``--consumer-replicas N`` (PLAZADESK_CONSUMER_REPLICAS: dispatch, billing, survey and
+archive), ``--nats-nodes 3`` (PLAZADESK_NATS_NODES: a JetStream cluster on loopback, every
+stream on three replicas).
 """
 
 from __future__ import annotations
@@ -14,9 +21,20 @@ import sys
 import time
 
 from scripts import demo
-from scripts.system import NATS_PORT, OPERATOR_PASSWORD_FILE, SERVICES, System
+from scripts.system import CONSUMERS, NATS_PORT, OPERATOR_PASSWORD_FILE, SERVICES, System
 
 CONSOLE = "console"
+LOCAL_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+
+
+def database_url(database: str) -> str | None:
+    """``postgres``: PLAZADESK_DATABASE_URL, else the local server's ``postgres`` database
+    (each service in a schema of its own); ``sqlite``: one file per service in the data
+    folder, unless PLAZADESK_DATABASE_URL names a database."""
+    if database not in ("sqlite", "postgres"):
+        raise SystemExit(f"--database must be sqlite or postgres, not {database!r}")
+    given = os.environ.get("PLAZADESK_DATABASE_URL")
+    return given or (LOCAL_POSTGRES if database == "postgres" else None)
 
 
 def main() -> int:
@@ -24,9 +42,21 @@ def main() -> int:
     parser.add_argument("--data-dir", default="data")
     parser.add_argument("--nats-url", default=None, help="use this NATS instead of starting one")
     parser.add_argument("--no-demo", action="store_true")
+    env = os.environ.get
+    parser.add_argument("--database", default=env("PLAZADESK_DATABASE", "sqlite"), help="sqlite or postgres")
+    parser.add_argument("--intake-replicas", type=int, default=int(env("PLAZADESK_INTAKE_REPLICAS", "1")))
+    parser.add_argument("--consumer-replicas", type=int, default=int(env("PLAZADESK_CONSUMER_REPLICAS", "1")),
+                        help="of dispatch, billing, survey and archive")
+    parser.add_argument("--nats-nodes", type=int, default=int(env("PLAZADESK_NATS_NODES", "1")), help="1, or 3 for a cluster")
     args = parser.parse_args()
 
-    system = System(args.data_dir, nats_url=args.nats_url)
+    replicas = {"intake": args.intake_replicas, **dict.fromkeys(CONSUMERS, args.consumer_replicas)}
+    try:
+        system = System(args.data_dir, nats_url=args.nats_url, replicas=replicas, nats_nodes=args.nats_nodes,
+                        database_url=database_url(args.database))
+    except ValueError as exc:
+        print(f"cannot start: {exc}", file=sys.stderr)
+        return 2
     stopping = {"now": False}
 
     def _stop(*_):
@@ -53,13 +83,18 @@ def main() -> int:
         print()
         for line in warnings:
             print(line)
-    print(f"\n  NATS (JetStream)  {system.services_nats_url}   data: {system.data_dir / 'nats'}")
+    nodes = f"a cluster of {len(system.cluster.nodes)}, every stream on each; " if system.cluster else ""
+    print(f"\n  NATS (JetStream)  {system.services_nats_url}   {nodes}data: {system.data_dir / 'nats'}")
+    if system.database_url:
+        print(f"  database          {system.database_url.split('@')[-1]}   each service in a schema of its own")
     if system.passwords:  # never the passwords themselves: they would end up in terminal logs
         print(f"  NATS users        one per service and department, the console and 'operator': {system.passwords_file}")
     for name in SERVICES:
         # The console is pages for people, not an API: it has no OpenAPI document.
         api = "the web console" if name == CONSOLE else f"OpenAPI: {system.url(name)}/schema"
-        print(f"  {name:<9} {system.url(name):<24} {api:<40} log: {system.logs / (name + '.log')}")
+        replicas = system.replica_names(name)
+        logs = f"log: {system.logs / (name + '.log')}" + (f" (+{len(replicas) - 1} replicas on this port)" if len(replicas) > 1 else "")
+        print(f"  {name:<9} {system.url(name):<24} {api:<40} {logs}")
     print_token_help(system)
     if units:
         print(f"\n  demo plaza 'demo' with units {', '.join(units)}")
@@ -130,6 +165,9 @@ def moved_ports(system: System) -> list[str]:
     wanted = {name: (port, system.ports[name]) for name, port in SERVICES.items()}
     if system.nats is not None:
         wanted["NATS"] = (NATS_PORT, system.nats.port)
+    cluster = getattr(system, "cluster", None)
+    for i, node in enumerate(cluster.nodes if cluster else []):
+        wanted[f"NATS {node.server_name}"] = (NATS_PORT + i, node.port)
     return [
         f"  WARNING: port {port} is taken by another program: {name} runs on {actual} instead"
         for name, (port, actual) in wanted.items() if actual != port

@@ -3,7 +3,14 @@ processes. ``make run`` uses it, and so do the end-to-end tests and the benchmar
 
 The nats-server it starts takes only its users (scripts/natsconf.py): their passwords are
 generated once into ``<data>/nats/passwords.json`` (0600) and each service connects as its
-own user."""
+own user.
+
+Scaled out on one machine (docs/operations.md#replicas-on-one-machine): ``nats_nodes=3`` is a
+three-node JetStream cluster on loopback with every stream on three replicas;
+``database_url`` puts every service on PostgreSQL (a schema each); ``replicas`` runs a
+service as several processes on its one port, the kernel spreading the connections over
+them (SO_REUSEPORT). Each process is named by its service, the second and later replicas
+``<service>-<n>`` (their logs ``<service>-<n>.log``)."""
 
 from __future__ import annotations
 
@@ -18,12 +25,16 @@ from pathlib import Path
 import httpx
 
 from scripts import natsconf
-from scripts.natsserver import NatsServer, free_port
+from scripts.natsserver import NatsCluster, NatsServer, free_port
 
 SERVICES = {"console": 8000, "intake": 8001, "dispatch": 8002, "billing": 8003, "survey": 8004, "archive": 8005, "staff": 8006}
 OPERATOR_PASSWORD_FILE = "operator-password"  # what staff reads on its first start
 NATS_PORT = 4222
 ROOT = Path(__file__).resolve().parent.parent
+# The services that take events as durable pull consumers and may run as several replicas
+# (the console keeps its sessions in its process, staff signs with one key set: one each).
+CONSUMERS = ("dispatch", "billing", "survey", "archive")
+REPLICABLE = ("intake", *CONSUMERS)
 
 
 class System:
@@ -35,6 +46,10 @@ class System:
         default_ports: bool = True,
         env: dict[str, str] | None = None,
         sync_always: bool = True,
+        replicas: dict[str, int] | None = None,
+        nats_nodes: int = 1,
+        database_url: str | None = None,
+        database_schema_prefix: str = "",
     ) -> None:
         self.data_dir = Path(data_dir).resolve()
         self.logs = self.data_dir / "logs"
@@ -46,11 +61,15 @@ class System:
         self.services_nats_url = nats_url
         self.passwords: dict[str, str] = {}
         self.sync_always = sync_always
+        self.default_ports = default_ports
         self.ports = {
             name: free_port(port if default_ports else None) for name, port in SERVICES.items()
         }
         self.extra_env = env or {}
         self.procs: dict[str, subprocess.Popen] = {}
+        self.cluster: NatsCluster | None = None
+        self.nats_urls: list[str] = [nats_url] if nats_url else []  # every node, the operator's credentials in each
+        self._scale(replicas or {}, nats_nodes, database_url, database_schema_prefix)
 
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"
@@ -64,6 +83,9 @@ class System:
         for name in SERVICES:
             self.start_service(name)
         self.wait_ready(timeout=timeout)
+        # The first replica of each service has created its tables; the others start now,
+        # so that none of them races it on a fresh schema.
+        self.start_replicas(timeout=timeout)
         return self
 
     @property
@@ -73,13 +95,21 @@ class System:
     def start_nats(self) -> None:
         self.passwords = natsconf.ensure_passwords(self.passwords_file, natsconf.user_names())
         users = natsconf.users({name: natsconf.Password(pw) for name, pw in self.passwords.items()}, plazas=("demo",))
+        if self.nats_nodes > 1:
+            self.start_cluster(natsconf.authorization(users))
+            return
         self.nats = NatsServer(self.data_dir / "nats", port=NATS_PORT, sync_always=self.sync_always,
                                authorization=natsconf.authorization(users))
         self.nats.start(self.logs / "nats-server.log")
         self.services_nats_url = self.nats.url
-        self.nats_url = self.nats.url.replace("nats://", f"nats://{natsconf.OPERATOR}:{self.passwords[natsconf.OPERATOR]}@")
+        self.nats_url = self.as_operator(self.nats.url)
+        self.nats_urls = [self.nats_url]
+
+    def as_operator(self, url: str) -> str:
+        return url.replace("nats://", f"nats://{natsconf.OPERATOR}:{self.passwords[natsconf.OPERATOR]}@")
 
     def env_for(self, name: str) -> dict[str, str]:
+        name = service_of(name)
         own = {f"{name.upper()}_NATS_USER": name, f"{name.upper()}_NATS_PASSWORD": self.passwords[name]} \
             if name in self.passwords else {}
         return {
@@ -94,6 +124,7 @@ class System:
             **{f"PLAZADESK_{other.upper()}_URL": self.url(other) for other in SERVICES},
             # Every service verifies tokens with the keys staff publishes.
             "PLAZADESK_AUTH_JWKS_URL": f"{self.url('staff')}/.well-known/jwks.json",
+            **self.scale_env(name),
             **self.extra_env,
         }
 
@@ -113,9 +144,10 @@ class System:
         return given or (self.data_dir / OPERATOR_PASSWORD_FILE).read_text().strip()
 
     def start_service(self, name: str) -> None:
+        """``name``: a service (its first replica) or a replica, ``<service>-<n>``."""
         log = open(self.logs / f"{name}.log", "ab")
         self.procs[name] = subprocess.Popen(
-            [sys.executable, "-m", f"services.{name}"],
+            [sys.executable, "-m", f"services.{service_of(name)}"],
             cwd=ROOT,
             env=self.env_for(name),
             stdout=log,
@@ -123,6 +155,8 @@ class System:
         )
 
     def wait_ready(self, names: list[str] | None = None, timeout: float = 60) -> None:
+        """Until each process answers /ready itself. Replicas share their service's port,
+        and each new connection goes to one of them: asked again until this one answers."""
         deadline = time.monotonic() + timeout
         for name in names or list(SERVICES):
             while True:
@@ -130,7 +164,7 @@ class System:
                 if proc.poll() is not None:
                     raise RuntimeError(f"{name} exited with {proc.returncode}; see {self.logs / (name + '.log')}")
                 try:
-                    r = httpx.get(f"{self.url(name)}/ready", timeout=1)
+                    r = httpx.get(f"{self.url(service_of(name))}/ready", timeout=1)
                     # Our process's answer, not another's that took the port first (two
                     # systems starting at once on one machine may pick the same free port).
                     if r.status_code == 200 and r.json().get("pid") == proc.pid:
@@ -146,6 +180,16 @@ class System:
         proc = self.procs[name]
         proc.send_signal(signal.SIGKILL)
         proc.wait()
+
+    def stop_process(self, name: str) -> None:
+        """SIGTERM to one process (a replica: the others keep its port) and its end."""
+        proc = self.procs.pop(name)
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
     def restart(self, name: str) -> None:
         self.start_service(name)
@@ -163,6 +207,64 @@ class System:
                 proc.wait()
         if self.nats:
             self.nats.stop()
+        if self.cluster:
+            self.cluster.stop()
+
+    # -- Scaled out: replicas, a NATS cluster, PostgreSQL ---------------------------------
+
+    def _scale(self, replicas: dict[str, int], nats_nodes: int, database_url: str | None, schema_prefix: str) -> None:
+        for service, n in replicas.items():
+            if service not in REPLICABLE and n != 1:
+                raise ValueError(f"{service} runs as one process; replicas are for {', '.join(REPLICABLE)}")
+            if n < 1:
+                raise ValueError(f"{service}: at least one replica")
+        self.replicas = {service: replicas.get(service, 1) for service in SERVICES}
+        if database_url is None:
+            database_url = self.extra_env.get("PLAZADESK_DATABASE_URL") or os.environ.get("PLAZADESK_DATABASE_URL")
+        self.database_url = database_url or None
+        if max(self.replicas.values()) > 1 and not (self.database_url or "").startswith("postgresql"):
+            # Two processes on one SQLite file would both relay its outbox (no SKIP LOCKED).
+            raise ValueError("replicas need PostgreSQL: set PLAZADESK_DATABASE_URL (docs/operations.md#postgresql)")
+        self.database_schema_prefix = schema_prefix
+        if nats_nodes not in (1, 3):
+            raise ValueError("NATS runs as one node or a cluster of three")
+        self.nats_nodes = nats_nodes
+
+    def scale_env(self, service: str) -> dict[str, str]:
+        """What a scaled-out system adds to a service's environment."""
+        env: dict[str, str] = {}
+        if self.database_url:
+            env["PLAZADESK_DATABASE_URL"] = self.database_url
+            if self.database_schema_prefix:
+                env[f"{service.upper()}_DATABASE_SCHEMA"] = f"{self.database_schema_prefix}{service}"
+        if self.cluster is not None:
+            env["PLAZADESK_STREAM_REPLICAS"] = str(len(self.cluster.nodes))
+        if self.replicas.get(service, 1) > 1:
+            env[f"{service.upper()}_HTTP_REUSE_PORT"] = "true"
+        return env
+
+    def replica_names(self, service: str) -> list[str]:
+        """The service's processes: its first replica (named as the service), then the rest."""
+        return [replica_name(service, n) for n in range(1, self.replicas.get(service, 1) + 1)]
+
+    def start_replicas(self, timeout: float = 60) -> None:
+        """The second and later replica of each service, once its first is ready."""
+        # Migrations: once the schema is migrated before any service starts, every replica
+        # may start at once with the first; until then the first creates the tables.
+        later = [name for service in SERVICES for name in self.replica_names(service)[1:]]
+        for name in later:
+            self.start_service(name)
+        self.wait_ready(later, timeout=timeout)
+
+    def start_cluster(self, authorization: str) -> None:
+        """Three nats-servers on loopback as one JetStream cluster; the services connect to
+        all three and declare their streams with three replicas."""
+        self.cluster = NatsCluster(self.data_dir / "nats", first_port=NATS_PORT if self.default_ports else None,
+                                   sync_always=self.sync_always, authorization=authorization)
+        self.cluster.start(self.logs)
+        self.services_nats_url = self.cluster.url
+        self.nats_urls = [self.as_operator(url) for url in self.cluster.urls]
+        self.nats_url = self.nats_urls[0]
 
     def __enter__(self) -> "System":
         # A start that fails (a service not ready in time) stops what it started: ``with``
@@ -175,6 +277,15 @@ class System:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def replica_name(service: str, n: int) -> str:
+    return service if n == 1 else f"{service}-{n}"
+
+
+def service_of(name: str) -> str:
+    """The service a process runs (``intake-2`` → ``intake``)."""
+    return name.split("-", 1)[0]
 
 
 def ensure_operator_password(data_dir: Path, extra_env: dict[str, str]) -> bool:

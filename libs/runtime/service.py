@@ -369,7 +369,7 @@ def serve(create_app: Callable[[], Litestar], settings: ServiceSettings) -> None
     global _serving
     _serving = True
 
-    uvicorn.run(
+    config = uvicorn.Config(
         create_app(),
         host=settings.http_host,
         port=settings.http_port,
@@ -380,3 +380,24 @@ def serve(create_app: Callable[[], Litestar], settings: ServiceSettings) -> None
         lifespan="on",
         timeout_graceful_shutdown=5,
     )
+    server = uvicorn.Server(config)
+    if settings.http_reuse_port:
+        server.run(sockets=[reuse_port_socket(settings.http_host, settings.http_port)])
+    else:
+        server.run()
+
+
+def reuse_port_socket(host: str, port: int):
+    """Bound, not yet listening: uvicorn listens on it once the app has started, so the
+    kernel hands this replica connections only when it can answer them. Every replica
+    binds its own with SO_REUSEPORT and the kernel spreads new connections over those
+    that listen (one user's processes only); a replica that stops leaves the others."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    sock.set_inheritable(True)
+    return sock

@@ -46,6 +46,9 @@ class ServiceSettings(msgspec.Struct, kw_only=True):
     service: str
     http_host: str = "127.0.0.1"
     http_port: int
+    # Several replicas of the service on one port (SO_REUSEPORT, Linux): the kernel spreads
+    # the connections over them, no proxy in front (docs/operations.md#replicas-on-one-machine).
+    http_reuse_port: bool = False
     nats_url: str = "nats://127.0.0.1:4222"
     # The service's own NATS user (deploy/nats, scripts/natsconf.py): it may publish only
     # its own subjects and use only its own streams and consumers. Empty: the credentials

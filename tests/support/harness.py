@@ -101,6 +101,23 @@ async def drop_schema(schema: str) -> None:
     await engine.dispose()
 
 
+def posts_per_replica(url: str, replicas: int, headers: dict[str, str], timeout: float = 30.0) -> dict[int, int]:
+    """The POSTs each replica of a service on one port (SO_REUSEPORT) has answered, by its
+    pid: /ready and /metrics asked on one connection reach one process; a new connection
+    may reach another, so it asks again until it has heard from ``replicas`` of them."""
+    import re
+
+    counts: dict[int, int] = {}
+    deadline = time.monotonic() + timeout
+    while len(counts) < replicas and time.monotonic() < deadline:
+        with httpx.Client(base_url=url, headers=headers, timeout=5, limits=httpx.Limits(max_connections=1)) as one:
+            pid = one.get("/ready").json()["pid"]
+            text = one.get("/metrics").text
+        counts[pid] = sum(int(float(n)) for n in re.findall(
+            r'^plazadesk_http_request_seconds_count\{[^}]*method="POST"[^}]*\} (\S+)$', text, re.M))
+    return counts
+
+
 def wait_for(probe: Callable[[], T], what: str, timeout: float = 30.0) -> T:
     """``eventually`` for a test that talks to the system with a synchronous client (the
     end-to-end tests, against real processes)."""
