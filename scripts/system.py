@@ -74,18 +74,18 @@ class System:
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"
 
-    def start(self, timeout: float = 60) -> "System":
+    def start(self, timeout: float = 120) -> "System":
         self.logs.mkdir(parents=True, exist_ok=True)
         if self.nats_url is None:
             self.start_nats()
         self.operator_password_generated = ensure_operator_password(self.data_dir, self.extra_env)
         self.migrate()
-        for name in SERVICES:
+        # The tables are there (the migration step): every replica of every service starts
+        # at once, none of them creates or alters a table.
+        names = [name for service in SERVICES for name in self.replica_names(service)]
+        for name in names:
             self.start_service(name)
-        self.wait_ready(timeout=timeout)
-        # The first replica of each service has created its tables; the others start now,
-        # so that none of them races it on a fresh schema.
-        self.start_replicas(timeout=timeout)
+        self.wait_ready(names, timeout=timeout)
         return self
 
     @property
@@ -132,7 +132,8 @@ class System:
         """The migration step (python -m scripts.migrate), once, before the services start:
         they refuse to start on a database that is not at the newest revision."""
         self.logs.mkdir(parents=True, exist_ok=True)
-        env = {**os.environ, "PLAZADESK_DATA_DIR": str(self.data_dir), "PYTHONPATH": str(ROOT), **self.extra_env}
+        env = {**os.environ, "PLAZADESK_DATA_DIR": str(self.data_dir), "PYTHONPATH": str(ROOT),
+               **{k: v for service in SERVICES for k, v in self.scale_env(service).items()}, **self.extra_env}
         with open(self.logs / "migrate.log", "ab") as log:
             done = subprocess.run([sys.executable, "-m", "scripts.migrate"], cwd=ROOT, env=env, stdout=log, stderr=log)
         if done.returncode != 0:
@@ -246,15 +247,6 @@ class System:
     def replica_names(self, service: str) -> list[str]:
         """The service's processes: its first replica (named as the service), then the rest."""
         return [replica_name(service, n) for n in range(1, self.replicas.get(service, 1) + 1)]
-
-    def start_replicas(self, timeout: float = 60) -> None:
-        """The second and later replica of each service, once its first is ready."""
-        # Migrations: once the schema is migrated before any service starts, every replica
-        # may start at once with the first; until then the first creates the tables.
-        later = [name for service in SERVICES for name in self.replica_names(service)[1:]]
-        for name in later:
-            self.start_service(name)
-        self.wait_ready(later, timeout=timeout)
 
     def start_cluster(self, authorization: str) -> None:
         """Three nats-servers on loopback as one JetStream cluster; the services connect to
