@@ -345,12 +345,112 @@ def dl_discard(desk: Desk, seq: int, reason: str, actor: str) -> None:
 @click.option("--limit", default=50, show_default=True)
 @pass_desk
 def dl_audit(desk: Desk, limit: int) -> None:
-    """Who replayed or discarded which dead letter, when and why."""
+    """Who replayed or discarded which dead letter or event set aside, when and why."""
     from libs.runtime import deadletters
 
     for entry in asyncio.run(_with_js(lambda js: deadletters.audit_trail(js, limit))(desk.nats_url())):
-        click.echo(f"{entry['at']}  {entry['action']:<22} {entry['actor']:<12} #{entry['seq']} "
-                   f"{entry['consumer']} {entry['event_type']}: {entry['reason']}")
+        where = f"#{entry['seq']} {entry['consumer']}" if "seq" in entry else f"{entry.get('service')} {entry.get('event_id')}"
+        click.echo(f"{entry['at']}  {entry['action']:<22} {entry['actor']:<12} {where} "
+                   f"{entry.get('event_type')}: {entry['reason']}")
+
+
+# ---------------------------------------------------------------- events set aside
+@main.group("set-aside")
+def set_aside() -> None:
+    """Events the broker refused for good (never published): list, show, replay after a fix,
+    discard (audited). Works on the service's own database, with its settings."""
+
+
+def _service_db(service: str):
+    import importlib
+
+    from libs.runtime.db import Database
+
+    settings = importlib.import_module(f"services.{service}.settings").from_env()
+    tables = importlib.import_module(f"services.{service}.tables")
+    schema = None if settings.database_url.startswith("sqlite") else settings.database_schema
+    return Database(settings.database_url, schema=schema), tables.metadata
+
+
+def _on_db(service: str, job):
+    async def go():
+        db, metadata = _service_db(service)
+        try:
+            return await job(db, metadata)
+        finally:
+            await db.dispose()
+
+    return asyncio.run(go())
+
+
+SERVICE = click.option("--service", required=True, type=click.Choice([s for s in PORTS if s != "console"]))
+
+
+@set_aside.command("list")
+@SERVICE
+def sa_list(service: str) -> None:
+    """What the service set aside, oldest first: event id, type, when, why."""
+    from libs.runtime import setaside
+
+    rows = _on_db(service, setaside.listed)
+    for r in rows:
+        click.echo(f"{r['event_id']}  {r['event_type']:<24} {r['failed_at']:%Y-%m-%d %H:%M}  {len(r['payload']):>8} B  {r['reason']}")
+    click.echo(f"{len(rows)} event(s) set aside", err=True)
+
+
+@set_aside.command("show")
+@SERVICE
+@click.argument("event_id")
+def sa_show(service: str, event_id: str) -> None:
+    """One event set aside, whole."""
+    from libs.runtime import setaside
+
+    try:
+        row = _on_db(service, lambda db, md: setaside.show(db, md, event_id))
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from None
+    out({**{k: v for k, v in row.items() if k != "payload"}, "event": json.loads(row["payload"])})
+
+
+@set_aside.command("replay")
+@SERVICE
+@click.argument("event_id")
+@click.option("--reason", default="", help="what was fixed (kept in the audit)")
+@click.option("--actor", default=lambda: os.environ.get("USER", "operator"), show_default="$USER")
+@pass_desk
+def sa_replay(desk: Desk, service: str, event_id: str, reason: str, actor: str) -> None:
+    """Put it back in the outbox once the cause is fixed: the service's relay publishes it."""
+    from libs.runtime import deadletters, setaside
+
+    try:
+        row = _on_db(service, lambda db, md: setaside.replay(db, md, event_id))
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from None
+    asyncio.run(_with_js(lambda js: deadletters.record(
+        js, "set_aside_replayed", actor=actor, reason=reason, service=service, event_id=event_id,
+        event_type=row["event_type"], subject=row["subject"], set_aside_reason=row["reason"]))(desk.nats_url()))
+    click.echo(f"{event_id} ({row['event_type']}) is back in {service}'s outbox")
+
+
+@set_aside.command("discard")
+@SERVICE
+@click.argument("event_id")
+@click.option("--reason", required=True, help="why it is dropped (kept in the audit with the whole event)")
+@click.option("--actor", default=lambda: os.environ.get("USER", "operator"), show_default="$USER")
+@pass_desk
+def sa_discard(desk: Desk, service: str, event_id: str, reason: str, actor: str) -> None:
+    """Remove it for good, with a reason."""
+    from libs.runtime import deadletters, setaside
+
+    try:
+        row = _on_db(service, lambda db, md: setaside.discard(db, md, event_id, reason))
+    except (LookupError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    asyncio.run(_with_js(lambda js: deadletters.record(
+        js, "set_aside_discarded", actor=actor, reason=reason, service=service, event_id=event_id,
+        event_type=row["event_type"], subject=row["subject"], set_aside_reason=row["reason"],
+        event=row["payload"].decode("utf-8", "replace")))(desk.nats_url()))
+    click.echo(f"discarded {event_id} ({row['event_type']}): {reason}")
 
 
 def _plain(letter) -> dict:

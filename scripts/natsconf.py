@@ -45,6 +45,7 @@ from services.console.live import domain as live  # what its live queues listen 
 SERVICES = ("intake", "dispatch", "billing", "survey", "archive", "staff")
 DEPARTMENTS = ("engineering", "security", "cleaning", "customer_service")
 OPERATOR = "operator"
+CONSOLE_OPS = "console-ops"  # the console's operations page (dead letters), for operators only
 # The password the nodes of a NATS cluster present to each other (deploy/nats/cluster.conf).
 ROUTE_PASSWORD = "NATS_ROUTE_PASSWORD"
 DISPATCH_STREAM = "DISPATCH"
@@ -137,12 +138,26 @@ def console_user(password: Password) -> User:
     return User(CONSOLE, password, (), (*live.SUBJECTS, inbox(CONSOLE)))
 
 
+def console_ops_user(password: Password) -> User:
+    """The console's operations page (its operators only): read and remove dead letters,
+    publish a replayed event on the subject it was first published on (any stream's), and
+    write the operators' audit trail (OPSAUDIT). No consumer, no stream of the services."""
+    audit = "OPSAUDIT"
+    js = "$JS.API.STREAM"
+    publish = (
+        f"{js}.INFO.{DEAD_LETTER_STREAM}", f"{js}.MSG.GET.{DEAD_LETTER_STREAM}", f"{js}.MSG.DELETE.{DEAD_LETTER_STREAM}",
+        f"{js}.CREATE.{audit}", f"{js}.INFO.{audit}", f"{js}.MSG.GET.{audit}", "plazadesk.audit.ops.>",
+        *(f"plazadesk.{s}.>" for s in SERVICES),
+    )
+    return User(CONSOLE_OPS, password, publish, (inbox(CONSOLE_OPS),))
+
+
 def operator_user(password: Password) -> User:
     return User(OPERATOR, password, None, None)
 
 
 def user_names(departments: tuple[str, ...] = DEPARTMENTS) -> list[str]:
-    return [*SERVICES, CONSOLE, *(f"dept-{d}" for d in departments), OPERATOR]
+    return [*SERVICES, CONSOLE, CONSOLE_OPS, *(f"dept-{d}" for d in departments), OPERATOR]
 
 
 def users(passwords: dict[str, Password], departments: tuple[str, ...] = DEPARTMENTS,
@@ -151,6 +166,7 @@ def users(passwords: dict[str, Password], departments: tuple[str, ...] = DEPARTM
     return [
         *(service_user(s, passwords[s]) for s in SERVICES),
         console_user(passwords[CONSOLE]),
+        console_ops_user(passwords[CONSOLE_OPS]),
         *(department_user(d, passwords[f"dept-{d}"], plazas) for d in departments),
         operator_user(passwords[OPERATOR]),
     ]

@@ -112,6 +112,8 @@ class System:
         name = service_of(name)
         own = {f"{name.upper()}_NATS_USER": name, f"{name.upper()}_NATS_PASSWORD": self.passwords[name]} \
             if name in self.passwords else {}
+        if name == "console" and natsconf.CONSOLE_OPS in self.passwords:  # its operations page's user
+            own["CONSOLE_OPS_NATS_PASSWORD"] = self.passwords[natsconf.CONSOLE_OPS]
         return {
             **os.environ,
             "PLAZADESK_NATS_URL": self.services_nats_url or "",

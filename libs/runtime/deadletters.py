@@ -107,13 +107,17 @@ async def discard(js, seq: int, *, actor: str, reason: str) -> DeadLetter:
 
 
 async def audit(js, action: str, *, actor: str, reason: str, letter: DeadLetter) -> None:
+    await record(js, action, actor=actor, reason=reason, seq=letter.seq, consumer=letter.consumer,
+                 subject=letter.subject, letter_reason=letter.reason, event_id=letter.event_id,
+                 event_type=letter.event_type, plaza_id=letter.plaza_id, event=letter.data.decode("utf-8", "replace"))
+
+
+async def record(js, action: str, *, actor: str, reason: str, **what) -> None:
+    """One entry of the operators' audit trail (dead letters, events set aside)."""
     await js.add_stream(StreamConfig(name=AUDIT_STREAM, subjects=[f"{AUDIT_SUBJECT}.>"],
                                      max_age=AUDIT_KEEP.total_seconds()))
-    entry = {"action": action, "actor": actor, "at": utcnow().isoformat(), "reason": reason,
-             "seq": letter.seq, "consumer": letter.consumer, "subject": letter.subject,
-             "letter_reason": letter.reason, "event_id": letter.event_id, "event_type": letter.event_type,
-             "plaza_id": letter.plaza_id, "event": letter.data.decode("utf-8", "replace")}
-    await js.publish(f"{AUDIT_SUBJECT}.{action}", json.dumps(entry, ensure_ascii=False).encode())
+    entry = {"action": action, "actor": actor, "at": utcnow().isoformat(), "reason": reason, **what}
+    await js.publish(f"{AUDIT_SUBJECT}.{action}", json.dumps(entry, ensure_ascii=False, default=str).encode())
 
 
 async def audit_trail(js, limit: int = 100) -> list[dict]:

@@ -24,6 +24,7 @@ from services.console.attendance import api as attendance_api
 from services.console.billing import api as billing_api
 from services.console.desk import api as desk_api
 from services.console.escalations import api as escalations_api
+from services.console.operations import api as operations_api
 from services.console.feedback import api as feedback_api
 from services.console.gateway.domain import UpstreamError
 from services.console.gateway.domain import summary as upstream_summary
@@ -54,6 +55,7 @@ ROUTES: list = [
     *work_orders_api.ROUTES,
     *visits_api.ROUTES,
     *escalations_api.ROUTES,
+    *operations_api.ROUTES,
     *feedback_api.ROUTES,
     *units_api.ROUTES,
     *movein_api.ROUTES,

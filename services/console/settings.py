@@ -22,6 +22,11 @@ class Settings(ServiceSettings, kw_only=True):
     # generated once into DATA_DIR/console-session-key (0600), so sessions survive a restart.
     # Several console replicas must share one (a mounted Secret).
     session_key_file: str = ""
+    # The operations page (dead letters: list, replay, discard), for operators only: its own
+    # NATS user (``console-ops`` in scripts/natsconf.py). Empty password: the page says it is
+    # not set up.
+    ops_nats_user: str = "console-ops"
+    ops_nats_password: str = ""
     # Cookies only over HTTPS (behind the site's TLS proxy). Off for the embedded default,
     # which serves plain HTTP on the LAN.
     secure_cookies: bool = False

@@ -163,3 +163,18 @@ async def test_the_console_hears_events_live_and_publishes_nothing(guarded):
     await guarded.violation(console, "plazadesk.deadletter.>")
     await console.subscribe("plazadesk.staff.>")
     await guarded.violation(console, "plazadesk.staff.>")
+
+
+async def test_the_consoles_operations_user_handles_dead_letters_and_nothing_else(guarded):
+    """console-ops reads and removes dead letters and publishes a replay on an event subject;
+    it cannot read the services' streams through a consumer nor listen to their events."""
+    operator = await guarded.connect("operator")
+    await operator.jetstream().add_stream(name=STREAMS["intake"].name, subjects=STREAMS["intake"].subjects)
+    ops = await guarded.connect("console-ops")
+    js = ops.jetstream()
+    ack = await js.publish("plazadesk.intake.p1.request.received", b"{}", headers={"Nats-Msg-Id": "ops-replay-1"})
+    assert ack.stream == STREAMS["intake"].name  # a replay is stored on the producer's stream
+    await ops.publish("$JS.API.CONSUMER.CREATE.DISPATCH.console-ops-peek", b"{}")
+    await guarded.violation(ops, "$JS.API.CONSUMER.CREATE.DISPATCH.console-ops-peek")
+    await ops.subscribe("plazadesk.dispatch.>")
+    await guarded.violation(ops, "plazadesk.dispatch.>")

@@ -1,0 +1,76 @@
+"""The operations page (/operations): the dead letters of every service, each with its
+reason and its event, replayed after a fix or discarded with a reason; the audit trail.
+Operators only."""
+
+from __future__ import annotations
+
+from litestar import Request, get, post
+from litestar.exceptions import NotAuthorizedException
+from litestar.response import Redirect, Template
+
+from services.console.operations import domain
+from services.console.operations import services as operations
+
+
+def _operator(request: Request) -> None:
+    if not domain.allowed(request.state.roles):
+        raise NotAuthorizedException("operators only")
+
+
+async def _page(request: Request, **extra) -> Template:
+    settings = request.app.state.settings
+    try:
+        items = await operations.letters(settings, request.state.plaza)
+        trail = await operations.audit(settings, 20)
+        problem = None
+    except operations.NotSetUp:
+        items, trail, problem = [], [], "not_set_up"
+    except (OSError, TimeoutError, Exception) as exc:  # NATS away: said on the page
+        items, trail, problem = [], [], f"unreachable: {type(exc).__name__}"
+    return Template("operations/index.html", context={"items": items, "trail": list(reversed(trail)),
+                                                       "problem": problem, "d": domain, **extra})
+
+
+@get("/operations", include_in_schema=False)
+async def index(request: Request) -> Template:
+    _operator(request)
+    return await _page(request, done=request.query_params.get("done"))
+
+
+@get("/operations/dead-letters/{seq:int}", include_in_schema=False)
+async def show(request: Request, seq: int) -> Template:
+    _operator(request)
+    try:
+        letter = await operations.letter(request.app.state.settings, seq)
+    except LookupError:
+        return await _page(request, refused=seq)
+    return Template("operations/letter.html", context={"x": letter, "d": domain})
+
+
+@post("/operations/dead-letters/{seq:int}/replay", include_in_schema=False)
+async def replay(request: Request, seq: int) -> Redirect | Template:
+    _operator(request)
+    form = await request.form()
+    try:
+        await operations.replay(request.app.state.settings, seq, request.state.principal.sub,
+                                (form.get("reason") or "").strip())
+    except (LookupError, ValueError):
+        return await _page(request, refused=seq)
+    return Redirect(f"/operations?done=replayed-{seq}", status_code=303)
+
+
+@post("/operations/dead-letters/{seq:int}/discard", include_in_schema=False)
+async def discard(request: Request, seq: int) -> Redirect | Template:
+    _operator(request)
+    form = await request.form()
+    reason = (form.get("reason") or "").strip()
+    if not reason:
+        return await _page(request, needs_reason=seq)
+    try:
+        await operations.discard(request.app.state.settings, seq, request.state.principal.sub, reason)
+    except (LookupError, ValueError):
+        return await _page(request, refused=seq)
+    return Redirect(f"/operations?done=discarded-{seq}", status_code=303)
+
+
+ROUTES = [index, show, replay, discard]
