@@ -175,6 +175,21 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "GET /v1/plazas/{plaza}/reports/satisfaction": REPORTS,
         "GET /v1/plazas/{plaza}/reports/satisfaction/chart": REPORTS,
     },
+    # Notices: the desk writes, a lead approves (four eyes: never the writer); an occupant
+    # reads their own unit's notices; a recipient's signed read link takes no token.
+    "notices": {
+        "GET /v1/plazas/{plaza}/notices": READ,
+        "POST /v1/plazas/{plaza}/notices": DESK | {"finance"},
+        "GET /v1/plazas/{plaza}/notices/{notice_id}": READ,
+        "PUT /v1/plazas/{plaza}/notices/{notice_id}": DESK | {"finance"},
+        "POST /v1/plazas/{plaza}/notices/{notice_id}/submit": DESK | {"finance"},
+        "POST /v1/plazas/{plaza}/notices/{notice_id}/approve": LEADS,
+        "POST /v1/plazas/{plaza}/notices/{notice_id}/reject": LEADS,
+        "GET /v1/plazas/{plaza}/notices/{notice_id}/recipients": READ,
+        "GET /v1/plazas/{plaza}/units/{unit}/notices": READ | OCCUPANT,
+        "POST /v1/plazas/{plaza}/units/{unit}/notices/{notice_id}/read": OCCUPANT,
+        "GET /v1/plazas/{plaza}/notice-links/{token}": PUBLIC,
+    },
     # The staff service: logging in and its public keys take no token; the operator keeps
     # the people, the plaza's leads and auditors read them; a person's global record is
     # the operator's (a global auditor reads it).

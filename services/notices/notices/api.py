@@ -1,0 +1,101 @@
+"""Notice routes for the desk: write, edit, submit, approve or reject, list, and see who
+has (not) read one. Translation only."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, get, post, put
+from litestar.openapi.spec import Example
+from litestar.params import Body, FromPath, Parameter
+
+from libs.runtime.auth import ACTOR
+from libs.runtime.http import Page, plaza_token
+from libs.runtime.service import Runtime
+from services.notices.notices import services as notices
+from services.notices.notices.services import Decision, NoticeCreate, NoticeUpdate, NoticeView
+
+NOTICE_EXAMPLE = Example(
+    summary="3 楼欠费 30 天以上的商户催缴通知 / Floor 3, in arrears over 30 days",
+    value={"kind": "notice", "title": "缴费通知", "urgent": True, "channels": ["sms"],
+           "body": "{merchant}（{unit}）您好：贵铺物业费已逾期，请于 {due_date} 前到客服中心缴纳。",
+           "values": {"due_date": "2026-12-31"}, "audience": {"floors": ["3"], "arrears_over_days": 30}},
+)
+
+
+class NoticeController(Controller):
+    path = "/v1/plazas/{plaza:str}/notices"
+    tags = ["notices"]
+
+    @post("/", status_code=201, summary="起草通知 / Draft a notice",
+          description="通知、信函（一个单元）或温馨提示，模板可用 {unit} {merchant} {building} {floor} 等占位符及 values 中的值；"
+                      "受众为各筛选条件同时满足的单元（不填为全广场）。\n\n"
+                      "A notice, a letter (to one unit) or a warm tip, from a template with placeholders "
+                      "({unit}, {merchant}, {building}, {floor}, and the values given); the audience is the "
+                      "units passing every filter given (none: the whole plaza).")
+    async def create(self, plaza: FromPath[str], data: Annotated[NoticeCreate, Body(examples=[NOTICE_EXAMPLE])],
+                     runtime: Runtime, actor: str = ACTOR) -> NoticeView:
+        plaza_token(plaza)
+        async with runtime.transaction() as tx:
+            return await notices.create_notice(tx, plaza, data, actor=actor)
+
+    @get("/", summary="通知列表 / List notices",
+         description="最新在前，可按状态（draft、pending、published、rejected）和类别筛选；含已读人数。\n\n"
+                     "Newest first, by status and kind; with how many recipients have read each.")
+    async def index(self, plaza: FromPath[str], runtime: Runtime,
+                    status: str | None = Parameter(query="status", default=None),
+                    kind: str | None = Parameter(query="kind", default=None),
+                    cursor: str | None = Parameter(query="cursor", default=None),
+                    limit: int = Parameter(query="limit", default=50, ge=1, le=500)) -> Page:
+        async with runtime.read() as conn:
+            items = await notices.list_notices(conn, plaza, status=status, kind=kind, after=cursor, limit=limit)
+        return Page.of(items, limit)
+
+    @get("/{notice_id:str}", summary="查看通知 / Show a notice")
+    async def show(self, plaza: FromPath[str], notice_id: FromPath[str], runtime: Runtime) -> NoticeView:
+        async with runtime.read() as conn:
+            return await notices.show_notice(conn, plaza, notice_id)
+
+    @put("/{notice_id:str}", summary="修改通知 / Edit a notice",
+         description="草稿或被退回的通知可修改（修改后回到草稿）；其余 409。\n\n"
+                     "A draft or a rejected notice is edited (back to draft); any other answers 409.")
+    async def update(self, plaza: FromPath[str], notice_id: FromPath[str], data: NoticeUpdate,
+                     runtime: Runtime) -> NoticeView:
+        plaza_token(plaza)
+        async with runtime.transaction() as tx:
+            return await notices.update_notice(tx, plaza, notice_id, data)
+
+    @post("/{notice_id:str}/submit", status_code=200, summary="提交审批 / Submit for approval")
+    async def submit(self, plaza: FromPath[str], notice_id: FromPath[str], runtime: Runtime) -> NoticeView:
+        plaza_token(plaza)
+        async with runtime.transaction() as tx:
+            return await notices.submit_notice(tx, plaza, notice_id)
+
+    @post("/{notice_id:str}/approve", status_code=200, summary="审批并发布 / Approve and publish",
+          description="主管审批后立即发布给此刻符合受众的每个单元；起草人不能审批（四眼原则，403）；受众为空 422。\n\n"
+                      "A supervisor approves, and it goes out at once to every unit in the audience now; "
+                      "whoever wrote it cannot approve it (four eyes, 403); an empty audience answers 422.")
+    async def approve(self, plaza: FromPath[str], notice_id: FromPath[str], runtime: Runtime,
+                      actor: str = ACTOR) -> NoticeView:
+        plaza_token(plaza)
+        async with runtime.transaction() as tx:
+            return await notices.approve_notice(tx, plaza, notice_id, actor=actor, secret=runtime.settings.link_secret)
+
+    @post("/{notice_id:str}/reject", status_code=200, summary="退回 / Send back",
+          description="退回待审批的通知（附原因），起草人可修改后再提交。\n\n"
+                      "Sends a pending notice back with a reason; its writer may edit and submit it again.")
+    async def reject(self, plaza: FromPath[str], notice_id: FromPath[str], runtime: Runtime,
+                     data: Decision | None = None, actor: str = ACTOR) -> NoticeView:
+        plaza_token(plaza)
+        async with runtime.transaction() as tx:
+            return await notices.reject_notice(tx, plaza, notice_id, data or Decision(), actor=actor)
+
+    @get("/{notice_id:str}/recipients", summary="接收单元 / Recipients",
+         description="每个接收单元的送达和阅读时间及其签名阅读链接；read=false 只列未读的。\n\n"
+                     "Each recipient unit, when it was delivered and read, and its signed read link; "
+                     "read=false lists those that have not read it.")
+    async def recipients(self, plaza: FromPath[str], notice_id: FromPath[str], runtime: Runtime,
+                         read: bool | None = Parameter(query="read", default=None)) -> Page:
+        async with runtime.read() as conn:
+            items = await notices.recipients(conn, plaza, notice_id, read=read, secret=runtime.settings.link_secret)
+        return Page(items=items)

@@ -1,0 +1,89 @@
+"""A notice's rules: its kinds, the placeholders its template may hold and how a unit's
+copy fills them, and its way from draft to published with a second person's approval
+(four eyes). Pure functions; no I/O."""
+
+from __future__ import annotations
+
+import re
+import string
+from typing import Literal
+
+from libs.runtime import foureyes
+
+Kind = Literal["notice", "letter", "tip", "disclosure", "dunning", "activity"]
+Status = Literal["draft", "pending", "published", "rejected"]
+CHANNELS = ("sms", "wechat", "email")
+
+# What a template may say in braces. The unit's own facts are filled in each copy; the rest
+# comes with the notice (``values``).
+UNIT_PLACEHOLDERS = ("unit", "merchant", "occupant", "building", "floor")
+VALUE_PLACEHOLDERS = ("amount", "amount_yuan", "date", "due_date", "start_date", "end_date", "days", "period",
+                      "plaza", "title", "time", "place")
+PLACEHOLDERS = UNIT_PLACEHOLDERS + VALUE_PLACEHOLDERS
+
+
+class NoticeRefused(ValueError):
+    def __init__(self, reason: str, field: str, *, conflict: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.field = field
+        self.conflict = conflict
+
+
+def placeholders_in(template: str, field: str = "body") -> list[str]:
+    """The placeholders a template names, each checked against the ones there are."""
+    try:
+        names = [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
+    except ValueError as exc:
+        raise NoticeRefused(f"{field} has an unmatched brace ({exc}); write {{{{ or }}}} for a brace itself",
+                            field) from exc
+    for name in names:
+        if name not in PLACEHOLDERS:
+            raise NoticeRefused(f"{field} names {{{name}}}, which is not one of "
+                                + ", ".join("{" + p + "}" for p in PLACEHOLDERS), field)
+    return names
+
+
+def check_template(kind: str, title: str, body: str, values: dict[str, str], audience_units: list[str]) -> None:
+    placeholders_in(title, "title")
+    for name in placeholders_in(body) + placeholders_in(title, "title"):
+        if name in VALUE_PLACEHOLDERS and name not in values:
+            raise NoticeRefused(f"the template names {{{name}}}: give its value in values.{name}", f"values.{name}")
+    if kind == "letter" and len(audience_units) != 1:
+        raise NoticeRefused("a letter goes to one unit: name it in audience.units", "audience.units")
+
+
+def fill(template: str, unit: dict, values: dict[str, str]) -> str:
+    """A unit's copy: its facts and the notice's values in place of the placeholders."""
+    facts = {
+        "unit": unit["unit"], "merchant": unit.get("occupant_name") or "", "occupant": unit.get("occupant_name") or "",
+        "building": unit.get("building") or "", "floor": unit.get("floor") or "",
+    }
+    return template.format_map({**{p: "" for p in PLACEHOLDERS}, **values, **facts})
+
+
+def submit(status: str) -> Status:
+    if status not in ("draft", "rejected"):
+        raise NoticeRefused(f"the notice is {status}; only a draft (or a rejected one, edited) is submitted",
+                            "status", conflict=True)
+    return "pending"
+
+
+def editable(status: str) -> None:
+    if status not in ("draft", "rejected"):
+        raise NoticeRefused(f"the notice is {status}; only a draft or a rejected notice is edited", "status",
+                            conflict=True)
+
+
+def decide(status: str, written_by: str | None, decider: str, *, approve: bool) -> Status:
+    """Approved by a second person (four eyes: whoever wrote it cannot), or sent back."""
+    decided = foureyes.decide(status, written_by, decider, "the notice", approve=approve)
+    return "published" if decided == "approved" else "rejected"
+
+
+_BLANK = re.compile(r"\s+")
+
+
+def summary(body: str, length: int = 80) -> str:
+    text = _BLANK.sub(" ", body).strip()
+    return text if len(text) <= length else text[: length - 1] + "…"

@@ -1,0 +1,270 @@
+"""Notices (通知/公告), letters (信函) and warm tips (温馨提示): the desk writes one from a
+template, a second person approves it, and it goes out to its audience: one copy per unit
+(NoticeDelivered: the unit's page and timeline), messages by the channels it names, and a
+signed read link per recipient so the desk sees who has not read it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import msgspec
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from libs.contracts import new_event_id, utcnow
+from libs.contracts.events import NoticeDelivered, NoticePublished, NoticeRead
+from libs.runtime import limits
+from libs.runtime.errors import Conflict, InvalidInput, NotFound
+from libs.runtime.http import iso
+from libs.runtime.uow import Tx
+from services.notices.audiences import domain as audiences
+from services.notices.audiences import services as audience_units
+from services.notices.delivery import domain as delivery
+from services.notices.notices import domain, store
+
+
+class NoticeCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    kind: domain.Kind = "notice"
+    title: limits.Name
+    body: limits.Text
+    values: dict[str, limits.Name] = {}
+    audience: audiences.Audience = msgspec.field(default_factory=audiences.Audience)
+    channels: list[str] = []
+    urgent: bool = False
+
+
+class NoticeUpdate(NoticeCreate, kw_only=True, forbid_unknown_fields=True):
+    pass
+
+
+class Decision(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    reason: limits.Note | None = None
+
+
+class NoticeView(msgspec.Struct, kw_only=True):
+    id: str
+    plaza_id: str
+    kind: str
+    title: str
+    body: str
+    values: dict[str, str]
+    audience: dict
+    audience_text: str
+    channels: list[str]
+    urgent: bool
+    status: str
+    created_at: str
+    created_by: str | None
+    submitted_at: str | None
+    decided_at: str | None
+    decided_by: str | None
+    reason: str | None
+    published_at: str | None
+    recipients: int
+    read: int
+
+
+class RecipientView(msgspec.Struct, kw_only=True):
+    unit: str
+    occupant_name: str | None
+    delivered_at: str
+    read_at: str | None
+    read_via: str | None
+    link: str
+
+
+class UnitNoticeView(msgspec.Struct, kw_only=True):
+    notice_id: str
+    kind: str
+    urgent: bool
+    title: str
+    body: str
+    delivered_at: str
+    read_at: str | None
+
+
+def _refused(exc: domain.NoticeRefused | audiences.AudienceRefused):
+    return (Conflict if getattr(exc, "conflict", False) else InvalidInput)(exc.reason, field=exc.field)
+
+
+def _view(row, read: int = 0) -> NoticeView:
+    audience = msgspec.convert(row["audience"], audiences.Audience)
+    return NoticeView(
+        id=row["id"], plaza_id=row["plaza_id"], kind=row["kind"], title=row["title"], body=row["body"],
+        values=row["values"], audience=row["audience"], audience_text=audiences.describe(audience),
+        channels=row["channels"], urgent=row["urgent"], status=row["status"], created_at=iso(row["created_at"]),
+        created_by=row["created_by"], submitted_at=iso(row["submitted_at"]), decided_at=iso(row["decided_at"]),
+        decided_by=row["decided_by"], reason=row["reason"], published_at=iso(row["published_at"]),
+        recipients=row["recipients"], read=read,
+    )
+
+
+def _checked(body: NoticeCreate) -> dict:
+    try:
+        audiences.check(body.audience)
+        for channel in body.channels:
+            if channel not in domain.CHANNELS:
+                raise domain.NoticeRefused(f"channel {channel!r} is not one of {', '.join(domain.CHANNELS)}",
+                                           "channels")
+        domain.check_template(body.kind, body.title, body.body, body.values, body.audience.units)
+    except (domain.NoticeRefused, audiences.AudienceRefused) as exc:
+        raise _refused(exc) from exc
+    return {"kind": body.kind, "title": body.title, "body": body.body, "values": dict(body.values),
+            "audience": msgspec.to_builtins(body.audience), "channels": sorted(set(body.channels)),
+            "urgent": body.urgent}
+
+
+async def create_notice(tx: Tx, plaza_id: str, body: NoticeCreate, *, actor: str, source: str | None = None,
+                        correlation_id: str | None = None) -> NoticeView:
+    """A draft, written by ``actor``; with ``source`` (another service's request), once."""
+    notice_id = new_event_id()
+    row = {"id": notice_id, "plaza_id": plaza_id, **_checked(body), "status": "draft", "created_at": utcnow(),
+           "created_by": actor, "recipients": 0, "correlation_id": correlation_id or notice_id, "source": source}
+    if not await store.add_notice(tx.conn, row):
+        return _view(await store.notice_of_source(tx.conn, plaza_id, source))
+    return await show_notice(tx.conn, plaza_id, notice_id)
+
+
+async def update_notice(tx: Tx, plaza_id: str, notice_id: str, body: NoticeUpdate) -> NoticeView:
+    row = await _notice(tx.conn, plaza_id, notice_id)
+    try:
+        domain.editable(row["status"])
+    except domain.NoticeRefused as exc:
+        raise _refused(exc) from exc
+    if not await store.update_notice(tx.conn, plaza_id, notice_id, ("draft", "rejected"),
+                                     {**_checked(body), "status": "draft"}):
+        raise Conflict("the notice changed meanwhile; read it again", field="status")
+    return await show_notice(tx.conn, plaza_id, notice_id)
+
+
+async def submit_notice(tx: Tx, plaza_id: str, notice_id: str) -> NoticeView:
+    """Sent to a supervisor for approval (the writer cannot approve it)."""
+    row = await _notice(tx.conn, plaza_id, notice_id)
+    try:
+        status = domain.submit(row["status"])
+    except domain.NoticeRefused as exc:
+        raise _refused(exc) from exc
+    values = {"status": status, "submitted_at": utcnow(), "decided_at": None, "decided_by": None, "reason": None}
+    if not await store.update_notice(tx.conn, plaza_id, notice_id, (row["status"],), values):
+        raise Conflict("the notice changed meanwhile; read it again", field="status")
+    return await show_notice(tx.conn, plaza_id, notice_id)
+
+
+async def reject_notice(tx: Tx, plaza_id: str, notice_id: str, body: Decision, *, actor: str) -> NoticeView:
+    row = await _notice(tx.conn, plaza_id, notice_id)
+    status = domain.decide(row["status"], row["created_by"], actor, approve=False)
+    values = {"status": status, "decided_at": utcnow(), "decided_by": actor, "reason": body.reason}
+    if not await store.update_notice(tx.conn, plaza_id, notice_id, ("pending",), values):
+        raise Conflict("the notice changed meanwhile; read it again", field="status")
+    return await show_notice(tx.conn, plaza_id, notice_id)
+
+
+async def approve_notice(tx: Tx, plaza_id: str, notice_id: str, *, actor: str, secret: str,
+                         now: dt.datetime | None = None) -> NoticeView:
+    """Approved by a second person and published at once: each unit of the audience (as the
+    facts stand now) gets its own copy, its messages queued, and NoticeDelivered."""
+    row = await _notice(tx.conn, plaza_id, notice_id)
+    domain.decide(row["status"], row["created_by"], actor, approve=True)
+    now = now or utcnow()
+    audience = msgspec.convert(row["audience"], audiences.Audience)
+    units = await audience_units.select_units(tx.conn, plaza_id, audience, now)
+    if not units:
+        raise InvalidInput(f"no unit is in this notice's audience ({audiences.describe(audience)}) now; "
+                           "change the audience or reject it", field="audience")
+    values = {"status": "published", "decided_at": now, "decided_by": actor, "published_at": now,
+              "recipients": len(units)}
+    if not await store.update_notice(tx.conn, plaza_id, notice_id, ("pending",), values):
+        raise Conflict("the notice changed meanwhile; read it again", field="status")
+    await _deliver(tx, {**row, **values}, units, now=now, secret=secret, actor=actor)
+    return await show_notice(tx.conn, plaza_id, notice_id)
+
+
+async def _deliver(tx: Tx, notice: dict, units: list[dict], *, now: dt.datetime, secret: str, actor: str) -> None:
+    plaza_id, notice_id = notice["plaza_id"], notice["id"]
+    published = NoticePublished(
+        plaza_id=plaza_id, correlation_id=notice["correlation_id"], actor=actor, notice_id=notice_id,
+        kind=notice["kind"], title=notice["title"], urgent=notice["urgent"], recipients=len(units), approver=actor)
+    copies, messages, delivered = [], [], []
+    for unit in units:
+        title = domain.fill(notice["title"], unit, notice["values"])
+        text = domain.fill(notice["body"], unit, notice["values"])
+        copies.append({"plaza_id": plaza_id, "notice_id": notice_id, "unit": unit["unit"],
+                       "occupant_name": unit["occupant_name"], "title": title, "body": text, "delivered_at": now})
+        link = delivery.sign(secret, delivery.ReadClaims(plaza_id, notice_id, unit["unit"])) if secret else ""
+        for channel in notice["channels"]:
+            address = unit["occupant_phone"] if channel in ("sms", "wechat") else None
+            messages.append({
+                "id": new_event_id(), "plaza_id": plaza_id, "notice_id": notice_id, "unit": unit["unit"],
+                "channel": channel, "address": address, "text": f"{title}: {domain.summary(text)} [{link}]",
+                "status": "pending" if address else "failed", "attempts": 0, "next_attempt_at": now,
+                "error": None if address else f"the unit has no {channel} address"})
+        delivered.append(NoticeDelivered(
+            plaza_id=plaza_id, correlation_id=notice["correlation_id"], causation_id=published.id, actor=actor,
+            occurred_at=now, unit=unit["unit"], notice_id=notice_id, kind=notice["kind"], title=title,
+            urgent=notice["urgent"], channels=notice["channels"]))
+    await store.add_recipients(tx.conn, copies)
+    await store.add_messages(tx.conn, messages)
+    await tx.emit(published, *delivered)
+
+
+async def show_notice(conn: AsyncConnection, plaza_id: str, notice_id: str) -> NoticeView:
+    row = await _notice(conn, plaza_id, notice_id)
+    _, read = await store.read_counts(conn, plaza_id, notice_id)
+    return _view(row, read)
+
+
+async def list_notices(conn: AsyncConnection, plaza_id: str, *, status: str | None, kind: str | None,
+                       after: str | None, limit: int) -> list[NoticeView]:
+    rows = await store.list_notices(conn, plaza_id, status=status, kind=kind, after=after, limit=limit)
+    return [_view(r, (await store.read_counts(conn, plaza_id, r["id"]))[1]) for r in rows]
+
+
+async def recipients(conn: AsyncConnection, plaza_id: str, notice_id: str, *, read: bool | None,
+                     secret: str) -> list[RecipientView]:
+    await _notice(conn, plaza_id, notice_id)
+    return [RecipientView(
+        unit=r["unit"], occupant_name=r["occupant_name"], delivered_at=iso(r["delivered_at"]), read_at=iso(r["read_at"]),
+        read_via=r["read_via"], link=delivery.sign(secret, delivery.ReadClaims(plaza_id, notice_id, r["unit"])),
+    ) for r in await store.list_recipients(conn, plaza_id, notice_id, read=read)]
+
+
+async def unit_notices(conn: AsyncConnection, plaza_id: str, unit: str, limit: int = 100) -> list[UnitNoticeView]:
+    return [UnitNoticeView(notice_id=r["notice_id"], kind=r["kind"], urgent=r["urgent"], title=r["title"],
+                           body=r["body"], delivered_at=iso(r["delivered_at"]), read_at=iso(r["read_at"]))
+            for r in await store.unit_notices(conn, plaza_id, unit, limit)]
+
+
+async def read_notice(tx: Tx, plaza_id: str, notice_id: str, unit: str, *, via: str, actor: str) -> UnitNoticeView:
+    """The unit's copy, marked read the first time (NoticeRead then, once)."""
+    copy = await store.get_recipient(tx.conn, plaza_id, notice_id, unit)
+    if copy is None:
+        raise NotFound(f"notice {notice_id!r} was not sent to unit {unit!r}", field="notice_id")
+    notice = await _notice(tx.conn, plaza_id, notice_id)
+    now = utcnow()
+    if await store.mark_read(tx.conn, plaza_id, notice_id, unit, now, via):
+        await tx.emit(NoticeRead(plaza_id=plaza_id, correlation_id=notice["correlation_id"], actor=actor,
+                                 occurred_at=now, unit=unit, notice_id=notice_id, via=via))
+        copy = {**copy, "read_at": now}
+    return UnitNoticeView(notice_id=notice_id, kind=notice["kind"], urgent=notice["urgent"], title=copy["title"],
+                          body=copy["body"], delivered_at=iso(copy["delivered_at"]), read_at=iso(copy["read_at"]))
+
+
+async def read_by_link(tx: Tx, plaza_id: str, token: str, *, secret: str) -> UnitNoticeView:
+    try:
+        claims = delivery.verify(secret, token)
+    except delivery.LinkRefused as exc:
+        raise _Forbidden(str(exc), field="token") from exc
+    if claims.plaza_id != plaza_id:
+        raise _Forbidden("this notice link is not valid", field="token")
+    return await read_notice(tx, plaza_id, claims.notice_id, claims.unit, via="link", actor=f"occupant:{claims.unit}")
+
+
+async def _notice(conn: AsyncConnection, plaza_id: str, notice_id: str):
+    row = await store.get_notice(conn, plaza_id, notice_id)
+    if row is None:
+        raise NotFound(f"notice {notice_id!r} not found", field="notice_id")
+    return row
+
+
+class _Forbidden(NotFound):
+    status = 403
+    title = "Forbidden"

@@ -1,0 +1,203 @@
+"""Notices against a real nats-server and a real database (SQLite, and PostgreSQL if here):
+an audience chosen by the facts of archive, billing, intake and dispatch; four-eyes
+approval; one copy per recipient unit with its placeholders filled; read receipts by the
+signed link and in the console; messages through the recording provider, with retries."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from libs.contracts import utcnow
+from libs.contracts.events import (
+    InvoiceIssued,
+    NoticeDelivered,
+    NoticeRead,
+    Occupant,
+    PaymentReceived,
+    RenovationApproved,
+    RenovationClosed,
+    WorkOrderCreated,
+    decode,
+)
+from services.notices.app import create_app
+from services.notices.settings import Settings
+from tests.support.archive_facts import plaza_registered, unit_registered
+from tests.support.harness import as_actor, bearer, client_for, eventually, service_settings
+
+PLAZA = "p1"
+NOTICES = f"/v1/plazas/{PLAZA}/notices"
+WRITER, APPROVER = as_actor("clerk-wang"), as_actor("supervisor-li")
+
+
+@pytest.fixture
+async def notices(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
+    await bus.declare_streams("archive", "billing", "intake", "dispatch", "notices")
+    settings = service_settings(Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path,
+                                schemas=cleanup_schemas, send_every_s=0.2)
+    app = create_app(settings)
+    async with client_for(app) as client:
+        client.app_state = app.state
+        await bus.publish(plaza_registered(PLAZA))
+        await caught_up(bus, "ARCHIVE", "notices-archive")
+        yield client
+
+
+def invoice(unit: str, amount: int, due: dt.date, entry: str) -> InvoiceIssued:
+    return InvoiceIssued(plaza_id=PLAZA, correlation_id="fee-run", unit=unit, invoice_id=f"inv-{entry}", entry_id=entry,
+                         period="2026-10", amount_fen=amount, due_date=due, use="shop", area_m2=80.0, rate_fen=100)
+
+
+async def caught_up(bus, stream: str, durable: str) -> None:
+    await eventually(lambda: bus.caught_up(stream, durable), timeout=30, what=f"{durable} to catch up")
+
+
+async def seed(bus) -> None:
+    """Floor 3: A-301 (70 days overdue), A-302 (40 days, paid half: still overdue),
+    A-303 (20 days), A-304 (40 days, paid in full); floor 2: A-201 (70 days)."""
+    today = utcnow().date()
+    floors = {"A-301": "3", "A-302": "3", "A-303": "3", "A-304": "3", "A-201": "2"}
+    for unit, floor in floors.items():
+        await bus.publish(unit_registered(PLAZA, unit, floor=floor, building="A"))
+    await bus.publish(unit_registered(PLAZA, "B-101", key_account=True,
+                                      occupant=Occupant(name="王芳", kind="resident", phone="139")))
+    await caught_up(bus, "ARCHIVE", "notices-archive")
+    for unit, days, entry in (("A-301", 70, "e1"), ("A-302", 40, "e2"), ("A-303", 20, "e3"), ("A-304", 40, "e4"),
+                              ("A-201", 70, "e5")):
+        await bus.publish(invoice(unit, 10000, today - dt.timedelta(days=days), entry))
+    await bus.publish(PaymentReceived(plaza_id=PLAZA, correlation_id="pay", unit="A-302", entry_id="p2",
+                                      amount_fen=5000, method="cash"))
+    await bus.publish(PaymentReceived(plaza_id=PLAZA, correlation_id="pay", unit="A-304", entry_id="p4",
+                                      amount_fen=10000, method="cash"))
+    await caught_up(bus, "BILLING", "notices-invoices")
+    await caught_up(bus, "BILLING", "notices-accounts")
+
+
+async def publish(client, body: dict) -> dict:
+    r = await client.post(NOTICES, json=body, headers=WRITER)
+    assert r.status_code == 201, r.text
+    notice = r.json()
+    r = await client.post(f"{NOTICES}/{notice['id']}/submit", headers=WRITER)
+    assert r.status_code == 200, r.text
+    r = await client.post(f"{NOTICES}/{notice['id']}/approve", headers=APPROVER)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+async def test_a_notice_to_floor_3_in_arrears_over_30_days_reaches_exactly_those_units(notices, bus):
+    await seed(bus)
+    notice = await publish(notices, {
+        "title": "缴费通知", "urgent": True, "channels": ["sms"],
+        "body": "{merchant}（{unit}）您好：贵铺费用已逾期，请于 {due_date} 前缴纳。",
+        "values": {"due_date": "2026-12-31"}, "audience": {"floors": ["3"], "arrears_over_days": 30}})
+    assert (notice["status"], notice["recipients"], notice["read"]) == ("published", 2, 0)
+    assert notice["audience_text"] == "floors 3; in arrears over 30 days"
+
+    unread = (await notices.get(f"{NOTICES}/{notice['id']}/recipients", params={"read": "false"})).json()["items"]
+    assert [r["unit"] for r in unread] == ["A-301", "A-302"]
+
+    # Each unit's copy has its own facts in place of the placeholders.
+    mine = (await notices.get(f"/v1/plazas/{PLAZA}/units/A-301/notices")).json()["items"]
+    assert mine[0]["body"] == "Li Ming（A-301）您好：贵铺费用已逾期，请于 2026-12-31 前缴纳。" and mine[0]["read_at"] is None
+    assert (await notices.get(f"/v1/plazas/{PLAZA}/units/A-303/notices")).json()["items"] == []
+
+    # A-302 opens its signed link (no login): read, once.
+    anonymous = {"Authorization": ""}
+    r = await notices.get(f"/v1/plazas/{PLAZA}/notice-links/{unread[1]['link']}", headers=anonymous)
+    assert r.status_code == 200, r.text
+    assert r.json()["read_at"] is not None
+    assert (await notices.get(f"/v1/plazas/{PLAZA}/notice-links/{unread[1]['link']}", headers=anonymous)).status_code == 200
+    unread = (await notices.get(f"{NOTICES}/{notice['id']}/recipients", params={"read": "false"})).json()["items"]
+    assert [r["unit"] for r in unread] == ["A-301"]
+    assert (await notices.get(f"{NOTICES}/{notice['id']}")).json()["read"] == 1
+
+    # An altered link is refused.
+    forged = unread[0]["link"][:-3] + "AAA"
+    assert (await notices.get(f"/v1/plazas/{PLAZA}/notice-links/{forged}", headers=anonymous)).status_code == 403
+
+    # What went on the bus: one delivery per unit, one reading (the second opening says nothing).
+    async def announced():
+        events = [decode(m.data) for m in await bus.messages("NOTICES")]
+        return events if sum(isinstance(e, NoticeRead) for e in events) == 1 else None
+    events = await eventually(announced, what="the notice's events")
+    assert sorted(e.unit for e in events if isinstance(e, NoticeDelivered)) == ["A-301", "A-302"]
+    assert [e.unit for e in events if isinstance(e, NoticeRead)] == ["A-302"]
+
+    # The SMS went through the recording provider, one per unit.
+    recorder = notices.app_state["notice_adapters"]["sms"]
+    await eventually(lambda: _ready(len(recorder.sent) == 2), what="two SMS recorded")
+    assert sorted(m.address for m in recorder.sent) == ["138", "138"]
+
+
+async def _ready(value):
+    return value
+
+
+async def test_the_writer_cannot_approve_and_an_empty_audience_is_refused(notices, bus):
+    await seed(bus)
+    r = await notices.post(NOTICES, json={"kind": "tip", "title": "温馨提示", "body": "天气转冷，注意防火。"}, headers=WRITER)
+    notice = r.json()
+    assert (await notices.post(f"{NOTICES}/{notice['id']}/approve", headers=APPROVER)).status_code == 409  # a draft
+    await notices.post(f"{NOTICES}/{notice['id']}/submit", headers=WRITER)
+    r = await notices.post(f"{NOTICES}/{notice['id']}/approve", headers=WRITER)
+    assert r.status_code == 403 and "four eyes" in r.text
+    r = await notices.post(f"{NOTICES}/{notice['id']}/reject", json={"reason": "写明日期"}, headers=APPROVER)
+    assert r.json()["status"] == "rejected"
+    r = await notices.put(f"{NOTICES}/{notice['id']}", json={
+        "kind": "tip", "title": "温馨提示", "body": "天气转冷，注意防火。", "audience": {"buildings": ["Z"]}}, headers=WRITER)
+    assert r.json()["status"] == "draft"
+    await notices.post(f"{NOTICES}/{notice['id']}/submit", headers=WRITER)
+    r = await notices.post(f"{NOTICES}/{notice['id']}/approve", headers=APPROVER)
+    assert r.status_code == 422 and r.json()["field"] == "audience"
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"title": "x", "body": "{nonsense}"}, "body"),
+    ({"title": "x", "body": "请于 {due_date} 前缴纳"}, "values.due_date"),
+    ({"kind": "letter", "title": "x", "body": "y"}, "audience.units"),
+    ({"title": "x", "body": "y", "channels": ["fax"]}, "channels"),
+    ({"title": "x", "body": "y", "audience": {"occupant_kind": "tenant"}}, "audience.occupant_kind"),
+])
+async def test_a_bad_notice_is_refused_naming_the_field(notices, body, field):
+    r = await notices.post(NOTICES, json=body, headers=WRITER)
+    assert r.status_code in (400, 422), r.text
+    assert r.json()["field"] == field
+
+
+async def test_audiences_by_key_account_kind_renovation_and_work_order(notices, bus):
+    await seed(bus)
+    await bus.publish(RenovationApproved(
+        plaza_id=PLAZA, correlation_id="r", unit="A-303", permit_id="perm-1", valid_from=utcnow().date(),
+        valid_until=utcnow().date(), deposit_fen=0, workers=[]))
+    await bus.publish(RenovationApproved(
+        plaza_id=PLAZA, correlation_id="r", unit="A-304", permit_id="perm-2", valid_from=utcnow().date(),
+        valid_until=utcnow().date(), deposit_fen=0, workers=[]))
+    await bus.publish(RenovationClosed(plaza_id=PLAZA, correlation_id="r", unit="A-304", permit_id="perm-2",
+                                       deduction_fen=0))
+    await caught_up(bus, "INTAKE", "notices-renovations")
+    await bus.publish(WorkOrderCreated(plaza_id=PLAZA, correlation_id="w", work_order_id="wo-1", request_id="rq-1",
+                                       unit="A-201", department="engineering", reopen_count=0, kind="service",
+                                       text="停电"))
+    await caught_up(bus, "DISPATCH", "notices-work-orders")
+    for audience, units in (({"key_account": True}, ["B-101"]), ({"occupant_kind": "resident"}, ["B-101"]),
+                            ({"open_renovation": True}, ["A-303"]), ({"work_order_id": "wo-1"}, ["A-201"]),
+                            ({"buildings": ["A"], "floors": ["2"]}, ["A-201"]), ({}, ["A-201", "A-301", "A-302",
+                                                                                     "A-303", "A-304", "B-101"])):
+        notice = await publish(notices, {"title": "通知", "body": "{unit}", "audience": audience})
+        got = (await notices.get(f"{NOTICES}/{notice['id']}/recipients")).json()["items"]
+        assert [r["unit"] for r in got] == units, audience
+
+
+async def test_an_occupant_sees_and_reads_only_their_own_units_notices(notices, bus):
+    await seed(bus)
+    notice = await publish(notices, {"title": "停水通知", "body": "{unit} 明日停水", "audience": {"units": ["A-301", "A-302"]}})
+    occupant = bearer("occupant-a301", plazas={PLAZA: ["occupant"]}, unit="A-301")
+    mine = await notices.get(f"/v1/plazas/{PLAZA}/units/A-301/notices", headers=occupant)
+    assert mine.status_code == 200, mine.text
+    assert [n["body"] for n in mine.json()["items"]] == ["A-301 明日停水"]
+    assert (await notices.get(f"/v1/plazas/{PLAZA}/units/A-302/notices", headers=occupant)).status_code == 404
+    r = await notices.post(f"/v1/plazas/{PLAZA}/units/A-301/notices/{notice['id']}/read", headers=occupant)
+    assert r.status_code == 200 and r.json()["read_at"]
+    read = (await notices.get(f"{NOTICES}/{notice['id']}/recipients", params={"read": "true"})).json()["items"]
+    assert [(r["unit"], r["read_via"]) for r in read] == [("A-301", "console")]
