@@ -4,7 +4,6 @@ from litestar import Litestar
 
 from libs.runtime.service import Runtime
 from services.notices import handlers, tables
-from services.notices.delivery import api as delivery_api
 from services.notices.delivery import domain as delivery
 from services.notices.delivery import services as sending
 from services.notices.notices import api as notices_api
@@ -12,8 +11,8 @@ from services.notices.settings import Settings, from_env, link_secret_of
 
 ROUTES = [
     notices_api.NoticeController,
-    delivery_api.UnitNoticeController,
-    delivery_api.NoticeLinkController,
+    notices_api.UnitNoticeController,
+    notices_api.NoticeLinkController,
 ]
 
 
@@ -29,6 +28,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     runtime.every(settings.send_every_s, send_job, "notice-messages")
     app = runtime.app(ROUTES, title="PlazaDesk notices")
-    app.state[delivery_api.LIMITER] = delivery.RateLimiter(settings.link_rate_per_minute)
+    app.state[notices_api.LIMITER] = delivery.RateLimiter(settings.link_rate_per_minute)
     app.state["notice_adapters"] = adapters
     return app

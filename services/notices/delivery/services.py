@@ -10,7 +10,7 @@ import datetime as dt
 from libs.contracts import utcnow
 from libs.runtime import logging as log
 from services.notices.delivery import domain
-from services.notices.notices import store
+from services.notices.delivery import store
 
 logger = log.get("notices")
 BATCH = 100

@@ -19,6 +19,7 @@ from libs.runtime.uow import Tx
 from services.notices.audiences import domain as audiences
 from services.notices.audiences import services as audience_units
 from services.notices.delivery import domain as delivery
+from services.notices.delivery import store as messages_store
 from services.notices.notices import domain, store
 
 
@@ -202,7 +203,7 @@ async def _deliver(tx: Tx, notice: dict, units: list[dict], *, now: dt.datetime,
             occurred_at=now, unit=unit["unit"], notice_id=notice_id, kind=notice["kind"], title=title,
             urgent=notice["urgent"], channels=notice["channels"]))
     await store.add_recipients(tx.conn, copies)
-    await store.add_messages(tx.conn, messages)
+    await messages_store.add_messages(tx.conn, messages)
     await tx.emit(published, *delivered)
 
 
