@@ -97,6 +97,13 @@ class NoticeController(Controller):
         async with runtime.transaction() as tx:
             return await notices.reject_notice(tx, plaza, notice_id, data or Decision(), actor=actor)
 
+    @get("/{notice_id:str}/audience", summary="受众预览 / Who it would reach now",
+         description="若此刻审批，通知会送达的单元（按当前事实计算）。\n\n"
+                     "The units the notice would reach if approved now, as the facts stand.")
+    async def audience(self, plaza: FromPath[str], notice_id: FromPath[str], runtime: Runtime) -> Page:
+        async with runtime.read() as conn:
+            return Page(items=await notices.audience_now(conn, plaza, notice_id))
+
     @get("/{notice_id:str}/recipients", summary="接收单元 / Recipients",
          description="每个接收单元的送达和阅读时间及其签名阅读链接；read=false 只列未读的。\n\n"
                      "Each recipient unit, when it was delivered and read, and its signed read link; "

@@ -73,6 +73,13 @@ class RecipientView(msgspec.Struct, kw_only=True):
     link: str
 
 
+class AudienceUnitView(msgspec.Struct, kw_only=True):
+    unit: str
+    occupant_name: str | None
+    building: str | None
+    floor: str | None
+
+
 class UnitNoticeView(msgspec.Struct, kw_only=True):
     notice_id: str
     kind: str
@@ -205,6 +212,15 @@ async def _deliver(tx: Tx, notice: dict, units: list[dict], *, now: dt.datetime,
     await store.add_recipients(tx.conn, copies)
     await messages_store.add_messages(tx.conn, messages)
     await tx.emit(published, *delivered)
+
+
+async def audience_now(conn: AsyncConnection, plaza_id: str, notice_id: str,
+                       now: dt.datetime | None = None) -> list[AudienceUnitView]:
+    """The units the notice would reach if approved now (for the approver to look at)."""
+    row = await _notice(conn, plaza_id, notice_id)
+    audience = msgspec.convert(row["audience"], audiences.Audience)
+    return [AudienceUnitView(unit=u["unit"], occupant_name=u["occupant_name"], building=u["building"], floor=u["floor"])
+            for u in await audience_units.select_units(conn, plaza_id, audience, now or utcnow())]
 
 
 async def show_notice(conn: AsyncConnection, plaza_id: str, notice_id: str) -> NoticeView:

@@ -1,0 +1,115 @@
+"""Speaking to merchants, through the public HTTP APIs of the real system (every service a
+process, a real nats-server): a notice to the units on floor 3 in arrears over 30 days
+reaches exactly the units billing says are, one reads it by its link, the desk sees who
+has not, and each unit's timeline in archive shows the notice delivered (and read)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+
+import httpx
+import pytest
+
+from scripts.system import System
+from tests.support.harness import as_actor, default_headers, jwks_file, wait_for
+
+pytestmark = pytest.mark.e2e
+PLAZA = "e2e-notices"
+FLOORS = {"A-301": "3", "A-302": "3", "A-303": "3", "A-201": "2"}
+
+
+@pytest.fixture(scope="module")
+def system(tmp_path_factory):
+    with System(tmp_path_factory.mktemp("system"), default_ports=False,
+                env={"PLAZADESK_AUTH_JWKS_FILE": jwks_file()}) as s:
+        yield s
+
+
+def months_ago(n: int) -> str:
+    today = dt.datetime.now(zoneinfo.ZoneInfo("Asia/Shanghai")).date().replace(day=1)
+    for _ in range(n):
+        today = (today - dt.timedelta(days=1)).replace(day=1)
+    return today.strftime("%Y-%m")
+
+
+@pytest.fixture(scope="module")
+def api(system):
+    clients = {name: httpx.Client(base_url=system.url(name), timeout=10, headers=default_headers())
+               for name in system.ports}
+    archive = clients["archive"]
+    assert archive.put(f"/v1/plazas/{PLAZA}", json={"name": "通知广场", "timezone": "Asia/Shanghai"}).status_code in (200, 201)
+    for unit, floor in FLOORS.items():
+        body = {"area_m2": 50.0, "use": "shop", "floor": floor, "building": "A", "key_account": False,
+                "occupant": {"name": f"{unit} 商户", "kind": "merchant", "phone": "13800138000"}}
+        if unit == "A-303":  # moved in this month: no fee for the month invoiced below
+            body["occupancy_date"] = dt.date.today().replace(day=1).isoformat()
+        r = archive.put(f"/v1/plazas/{PLAZA}/units/{unit}", json=body)
+        assert r.status_code in (200, 201), r.text
+    for name, path in (("billing", "accounts"), ("notices", "notices")):
+        wait_for(lambda: clients[name].get(f"/v1/plazas/{PLAZA}/{path}").status_code == 200, f"{name} to learn the plaza")
+    wait_for(lambda: clients["billing"].get(f"/v1/plazas/{PLAZA}/accounts/A-303").status_code == 200,
+             "billing to learn the units")
+    yield clients
+    for c in clients.values():
+        c.close()
+
+
+def test_a_notice_to_floor_3_in_arrears_over_30_days_is_read_through_its_link(api):
+    billing, notices, archive = api["billing"], api["notices"], api["archive"]
+    assert billing.put(f"/v1/plazas/{PLAZA}/fee-rates", json={"shop": 1000, "office": 800, "residence": 300,
+                                                              "due_days": 15}).status_code == 200
+    r = billing.post(f"/v1/plazas/{PLAZA}/fee-runs", json={"period": months_ago(2)})
+    assert r.status_code == 201, r.text
+    assert r.json()["invoiced"] == 3  # A-303 moved in later
+    r = billing.post(f"/v1/plazas/{PLAZA}/accounts/A-302/payments", json={"amount_fen": 50000, "method": "cash"},
+                     headers={"Idempotency-Key": "a302-fee"})
+    assert r.status_code in (200, 201), r.text
+
+    # What billing says: the units owing something more than 30 days past due.
+    arrears = billing.get(f"/v1/plazas/{PLAZA}/arrears").json()
+    today = dt.date.fromisoformat(arrears["as_of"])
+    overdue = {u["unit"] for u in arrears["units"]
+               if u["oldest_due_date"] and (today - dt.date.fromisoformat(u["oldest_due_date"])).days > 30}
+    expected = sorted(u for u in overdue if FLOORS[u] == "3")
+    assert expected == ["A-301"] and "A-201" in overdue
+
+    def drafted():
+        r = notices.post(f"/v1/plazas/{PLAZA}/notices", headers=as_actor("clerk-wang"), json={
+            "title": "缴费通知", "urgent": True, "channels": ["sms"],
+            "body": "{merchant}（{unit}）您好：贵铺物业费已逾期 30 天以上，请于 {due_date} 前缴纳。",
+            "values": {"due_date": "2026-12-31"}, "audience": {"floors": ["3"], "arrears_over_days": 30}})
+        assert r.status_code == 201, r.text
+        return r.json()
+
+    # Notices learns the invoices and the payment from billing's events: the approver's
+    # preview of the audience becomes billing's count once they are in.
+    notice = drafted()
+    assert notices.post(f"/v1/plazas/{PLAZA}/notices/{notice['id']}/submit", headers=as_actor("clerk-wang")).status_code == 200
+    r = notices.post(f"/v1/plazas/{PLAZA}/notices/{notice['id']}/approve", headers=as_actor("clerk-wang"))
+    assert r.status_code == 403  # four eyes
+
+    def audience():
+        items = notices.get(f"/v1/plazas/{PLAZA}/notices/{notice['id']}/audience").json()["items"]
+        return [u["unit"] for u in items] == expected
+    wait_for(audience, "notices to take billing's invoices and payment")
+    r = notices.post(f"/v1/plazas/{PLAZA}/notices/{notice['id']}/approve", headers=as_actor("supervisor-li"))
+    assert r.status_code == 200, r.text
+    sent = r.json()
+    assert sent["recipients"] == len(expected)
+
+    recipients = notices.get(f"/v1/plazas/{PLAZA}/notices/{notice['id']}/recipients").json()["items"]
+    assert [r["unit"] for r in recipients] == expected
+    r = httpx.get(f"{notices.base_url}/v1/plazas/{PLAZA}/notice-links/{recipients[0]['link']}")
+    assert r.status_code == 200, r.text
+    assert "A-301 商户（A-301）" in r.json()["body"]
+    unread = notices.get(f"/v1/plazas/{PLAZA}/notices/{notice['id']}/recipients", params={"read": "false"}).json()
+    assert unread["items"] == []
+
+    def on_timeline():
+        items = archive.get(f"/v1/plazas/{PLAZA}/units/A-301/timeline", params={"limit": 500}).json()["items"]
+        types = {i["type"] for i in items}
+        return {"NoticeDelivered", "NoticeRead"} <= types
+    wait_for(on_timeline, "A-301's timeline to show the notice delivered and read")
+    mine = notices.get(f"/v1/plazas/{PLAZA}/units/A-301/notices").json()["items"]
+    assert mine[0]["title"] == "缴费通知" and mine[0]["read_at"]
