@@ -24,7 +24,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     handlers.subscribe(runtime.consumers)
 
     async def send_job() -> None:
-        await sending.send_due_messages(runtime, adapters)
+        await sending.send_due_messages(runtime, adapters, first_wait_s=settings.retry_after_s)
 
     runtime.every(settings.send_every_s, send_job, "notice-messages")
     app = runtime.app(ROUTES, title="PlazaDesk notices")

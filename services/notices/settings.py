@@ -26,6 +26,9 @@ class Settings(ServiceSettings, kw_only=True):
     channels: str = "sms=record,wechat=record,email=record"
     # How often the queued SMS/WeChat/e-mail messages are sent (and failed ones retried).
     send_every_s: float = 5.0
+    # How long a message the provider refused waits before its next attempt (doubling each
+    # time; five attempts in all).
+    retry_after_s: float = 30.0
 
     def __post_init__(self) -> None:
         super().__post_init__()

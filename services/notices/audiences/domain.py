@@ -61,10 +61,12 @@ _NUMBER = re.compile(r"(\d{3,})$")
 
 
 def floor_of(unit: str, floor: str | None) -> str | None:
-    """Archive's floor, else the unit number's digits before the last two (``A-305`` → ``3``,
-    ``C-0802`` → ``8``); a number too short to tell says nothing."""
+    """Archive's floor (digits without leading zeros), else the unit number's digits before
+    the last two (``A-305`` → ``3``, ``C-0802`` → ``8``); a number too short to tell says
+    nothing."""
     if floor:
-        return str(floor).strip()
+        floor = str(floor).strip()
+        return str(int(floor)) if floor.isdigit() else floor  # "03" is floor 3
     found = _NUMBER.search(unit)
     return str(int(found.group(1)[:-2])) if found else None
 

@@ -13,6 +13,7 @@ import binascii
 import datetime as dt
 import hashlib
 import hmac
+import math
 from typing import Protocol
 
 import msgspec
@@ -121,12 +122,12 @@ def adapters_for(config: str) -> dict[str, Adapter]:
     return out
 
 
-def next_attempt(attempts: int, now: dt.datetime) -> dt.datetime | None:
-    """When a message that failed ``attempts`` times is tried again (doubling from 30 s);
-    None once it has had its last attempt."""
+def next_attempt(attempts: int, now: dt.datetime, first_wait_s: float = 30.0) -> dt.datetime | None:
+    """When a message that failed ``attempts`` times is tried again (the wait doubling from
+    ``first_wait_s``); None once it has had its last attempt."""
     if attempts >= MAX_ATTEMPTS:
         return None
-    return now + dt.timedelta(seconds=30 * 2 ** (attempts - 1))
+    return now + dt.timedelta(seconds=first_wait_s * 2 ** (attempts - 1))
 
 
 class RateLimiter:
@@ -152,4 +153,4 @@ class RateLimiter:
             self.buckets[client] = (tokens - 1, now)
             return 0
         self.buckets[client] = (tokens, now)
-        return max(1, -int(-(1 - tokens) // self.rate))
+        return max(1, math.ceil((1 - tokens) / self.rate))

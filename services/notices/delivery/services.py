@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+import msgspec
+
 from libs.contracts import utcnow
 from libs.runtime import logging as log
+from libs.runtime.http import iso
 from services.notices.delivery import domain
 from services.notices.delivery import store
 
@@ -16,7 +19,8 @@ logger = log.get("notices")
 BATCH = 100
 
 
-async def send_due_messages(runtime, adapters: dict[str, domain.Adapter], now: dt.datetime | None = None) -> int:
+async def send_due_messages(runtime, adapters: dict[str, domain.Adapter], now: dt.datetime | None = None,
+                            first_wait_s: float = 30.0) -> int:
     """Sends what is due; the number of messages the providers took."""
     now = now or utcnow()
     async with runtime.read() as conn:
@@ -32,7 +36,7 @@ async def send_due_messages(runtime, adapters: dict[str, domain.Adapter], now: d
                 raise domain.SendFailed(f"no provider is configured for {row['channel']}")
             ref = await adapter.send(message)
         except domain.SendFailed as exc:
-            retry = domain.next_attempt(attempts, now)
+            retry = domain.next_attempt(attempts, now, first_wait_s)
             values = {"attempts": attempts, "error": str(exc),
                       "status": "pending" if retry else "failed", "next_attempt_at": retry or now}
             logger.warning("notice_message_failed", message_id=row["id"], channel=row["channel"], attempts=attempts)
@@ -43,3 +47,23 @@ async def send_due_messages(runtime, adapters: dict[str, domain.Adapter], now: d
         async with runtime.transaction() as tx:
             await store.update_message(tx.conn, row["id"], values)
     return taken
+
+
+class MessageView(msgspec.Struct, kw_only=True):
+    unit: str
+    channel: str
+    address: str | None
+    text: str
+    status: str
+    attempts: int
+    sent_at: str | None
+    provider: str | None
+    provider_ref: str | None
+    error: str | None
+
+
+async def messages_of(conn, plaza_id: str, notice_id: str) -> list[MessageView]:
+    return [MessageView(unit=r["unit"], channel=r["channel"], address=r["address"], text=r["text"], status=r["status"],
+                        attempts=r["attempts"], sent_at=iso(r["sent_at"]), provider=r["provider"],
+                        provider_ref=r["provider_ref"], error=r["error"])
+            for r in await store.notice_messages(conn, plaza_id, notice_id)]

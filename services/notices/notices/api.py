@@ -19,6 +19,7 @@ from libs.runtime.auth import ACTOR, PRINCIPAL, Principal, check_unit
 from libs.runtime.http import Page, Problem, plaza_token
 from libs.runtime.service import Runtime
 from services.notices.delivery import domain as delivery
+from services.notices.delivery import services as sending
 from services.notices.notices import services as notices
 from services.notices.notices.services import Decision, NoticeCreate, NoticeUpdate, NoticeView, UnitNoticeView
 
@@ -103,6 +104,15 @@ class NoticeController(Controller):
     async def audience(self, plaza: FromPath[str], notice_id: FromPath[str], runtime: Runtime) -> Page:
         async with runtime.read() as conn:
             return Page(items=await notices.audience_now(conn, plaza, notice_id))
+
+    @get("/{notice_id:str}/messages", summary="短信/微信/邮件 / Messages sent",
+         description="每个单元每个渠道的消息：状态（pending、sent、failed）、尝试次数、服务商回执或错误。\n\n"
+                     "Each unit's message by each channel: status (pending, sent, failed), attempts, the "
+                     "provider's reference or the error.")
+    async def messages(self, plaza: FromPath[str], notice_id: FromPath[str], runtime: Runtime) -> Page:
+        async with runtime.read() as conn:
+            await notices.show_notice(conn, plaza, notice_id)
+            return Page(items=await sending.messages_of(conn, plaza, notice_id))
 
     @get("/{notice_id:str}/recipients", summary="接收单元 / Recipients",
          description="每个接收单元的送达和阅读时间及其签名阅读链接；read=false 只列未读的。\n\n"

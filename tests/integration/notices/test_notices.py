@@ -35,7 +35,7 @@ WRITER, APPROVER = as_actor("clerk-wang"), as_actor("supervisor-li")
 async def notices(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
     await bus.declare_streams("archive", "billing", "intake", "dispatch", "notices")
     settings = service_settings(Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path,
-                                schemas=cleanup_schemas, send_every_s=0.2)
+                                schemas=cleanup_schemas, send_every_s=0.2, retry_after_s=0.2)
     app = create_app(settings)
     async with client_for(app) as client:
         client.app_state = app.state
@@ -201,3 +201,35 @@ async def test_an_occupant_sees_and_reads_only_their_own_units_notices(notices, 
     assert r.status_code == 200 and r.json()["read_at"]
     read = (await notices.get(f"{NOTICES}/{notice['id']}/recipients", params={"read": "true"})).json()["items"]
     assert [(r["unit"], r["read_via"]) for r in read] == [("A-301", "console")]
+
+
+class FlakyProvider:
+    """Refuses each message the first time it sees it, takes it the second."""
+
+    name = "flaky"
+
+    def __init__(self) -> None:
+        self.seen: set[str] = set()
+
+    async def send(self, message):
+        from services.notices.delivery.domain import SendFailed
+
+        if message.id not in self.seen:
+            self.seen.add(message.id)
+            raise SendFailed("provider busy")
+        return f"ok-{message.id}"
+
+
+async def test_a_message_the_provider_refuses_is_sent_again_and_one_without_address_fails(notices, bus):
+    await seed(bus)
+    notices.app_state["notice_adapters"]["wechat"] = FlakyProvider()
+    notice = await publish(notices, {"title": "停电通知", "body": "{unit} 周六停电", "channels": ["wechat", "email"],
+                                     "audience": {"units": ["A-301"]}})
+
+    async def settled():
+        items = (await notices.get(f"{NOTICES}/{notice['id']}/messages")).json()["items"]
+        return items if all(m["status"] != "pending" for m in items) else None
+    email, wechat = await eventually(settled, what="the messages to be settled")
+    assert (wechat["channel"], wechat["status"], wechat["attempts"], wechat["provider"]) == ("wechat", "sent", 2, "flaky")
+    assert wechat["address"] == "138" and wechat["text"].startswith("停电通知: A-301 周六停电")
+    assert (email["status"], email["error"]) == ("failed", "the unit has no email address")
