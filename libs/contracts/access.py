@@ -190,6 +190,7 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "GET /v1/plazas/{plaza}/notices/{notice_id}/recipients": READ,
         "GET /v1/plazas/{plaza}/units/{unit}/notices": READ | OCCUPANT,
         "POST /v1/plazas/{plaza}/units/{unit}/notices/{notice_id}/read": OCCUPANT,
+        "GET /v1/plazas/{plaza}/units/{unit}/notices/{notice_id}/letter.pdf": READ | OCCUPANT,
         "GET /v1/plazas/{plaza}/notice-links/{token}": PUBLIC,
     },
     # The staff service: logging in and its public keys take no token; the operator keeps

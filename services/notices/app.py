@@ -12,6 +12,7 @@ from services.notices.settings import Settings, from_env, link_secret_of
 ROUTES = [
     notices_api.NoticeController,
     notices_api.UnitNoticeController,
+    notices_api.LetterController,
     notices_api.NoticeLinkController,
 ]
 

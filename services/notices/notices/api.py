@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from typing import Annotated
 
-from litestar import Controller, get, post, put
+from litestar import Controller, Response, get, post, put
 from litestar.connection import ASGIConnection
 from litestar.handlers import BaseRouteHandler
 from litestar.openapi.spec import Example
@@ -163,6 +163,24 @@ class UnitNoticeController(Controller):
         check_unit(principal, plaza, unit)
         async with runtime.transaction() as tx:
             return await notices.read_notice(tx, plaza, notice_id, unit, via="console", actor=actor)
+
+
+class LetterController(Controller):
+    path = "/v1/plazas/{plaza:str}/units/{unit:str}/notices/{notice_id:str}/letter.pdf"
+    tags = ["notices"]
+
+    @get("/", summary="打印信函 / Print the letter", media_type="application/pdf",
+         description="该单元收到的通知或信函，排成可打印的中文 PDF（致业户、正文、落款与日期）。\n\n"
+                     "The unit's copy of a notice or letter as a printable PDF in Chinese (addressee, "
+                     "text, the customer-service centre's signature and the date).")
+    async def letter(self, plaza: FromPath[str], unit: FromPath[str], notice_id: FromPath[str], runtime: Runtime,
+                     principal: Principal | None = PRINCIPAL) -> Response:
+        validate_token(unit, "unit")
+        check_unit(principal, plaza, unit)
+        async with runtime.read() as conn:
+            body = await notices.letter_pdf(conn, plaza, notice_id, unit)
+        return Response(body, media_type="application/pdf",
+                        headers={"Content-Disposition": f'inline; filename="letter-{unit}-{notice_id}.pdf"'})
 
 
 class NoticeLinkController(Controller):

@@ -9,6 +9,7 @@ import string
 from typing import Literal
 
 from libs.runtime import foureyes
+from libs.runtime.pdf import Paragraph
 
 Kind = Literal["notice", "letter", "tip", "disclosure", "dunning", "activity"]
 Status = Literal["draft", "pending", "published", "rejected"]
@@ -79,6 +80,13 @@ def decide(status: str, written_by: str | None, decider: str, *, approve: bool) 
     """Approved by a second person (four eyes: whoever wrote it cannot), or sent back."""
     decided = foureyes.decide(status, written_by, decider, "the notice", approve=approve)
     return "published" if decided == "approved" else "rejected"
+
+
+def letter_blocks(copy: dict, *, plaza_name: str, sent_on) -> list:
+    """What a printed letter says: to whom, the unit's own text, who sends it and when."""
+    to = f"致：{copy['occupant_name']}（{copy['unit']}）" if copy.get("occupant_name") else f"致：{copy['unit']} 业户"
+    return [Paragraph(to, bold=True), *[Paragraph(p) for p in copy["body"].split("\n\n")],
+            Paragraph(f"{plaza_name} 物业服务中心（客服部）\n{sent_on.year} 年 {sent_on.month} 月 {sent_on.day} 日")]
 
 
 _BLANK = re.compile(r"\s+")

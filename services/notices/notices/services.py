@@ -5,6 +5,7 @@ signed read link per recipient so the desk sees who has not read it."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 import msgspec
@@ -12,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from libs.contracts import new_event_id, utcnow
 from libs.contracts.events import NoticeDelivered, NoticePublished, NoticeRead
-from libs.runtime import limits
+from libs.contracts.events import plaza_zone
+from libs.runtime import limits, pdf
 from libs.runtime.errors import Conflict, InvalidInput, NotFound
 from libs.runtime.http import iso
 from libs.runtime.uow import Tx
@@ -263,6 +265,19 @@ async def read_notice(tx: Tx, plaza_id: str, notice_id: str, unit: str, *, via: 
         copy = {**copy, "read_at": now}
     return UnitNoticeView(notice_id=notice_id, kind=notice["kind"], urgent=notice["urgent"], title=copy["title"],
                           body=copy["body"], delivered_at=iso(copy["delivered_at"]), read_at=iso(copy["read_at"]))
+
+
+async def letter_pdf(conn: AsyncConnection, plaza_id: str, notice_id: str, unit: str) -> bytes:
+    """The unit's copy as a printable letter (信函): addressed to its occupant, signed by
+    the plaza's customer-service centre, dated the day it was sent (the plaza's day)."""
+    copy = await store.get_recipient(conn, plaza_id, notice_id, unit)
+    if copy is None:
+        raise NotFound(f"notice {notice_id!r} was not sent to unit {unit!r}", field="notice_id")
+    plaza = await store.plaza(conn, plaza_id)
+    zone = plaza_zone(plaza["timezone"] if plaza else None)
+    blocks = domain.letter_blocks(copy, plaza_name=plaza["name"] if plaza else plaza_id,
+                                  sent_on=copy["delivered_at"].astimezone(zone).date())
+    return await asyncio.to_thread(pdf.render, copy["title"], blocks)
 
 
 async def read_by_link(tx: Tx, plaza_id: str, token: str, *, secret: str) -> UnitNoticeView:

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from libs.runtime.db import insert_ignore, insert_ignore_rows
-from services.notices.tables import notices, recipients
+from services.notices.tables import notices, plazas, recipients
 
 
 async def add_notice(conn: AsyncConnection, row: dict) -> bool:
@@ -87,3 +87,8 @@ async def unit_notices(conn: AsyncConnection, plaza_id: str, unit: str, limit: i
          .where(recipients.c.plaza_id == plaza_id, recipients.c.unit == unit)
          .order_by(recipients.c.delivered_at.desc(), recipients.c.notice_id.desc()).limit(limit))
     return (await conn.execute(q)).mappings().all()
+
+
+async def plaza(conn: AsyncConnection, plaza_id: str):
+    q = sa.select(plazas).where(plazas.c.plaza_id == plaza_id)
+    return (await conn.execute(q)).mappings().first()

@@ -24,6 +24,7 @@ from libs.contracts.events import (
 from services.notices.app import create_app
 from services.notices.settings import Settings
 from tests.support.archive_facts import plaza_registered, unit_registered
+from tests.support.documents import pdf_text
 from tests.support.harness import as_actor, bearer, client_for, eventually, service_settings
 
 PLAZA = "p1"
@@ -233,3 +234,18 @@ async def test_a_message_the_provider_refuses_is_sent_again_and_one_without_addr
     assert (wechat["channel"], wechat["status"], wechat["attempts"], wechat["provider"]) == ("wechat", "sent", 2, "flaky")
     assert wechat["address"] == "138" and wechat["text"].startswith("停电通知: A-301 周六停电")
     assert (email["status"], email["error"]) == ("failed", "the unit has no email address")
+
+
+async def test_a_letter_to_one_unit_prints_as_a_chinese_pdf(notices, bus):
+    await seed(bus)
+    notice = await publish(notices, {
+        "kind": "letter", "title": "整改通知书", "audience": {"units": ["A-301"]}, "values": {"date": "2026年12月20日"},
+        "body": "贵铺（{unit}）门前堆放杂物，影响消防通道。\n\n请于 {date} 前清理完毕。"})
+    r = await notices.get(f"/v1/plazas/{PLAZA}/units/A-301/notices/{notice['id']}/letter.pdf")
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == "application/pdf" and r.content.startswith(b"%PDF")
+    text = pdf_text(r.content)
+    for words in ("整改通知书", "致：LiMing（A-301）", "贵铺（A-301）门前堆放杂物，影响消防通道。", "请于2026年12月20日前清理完毕。",
+                  "Plazap1物业服务中心（客服部）"):
+        assert words in text, (words, text)
+    assert (await notices.get(f"/v1/plazas/{PLAZA}/units/A-302/notices/{notice['id']}/letter.pdf")).status_code == 404
