@@ -82,6 +82,9 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "POST /v1/plazas/{plaza}/dunning/tasks/{task_id}/outcome": MONEY | DESK,
         "GET /v1/plazas/{plaza}/reports/monthly": REPORTS,
         "GET /v1/plazas/{plaza}/prepaid/report": REPORTS,
+        "GET /v1/plazas/{plaza}/public-share/{period}": READ,
+        "POST /v1/plazas/{plaza}/public-share/{period}/costs": MONEY,
+        "POST /v1/plazas/{plaza}/public-share/{period}/run": MONEY,
     },
     "dispatch": {
         "GET /v1/plazas/{plaza}/work-orders": _ALL,

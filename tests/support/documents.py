@@ -16,9 +16,9 @@ def pdf_text(data: bytes) -> str:
     return "".join("".join(page.extract_text().replace("\x00", "").split()) for page in pages)
 
 
-def xlsx_rows(data: bytes) -> list[list]:
-    """Every row of the first sheet of an .xlsx, as values."""
+def xlsx_rows(data: bytes, sheet: int = 0) -> list[list]:
+    """Every row of a sheet (the first by default) of an .xlsx, as values."""
     from openpyxl import load_workbook
 
-    sheet = load_workbook(io.BytesIO(data), read_only=True).worksheets[0]
+    sheet = load_workbook(io.BytesIO(data), read_only=True).worksheets[sheet]
     return [list(row) for row in sheet.iter_rows(values_only=True)]
