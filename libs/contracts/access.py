@@ -190,6 +190,8 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "POST /v1/plazas/{plaza}/notices/{notice_id}/reject": LEADS,
         "GET /v1/plazas/{plaza}/notices/{notice_id}/audience": READ,
         "GET /v1/plazas/{plaza}/notices/{notice_id}/messages": READ,
+        "GET /v1/plazas/{plaza}/notices/{notice_id}/attachment.xlsx": READ,
+        "GET /v1/plazas/{plaza}/notices/{notice_id}/attachment.pdf": READ,
         "GET /v1/plazas/{plaza}/notices/{notice_id}/recipients": READ,
         "GET /v1/plazas/{plaza}/units/{unit}/notices": READ | OCCUPANT,
         "POST /v1/plazas/{plaza}/units/{unit}/notices/{notice_id}/read": OCCUPANT,

@@ -12,6 +12,7 @@ from libs.contracts.events import (
     EntryCorrected,
     InvoiceIssued,
     PaymentReceived,
+    PublicShareCharged,
     RefundIssued,
     RenovationApproved,
     RenovationClosed,
@@ -53,6 +54,8 @@ def due_row(e, zone: dt.tzinfo) -> dict | None:
     if isinstance(e, ChargePosted):
         due = e.occurred_at.astimezone(zone).date() + dt.timedelta(days=CHARGE_TERMS_DAYS)
         return base | {"direction": 1, "due_date": due}
+    if isinstance(e, PublicShareCharged):
+        return base | {"direction": 1, "due_date": e.due_date}
     if isinstance(e, InvoiceIssued):
         return base | {"direction": 1, "due_date": e.due_date}
     if isinstance(e, RefundIssued):

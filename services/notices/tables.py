@@ -98,6 +98,9 @@ notices = sa.Table(
     # A notice another service asked for (a disclosure, a dunning letter): its key, so a
     # redelivered request makes one notice.
     sa.Column("source", sa.String(200)),
+    # A table the notice carries (a disclosure's): {"title", "header", "rows", "right"},
+    # printed with it and downloadable as xlsx and PDF.
+    sa.Column("attachment", sa.JSON),
     sa.UniqueConstraint("plaza_id", "source", name="uq_notices_source"),
     sa.Index("ix_notices_plaza_id", "plaza_id", "id"),
 )

@@ -15,11 +15,13 @@ from litestar.openapi.spec import Example
 from litestar.params import Body, FromPath, Parameter
 
 from libs.contracts import validate_token
+from libs.runtime import export
 from libs.runtime.auth import ACTOR, PRINCIPAL, Principal, check_unit
 from libs.runtime.http import Page, Problem, plaza_token
 from libs.runtime.service import Runtime
 from services.notices.delivery import domain as delivery
 from services.notices.delivery import services as sending
+from services.notices.notices import export as notice_export
 from services.notices.notices import services as notices
 from services.notices.notices.services import Decision, NoticeCreate, NoticeUpdate, NoticeView, UnitNoticeView
 
@@ -113,6 +115,27 @@ class NoticeController(Controller):
         async with runtime.read() as conn:
             await notices.show_notice(conn, plaza, notice_id)
             return Page(items=await sending.messages_of(conn, plaza, notice_id))
+
+    @get("/{notice_id:str}/attachment.xlsx", summary="附表（Excel） / The table (xlsx)",
+         media_type=export.XLSX_TYPE,
+         description="通知所附的表（如公摊费用公示的分摊明细），Excel 格式；无附表 404。\n\n"
+                     "The table the notice carries (a disclosure's shares per unit) as a workbook; 404 if none.")
+    async def attachment_xlsx(self, plaza: FromPath[str], notice_id: FromPath[str], runtime: Runtime) -> Response:
+        async with runtime.read() as conn:
+            _, table = await notices.attachment_of(conn, plaza, notice_id)
+        return Response(await export.off_loop(notice_export.attachment_xlsx, table), media_type=export.XLSX_TYPE,
+                        headers={"Content-Disposition": f'attachment; filename="notice-{notice_id}.xlsx"'})
+
+    @get("/{notice_id:str}/attachment.pdf", summary="附表（PDF） / The notice with its table (PDF)",
+         media_type="application/pdf",
+         description="通知正文及所附的表，可打印的中文 PDF；无附表 404。\n\n"
+                     "The notice's text and its table as a printable PDF in Chinese; 404 if it carries none.")
+    async def attachment_pdf(self, plaza: FromPath[str], notice_id: FromPath[str], runtime: Runtime) -> Response:
+        async with runtime.read() as conn:
+            row, table = await notices.attachment_of(conn, plaza, notice_id)
+        body = await export.off_loop(notice_export.attachment_pdf, row["title"], row["body"], table)
+        return Response(body, media_type="application/pdf",
+                        headers={"Content-Disposition": f'inline; filename="notice-{notice_id}.pdf"'})
 
     @get("/{notice_id:str}/recipients", summary="接收单元 / Recipients",
          description="每个接收单元的送达和阅读时间及其签名阅读链接；read=false 只列未读的。\n\n"

@@ -9,7 +9,7 @@ import string
 from typing import Literal
 
 from libs.runtime import foureyes
-from libs.runtime.pdf import Paragraph
+from libs.runtime.pdf import Paragraph, Table
 
 Kind = Literal["notice", "letter", "tip", "disclosure", "dunning", "activity"]
 Status = Literal["draft", "pending", "published", "rejected"]
@@ -82,11 +82,46 @@ def decide(status: str, written_by: str | None, decider: str, *, approve: bool) 
     return "published" if decided == "approved" else "rejected"
 
 
-def letter_blocks(copy: dict, *, plaza_name: str, sent_on) -> list:
-    """What a printed letter says: to whom, the unit's own text, who sends it and when."""
+def letter_blocks(copy: dict, *, plaza_name: str, sent_on, attachment: dict | None = None) -> list:
+    """What a printed letter says: to whom, the unit's own text (and the table the notice
+    carries), who sends it and when."""
     to = f"致：{copy['occupant_name']}（{copy['unit']}）" if copy.get("occupant_name") else f"致：{copy['unit']} 业户"
     return [Paragraph(to, bold=True), *[Paragraph(p) for p in copy["body"].split("\n\n")],
+            *table_blocks(attachment),
             Paragraph(f"{plaza_name} 物业服务中心（客服部）\n{sent_on.year} 年 {sent_on.month} 月 {sent_on.day} 日")]
+
+
+def table_blocks(attachment: dict | None) -> list:
+    if not attachment:
+        return []
+    return [Paragraph(attachment["title"], bold=True),
+            Table(attachment["header"], attachment["rows"], right=attachment.get("right", []))]
+
+
+# --- the financial disclosure (财务公开) of public-share costs ------------------------------
+
+
+def yuan(fen: int) -> str:
+    return f"{fen / 100:,.2f}"
+
+
+def disclosure_title(period: str) -> str:
+    return f"{period} 公摊费用公示"
+
+
+def disclosure_body(event) -> str:
+    rule = "按建筑面积" if event.rule == "area" else "按户平均"
+    costs = "；".join(f"{c.category} {yuan(c.amount_fen)} 元" for c in event.costs)
+    return (f"各位业户：{event.period} 公共区域费用共 {yuan(event.total_fen)} 元（{costs}），{rule}分摊到各单元，"
+            f"分摊到分，尾差按最大余数分配。各单元分摊明细见下表，凭证可到客服中心查阅。")
+
+
+def disclosure_table(event) -> dict:
+    """The table a disclosure carries: each unit's area and share, and the total."""
+    rows = [[line.unit, f"{line.area_m2:.2f}", yuan(line.share_fen)] for line in event.lines]
+    rows.append(["合计", f"{sum(line.area_m2 for line in event.lines):.2f}", yuan(event.total_fen)])
+    return {"title": f"{event.period} 公摊费用分摊明细", "header": ["单元", "面积（㎡）", "分摊（元）"], "rows": rows,
+            "right": [1, 2]}
 
 
 _BLANK = re.compile(r"\s+")

@@ -12,7 +12,7 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from libs.contracts import new_event_id, utcnow
-from libs.contracts.events import NoticeDelivered, NoticePublished, NoticeRead
+from libs.contracts.events import NoticeDelivered, NoticePublished, NoticeRead, PublicShareDisclosed
 from libs.contracts.events import plaza_zone
 from libs.runtime import limits, pdf
 from libs.runtime.errors import Conflict, InvalidInput, NotFound
@@ -64,6 +64,7 @@ class NoticeView(msgspec.Struct, kw_only=True):
     published_at: str | None
     recipients: int
     read: int
+    has_table: bool = False  # a table comes with it (attachment.xlsx, attachment.pdf)
 
 
 class RecipientView(msgspec.Struct, kw_only=True):
@@ -104,7 +105,7 @@ def _view(row, read: int = 0) -> NoticeView:
         channels=row["channels"], urgent=row["urgent"], status=row["status"], created_at=iso(row["created_at"]),
         created_by=row["created_by"], submitted_at=iso(row["submitted_at"]), decided_at=iso(row["decided_at"]),
         decided_by=row["decided_by"], reason=row["reason"], published_at=iso(row["published_at"]),
-        recipients=row["recipients"], read=read,
+        recipients=row["recipients"], read=read, has_table=bool(row["attachment"]),
     )
 
 
@@ -225,6 +226,28 @@ async def audience_now(conn: AsyncConnection, plaza_id: str, notice_id: str,
             for u in await audience_units.select_units(conn, plaza_id, audience, now or utcnow())]
 
 
+async def disclose_public_share(tx: Tx, event: PublicShareDisclosed) -> NoticeView:
+    """The financial disclosure (财务公开) of a period's public-share costs: a notice to the
+    whole plaza carrying the table, written in the name of whoever ran the charge and
+    waiting for a lead's approval (four eyes) like any notice. Once per period."""
+    draft = NoticeCreate(kind="disclosure", title=domain.disclosure_title(event.period),
+                         body=domain.disclosure_body(event), values={"period": event.period}, urgent=False)
+    view = await create_notice(tx, event.plaza_id, draft, actor=event.actor, source=f"public-share:{event.period}",
+                               correlation_id=event.correlation_id)
+    if view.status == "draft":
+        await store.update_notice(tx.conn, event.plaza_id, view.id, ("draft",), {
+            "status": "pending", "submitted_at": utcnow(), "attachment": domain.disclosure_table(event)})
+    return await show_notice(tx.conn, event.plaza_id, view.id)
+
+
+async def attachment_of(conn: AsyncConnection, plaza_id: str, notice_id: str) -> tuple[dict, dict]:
+    """The notice and the table it carries (NotFound when it carries none)."""
+    row = await _notice(conn, plaza_id, notice_id)
+    if not row["attachment"]:
+        raise NotFound(f"notice {notice_id!r} carries no table", field="notice_id")
+    return row, row["attachment"]
+
+
 async def show_notice(conn: AsyncConnection, plaza_id: str, notice_id: str) -> NoticeView:
     row = await _notice(conn, plaza_id, notice_id)
     _, read = await store.read_counts(conn, plaza_id, notice_id)
@@ -275,8 +298,9 @@ async def letter_pdf(conn: AsyncConnection, plaza_id: str, notice_id: str, unit:
         raise NotFound(f"notice {notice_id!r} was not sent to unit {unit!r}", field="notice_id")
     plaza = await store.plaza(conn, plaza_id)
     zone = plaza_zone(plaza["timezone"] if plaza else None)
+    notice = await _notice(conn, plaza_id, notice_id)
     blocks = domain.letter_blocks(copy, plaza_name=plaza["name"] if plaza else plaza_id,
-                                  sent_on=copy["delivered_at"].astimezone(zone).date())
+                                  sent_on=copy["delivered_at"].astimezone(zone).date(), attachment=notice["attachment"])
     return await asyncio.to_thread(pdf.render, copy["title"], blocks)
 
 

@@ -16,6 +16,10 @@ from libs.contracts.events import (
     NoticeRead,
     Occupant,
     PaymentReceived,
+    PublicShareCharged,
+    PublicShareCost,
+    PublicShareDisclosed,
+    PublicShareLine,
     RenovationApproved,
     RenovationClosed,
     WorkOrderCreated,
@@ -24,7 +28,7 @@ from libs.contracts.events import (
 from services.notices.app import create_app
 from services.notices.settings import Settings
 from tests.support.archive_facts import plaza_registered, unit_registered
-from tests.support.documents import pdf_text
+from tests.support.documents import pdf_text, xlsx_rows
 from tests.support.harness import as_actor, bearer, client_for, eventually, service_settings
 
 PLAZA = "p1"
@@ -249,3 +253,46 @@ async def test_a_letter_to_one_unit_prints_as_a_chinese_pdf(notices, bus):
                   "Plazap1物业服务中心（客服部）"):
         assert words in text, (words, text)
     assert (await notices.get(f"/v1/plazas/{PLAZA}/units/A-302/notices/{notice['id']}/letter.pdf")).status_code == 404
+
+
+async def test_a_public_share_table_becomes_a_disclosure_notice_with_the_table(notices, bus):
+    await seed(bus)
+    lines = [("A-301", 50.0, 498), ("A-302", 30.0, 298), ("A-303", 20.5, 204)]
+    due = utcnow().date() - dt.timedelta(days=45)
+    for unit, area, share in lines:
+        await bus.publish(PublicShareCharged(plaza_id=PLAZA, correlation_id="public-share:2026-10", actor="finance-zhou",
+                                             unit=unit, entry_id=f"ps-{unit}", period="2026-10", amount_fen=share,
+                                             due_date=due, area_m2=area))
+    disclosed = PublicShareDisclosed(
+        plaza_id=PLAZA, correlation_id="public-share:2026-10", actor="finance-zhou", period="2026-10", rule="area",
+        total_fen=1000, costs=[PublicShareCost(category="公共区域电费", amount_fen=1000, documents=["doc-1"])],
+        lines=[PublicShareLine(unit=u, area_m2=a, share_fen=s) for u, a, s in lines])
+    await bus.publish(disclosed)
+    await bus.publish(disclosed, msg_id="sent-again")  # a second delivery makes no second notice
+
+    async def pending():
+        items = (await notices.get(NOTICES, params={"kind": "disclosure"})).json()["items"]
+        return items if items and items[0]["status"] == "pending" else None
+    await caught_up(bus, "BILLING", "notices-public-share")
+    [notice] = await eventually(pending, what="the disclosure notice")
+    assert notice["title"] == "2026-10 公摊费用公示" and notice["created_by"] == "finance-zhou" and notice["has_table"]
+    assert "公共区域电费 10.00 元" in notice["body"]
+    # Finance ran the charge; a lead publishes the disclosure (four eyes).
+    assert (await notices.post(f"{NOTICES}/{notice['id']}/approve", headers=as_actor("finance-zhou"))).status_code == 403
+    r = await notices.post(f"{NOTICES}/{notice['id']}/approve", headers=APPROVER)
+    assert r.status_code == 200 and r.json()["recipients"] == 6  # the whole plaza
+
+    rows = xlsx_rows((await notices.get(f"{NOTICES}/{notice['id']}/attachment.xlsx")).content)
+    assert rows[0] == ["单元", "面积（㎡）", "分摊（元）"] and rows[1] == ["A-301", "50.00", "4.98"]
+    assert rows[-1] == ["合计", "100.50", "10.00"]
+    text = pdf_text((await notices.get(f"{NOTICES}/{notice['id']}/attachment.pdf")).content)
+    assert "2026-10公摊费用分摊明细" in text and "A-30320.502.04" in text and "合计100.5010.00" in text
+    # Each occupant's printed copy carries the table too.
+    text = pdf_text((await notices.get(f"/v1/plazas/{PLAZA}/units/B-101/notices/{notice['id']}/letter.pdf")).content)
+    assert "A-30150.004.98" in text
+
+    # The shares are debts too: 45 days past due.
+    units = await notices.post(NOTICES, json={"title": "催缴", "body": "{unit}", "audience": {
+        "arrears_over_days": 40, "units": ["A-303"]}}, headers=WRITER)
+    audience = (await notices.get(f"{NOTICES}/{units.json()['id']}/audience")).json()["items"]
+    assert [u["unit"] for u in audience] == ["A-303"]
