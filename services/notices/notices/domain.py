@@ -9,7 +9,7 @@ import string
 from typing import Literal
 
 from libs.runtime import foureyes
-from libs.runtime.pdf import Paragraph, Table
+from libs.runtime import pdf
 
 Kind = Literal["notice", "letter", "tip", "disclosure", "dunning", "activity"]
 Status = Literal["draft", "pending", "published", "rejected"]
@@ -86,16 +86,16 @@ def letter_blocks(copy: dict, *, plaza_name: str, sent_on, attachment: dict | No
     """What a printed letter says: to whom, the unit's own text (and the table the notice
     carries), who sends it and when."""
     to = f"致：{copy['occupant_name']}（{copy['unit']}）" if copy.get("occupant_name") else f"致：{copy['unit']} 业户"
-    return [Paragraph(to, bold=True), *[Paragraph(p) for p in copy["body"].split("\n\n")],
+    return [pdf.Paragraph(to, bold=True), *[pdf.Paragraph(p) for p in copy["body"].split("\n\n")],
             *table_blocks(attachment),
-            Paragraph(f"{plaza_name} 物业服务中心（客服部）\n{sent_on.year} 年 {sent_on.month} 月 {sent_on.day} 日")]
+            pdf.Paragraph(f"{plaza_name} 物业服务中心（客服部）\n{sent_on.year} 年 {sent_on.month} 月 {sent_on.day} 日")]
 
 
 def table_blocks(attachment: dict | None) -> list:
     if not attachment:
         return []
-    return [Paragraph(attachment["title"], bold=True),
-            Table(attachment["header"], attachment["rows"], right=attachment.get("right", []))]
+    return [pdf.Paragraph(attachment["title"], bold=True),
+            pdf.table(attachment["header"], attachment["rows"], right=attachment.get("right", []))]
 
 
 # --- the financial disclosure (财务公开) of public-share costs ------------------------------
