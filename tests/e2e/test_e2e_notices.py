@@ -1,7 +1,8 @@
 """Speaking to merchants, through the public HTTP APIs of the real system (every service a
 process, a real nats-server): a notice to the units on floor 3 in arrears over 30 days
 reaches exactly the units billing says are, one reads it by its link, the desk sees who
-has not, and each unit's timeline in archive shows the notice delivered (and read)."""
+has not, and each unit's timeline in archive shows the notice delivered (and read); a
+month's public-share costs are charged once and disclosed with their table."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import httpx
 import pytest
 
 from scripts.system import System
+from tests.support.documents import pdf_text, xlsx_rows
 from tests.support.harness import as_actor, default_headers, jwks_file, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -113,3 +115,38 @@ def test_a_notice_to_floor_3_in_arrears_over_30_days_is_read_through_its_link(ap
     wait_for(on_timeline, "A-301's timeline to show the notice delivered and read")
     mine = notices.get(f"/v1/plazas/{PLAZA}/units/A-301/notices").json()["items"]
     assert mine[0]["title"] == "缴费通知" and mine[0]["read_at"]
+
+
+def test_the_public_share_of_a_month_is_charged_once_and_disclosed_with_its_table(api):
+    billing, notices = api["billing"], api["notices"]
+    period = months_ago(1)
+    share = f"/v1/plazas/{PLAZA}/public-share/{period}"
+    finance = as_actor("finance-zhou")
+    r = billing.post(f"{share}/costs", headers=finance, json={
+        "category": "公共区域电费", "amount_fen": 1001, "documents": ["doc-electricity-bill"], "description": "走廊与电梯"})
+    assert r.status_code == 201, r.text
+    first = billing.post(f"{share}/run", json={"rule": "area"}, headers=finance)
+    again = billing.post(f"{share}/run", json={"rule": "area"}, headers=finance)
+    assert first.status_code == again.status_code == 200 and first.json() == again.json()
+    # 1001 fen over four units of 50 m²: 250.25 each; the one fen left goes, all remainders
+    # being equal, to the first unit id.
+    shares = {u["unit"]: u["share_fen"] for u in first.json()["units"]}
+    assert shares == {"A-201": 251, "A-301": 250, "A-302": 250, "A-303": 250} and sum(shares.values()) == 1001
+    for unit, fen in shares.items():
+        entries = billing.get(f"/v1/plazas/{PLAZA}/accounts/{unit}").json()["entries"]
+        assert [e["amount_fen"] for e in entries if e["kind"] == "fee" and e["amount_fen"] == fen] == [fen]
+
+    def disclosure():
+        items = notices.get(f"/v1/plazas/{PLAZA}/notices", params={"kind": "disclosure"}).json()["items"]
+        return items[0] if items else None
+    notice = wait_for(disclosure, "the disclosure notice")
+    assert notice["status"] == "pending" and notice["title"] == f"{period} 公摊费用公示"
+    r = notices.post(f"/v1/plazas/{PLAZA}/notices/{notice['id']}/approve", headers=as_actor("supervisor-li"))
+    assert r.status_code == 200 and r.json()["recipients"] == len(FLOORS)
+
+    rows = xlsx_rows(notices.get(f"/v1/plazas/{PLAZA}/notices/{notice['id']}/attachment.xlsx").content)
+    assert rows[0] == ["单元", "面积（㎡）", "分摊（元）"]
+    assert rows[1:] == [["A-201", "50.00", "2.51"], ["A-301", "50.00", "2.50"], ["A-302", "50.00", "2.50"],
+                        ["A-303", "50.00", "2.50"], ["合计", "200.00", "10.01"]]
+    text = pdf_text(notices.get(f"/v1/plazas/{PLAZA}/units/A-302/notices/{notice['id']}/letter.pdf").content)
+    assert f"{period}公摊费用分摊明细" in text and "公共区域电费10.01元" in text and "合计200.0010.01" in text
