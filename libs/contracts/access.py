@@ -197,6 +197,14 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "POST /v1/plazas/{plaza}/units/{unit}/notices/{notice_id}/read": OCCUPANT,
         "GET /v1/plazas/{plaza}/units/{unit}/notices/{notice_id}/letter.pdf": READ | OCCUPANT,
         "GET /v1/plazas/{plaza}/notice-links/{token}": PUBLIC,
+        "GET /v1/plazas/{plaza}/activities": READ | OCCUPANT,
+        "POST /v1/plazas/{plaza}/activities": DESK,
+        "GET /v1/plazas/{plaza}/activities/{activity_id}": READ | OCCUPANT,
+        "POST /v1/plazas/{plaza}/activities/{activity_id}/publish": DESK,
+        "POST /v1/plazas/{plaza}/activities/{activity_id}/signups": DESK | OCCUPANT,
+        "GET /v1/plazas/{plaza}/activities/{activity_id}/signups": READ,
+        "POST /v1/plazas/{plaza}/activities/{activity_id}/attendance": DESK,
+        "POST /v1/plazas/{plaza}/activities/{activity_id}/report": DESK,
     },
     # The staff service: logging in and its public keys take no token; the operator keeps
     # the people, the plaza's leads and auditors read them; a person's global record is

@@ -4,6 +4,7 @@ from litestar import Litestar
 
 from libs.runtime.service import Runtime
 from services.notices import handlers, tables
+from services.notices.activities import api as activities_api
 from services.notices.delivery import domain as delivery
 from services.notices.delivery import services as sending
 from services.notices.notices import api as notices_api
@@ -14,6 +15,7 @@ ROUTES = [
     notices_api.UnitNoticeController,
     notices_api.LetterController,
     notices_api.NoticeLinkController,
+    activities_api.ActivityController,
 ]
 
 

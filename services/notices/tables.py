@@ -122,6 +122,47 @@ recipients = sa.Table(
     sa.Index("ix_notice_recipients_unit", "plaza_id", "unit", "delivered_at"),
 )
 
+# --- activities (社区文化活动/公益活动) --------------------------------------------------------
+
+activities = sa.Table(
+    "activities",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("plaza_id", sa.String(64), nullable=False),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),  # community, public_welfare
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("place", sa.String(200), nullable=False),
+    sa.Column("starts_at", UtcDateTime(), nullable=False),
+    sa.Column("ends_at", UtcDateTime(), nullable=False),
+    sa.Column("capacity", sa.Integer, nullable=False),
+    # Seats taken: raised only while below capacity, in one statement, so two sign-ups at
+    # once can never both take the last seat.
+    sa.Column("signed_up", sa.Integer, nullable=False, default=0),
+    sa.Column("status", sa.String(16), nullable=False),  # planned, published, reported, cancelled
+    sa.Column("notice_id", sa.String(40)),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("created_by", sa.String(100)),
+    sa.Column("report", sa.Text),
+    sa.Column("photos", sa.JSON),  # archive document ids
+    sa.Column("reported_at", UtcDateTime()),
+    sa.Column("reported_by", sa.String(100)),
+    sa.Index("ix_activities_plaza_start", "plaza_id", "starts_at"),
+)
+
+signups = sa.Table(
+    "activity_signups",
+    metadata,
+    sa.Column("plaza_id", sa.String(64), primary_key=True),
+    sa.Column("activity_id", sa.String(40), primary_key=True),
+    sa.Column("unit", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(200)),
+    sa.Column("phone", sa.String(64)),
+    sa.Column("signed_at", UtcDateTime(), nullable=False),
+    sa.Column("signed_by", sa.String(100)),
+    sa.Column("attended", sa.Boolean),  # None until the day's attendance is taken
+)
+
 # --- messages to the providers ----------------------------------------------------------------
 
 messages = sa.Table(

@@ -6,6 +6,7 @@ signed link and in the console; messages through the recording provider, with re
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 
 import pytest
 
@@ -296,3 +297,66 @@ async def test_a_public_share_table_becomes_a_disclosure_notice_with_the_table(n
         "arrears_over_days": 40, "units": ["A-303"]}}, headers=WRITER)
     audience = (await notices.get(f"{NOTICES}/{units.json()['id']}/audience")).json()["items"]
     assert [u["unit"] for u in audience] == ["A-303"]
+
+
+async def test_an_activity_of_capacity_2_refuses_the_third_sign_up(notices, bus):
+    await seed(bus)
+    now = utcnow()
+    r = await notices.post(f"/v1/plazas/{PLAZA}/activities", headers=WRITER, json={
+        "title": "元宵节猜灯谜", "kind": "community", "description": "中庭猜灯谜", "place": "一楼中庭",
+        "starts_at": (now + dt.timedelta(hours=2)).isoformat(), "ends_at": (now + dt.timedelta(hours=4)).isoformat(),
+        "capacity": 2})
+    assert r.status_code == 201, r.text
+    activity = r.json()
+    signups = f"/v1/plazas/{PLAZA}/activities/{activity['id']}/signups"
+    r = await notices.post(signups, json={"unit": "A-301"})
+    assert r.status_code == 409 and r.json()["field"] == "status"  # not published yet
+    r = await notices.post(f"/v1/plazas/{PLAZA}/activities/{activity['id']}/publish", headers=WRITER, json={})
+    assert r.status_code == 200 and r.json()["status"] == "published"
+    notice = (await notices.get(f"{NOTICES}/{r.json()['notice_id']}")).json()
+    assert (notice["kind"], notice["status"], notice["title"]) == ("activity", "pending", "元宵节猜灯谜")
+    assert "名额：2 个" in notice["body"]
+
+    assert (await notices.post(signups, json={"unit": "A-301", "name": "李明"})).status_code == 201
+    assert (await notices.post(signups, json={"unit": "A-301"})).status_code == 409  # once per unit
+    occupant = bearer("occupant-a302", plazas={PLAZA: ["occupant"]}, unit="A-302")
+    assert (await notices.post(signups, json={"unit": "A-303"}, headers=occupant)).status_code == 404  # not theirs
+    assert (await notices.post(signups, json={"unit": "A-302"}, headers=occupant)).status_code == 201
+    r = await notices.post(signups, json={"unit": "A-303"})
+    assert r.status_code == 409 and r.json()["field"] == "capacity" and "full" in r.json()["detail"]
+    assert [s["unit"] for s in (await notices.get(signups)).json()["items"]] == ["A-301", "A-302"]
+    shown = (await notices.get(f"/v1/plazas/{PLAZA}/activities/{activity['id']}")).json()
+    assert (shown["signed_up"], shown["places_left"]) == (2, 0)
+
+    r = await notices.post(f"/v1/plazas/{PLAZA}/activities/{activity['id']}/attendance", json={"attended": ["B-101"]})
+    assert r.status_code == 422 and r.json()["field"] == "attended"
+    r = await notices.post(f"/v1/plazas/{PLAZA}/activities/{activity['id']}/attendance", json={"attended": ["A-301"]})
+    assert r.status_code == 200 and r.json()["attended"] == 1
+    assert [(s["unit"], s["attended"]) for s in (await notices.get(signups)).json()["items"]] == [
+        ("A-301", True), ("A-302", False)]
+    r = await notices.post(f"/v1/plazas/{PLAZA}/activities/{activity['id']}/report", json={"text": "x", "photos": []})
+    assert r.status_code == 409 and r.json()["field"] == "starts_at"  # it has not taken place yet
+
+    year = now.astimezone(zoneinfo.ZoneInfo("Asia/Shanghai")).year
+    calendar = (await notices.get(f"/v1/plazas/{PLAZA}/activities", params={"year": year})).json()["items"]
+    assert [a["title"] for a in calendar] == ["元宵节猜灯谜"]
+    assert (await notices.get(f"/v1/plazas/{PLAZA}/activities", params={"year": year + 1})).json()["items"] == []
+
+
+async def test_a_past_activity_is_reported_with_photos(notices, bus):
+    await seed(bus)
+    now = utcnow()
+    r = await notices.post(f"/v1/plazas/{PLAZA}/activities", headers=WRITER, json={
+        "title": "义诊", "kind": "public_welfare", "description": "社区义诊", "place": "广场",
+        "starts_at": (now - dt.timedelta(minutes=30)).isoformat(), "ends_at": (now + dt.timedelta(hours=1)).isoformat(),
+        "capacity": 30})
+    activity = r.json()
+    await notices.post(f"/v1/plazas/{PLAZA}/activities/{activity['id']}/publish", headers=WRITER)
+    r = await notices.post(f"/v1/plazas/{PLAZA}/activities/{activity['id']}/report",
+                           json={"text": "到场 26 人，测血压 40 人次。", "photos": ["doc-photo-1", "doc-photo-2"]})
+    assert r.status_code == 200, r.text
+    assert (r.json()["status"], r.json()["photos"]) == ("reported", ["doc-photo-1", "doc-photo-2"])
+    r = await notices.post(f"/v1/plazas/{PLAZA}/activities", headers=WRITER, json={
+        "title": "x", "description": "x", "place": "x", "starts_at": now.isoformat(), "ends_at": now.isoformat(),
+        "capacity": 3})
+    assert r.status_code == 422 and r.json()["field"] == "ends_at"
