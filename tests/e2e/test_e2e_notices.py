@@ -150,3 +150,24 @@ def test_the_public_share_of_a_month_is_charged_once_and_disclosed_with_its_tabl
                         ["A-303", "50.00", "2.50"], ["合计", "200.00", "10.01"]]
     text = pdf_text(notices.get(f"/v1/plazas/{PLAZA}/units/A-302/notices/{notice['id']}/letter.pdf").content)
     assert f"{period}公摊费用分摊明细" in text and "公共区域电费10.01元" in text and "合计200.0010.01" in text
+
+
+def test_an_activity_of_capacity_2_refuses_the_third_sign_up(api):
+    notices = api["notices"]
+    now = dt.datetime.now(dt.timezone.utc)
+    r = notices.post(f"/v1/plazas/{PLAZA}/activities", headers=as_actor("clerk-wang"), json={
+        "title": "亲子手工课", "kind": "community", "description": "周末亲子手工", "place": "三楼活动室",
+        "starts_at": (now + dt.timedelta(days=2)).isoformat(), "ends_at": (now + dt.timedelta(days=2, hours=2)).isoformat(),
+        "capacity": 2})
+    assert r.status_code == 201, r.text
+    activity = r.json()
+    r = notices.post(f"/v1/plazas/{PLAZA}/activities/{activity['id']}/publish", headers=as_actor("clerk-wang"), json={})
+    assert r.status_code == 200, r.text
+    signups = f"/v1/plazas/{PLAZA}/activities/{activity['id']}/signups"
+    assert [notices.post(signups, json={"unit": unit}).status_code for unit in ("A-301", "A-302", "A-303")] == [
+        201, 201, 409]
+    assert [s["unit"] for s in notices.get(signups).json()["items"]] == ["A-301", "A-302"]
+    # Its notice goes out once a lead approves it.
+    notice_id = r.json()["notice_id"]
+    r = notices.post(f"/v1/plazas/{PLAZA}/notices/{notice_id}/approve", headers=as_actor("supervisor-li"))
+    assert r.status_code == 200 and r.json()["recipients"] == len(FLOORS)
