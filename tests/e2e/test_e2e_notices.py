@@ -23,9 +23,12 @@ FLOORS = {"A-301": "3", "A-302": "3", "A-303": "3", "A-201": "2"}
 
 @pytest.fixture(scope="module")
 def system(tmp_path_factory):
-    with System(tmp_path_factory.mktemp("system"), default_ports=False,
-                env={"PLAZADESK_AUTH_JWKS_FILE": jwks_file()}) as s:
-        yield s
+    s = System(tmp_path_factory.mktemp("system"), default_ports=False, env={"PLAZADESK_AUTH_JWKS_FILE": jwks_file()})
+    try:
+        # Seven services starting at once on a busy two-core machine: a ceiling, not a wait.
+        yield s.start(timeout=240)
+    finally:
+        s.stop()
 
 
 def months_ago(n: int) -> str:
