@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import sqlalchemy as sa
+
 from libs.contracts.events import (
     ChargePosted,
     EntryCorrected,
@@ -84,3 +86,53 @@ async def record_work_orders(tx: Tx, events: list) -> None:
             for e in events if isinstance(e, WorkOrderCreated) and e.unit]
     if rows:
         await insert_ignore_rows(tx.conn, tables.work_orders, rows)
+
+
+# --- complaints that hold dunning (billing's rule) -----------------------------------------------
+
+
+def complaint_step(reopen_count: int, *, closed: bool) -> int:
+    return 2 * reopen_count + (1 if closed else 0)
+
+
+async def record_complaints(tx: Tx, events: list, *, closed: bool) -> None:
+    """A complaint work order's latest step (a late or repeated event never undoes a later
+    one); a close or cancel of any job ends the desk's correction of its request."""
+    for e in events:
+        if getattr(e, "kind", None) == "complaint" and e.unit:
+            step = complaint_step(e.reopen_count, closed=closed)
+            row = {"plaza_id": e.plaza_id, "work_order_id": e.work_order_id, "unit": e.unit,
+                   "request_id": e.request_id, "step": step}
+            await insert_ignore_rows(tx.conn, tables.complaints, [row])
+            await tx.conn.execute(tables.complaints.update().where(
+                tables.complaints.c.plaza_id == e.plaza_id, tables.complaints.c.work_order_id == e.work_order_id,
+                tables.complaints.c.step < step).values(step=step))
+        if closed:
+            await tx.conn.execute(tables.reclassified_requests.update().where(
+                tables.reclassified_requests.c.plaza_id == e.plaza_id,
+                tables.reclassified_requests.c.request_id == e.request_id).values(ended=True))
+
+
+async def record_corrections(tx: Tx, events: list) -> None:
+    """The desk made a request a complaint (holds) or took the complaint away (lifts it)."""
+    t = tables.reclassified_requests
+    for e in events:
+        if "complaint" not in (e.kind, e.previous_kind) or not e.unit:
+            continue
+        row = {"plaza_id": e.plaza_id, "request_id": e.request_id, "unit": e.unit, "complaint": e.kind == "complaint",
+               "ended": False, "reclassified_at": e.occurred_at}
+        await insert_ignore_rows(tx.conn, t, [row])
+        await tx.conn.execute(t.update().where(
+            t.c.plaza_id == e.plaza_id, t.c.request_id == e.request_id, t.c.reclassified_at < e.occurred_at
+        ).values(complaint=row["complaint"], unit=e.unit, reclassified_at=e.occurred_at))
+
+
+async def held_units(conn, plaza_id: str) -> set[str]:
+    """Units with a complaint open: an open complaint work order whose request the desk has
+    not taken the complaint from, or a request the desk made a complaint, not yet ended."""
+    c, r = tables.complaints, tables.reclassified_requests
+    lifted = sa.select(r.c.request_id).where(r.c.plaza_id == plaza_id, r.c.complaint.is_(False))
+    q1 = sa.select(c.c.unit).where(c.c.plaza_id == plaza_id, c.c.step % 2 == 0,
+                                   sa.or_(c.c.request_id.is_(None), c.c.request_id.not_in(lifted)))
+    q2 = sa.select(r.c.unit).where(r.c.plaza_id == plaza_id, r.c.complaint.is_(True), r.c.ended.is_(False))
+    return set((await conn.execute(q1)).scalars()) | set((await conn.execute(q2)).scalars())

@@ -71,6 +71,30 @@ work_orders = sa.Table(
     sa.Column("unit", sa.String(64), nullable=False),
 )
 
+# Complaints that hold dunning, kept by billing's own rule: a complaint work order's latest
+# step (created 0, closed 1, reopened 2, closed again 3…; a cancel closes it) and the desk's
+# corrections of a request's kind. A dunning letter never goes to a unit while one is open.
+complaints = sa.Table(
+    "complaints",
+    metadata,
+    sa.Column("plaza_id", sa.String(64), primary_key=True),
+    sa.Column("work_order_id", sa.String(40), primary_key=True),
+    sa.Column("unit", sa.String(64), nullable=False),
+    sa.Column("request_id", sa.String(40)),
+    sa.Column("step", sa.Integer, nullable=False),
+)
+
+reclassified_requests = sa.Table(
+    "reclassified_requests",
+    metadata,
+    sa.Column("plaza_id", sa.String(64), primary_key=True),
+    sa.Column("request_id", sa.String(40), primary_key=True),
+    sa.Column("unit", sa.String(64), nullable=False),
+    sa.Column("complaint", sa.Boolean, nullable=False),
+    sa.Column("ended", sa.Boolean, nullable=False, default=False),
+    sa.Column("reclassified_at", UtcDateTime(), nullable=False),
+)
+
 # --- notices ----------------------------------------------------------------------------------
 
 notices = sa.Table(

@@ -82,6 +82,19 @@ def decide(status: str, written_by: str | None, decider: str, *, approve: bool) 
     return "published" if decided == "approved" else "rejected"
 
 
+# --- dunning letters (催缴通知书), from billing's reminders --------------------------------------
+
+DUNNING_TITLE = "催缴通知书"
+DUNNING_BODY = ("{merchant}（{unit}）：\n\n贵单元应于 {due_date} 前缴纳的费用 {amount_yuan} 元，至今已逾期 {days} 天。"
+                "请尽快到客服中心或通过线上渠道缴纳；如已缴纳，请忽略本通知。\n\n如有疑问，请致电客服中心。")
+DUNNING_CHANNELS = ("sms",)
+
+
+def dunning_values(event) -> dict[str, str]:
+    return {"due_date": event.due_date.isoformat(), "amount_yuan": yuan(event.open_fen),
+            "days": str(event.days_past_due)}
+
+
 def letter_blocks(copy: dict, *, plaza_name: str, sent_on, attachment: dict | None = None) -> list:
     """What a printed letter says: to whom, the unit's own text (and the table the notice
     carries), who sends it and when."""

@@ -12,12 +12,19 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from libs.contracts import new_event_id, utcnow
-from libs.contracts.events import NoticeDelivered, NoticePublished, NoticeRead, PublicShareDisclosed
+from libs.contracts.events import (
+    DunningReminderIssued,
+    NoticeDelivered,
+    NoticePublished,
+    NoticeRead,
+    PublicShareDisclosed,
+)
 from libs.contracts.events import plaza_zone
 from libs.runtime import limits, pdf
 from libs.runtime.errors import Conflict, InvalidInput, NotFound
 from libs.runtime.http import iso
 from libs.runtime.uow import Tx
+from services.notices import facts
 from services.notices.audiences import domain as audiences
 from services.notices.audiences import services as audience_units
 from services.notices.delivery import domain as delivery
@@ -178,6 +185,10 @@ async def approve_notice(tx: Tx, plaza_id: str, notice_id: str, *, actor: str, s
     now = now or utcnow()
     audience = msgspec.convert(row["audience"], audiences.Audience)
     units = await audience_units.select_units(tx.conn, plaza_id, audience, now)
+    if row["kind"] == "dunning":
+        held = sorted({u["unit"] for u in units} & await facts.held_units(tx.conn, plaza_id))
+        if held:
+            raise Conflict(f"unit {held[0]!r} has a complaint open: dunning waits until it is closed", field="unit")
     if not units:
         raise InvalidInput(f"no unit is in this notice's audience ({audiences.describe(audience)}) now; "
                            "change the audience or reject it", field="audience")
@@ -237,6 +248,20 @@ async def disclose_public_share(tx: Tx, event: PublicShareDisclosed) -> NoticeVi
     if view.status == "draft":
         await store.update_notice(tx.conn, event.plaza_id, view.id, ("draft",), {
             "status": "pending", "submitted_at": utcnow(), "attachment": domain.disclosure_table(event)})
+    return await show_notice(tx.conn, event.plaza_id, view.id)
+
+
+async def dunning_letter(tx: Tx, event: DunningReminderIssued) -> NoticeView:
+    """Billing's dunning reminder as a letter (and SMS) to its unit, awaiting a lead's
+    approval; once per reminder (its entry and stage)."""
+    draft = NoticeCreate(kind="dunning", title=domain.DUNNING_TITLE, body=domain.DUNNING_BODY,
+                         values=domain.dunning_values(event), audience=audiences.Audience(units=[event.unit]),
+                         channels=list(domain.DUNNING_CHANNELS))
+    view = await create_notice(tx, event.plaza_id, draft, actor=event.actor,
+                               source=f"dunning:{event.entry_id}:{event.stage}", correlation_id=event.correlation_id)
+    if view.status == "draft":
+        await store.update_notice(tx.conn, event.plaza_id, view.id, ("draft",), {"status": "pending",
+                                                                                "submitted_at": utcnow()})
     return await show_notice(tx.conn, event.plaza_id, view.id)
 
 

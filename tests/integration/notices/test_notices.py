@@ -12,6 +12,7 @@ import pytest
 
 from libs.contracts import utcnow
 from libs.contracts.events import (
+    DunningReminderIssued,
     InvoiceIssued,
     NoticeDelivered,
     NoticeRead,
@@ -23,6 +24,7 @@ from libs.contracts.events import (
     PublicShareLine,
     RenovationApproved,
     RenovationClosed,
+    WorkOrderClosed,
     WorkOrderCreated,
     decode,
 )
@@ -360,3 +362,32 @@ async def test_a_past_activity_is_reported_with_photos(notices, bus):
         "title": "x", "description": "x", "place": "x", "starts_at": now.isoformat(), "ends_at": now.isoformat(),
         "capacity": 3})
     assert r.status_code == 422 and r.json()["field"] == "ends_at"
+
+
+async def test_a_dunning_reminder_becomes_a_letter_that_waits_while_a_complaint_is_open(notices, bus):
+    await seed(bus)
+    reminder = DunningReminderIssued(
+        plaza_id=PLAZA, correlation_id="dunning-run", actor="billing", unit="A-301", task_id="t1", entry_id="e1",
+        stage="60-89", days_past_due=70, open_fen=10000, due_date=utcnow().date() - dt.timedelta(days=70))
+    await bus.publish(reminder)
+    await bus.publish(reminder, msg_id="delivered-again")
+    complaint = dict(plaza_id=PLAZA, correlation_id="c", work_order_id="wo-c", request_id="rq-c", unit="A-301",
+                     department="customer_service", kind="complaint")
+    await bus.publish(WorkOrderCreated(**complaint, text="噪音投诉"))
+    await caught_up(bus, "BILLING", "notices-dunning-reminders")
+    await caught_up(bus, "DISPATCH", "notices-work-orders")
+    [letter] = (await notices.get(NOTICES, params={"kind": "dunning"})).json()["items"]
+    assert (letter["status"], letter["title"], letter["audience"]) == ("pending", "催缴通知书", {"units": ["A-301"]})
+
+    r = await notices.post(f"{NOTICES}/{letter['id']}/approve", headers=APPROVER)
+    assert r.status_code == 409 and r.json()["field"] == "unit" and "complaint" in r.json()["detail"]
+
+    await bus.publish(WorkOrderClosed(**complaint, reopen_count=0, paid=False))
+    await caught_up(bus, "DISPATCH", "notices-work-orders-closed")
+    r = await notices.post(f"{NOTICES}/{letter['id']}/approve", headers=APPROVER)
+    assert r.status_code == 200 and r.json()["recipients"] == 1
+    [copy] = [n for n in (await notices.get(f"/v1/plazas/{PLAZA}/units/A-301/notices")).json()["items"]
+              if n["kind"] == "dunning"]
+    assert "Li Ming（A-301）" in copy["body"] and "100.00 元，至今已逾期 70 天" in copy["body"]
+    text = pdf_text((await notices.get(f"/v1/plazas/{PLAZA}/units/A-301/notices/{letter['id']}/letter.pdf")).content)
+    assert "催缴通知书" in text and "至今已逾期70天" in text
