@@ -30,7 +30,7 @@ async def _page(request: Request, *, reported: str = "", answered: str = "", for
                 errors: dict | None = None, status_code: int = 200) -> Template:
     unit = _unit(request)
     mine = await occupant.my_unit(request.state.calls, request.state.plaza, unit) if unit else {
-        "requests": [], "visits": [], "account": None}
+        "requests": [], "visits": [], "account": None, "notices": []}
     return Template("occupant/me.html", status_code=status_code, context={
         **mine, "unit": unit, "reported": reported, "answered": answered, "ratings": domain.RATINGS,
         "form": form or {"key": domain.new_key(), "text": ""}, "errors": errors or {}})
@@ -66,6 +66,15 @@ async def answer_visit(request: Request, visit_id: str) -> Response:
             raise
         return await _page(request, errors={f"visit:{visit_id}": exc.detail}, status_code=exc.status)
     return Redirect(f"/me?answered={quote(visit_id, safe='')}#visits", status_code=303)
+
+
+@post("/me/notices/{notice_id:str}/read", include_in_schema=False)
+async def read_notice(request: Request, notice_id: str) -> Response:
+    unit = _unit(request)
+    if unit is None:
+        return await _page(request, status_code=403)
+    await occupant.read_notice(request.state.calls, request.state.plaza, unit, notice_id)
+    return Redirect(f"/me#n-{quote(notice_id, safe='')}", status_code=303)
 
 
 @get("/occupant/{plaza:str}/login", opt=PUBLIC, include_in_schema=False)
@@ -122,4 +131,4 @@ async def answer_survey(request: Request, plaza: str, token: str) -> Template:
         "rating_label": domain.RATING_NAMES.get(answered.get("rating") or "", "")})
 
 
-ROUTES = [me, report, answer_visit, occupant_link, survey_link, answer_survey]
+ROUTES = [me, report, answer_visit, read_notice, occupant_link, survey_link, answer_survey]
