@@ -194,7 +194,8 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "GET /v1/plazas/{plaza}/notices/{notice_id}/attachment.pdf": READ,
         "GET /v1/plazas/{plaza}/notices/{notice_id}/recipients": READ,
         "GET /v1/plazas/{plaza}/units/{unit}/notices": READ | OCCUPANT,
-        "POST /v1/plazas/{plaza}/units/{unit}/notices/{notice_id}/read": OCCUPANT,
+        # The occupant read it on their page; the desk records one read to them at the counter.
+        "POST /v1/plazas/{plaza}/units/{unit}/notices/{notice_id}/read": OCCUPANT | DESK,
         "GET /v1/plazas/{plaza}/units/{unit}/notices/{notice_id}/letter.pdf": READ | OCCUPANT,
         "GET /v1/plazas/{plaza}/notice-links/{token}": PUBLIC,
         "GET /v1/plazas/{plaza}/activities": READ | OCCUPANT,

@@ -45,10 +45,11 @@ class ActivityController(Controller):
             return await activities.plan(tx, plaza, data, actor=actor)
 
     @get("/", summary="全年活动日历 / The year's calendar",
-         description="该年（广场当地时间）的活动，按开始时间排序。\n\n"
-                     "The year's activities (the plaza's local year), in the order they take place.")
+         description="该年（广场当地时间，默认今年）的活动，按开始时间排序。\n\n"
+                     "The year's activities (the plaza's local year, this one by default), in the order "
+                     "they take place.")
     async def calendar(self, plaza: FromPath[str], runtime: Runtime,
-                       year: int = Parameter(query="year")) -> Page:
+                       year: int | None = Parameter(query="year", default=None)) -> Page:
         async with runtime.read() as conn:
             return Page(items=await activities.calendar(conn, plaza, year))
 

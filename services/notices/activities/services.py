@@ -195,11 +195,13 @@ async def show(conn: AsyncConnection, plaza_id: str, activity_id: str) -> Activi
     return _view(row, sum(bool(r["attended"]) for r in rows) if taken else None)
 
 
-async def calendar(conn: AsyncConnection, plaza_id: str, year: int) -> list[ActivityView]:
-    """The year's activities (the plaza's calendar year), in the order they take place."""
+async def calendar(conn: AsyncConnection, plaza_id: str, year: int | None) -> list[ActivityView]:
+    """The year's activities (the plaza's calendar year, this one by default), in the order
+    they take place."""
+    zone = await replica.plaza_zone_of(conn, tables.plazas, plaza_id)
+    year = year or utcnow().astimezone(zone).year
     if not 2000 <= year <= 2100:
         raise InvalidInput("year must be 2000 to 2100", field="year")
-    zone = await replica.plaza_zone_of(conn, tables.plazas, plaza_id)
     start, end = domain.year_bounds(year, zone)
     return [_view(r) for r in await store.between(conn, plaza_id, start, end)]
 
