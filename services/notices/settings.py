@@ -24,6 +24,9 @@ class Settings(ServiceSettings, kw_only=True):
     # The provider adapter of each channel: "sms=record,wechat=record,email=record". The
     # recording adapter sends nothing and keeps what it would have sent.
     channels: str = "sms=record,wechat=record,email=record"
+    # Where occupants open their read links: the console's phone page /n/{plaza}/{token}
+    # (NOTICES_CONSOLE_URL, else PLAZADESK_CONSOLE_URL: the address occupants reach it by).
+    console_url: str = "http://127.0.0.1:8000"
     # How often the queued SMS/WeChat/e-mail messages are sent (and failed ones retried).
     send_every_s: float = 5.0
     # How long a message the provider refused waits before its next attempt (doubling each

@@ -1,6 +1,7 @@
 """Notices at the console: the clerk writes one to a unit, the supervisor approves and
-sends it (the writer could not), the occupant reads it on their phone page, and the desk
-sees that nobody is left who has not read it."""
+sends it (the writer could not), the occupant opens the signed link of its message on their
+phone (reading it) and sees it read on their page, and the desk sees that nobody is left
+who has not read it."""
 
 from __future__ import annotations
 
@@ -43,7 +44,19 @@ async def test_a_notice_is_written_approved_read_by_the_occupant_and_counted(con
     await expect(supervisor.get_by_test_id("status")).to_have_text("已发布")
     await expect(supervisor.get_by_test_id("unread")).to_contain_text(UNIT)
 
-    # The occupant's page shows it, and they read it there.
+    # The SMS carries the unit's signed link to the console's phone page: opening it is reading it.
+    async with httpx.AsyncClient(base_url=system.url("notices"), headers=system.operator_auth, timeout=10) as notices:
+        [recipient] = (await notices.get(f"/v1/plazas/{PLAZA}/notices/{notice_id}/recipients")).json()["items"]
+    assert recipient["url"].startswith(system.url("console"))
+    opened = await console.page_as(None, phone=True)
+    await opened.goto(recipient["url"])
+    await expect(opened.get_by_test_id("notice-title")).to_have_text("停水通知")
+    await expect(opened.get_by_test_id("notice-read")).to_contain_text("阅读于")
+    forged = await console.page_as(None, phone=True)
+    await forged.goto(recipient["url"][:-4] + "AAAA")
+    await expect(forged.get_by_test_id("link-refused")).to_be_visible()
+
+    # The occupant's page shows it read.
     clerk_token = await _token(system, "demo-clerk")
     async with httpx.AsyncClient(base_url=system.url("staff"), timeout=10) as staff:
         r = await staff.post(f"/v1/plazas/{PLAZA}/occupant-links", json={"unit": UNIT}, headers=clerk_token)
@@ -56,7 +69,6 @@ async def test_a_notice_is_written_approved_read_by_the_occupant_and_counted(con
     mine = phone.get_by_test_id("notices")
     await expect(mine).to_contain_text("停水通知")
     await expect(mine).to_contain_text(f"（{UNIT}）您好：明日 9:00–12:00 停水检修。")
-    await mine.get_by_role("button", name="我已阅读").click()
     await expect(phone.locator(f"#n-{notice_id}")).to_have_attribute("data-read", "yes")
 
     await supervisor.reload()

@@ -106,6 +106,21 @@ def _refused(exc: UpstreamError) -> Template:
                     context={"message": domain.link_refusal(exc.status), "thanks": exc.status == 409})
 
 
+@get("/n/{plaza:str}/{token:str}", opt=PUBLIC, include_in_schema=False)
+async def notice_link(request: Request, plaza: str, token: str) -> Template:
+    """The read link of a notice (in its SMS or WeChat message): no sign-in, the signed
+    link is its own credential; opening it is reading it."""
+    try:
+        notice = await occupant.open_notice(request.state.calls, plaza, token)
+    except UpstreamError as exc:
+        status = exc.status if exc.status in (403, 404, 429) else 503
+        return Template("occupant/notice.html", status_code=status,
+                        context={"notice": None, "message": domain.notice_refusal(exc.status)})
+    return Template("occupant/notice.html", context={
+        "notice": {**notice, "kind_label": domain.NOTICE_KINDS.get(notice.get("kind", ""), domain.NOTICE_KINDS["notice"])},
+        "message": None})
+
+
 @post("/s/{plaza:str}/{token:str}", opt=PUBLIC, include_in_schema=False)
 async def answer_survey(request: Request, plaza: str, token: str) -> Template:
     data = await request.form()
@@ -131,4 +146,4 @@ async def answer_survey(request: Request, plaza: str, token: str) -> Template:
         "rating_label": domain.RATING_NAMES.get(answered.get("rating") or "", "")})
 
 
-ROUTES = [me, report, answer_visit, read_notice, occupant_link, survey_link, answer_survey]
+ROUTES = [me, report, answer_visit, read_notice, occupant_link, survey_link, answer_survey, notice_link]

@@ -70,6 +70,14 @@ def visit_rows(visits: list[dict]) -> list[dict]:
              "answerable": v.get("status") in ("pending", "overdue")} for v in rows]
 
 
+def notice_refusal(status: int) -> str:
+    if status in (403, 404):
+        return N_("This link is not valid. Please ask the customer service desk for a new one.")
+    if status == 429:
+        return N_("Too many attempts: please wait a moment")
+    return N_("A service is not available just now: please try again")
+
+
 def notice_rows(notices: list[dict]) -> list[dict]:
     """Newest first (as the service gives them), each with its kind in words and whether unread."""
     return [{**n, "kind_label": NOTICE_KINDS.get(n.get("kind", ""), N_("Notice")), "unread": not n.get("read_at")}

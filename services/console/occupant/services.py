@@ -47,6 +47,11 @@ async def survey_question(calls, plaza: str, token: str) -> dict:
     return await calls.get("survey", _link(plaza, token))
 
 
+async def open_notice(calls, plaza: str, token: str) -> dict:
+    """The notice a signed read link names, marked read by opening it."""
+    return await calls.get("notices", f"/v1/plazas/{quote(plaza, safe='')}/notice-links/{quote(token, safe='')}")
+
+
 async def answer_survey(calls, plaza: str, token: str, body: dict) -> dict:
     return await calls.post("survey", _link(plaza, token), body)
 

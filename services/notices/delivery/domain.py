@@ -37,6 +37,11 @@ def sign(secret: str, claims: ReadClaims) -> str:
     return f"{_b64(payload)}.{_b64(_mac(secret, payload))}"
 
 
+def link_url(console_url: str, plaza_id: str, token: str) -> str:
+    """The address an occupant opens: the console's phone page for the link."""
+    return f"{console_url.rstrip('/')}/n/{plaza_id}/{token}"
+
+
 def verify(secret: str, token: str) -> ReadClaims:
     try:
         payload_text, signature_text = token.split(".")

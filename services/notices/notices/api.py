@@ -89,7 +89,8 @@ class NoticeController(Controller):
                       actor: str = ACTOR) -> NoticeView:
         plaza_token(plaza)
         async with runtime.transaction() as tx:
-            return await notices.approve_notice(tx, plaza, notice_id, actor=actor, secret=runtime.settings.link_secret)
+            return await notices.approve_notice(tx, plaza, notice_id, actor=actor, secret=runtime.settings.link_secret,
+                                                console_url=runtime.settings.console_url)
 
     @post("/{notice_id:str}/reject", status_code=200, summary="退回 / Send back",
           description="退回待审批的通知（附原因），起草人可修改后再提交。\n\n"
@@ -144,7 +145,8 @@ class NoticeController(Controller):
     async def recipients(self, plaza: FromPath[str], notice_id: FromPath[str], runtime: Runtime,
                          read: bool | None = Parameter(query="read", default=None)) -> Page:
         async with runtime.read() as conn:
-            items = await notices.recipients(conn, plaza, notice_id, read=read, secret=runtime.settings.link_secret)
+            items = await notices.recipients(conn, plaza, notice_id, read=read, secret=runtime.settings.link_secret,
+                                             console_url=runtime.settings.console_url)
         return Page(items=items)
 
 

@@ -80,7 +80,8 @@ class RecipientView(msgspec.Struct, kw_only=True):
     delivered_at: str
     read_at: str | None
     read_via: str | None
-    link: str
+    link: str  # the signed token
+    url: str = ""  # where the occupant opens it (the console's phone page)
 
 
 class AudienceUnitView(msgspec.Struct, kw_only=True):
@@ -177,7 +178,7 @@ async def reject_notice(tx: Tx, plaza_id: str, notice_id: str, body: Decision, *
 
 
 async def approve_notice(tx: Tx, plaza_id: str, notice_id: str, *, actor: str, secret: str,
-                         now: dt.datetime | None = None) -> NoticeView:
+                         now: dt.datetime | None = None, console_url: str = "") -> NoticeView:
     """Approved by a second person and published at once: each unit of the audience (as the
     facts stand now) gets its own copy, its messages queued, and NoticeDelivered."""
     row = await _notice(tx.conn, plaza_id, notice_id)
@@ -196,11 +197,12 @@ async def approve_notice(tx: Tx, plaza_id: str, notice_id: str, *, actor: str, s
               "recipients": len(units)}
     if not await store.update_notice(tx.conn, plaza_id, notice_id, ("pending",), values):
         raise Conflict("the notice changed meanwhile; read it again", field="status")
-    await _deliver(tx, {**row, **values}, units, now=now, secret=secret, actor=actor)
+    await _deliver(tx, {**row, **values}, units, now=now, secret=secret, actor=actor, console_url=console_url)
     return await show_notice(tx.conn, plaza_id, notice_id)
 
 
-async def _deliver(tx: Tx, notice: dict, units: list[dict], *, now: dt.datetime, secret: str, actor: str) -> None:
+async def _deliver(tx: Tx, notice: dict, units: list[dict], *, now: dt.datetime, secret: str, actor: str,
+                   console_url: str = "") -> None:
     plaza_id, notice_id = notice["plaza_id"], notice["id"]
     published = NoticePublished(
         plaza_id=plaza_id, correlation_id=notice["correlation_id"], actor=actor, notice_id=notice_id,
@@ -211,7 +213,8 @@ async def _deliver(tx: Tx, notice: dict, units: list[dict], *, now: dt.datetime,
         text = domain.fill(notice["body"], unit, notice["values"])
         copies.append({"plaza_id": plaza_id, "notice_id": notice_id, "unit": unit["unit"],
                        "occupant_name": unit["occupant_name"], "title": title, "body": text, "delivered_at": now})
-        link = delivery.sign(secret, delivery.ReadClaims(plaza_id, notice_id, unit["unit"])) if secret else ""
+        token = delivery.sign(secret, delivery.ReadClaims(plaza_id, notice_id, unit["unit"])) if secret else ""
+        link = delivery.link_url(console_url, plaza_id, token) if console_url else token
         for channel in notice["channels"]:
             address = unit["occupant_phone"] if channel in ("sms", "wechat") else None
             messages.append({
@@ -286,12 +289,16 @@ async def list_notices(conn: AsyncConnection, plaza_id: str, *, status: str | No
 
 
 async def recipients(conn: AsyncConnection, plaza_id: str, notice_id: str, *, read: bool | None,
-                     secret: str) -> list[RecipientView]:
+                     secret: str, console_url: str = "") -> list[RecipientView]:
     await _notice(conn, plaza_id, notice_id)
-    return [RecipientView(
-        unit=r["unit"], occupant_name=r["occupant_name"], delivered_at=iso(r["delivered_at"]), read_at=iso(r["read_at"]),
-        read_via=r["read_via"], link=delivery.sign(secret, delivery.ReadClaims(plaza_id, notice_id, r["unit"])),
-    ) for r in await store.list_recipients(conn, plaza_id, notice_id, read=read)]
+    out = []
+    for r in await store.list_recipients(conn, plaza_id, notice_id, read=read):
+        token = delivery.sign(secret, delivery.ReadClaims(plaza_id, notice_id, r["unit"]))
+        out.append(RecipientView(
+            unit=r["unit"], occupant_name=r["occupant_name"], delivered_at=iso(r["delivered_at"]),
+            read_at=iso(r["read_at"]), read_via=r["read_via"], link=token,
+            url=delivery.link_url(console_url, plaza_id, token) if console_url else ""))
+    return out
 
 
 async def unit_notices(conn: AsyncConnection, plaza_id: str, unit: str, limit: int = 100) -> list[UnitNoticeView]:
