@@ -285,7 +285,8 @@ async def show_notice(conn: AsyncConnection, plaza_id: str, notice_id: str) -> N
 async def list_notices(conn: AsyncConnection, plaza_id: str, *, status: str | None, kind: str | None,
                        after: str | None, limit: int) -> list[NoticeView]:
     rows = await store.list_notices(conn, plaza_id, status=status, kind=kind, after=after, limit=limit)
-    return [_view(r, (await store.read_counts(conn, plaza_id, r["id"]))[1]) for r in rows]
+    read = await store.read_counts_of(conn, plaza_id, [r["id"] for r in rows])
+    return [_view(r, read.get(r["id"], 0)) for r in rows]
 
 
 async def recipients(conn: AsyncConnection, plaza_id: str, notice_id: str, *, read: bool | None,

@@ -57,6 +57,16 @@ async def read_counts(conn: AsyncConnection, plaza_id: str, notice_id: str) -> t
     return total, read
 
 
+async def read_counts_of(conn: AsyncConnection, plaza_id: str, notice_ids: list[str]) -> dict[str, int]:
+    """How many recipients read each notice, for a page of notices in one query."""
+    if not notice_ids:
+        return {}
+    q = (sa.select(recipients.c.notice_id, sa.func.count(recipients.c.read_at))
+         .where(recipients.c.plaza_id == plaza_id, recipients.c.notice_id.in_(notice_ids))
+         .group_by(recipients.c.notice_id))
+    return {notice_id: read for notice_id, read in await conn.execute(q)}
+
+
 async def list_recipients(conn: AsyncConnection, plaza_id: str, notice_id: str, *, read: bool | None):
     q = sa.select(recipients).where(recipients.c.plaza_id == plaza_id, recipients.c.notice_id == notice_id)
     if read is True:
