@@ -9,7 +9,8 @@ import string
 from typing import Literal
 
 from libs.runtime import foureyes
-from libs.runtime import pdf
+from libs.runtime.pdf import Paragraph
+from libs.runtime.pdf import Table as PaperTable  # a PDF's table, not the database's
 
 Kind = Literal["notice", "letter", "tip", "disclosure", "dunning", "activity"]
 Status = Literal["draft", "pending", "published", "rejected"]
@@ -99,16 +100,21 @@ def letter_blocks(copy: dict, *, plaza_name: str, sent_on, attachment: dict | No
     """What a printed letter says: to whom, the unit's own text (and the table the notice
     carries), who sends it and when."""
     to = f"致：{copy['occupant_name']}（{copy['unit']}）" if copy.get("occupant_name") else f"致：{copy['unit']} 业户"
-    return [pdf.Paragraph(to, bold=True), *[pdf.Paragraph(p) for p in copy["body"].split("\n\n")],
+    return [Paragraph(to, size=12), *[Paragraph(p) for p in copy["body"].split("\n\n")],
             *table_blocks(attachment),
-            pdf.Paragraph(f"{plaza_name} 物业服务中心（客服部）\n{sent_on.year} 年 {sent_on.month} 月 {sent_on.day} 日")]
+            Paragraph(f"{plaza_name} 物业服务中心（客服部）\n{sent_on.year} 年 {sent_on.month} 月 {sent_on.day} 日")]
+
+
+def _align(attachment: dict) -> list[str]:
+    right = set(attachment.get("right") or [])
+    return ["R" if i in right else "L" for i in range(len(attachment["header"]))]
 
 
 def table_blocks(attachment: dict | None) -> list:
     if not attachment:
         return []
-    return [pdf.Paragraph(attachment["title"], bold=True),
-            pdf.table(attachment["header"], attachment["rows"], right=attachment.get("right", []))]
+    return [Paragraph(attachment["title"], size=12),
+            PaperTable(attachment["header"], attachment["rows"], align=_align(attachment))]
 
 
 # --- the financial disclosure (财务公开) of public-share costs ------------------------------
