@@ -21,7 +21,7 @@ from libs.contracts.events import (
 )
 from libs.contracts.events import plaza_zone
 from libs.runtime import limits, pdf
-from libs.runtime.errors import Conflict, InvalidInput, NotFound
+from libs.runtime.errors import Conflict, DomainError, InvalidInput, NotFound
 from libs.runtime.http import iso
 from libs.runtime.uow import Tx
 from services.notices import facts
@@ -341,9 +341,9 @@ async def read_by_link(tx: Tx, plaza_id: str, token: str, *, secret: str) -> Uni
     try:
         claims = delivery.verify(secret, token)
     except delivery.LinkRefused as exc:
-        raise _Forbidden(str(exc), field="token") from exc
+        raise LinkRefused(str(exc), field="token") from exc
     if claims.plaza_id != plaza_id:
-        raise _Forbidden("this notice link is not valid", field="token")
+        raise LinkRefused("this notice link is not valid", field="token")
     return await read_notice(tx, plaza_id, claims.notice_id, claims.unit, via="link", actor=f"occupant:{claims.unit}")
 
 
@@ -354,6 +354,8 @@ async def _notice(conn: AsyncConnection, plaza_id: str, notice_id: str):
     return row
 
 
-class _Forbidden(NotFound):
+class LinkRefused(DomainError):
+    """A read link this deployment did not sign (or altered since): 403."""
+
     status = 403
     title = "Forbidden"
