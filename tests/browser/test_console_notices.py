@@ -71,6 +71,20 @@ async def test_a_notice_is_written_approved_read_by_the_occupant_and_counted(con
     await expect(mine).to_contain_text(f"（{UNIT}）您好：明日 9:00–12:00 停水检修。")
     await expect(phone.locator(f"#n-{notice_id}")).to_have_attribute("data-read", "yes")
 
+    # A second one, read with the page's own button.
+    supervisor_token = await _token(system, "demo-supervisor")
+    async with httpx.AsyncClient(base_url=system.url("notices"), timeout=10) as notices:
+        r = await notices.post(f"/v1/plazas/{PLAZA}/notices", headers=clerk_token, json={
+            "kind": "tip", "title": "温馨提示", "body": "天气转冷，请注意防火。", "audience": {"units": [UNIT]}})
+        tip = r.json()["id"]
+        assert (await notices.post(f"/v1/plazas/{PLAZA}/notices/{tip}/submit", headers=clerk_token)).status_code == 200
+        assert (await notices.post(f"/v1/plazas/{PLAZA}/notices/{tip}/approve", headers=supervisor_token)).status_code == 200
+    await phone.reload()
+    await expect(phone.locator(f"#n-{tip}")).to_have_attribute("data-read", "no")
+    await phone.locator(f"#n-{tip}").get_by_role("button", name="我已阅读").click()
+    await expect(phone.locator(f"#n-{tip}")).to_have_attribute("data-read", "yes")
+    await expect(phone.locator(f"#n-{tip}")).to_contain_text("阅读于")
+
     await supervisor.reload()
     await expect(supervisor.locator("#unread")).to_contain_text("所有单元均已阅读")
     await clerk.goto("/notices")
