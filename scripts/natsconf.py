@@ -42,7 +42,7 @@ from libs.contracts.subjects import DEAD_LETTER_STREAM
 from libs.runtime import asyncapi
 from services.console.live import domain as live  # what its live queues listen to
 
-SERVICES = ("intake", "dispatch", "billing", "survey", "archive", "staff")
+SERVICES = ("intake", "dispatch", "billing", "survey", "archive", "staff", "notices")
 DEPARTMENTS = ("engineering", "security", "cleaning", "customer_service")
 OPERATOR = "operator"
 CONSOLE_OPS = "console-ops"  # the console's operations page (dead letters), for operators only

@@ -27,7 +27,7 @@ import httpx
 from scripts import natsconf
 from scripts.natsserver import NatsCluster, NatsServer, free_port
 
-SERVICES = {"console": 8000, "intake": 8001, "dispatch": 8002, "billing": 8003, "survey": 8004, "archive": 8005, "staff": 8006}
+SERVICES = {"console": 8000, "intake": 8001, "dispatch": 8002, "billing": 8003, "survey": 8004, "archive": 8005, "staff": 8006, "notices": 8007}
 OPERATOR_PASSWORD_FILE = "operator-password"  # what staff reads on its first start
 NATS_PORT = 4222
 ROOT = Path(__file__).resolve().parent.parent

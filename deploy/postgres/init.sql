@@ -5,5 +5,6 @@ CREATE DATABASE billing;
 CREATE DATABASE survey;
 CREATE DATABASE archive;
 CREATE DATABASE staff;
+CREATE DATABASE notices;
 -- The console's one table: each person's chosen language.
 CREATE DATABASE console;

@@ -96,6 +96,9 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         # Papers (PDF): a unit's monthly statement and a payment's receipt; an occupant their own.
         "GET /v1/plazas/{plaza}/accounts/{unit}/statement.pdf": READ | OCCUPANT,
         "GET /v1/plazas/{plaza}/accounts/{unit}/receipts/{entry_id}": READ | OCCUPANT,
+        "GET /v1/plazas/{plaza}/public-share/{period}": READ,
+        "POST /v1/plazas/{plaza}/public-share/{period}/costs": MONEY,
+        "POST /v1/plazas/{plaza}/public-share/{period}/run": MONEY,
     },
     "dispatch": {
         "GET /v1/plazas/{plaza}/work-orders": _ALL,
@@ -212,6 +215,35 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "POST /v1/plazas/{plaza}/key-account-plans/{plan_id}/visits/{unit}/outcome": DESK,
         "GET /v1/plazas/{plaza}/reports/satisfaction": REPORTS,
         "GET /v1/plazas/{plaza}/reports/satisfaction/chart": REPORTS,
+    },
+    # Notices: the desk writes, a lead approves (four eyes: never the writer); an occupant
+    # reads their own unit's notices; a recipient's signed read link takes no token.
+    "notices": {
+        "GET /v1/plazas/{plaza}/notices": READ,
+        "POST /v1/plazas/{plaza}/notices": DESK | {"finance"},
+        "GET /v1/plazas/{plaza}/notices/{notice_id}": READ,
+        "PUT /v1/plazas/{plaza}/notices/{notice_id}": DESK | {"finance"},
+        "POST /v1/plazas/{plaza}/notices/{notice_id}/submit": DESK | {"finance"},
+        "POST /v1/plazas/{plaza}/notices/{notice_id}/approve": LEADS,
+        "POST /v1/plazas/{plaza}/notices/{notice_id}/reject": LEADS,
+        "GET /v1/plazas/{plaza}/notices/{notice_id}/audience": READ,
+        "GET /v1/plazas/{plaza}/notices/{notice_id}/messages": READ,
+        "GET /v1/plazas/{plaza}/notices/{notice_id}/attachment.xlsx": READ,
+        "GET /v1/plazas/{plaza}/notices/{notice_id}/attachment.pdf": READ,
+        "GET /v1/plazas/{plaza}/notices/{notice_id}/recipients": READ,
+        "GET /v1/plazas/{plaza}/units/{unit}/notices": READ | OCCUPANT,
+        # The occupant read it on their page; the desk records one read to them at the counter.
+        "POST /v1/plazas/{plaza}/units/{unit}/notices/{notice_id}/read": OCCUPANT | DESK,
+        "GET /v1/plazas/{plaza}/units/{unit}/notices/{notice_id}/letter.pdf": READ | OCCUPANT,
+        "GET /v1/plazas/{plaza}/notice-links/{token}": PUBLIC,
+        "GET /v1/plazas/{plaza}/activities": READ | OCCUPANT,
+        "POST /v1/plazas/{plaza}/activities": DESK,
+        "GET /v1/plazas/{plaza}/activities/{activity_id}": READ | OCCUPANT,
+        "POST /v1/plazas/{plaza}/activities/{activity_id}/publish": DESK,
+        "POST /v1/plazas/{plaza}/activities/{activity_id}/signups": DESK | OCCUPANT,
+        "GET /v1/plazas/{plaza}/activities/{activity_id}/signups": READ,
+        "POST /v1/plazas/{plaza}/activities/{activity_id}/attendance": DESK,
+        "POST /v1/plazas/{plaza}/activities/{activity_id}/report": DESK,
     },
     # The staff service: logging in and its public keys take no token; the operator keeps
     # the people, the plaza's leads and auditors read them; a person's global record is

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
+import msgspec
+
 from libs.contracts.common import *  # noqa: F403  (the shared value objects and literals)
 from libs.contracts.envelope import Event
 
@@ -161,8 +163,55 @@ class ArrearsEscalated(Event, frozen=True, kw_only=True, tag=True):
         return (self.plaza_id, "arrears", "escalated")
 
 
+class PublicShareCharged(Event, frozen=True, kw_only=True, tag=True):
+    """A unit's share of a period's public-share costs (公摊费用), charged to its account
+    once per period."""
+
+    unit: str
+    entry_id: str
+    period: str
+    amount_fen: Fen
+    due_date: dt.date
+    area_m2: Area
+    rule: str = "area"
+    currency: str = "CNY"
+
+    def subject_tokens(self) -> tuple[str, ...]:
+        return (self.plaza_id, "public_share", "charged")
+
+
+class PublicShareCost(msgspec.Struct, frozen=True, kw_only=True):
+    """A shared cost of the common areas, with the documents that evidence it."""
+
+    category: str
+    amount_fen: Fen
+    description: str | None = None
+    documents: list[str] = []
+
+
+class PublicShareLine(msgspec.Struct, frozen=True, kw_only=True):
+    unit: str
+    area_m2: Area
+    share_fen: Fen
+
+
+class PublicShareDisclosed(Event, frozen=True, kw_only=True, tag=True):
+    """A period's public-share costs were charged: the whole table, for the financial
+    disclosure (财务公开) to every occupant."""
+
+    period: str
+    rule: str
+    total_fen: Fen
+    costs: list[PublicShareCost]
+    lines: list[PublicShareLine]
+    currency: str = "CNY"
+
+    def subject_tokens(self) -> tuple[str, ...]:
+        return (self.plaza_id, "public_share", "disclosed")
+
+
 # Every event this stream carries; the stream's tagged union is built from it.
 EVENTS: tuple[type[Event], ...] = (
     ChargePosted, PaymentReceived, InvoiceIssued, PrepaidBalanceLow, DunningReminderIssued, ArrearsEscalated,
-    RefundIssued, DepositHeld, DepositRefunded, EntryCorrected,
+    RefundIssued, DepositHeld, DepositRefunded, EntryCorrected, PublicShareCharged, PublicShareDisclosed,
 )

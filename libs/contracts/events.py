@@ -11,18 +11,19 @@ from typing import Union
 
 import msgspec
 
-from libs.contracts import archive, billing, dispatch, intake, staff, survey
+from libs.contracts import archive, billing, dispatch, intake, notices, staff, survey
 from libs.contracts.archive import *  # noqa: F403
 from libs.contracts.billing import *  # noqa: F403
 from libs.contracts.common import *  # noqa: F403
 from libs.contracts.dispatch import *  # noqa: F403
 from libs.contracts.envelope import Event
 from libs.contracts.intake import *  # noqa: F403
+from libs.contracts.notices import *  # noqa: F403
 from libs.contracts.staff import *  # noqa: F403
 from libs.contracts.survey import *  # noqa: F403
 
 _MODULES = {"archive": archive, "intake": intake, "dispatch": dispatch, "survey": survey, "billing": billing,
-            "staff": staff}
+            "staff": staff, "notices": notices}
 
 UNIONS: dict[str, object] = {name: Union[module.EVENTS] for name, module in _MODULES.items()}  # type: ignore[valid-type]
 ArchiveEvent = UNIONS["archive"]
@@ -31,6 +32,7 @@ DispatchEvent = UNIONS["dispatch"]
 SurveyEvent = UNIONS["survey"]
 BillingEvent = UNIONS["billing"]
 StaffEvent = UNIONS["staff"]
+NoticesEvent = UNIONS["notices"]
 AnyEvent = Union[tuple(cls for module in _MODULES.values() for cls in module.EVENTS)]  # type: ignore[valid-type]
 
 STREAM_OF: dict[type, str] = {cls: name for name, module in _MODULES.items() for cls in module.EVENTS}

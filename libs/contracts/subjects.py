@@ -52,7 +52,7 @@ class StreamSpec(msgspec.Struct, frozen=True):
 # One stream per producing service, declared by that service only.
 STREAMS: dict[str, StreamSpec] = {
     name: StreamSpec(name=name.upper(), service=name)
-    for name in ("intake", "dispatch", "billing", "survey", "archive", "staff")
+    for name in ("intake", "dispatch", "billing", "survey", "archive", "staff", "notices")
 }
 DEAD_LETTER_STREAM = "DEADLETTER"
 DEAD_LETTER_SUBJECTS = [f"{PREFIX}.deadletter.>"]

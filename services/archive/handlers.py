@@ -10,7 +10,7 @@ from libs.runtime.uow import Tx
 from services.archive.projections import services as projections
 
 # Archive's own events are filed by the use case that emits them, in the same transaction.
-PRODUCERS = ("intake", "dispatch", "survey", "billing")
+PRODUCERS = ("intake", "dispatch", "survey", "billing", "notices")
 
 
 async def on_events(tx: Tx, events: list[Event]) -> None:

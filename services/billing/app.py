@@ -11,6 +11,7 @@ from services.billing.dunning import services as dunning
 from services.billing.fees import api as fees_api
 from services.billing.ledger import api as ledger_api
 from services.billing.prepaid import api as prepaid_api
+from services.billing.public_share import api as public_share_api
 from services.billing.reports import api as reports_api
 from services.billing.settings import Settings, from_env
 
@@ -27,6 +28,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return runtime.app(
         [ledger_api.AccountController, ledger_api.LedgerRequestController, fees_api.FeeController,
          prepaid_api.PrepaidController, dunning_api.DunningController, reports_api.ReportController,
-         catalogue_api.CatalogueController, papers_api.PapersController],
+         catalogue_api.CatalogueController, papers_api.PapersController,
+         public_share_api.PublicShareController],
         title="PlazaDesk billing",
     )

@@ -288,6 +288,48 @@ ad_hoc_charges = sa.Table(
     sa.Column("decided_at", UtcDateTime()),
     sa.Column("entry_id", sa.String(40)),
     sa.Index("ix_ad_hoc_charges_status", "plaza_id", "status", "id"),
+
+# --- public-share costs (公摊费用) ----------------------------------------------------------
+# A period's shared costs of the common areas, each with its evidence (archive document ids);
+# the run that charged them (one per plaza and period: a repeated run finds it); each unit's
+# share as charged, the table the financial disclosure shows.
+
+public_share_costs = sa.Table(
+    "public_share_costs",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("plaza_id", sa.String(64), nullable=False),
+    sa.Column("period", sa.String(16), nullable=False),
+    sa.Column("category", sa.String(100), nullable=False),
+    sa.Column("description", sa.Text),
+    sa.Column("amount_fen", sa.BigInteger, nullable=False),
+    sa.Column("documents", sa.JSON, nullable=False),
+    sa.Column("entered_at", UtcDateTime(), nullable=False),
+    sa.Column("entered_by", sa.String(80)),
+    sa.Index("ix_public_share_costs_period", "plaza_id", "period"),
+)
+
+public_share_runs = sa.Table(
+    "public_share_runs",
+    metadata,
+    sa.Column("plaza_id", sa.String(64), primary_key=True),
+    sa.Column("period", sa.String(16), primary_key=True),
+    sa.Column("rule", sa.String(16), nullable=False),
+    sa.Column("total_fen", sa.BigInteger, nullable=False),
+    sa.Column("due_date", sa.Date, nullable=False),
+    sa.Column("run_at", UtcDateTime(), nullable=False),
+    sa.Column("run_by", sa.String(80)),
+)
+
+public_share_lines = sa.Table(
+    "public_share_lines",
+    metadata,
+    sa.Column("plaza_id", sa.String(64), primary_key=True),
+    sa.Column("period", sa.String(16), primary_key=True),
+    sa.Column("unit", sa.String(64), primary_key=True),
+    sa.Column("area_m2", sa.Float, nullable=False),
+    sa.Column("share_fen", sa.BigInteger, nullable=False),
+    sa.Column("entry_id", sa.String(40)),  # None: a share of 0 fen, nothing charged
 )
 
 

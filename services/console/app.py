@@ -34,6 +34,7 @@ from services.console.i18n import services as catalogue
 from services.console.live import api as live_api
 from services.console.live.services import Hub
 from services.console.movein import api as movein_api
+from services.console.notices import api as notices_api
 from services.console.occupant import api as occupant_api
 from services.console.reports import api as reports_api
 from services.console.session import api as session_api
@@ -61,6 +62,7 @@ ROUTES: list = [
     *movein_api.ROUTES,
     *billing_api.ROUTES,
     *reports_api.ROUTES,
+    *notices_api.ROUTES,
     *occupant_api.ROUTES,
 ]
 

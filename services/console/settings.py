@@ -4,7 +4,7 @@ import os
 
 from libs.runtime.settings import ServiceSettings, SettingsError, load
 
-UPSTREAMS = ("intake", "dispatch", "billing", "survey", "archive", "staff")
+UPSTREAMS = ("intake", "dispatch", "billing", "survey", "archive", "staff", "notices")
 
 
 class Settings(ServiceSettings, kw_only=True):
@@ -17,6 +17,7 @@ class Settings(ServiceSettings, kw_only=True):
     survey_url: str = "http://127.0.0.1:8004"
     archive_url: str = "http://127.0.0.1:8005"
     staff_url: str = "http://127.0.0.1:8006"
+    notices_url: str = "http://127.0.0.1:8007"
     upstream_timeout_s: float = 10.0
     # The key the session cookie is encrypted with (AES-GCM, 16/24/32 bytes as hex). Empty:
     # generated once into DATA_DIR/console-session-key (0600), so sessions survive a restart.

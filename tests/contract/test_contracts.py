@@ -60,7 +60,7 @@ def test_plaza_ids_must_be_subject_tokens(bad):
 
 
 def test_one_stream_per_producing_service():
-    assert {s.name for s in STREAMS.values()} == {"INTAKE", "DISPATCH", "BILLING", "SURVEY", "ARCHIVE", "STAFF"}
+    assert {s.name for s in STREAMS.values()} == {"INTAKE", "DISPATCH", "BILLING", "SURVEY", "ARCHIVE", "STAFF", "NOTICES"}
     assert all(s.subjects == [f"plazadesk.{svc}.>"] for svc, s in STREAMS.items())
 
 

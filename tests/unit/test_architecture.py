@@ -70,7 +70,7 @@ def where(module: str) -> tuple[str | None, str | None]:
 
 
 def test_the_services_exist():
-    assert {"archive", "billing", "dispatch", "intake", "staff", "survey"} <= set(SERVICES)
+    assert {"archive", "billing", "dispatch", "intake", "staff", "survey", "notices"} <= set(SERVICES)
 
 
 @pytest.mark.parametrize("service", SERVICES)

@@ -29,7 +29,7 @@ from services.archive.settings import Settings
 logger = log.get("archive.replay")
 
 # Archive's own stream first: a unit's revisions are summarised against the one before.
-REPLAYED = ("archive", "intake", "dispatch", "survey", "billing")
+REPLAYED = ("archive", "intake", "dispatch", "survey", "billing", "notices")
 IDLE_S = 5.0
 
 

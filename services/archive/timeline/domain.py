@@ -29,6 +29,8 @@ from libs.contracts.events import (
     EntryCorrected,
     HandoverInspected,
     InvoiceIssued,
+    NoticeDelivered,
+    NoticeRead,
     RenovationApproved,
     RenovationClosed,
     WorkOrderCancelled,
@@ -196,6 +198,9 @@ SUMMARIES: dict[type, Callable[[Any], str]] = {
     EntryCorrected: _corrected,
     DepositHeld: lambda e: f"deposit {yuan(e.amount_fen)} held for permit {e.permit_id}",
     DepositRefunded: _deposit_refunded,
+    NoticeDelivered: lambda e: f"{'urgent ' if e.urgent else ''}{e.kind} delivered: {excerpt(e.title)}"
+                               + (f" (by {', '.join(e.channels)})" if e.channels else ""),
+    NoticeRead: lambda e: f"notice read ({e.via}): {e.notice_id}",
 }
 
 
@@ -298,6 +303,8 @@ FACT_KEYS: dict[type, tuple[str, ...]] = {
     ArrearsEscalated: ("entry_id",),
     UnitRegistered: ("unit", "revision"),
     DocumentAttached: ("document_id",),
+    NoticeDelivered: ("notice_id", "unit"),
+    NoticeRead: ("notice_id", "unit"),
 }
 
 

@@ -30,7 +30,7 @@ async def _page(request: Request, *, reported: str = "", answered: str = "", for
                 errors: dict | None = None, status_code: int = 200) -> Template:
     unit = _unit(request)
     mine = await occupant.my_unit(request.state.calls, request.state.plaza, unit) if unit else {
-        "requests": [], "visits": [], "account": None}
+        "requests": [], "visits": [], "account": None, "notices": []}
     return Template("occupant/me.html", status_code=status_code, context={
         **mine, "unit": unit, "reported": reported, "answered": answered, "ratings": domain.RATINGS,
         "form": form or {"key": domain.new_key(), "text": ""}, "errors": errors or {}})
@@ -68,6 +68,15 @@ async def answer_visit(request: Request, visit_id: str) -> Response:
     return Redirect(f"/me?answered={quote(visit_id, safe='')}#visits", status_code=303)
 
 
+@post("/me/notices/{notice_id:str}/read", include_in_schema=False)
+async def read_notice(request: Request, notice_id: str) -> Response:
+    unit = _unit(request)
+    if unit is None:
+        return await _page(request, status_code=403)
+    await occupant.read_notice(request.state.calls, request.state.plaza, unit, notice_id)
+    return Redirect(f"/me#n-{quote(notice_id, safe='')}", status_code=303)
+
+
 @get("/occupant/{plaza:str}/login", opt=PUBLIC, include_in_schema=False)
 async def occupant_link(request: Request, plaza: str) -> Template:
     """Where staff's occupant link points (``/occupant/{plaza}/login#token=…``): the token
@@ -97,6 +106,21 @@ def _refused(exc: UpstreamError) -> Template:
                     context={"message": domain.link_refusal(exc.status), "thanks": exc.status == 409})
 
 
+@get("/n/{plaza:str}/{token:str}", opt=PUBLIC, include_in_schema=False)
+async def notice_link(request: Request, plaza: str, token: str) -> Template:
+    """The read link of a notice (in its SMS or WeChat message): no sign-in, the signed
+    link is its own credential; opening it is reading it."""
+    try:
+        notice = await occupant.open_notice(request.state.calls, plaza, token)
+    except UpstreamError as exc:
+        status = exc.status if exc.status in (403, 404, 429) else 503
+        return Template("occupant/notice.html", status_code=status,
+                        context={"notice": None, "message": domain.notice_refusal(exc.status)})
+    return Template("occupant/notice.html", context={
+        "notice": {**notice, "kind_label": domain.NOTICE_KINDS.get(notice.get("kind", ""), domain.NOTICE_KINDS["notice"])},
+        "message": None})
+
+
 @post("/s/{plaza:str}/{token:str}", opt=PUBLIC, include_in_schema=False)
 async def answer_survey(request: Request, plaza: str, token: str) -> Template:
     data = await request.form()
@@ -122,4 +146,4 @@ async def answer_survey(request: Request, plaza: str, token: str) -> Template:
         "rating_label": domain.RATING_NAMES.get(answered.get("rating") or "", "")})
 
 
-ROUTES = [me, report, answer_visit, occupant_link, survey_link, answer_survey]
+ROUTES = [me, report, answer_visit, read_notice, occupant_link, survey_link, answer_survey, notice_link]

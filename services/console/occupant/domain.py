@@ -31,6 +31,10 @@ LINK_REFUSALS = {
     410: N_("This link has expired. Please ask the customer service desk for a new one."),
     429: N_("Too many attempts: please wait a moment"),
 }
+# What a notice is, in the occupant's words (the notices service's kinds).
+NOTICE_KINDS = {"notice": N_("Notice"), "letter": N_("Letter to the unit"), "tip": N_("Warm tip"),
+                "disclosure": N_("Financial disclosure"), "dunning": N_("Payment reminder"),
+                "activity": N_("Community activity")}
 TEXT_MAX = 2000
 
 
@@ -64,6 +68,20 @@ def visit_rows(visits: list[dict]) -> list[dict]:
     return [{**v, "status_label": VISIT_STATUSES.get(v.get("status", ""), v.get("status", "")),
              "rating_label": RATING_NAMES.get(v.get("rating") or "", ""),
              "answerable": v.get("status") in ("pending", "overdue")} for v in rows]
+
+
+def notice_refusal(status: int) -> str:
+    if status in (403, 404):
+        return N_("This link is not valid. Please ask the customer service desk for a new one.")
+    if status == 429:
+        return N_("Too many attempts: please wait a moment")
+    return N_("A service is not available just now: please try again")
+
+
+def notice_rows(notices: list[dict]) -> list[dict]:
+    """Newest first (as the service gives them), each with its kind in words and whether unread."""
+    return [{**n, "kind_label": NOTICE_KINDS.get(n.get("kind", ""), N_("Notice")), "unread": not n.get("read_at")}
+            for n in notices]
 
 
 def answer_body(form: dict, ratings: list[str], reason_codes: list[str]) -> tuple[dict, str | None]:

@@ -10,11 +10,13 @@ from services.console.occupant import domain
 
 
 async def my_unit(calls, plaza: str, unit: str) -> dict:
-    """Requests, account and return visits; a part the token may not read is left empty."""
+    """Notices, requests, account and return visits; a part the token may not read is left empty."""
     requests = await _items(calls, "intake", f"/v1/plazas/{plaza}/requests", limit=20)
     visits = await _items(calls, "survey", f"/v1/plazas/{plaza}/visits", unit=unit, limit=20)
     account = await calls.get_or_none("billing", f"/v1/plazas/{plaza}/accounts/{quote(unit, safe='')}")
-    return {"requests": domain.request_rows(requests), "visits": domain.visit_rows(visits), "account": account}
+    notices = await _items(calls, "notices", f"/v1/plazas/{plaza}/units/{quote(unit, safe='')}/notices")
+    return {"requests": domain.request_rows(requests), "visits": domain.visit_rows(visits), "account": account,
+            "notices": domain.notice_rows(notices)}
 
 
 async def _items(calls, service: str, path: str, **params) -> list[dict]:
@@ -45,5 +47,15 @@ async def survey_question(calls, plaza: str, token: str) -> dict:
     return await calls.get("survey", _link(plaza, token))
 
 
+async def open_notice(calls, plaza: str, token: str) -> dict:
+    """The notice a signed read link names, marked read by opening it."""
+    return await calls.get("notices", f"/v1/plazas/{quote(plaza, safe='')}/notice-links/{quote(token, safe='')}")
+
+
 async def answer_survey(calls, plaza: str, token: str, body: dict) -> dict:
     return await calls.post("survey", _link(plaza, token), body)
+
+
+async def read_notice(calls, plaza: str, unit: str, notice_id: str) -> dict:
+    return await calls.post("notices", f"/v1/plazas/{plaza}/units/{quote(unit, safe='')}/notices/"
+                                       f"{quote(notice_id, safe='')}/read", {})

@@ -43,6 +43,9 @@ EVENTS: dict[str, str] = {
     "DepositHeld": N_("Renovation deposit held"), "DepositRefunded": N_("Renovation deposit refunded"),
     "EntryCorrected": N_("Entry corrected"), "StaffJoined": N_("Staff joined"), "StaffChanged": N_("Staff changed"),
     "StaffLeft": N_("Staff left"), "ShiftPlanned": N_("Shift planned"), "ShiftCancelled": N_("Shift cancelled"),
+    "PublicShareCharged": N_("Public-share cost charged"), "PublicShareDisclosed": N_("Public-share costs disclosed"),
+    "NoticePublished": N_("Notice published"), "NoticeDelivered": N_("Notice delivered"),
+    "NoticeRead": N_("Notice read"),
 }
 EDITORS = frozenset({"operator"})
 IMPORTERS = frozenset({"operator"})

@@ -13,7 +13,7 @@ from litestar import Litestar
 from scripts.natsserver import NatsServer
 from tests.support.harness import Bus, client_for, database_params, drop_schema, service_settings
 
-SERVICES = ("archive", "billing", "dispatch", "intake", "survey", "staff")
+SERVICES = ("archive", "billing", "dispatch", "intake", "survey", "staff", "notices")
 
 
 def create_app(service: str, *, nats_url: str, db_kind: str, tmp_path, schemas: list | None = None) -> Litestar:

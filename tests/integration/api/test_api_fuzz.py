@@ -63,7 +63,8 @@ def _register_plaza_and_unit(apps) -> None:
             "area_m2": 86.5, "use": "shop", "occupant": {"name": "Li Ming", "kind": "merchant", "phone": "138"},
             "key_account": True}).ok
     known_when = {"intake": f"/v1/plazas/{PLAZA}/requests", "dispatch": f"/v1/plazas/{PLAZA}/work-orders",
-                  "billing": f"/v1/plazas/{PLAZA}/accounts/{UNIT}", "survey": f"/v1/plazas/{PLAZA}/visits"}
+                  "billing": f"/v1/plazas/{PLAZA}/accounts/{UNIT}", "survey": f"/v1/plazas/{PLAZA}/visits",
+                  "notices": f"/v1/plazas/{PLAZA}/notices"}
     deadline = time.monotonic() + 20
     for service, path in known_when.items():
         with asgi.get_client(apps[service]) as client:

@@ -33,7 +33,7 @@ PLAZA = {"name": "Plaza One", "timezone": "Asia/Shanghai"}
 
 @pytest.fixture
 async def archive(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
-    await bus.declare_streams("intake", "dispatch", "survey", "billing")
+    await bus.declare_streams("intake", "dispatch", "survey", "billing", "notices")
     settings = service_settings(Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path,
                                 schemas=cleanup_schemas, consumer_fact_wait_s=10)
     async with client_for(create_app(settings)) as client:

@@ -31,7 +31,7 @@ T0 = dt.datetime(2027, 1, 10, 2, 0, tzinfo=dt.timezone.utc)
 
 @pytest.fixture
 async def settings(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
-    await bus.declare_streams("intake", "dispatch", "survey", "billing")
+    await bus.declare_streams("intake", "dispatch", "survey", "billing", "notices")
     return service_settings(Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path, schemas=cleanup_schemas)
 
 

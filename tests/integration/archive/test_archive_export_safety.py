@@ -23,7 +23,7 @@ HEADER = "unit,building,floor,area_m2,use,occupant_name,occupant_kind,occupant_p
 
 @pytest.fixture
 async def settings(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
-    await bus.declare_streams("intake", "dispatch", "survey", "billing")
+    await bus.declare_streams("intake", "dispatch", "survey", "billing", "notices")
     return service_settings(Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path,
                             schemas=cleanup_schemas)
 

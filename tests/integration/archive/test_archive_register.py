@@ -36,7 +36,7 @@ FULL = {
 
 @pytest.fixture
 async def archive(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
-    await bus.declare_streams("intake", "dispatch", "survey", "billing")
+    await bus.declare_streams("intake", "dispatch", "survey", "billing", "notices")
     settings = service_settings(Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path, schemas=cleanup_schemas)
     async with client_for(create_app(settings)) as client:
         assert (await client.put("/v1/plazas/p1", json=PLAZA)).status_code == 201

@@ -32,7 +32,7 @@ T0 = dt.datetime(2027, 1, 10, 2, 0, tzinfo=dt.timezone.utc)  # 10:00 in Shanghai
 
 @pytest.fixture
 async def archive(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
-    await bus.declare_streams("intake", "dispatch", "survey", "billing")
+    await bus.declare_streams("intake", "dispatch", "survey", "billing", "notices")
     settings = service_settings(Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path, schemas=cleanup_schemas)
     async with client_for(create_app(settings)) as client:
         assert (await client.put("/v1/plazas/p1", json={"name": "Plaza One", "timezone": "Asia/Shanghai"})).status_code == 201

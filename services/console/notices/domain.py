@@ -1,0 +1,73 @@
+"""The desk's notices page (通知公告): what the editor's form becomes, the words of statuses
+and kinds, and what each person is offered on a notice. Pure rules, no I/O."""
+
+from __future__ import annotations
+
+from services.console.gateway.domain import FormRefused
+from services.console.i18n.domain import N_
+
+KINDS = {"notice": N_("Notice"), "letter": N_("Letter to the unit"), "tip": N_("Warm tip"),
+         "disclosure": N_("Financial disclosure"), "dunning": N_("Payment reminder"),
+         "activity": N_("Community activity")}
+# What the desk writes by hand; the others come from billing and the activities.
+WRITTEN = ("notice", "letter", "tip")
+STATUSES = {"draft": N_("Draft"), "pending": N_("Awaiting approval"), "published": N_("Published"),
+            "rejected": N_("Sent back")}
+STATUS_FILTERS = {"": N_("Every state"), "pending": N_("Awaiting approval"), "published": N_("Published"),
+                  "rejected": N_("Sent back"), "draft": N_("Draft")}
+CHANNELS = {"sms": N_("SMS"), "wechat": N_("WeChat"), "email": N_("E-mail")}
+OCCUPANT_KINDS = {"": N_("Merchants and residents"), "merchant": N_("Merchants"), "resident": N_("Residents")}
+APPROVERS = frozenset({"supervisor", "manager", "operator"})
+WRITERS = frozenset({"clerk", "supervisor", "manager", "operator", "finance"})
+
+
+def _list(text: str | None) -> list[str]:
+    return [part.strip() for part in (text or "").replace("，", ",").split(",") if part.strip()]
+
+
+def notice_body(form: dict) -> dict:
+    """The notices service's body from the editor's form; what cannot be a number is refused
+    here, the rest by the service."""
+    kind = form.get("kind") or "notice"
+    if kind not in WRITTEN:
+        raise FormRefused("kind", N_("Choose a notice, a letter or a warm tip"))
+    audience: dict = {}
+    for name in ("buildings", "floors", "units"):
+        if values := _list(form.get(name)):
+            audience[name] = values
+    if form.get("occupant_kind") in ("merchant", "resident"):
+        audience["occupant_kind"] = form["occupant_kind"]
+    if form.get("key_account"):
+        audience["key_account"] = True
+    if form.get("open_renovation"):
+        audience["open_renovation"] = True
+    if (days := (form.get("arrears_over_days") or "").strip()):
+        if not days.isdigit():
+            raise FormRefused("audience.arrears_over_days", N_("Days in arrears must be a whole number"))
+        audience["arrears_over_days"] = int(days)
+    if (work_order := (form.get("work_order_id") or "").strip()):
+        audience["work_order_id"] = work_order
+    values = {}
+    if (due := (form.get("due_date") or "").strip()):
+        values["due_date"] = due
+    return {"kind": kind, "title": (form.get("title") or "").strip(), "body": (form.get("body") or "").strip(),
+            "values": values, "audience": audience, "urgent": bool(form.get("urgent")),
+            "channels": [c for c in CHANNELS if c in (form.get("channels") or [])]}
+
+
+def offered(notice: dict, roles: set[str], me: str) -> list[str]:
+    """The buttons a notice shows this person: a lead approves or sends back a pending one
+    someone else wrote (four eyes); its writer submits a draft or a sent-back one."""
+    if notice.get("status") == "pending" and roles & APPROVERS:
+        return ["approve", "reject"] if notice.get("created_by") != me else ["reject"]
+    if notice.get("status") in ("draft", "rejected") and roles & WRITERS:
+        return ["submit"]
+    return []
+
+
+def status_name(status: str) -> str:
+    return STATUSES.get(status, status)
+
+
+def kind_name(kind: str) -> str:
+    return KINDS.get(kind, kind)

@@ -1,0 +1,161 @@
+"""Delivery rules: the signed read link each recipient gets, the providers that carry a
+notice by SMS, WeChat or e-mail (one adapter per provider, chosen per deployment), and how
+long a failed message waits before its next attempt. Pure, but for the adapters' sends.
+
+A read link's token is ``<payload>.<signature>`` (base64url, no padding); the payload is
+``n1|<plaza>|<notice id>|<unit>``, signed with HMAC-SHA256 under the deployment's secret.
+It carries no expiry: opening a notice months later still says it was read."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import hashlib
+import hmac
+import math
+from typing import Protocol
+
+import msgspec
+
+VERSION = "n1"
+MAX_ATTEMPTS = 5
+
+
+class LinkRefused(Exception):
+    """Not a link this deployment signed, or altered since: 403."""
+
+
+class ReadClaims(msgspec.Struct, frozen=True):
+    plaza_id: str
+    notice_id: str
+    unit: str
+
+
+def sign(secret: str, claims: ReadClaims) -> str:
+    payload = "|".join([VERSION, claims.plaza_id, claims.notice_id, claims.unit]).encode()
+    return f"{_b64(payload)}.{_b64(_mac(secret, payload))}"
+
+
+def link_url(console_url: str, plaza_id: str, token: str) -> str:
+    """The address an occupant opens: the console's phone page for the link."""
+    return f"{console_url.rstrip('/')}/n/{plaza_id}/{token}"
+
+
+def verify(secret: str, token: str) -> ReadClaims:
+    try:
+        payload_text, signature_text = token.split(".")
+        payload, signature = _unb64(payload_text), _unb64(signature_text)
+    except ValueError as exc:
+        raise LinkRefused("this notice link is not valid") from exc
+    if not hmac.compare_digest(signature, _mac(secret, payload)):
+        raise LinkRefused("this notice link is not valid")
+    try:
+        version, plaza_id, notice_id, unit = payload.decode().split("|")
+    except ValueError as exc:
+        raise LinkRefused("this notice link is not valid") from exc
+    if version != VERSION:
+        raise LinkRefused("this notice link is not valid")
+    return ReadClaims(plaza_id, notice_id, unit)
+
+
+def _mac(secret: str, payload: bytes) -> bytes:
+    if not secret:
+        raise ValueError("a link secret must be set to sign or verify notice links")
+    return hmac.new(secret.encode(), payload, hashlib.sha256).digest()
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    try:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, UnicodeEncodeError) as exc:
+        raise ValueError(str(exc)) from exc
+
+
+# --- providers ----------------------------------------------------------------------------
+
+
+class Message(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    plaza_id: str
+    channel: str
+    address: str | None
+    text: str
+
+
+class SendFailed(Exception):
+    """The provider did not take the message; it is tried again later."""
+
+
+class Adapter(Protocol):
+    name: str
+
+    async def send(self, message: Message) -> str:
+        """The provider's reference for the message taken, or SendFailed."""
+
+
+class RecordingAdapter:
+    """The default provider: sends nothing, keeps what it would have sent (a deployment
+    without a provider, and every test)."""
+
+    name = "record"
+
+    def __init__(self) -> None:
+        self.sent: list[Message] = []
+
+    async def send(self, message: Message) -> str:
+        if not message.address:
+            raise SendFailed(f"no {message.channel} address for this unit")
+        self.sent.append(message)
+        return f"recorded-{len(self.sent)}"
+
+
+def adapters_for(config: str) -> dict[str, Adapter]:
+    """``"sms=record,wechat=record,email=record"`` → the adapter of each channel. Only the
+    recording adapter ships; a provider's adapter is added here by name."""
+    known = {"record": RecordingAdapter}
+    out: dict[str, Adapter] = {}
+    for part in filter(None, (p.strip() for p in config.split(","))):
+        channel, _, name = part.partition("=")
+        if name not in known:
+            raise ValueError(f"channel {channel!r}: no provider adapter named {name!r} (known: {', '.join(known)})")
+        out[channel.strip()] = known[name]()
+    return out
+
+
+def next_attempt(attempts: int, now: dt.datetime, first_wait_s: float = 30.0) -> dt.datetime | None:
+    """When a message that failed ``attempts`` times is tried again (the wait doubling from
+    ``first_wait_s``); None once it has had its last attempt."""
+    if attempts >= MAX_ATTEMPTS:
+        return None
+    return now + dt.timedelta(seconds=first_wait_s * 2 ** (attempts - 1))
+
+
+class RateLimiter:
+    """A token bucket per client address, in this process: ``per_minute`` requests in a
+    burst, refilled at ``per_minute`` a minute (each replica counts on its own), enough to
+    stop guessing links through one address."""
+
+    MAX_CLIENTS = 10_000
+
+    def __init__(self, per_minute: int) -> None:
+        self.capacity = float(per_minute)
+        self.rate = per_minute / 60.0
+        self.buckets: dict[str, tuple[float, float]] = {}
+
+    def take(self, client: str, now: float) -> int:
+        """0 when the request may go on, else the whole seconds to wait (Retry-After)."""
+        if len(self.buckets) >= self.MAX_CLIENTS:
+            full = now - self.capacity / self.rate
+            self.buckets = {c: (t, at) for c, (t, at) in self.buckets.items() if at > full}
+        tokens, at = self.buckets.get(client, (self.capacity, now))
+        tokens = min(self.capacity, tokens + (now - at) * self.rate)
+        if tokens >= 1:
+            self.buckets[client] = (tokens - 1, now)
+            return 0
+        self.buckets[client] = (tokens, now)
+        return max(1, math.ceil((1 - tokens) / self.rate))

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from libs.runtime.settings import ServiceSettings, SettingsError, load
+
+# Where a deployment without NOTICES_LINK_SECRET keeps the secret generated on first start.
+LINK_SECRET_FILE = "notices-link-secret"
+
+
+class Settings(ServiceSettings, kw_only=True):
+    service: str = "notices"
+    http_port: int = 8007
+    relay_linger_s: float = 0.1
+    # Signs each recipient's read link (HMAC-SHA256): NOTICES_LINK_SECRET. Unset, one is
+    # generated into DATA_DIR/notices-link-secret on first start; in production it must be
+    # set (replicas share it).
+    link_secret: str = ""
+    env: str = "development"
+    # Requests a minute each client address may make to the read-link routes.
+    link_rate_per_minute: int = 30
+    # The provider adapter of each channel: "sms=record,wechat=record,email=record". The
+    # recording adapter sends nothing and keeps what it would have sent.
+    channels: str = "sms=record,wechat=record,email=record"
+    # Where occupants open their read links: the console's phone page /n/{plaza}/{token}
+    # (NOTICES_CONSOLE_URL, else PLAZADESK_CONSOLE_URL: the address occupants reach it by).
+    console_url: str = "http://127.0.0.1:8000"
+    # How often the queued SMS/WeChat/e-mail messages are sent (and failed ones retried).
+    send_every_s: float = 5.0
+    # How long a message the provider refused waits before its next attempt (doubling each
+    # time; five attempts in all).
+    retry_after_s: float = 30.0
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.link_secret and len(self.link_secret) < 16:
+            raise SettingsError("NOTICES_LINK_SECRET must be at least 16 characters")
+        if self.env == "production" and not self.link_secret:
+            raise SettingsError("NOTICES_LINK_SECRET must be set in production: it signs the read links, "
+                                "and every replica needs the same one")
+        if self.link_rate_per_minute < 1:
+            raise SettingsError("LINK_RATE_PER_MINUTE must be at least 1")
+        if self.send_every_s <= 0:
+            raise SettingsError("SEND_EVERY_S must be above 0")
+
+
+def from_env(environ: dict[str, str] | None = None) -> Settings:
+    return load(Settings, "notices", dict(os.environ if environ is None else environ))
+
+
+def link_secret_of(settings: Settings) -> str:
+    """The configured secret, else the one kept in the data directory (made on first start)."""
+    if settings.link_secret:
+        return settings.link_secret
+    path = Path(settings.data_dir, LINK_SECRET_FILE)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        draft = path.with_name(f"{LINK_SECRET_FILE}.{os.getpid()}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_urlsafe(32) + "\n")
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text().strip()
