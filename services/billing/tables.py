@@ -288,6 +288,26 @@ ad_hoc_charges = sa.Table(
     sa.Column("decided_at", UtcDateTime()),
     sa.Column("entry_id", sa.String(40)),
     sa.Index("ix_ad_hoc_charges_status", "plaza_id", "status", "id"),
+)
+
+
+async def one(conn: AsyncConnection, q):
+    return (await conn.execute(q)).first()
+
+
+async def all_(conn: AsyncConnection, q):
+    return (await conn.execute(q)).all()
+
+
+async def insert_once(conn: AsyncConnection, table: sa.Table, row: dict) -> bool:
+    return (await conn.execute(insert_ignore(conn, table), row)).rowcount == 1
+
+
+async def upsert(conn: AsyncConnection, table: sa.Table, keys: dict, values: dict) -> None:
+    where = [table.c[k] == v for k, v in keys.items()]
+    if (await conn.execute(table.update().where(*where).values(**values))).rowcount == 0:
+        await conn.execute(table.insert().values(**keys, **values))
+
 
 # --- public-share costs (公摊费用) ----------------------------------------------------------
 # A period's shared costs of the common areas, each with its evidence (archive document ids);
@@ -331,21 +351,3 @@ public_share_lines = sa.Table(
     sa.Column("share_fen", sa.BigInteger, nullable=False),
     sa.Column("entry_id", sa.String(40)),  # None: a share of 0 fen, nothing charged
 )
-
-
-async def one(conn: AsyncConnection, q):
-    return (await conn.execute(q)).first()
-
-
-async def all_(conn: AsyncConnection, q):
-    return (await conn.execute(q)).all()
-
-
-async def insert_once(conn: AsyncConnection, table: sa.Table, row: dict) -> bool:
-    return (await conn.execute(insert_ignore(conn, table), row)).rowcount == 1
-
-
-async def upsert(conn: AsyncConnection, table: sa.Table, keys: dict, values: dict) -> None:
-    where = [table.c[k] == v for k, v in keys.items()]
-    if (await conn.execute(table.update().where(*where).values(**values))).rowcount == 0:
-        await conn.execute(table.insert().values(**keys, **values))
