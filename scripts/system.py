@@ -154,7 +154,11 @@ class System:
             self.nats.stop()
 
     def __enter__(self) -> "System":
-        return self.start()
+        try:
+            return self.start()
+        except BaseException:
+            self.stop()  # a start that failed leaves no process behind (__exit__ is not called)
+            raise
 
     def __exit__(self, *exc) -> None:
         self.stop()

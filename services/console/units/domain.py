@@ -42,7 +42,7 @@ EVENTS: dict[str, str] = {
     "ArrearsEscalated": N_("Arrears escalated"), "RefundIssued": N_("Refund issued"),
     "DepositHeld": N_("Renovation deposit held"), "DepositRefunded": N_("Renovation deposit refunded"),
     "EntryCorrected": N_("Entry corrected"), "StaffJoined": N_("Staff joined"), "StaffChanged": N_("Staff changed"),
-    "StaffLeft": N_("Staff left"),
+    "StaffLeft": N_("Staff left"), "ShiftPlanned": N_("Shift planned"), "ShiftCancelled": N_("Shift cancelled"),
 }
 EDITORS = frozenset({"operator"})
 IMPORTERS = frozenset({"operator"})
