@@ -6,7 +6,7 @@ from __future__ import annotations
 from litestar import Controller, delete, get, post, put
 from litestar.params import FromPath
 
-from libs.runtime.auth import ACTOR
+from libs.runtime.auth import ACTOR, PRINCIPAL, Principal
 from libs.runtime.http import Page
 from libs.runtime.service import Runtime
 from services.staff.roster import services as roster
@@ -58,11 +58,12 @@ class RosterController(Controller):
     @post("/shifts/{shift_id:str}/swaps", summary="申请换班 / Ask to swap a shift",
           description="把班次换给另一位已具备该岗位资格的人；须主管（另一人）批准后生效。\n\n"
           "Hands the shift to another person qualified for its post; it takes effect once a supervisor "
-          "(not the one who asked) approves.")
+          "(not the one who asked) approves. A clerk asks for their own shifts only.")
     async def ask(self, plaza: FromPath[str], shift_id: FromPath[str], data: SwapCreate, runtime: Runtime,
-                  actor: str = ACTOR) -> SwapView:
+                  actor: str = ACTOR, principal: Principal | None = PRINCIPAL) -> SwapView:
+        lead = bool(principal and principal.roles_at(plaza) & roster.LEADS)
         async with runtime.transaction() as tx:
-            return await roster.request_swap(tx, plaza, shift_id, data, actor=actor)
+            return await roster.request_swap(tx, plaza, shift_id, data, actor=actor, lead=lead)
 
     @get("/swaps", summary="换班申请 / Swap requests")
     async def swaps(self, plaza: FromPath[str], runtime: Runtime, status: str | None = None) -> Page:

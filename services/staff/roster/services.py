@@ -12,7 +12,7 @@ import msgspec
 from libs.contracts import new_event_id, utcnow
 from libs.contracts.staff import ShiftCancelled, ShiftPlanned
 from libs.runtime import limits
-from libs.runtime.errors import Conflict, InvalidInput, NotFound
+from libs.runtime.errors import Conflict, DomainError, InvalidInput, NotFound
 from libs.runtime.http import iso
 from libs.runtime.uow import Tx
 from services.staff import facts
@@ -88,12 +88,19 @@ def refused(exc: Refused) -> InvalidInput:
     return InvalidInput(exc.detail, field=exc.field)
 
 
+class Forbidden(DomainError):
+    status = 403
+    title = "Forbidden"
+
+
 async def plan_shift(tx: Tx, plaza_id: str, body: ShiftCreate, *, actor: str) -> ShiftView:
     try:
         domain.check_shift(body.starts_at, body.ends_at)
     except Refused as exc:
         raise refused(exc) from exc
     person = await people.show(tx.conn, plaza_id, body.username)
+    if not person.active:
+        raise InvalidInput(f"{body.username!r} is deactivated", field="username")
     post = await training.require_qualified(tx.conn, plaza_id, body.username, body.post, field="post")
     start, end = body.starts_at.astimezone(dt.timezone.utc), body.ends_at.astimezone(dt.timezone.utc)
     await _free(tx.conn, plaza_id, body.username, start, end)
@@ -116,8 +123,16 @@ async def cancel_shift(tx: Tx, plaza_id: str, shift_id: str, *, actor: str) -> S
     return view({**row, "status": "cancelled"})
 
 
-async def request_swap(tx: Tx, plaza_id: str, shift_id: str, body: SwapCreate, *, actor: str) -> SwapView:
+LEADS = frozenset({"supervisor", "manager", "operator"})
+
+
+async def request_swap(tx: Tx, plaza_id: str, shift_id: str, body: SwapCreate, *, actor: str,
+                       lead: bool = False) -> SwapView:
+    """A person asks to hand their own shift over; a lead may ask for anyone's."""
     row = await _shift(tx.conn, plaza_id, shift_id)
+    if not lead and row["username"] != actor:
+        raise Forbidden(f"shift {shift_id!r} is {row['username']!r}'s: only they or a supervisor may ask to swap it",
+                        field="shift_id")
     if row["status"] != "planned" or row["ends_at"] <= utcnow():
         raise Conflict(f"shift {shift_id!r} is {row['status']} or over: nothing to swap", field="shift_id")
     if body.to == row["username"]:
@@ -204,7 +219,8 @@ async def _shift(conn, plaza_id: str, shift_id: str):
 
 
 async def _can_take(conn, plaza_id: str, row, username: str) -> None:
-    await people.show(conn, plaza_id, username)
+    if not (await people.show(conn, plaza_id, username)).active:
+        raise InvalidInput(f"{username!r} is deactivated", field="to")
     await training.require_qualified(conn, plaza_id, username, row["post"], field="to")
     await _free(conn, plaza_id, username, row["starts_at"], row["ends_at"], field="to")
 

@@ -61,10 +61,12 @@ async def test_a_swap_takes_effect_only_when_a_second_person_approves(staff, bus
     op = await bearer(staff)
     lead = await person(staff, op, "wang.fang", ["supervisor"])
     li = await person(staff, op, "li.na", ["clerk"])
-    await person(staff, op, "zhao.lei", ["clerk"])
+    zhao = await person(staff, op, "zhao.lei", ["clerk"])
     await person(staff, op, "sun.li", ["clerk"])
     await qualify(staff, lead, ["li.na", "zhao.lei"], "front_desk")
     shift = (await staff.post("/v1/plazas/p1/shifts", headers=lead, json=_shift("li.na"))).json()
+    not_theirs = await staff.post(f"/v1/plazas/p1/shifts/{shift['id']}/swaps", headers=zhao, json={"to": "zhao.lei"})
+    assert not_theirs.status_code == 403 and not_theirs.json()["field"] == "shift_id"
     [planned] = await wait_for_events(bus, "ShiftPlanned", 1, shift_id=shift["id"])
     assert (planned.username, planned.post, planned.plaza_id) == ("li.na", "front_desk", "p1")
 
