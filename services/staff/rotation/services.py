@@ -62,7 +62,7 @@ async def draft_plan(tx: Tx, plaza_id: str, body: PlanCreate, *, actor: str) -> 
     catalogue = await posts.catalogue(tx.conn, plaza_id)
     rotating = [p for p, post in catalogue.items() if post.rotates and post.department == DESK]
     staff = {r["username"]: r["post"] for r in await people.people_at(tx.conn, plaza_id)
-             if r["post"] in rotating or (not r["post"] and "clerk" in people_domain.split(r["roles"]))}
+             if r["active"] and (r["post"] in rotating or (not r["post"] and "clerk" in people_domain.split(r["roles"])))}
     passed = await training.passed_courses(tx.conn, plaza_id, list(staff))
     missing = {(n, p): posts_domain.missing(catalogue[p], passed.get(n, set())) for n in staff for p in rotating}
     proposal = domain.propose(staff, rotating, await posts.worked_counts(tx.conn, plaza_id), missing)
