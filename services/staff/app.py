@@ -13,6 +13,7 @@ from services.staff.records import api as records_api
 from services.staff.reports import api as reports_api
 from services.staff.roster import api as roster_api
 from services.staff.rotation import api as rotation_api
+from services.staff.rotation import services as rotation
 from services.staff.settings import Settings, from_env
 from services.staff.tokens import api as tokens_api
 from services.staff.tokens import services as tokens
@@ -39,6 +40,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     runtime = Runtime(settings, tables.metadata, tables.outbox, tables.inbox)
     handlers.subscribe(runtime.consumers)
     runtime.every(3600.0, lambda: tokens.drop_expired(runtime), "expired-refresh-tokens")
+    # 岗位每半年轮换一次: each half-year's plan is drafted in the month before it starts.
+    runtime.every(3600.0, lambda: rotation.draft_due_plans(runtime.transaction), "rotation-plans")
     keyring = keys.load_keyring(settings)
     app = runtime.app(ROUTES, title="PlazaDesk staff", own_jwks=keyring.jwks())
     app.state.keyring = keyring

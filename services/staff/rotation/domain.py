@@ -34,6 +34,20 @@ def half_year(day: dt.date) -> str:
     return f"{day.year}H{1 if day.month <= 6 else 2}"
 
 
+DRAFT_AHEAD = dt.timedelta(days=30)
+
+
+def next_rotation(today: dt.date) -> dt.date:
+    """The first day of the next half-year (1 January or 1 July)."""
+    return dt.date(today.year, 7, 1) if today.month <= 6 else dt.date(today.year + 1, 1, 1)
+
+
+def draft_due(today: dt.date) -> dt.date | None:
+    """The half-year whose plan is due for drafting today (within the month before it)."""
+    start = next_rotation(today)
+    return start if today >= start - DRAFT_AHEAD else None
+
+
 def propose(people: dict[str, str | None], posts: list[str], worked: dict[tuple[str, str], int],
             missing: dict[tuple[str, str], list[str]]) -> Proposal:
     """``people``: username → current post; ``posts``: the posts that rotate; ``worked``:

@@ -55,10 +55,8 @@ class PlanView(msgspec.Struct, kw_only=True):
 
 async def draft_plan(tx: Tx, plaza_id: str, body: PlanCreate, *, actor: str) -> PlanView:
     period = domain.half_year(body.starts_on)
-    for other in await store.all_of(tx.conn, plaza_id):
-        if other["status"] != "rejected" and domain.half_year(other["starts_on"]) == period:
-            raise Conflict(f"{period} has a rotation plan already ({other['plan_id']}, {other['status']})",
-                           field="starts_on")
+    if await _has_plan(tx.conn, plaza_id, period):
+        raise Conflict(f"{period} has a rotation plan already", field="starts_on")
     catalogue = await posts.catalogue(tx.conn, plaza_id)
     rotating = [p for p, post in catalogue.items() if post.rotates and post.department == DESK]
     staff = {r["username"]: r["post"] for r in await people.people_at(tx.conn, plaza_id)
@@ -73,6 +71,38 @@ async def draft_plan(tx: Tx, plaza_id: str, body: PlanCreate, *, actor: str) -> 
            "decided_at": None, "comment": None}
     await store.add(tx.conn, row)
     return view(row)
+
+
+async def draft_due_plans(transaction, today: dt.date | None = None) -> list[PlanView]:
+    """Every six months, without anyone remembering: in the month before a half-year starts,
+    each plaza that has no plan for it gets one drafted (by ``system``), for its supervisor
+    to adjust and a lead to approve. A plaza with nobody to rotate gets none."""
+    drafted = []
+    async with transaction() as tx:
+        plazas = await store.plaza_ids(tx.conn)
+    for plaza_id in plazas:
+        try:
+            async with transaction() as tx:
+                zone = await facts.zone(tx.conn, plaza_id)
+                starts_on = domain.draft_due(today or utcnow().astimezone(zone).date())
+                if starts_on is None or await _has_plan(tx.conn, plaza_id, domain.half_year(starts_on)):
+                    continue
+                plan = await draft_plan(tx, plaza_id, PlanCreate(starts_on=starts_on), actor="system")
+                if not plan.moves:
+                    raise _NothingToRotate  # the empty plan (and nothing else) is rolled back
+            drafted.append(plan)
+        except _NothingToRotate:
+            continue
+    return drafted
+
+
+class _NothingToRotate(Exception):
+    pass
+
+
+async def _has_plan(conn, plaza_id: str, period: str) -> bool:
+    return any(r["status"] != "rejected" and domain.half_year(r["starts_on"]) == period
+               for r in await store.all_of(conn, plaza_id))
 
 
 async def adjust_move(tx: Tx, plaza_id: str, plan_id: str, username: str, body: MoveUpdate, *,

@@ -5,7 +5,11 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.staff.tables import rotation_plans
+from services.staff.tables import plazas, rotation_plans
+
+
+async def plaza_ids(conn: AsyncConnection) -> list[str]:
+    return [r.plaza_id for r in await conn.execute(sa.select(plazas.c.plaza_id).order_by(plazas.c.plaza_id))]
 
 
 async def add(conn: AsyncConnection, values: dict) -> None:

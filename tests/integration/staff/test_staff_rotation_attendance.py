@@ -141,3 +141,26 @@ async def test_the_daily_report_is_made_of_what_the_clerk_did_and_signed_off_by_
         "li.na", 2, 1, 50.0)
     assert clerk["average_answer_s"] == 14.0 and clerk["greeting_pct"] == 100.0 and clerk["read_back_pct"] == 50.0
     assert (clerk["visits"], clerk["satisfied"], clerk["satisfaction_pct"]) == (1, 1, 100.0)
+
+
+async def test_the_half_years_plan_is_drafted_in_the_month_before_it_once(staff_settings, bus):
+    from services.staff.app import create_app
+    from services.staff.rotation import services as rotation
+    from tests.support.harness import register_plazas, served_here
+
+    app = create_app(staff_settings)
+    async with served_here(app, "http://staff") as staff:  # this loop's: the use case is called here too
+        await register_plazas(bus, "p1", "p2", taken_by="staff")
+        op = await bearer(staff)
+        for name, post in zip(("clerk0", "clerk1"), ("front_desk", "cashier")):
+            await person(staff, op, name, ["clerk"])
+            await qualify(staff, op, [name], post)
+            await staff.put(f"/v1/plazas/p1/staff/{name}", headers=op, json={"name": name, "roles": ["clerk"], "post": post})
+        runtime = app.dependencies["runtime"].dependency()
+        assert await rotation.draft_due_plans(runtime.transaction, dt.date(2027, 5, 1)) == []  # two months ahead
+        [plan] = await rotation.draft_due_plans(runtime.transaction, dt.date(2027, 6, 5))  # p2: nobody to rotate
+        assert (plan.period, plan.drafted_by, plan.status) == ("2027H2", "system", "pending")
+        assert {m.username for m in plan.moves} == {"clerk0", "clerk1"}
+        assert all(m.to_post != m.from_post for m in plan.moves) and len(plan.unstaffed) == 3  # two people, five posts
+        assert await rotation.draft_due_plans(runtime.transaction, dt.date(2027, 6, 6)) == []  # once
+        assert (await staff.get("/v1/plazas/p2/rotation-plans", headers=op)).json()["items"] == []

@@ -134,3 +134,11 @@ def test_the_daily_report_counts_what_a_person_did_not_what_the_system_did():
                                             actor="occupant:p1:A-1:x", received_by="occupant:p1:A-1:x")) is None
     with pytest.raises(FourEyesRefused):
         records.reviewer("li.na", "li.na")
+
+
+def test_a_half_years_plan_is_due_in_the_month_before_it():
+    assert rotation.next_rotation(dt.date(2026, 12, 5)) == dt.date(2027, 1, 1)
+    assert rotation.next_rotation(dt.date(2027, 1, 1)) == dt.date(2027, 7, 1)
+    assert rotation.draft_due(dt.date(2026, 12, 5)) == dt.date(2027, 1, 1)
+    assert rotation.draft_due(dt.date(2026, 11, 30)) is None
+    assert rotation.half_year(dt.date(2027, 7, 1)) == "2027H2"
