@@ -38,6 +38,8 @@ WORKERS = frozenset({"staff", "supervisor", "manager", "operator"})  # act on a 
 # An occupant (a magic link from the desk, one unit at one plaza) may call these few routes
 # only; each route narrows them to the token's unit (libs.runtime.auth ``own_unit``).
 OCCUPANT = frozenset({"occupant"})
+# Who reads the people's records (rotation, attendance, post records, the supervisor's report).
+STAFF_READ = frozenset({"supervisor", "manager", "operator", "auditor"})
 
 
 PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
@@ -259,6 +261,42 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "POST /v1/plazas/{plaza}/occupant-links": DESK,
         "GET /v1/staff/{username}": frozenset({"operator", "auditor"}),
         "PATCH /v1/staff/{username}": frozenset({"operator"}),
+        # The department's own people (岗位, 培训, 轮换, 排班, 考勤, 岗位记录): the supervisor
+        # plans and approves (a second lead approves what one drafted); a clerk clocks in,
+        # asks for a swap and writes their own post record; the manager and auditors read.
+        "GET /v1/plazas/{plaza}/posts": READ,
+        "PUT /v1/plazas/{plaza}/posts/{post}": LEADS,
+        "GET /v1/plazas/{plaza}/post-history": STAFF_READ,
+        "GET /v1/plazas/{plaza}/training/sessions": READ,
+        "POST /v1/plazas/{plaza}/training/sessions": LEADS,
+        "GET /v1/plazas/{plaza}/training/sessions/{session_id}": READ,
+        "POST /v1/plazas/{plaza}/training/sessions/{session_id}/results": LEADS,
+        "GET /v1/plazas/{plaza}/qualifications/{username}": READ,
+        "GET /v1/plazas/{plaza}/rotation-plans": STAFF_READ,
+        "POST /v1/plazas/{plaza}/rotation-plans": LEADS,
+        "GET /v1/plazas/{plaza}/rotation-plans/{plan_id}": STAFF_READ,
+        "PUT /v1/plazas/{plaza}/rotation-plans/{plan_id}/moves/{username}": LEADS,
+        "POST /v1/plazas/{plaza}/rotation-plans/{plan_id}/approve": LEADS,
+        "POST /v1/plazas/{plaza}/rotation-plans/{plan_id}/reject": LEADS,
+        "GET /v1/plazas/{plaza}/roster": _ALL,
+        "GET /v1/plazas/{plaza}/roster/opening-hours": _ALL,
+        "PUT /v1/plazas/{plaza}/roster/opening-hours": LEADS,
+        "POST /v1/plazas/{plaza}/shifts": LEADS,
+        "DELETE /v1/plazas/{plaza}/shifts/{shift_id}": LEADS,
+        "POST /v1/plazas/{plaza}/shifts/{shift_id}/swaps": DESK | {"staff"},
+        "GET /v1/plazas/{plaza}/swaps": _ALL,
+        "POST /v1/plazas/{plaza}/swaps/{swap_id}/approve": LEADS,
+        "POST /v1/plazas/{plaza}/swaps/{swap_id}/reject": LEADS,
+        # Every person of the plaza clocks in and out for their own shifts.
+        "POST /v1/plazas/{plaza}/attendance/clock-in": _ALL,
+        "POST /v1/plazas/{plaza}/attendance/clock-out": _ALL,
+        "GET /v1/plazas/{plaza}/attendance/me": _ALL,
+        "GET /v1/plazas/{plaza}/attendance/summary": STAFF_READ,
+        "POST /v1/plazas/{plaza}/post-records/notes": DESK,
+        "GET /v1/plazas/{plaza}/post-records": STAFF_READ,
+        "GET /v1/plazas/{plaza}/post-records/{username}/{day}": STAFF_READ | {"clerk"},
+        "POST /v1/plazas/{plaza}/post-records/{username}/{day}/review": LEADS,
+        "GET /v1/plazas/{plaza}/reports/phone-etiquette": STAFF_READ,
     },
 }
 

@@ -39,6 +39,7 @@ from services.console.occupant import api as occupant_api
 from services.console.reports import api as reports_api
 from services.console.session import api as session_api
 from services.console.settings import Settings, from_env
+from services.console.staffing import api as staffing_api
 from services.console.units import api as units_api
 from services.console.visits import api as visits_api
 from services.console.work_orders import api as work_orders_api
@@ -63,6 +64,7 @@ ROUTES: list = [
     *billing_api.ROUTES,
     *reports_api.ROUTES,
     *notices_api.ROUTES,
+    *staffing_api.ROUTES,
     *occupant_api.ROUTES,
 ]
 

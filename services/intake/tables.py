@@ -59,6 +59,12 @@ requests = sa.Table(
     # The referral the clerk overruled at intake (the plaza serves it after all), and why.
     sa.Column("overruled_referral", sa.String(200)),
     sa.Column("overrule_reason", sa.Text),
+    # A phone request: when it rang and was answered, greeting given, key points read back
+    # (接听商户电话: 三声之内, 问好, 复述). Staff's phone-etiquette figures come from the event.
+    sa.Column("call_rang_at", UtcDateTime()),
+    sa.Column("call_answered_at", UtcDateTime()),
+    sa.Column("call_greeting", sa.Boolean),
+    sa.Column("call_read_back", sa.Boolean),
     sa.Index("ix_requests_plaza_unit", "plaza_id", "unit"),
     sa.Index("ix_requests_plaza_received", "plaza_id", "received_at"),
     sa.Index("ix_requests_plaza_area", "plaza_id", "area"),

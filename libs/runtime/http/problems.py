@@ -55,7 +55,8 @@ class _WordedWithRequest(Problem):
 
 
 def _domain_error(exc: DomainError) -> Problem:
-    return Problem(exc.status, exc.title, exc.detail, field=exc.field)
+    # A rule may name more than the field (the training a person still lacks, say).
+    return Problem(exc.status, exc.title, exc.detail, field=exc.field, **getattr(exc, "members", {}))
 
 
 def _invalid_token(exc: InvalidToken) -> Problem:

@@ -39,6 +39,7 @@ PAGES: tuple[tuple[str, str, str, frozenset[str]], ...] = (
     ("movein", N_("Move-in"), "/move-in", frozenset({"clerk", "supervisor", "manager"})),
     ("billing", N_("Billing"), "/billing", frozenset({"clerk", "supervisor", "manager", "finance", "auditor"})),
     ("reports", N_("Reports"), "/reports", frozenset({"supervisor", "manager", "finance", "auditor"})),
+    ("staffing", N_("Staffing"), "/staffing", frozenset({"supervisor", "manager", "auditor"})),
     ("notices", N_("Notices"), "/notices", frozenset({"clerk", "supervisor", "manager", "finance", "auditor"})),
     ("operations", N_("Operations"), "/operations", frozenset({"operator"})),
 )

@@ -76,6 +76,7 @@ class RequestView(msgspec.Struct, kw_only=True):
     area: str | None = None
     mixed_with: str | None = None
     referral_overruled: dict | None = None  # {"referral", "reason"}: what the clerk set aside at intake
+    call: dict | None = None  # a phone request: {"rang_at", "answered_at", "greeting", "read_back"}
     corrections: list[Correction] = []
 
 
@@ -95,9 +96,17 @@ def _view(row, corrections=()) -> RequestView:
         **{name: row[name] for name in _AS_STORED}, contact=contact, received_at=iso(row["received_at"]),
         department_chosen=bool(row["department_chosen"]),
         referral_overruled={"referral": overruled, "reason": row["overrule_reason"]} if overruled else None,
+        call=_call(row),
         corrections=[Correction(at=iso(c["at"]), actor=c["actor"], from_=msgspec.json.decode(c["before"]),
                                 to=msgspec.json.decode(c["after"]), reason=c["reason"]) for c in corrections],
     )
+
+
+def _call(row) -> dict | None:
+    if row.get("call_answered_at") is None:
+        return None
+    return {"rang_at": iso(row["call_rang_at"]), "answered_at": iso(row["call_answered_at"]),
+            "greeting": bool(row["call_greeting"]), "read_back": bool(row["call_read_back"])}
 
 
 def _utc(value: dt.datetime | None, field: str) -> dt.datetime | None:

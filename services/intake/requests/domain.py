@@ -16,7 +16,9 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from libs.contracts.events import CatalogueOrder, Contact
+import datetime as dt
+
+from libs.contracts.events import CallRecord, CatalogueOrder, Contact
 from libs.contracts.subjects import InvalidToken, validate_token
 from libs.runtime import limits
 from services.intake.triage import domain as triage
@@ -51,6 +53,42 @@ class CatalogueItemIn(CatalogueOrder, frozen=True, kw_only=True, forbid_unknown_
 
     code: limits.Code
     quantity: Annotated[int, msgspec.Meta(ge=1, le=limits.QUANTITY_MAX)] = 1
+
+
+class CallIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """How a phone call was answered, as the desk's answer button or a phone system sends
+    it: when it rang, when the clerk picked up, and the etiquette checklist."""
+
+    rang_at: dt.datetime
+    answered_at: dt.datetime
+    greeting: bool = False
+    read_back: bool = False
+
+
+# A phone system's clock and the server's differ by a little; an answer later than this
+# ahead of the server's clock is a wrong clock, not a call.
+CALL_CLOCK_SKEW = dt.timedelta(seconds=60)
+
+
+def call_record(call: CallIn | None, channel: str, now: dt.datetime) -> CallRecord | None:
+    """The call as the event carries it (UTC), or Refused: only a phone request has one;
+    it is answered after it rang and not in the future."""
+    if call is None:
+        return None
+    if channel != "phone":
+        raise Refused("only a request of channel phone has a call record", field="call")
+    rang, answered = (_utc(call.rang_at, "call.rang_at"), _utc(call.answered_at, "call.answered_at"))
+    if answered < rang:
+        raise Refused("call.answered_at must not be before call.rang_at", field="call.answered_at")
+    if answered > now + CALL_CLOCK_SKEW:
+        raise Refused("call.answered_at is in the future", field="call.answered_at")
+    return CallRecord(rang_at=rang, answered_at=answered, greeting=call.greeting, read_back=call.read_back)
+
+
+def _utc(value: dt.datetime, field: str) -> dt.datetime:
+    if value.tzinfo is None:
+        raise Refused(f"{field} needs a time zone (ISO 8601 with Z or an offset)", field=field)
+    return value.astimezone(dt.timezone.utc)
 
 
 Keywords = limits.items(limits.Keyword, limits.KEYWORDS_MAX)

@@ -47,6 +47,7 @@ class RequestCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     reason: limits.Note | None = None  # why the clerk overruled a referral
     split: bool = True  # a mixed message becomes the job and a praise record
     catalogue_item: domain.CatalogueItemIn | None = None  # a paid service from the plaza's catalogue
+    call: domain.CallIn | None = None  # channel phone: when it rang and was answered, the etiquette
 
 
 class Also(msgspec.Struct, kw_only=True):
@@ -119,7 +120,7 @@ def as_occupant(body: RequestCreate, own: str) -> RequestCreate:
     overruled referral) are the desk's to set, not the caller's."""
     return msgspec.structs.replace(
         body, channel="online", received_by=None, source_department=None, severity=None,
-        unit=body.unit or own, area=None, department=None, serviceable=None, reason=None,
+        unit=body.unit or own, area=None, department=None, serviceable=None, reason=None, call=None,
     )
 
 
@@ -211,6 +212,7 @@ def assess_with(
         unit, area = domain.whereabouts(body.unit, body.area, body.contact, areas_known)
         found = domain.assess(body.text, rules, directory, kind=body.kind, severity=body.severity)
         chosen = domain.decide(found, department=body.department, serviceable=body.serviceable)
+        call = domain.call_record(body.call, body.channel, utcnow())
     except domain.Refused as exc:
         raise refused(exc) from exc
     # The request's id is the trace id of the HTTP request that brought it, when traces are on
@@ -221,7 +223,7 @@ def assess_with(
     common = dict(
         plaza_id=plaza_id, occurred_at=utcnow(), actor=actor, unit=unit, area=area, channel=body.channel,
         text=body.text, contact=body.contact, received_by=body.received_by or actor,
-        source_department=body.source_department,
+        source_department=body.source_department, call=call,
     )
     job = _event(ids[0], found, chosen, common, mixed_with=ids[1] if len(ids) > 1 else None)
     if body.catalogue_item is not None:  # the job orders it, never the praise half
@@ -320,6 +322,10 @@ def request_row(e: RequestReceived) -> dict:
         "received_at": e.occurred_at, "department": e.department,
         "department_chosen": e.department_chosen, "area": e.area, "mixed_with": e.mixed_with,
         "overruled_referral": None, "overrule_reason": None,
+        "call_rang_at": e.call.rang_at if e.call else None,
+        "call_answered_at": e.call.answered_at if e.call else None,
+        "call_greeting": e.call.greeting if e.call else None,
+        "call_read_back": e.call.read_back if e.call else None,
     }
 
 

@@ -21,6 +21,8 @@ from libs.runtime.errors import InvalidInput, NotFound
 from libs.runtime.http import iso
 from libs.runtime.uow import Tx
 from services.staff.people import domain, store
+from services.staff.posts import services as posts
+from services.staff.training import services as training
 
 _hasher = PasswordHasher()  # argon2id with the library's (RFC 9106) parameters
 
@@ -110,6 +112,11 @@ async def put_staff(tx: Tx, plaza_id: str, username: str, body: StaffUpdate, *, 
     changes = {k: v for k, v in {"name": body.name, "department": department, "phone": body.phone,
                                  "post": body.post, "password_hash": password_hash}.items() if v is not None}
     roles = _refused(domain.plaza_roles, body.roles, department or (person and person["department"]))
+    if body.post is not None and (person is None or person["post"] != body.post):
+        # 上岗前须培训合格: a post of the plaza's catalogue only once its training is passed
+        # (a department's own free-text post needs none of the desk's).
+        await training.require_qualified(tx.conn, plaza_id, username, body.post, unknown_ok=True)
+        await posts.record_post_change(tx.conn, plaza_id, username, body.post, "assignment", now)
     if person is None:
         values = {"username": username, "global_roles": "", "active": True, "created_at": now, **changes}
         if not await store.insert_person(tx.conn, {**values, "updated_at": now, "updated_by": actor}):
@@ -132,6 +139,27 @@ async def put_staff(tx: Tx, plaza_id: str, username: str, body: StaffUpdate, *, 
         events += [_event(StaffChanged, after, p, domain.split(r), actor) for p, r in held.items() if p != plaza_id]
     await tx.emit(*events)
     return _view(await store.at_plaza(tx.conn, plaza_id, username))
+
+
+async def set_post(tx: Tx, plaza_id: str, username: str, post: str, *, source: str, actor: str) -> None:
+    """A person's post changed (a rotation approved): their record, its history and the
+    StaffChanged every plaza of theirs keeps its copy from."""
+    person = await store.get_person(tx.conn, username)
+    if person is None:
+        raise NotFound(f"no person {username!r}", field="username")
+    now = utcnow()
+    await posts.record_post_change(tx.conn, plaza_id, username, post, source, now)
+    if person["post"] == post:
+        return
+    await store.update_person(tx.conn, username, {"post": post, "updated_at": now, "updated_by": actor})
+    after = await store.get_person(tx.conn, username)
+    held = await store.plazas_of(tx.conn, username)
+    await tx.emit(*[_event(StaffChanged, after, p, domain.split(r), actor) for p, r in held.items()])
+
+
+async def people_at(conn, plaza_id: str) -> list:
+    """Every person of the plaza (rows with their roles there)."""
+    return await store.list_at_plaza(conn, plaza_id, after=None, limit=10_000)
 
 
 async def leave_plaza(tx: Tx, plaza_id: str, username: str, *, actor: str) -> None:

@@ -18,7 +18,8 @@ OPERATOR_PASSWORD = "operator-test-password"
 
 @pytest.fixture
 async def staff_settings(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
-    await bus.declare_streams("archive")
+    # Staff takes archive's plazas, and what the desk did from intake, dispatch, survey, billing.
+    await bus.declare_streams("archive", "intake", "dispatch", "survey", "billing")
     return service_settings(Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path,
                             schemas=cleanup_schemas, operator_password=OPERATOR_PASSWORD)
 
@@ -62,3 +63,23 @@ async def wait_for_events(bus, type_name: str, count: int, **match) -> list:
         return found if len(found) >= count else None
 
     return await eventually(probe, what=f"{count} {type_name} on the STAFF stream matching {match}")
+
+
+async def person(client, op: dict, username: str, roles: list[str], plaza: str = "p1", **extra) -> dict:
+    """A person at the plaza who can log in (password: ``<username>-password``)."""
+    body = {"name": username.title(), "roles": roles, "password": f"{username}-password", **extra}
+    r = await client.put(f"/v1/plazas/{plaza}/staff/{username}", json=body, headers=op)
+    assert r.status_code == 200, r.text
+    return await bearer(client, username, f"{username}-password")
+
+
+async def qualify(client, lead: dict, usernames: list[str], post: str, plaza: str = "p1") -> None:
+    """The induction and the post's own course, passed by each person."""
+    for course in ("induction", post):
+        r = await client.post(f"/v1/plazas/{plaza}/training/sessions", headers=lead,
+                              json={"course": course, "starts_at": "2026-01-05T01:00:00Z", "invited": usernames})
+        assert r.status_code == 201, r.text
+        results = [{"username": u, "attended": True, "score": 90} for u in usernames]
+        r = await client.post(f"/v1/plazas/{plaza}/training/sessions/{r.json()['id']}/results", headers=lead,
+                              json={"results": results})
+        assert r.status_code == 200, r.text

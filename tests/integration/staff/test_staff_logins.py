@@ -31,7 +31,7 @@ async def test_the_operator_logs_in_with_the_password_from_the_environment(staff
 
 async def test_without_the_setting_a_password_is_generated_printed_once_and_kept(
         bus, nats_server, db_kind, tmp_path, cleanup_schemas, capsys):
-    await bus.declare_streams("archive")
+    await bus.declare_streams("archive", "intake", "dispatch", "survey", "billing")
     settings = service_settings(Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path,
                                 schemas=cleanup_schemas)
     async with served_here(create_app(settings), "http://staff") as client:
