@@ -25,7 +25,7 @@ import sys
 
 from libs.runtime import logging as log
 
-SERVICES = ("staff", "archive", "intake", "dispatch", "billing", "survey", "console")
+SERVICES = ("staff", "archive", "intake", "dispatch", "billing", "survey", "notices", "console")
 
 
 def service_modules(name: str):

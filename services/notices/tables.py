@@ -10,9 +10,10 @@ import sqlalchemy as sa
 
 from libs.runtime import replica
 from libs.runtime.db import UtcDateTime
+from libs.runtime.db.migrate import service_metadata
 from libs.runtime.uow import add_runtime_tables
 
-metadata = sa.MetaData()
+metadata = service_metadata(__file__)  # its revisions: migrations/versions (scripts.migrate)
 outbox, inbox = add_runtime_tables(metadata)
 
 # --- archive's facts ------------------------------------------------------------------------

@@ -17,11 +17,12 @@ from libs.runtime.settings import ServiceSettings, load, nats_servers
 
 # Every process scripts/system.py runs (tests/unit/runtime/test_backup_plan.py keeps the two
 # in step), each with a database of its own, in the order a backup copies them: a service
-# that consumes another's events before that producer (billing and survey before dispatch,
+# that consumes another's events before that producer (notices before every producer it reads,
+# billing and survey before dispatch,
 # dispatch before intake and staff), so that what a consumer's copy applied is in its
 # producer's copy, and archive last (every service takes its plazas and units). Events
 # the later copies hold beyond the streams' snapshot are published again at the restore.
-SERVICES = ("billing", "survey", "dispatch", "intake", "staff", "console", "archive")
+SERVICES = ("notices", "billing", "survey", "dispatch", "intake", "staff", "console", "archive")
 # Every PlazaDesk stream: one per producing service, and the dead letters.
 STREAM_NAMES = (*(spec.name for spec in STREAMS.values()), DEAD_LETTER_STREAM)
 # What a service keeps in its DATA_DIR besides an SQLite file: archive's uploaded documents,
@@ -33,6 +34,7 @@ DATA_FILES = {
     "staff": ("staff-signing-key.pem", "operator-password"),
     "survey": ("survey-link-secret",),
     "console": ("console-session-key",),
+    "notices": ("notices-link-secret",),
 }
 OPERATOR = "operator"
 
