@@ -288,8 +288,8 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "POST /v1/plazas/{plaza}/swaps/{swap_id}/approve": LEADS,
         "POST /v1/plazas/{plaza}/swaps/{swap_id}/reject": LEADS,
         # Every person of the plaza clocks in and out for their own shifts.
-        "POST /v1/plazas/{plaza}/attendance/clock-in": _ALL,
-        "POST /v1/plazas/{plaza}/attendance/clock-out": _ALL,
+        "POST /v1/plazas/{plaza}/attendance/clock-in": _ALL - {"auditor"},
+        "POST /v1/plazas/{plaza}/attendance/clock-out": _ALL - {"auditor"},
         "GET /v1/plazas/{plaza}/attendance/me": _ALL,
         "GET /v1/plazas/{plaza}/attendance/summary": STAFF_READ,
         "POST /v1/plazas/{plaza}/post-records/notes": DESK,

@@ -93,8 +93,7 @@ class Runtime:
         self._tasks: list[asyncio.Task] = []
 
     def gauge(self, name: str, read: gauges.OwnGauge) -> None:
-        """A gauge of the service's own, set by ``read`` (given a read connection) at each
-        scrape of /metrics: e.g. dispatch's work orders by plaza and status."""
+        """A gauge of its own, set by ``read`` (a read connection) at each scrape of /metrics."""
         self.own_gauges.append((name, read))
 
     def every(self, seconds: float, job: Callable[[], Awaitable[None]], name: str) -> None:
@@ -297,7 +296,7 @@ class Runtime:
         # Every service keeps plazas (archive its register, the others a copy of it).
         plazas = self.metadata.tables.get("plazas")
         app = Litestar(
-            route_handlers=[*route_handlers, *ops_routes(self.ready_checks, self.health_checks, self._refresh_gauges), docs_assets()],
+            route_handlers=[*route_handlers, *ops_routes(self.ready_checks, self.health_checks, lambda: gauges.refresh(self)), docs_assets()],
             dependencies={
                 "runtime": Provide(self._self, sync_to_thread=False, use_cache=True),
                 "actor": Provide(auth.actor, sync_to_thread=False),
@@ -318,9 +317,6 @@ class Runtime:
         )
         auth.apply_table(app, self.service)  # a route with no row in the table: no start
         return app
-
-    async def _refresh_gauges(self) -> None:
-        await gauges.refresh(self)
 
     def _self(self) -> "Runtime":
         return self

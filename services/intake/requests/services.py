@@ -1,6 +1,5 @@
-"""Request use cases: logging a call, walk-in, letter or online message, classified by the
-plaza's rules; the rules themselves. Each one function, one transaction, its events to the
-outbox, or (the fast way in) published straight to the broker."""
+"""Request use cases: logging a call, walk-in, letter or online message, classified by the plaza's
+rules; the rules. One function, one transaction each, events to the outbox or (the fast way in) the broker."""
 
 from __future__ import annotations
 
@@ -115,9 +114,8 @@ class Provenance(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def as_occupant(body: RequestCreate, own: str) -> RequestCreate:
-    """What an occupant logs themselves: an online request about their own unit. The desk's
-    fields (who took it, a reporting department, a severity grade, a chosen department, an
-    overruled referral) are the desk's to set, not the caller's."""
+    """What an occupant logs themselves: an online request about their own unit; the desk's
+    fields (who took it, department, severity, referral, the call) are not the caller's."""
     return msgspec.structs.replace(
         body, channel="online", received_by=None, source_department=None, severity=None,
         unit=body.unit or own, area=None, department=None, serviceable=None, reason=None, call=None,
@@ -215,9 +213,7 @@ def assess_with(
         call = domain.call_record(body.call, body.channel, utcnow())
     except domain.Refused as exc:
         raise refused(exc) from exc
-    # The request's id is the trace id of the HTTP request that brought it, when traces are on
-    # and the trace began here: the case's trace and its correlation id are then one.
-    ids = [tracing.case_id() or new_event_id()]
+    ids = [tracing.case_id() or new_event_id()]  # with traces on, the case's trace id (tracing.py)
     if domain.splits(found, body.split):
         ids.append(new_event_id())
     common = dict(

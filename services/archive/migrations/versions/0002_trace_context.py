@@ -7,7 +7,6 @@ Create Date: 2026-12-05 11:10:43.270594
 import sqlalchemy as sa
 from alembic import op
 
-from libs.runtime.db import types
 
 revision = '0002'
 down_revision = '0001'
