@@ -20,6 +20,8 @@ import msgspec
 import msgspec.inspect as mi
 import pytest
 
+from libs.contracts import STREAMS
+
 from libs.contracts.events import Occupant, PlazaRegistered, UnitRegistered
 from tests.support.harness import eventually, register_plazas, served_here, service_settings
 
@@ -36,8 +38,9 @@ def edge(nats_server, bus, tmp_path):
 
     @asynccontextmanager
     async def serve(service: str):
-        # STAFF too: dispatch keeps a copy of the staff service's people.
-        missing = [s for s in (*SERVICES, "staff") if s != service and s not in streams]
+        # Every producer's stream (STAFF, NOTICES too): a service starts once the streams it
+        # reads exist.
+        missing = [s for s in STREAMS if s != service and s not in streams]
         if missing:
             await bus.declare_streams(*missing)
         streams.update(missing, [service])
