@@ -3,9 +3,9 @@
 
 checkov is not in the test extras: it pins packaging and python-dateutil below the
 versions this project installs (pip install --dry-run against the project's venv would
-downgrade both). So it is installed once, at the version below, into
-``<repo>/data/tools/checkov-<version>`` (or ``PLAZADESK_TOOLS_DIR``) with the same
-Python, and run there as a command.
+downgrade both). So it is installed once, at the version below, into the user's cache
+(``~/.cache/plazadesk-tools/checkov-<version>``, or ``PLAZADESK_TOOLS_DIR``) with the same
+Python, and run there as a command: a fresh clone on the same machine finds it there.
 """
 
 from __future__ import annotations
@@ -63,7 +63,8 @@ def _documents(rendered: dict[str, str]) -> list[dict]:
 
 def checkov() -> str:
     """The checkov command, installed on first use."""
-    base = Path(os.environ.get("PLAZADESK_TOOLS_DIR", ROOT / "data" / "tools"))
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    base = Path(os.environ.get("PLAZADESK_TOOLS_DIR") or cache / "plazadesk-tools")
     home = base / f"checkov-{CHECKOV_VERSION}"
     exe = home / "bin" / "checkov"
     if not exe.exists():
