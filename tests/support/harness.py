@@ -105,7 +105,7 @@ def posts_per_replica(url: str, replicas: int, headers: dict[str, str], timeout:
     """The POSTs each replica of a service on one port (SO_REUSEPORT) has answered, by its
     pid: /ready and /metrics asked on one connection reach one process; a new connection
     may reach another, so it asks again until it has heard from ``replicas`` of them."""
-    import re
+    from prometheus_client.parser import text_string_to_metric_families
 
     counts: dict[int, int] = {}
     deadline = time.monotonic() + timeout
@@ -113,8 +113,8 @@ def posts_per_replica(url: str, replicas: int, headers: dict[str, str], timeout:
         with httpx.Client(base_url=url, headers=headers, timeout=5, limits=httpx.Limits(max_connections=1)) as one:
             pid = one.get("/ready").json()["pid"]
             text = one.get("/metrics").text
-        counts[pid] = sum(int(float(n)) for n in re.findall(
-            r'^plazadesk_http_request_seconds_count\{[^}]*method="POST"[^}]*\} (\S+)$', text, re.M))
+        counts[pid] = sum(int(s.value) for family in text_string_to_metric_families(text) for s in family.samples
+                          if s.name == "plazadesk_http_request_seconds_count" and s.labels.get("method") == "POST")
     return counts
 
 

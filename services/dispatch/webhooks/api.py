@@ -20,7 +20,8 @@ from services.dispatch.webhooks import services as webhooks
 class EndpointIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     url: limits.line(2000, min_length=1)
     department: limits.line(64, min_length=1)
-    events: list[str] = []  # work-order event types; none: every one
+    # Work-order event types; none: every one.
+    events: Annotated[list[limits.line(64, min_length=1)], msgspec.Meta(max_length=20)] = []
     secret: limits.line(200, min_length=24) | None = None  # generated when not given
 
 

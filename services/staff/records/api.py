@@ -25,9 +25,10 @@ class PostRecordController(Controller):
             return await records.write_note(tx, plaza, data, actor=actor)
 
     @get("/", summary="当日岗位记录 / The day's post records",
-         description="某天（广场当地日期）每个有工作或交接记录的人的日报，含是否已审核。\n\nEveryone's daily "
-         "report of a day (the plaza's date) who did something or wrote a note, with its sign-off if any.")
-    async def day(self, plaza: FromPath[str], runtime: Runtime, day: str = Parameter(query="day")) -> Page:
+         description="某天（广场当地日期，默认今天）每个有工作或交接记录的人的日报，含是否已审核。\n\nEveryone's daily "
+         "report of a day (the plaza's date; today when none is given) who did something or wrote a note, with its sign-off if any.")
+    async def day(self, plaza: FromPath[str], runtime: Runtime,
+                  day: str | None = Parameter(query="day", default=None)) -> Page:
         async with runtime.read() as conn:
             return Page(items=await records.day_reports(conn, plaza, day))
 

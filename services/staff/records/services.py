@@ -111,8 +111,11 @@ async def daily_report(conn, plaza_id: str, username: str, day: str) -> DailyRep
     )
 
 
-async def day_reports(conn, plaza_id: str, day: str) -> list[DailyReport]:
-    """Everyone who did something or wrote a note that day: the supervisor's review list."""
+async def day_reports(conn, plaza_id: str, day: str | None) -> list[DailyReport]:
+    """Everyone who did something or wrote a note that day (today, the plaza's, when none is
+    asked): the supervisor's review list."""
+    if day is None:
+        day = utcnow().astimezone(await facts.zone(conn, plaza_id)).date().isoformat()
     date = _day(day)
     start, end = await _bounds(conn, plaza_id, date)
     names = {a["username"] for a in await store.activity_between(conn, plaza_id, start, end)}

@@ -26,6 +26,9 @@ async def test_every_line_a_service_process_writes_is_one_json_object(bus, nats_
         **os.environ, "PYTHONPATH": str(ROOT), "PLAZADESK_NATS_URL": nats_server.url,
         "PLAZADESK_DATA_DIR": str(tmp_path), "PLAZADESK_LOG_JSON": "true", "INTAKE_HTTP_PORT": str(port),
     }
+    # The migration step first, as make run and every deployment run it.
+    subprocess.run([sys.executable, "-m", "scripts.migrate", "--service", "intake"], cwd=ROOT, env=env, check=True,
+                   capture_output=True)
     log_file = tmp_path / "intake.log"
     with open(log_file, "wb") as out:
         proc = subprocess.Popen([sys.executable, "-m", "services.intake"], cwd=ROOT, env=env, stdout=out, stderr=out)
