@@ -150,7 +150,7 @@ async def intake_takes_call(system) -> bool:
 async def test_a_phone_call_is_answered_with_ringing_and_answer_and_its_etiquette_checklist(console, system):
     page = await console.page_as("demo-clerk")
     await page.goto("/desk")
-    # Nobody keeps attendance here yet (staff answers 404): the header offers no clock-in.
+    # The clerk has no shift now: the header offers no clock-in (staff would refuse it).
     await expect(page.get_by_test_id("clock-in")).to_have_count(0)
     call = page.get_by_test_id("call")
     answer = call.get_by_role("button", name="接听")

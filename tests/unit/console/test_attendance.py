@@ -35,12 +35,17 @@ async def test_clocking_in_posts_to_staff_then_shows_the_attendance_as_staff_has
 
 
 async def test_a_refused_clock_in_is_shown_beside_the_button():
-    no_shift = UpstreamError("staff", 409, {"detail": "no shift now", "field": "shift"})
-    calls = FakeCalls({("staff", "/v1/plazas/demo/attendance/clock-in"): no_shift,
-                       ("staff", ME): {"shift": None, "clocked_in_at": None}})
+    too_early = UpstreamError("staff", 409, {"detail": "the shift starts in more than 30 minutes", "field": "shift"})
+    calls = FakeCalls({("staff", "/v1/plazas/demo/attendance/clock-in"): too_early,
+                       ("staff", ME): {"shift": SHIFT, "clocked_in_at": None}})
     me, refused = await attendance.clock(calls, "demo", "in")
     html = render("attendance/widget.html", me=me, refused=refused, d=domain)
-    assert "当前无排班" in html and "签到" in html and "no shift now" in html
+    assert "签到" in html and "the shift starts in more than 30 minutes" in html
+
+
+def test_with_no_shift_now_the_header_offers_no_clock_in():
+    html = render("attendance/widget.html", me={"shift": None, "clocked_in_at": None}, refused=None, d=domain)
+    assert "当前无排班" in html and 'data-testid="clock-in"' not in html
 
 
 def test_the_header_shows_the_shift_and_clock_out_once_clocked_in():
