@@ -1,9 +1,8 @@
 from __future__ import annotations
 
 import os
-import secrets
-from pathlib import Path
 
+from libs.runtime import links
 from libs.runtime.settings import ServiceSettings, SettingsError, load
 
 # Where a deployment without NOTICES_LINK_SECRET keeps the secret generated on first start.
@@ -52,19 +51,4 @@ def from_env(environ: dict[str, str] | None = None) -> Settings:
 
 def link_secret_of(settings: Settings) -> str:
     """The configured secret, else the one kept in the data directory (made on first start)."""
-    if settings.link_secret:
-        return settings.link_secret
-    path = Path(settings.data_dir, LINK_SECRET_FILE)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists():
-        draft = path.with_name(f"{LINK_SECRET_FILE}.{os.getpid()}")
-        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as out:
-            out.write(secrets.token_urlsafe(32) + "\n")
-        try:
-            os.link(draft, path)
-        except FileExistsError:
-            pass
-        finally:
-            draft.unlink()
-    return path.read_text().strip()
+    return settings.link_secret or links.kept_secret(settings.data_dir, LINK_SECRET_FILE)

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import os
-import secrets
 from pathlib import Path
 
+from libs.runtime import links
 from libs.runtime.settings import ServiceSettings, SettingsError, load
 
 # Where a deployment without SURVEY_LINK_SECRET keeps the secret generated on first start.
@@ -60,22 +60,8 @@ def link_secret_of(settings: Settings) -> str:
     by the owner only) on the first start."""
     if settings.link_secret:
         return settings.link_secret
-    path = Path(settings.data_dir, LINK_SECRET_FILE)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists():
-        # Written aside, then linked into place: a process starting at the same moment
-        # finds either no file or a whole one, and the first link wins.
-        draft = path.with_name(f"{LINK_SECRET_FILE}.{os.getpid()}")
-        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as out:
-            out.write(secrets.token_urlsafe(32) + "\n")
-        try:
-            os.link(draft, path)
-        except FileExistsError:
-            pass
-        finally:
-            draft.unlink()
-    secret = path.read_text().strip()
+    secret = links.kept_secret(settings.data_dir, LINK_SECRET_FILE)
     if len(secret) < 16:
-        raise SettingsError(f"{path} holds no usable survey link secret (at least 16 characters)")
+        raise SettingsError(f"{Path(settings.data_dir, LINK_SECRET_FILE)} holds no usable survey link secret "
+                            "(at least 16 characters)")
     return secret

@@ -2,21 +2,19 @@
 notice by SMS, WeChat or e-mail (one adapter per provider, chosen per deployment), and how
 long a failed message waits before its next attempt. Pure, but for the adapters' sends.
 
-A read link's token is ``<payload>.<signature>`` (base64url, no padding); the payload is
-``n1|<plaza>|<notice id>|<unit>``, signed with HMAC-SHA256 under the deployment's secret.
+A read link's token is sealed by libs/runtime/links.py: the fields ``n1|<plaza>|<notice
+id>|<unit>``, signed with HMAC-SHA256 under the deployment's secret.
 It carries no expiry: opening a notice months later still says it was read."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
-import hashlib
-import hmac
-import math
 from typing import Protocol
 
 import msgspec
+
+from libs.runtime import links
+from libs.runtime.links import RateLimiter  # noqa: F401  (the read links' limit, shared with survey)
 
 VERSION = "n1"
 MAX_ATTEMPTS = 5
@@ -33,8 +31,7 @@ class ReadClaims(msgspec.Struct, frozen=True):
 
 
 def sign(secret: str, claims: ReadClaims) -> str:
-    payload = "|".join([VERSION, claims.plaza_id, claims.notice_id, claims.unit]).encode()
-    return f"{_b64(payload)}.{_b64(_mac(secret, payload))}"
+    return links.seal(secret, [VERSION, claims.plaza_id, claims.notice_id, claims.unit])
 
 
 def link_url(console_url: str, plaza_id: str, token: str) -> str:
@@ -44,36 +41,12 @@ def link_url(console_url: str, plaza_id: str, token: str) -> str:
 
 def verify(secret: str, token: str) -> ReadClaims:
     try:
-        payload_text, signature_text = token.split(".")
-        payload, signature = _unb64(payload_text), _unb64(signature_text)
-    except ValueError as exc:
-        raise LinkRefused("this notice link is not valid") from exc
-    if not hmac.compare_digest(signature, _mac(secret, payload)):
-        raise LinkRefused("this notice link is not valid")
-    try:
-        version, plaza_id, notice_id, unit = payload.decode().split("|")
-    except ValueError as exc:
+        version, plaza_id, notice_id, unit = links.unseal(secret, token)
+    except (links.BadToken, ValueError) as exc:
         raise LinkRefused("this notice link is not valid") from exc
     if version != VERSION:
         raise LinkRefused("this notice link is not valid")
     return ReadClaims(plaza_id, notice_id, unit)
-
-
-def _mac(secret: str, payload: bytes) -> bytes:
-    if not secret:
-        raise ValueError("a link secret must be set to sign or verify notice links")
-    return hmac.new(secret.encode(), payload, hashlib.sha256).digest()
-
-
-def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def _unb64(text: str) -> bytes:
-    try:
-        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except (binascii.Error, UnicodeEncodeError) as exc:
-        raise ValueError(str(exc)) from exc
 
 
 # --- providers ----------------------------------------------------------------------------
@@ -135,27 +108,3 @@ def next_attempt(attempts: int, now: dt.datetime, first_wait_s: float = 30.0) ->
     return now + dt.timedelta(seconds=first_wait_s * 2 ** (attempts - 1))
 
 
-class RateLimiter:
-    """A token bucket per client address, in this process: ``per_minute`` requests in a
-    burst, refilled at ``per_minute`` a minute (each replica counts on its own), enough to
-    stop guessing links through one address."""
-
-    MAX_CLIENTS = 10_000
-
-    def __init__(self, per_minute: int) -> None:
-        self.capacity = float(per_minute)
-        self.rate = per_minute / 60.0
-        self.buckets: dict[str, tuple[float, float]] = {}
-
-    def take(self, client: str, now: float) -> int:
-        """0 when the request may go on, else the whole seconds to wait (Retry-After)."""
-        if len(self.buckets) >= self.MAX_CLIENTS:
-            full = now - self.capacity / self.rate
-            self.buckets = {c: (t, at) for c, (t, at) in self.buckets.items() if at > full}
-        tokens, at = self.buckets.get(client, (self.capacity, now))
-        tokens = min(self.capacity, tokens + (now - at) * self.rate)
-        if tokens >= 1:
-            self.buckets[client] = (tokens - 1, now)
-            return 0
-        self.buckets[client] = (tokens, now)
-        return max(1, math.ceil((1 - tokens) / self.rate))

@@ -8,21 +8,18 @@ the ids of the links that have answered, so a link answers once.
 A signed token is still refused when it claims to live longer than ``MAX_TTL``: a leaked
 secret or a bug must not yield links that work for years.
 
-Also here: the token bucket that rate-limits the link routes per client address.
+The token's sealing and the per-address limit on the link routes are libs/runtime/links.py's.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
-import hashlib
-import hmac
-import math
 import secrets
 
 import msgspec
 
+from libs.runtime import links
+from libs.runtime.links import RateLimiter  # noqa: F401  (the link routes' limit, shared with notices)
 from services.survey.policy import domain as policy
 
 VERSION = "v2"
@@ -56,18 +53,18 @@ def new_claims(plaza_id: str, visit_id: str, now: dt.datetime, ttl: dt.timedelta
 
 
 def sign(secret: str, claims: LinkClaims) -> str:
-    payload = "|".join([
+    return links.seal(secret, [
         VERSION, claims.plaza_id, claims.visit_id, str(int(claims.issued_at.timestamp())),
         str(int(claims.expires_at.timestamp())), claims.link_id,
-    ]).encode()
-    return f"{_b64(payload)}.{_b64(_mac(secret, payload))}"
+    ])
 
 
 def verify(secret: str, token: str, now: dt.datetime) -> LinkClaims:
-    payload, signature = _split(token)
-    if not hmac.compare_digest(signature, _mac(secret, payload)):
-        raise LinkRefused("this survey link is not valid")
-    claims = _claims(payload)
+    try:
+        fields = links.unseal(secret, token)
+    except links.BadToken as exc:
+        raise LinkRefused("this survey link is not valid") from exc
+    claims = _claims(fields)
     if claims.expires_at - claims.issued_at > MAX_TTL or claims.expires_at > now + MAX_TTL + CLOCK_SKEW:
         raise LinkRefused(f"this survey link claims to live longer than {MAX_TTL.days} days")
     if claims.issued_at > now + CLOCK_SKEW:
@@ -83,17 +80,9 @@ def mask_name(name: str | None) -> str | None:
     return f"{name[0]}*" if name else None
 
 
-def _split(token: str) -> tuple[bytes, bytes]:
+def _claims(fields: list[str]) -> LinkClaims:
     try:
-        payload, signature = token.split(".")
-        return _unb64(payload), _unb64(signature)
-    except ValueError as exc:
-        raise LinkRefused("this survey link is not valid") from exc
-
-
-def _claims(payload: bytes) -> LinkClaims:
-    try:
-        version, plaza_id, visit_id, issued, expiry, link_id = payload.decode().split("|")
+        version, plaza_id, visit_id, issued, expiry, link_id = fields
         issued_at = dt.datetime.fromtimestamp(int(issued), dt.timezone.utc)
         expires_at = dt.datetime.fromtimestamp(int(expiry), dt.timezone.utc)
     except (ValueError, OverflowError, OSError) as exc:  # signed by us yet malformed: only a bug
@@ -102,49 +91,3 @@ def _claims(payload: bytes) -> LinkClaims:
         raise LinkRefused("this survey link is not valid")
     return LinkClaims(plaza_id=plaza_id, visit_id=visit_id, issued_at=issued_at, expires_at=expires_at,
                       link_id=link_id)
-
-
-def _mac(secret: str, payload: bytes) -> bytes:
-    if not secret:
-        raise ValueError("a link secret must be set to sign or verify survey links")
-    return hmac.new(secret.encode(), payload, hashlib.sha256).digest()
-
-
-def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def _unb64(text: str) -> bytes:
-    try:
-        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except (binascii.Error, UnicodeEncodeError) as exc:
-        raise ValueError(str(exc)) from exc
-
-
-class RateLimiter:
-    """A token bucket per client address, in this process: ``per_minute`` requests in a
-    burst, refilled at ``per_minute`` a minute. Each replica counts on its own (N replicas
-    allow N times the rate), enough to stop guessing and scraping through one address."""
-
-    MAX_CLIENTS = 10_000  # past this many addresses, forget those whose bucket is full again
-
-    def __init__(self, per_minute: int) -> None:
-        self.capacity = float(per_minute)
-        self.rate = per_minute / 60.0
-        self.buckets: dict[str, tuple[float, float]] = {}  # address -> (tokens, at, monotonic s)
-
-    def take(self, client: str, now: float) -> int:
-        """0 when the request may go on, else the whole seconds to wait (Retry-After)."""
-        if len(self.buckets) >= self.MAX_CLIENTS:
-            self._forget_idle(now)
-        tokens, at = self.buckets.get(client, (self.capacity, now))
-        tokens = min(self.capacity, tokens + (now - at) * self.rate)
-        if tokens >= 1:
-            self.buckets[client] = (tokens - 1, now)
-            return 0
-        self.buckets[client] = (tokens, now)
-        return max(1, math.ceil((1 - tokens) / self.rate))
-
-    def _forget_idle(self, now: float) -> None:
-        full = now - self.capacity / self.rate
-        self.buckets = {c: (t, at) for c, (t, at) in self.buckets.items() if at > full}
