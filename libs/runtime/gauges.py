@@ -15,7 +15,6 @@ that is away (which is exactly when the outbox gauges matter)."""
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
@@ -60,7 +59,7 @@ async def _outbox(runtime: "Runtime") -> None:
             )).one()
             aside = (await conn.execute(sa.select(sa.func.count()).select_from(failed))).scalar_one()
         metrics.OUTBOX_BACKLOG.labels(runtime.service).set(waiting)
-        age = (utcnow() - _aware(oldest)).total_seconds() if oldest is not None else 0.0
+        age = (utcnow() - oldest).total_seconds() if oldest is not None else 0.0  # UtcDateTime: aware
         metrics.OUTBOX_OLDEST_AGE.labels(runtime.service).set(max(age, 0.0))
         metrics.SET_ASIDE_EVENTS.labels(runtime.service).set(aside)
 
@@ -106,6 +105,3 @@ async def _own(runtime: "Runtime") -> None:
 
         await _guarded(runtime, name, read())
 
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)

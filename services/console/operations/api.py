@@ -5,6 +5,7 @@ Operators only."""
 from __future__ import annotations
 
 from litestar import Request, get, post
+from nats.errors import Error as NatsError
 from litestar.exceptions import NotAuthorizedException
 from litestar.response import Redirect, Template
 
@@ -25,7 +26,7 @@ async def _page(request: Request, **extra) -> Template:
         problem = None
     except operations.NotSetUp:
         items, trail, problem = [], [], "not_set_up"
-    except (OSError, TimeoutError, Exception) as exc:  # NATS away: said on the page
+    except (OSError, TimeoutError, NatsError) as exc:  # the bus away: said on the page
         items, trail, problem = [], [], f"unreachable: {type(exc).__name__}"
     return Template("operations/index.html", context={"items": items, "trail": list(reversed(trail)),
                                                        "problem": problem, "d": domain, **extra})
