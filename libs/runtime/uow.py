@@ -94,22 +94,20 @@ class Tx:
         pending = self.emitted[-self._unwritten :]
         wrote_outbox(self.conn)
         raw = sqlite_driver(self.conn)
-        if tracing.enabled:
-            traced = [tracing.traceparent_for(e) for e in pending]
-            await self.conn.execute(self._outbox.insert(), [
-                {"event_id": e.id, "subject": subject_for(e), "payload": encode(e), "created_at": now, "attempts": 0,
-                 "traceparent": t} for e, t in zip(pending, traced)])
-        elif raw is not None:
+        # traceparent: the context of the span that wrote each event (None while traces are off).
+        if raw is not None:
             at = sqlite_utc_text(now)
             raw.executemany(
-                f"INSERT INTO {self._outbox.name} (event_id, subject, payload, created_at, attempts) VALUES (?, ?, ?, ?, 0)",
-                [(e.id, subject_for(e), encode(e), at) for e in pending],
+                f"INSERT INTO {self._outbox.name} (event_id, subject, payload, created_at, attempts, traceparent) "
+                "VALUES (?, ?, ?, ?, 0, ?)",
+                [(e.id, subject_for(e), encode(e), at, tracing.traceparent_for(e)) for e in pending],
             )
         else:
             await self.conn.execute(
                 self._outbox.insert(),
                 [
-                    {"event_id": e.id, "subject": subject_for(e), "payload": encode(e), "created_at": now, "attempts": 0}
+                    {"event_id": e.id, "subject": subject_for(e), "payload": encode(e), "created_at": now, "attempts": 0,
+                     "traceparent": tracing.traceparent_for(e)}
                     for e in pending
                 ],
             )
