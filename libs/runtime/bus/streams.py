@@ -8,10 +8,14 @@ services declare."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
+from nats.errors import NoRespondersError
+from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, StorageType, StreamConfig
-from nats.js.errors import NotFoundError
+from nats.js.errors import APIError, NotFoundError, ServiceUnavailableError
 
 from libs.contracts import STREAMS
 from libs.contracts.subjects import DEAD_LETTER_STREAM, DEAD_LETTER_SUBJECTS
@@ -21,6 +25,38 @@ from libs.runtime.bus.connection import Broker
 logger = log.get("bus")
 
 DUPLICATE_WINDOW_S = 120.0
+# How long start-up keeps asking JetStream while it cannot answer yet: a cluster whose nodes
+# have just started elects its meta leader first, and a stream on three replicas waits for
+# its peers; an answer that times out then is asked again rather than ending the process.
+SETTLE_S = 90.0
+JETSTREAM_BUSY = 10008  # "JetStream system temporarily unavailable"
+T = TypeVar("T")
+
+
+def _not_answering_yet(exc: Exception) -> bool:
+    if isinstance(exc, NotFoundError):
+        return False
+    if isinstance(exc, (NatsTimeoutError, NoRespondersError, ServiceUnavailableError, asyncio.TimeoutError)):
+        return True
+    return isinstance(exc, APIError) and exc.err_code == JETSTREAM_BUSY
+
+
+async def settled(call: Callable[[], Awaitable[T]], what: str, timeout: float = SETTLE_S) -> T:
+    """``call()``, asked again with a growing pause while JetStream does not answer yet
+    (a timeout, no responders, temporarily unavailable), up to ``timeout`` seconds; any other
+    error, and the last of these, is raised as it is."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    pause = 0.25
+    while True:
+        try:
+            return await call()
+        except Exception as exc:
+            if not _not_answering_yet(exc) or loop.time() + pause > deadline:
+                raise
+            logger.warning("jetstream_not_answering_yet", step=what, error=repr(exc), retry_in_s=pause)
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 5.0)
 
 
 async def declare_own_stream(broker: Broker, service: str, replicas: int = 1) -> None:
@@ -35,11 +71,15 @@ async def declare_own_stream(broker: Broker, service: str, replicas: int = 1) ->
             num_replicas=replicas,
             allow_atomic=True,  # the relays publish a batch of rows as one atomic batch
         )
-        try:
-            await js.stream_info(name)
-            await js.update_stream(config)
-        except NotFoundError:
-            await js.add_stream(config)
+        await settled(lambda config=config: _declare(js, config), f"declare stream {name}")
+
+
+async def _declare(js: JetStreamContext, config: StreamConfig) -> None:
+    try:
+        await js.stream_info(config.name)
+        await js.update_stream(config)
+    except NotFoundError:
+        await js.add_stream(config)
 
 
 async def wait_for_streams(broker: Broker, names: list[str], timeout: float = 60) -> None:
@@ -50,7 +90,7 @@ async def wait_for_streams(broker: Broker, names: list[str], timeout: float = 60
     for name in names:
         while True:
             try:
-                await js.stream_info(name)
+                await settled(lambda name=name: js.stream_info(name), f"find stream {name}")
                 break
             except NotFoundError:
                 if loop.time() > deadline:
@@ -62,10 +102,13 @@ async def wait_for_streams(broker: Broker, names: list[str], timeout: float = 60
 async def ensure_consumer(js: JetStreamContext, stream: str, config: ConsumerConfig) -> None:
     """The durable consumer, created with ``config`` if the stream does not have it yet; one
     that exists carries on where it was, as it is."""
-    try:
-        await js.consumer_info(stream, config.durable_name)
-    except NotFoundError:
-        await js.add_consumer(stream, config=config)
+    async def ensure() -> None:
+        try:
+            await js.consumer_info(stream, config.durable_name)
+        except NotFoundError:
+            await js.add_consumer(stream, config=config)
+
+    await settled(ensure, f"consumer {config.durable_name} on {stream}")
 
 
 def next_subject(stream: str, durable: str) -> str:
