@@ -20,6 +20,7 @@ import httpx
 import nats
 import pytest
 
+from libs.runtime.bus.streams import settled as answered
 from scripts.system import System
 from tests.support.harness import default_headers, eventually, jwks_file, wait_for
 
@@ -72,8 +73,8 @@ async def settled(system, quiet_s: float = 0.5) -> None:
     nc, js = await streams(system)
 
     async def idle() -> bool:
-        for stream in await js.streams_info():
-            for c in await js.consumers_info(stream.config.name):
+        for stream in await answered(js.streams_info, "streams"):
+            for c in await answered(lambda name=stream.config.name: js.consumers_info(name), "consumers"):
                 if c.num_pending or c.num_ack_pending:
                     return False
         return True
@@ -87,8 +88,9 @@ async def settled(system, quiet_s: float = 0.5) -> None:
 
 
 async def every_copy_current(js) -> bool:
-    """Each stream has a leader and each of its other copies is current."""
-    for stream in await js.streams_info():
+    """Each stream has a leader and each of its other copies is current. (The cluster's API
+    may time out while a node has just come back: asked again, as the services do.)"""
+    for stream in await answered(js.streams_info, "streams' copies"):
         cluster = stream.cluster
         if cluster is None or not cluster.leader or not all(p.current for p in cluster.replicas or []):
             return False
@@ -157,7 +159,7 @@ async def crash_two_nodes(system, loops: Loops) -> list[str]:
             await eventually(reached(down_at), timeout=600, interval=0.05,
                              what=f"{down_at:.0%} of the loops")
             await eventually(lambda: every_copy_current(js), timeout=60, interval=0.2, what="every copy current")
-            leader = (await js.stream_info(stream)).cluster.leader
+            leader = (await answered(lambda: js.stream_info(stream), f"{stream}'s leader")).cluster.leader
             victim = leader if leader not in killed else next(n.server_name for n in cluster.nodes if n.server_name not in killed)
             cluster.kill(victim)
             killed.append(victim)
@@ -224,18 +226,33 @@ def test_a_thousand_loops_while_two_nodes_crash_lose_nothing_and_do_nothing_twic
         per_order = collections.Counter(v["work_order_id"] for v in all_pages(http, f"{system.url('survey')}/v1/plazas/{plaza}/visits"))
         assert set(per_order) == wos and set(per_order.values()) == {1}
 
-        # Every event once on its unit's timeline, and every loop the same entries.
-        entries = [e for unit in UNITS for e in all_pages(http, f"{system.url('archive')}/v1/plazas/{plaza}/units/{unit}/timeline")]
-        twice = [k for k, n in collections.Counter(e["event_id"] for e in entries).items() if n > 1]
+        # Every event once on its unit's timeline, and every loop the same entries. An event
+        # still in its service's outbox (a relay waiting out a node's failover) is not on the
+        # timeline yet, with every consumer idle: the timeline is read until the loops agree.
+        def timeline() -> tuple[list[str], dict[str, collections.Counter]]:
+            entries = [e for unit in UNITS for e in all_pages(http, f"{system.url('archive')}/v1/plazas/{plaza}/units/{unit}/timeline")]
+            twice = [k for k, n in collections.Counter(e["event_id"] for e in entries).items() if n > 1]
+            per_loop = {rid: collections.Counter() for rid in loops.request_ids}
+            for e in entries:
+                if e["correlation_id"] in per_loop:
+                    per_loop[e["correlation_id"]][e["type"]] += 1
+            return twice, per_loop
+
+        deadline = time.monotonic() + 90
+        while True:
+            twice, per_loop = timeline()
+            shapes = collections.Counter(frozenset(c.items()) for c in per_loop.values())
+            complete = len(shapes) == 1 and ON_THE_TIMELINE <= {t for t, _ in next(iter(shapes))}
+            if twice or complete or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
         assert not twice, twice[:5]
-        per_loop = {rid: collections.Counter() for rid in loops.request_ids}
-        for e in entries:
-            if e["correlation_id"] in per_loop:
-                per_loop[e["correlation_id"]][e["type"]] += 1
-        shapes = collections.Counter(frozenset(c.items()) for c in per_loop.values())
-        assert len(shapes) == 1, shapes.most_common(3)
-        [shape] = shapes
-        assert ON_THE_TIMELINE <= {t for t, _ in shape}, shape
+        usual = collections.Counter(dict(shapes.most_common(1)[0][0]))
+        # Loops unlike the most of them, each with how many entries of which type it has more (or fewer).
+        odd = {rid: {t: c[t] - usual[t] for t in set(c) | set(usual) if c[t] != usual[t]}
+               for rid, c in per_loop.items() if c != usual}
+        assert not odd, odd
+        assert ON_THE_TIMELINE <= set(usual), usual
 
     # The same processes, each ready: they reconnected by themselves.
     assert {name: proc.pid for name, proc in system.procs.items()} == processes
