@@ -43,6 +43,7 @@ async def test_a_notice_is_written_approved_read_by_the_occupant_and_counted(con
     await supervisor.get_by_role("button", name="批准并发送").click()
     await expect(supervisor.get_by_test_id("status")).to_have_text("已发布")
     await expect(supervisor.get_by_test_id("unread")).to_contain_text(UNIT)
+    await console.shoot(supervisor, "notice")
 
     # The SMS carries the unit's signed link to the console's phone page: opening it is reading it.
     async with httpx.AsyncClient(base_url=system.url("notices"), headers=system.operator_auth, timeout=10) as notices:
@@ -89,3 +90,4 @@ async def test_a_notice_is_written_approved_read_by_the_occupant_and_counted(con
     await expect(supervisor.locator("#unread")).to_contain_text("所有单元均已阅读")
     await clerk.goto("/notices")
     await expect(clerk.locator(f"tr[data-id='{notice_id}']")).to_contain_text("1 / 1")
+    await console.shoot(clerk, "notices")
