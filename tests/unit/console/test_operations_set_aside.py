@@ -58,7 +58,7 @@ class Services:
 
     @staticmethod
     def _item(event: dict) -> dict:
-        return {"event_id": event["id"], "event_type": event["type"], "subject": "plazadesk.intake.p1.request.received",
+        return {"event_id": event["id"], "event_type": event["type"], "plaza_id": event["plaza_id"], "subject": "plazadesk.intake.p1.request.received",
                 "failed_at": "2026-12-05T02:00:00Z", "created_at": "2026-12-05T01:59:59Z", "size": 9_000_000,
                 "reason": REASON}
 

@@ -52,12 +52,22 @@ async def test_the_operator_lists_shows_replays_and_discards_events_set_aside_au
                                            headers=headers)).status_code == 403
             assert (await archive.get("/v1/ops/set-aside", headers={"Authorization": ""})).status_code in (400, 401)
 
+            # An operator of another plaza: none of p1's events, not even to read one.
+            elsewhere = bearer("ops-wang", plazas={"p2": ["operator"]})
+            assert (await archive.get("/v1/ops/set-aside", headers=elsewhere)).json()["items"] == []
+            assert (await archive.get(f"/v1/ops/set-aside/{fixed.id}", headers=elsewhere)).status_code == 404
+            assert (await archive.post(f"/v1/ops/set-aside/{junk.id}/discard", json={"reason": "x"},
+                                       headers=elsewhere)).status_code == 404
+            here = bearer("ops-zhao", plazas={"p1": ["operator"]})
+            assert len((await archive.get("/v1/ops/set-aside", headers=here)).json()["items"]) == 2
+
             listed = (await archive.get("/v1/ops/set-aside", headers=OPERATOR)).json()
             assert listed["service"] == "archive"
             by_id = {x["event_id"]: x for x in listed["items"]}
             assert set(by_id) == {fixed.id, junk.id}
             assert "max_payload" in by_id[fixed.id]["reason"] and by_id[fixed.id]["size"] == len(encode(fixed))
             assert by_id[fixed.id]["subject"] == "plazadesk.archive.p1.plaza.registered"
+            assert by_id[fixed.id]["plaza_id"] == "p1"
             assert "payload" not in by_id[fixed.id] and "event" not in by_id[fixed.id]
 
             shown = (await archive.get(f"/v1/ops/set-aside/{fixed.id}", headers=OPERATOR)).json()
@@ -97,6 +107,28 @@ async def test_the_operator_lists_shows_replays_and_discards_events_set_aside_au
         ]
         assert "max_payload" in trail[0]["set_aside_reason"] and trail[0]["event_type"] == "PlazaRegistered"
         assert '"测试"' in trail[1]["event"]  # the whole discarded event is kept in the audit
+
+
+async def test_nothing_is_replayed_or_discarded_that_cannot_be_audited(
+    nats_server, tmp_path, cleanup_schemas, monkeypatch
+):
+    async with Bus(nats_server.url) as bus:
+        await bus.declare_streams()
+        app = create_app(service_settings(Settings, nats_url=nats_server.url, db_kind="sqlite", tmp_path=tmp_path))
+        async with served_here(app, "http://archive") as archive:
+            runtime = app.dependencies["runtime"].dependency()
+            event = PlazaRegistered(plaza_id="p1", correlation_id="c1", name="万象城")
+            await set_aside(runtime, event, "over the stream's max_msg_size")
+
+            async def bus_away(*args, **kwargs):
+                raise ConnectionError("nats: no servers available")
+
+            monkeypatch.setattr(deadletters, "record", bus_away)
+            for action, body in (("replay", {"reason": "fixed"}), ("discard", {"reason": "test data"})):
+                answer = await archive.post(f"/v1/ops/set-aside/{event.id}/{action}", json=body, headers=OPERATOR)
+                assert answer.status_code == 503 and "nothing was changed" in answer.json()["detail"]
+            assert await rows(runtime, "failed_events", event.id) == 1
+            assert await rows(runtime, "outbox", event.id) == 0
 
 
 async def _published(bus: Bus, event_id: str) -> bool:
