@@ -115,7 +115,7 @@ async def _audit(runtime: Runtime, action: str, row: dict, *, actor: str, reason
             raise ConnectionError("not connected to the message bus")
         await deadletters.record(js, action, actor=actor, reason=reason, service=runtime.service,
                                  event_id=row["event_id"], event_type=row["event_type"], subject=row["subject"],
-                                 set_aside_reason=row["reason"], **more)
+                                 plaza_id=_plaza(row["payload"]), set_aside_reason=row["reason"], **more)
     except Exception as exc:  # noqa: BLE001 — whatever the bus answers, nothing is done unaudited
         logger.warning("set_aside_not_audited", action=action, event_id=row["event_id"], error=repr(exc))
         raise Problem(503, "Service Unavailable",

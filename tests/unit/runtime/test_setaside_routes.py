@@ -106,6 +106,7 @@ async def test_the_operator_lists_shows_replays_and_discards_events_set_aside_au
             ("set_aside_discarded", "ops-li", "archive", junk.id, "测试数据，不再需要"),
         ]
         assert "max_payload" in trail[0]["set_aside_reason"] and trail[0]["event_type"] == "PlazaRegistered"
+        assert trail[0]["plaza_id"] == "p1" and trail[0]["subject"] == "plazadesk.archive.p1.plaza.registered"
         assert '"测试"' in trail[1]["event"]  # the whole discarded event is kept in the audit
 
 
