@@ -306,6 +306,11 @@ RUNTIME: dict[str, frozenset[str]] = {
     "GET /ready": PUBLIC,
     "GET /asyncapi": PUBLIC,
     "GET /metrics": frozenset({"operator", "auditor"}),
+    # The service's own events set aside (refused by the broker for good): the operator's.
+    "GET /v1/ops/set-aside": frozenset({"operator"}),
+    "GET /v1/ops/set-aside/{event_id}": frozenset({"operator"}),
+    "POST /v1/ops/set-aside/{event_id}/replay": frozenset({"operator"}),
+    "POST /v1/ops/set-aside/{event_id}/discard": frozenset({"operator"}),
 }
 # Paths under these prefixes (the OpenAPI document and its page) take no token.
 PUBLIC_PREFIXES = ("/schema",)

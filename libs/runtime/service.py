@@ -283,7 +283,8 @@ class Runtime:
             own_jwks: dict | None = None) -> Litestar:
         """``own_jwks``: the keys the service itself signs tokens with (the staff service),
         trusted without fetching its own JWKS over HTTP."""
-        route_handlers = [*route_handlers, asyncapi.route(self.service, self.settings)]  # GET /asyncapi
+        from libs.runtime.http.setaside import SetAsideController  # GET /asyncapi; the operator's events set aside
+        route_handlers = [*route_handlers, asyncapi.route(self.service, self.settings), SetAsideController]
 
         @asynccontextmanager
         async def lifespan(_app: Litestar):

@@ -5,6 +5,7 @@ unreadable, it is parked again); both are in the audit trail. Nobody else sees t
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 
@@ -54,3 +55,43 @@ async def test_the_operator_discards_and_replays_dead_letters(console, system):
     answer = await clerk.goto("/operations")
     assert answer.status in (401, 403)
     assert await clerk.locator("nav a[href='/operations']").count() == 0
+
+
+async def test_the_operator_reads_and_discards_an_event_set_aside(console, system):
+    """An event intake could not publish (set aside by its relay) is on the page with its
+    reason; its page shows it whole; discarding asks why and is in the audit trail."""
+    from libs.contracts import new_event_id, utcnow
+    from libs.runtime.db import Database
+    from services.intake import tables
+
+    event_id = new_event_id()
+    event = {"id": event_id, "type": "RequestReceived", "plaza_id": "demo", "text": "超大附件的测试请求"}
+    db = Database(f"sqlite:///{system.data_dir}/intake.db")
+    try:
+        async with db.write() as conn:
+            await conn.execute(tables.metadata.tables["failed_events"].insert().values(
+                event_id=event_id, event_type="RequestReceived", subject="plazadesk.intake.demo.request.received",
+                payload=json.dumps(event, ensure_ascii=False).encode(), created_at=utcnow(), failed_at=utcnow(),
+                reason="event is 9000000 bytes; the NATS server takes at most 8388608 (max_payload)"))
+    finally:
+        await db.dispose()
+
+    operator = await console.page_as(None)
+    await sign_in(operator, "operator", system.operator_password())
+    await operator.goto("/operations")
+    row = operator.locator(f"#set-aside-{event_id}")
+    assert "max_payload" in await row.inner_text()
+    await row.get_by_role("link", name="RequestReceived").click()
+    await operator.get_by_text("超大附件的测试请求").wait_for()
+    await operator.goto("/operations")
+
+    row = operator.locator(f"#set-aside-{event_id}")
+    await row.get_by_role("button", name="丢弃").click()  # no reason given
+    await operator.locator("#set-aside-needs-reason").wait_for()
+    row = operator.locator(f"#set-aside-{event_id}")
+    await row.get_by_label("丢弃原因").fill("测试用的搁置事件")
+    await row.get_by_role("button", name="丢弃").click()
+    await operator.locator("#done").wait_for()
+    assert await operator.locator(f"#set-aside-{event_id}").count() == 0
+    await operator.locator("table.audit").get_by_text("测试用的搁置事件").wait_for()
+    await console.shoot(operator, "operations-set-aside")

@@ -1,14 +1,16 @@
 """The operations page (/operations): the dead letters of every service, each with its
-reason and its event, replayed after a fix or discarded with a reason; the audit trail.
-Operators only."""
+reason and its event, replayed after a fix or discarded with a reason; every service's events
+set aside (refused by the broker for good), the same way, through the service's own routes
+with the operator's token; the audit trail. Operators only."""
 
 from __future__ import annotations
 
 from litestar import Request, get, post
 from nats.errors import Error as NatsError
-from litestar.exceptions import NotAuthorizedException
+from litestar.exceptions import NotAuthorizedException, NotFoundException
 from litestar.response import Redirect, Template
 
+from services.console.gateway.domain import UpstreamError
 from services.console.operations import domain
 from services.console.operations import services as operations
 
@@ -28,8 +30,10 @@ async def _page(request: Request, **extra) -> Template:
         items, trail, problem = [], [], "not_set_up"
     except (OSError, TimeoutError, NatsError) as exc:  # the bus away: said on the page
         items, trail, problem = [], [], f"unreachable: {type(exc).__name__}"
+    set_aside = await operations.set_aside(request.state.calls)
     return Template("operations/index.html", context={"items": items, "trail": list(reversed(trail)),
-                                                       "problem": problem, "d": domain, **extra})
+                                                       "problem": problem, "set_aside": set_aside, "d": domain,
+                                                       **extra})
 
 
 @get("/operations", include_in_schema=False)
@@ -74,4 +78,55 @@ async def discard(request: Request, seq: int) -> Redirect | Template:
     return Redirect(f"/operations?done=discarded-{seq}", status_code=303)
 
 
-ROUTES = [index, show, replay, discard]
+def _service(name: str) -> str:
+    service = domain.set_aside_service(name)
+    if service is None:
+        raise NotFoundException(f"no service {name!r}")
+    return service
+
+
+def _refused(exc: UpstreamError) -> UpstreamError:
+    if exc.status == 401:  # the session lapsed: the app sends the person to sign in
+        raise exc
+    return exc
+
+
+@get("/operations/set-aside/{service:str}/{event_id:str}", include_in_schema=False)
+async def set_aside_show(request: Request, service: str, event_id: str) -> Template:
+    _operator(request)
+    service = _service(service)
+    try:
+        event = await operations.set_aside_event(request.state.calls, service, event_id)
+    except UpstreamError as exc:
+        return await _page(request, set_aside_refused=_refused(exc), set_aside_id=event_id)
+    return Template("operations/set_aside.html", context={"x": event, "d": domain})
+
+
+@post("/operations/set-aside/{service:str}/{event_id:str}/replay", include_in_schema=False)
+async def set_aside_replay(request: Request, service: str, event_id: str) -> Redirect | Template:
+    _operator(request)
+    service = _service(service)
+    form = await request.form()
+    try:
+        await operations.replay_set_aside(request.state.calls, service, event_id, (form.get("reason") or "").strip())
+    except UpstreamError as exc:
+        return await _page(request, set_aside_refused=_refused(exc), set_aside_id=event_id)
+    return Redirect(f"/operations?done=set-aside-replayed-{event_id}", status_code=303)
+
+
+@post("/operations/set-aside/{service:str}/{event_id:str}/discard", include_in_schema=False)
+async def set_aside_discard(request: Request, service: str, event_id: str) -> Redirect | Template:
+    _operator(request)
+    service = _service(service)
+    form = await request.form()
+    reason = (form.get("reason") or "").strip()
+    if not reason:  # the service would refuse it too (422 naming reason)
+        return await _page(request, set_aside_needs_reason=event_id)
+    try:
+        await operations.discard_set_aside(request.state.calls, service, event_id, reason)
+    except UpstreamError as exc:
+        return await _page(request, set_aside_refused=_refused(exc), set_aside_id=event_id)
+    return Redirect(f"/operations?done=set-aside-discarded-{event_id}", status_code=303)
+
+
+ROUTES = [index, show, replay, discard, set_aside_show, set_aside_replay, set_aside_discard]

@@ -178,3 +178,25 @@ async def test_the_consoles_operations_user_handles_dead_letters_and_nothing_els
     await guarded.violation(ops, "$JS.API.CONSUMER.CREATE.DISPATCH.console-ops-peek")
     await ops.subscribe("plazadesk.dispatch.>")
     await guarded.violation(ops, "plazadesk.dispatch.>")
+
+
+async def test_a_service_audits_its_events_set_aside_and_writes_nothing_else_on_the_trail(guarded):
+    """The operator replays or discards a service's events set aside through its API: the
+    service writes those two records of the operators' audit trail, no other, and reads none."""
+    from libs.runtime import deadletters
+
+    billing = await guarded.connect("billing")
+    js = billing.jetstream()
+    await deadletters.record(js, "set_aside_replayed", actor="ops-li", reason="max_payload raised",
+                             service="billing", event_id="e1")
+    await deadletters.record(js, "set_aside_discarded", actor="ops-li", reason="test data", service="billing",
+                             event_id="e2")
+    await billing.publish("plazadesk.audit.ops.dead_letter_discarded", b"{}")
+    await guarded.violation(billing, "plazadesk.audit.ops.dead_letter_discarded")
+    with pytest.raises(nats.errors.TimeoutError):
+        await js.delete_stream(deadletters.AUDIT_STREAM)
+
+    operator = await guarded.connect("operator")
+    trail = await deadletters.audit_trail(operator.jetstream())
+    assert [(e["action"], e["actor"], e["service"], e["event_id"]) for e in trail] == [
+        ("set_aside_replayed", "ops-li", "billing", "e1"), ("set_aside_discarded", "ops-li", "billing", "e2")]
