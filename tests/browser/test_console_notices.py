@@ -11,6 +11,7 @@ from playwright.async_api import expect
 
 from tests.browser.conftest import PLAZA
 from tests.browser.test_console_occupant import _token
+from tests.support.documents import pdf_text
 from tests.support.harness import eventually
 
 pytestmark = pytest.mark.browser
@@ -85,6 +86,24 @@ async def test_a_notice_is_written_approved_read_by_the_occupant_and_counted(con
     await phone.locator(f"#n-{tip}").get_by_role("button", name="我已阅读").click()
     await expect(phone.locator(f"#n-{tip}")).to_have_attribute("data-read", "yes")
     await expect(phone.locator(f"#n-{tip}")).to_contain_text("阅读于")
+
+    # A letter to the unit: its copy is printed from the occupant's own page.
+    async with httpx.AsyncClient(base_url=system.url("notices"), timeout=10) as notices:
+        r = await notices.post(f"/v1/plazas/{PLAZA}/notices", headers=clerk_token, json={
+            "kind": "letter", "title": "装修押金退还通知", "body": "{merchant}您好：您的装修押金已验收，可至客服中心办理退还。",
+            "audience": {"units": [UNIT]}})
+        assert r.status_code == 201, r.text
+        letter = r.json()["id"]
+        assert (await notices.post(f"/v1/plazas/{PLAZA}/notices/{letter}/submit", headers=clerk_token)).status_code == 200
+        assert (await notices.post(f"/v1/plazas/{PLAZA}/notices/{letter}/approve", headers=supervisor_token)).status_code == 200
+    await phone.reload()
+    link = phone.locator(f"#n-{letter}").get_by_test_id("letter-pdf")
+    await expect(link).to_have_text("打印信函（PDF）")
+    assert await phone.locator(f"#n-{tip}").get_by_test_id("letter-pdf").count() == 0  # a tip is not a letter
+    printed = await phone.request.get(await link.get_attribute("href"))
+    assert printed.ok and printed.headers["content-type"] == "application/pdf"
+    text = pdf_text(await printed.body())
+    assert "装修押金已验收" in text and UNIT in text, text
 
     await supervisor.reload()
     await expect(supervisor.locator("#unread")).to_contain_text("所有单元均已阅读")

@@ -77,6 +77,17 @@ async def read_notice(request: Request, notice_id: str) -> Response:
     return Redirect(f"/me#n-{quote(notice_id, safe='')}", status_code=303)
 
 
+@get("/me/notices/{notice_id:str}/letter.pdf", include_in_schema=False)
+async def letter(request: Request, notice_id: str) -> Response:
+    """The occupant's own copy of a letter, printable (the PDF notices writes for their unit)."""
+    unit = _unit(request)
+    if unit is None:
+        return await _page(request, status_code=403)
+    answer = await occupant.letter(request.state.calls, request.state.plaza, unit, notice_id)
+    disposition = answer.headers.get("content-disposition") or f'inline; filename="letter-{notice_id}.pdf"'
+    return Response(answer.content, media_type="application/pdf", headers={"Content-Disposition": disposition})
+
+
 @get("/occupant/{plaza:str}/login", opt=PUBLIC, include_in_schema=False)
 async def occupant_link(request: Request, plaza: str) -> Template:
     """Where staff's occupant link points (``/occupant/{plaza}/login#token=…``): the token
@@ -146,4 +157,4 @@ async def answer_survey(request: Request, plaza: str, token: str) -> Template:
         "rating_label": domain.RATING_NAMES.get(answered.get("rating") or "", "")})
 
 
-ROUTES = [me, report, answer_visit, read_notice, occupant_link, survey_link, answer_survey, notice_link]
+ROUTES = [me, report, answer_visit, read_notice, letter, occupant_link, survey_link, answer_survey, notice_link]

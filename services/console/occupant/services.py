@@ -59,3 +59,9 @@ async def answer_survey(calls, plaza: str, token: str, body: dict) -> dict:
 async def read_notice(calls, plaza: str, unit: str, notice_id: str) -> dict:
     return await calls.post("notices", f"/v1/plazas/{plaza}/units/{quote(unit, safe='')}/notices/"
                                        f"{quote(notice_id, safe='')}/read", {})
+
+
+async def letter(calls, plaza: str, unit: str, notice_id: str):
+    """The unit's copy of a letter as notices prints it (a PDF), fetched as the occupant: the raw answer."""
+    return await calls.response("notices", "GET", f"/v1/plazas/{plaza}/units/{quote(unit, safe='')}/notices/"
+                                                   f"{quote(notice_id, safe='')}/letter.pdf")
