@@ -72,8 +72,7 @@ def wants(endpoint: dict, event_type: str, department: str | None) -> bool:
         return False
     if event_type in NOTICE_EVENTS:
         return event_type in endpoint["events"]
-    return (event_type in WORK_ORDER_EVENTS and endpoint["department"] == department
-            and (not endpoint["events"] or event_type in endpoint["events"]))
+    return endpoint["department"] == department and (not endpoint["events"] or event_type in endpoint["events"])
 
 
 def next_attempt(since: dt.datetime, attempts: int, now: dt.datetime,
