@@ -1,6 +1,7 @@
 """Bus subscribers: archive's plazas and units, the staff service's people and roster, intake's
 requests (and the desk's corrections of them) and handover defects, survey's return
-visits. The volume consumers take a whole batch at once (one query per table for the
+visits; dispatch's own work-order events and the plazas' published notices, for the
+webhooks. The volume consumers take a whole batch at once (one query per table for the
 batch); the runtime calls them with a batch of one to isolate a bad event. Each of intake's and survey's first checks that archive
 registered the events' plazas and units."""
 
@@ -56,6 +57,12 @@ async def on_own_work_order_events(tx: Tx, events: list) -> None:
     await webhooks.queue_deliveries(tx, events)
 
 
+async def on_notices_published(tx: Tx, events: list) -> None:
+    """A plaza's notices as they go out, for the webhooks of the departments that asked for
+    them (a plaza no endpoint knows queues nothing, so archive's facts are not waited for)."""
+    await webhooks.queue_deliveries(tx, events)
+
+
 def subscribe(consumers: Consumers, *, reopen_escalate_after: int = 2) -> None:
     consumers.subscribe_batch("archive", "*.>", "archive", on_archive_events)
     consumers.subscribe_batch("staff", "*.staff.*", "staff", on_staff_events)
@@ -69,3 +76,4 @@ def subscribe(consumers: Consumers, *, reopen_escalate_after: int = 2) -> None:
         functools.partial(on_visit_completed, reopen_escalate_after=reopen_escalate_after),
     )
     consumers.subscribe_batch("dispatch", "*.*.work_order.*", "webhooks", on_own_work_order_events)
+    consumers.subscribe_batch("notices", "*.notice.published", "webhooks-notices", on_notices_published)

@@ -20,7 +20,8 @@ from services.dispatch.webhooks import services as webhooks
 class EndpointIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     url: limits.line(2000, min_length=1)
     department: limits.line(64, min_length=1)
-    # Work-order event types; none: every one.
+    # Event types: the department's work orders' (none named: every one of those) and the
+    # plaza's notices' (NoticePublished, only when named).
     events: Annotated[list[limits.line(64, min_length=1)], msgspec.Meta(max_length=20)] = []
     secret: limits.line(200, min_length=24) | None = None  # generated when not given
 
@@ -84,11 +85,13 @@ class WebhooksController(Controller):
     path = "/v1/plazas/{plaza:str}/webhooks"
 
     @post("/", status_code=201, summary="登记部门系统的 Webhook / Register a department system's webhook",
-          description="部门系统收不了 NATS 时，把它的工单事件以签名的 HTTPS POST 推给它。密钥只在此应答中出现一次。\n\n"
-          "For a department system that cannot hold a NATS connection: its work-order events are "
-          "POSTed to this HTTPS address, signed with HMAC-SHA256 (`PlazaDesk-Signature: t=…,v1=…`, "
-          "docs/webhooks.md). The secret is shown in this answer only; events: the types wanted "
-          "(none: every work-order event).")
+          description="部门系统收不了 NATS 时，把它的工单事件（及所选的本广场通知发布）以签名的 HTTPS POST 推给它。"
+          "密钥只在此应答中出现一次。\n\n"
+          "For a department system that cannot hold a NATS connection: its work-order events (and, "
+          "when it asks, the plaza's published notices) are POSTed to this HTTPS address, signed "
+          "with HMAC-SHA256 (`PlazaDesk-Signature: t=…,v1=…`, docs/webhooks.md). The secret is "
+          "shown in this answer only; events: the types wanted (none: every work-order event; "
+          "`NoticePublished`: the plaza's notices, letters and warm tips as they go out).")
     async def register(self, plaza: FromPath[str], data: Annotated[EndpointIn, Body(examples=[REGISTER_EXAMPLE])],
                        runtime: Runtime, actor: str = ACTOR) -> EndpointView:
         plaza_token(plaza)

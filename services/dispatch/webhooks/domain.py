@@ -22,11 +22,18 @@ SIGNATURE_HEADER = "PlazaDesk-Signature"
 # After the first attempt: 10 s, 30 s, 1 min, 5 min, 15 min, 30 min, then every hour.
 BACKOFF_S = (10, 30, 60, 300, 900, 1800, 3600)
 GIVE_UP_AFTER = dt.timedelta(days=1)
-# The work-order events a department may ask for (every one when it names none).
-EVENT_TYPES = (
+# The department's own work orders' events (every one when an endpoint names no type).
+WORK_ORDER_EVENTS = (
     "WorkOrderCreated", "WorkOrderAssigned", "WorkOrderStarted", "WorkOrderResolved", "WorkOrderClosed",
     "WorkOrderReopened", "WorkOrderEscalated", "WorkOrderCancelled", "WorkOrderRerouted",
 )
+# The plaza's notices going out (a notice, announcement, warm tip, letter …), whichever
+# department asks: sent only to an endpoint that names the type, so an endpoint registered
+# for "every work-order event" does not start receiving the plaza's notices. A unit's copy
+# and its reading (NoticeDelivered, NoticeRead) are the occupants' business, not a department's.
+NOTICE_EVENTS = ("NoticePublished",)
+# Every event type a department may ask for.
+EVENT_TYPES = WORK_ORDER_EVENTS + NOTICE_EVENTS
 
 
 def new_secret() -> str:
@@ -57,10 +64,15 @@ def check_events(events: list[str]) -> list[str]:
     return sorted(set(events))
 
 
-def wants(endpoint: dict, event_type: str, department: str) -> bool:
-    """The endpoint's department's work orders, of the types it asked for (all when none)."""
-    return (endpoint["active"] and endpoint["department"] == department
-            and (not endpoint["events"] or event_type in endpoint["events"]))
+def wants(endpoint: dict, event_type: str, department: str | None) -> bool:
+    """The endpoint's department's work orders, of the types it asked for (all when none);
+    its plaza's notices when it named them. ``department``: the work order's (none for a
+    notice, which is the whole plaza's)."""
+    if not endpoint["active"]:
+        return False
+    if event_type in NOTICE_EVENTS:
+        return event_type in endpoint["events"]
+    return endpoint["department"] == department and (not endpoint["events"] or event_type in endpoint["events"])
 
 
 def next_attempt(since: dt.datetime, attempts: int, now: dt.datetime,

@@ -1,7 +1,8 @@
-"""Webhooks: register an endpoint, queue a delivery for every work-order event an endpoint
-wants (from dispatch's own stream, so a delivery exists only for a committed, published
-event), send what is due, redeliver by hand. Each use case is one transaction; the POSTs
-themselves happen outside any transaction."""
+"""Webhooks: register an endpoint, queue a delivery for every event an endpoint wants (its
+department's work-order events from dispatch's own stream, its plaza's notices from the
+notices' stream: a delivery exists only for a committed, published event), send what is
+due, redeliver by hand. Each use case is one transaction; the POSTs themselves happen
+outside any transaction."""
 
 from __future__ import annotations
 
@@ -43,7 +44,8 @@ async def deactivate(conn, plaza_id: str, endpoint_id: str, actor: str) -> None:
 
 
 async def queue_deliveries(tx: Tx, events: list) -> None:
-    """A delivery for each endpoint that wants each event (its department, its types)."""
+    """A delivery for each endpoint that wants each event (its plaza, its types, and for a
+    work order its department), work-order and notice events alike."""
     if not events:
         return
     endpoints = await store.active_endpoints_of(tx.conn, {e.plaza_id for e in events})
@@ -51,8 +53,9 @@ async def queue_deliveries(tx: Tx, events: list) -> None:
         return
     now, rows = utcnow(), []
     for event in events:
+        department = getattr(event, "department", None)  # a notice is the whole plaza's
         for ep in endpoints:
-            if ep["plaza_id"] == event.plaza_id and domain.wants(ep, type(event).__name__, event.department):
+            if ep["plaza_id"] == event.plaza_id and domain.wants(ep, type(event).__name__, department):
                 rows.append({"id": new_event_id(), "endpoint_id": ep["id"], "plaza_id": event.plaza_id,
                              "event_id": event.id, "event_type": type(event).__name__, "payload": encode(event),
                              "status": "pending", "attempts": 0, "created_at": now, "since": now,

@@ -356,7 +356,7 @@ async def test_a_visit_of_an_unknown_job_fails_the_batch_so_it_is_isolated(dbs):
 
 @pytest.fixture
 async def settings(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
-    await bus.declare_streams("archive", "intake", "survey", "staff")
+    await bus.declare_streams("archive", "intake", "survey", "staff", "notices")
     return service_settings(Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path, schemas=cleanup_schemas)
 
 

@@ -71,7 +71,7 @@ def sweeps(monkeypatch):
 
 @pytest.fixture
 async def settings(bus, nats_server, db_kind, tmp_path, cleanup_schemas):
-    await bus.declare_streams("archive", "intake", "survey", "staff")
+    await bus.declare_streams("archive", "intake", "survey", "staff", "notices")
     return service_settings(
         Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path, schemas=cleanup_schemas, sla_sweep_s=0.05
     )

@@ -39,7 +39,7 @@ def clock(monkeypatch):
 
 @pytest.fixture
 async def dispatch(bus, nats_server, db_kind, tmp_path, cleanup_schemas, clock):
-    await bus.declare_streams("archive", "intake", "survey", "staff")
+    await bus.declare_streams("archive", "intake", "survey", "staff", "notices")
     settings = service_settings(Settings, nats_url=nats_server.url, db_kind=db_kind, tmp_path=tmp_path, schemas=cleanup_schemas)
     async with client_for(create_app(settings)) as client:
         await register(bus, "p2")

@@ -51,7 +51,7 @@ def request(plaza: str, text: str) -> RequestReceived:
 @pytest.mark.parametrize("db_kind", ["sqlite"])
 async def test_dispatch_and_the_department_kit_work_under_their_own_users(guarded, db_kind, tmp_path):
     async with Producer(guarded, "archive") as archive, Producer(guarded, "intake") as intake, \
-            Producer(guarded, "survey"), Producer(guarded, "staff") as staff, Bus(guarded.url.replace("nats://", f"nats://operator:{guarded.passwords['operator']}@")) as operator:
+            Producer(guarded, "survey"), Producer(guarded, "staff") as staff, Producer(guarded, "notices"), Bus(guarded.url.replace("nats://", f"nats://operator:{guarded.passwords['operator']}@")) as operator:
         for plaza in ("p1", "p2"):
             await archive.publish(plaza_registered(plaza))
             await archive.publish(unit_registered(plaza, "A-203"))

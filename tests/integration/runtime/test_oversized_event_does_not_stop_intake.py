@@ -39,7 +39,7 @@ async def test_after_an_oversized_event_is_refused_the_next_100_requests_each_be
     nats, db_kind, tmp_path, cleanup_schemas
 ):
     async with Bus(nats.url) as bus:
-        await bus.declare_streams("archive", "survey", "staff")
+        await bus.declare_streams("archive", "survey", "staff", "notices")
         settings = dict(nats_url=nats.url, db_kind=db_kind, tmp_path=tmp_path, schemas=cleanup_schemas)
         intake_app = create_intake(service_settings(IntakeSettings, **settings))
         async with served_here(intake_app, "http://intake") as intake:

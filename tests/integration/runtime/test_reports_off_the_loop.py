@@ -69,7 +69,7 @@ async def beating():
 
 @pytest.fixture
 async def streams(bus):
-    await bus.declare_streams("archive", "intake", "dispatch", "survey", "staff")
+    await bus.declare_streams("archive", "intake", "dispatch", "survey", "staff", "notices")
     await bus.publish(PlazaRegistered(plaza_id="p1", correlation_id="seed", name="Plaza One"))
 
 

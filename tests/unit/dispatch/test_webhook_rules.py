@@ -58,3 +58,19 @@ def test_an_endpoint_gets_its_departments_events_of_the_types_it_asked_for():
     assert not domain.wants({**ep, "active": False}, "WorkOrderClosed", "engineering")
     with pytest.raises(InvalidInput):
         domain.check_events(["WorkOrderExploded"])
+
+
+def test_an_endpoint_gets_its_plazas_notices_only_when_it_names_them():
+    ep = {"active": True, "department": "security", "events": ["NoticePublished"]}
+    assert domain.wants(ep, "NoticePublished", None)  # the plaza's, whichever department asked
+    assert not domain.wants(ep, "WorkOrderCreated", "security")  # it named only notices
+    assert not domain.wants({**ep, "events": []}, "NoticePublished", None)  # "every work-order event"
+    assert not domain.wants({**ep, "events": ["NoticeRead"]}, "NoticeRead", None)
+    both = {**ep, "events": ["NoticePublished", "WorkOrderClosed"]}
+    assert domain.wants(both, "WorkOrderClosed", "security") and domain.wants(both, "NoticePublished", None)
+    assert not domain.wants({**ep, "active": False}, "NoticePublished", None)
+    assert domain.check_events(["NoticePublished", "WorkOrderClosed"]) == ["NoticePublished", "WorkOrderClosed"]
+    for unknown in (["NoticeRead"], ["NoticeDelivered"], ["NoticePublished", "NoticeExploded"]):
+        with pytest.raises(InvalidInput) as refused:
+            domain.check_events(unknown)
+        assert refused.value.field == "events"
