@@ -404,7 +404,7 @@ webhook_endpoints = sa.Table(
     sa.Column("department", sa.String(64), nullable=False),
     sa.Column("url", sa.String(2000), nullable=False),
     sa.Column("secret", sa.String(200), nullable=False),
-    sa.Column("events", sa.JSON, nullable=False, default=list),  # event types; [] = every one
+    sa.Column("events", sa.JSON, nullable=False, default=list),  # event types; [] = every work-order event (notices only when named)
     sa.Column("active", sa.Boolean, nullable=False, default=True),
     sa.Column("created_by", sa.String(100), nullable=False),
     sa.Column("created_at", UtcDateTime(), nullable=False),
