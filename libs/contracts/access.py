@@ -227,6 +227,7 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "PUT /v1/plazas/{plaza}/notices/{notice_id}": DESK | {"finance"},
         "POST /v1/plazas/{plaza}/notices/{notice_id}/submit": DESK | {"finance"},
         "POST /v1/plazas/{plaza}/notices/{notice_id}/approve": LEADS,
+        "POST /v1/plazas/{plaza}/notices/approvals": LEADS,
         "POST /v1/plazas/{plaza}/notices/{notice_id}/reject": LEADS,
         "GET /v1/plazas/{plaza}/notices/{notice_id}/audience": READ,
         "GET /v1/plazas/{plaza}/notices/{notice_id}/messages": READ,

@@ -20,7 +20,9 @@ def _choice(value: str | None) -> str:
 async def _list(request: Request, **extra) -> dict:
     choice = _choice(request.query_params.get("status"))
     items = await notices.notices(request.state.calls, request.state.plaza, choice)
-    return {"items": items, "choice": choice, "d": domain, "refused": None, "typed": {}, **extra}
+    to_approve = domain.reminders_to_approve(items, request.state.roles, request.state.principal.sub)
+    return {"items": items, "choice": choice, "d": domain, "refused": None, "typed": {}, "to_approve": to_approve,
+            "outcome": None, "approval_refused": None, **extra}
 
 
 @get("/notices", include_in_schema=False)
@@ -46,6 +48,26 @@ async def write(request: Request) -> Response:
         return Redirect(f"/notices/{quote(result['id'], safe='')}", status_code=303)
     return Template("notices/list.html", context=await _list(request, refused=refused, typed=typed),
                     status_code=refused.status)
+
+
+@post("/notices/approvals", include_in_schema=False)
+async def approve_many(request: Request) -> Response:
+    """The payment reminders the list offered, approved at once: the list again, saying how
+    many went out and which did not, and why."""
+    form = await request.form()
+    notice_ids = [str(x) for x in form.getall("notice_id", []) if x][:200]
+    if not notice_ids:
+        return Redirect("/notices", status_code=303)
+    answer: dict = {}
+
+    async def call() -> None:
+        answer.update(await notices.approve_many(request.state.calls, request.state.plaza, notice_ids))
+
+    refused = await attempt(call())
+    context = await _list(request, approval_refused=refused)
+    if refused is None:
+        context["outcome"] = domain.approvals_outcome(answer, context["items"])
+    return Template("notices/list.html", context=context, status_code=refused.status if refused else 200)
 
 
 async def _detail(request: Request, notice_id: str, **extra) -> dict:
@@ -74,4 +96,4 @@ async def decide(request: Request, notice_id: str) -> Response:
                     status_code=refused.status)
 
 
-ROUTES = [list_page, write, detail_page, decide]
+ROUTES = [list_page, write, approve_many, detail_page, decide]

@@ -65,6 +65,32 @@ def offered(notice: dict, roles: set[str], me: str) -> list[str]:
     return []
 
 
+def reminders_to_approve(items: list[dict], roles: set[str], me: str) -> list[str]:
+    """The payment reminders (billing's dunning letters) on the list that this lead may
+    approve at once: awaiting approval and written by someone else (four eyes)."""
+    if not roles & APPROVERS:
+        return []
+    return [n["id"] for n in items
+            if n.get("kind") == "dunning" and n.get("status") == "pending" and n.get("created_by") != me]
+
+
+def approvals_outcome(answer: dict, items: list[dict]) -> dict:
+    """What an approval of several says: how many went out, and each one that did not, by
+    its title and unit, with the service's reason (a complaint open on the unit, …)."""
+    by_id = {n["id"]: n for n in items}
+
+    def named(notice_id: str) -> str:
+        n = by_id.get(notice_id)
+        if n is None:
+            return notice_id
+        units = (n.get("audience") or {}).get("units") or []
+        return f"{n['title']}（{'、'.join(units)}）" if units else n["title"]
+
+    return {"approved": len(answer.get("approved") or []),
+            "refused": [{"name": named(x["notice_id"]), "detail": x.get("detail") or ""}
+                        for x in answer.get("refused") or []]}
+
+
 def status_name(status: str) -> str:
     return STATUSES.get(status, status)
 

@@ -28,6 +28,11 @@ async def decide(calls, plaza: str, notice_id: str, action: str, reason: str | N
     return await calls.post("notices", _path(plaza, notice_id, f"/{action}"), body)
 
 
+async def approve_many(calls, plaza: str, notice_ids: list[str]) -> dict:
+    """Each approved on its own by the service; the answer names those it refused and why."""
+    return await calls.post("notices", f"{_path(plaza)}/approvals", {"notice_ids": notice_ids})
+
+
 async def notice(calls, plaza: str, notice_id: str) -> dict:
     """The notice, who has not read it (published) or who it would reach now (pending)."""
     found = await calls.get("notices", _path(plaza, notice_id))

@@ -17,13 +17,23 @@ from litestar.params import Body, FromPath, Parameter
 from libs.contracts import validate_token
 from libs.runtime import export
 from libs.runtime.auth import ACTOR, PRINCIPAL, Principal, check_unit
+from libs.runtime.errors import DomainError
 from libs.runtime.http import Page, Problem, plaza_token
 from libs.runtime.service import Runtime
 from services.notices.delivery import domain as delivery
 from services.notices.delivery import services as sending
 from services.notices.notices import export as notice_export
 from services.notices.notices import services as notices
-from services.notices.notices.services import Decision, NoticeCreate, NoticeUpdate, NoticeView, UnitNoticeView
+from services.notices.notices.services import (
+    Approvals,
+    ApprovalsView,
+    Decision,
+    NoticeCreate,
+    NoticeUpdate,
+    NoticeView,
+    Refusal,
+    UnitNoticeView,
+)
 
 NOTICE_EXAMPLE = Example(
     summary="3 楼欠费 30 天以上的商户催缴通知 / Floor 3, in arrears over 30 days",
@@ -91,6 +101,28 @@ class NoticeController(Controller):
         async with runtime.transaction() as tx:
             return await notices.approve_notice(tx, plaza, notice_id, actor=actor, secret=runtime.settings.link_secret,
                                                 console_url=runtime.settings.console_url)
+
+    @post("/approvals", status_code=200, summary="批量审批 / Approve several at once",
+          description="一次审批多份待审批的通知（如当天的催缴通知书），每份单独审批、单独发布：起草人不能审批自己写的，"
+                      "有未结投诉的单元的催缴函暂缓；不能审批的逐份列出原因，其余照常发布。\n\n"
+                      "Approves several pending notices at once (the day's dunning letters, say), each on its "
+                      "own as if one by one: nobody approves what they wrote, a dunning letter to a unit with "
+                      "an open complaint waits; each one refused is listed with its reason, the rest go out.")
+    async def approve_many(self, plaza: FromPath[str], data: Approvals, runtime: Runtime,
+                           actor: str = ACTOR) -> ApprovalsView:
+        plaza_token(plaza)
+        approved, refused = [], []
+        for notice_id in dict.fromkeys(data.notice_ids):  # each once, in the order given
+            try:
+                async with runtime.transaction() as tx:
+                    await notices.approve_notice(tx, plaza, notice_id, actor=actor,
+                                                 secret=runtime.settings.link_secret,
+                                                 console_url=runtime.settings.console_url)
+            except DomainError as exc:
+                refused.append(Refusal(notice_id=notice_id, status=exc.status, detail=exc.detail, field=exc.field))
+            else:
+                approved.append(notice_id)
+        return ApprovalsView(approved=approved, refused=refused)
 
     @post("/{notice_id:str}/reject", status_code=200, summary="退回 / Send back",
           description="退回待审批的通知（附原因），起草人可修改后再提交。\n\n"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from typing import Annotated
 
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -48,6 +49,24 @@ class NoticeUpdate(NoticeCreate, kw_only=True, forbid_unknown_fields=True):
 
 class Decision(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     reason: limits.Note | None = None
+
+
+class Approvals(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Several notices waiting for approval, approved at once (a lead clearing the day's
+    dunning letters): each is approved on its own, as if one by one."""
+    notice_ids: Annotated[list[limits.Code], msgspec.Meta(min_length=1, max_length=200)]
+
+
+class Refusal(msgspec.Struct, kw_only=True):
+    notice_id: str
+    status: int
+    detail: str
+    field: str | None = None
+
+
+class ApprovalsView(msgspec.Struct, kw_only=True):
+    approved: list[str]
+    refused: list[Refusal]
 
 
 class NoticeView(msgspec.Struct, kw_only=True):

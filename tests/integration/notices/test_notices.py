@@ -391,3 +391,56 @@ async def test_a_dunning_reminder_becomes_a_letter_that_waits_while_a_complaint_
     assert "Li Ming（A-301）" in copy["body"] and "100.00 元，至今已逾期 70 天" in copy["body"]
     text = pdf_text((await notices.get(f"/v1/plazas/{PLAZA}/units/A-301/notices/{letter['id']}/letter.pdf")).content)
     assert "催缴通知书" in text and "至今已逾期70天" in text
+
+
+async def test_a_lead_approves_the_days_dunning_letters_at_once_and_sees_each_one_refused(notices, bus):
+    await seed(bus)
+    for unit, entry, days in (("A-301", "e1", 70), ("A-302", "e2", 40), ("A-201", "e5", 70)):
+        await bus.publish(DunningReminderIssued(
+            plaza_id=PLAZA, correlation_id="dunning-run", actor="billing", unit=unit, task_id=f"t-{unit}",
+            entry_id=entry, stage="30-59", days_past_due=days, open_fen=10000,
+            due_date=utcnow().date() - dt.timedelta(days=days)))
+    complaint = dict(plaza_id=PLAZA, correlation_id="c", work_order_id="wo-c", request_id="rq-c", unit="A-301",
+                     department="customer_service", kind="complaint")
+    await bus.publish(WorkOrderCreated(**complaint, text="噪音投诉"))
+    await caught_up(bus, "BILLING", "notices-dunning-reminders")
+    await caught_up(bus, "DISPATCH", "notices-work-orders")
+    letters = {n["audience"]["units"][0]: n["id"]
+               for n in (await notices.get(NOTICES, params={"kind": "dunning"})).json()["items"]}
+    assert set(letters) == {"A-301", "A-302", "A-201"}
+    r = await notices.post(NOTICES, json={"kind": "tip", "title": "温馨提示", "body": "注意防火。"}, headers=APPROVER)
+    own = r.json()["id"]
+    await notices.post(f"{NOTICES}/{own}/submit", headers=APPROVER)
+
+    asked = [letters["A-301"], letters["A-302"], own, "no-such-notice", letters["A-201"], letters["A-302"]]
+    r = await notices.post(f"{NOTICES}/approvals", json={"notice_ids": asked}, headers=APPROVER)
+    assert r.status_code == 200, r.text
+    answer = r.json()
+    assert answer["approved"] == [letters["A-302"], letters["A-201"]]
+    refused = {x["notice_id"]: (x["status"], x["field"]) for x in answer["refused"]}
+    assert refused == {letters["A-301"]: (409, "unit"), own: (403, "actor"), "no-such-notice": (404, "notice_id")}
+    assert "complaint" in next(x["detail"] for x in answer["refused"] if x["notice_id"] == letters["A-301"])
+
+    # Those approved went out, each to its unit; the held one and the approver's own still wait.
+    for unit in ("A-302", "A-201"):
+        assert (await notices.get(f"{NOTICES}/{letters[unit]}")).json()["status"] == "published"
+        assert [n["kind"] for n in (await notices.get(f"/v1/plazas/{PLAZA}/units/{unit}/notices")).json()["items"]] == ["dunning"]
+    for notice_id in (letters["A-301"], own):
+        assert (await notices.get(f"{NOTICES}/{notice_id}")).json()["status"] == "pending"
+
+    # Asked again, nothing goes out twice: those already out are refused as no longer pending.
+    r = await notices.post(f"{NOTICES}/approvals", json={"notice_ids": [letters["A-302"]]}, headers=APPROVER)
+    assert r.json()["approved"] == [] and r.json()["refused"][0]["status"] == 409
+
+
+CLERK = bearer("clerk-wang", plazas={PLAZA: ["clerk"]})
+
+
+@pytest.mark.parametrize(("body", "who"), [({"notice_ids": []}, APPROVER), ({}, APPROVER),
+                                            ({"notice_ids": ["x"] * 201}, APPROVER), ({"notice_ids": ["x"]}, CLERK)])
+async def test_approvals_refuse_an_empty_or_oversized_list_and_a_clerk(notices, body, who):
+    r = await notices.post(f"{NOTICES}/approvals", json=body, headers=who)
+    if who is CLERK:
+        assert r.status_code == 403
+    else:
+        assert r.status_code in (400, 422) and "notice_ids" in r.text, r.text

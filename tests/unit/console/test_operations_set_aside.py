@@ -8,18 +8,13 @@ from __future__ import annotations
 import json
 
 import httpx
-from litestar import Litestar, Request
-from litestar.contrib.jinja import JinjaTemplateEngine
-from litestar.template.config import TemplateConfig
+from litestar import Litestar
 from litestar.testing import TestClient
 
 from libs.runtime.auth import Principal
-from services.console.app import HERE, template_engine
-from services.console.gateway.services import Gateway
-from services.console.i18n import services as catalogue
 from services.console.operations import api as operations_api
 from services.console.operations import domain
-from services.console.settings import Settings
+from tests.support.console_pages import console_app
 
 EVENT_ID = "0193b000-7c1e-7aa1-9c55-3f0e2b1d4a10"
 EVENT = {"id": EVENT_ID, "type": "RequestReceived", "plaza_id": "p1", "unit": "A-203", "text": "天花板漏水"}
@@ -64,23 +59,8 @@ class Services:
 
 
 def console(services: Services, roles: set[str]) -> Litestar:
-    settings = Settings(auth_jwks_file="unused.json")  # no operations NATS user: dead letters say so
-    gateway = Gateway(settings, transport=httpx.MockTransport(services))
-    principal = Principal(sub="ops-li", name="李运维", roles=frozenset(roles))
-
-    async def signed_in(request: Request) -> None:
-        request.state.language = "zh-CN"
-        request.state.principal = principal
-        request.state.plaza = "p1"
-        request.state.roles = principal.roles_at("p1")
-        request.state.menu = []
-        request.state.calls = gateway.as_user("operator-token")
-
-    app = Litestar(route_handlers=operations_api.ROUTES, before_request=signed_in,
-                   template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine,
-                                                  engine_callback=template_engine(catalogue.load())))
-    app.state.settings = settings
-    return app
+    return console_app(operations_api.ROUTES, services, Principal(sub="ops-li", name="李运维", roles=frozenset(roles)),
+                       token="operator-token")
 
 
 def test_the_operator_sees_an_event_set_aside_with_its_reason_and_replays_it():
