@@ -48,7 +48,7 @@ def setup(service: str, endpoint: str) -> None:
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
     provider = TracerProvider(resource=Resource.create({"service.name": f"plazadesk-{service}"}),
-                              id_generator=_id_generator())
+                              id_generator=id_generator())
     url = endpoint.rstrip("/") + ("" if endpoint.rstrip("/").endswith("/v1/traces") else "/v1/traces")
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=url), schedule_delay_millis=500))
     trace.set_tracer_provider(provider)
@@ -62,7 +62,8 @@ def use(provider) -> None:
     enabled = True
 
 
-def _id_generator():
+def id_generator():
+    """PlazaDesk's ids for a TracerProvider (``setup``'s, or a test's own)."""
     from opentelemetry.sdk.trace.id_generator import IdGenerator, RandomIdGenerator
 
     class UuidV7Ids(IdGenerator):
@@ -171,7 +172,7 @@ def _case_parent(event, traceparent: str | None):
         return remote, []
     if case is None:
         return None, ([Link(remote_ctx)] if remote_ctx is not None and remote_ctx.is_valid else [])
-    # The case's trace, under its root (whose span id is derived from the case: _id_generator),
+    # The case's trace, under its root (whose span id is derived from the case: id_generator),
     # linked to the span that published the event (another request's).
     root = SpanContext(trace_id=case, span_id=_span_id(event.correlation_id), is_remote=True,
                        trace_flags=TraceFlags(TraceFlags.SAMPLED))

@@ -43,7 +43,7 @@ def exporter(monkeypatch):
     """Every span of the services in this process, kept in memory; traces are off again
     after the test (the state ``use`` changes is put back as it was)."""
     memory = InMemorySpanExporter()
-    provider = TracerProvider(id_generator=tracing._id_generator())  # UUIDv7 trace ids, as ``setup`` makes them
+    provider = TracerProvider(id_generator=tracing.id_generator())  # UUIDv7 trace ids, as ``setup`` makes them
     provider.add_span_processor(SimpleSpanProcessor(memory))
     monkeypatch.setattr(tracing, "enabled", tracing.enabled)
     monkeypatch.setattr(tracing, "_tracer", tracing._tracer)
