@@ -91,6 +91,32 @@ def approvals_outcome(answer: dict, items: list[dict]) -> dict:
                         for x in answer.get("refused") or []]}
 
 
+def audience_parts(audience: dict | None) -> list[tuple[str, dict]]:
+    """The audience in the desk's words, a message and its values each, in the person's
+    language by the page (the service's own summary is for logs and other systems)."""
+    a = audience or {}
+    parts: list[tuple[str, dict]] = []
+    if a.get("buildings"):
+        parts.append((N_("Buildings {names}"), {"names": ", ".join(a["buildings"])}))
+    if a.get("floors"):
+        parts.append((N_("Floors {names}"), {"names": ", ".join(a["floors"])}))
+    if a.get("occupant_kind") in ("merchant", "resident"):
+        parts.append((OCCUPANT_KINDS[a["occupant_kind"]], {}))
+    if a.get("key_account") is not None:
+        parts.append((N_("Key accounts") if a["key_account"] else N_("Not key accounts"), {}))
+    if a.get("arrears_over_days") is not None:
+        parts.append((N_("In arrears over {days} days"), {"days": a["arrears_over_days"]}))
+    if a.get("open_renovation") is not None:
+        parts.append((N_("Renovating") if a["open_renovation"] else N_("Not renovating"), {}))
+    if a.get("work_order_id"):
+        parts.append((N_("Affected by work order {id}"), {"id": a["work_order_id"]}))
+    if units := a.get("units"):
+        shown = ", ".join(units[:5])
+        parts.append((N_("Units {names}"), {"names": shown}) if len(units) <= 5
+                     else (N_("Units {names} and {more} more"), {"names": shown, "more": len(units) - 5}))
+    return parts or [(N_("The whole plaza"), {})]
+
+
 def status_name(status: str) -> str:
     return STATUSES.get(status, status)
 

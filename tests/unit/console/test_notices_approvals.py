@@ -56,6 +56,7 @@ def test_a_lead_approves_the_reminders_at_once_and_reads_which_waited():
     with TestClient(console_app(notices_api.ROUTES, service, LI)) as client:
         page = client.get("/notices")
         assert 'id="reminders-to-approve"' in page.text and "3 份催缴通知书待您审批" in page.text
+        assert "单元 A-301" in page.text and "named units" not in page.text  # the audience in the desk's words
         # Not the lead's own (four eyes), not a tip.
         offered = [line for line in page.text.splitlines() if 'name="notice_id"' in line]
         assert [x for x in ("n1", "n2", "n3", "n4", "n5") if any(f'value="{x}"' in line for line in offered)] == [
@@ -85,3 +86,12 @@ def test_the_outcome_names_each_refused_by_title_and_unit():
         items)
     assert outcome == {"approved": 1, "refused": [{"name": "催缴通知书（A-301）", "detail": "held"},
                                                   {"name": "gone", "detail": "no notice"}]}
+
+
+def test_an_audience_reads_in_the_desks_words():
+    assert domain.audience_parts({"floors": ["3"], "arrears_over_days": 30}) == [
+        ("Floors {names}", {"names": "3"}), ("In arrears over {days} days", {"days": 30})]
+    assert domain.audience_parts({}) == [("The whole plaza", {})]
+    many = domain.audience_parts({"units": [f"A-{i}" for i in range(8)], "key_account": False})
+    assert many == [("Not key accounts", {}),
+                    ("Units {names} and {more} more", {"names": "A-0, A-1, A-2, A-3, A-4", "more": 3})]
