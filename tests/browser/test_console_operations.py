@@ -32,15 +32,8 @@ async def test_the_operator_discards_and_replays_dead_letters(console, system):
     assert "undecodable event" in await row.inner_text()
     seq = (await row.get_attribute("id")).removeprefix("letter-")
 
-    await row.get_by_role("button", name="丢弃").click()  # no reason given
-    await operator.locator("#needs-reason").wait_for()
-    row = operator.locator(f"#letter-{seq}")
-    await row.get_by_label("丢弃原因").fill("传输中被截断的测试消息")
-    await row.get_by_role("button", name="丢弃").click()
-    await operator.locator("#done").wait_for()
-    assert await operator.locator(f"#letter-{seq}").count() == 0
+    await discard_with_a_reason(operator, f"#letter-{seq}", "#needs-reason", "传输中被截断的测试消息")
     audit = operator.locator("table.audit")
-    await audit.get_by_text("传输中被截断的测试消息").wait_for()
 
     other = operator.locator("table.dead-letters tr[id^=letter-]").first
     other_seq = (await other.get_attribute("id")).removeprefix("letter-")
@@ -85,13 +78,17 @@ async def test_the_operator_reads_and_discards_an_event_set_aside(console, syste
     await operator.get_by_text("超大附件的测试请求").wait_for()
     await operator.goto("/operations")
 
-    row = operator.locator(f"#set-aside-{event_id}")
-    await row.get_by_role("button", name="丢弃").click()  # no reason given
-    await operator.locator("#set-aside-needs-reason").wait_for()
-    row = operator.locator(f"#set-aside-{event_id}")
-    await row.get_by_label("丢弃原因").fill("测试用的搁置事件")
+    await discard_with_a_reason(operator, f"#set-aside-{event_id}", "#set-aside-needs-reason", "测试用的搁置事件")
+    await console.shoot(operator, "operations-set-aside")
+
+
+async def discard_with_a_reason(operator, row_id: str, needs_reason: str, reason: str) -> None:
+    """Discard is refused without a reason; with one, the row is gone and the audit trail has it."""
+    await operator.locator(row_id).get_by_role("button", name="丢弃").click()
+    await operator.locator(needs_reason).wait_for()
+    row = operator.locator(row_id)
+    await row.get_by_label("丢弃原因").fill(reason)
     await row.get_by_role("button", name="丢弃").click()
     await operator.locator("#done").wait_for()
-    assert await operator.locator(f"#set-aside-{event_id}").count() == 0
-    await operator.locator("table.audit").get_by_text("测试用的搁置事件").wait_for()
-    await console.shoot(operator, "operations-set-aside")
+    assert await operator.locator(row_id).count() == 0
+    await operator.locator("table.audit").get_by_text(reason).wait_for()
