@@ -13,10 +13,11 @@ import jsonschema
 import pytest
 import yaml
 
+from scripts import system
 from tests.deploy import tools
 
 ROOT = tools.ROOT
-SERVICES = ("intake", "dispatch", "billing", "survey", "archive", "staff", "console")
+SERVICES = tuple(system.SERVICES)  # every service the product runs
 PUBLISHED = {"console": ["8000:8000"], "intake-proxy": ["8001:8080"]}
 
 

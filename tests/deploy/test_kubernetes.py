@@ -17,11 +17,11 @@ import pytest
 import yaml
 from kubernetes_validate import utils as kv
 
-from scripts import natsconf
+from scripts import natsconf, system
 from scripts.natsserver import binary
 from tests.deploy import tools
 
-SERVICES = ("intake", "dispatch", "billing", "survey", "archive", "staff", "console")
+SERVICES = tuple(system.SERVICES)  # every service the product runs
 
 
 @pytest.fixture(scope="module")
@@ -93,6 +93,9 @@ def test_each_service_runs_its_module_with_probes_and_resources(plazadesk):
         for part in ("requests", "limits"):
             assert set(c["resources"][part]) == {"cpu", "memory"}, name
         assert services[name]["spec"]["ports"][0]["port"] == 80  # http://<service> as the console calls it
+    [console] = deployments["console"]["spec"]["template"]["spec"]["containers"]
+    urls = {e["name"]: e.get("value") for e in console["env"]}
+    assert {f"PLAZADESK_{s.upper()}_URL": f"http://{s}" for s in SERVICES if s != "console"}.items() <= urls.items()
 
 
 def test_every_pod_is_locked_down(plazadesk, nats):

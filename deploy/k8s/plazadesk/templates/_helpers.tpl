@@ -34,7 +34,7 @@ app.kubernetes.io/instance: {{ .root.Release.Name }}
 
 {{/* Each service's database URL from the Secret (key: the service's name). */}}
 {{- define "plazadesk.databases" -}}
-{{- range $name := list "intake" "dispatch" "billing" "survey" "archive" "staff" "console" }}
+{{- range $name := list "intake" "dispatch" "billing" "survey" "archive" "staff" "notices" "console" }}
 - name: {{ upper $name }}_DATABASE_URL
   valueFrom: { secretKeyRef: { name: {{ $.Values.secrets.database }}, key: {{ $name }} } }
 {{- end }}
