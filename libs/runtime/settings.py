@@ -2,13 +2,15 @@
 
 Each service declares a msgspec Struct; ``load(cls, prefix)`` fills it from
 ``<PREFIX>_<FIELD>`` first, then ``PLAZADESK_<FIELD>`` (shared values such as the NATS
-URL), then the field's default. A value that does not convert is an error at start-up,
+URL), then the field's default; each of those may instead name a file holding the value
+(``<PREFIX>_<FIELD>_FILE``: a password or a database URL from a mounted Secret). A value that does not convert is an error at start-up,
 naming the variable.
 """
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import TypeVar
 
 import msgspec
@@ -20,13 +22,29 @@ class SettingsError(RuntimeError):
     pass
 
 
+def value_of(env, key: str) -> str | None:
+    """``KEY``'s value, else what the file ``KEY_FILE`` names holds (a mounted Secret: the
+    way Kubernetes and Docker keep a password out of the process's environment), without
+    its trailing line break; None when neither is set."""
+    if key in env:
+        return env[key]
+    path = env.get(f"{key}_FILE")
+    if not path:
+        return None
+    try:
+        return Path(path).read_text(encoding="utf-8").rstrip("\r\n")
+    except OSError as exc:
+        raise SettingsError(f"{key}_FILE names {path}, which cannot be read ({exc.strerror})") from None
+
+
 def load(cls: type[T], prefix: str, environ: dict[str, str] | None = None) -> T:
     env = os.environ if environ is None else environ
     raw: dict[str, str] = {}
     for name in cls.__struct_fields__:
         for key in (f"{prefix}_{name}".upper(), f"PLAZADESK_{name}".upper()):
-            if key in env:
-                raw[name] = env[key]
+            value = value_of(env, key)
+            if value is not None:
+                raw[name] = value
                 break
     try:
         return msgspec.convert(raw, cls, strict=False)

@@ -13,7 +13,7 @@ import msgspec
 
 from libs.contracts import STREAMS
 from libs.contracts.subjects import DEAD_LETTER_STREAM
-from libs.runtime.settings import ServiceSettings, load, nats_servers
+from libs.runtime.settings import ServiceSettings, load, nats_servers, value_of
 
 # Every process scripts/system.py runs (tests/unit/runtime/test_backup_plan.py keeps the two
 # in step), each with a database of its own, in the order a backup copies them: a service
@@ -75,12 +75,12 @@ def service_places(environ: dict[str, str] | None = None, services: tuple[str, .
 def nats_place(environ: dict[str, str] | None = None) -> NatsPlace:
     """``BACKUP_NATS_URL`` or ``PLAZADESK_NATS_URL``; the operator's password from
     ``BACKUP_NATS_PASSWORD`` or ``OPERATOR_NATS_PASSWORD`` (the name the deploy files give
-    it), else the passwords file ``make run`` keeps (``<DATA_DIR>/nats/passwords.json``),
+    it; or the file ``…_FILE`` names), else the passwords file ``make run`` keeps (``<DATA_DIR>/nats/passwords.json``),
     else the credentials in the URL."""
     env = dict(os.environ if environ is None else environ)
     url = env.get("BACKUP_NATS_URL") or env.get("PLAZADESK_NATS_URL") or "nats://127.0.0.1:4222"
     user = env.get("BACKUP_NATS_USER", OPERATOR)
-    password = env.get("BACKUP_NATS_PASSWORD") or env.get("OPERATOR_NATS_PASSWORD") or ""
+    password = value_of(env, "BACKUP_NATS_PASSWORD") or value_of(env, "OPERATOR_NATS_PASSWORD") or ""
     if not password:
         kept = Path(env.get("PLAZADESK_DATA_DIR", "data"), "nats", "passwords.json")
         if kept.is_file():
