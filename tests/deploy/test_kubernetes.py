@@ -143,8 +143,10 @@ def test_the_migration_runs_before_every_install_and_upgrade(plazadesk):
     assert set(job["metadata"]["annotations"]["helm.sh/hook"].split(",")) == {"pre-install", "pre-upgrade"}
     [c] = job["spec"]["template"]["spec"]["containers"]
     assert c["command"] == ["python", "-m", "scripts.migrate"]
-    env = {e["name"] for e in c["env"]}
-    assert {f"{s.upper()}_DATABASE_URL" for s in SERVICES} <= env
+    env = {e["name"]: e.get("value") for e in c["env"]}
+    files = secret_files(job["spec"]["template"]["spec"], c)
+    for service in SERVICES:
+        assert files[env[f"{service.upper()}_DATABASE_URL_FILE"]] == ("plazadesk-db", service)
 
 
 def test_the_backup_runs_on_a_schedule_onto_its_own_volume(plazadesk):
@@ -156,8 +158,12 @@ def test_the_backup_runs_on_a_schedule_onto_its_own_volume(plazadesk):
     volumes = {v["name"]: v for v in spec["volumes"]}
     claim = volumes["backups"]["persistentVolumeClaim"]["claimName"]
     assert claim in by_kind(plazadesk, "PersistentVolumeClaim")
-    env = {e["name"] for e in c["env"]}
-    assert {f"{s.upper()}_DATABASE_URL" for s in SERVICES} | {"OPERATOR_NATS_PASSWORD", "PLAZADESK_NATS_URL"} <= env
+    env = {e["name"]: e.get("value") for e in c["env"]}
+    files = secret_files(spec, c)
+    for service in SERVICES:
+        assert files[env[f"{service.upper()}_DATABASE_URL_FILE"]] == ("plazadesk-db", service)
+    assert files[env["OPERATOR_NATS_PASSWORD_FILE"]] == ("plazadesk-nats", "OPERATOR_NATS_PASSWORD")
+    assert "PLAZADESK_NATS_URL" in env
 
 
 def test_streams_are_declared_with_three_replicas_on_the_three_node_cluster(plazadesk, nats):
@@ -192,7 +198,53 @@ def secret_refs(docs: list[dict]) -> set[tuple[str, str]]:
             if "secret" in v:
                 for item in v["secret"].get("items") or [{"key": "*"}]:
                     refs.add((v["secret"]["secretName"], item["key"]))
+            for source in (v.get("projected") or {}).get("sources", []):
+                if "secret" in source:
+                    for item in source["secret"].get("items") or [{"key": "*"}]:
+                        refs.add((source["secret"]["name"], item["key"]))
     return refs
+
+
+def secret_files(spec: dict, container: dict) -> dict[str, tuple[str, str]]:
+    """Each file path the container sees from a Secret: (the Secret, its key)."""
+    mounts = {m["name"]: m["mountPath"] for m in container.get("volumeMounts", [])}
+    files = {}
+    for v in spec.get("volumes", []):
+        if v["name"] not in mounts:
+            continue
+        sources = [{"secret": {**v["secret"], "name": v["secret"]["secretName"]}}] if "secret" in v else \
+            (v.get("projected") or {}).get("sources", [])
+        for source in sources:
+            for item in (source.get("secret") or {}).get("items", []):
+                files[f"{mounts[v['name']]}/{item['path']}"] = (source["secret"]["name"], item["key"])
+    return files
+
+
+def test_every_secret_reaches_the_services_as_a_file_never_as_a_variable(plazadesk):
+    """A password or a database URL in a variable shows in /proc/<pid>/environ, in crash
+    reports and in `kubectl describe`; as a file of a projected Secret it does not."""
+    for name, spec in pod_specs(plazadesk).items():
+        [c] = spec["containers"]
+        assert not [e for e in c["env"] if "valueFrom" in e], name
+        assert not c.get("envFrom"), name
+        files = secret_files(spec, c)
+        for e in c["env"]:
+            if e["name"].endswith("_FILE") and e["value"].startswith("/run/secrets/"):
+                assert e["value"] in files, f"{name}: {e['name']} names {e['value']}, which no Secret fills"
+    deployments = by_kind(plazadesk, "Deployment")
+    for name, d in deployments.items():
+        spec = d["spec"]["template"]["spec"]
+        [c] = spec["containers"]
+        env = {e["name"]: e.get("value") for e in c["env"]}
+        files = secret_files(spec, c)
+        upper = name.upper()
+        assert files[env[f"{upper}_DATABASE_URL_FILE"]] == ("plazadesk-db", name)
+        assert files[env[f"{upper}_NATS_PASSWORD_FILE"]] == ("plazadesk-nats", f"{upper}_NATS_PASSWORD")
+    for name in ("survey", "notices"):
+        spec = deployments[name]["spec"]["template"]["spec"]
+        [c] = spec["containers"]
+        env = {e["name"]: e.get("value") for e in c["env"]}
+        assert secret_files(spec, c)[env[f"{name.upper()}_LINK_SECRET_FILE"]] == (f"plazadesk-{name}", "link-secret")
 
 
 def test_every_secret_and_key_referred_to_is_in_the_example_files(plazadesk, nats):

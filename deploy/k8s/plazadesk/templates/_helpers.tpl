@@ -32,12 +32,24 @@ app.kubernetes.io/instance: {{ .root.Release.Name }}
 {{- end }}
 {{- end }}
 
-{{/* Each service's database URL from the Secret (key: the service's name). */}}
-{{- define "plazadesk.databases" -}}
-{{- range $name := list "intake" "dispatch" "billing" "survey" "archive" "staff" "notices" "console" }}
-- name: {{ upper $name }}_DATABASE_URL
-  valueFrom: { secretKeyRef: { name: {{ $.Values.secrets.database }}, key: {{ $name }} } }
+{{/* Every PlazaDesk service that has a database. */}}
+{{- define "plazadesk.databaseNames" -}}intake dispatch billing survey archive staff notices console{{- end }}
+
+{{/* Each service's database URL, as a file of the pod's secrets volume (its _FILE setting). */}}
+{{- define "plazadesk.databaseFiles" -}}
+{{- range $name := splitList " " (include "plazadesk.databaseNames" .) }}
+- { name: {{ upper $name }}_DATABASE_URL_FILE, value: /run/secrets/plazadesk/{{ $name }}-database-url }
 {{- end }}
+{{- end }}
+
+{{/* The projected source of those files: every key of the database Secret. */}}
+{{- define "plazadesk.databaseSources" -}}
+- secret:
+    name: {{ .Values.secrets.database }}
+    items:
+      {{- range $name := splitList " " (include "plazadesk.databaseNames" .) }}
+      - { key: {{ $name }}, path: {{ $name }}-database-url }
+      {{- end }}
 {{- end }}
 
 {{/* The pod-level settings every PlazaDesk pod shares. */}}
