@@ -18,7 +18,10 @@ def preferred_level(roles) -> str:
     return "manager" if "manager" in set(roles) else "supervisor"
 
 
-def inbox(items: list[dict], level: str | None, prefer: str) -> list[dict]:
-    """The chosen level (or every level), the person's own rung first, the oldest first."""
-    chosen = [i for i in items if not level or i["level"] == level]
+def inbox(items: list[dict], level: str | None, prefer: str, names: dict[str, str] | None = None) -> list[dict]:
+    """The chosen level (or every level), the person's own rung first, the oldest first;
+    whom each was raised to by name where staff knows it (the username otherwise)."""
+    names = names or {}
+    chosen = [{**i, "to_names": [names.get(u) or u for u in i.get("to") or []]}
+              for i in items if not level or i["level"] == level]
     return sorted(chosen, key=lambda i: (i["level"] != prefer, -(i.get("age_minutes") or 0), i["work_order_id"]))
