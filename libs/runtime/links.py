@@ -17,9 +17,24 @@ import os
 import secrets
 from pathlib import Path
 
+from libs.runtime.settings import SettingsError
+
 
 class BadToken(ValueError):
     """Not a token signed with this secret, or altered since."""
+
+
+def check_settings(service: str, secret: str, env: str, rate_per_minute: int, signs: str) -> None:
+    """The rules of a service's link settings, the same wherever links are signed: a secret
+    of at least 16 characters, required in production (every replica must share it), and
+    a rate of at least one a minute. ``signs``: what the secret signs, for the message."""
+    name = f"{service.upper()}_LINK_SECRET"
+    if secret and len(secret) < 16:
+        raise SettingsError(f"{name} must be at least 16 characters")
+    if env == "production" and not secret:
+        raise SettingsError(f"{name} must be set in production: it signs {signs}, and every replica needs the same one")
+    if rate_per_minute < 1:
+        raise SettingsError("LINK_RATE_PER_MINUTE must be at least 1")
 
 
 def seal(secret: str, fields: list[str]) -> str:

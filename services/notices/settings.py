@@ -34,13 +34,7 @@ class Settings(ServiceSettings, kw_only=True):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.link_secret and len(self.link_secret) < 16:
-            raise SettingsError("NOTICES_LINK_SECRET must be at least 16 characters")
-        if self.env == "production" and not self.link_secret:
-            raise SettingsError("NOTICES_LINK_SECRET must be set in production: it signs the read links, "
-                                "and every replica needs the same one")
-        if self.link_rate_per_minute < 1:
-            raise SettingsError("LINK_RATE_PER_MINUTE must be at least 1")
+        links.check_settings("notices", self.link_secret, self.env, self.link_rate_per_minute, "the read links")
         if self.send_every_s <= 0:
             raise SettingsError("SEND_EVERY_S must be above 0")
 

@@ -38,13 +38,7 @@ class Settings(ServiceSettings, kw_only=True):
         super().__post_init__()
         if self.visit_window_hours < 1:
             raise SettingsError("VISIT_WINDOW_HOURS must be at least 1")
-        if self.link_secret and len(self.link_secret) < 16:
-            raise SettingsError("SURVEY_LINK_SECRET must be at least 16 characters")
-        if self.env == "production" and not self.link_secret:
-            raise SettingsError("SURVEY_LINK_SECRET must be set in production: it signs the survey links, "
-                                "and every replica needs the same one")
-        if self.link_rate_per_minute < 1:
-            raise SettingsError("LINK_RATE_PER_MINUTE must be at least 1")
+        links.check_settings("survey", self.link_secret, self.env, self.link_rate_per_minute, "the survey links")
 
 
 def from_env(environ: dict[str, str] | None = None) -> Settings:
