@@ -19,7 +19,7 @@ import msgspec
 from litestar import Controller, get, post
 from litestar.params import FromPath
 
-from libs.runtime import deadletters, setaside
+from libs.runtime import deadletters, limits, setaside
 from libs.runtime import logging as log
 from libs.runtime.auth import ACTOR, PRINCIPAL, Principal
 from libs.runtime.errors import InvalidInput, NotFound
@@ -55,7 +55,7 @@ class SetAsideEvent(SetAsideItem, kw_only=True):
 
 
 class Reason(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    reason: str = ""  # what was fixed (a replay), why it is dropped (a discard: required)
+    reason: limits.Note = ""  # what was fixed (a replay), why it is dropped (a discard: required)
 
 
 class Done(msgspec.Struct, kw_only=True):
