@@ -144,7 +144,7 @@ def test_the_migration_runs_before_every_install_and_upgrade(plazadesk):
     [c] = job["spec"]["template"]["spec"]["containers"]
     assert c["command"] == ["python", "-m", "scripts.migrate"]
     env = {e["name"]: e.get("value") for e in c["env"]}
-    files = secret_files(job["spec"]["template"]["spec"], c)
+    files = tools.secret_files(job["spec"]["template"]["spec"], c)
     for service in SERVICES:
         assert files[env[f"{service.upper()}_DATABASE_URL_FILE"]] == ("plazadesk-db", service)
 
@@ -159,7 +159,7 @@ def test_the_backup_runs_on_a_schedule_onto_its_own_volume(plazadesk):
     claim = volumes["backups"]["persistentVolumeClaim"]["claimName"]
     assert claim in by_kind(plazadesk, "PersistentVolumeClaim")
     env = {e["name"]: e.get("value") for e in c["env"]}
-    files = secret_files(spec, c)
+    files = tools.secret_files(spec, c)
     for service in SERVICES:
         assert files[env[f"{service.upper()}_DATABASE_URL_FILE"]] == ("plazadesk-db", service)
     assert files[env["OPERATOR_NATS_PASSWORD_FILE"]] == ("plazadesk-nats", "OPERATOR_NATS_PASSWORD")
@@ -205,21 +205,6 @@ def secret_refs(docs: list[dict]) -> set[tuple[str, str]]:
     return refs
 
 
-def secret_files(spec: dict, container: dict) -> dict[str, tuple[str, str]]:
-    """Each file path the container sees from a Secret: (the Secret, its key)."""
-    mounts = {m["name"]: m["mountPath"] for m in container.get("volumeMounts", [])}
-    files = {}
-    for v in spec.get("volumes", []):
-        if v["name"] not in mounts:
-            continue
-        sources = [{"secret": {**v["secret"], "name": v["secret"]["secretName"]}}] if "secret" in v else \
-            (v.get("projected") or {}).get("sources", [])
-        for source in sources:
-            for item in (source.get("secret") or {}).get("items", []):
-                files[f"{mounts[v['name']]}/{item['path']}"] = (source["secret"]["name"], item["key"])
-    return files
-
-
 def test_every_secret_reaches_the_services_as_a_file_never_as_a_variable(plazadesk):
     """A password or a database URL in a variable shows in /proc/<pid>/environ, in crash
     reports and in `kubectl describe`; as a file of a projected Secret it does not."""
@@ -227,7 +212,7 @@ def test_every_secret_reaches_the_services_as_a_file_never_as_a_variable(plazade
         [c] = spec["containers"]
         assert not [e for e in c["env"] if "valueFrom" in e], name
         assert not c.get("envFrom"), name
-        files = secret_files(spec, c)
+        files = tools.secret_files(spec, c)
         for e in c["env"]:
             if e["name"].endswith("_FILE") and e["value"].startswith("/run/secrets/"):
                 assert e["value"] in files, f"{name}: {e['name']} names {e['value']}, which no Secret fills"
@@ -236,7 +221,7 @@ def test_every_secret_reaches_the_services_as_a_file_never_as_a_variable(plazade
         spec = d["spec"]["template"]["spec"]
         [c] = spec["containers"]
         env = {e["name"]: e.get("value") for e in c["env"]}
-        files = secret_files(spec, c)
+        files = tools.secret_files(spec, c)
         upper = name.upper()
         assert files[env[f"{upper}_DATABASE_URL_FILE"]] == ("plazadesk-db", name)
         assert files[env[f"{upper}_NATS_PASSWORD_FILE"]] == ("plazadesk-nats", f"{upper}_NATS_PASSWORD")
@@ -244,7 +229,7 @@ def test_every_secret_reaches_the_services_as_a_file_never_as_a_variable(plazade
         spec = deployments[name]["spec"]["template"]["spec"]
         [c] = spec["containers"]
         env = {e["name"]: e.get("value") for e in c["env"]}
-        assert secret_files(spec, c)[env[f"{name.upper()}_LINK_SECRET_FILE"]] == (f"plazadesk-{name}", "link-secret")
+        assert tools.secret_files(spec, c)[env[f"{name.upper()}_LINK_SECRET_FILE"]] == (f"plazadesk-{name}", "link-secret")
 
 
 def test_every_secret_and_key_referred_to_is_in_the_example_files(plazadesk, nats):

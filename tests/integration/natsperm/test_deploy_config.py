@@ -111,10 +111,11 @@ def test_kubernetes_gives_each_service_its_own_user_from_the_secret():
     deployments = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Deployment"}
     for service in (s for s in RUNNING if s in deployments):
         [container] = deployments[service]["spec"]["template"]["spec"]["containers"]
-        env = {e["name"]: e for e in container["env"]}
-        assert env[f"{service.upper()}_NATS_USER"]["value"] == service
-        ref = env[f"{service.upper()}_NATS_PASSWORD"]["valueFrom"]["secretKeyRef"]
-        assert ref == {"name": "plazadesk-nats", "key": natsconf.env_name(service)}
+        env = {e["name"]: e.get("value") for e in container["env"]}
+        assert env[f"{service.upper()}_NATS_USER"] == service
+        # The password as a file of the pod's projected Secret volume (the setting's _FILE form).
+        files = tools.secret_files(deployments[service]["spec"]["template"]["spec"], container)
+        assert files[env[f"{service.upper()}_NATS_PASSWORD_FILE"]] == ("plazadesk-nats", natsconf.env_name(service))
     [nats_set] = [d for d in tools.render_nats() if d["kind"] == "StatefulSet"]
     [container] = [c for c in nats_set["spec"]["template"]["spec"]["containers"] if c["name"] == "nats"]
     assert container["envFrom"] == [{"secretRef": {"name": "plazadesk-nats"}}]
