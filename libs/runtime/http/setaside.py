@@ -68,8 +68,8 @@ class Done(msgspec.Struct, kw_only=True):
     reason: str
 
 
-def _item(row: dict) -> SetAsideItem:
-    return SetAsideItem(event_id=row["event_id"], event_type=row["event_type"], plaza_id=_plaza(row["payload"]),
+def _item(row: dict, plaza: str | None) -> SetAsideItem:
+    return SetAsideItem(event_id=row["event_id"], event_type=row["event_type"], plaza_id=plaza,
                         subject=row["subject"],
                         failed_at=iso(row["failed_at"]), created_at=iso(row["created_at"]),
                         size=len(row["payload"]), reason=row["reason"])
@@ -82,40 +82,47 @@ def _event(payload: bytes) -> object:
         return payload.decode("utf-8", "replace")
 
 
+class _PlazaOf(msgspec.Struct):
+    plaza_id: str | None = None
+
+
 def _plaza(payload: bytes) -> str | None:
-    event = _event(payload)
-    plaza = event.get("plaza_id") if isinstance(event, dict) else None
-    return plaza if isinstance(plaza, str) else None
+    """The event's plaza, read without building the rest of it (an event set aside is often
+    one too large for the broker: megabytes)."""
+    try:
+        return msgspec.json.decode(payload, type=_PlazaOf).plaza_id
+    except msgspec.DecodeError:  # not JSON, or not an event
+        return None
 
 
-def _operates(principal: Principal | None, row: dict) -> bool:
+def _operates(principal: Principal | None, plaza: str | None) -> bool:
     """A global operator: every event; a plaza's operator: that plaza's events."""
     if principal is None:
         return False
-    if OPERATOR in principal.roles:
-        return True
-    plaza = _plaza(row["payload"])
-    return plaza is not None and OPERATOR in principal.plazas.get(plaza, frozenset())
+    return OPERATOR in (principal.roles if plaza is None else principal.roles_at(plaza))
 
 
-async def _found(runtime: Runtime, event_id: str, principal: Principal | None) -> dict:
+async def _found(runtime: Runtime, event_id: str, principal: Principal | None) -> tuple[dict, str | None]:
+    """The row and its plaza, if this operator handles it."""
     try:
         row = await setaside.show(runtime.db, runtime.metadata, event_id)
     except LookupError as exc:
         raise NotFound(str(exc), field="event_id") from None
-    if not _operates(principal, row):
+    plaza = _plaza(row["payload"])
+    if not _operates(principal, plaza):
         raise NotFound(f"no event {event_id} set aside (replayed or discarded already?)", field="event_id")
-    return row
+    return row, plaza
 
 
-async def _audit(runtime: Runtime, action: str, row: dict, *, actor: str, reason: str, **more) -> None:
+async def _audit(runtime: Runtime, action: str, row: dict, plaza: str | None, *, actor: str, reason: str,
+                 **more) -> None:
     js = runtime.broker.js
     try:
         if js is None:
             raise ConnectionError("not connected to the message bus")
         await deadletters.record(js, action, actor=actor, reason=reason, service=runtime.service,
                                  event_id=row["event_id"], event_type=row["event_type"], subject=row["subject"],
-                                 plaza_id=_plaza(row["payload"]), set_aside_reason=row["reason"], **more)
+                                 plaza_id=plaza, set_aside_reason=row["reason"], **more)
     except Exception as exc:  # noqa: BLE001 — whatever the bus answers, nothing is done unaudited
         logger.warning("set_aside_not_audited", action=action, event_id=row["event_id"], error=repr(exc))
         raise Problem(503, "Service Unavailable",
@@ -133,14 +140,16 @@ class SetAsideController(Controller):
                      "the events themselves are not listed.")
     async def index(self, runtime: Runtime, principal: Principal | None = PRINCIPAL) -> SetAsideList:
         rows = await setaside.listed(runtime.db, runtime.metadata)
-        return SetAsideList(service=runtime.service, items=[_item(r) for r in rows if _operates(principal, r)])
+        items = [_item(r, _plaza(r["payload"])) for r in rows]
+        return SetAsideList(service=runtime.service, items=[i for i in items if _operates(principal, i.plaza_id)])
 
     @get("/{event_id:str}", summary="搁置的事件 / One event set aside",
          description="事件全文（JSON）及原因。\n\nThe event set aside, whole, with its reason.")
     async def show(self, event_id: FromPath[str], runtime: Runtime,
                    principal: Principal | None = PRINCIPAL) -> SetAsideEvent:
-        row = await _found(runtime, event_id, principal)
-        return SetAsideEvent(**msgspec.structs.asdict(_item(row)), service=runtime.service, event=_event(row["payload"]))
+        row, plaza = await _found(runtime, event_id, principal)
+        return SetAsideEvent(**msgspec.structs.asdict(_item(row, plaza)), service=runtime.service,
+                             event=_event(row["payload"]))
 
     @post("/{event_id:str}/replay", status_code=200, summary="重放 / Replay an event set aside",
           description="原因排除后放回发件箱，由本服务的转发再次发布到原主题；记入运维审计。\n\n"
@@ -148,9 +157,9 @@ class SetAsideController(Controller):
                       "subject (set aside again, with the new reason, if the cause remains). Audited.")
     async def replay(self, event_id: FromPath[str], data: Reason, runtime: Runtime, actor: str = ACTOR,
                      principal: Principal | None = PRINCIPAL) -> Done:
-        row = await _found(runtime, event_id, principal)
+        row, plaza = await _found(runtime, event_id, principal)
         reason = data.reason.strip()
-        await _audit(runtime, REPLAYED, row, actor=actor, reason=reason)
+        await _audit(runtime, REPLAYED, row, plaza, actor=actor, reason=reason)
         try:
             row = await setaside.replay(runtime.db, runtime.metadata, event_id)
         except LookupError as exc:
@@ -166,8 +175,8 @@ class SetAsideController(Controller):
         reason = data.reason.strip()
         if not reason:
             raise InvalidInput("a discard needs a reason: why the event is dropped", field="reason")
-        row = await _found(runtime, event_id, principal)
-        await _audit(runtime, DISCARDED, row, actor=actor, reason=reason,
+        row, plaza = await _found(runtime, event_id, principal)
+        await _audit(runtime, DISCARDED, row, plaza, actor=actor, reason=reason,
                      event=row["payload"].decode("utf-8", "replace"))
         try:
             await setaside.discard(runtime.db, runtime.metadata, event_id, reason)
