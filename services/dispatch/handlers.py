@@ -51,15 +51,11 @@ async def on_visit_completed(tx: Tx, events: list[VisitCompleted], *, reopen_esc
     await work_orders.record_return_visits(tx, events, escalate_after=reopen_escalate_after)
 
 
-async def on_own_work_order_events(tx: Tx, events: list) -> None:
-    """Dispatch's own published work-order events, for the departments' webhooks: a delivery
-    is queued only for an event that was committed and published."""
-    await webhooks.queue_deliveries(tx, events)
-
-
-async def on_notices_published(tx: Tx, events: list) -> None:
-    """A plaza's notices as they go out, for the webhooks of the departments that asked for
-    them (a plaza no endpoint knows queues nothing, so archive's facts are not waited for)."""
+async def on_webhook_events(tx: Tx, events: list) -> None:
+    """Events the departments' webhooks may want: dispatch's own published work-order events
+    and the plazas' notices as they go out. A delivery is queued only for an event that was
+    committed and published; a plaza no endpoint knows queues nothing (so archive's facts
+    are not waited for)."""
     await webhooks.queue_deliveries(tx, events)
 
 
@@ -75,5 +71,5 @@ def subscribe(consumers: Consumers, *, reopen_escalate_after: int = 2) -> None:
         "visit-completed",
         functools.partial(on_visit_completed, reopen_escalate_after=reopen_escalate_after),
     )
-    consumers.subscribe_batch("dispatch", "*.*.work_order.*", "webhooks", on_own_work_order_events)
-    consumers.subscribe_batch("notices", "*.notice.published", "webhooks-notices", on_notices_published)
+    consumers.subscribe_batch("dispatch", "*.*.work_order.*", "webhooks", on_webhook_events)
+    consumers.subscribe_batch("notices", "*.notice.published", "webhooks-notices", on_webhook_events)
