@@ -427,7 +427,7 @@ def sa_replay(desk: Desk, service: str, event_id: str, reason: str, actor: str) 
     except LookupError as exc:
         raise click.ClickException(str(exc)) from None
     asyncio.run(_with_js(lambda js: deadletters.record(
-        js, "set_aside_replayed", actor=actor, reason=reason, service=service, event_id=event_id,
+        js, setaside.REPLAYED, actor=actor, reason=reason, service=service, event_id=event_id,
         event_type=row["event_type"], subject=row["subject"], set_aside_reason=row["reason"]))(desk.nats_url()))
     click.echo(f"{event_id} ({row['event_type']}) is back in {service}'s outbox")
 
@@ -447,7 +447,7 @@ def sa_discard(desk: Desk, service: str, event_id: str, reason: str, actor: str)
     except (LookupError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     asyncio.run(_with_js(lambda js: deadletters.record(
-        js, "set_aside_discarded", actor=actor, reason=reason, service=service, event_id=event_id,
+        js, setaside.DISCARDED, actor=actor, reason=reason, service=service, event_id=event_id,
         event_type=row["event_type"], subject=row["subject"], set_aside_reason=row["reason"],
         event=row["payload"].decode("utf-8", "replace")))(desk.nats_url()))
     click.echo(f"discarded {event_id} ({row['event_type']}): {reason}")

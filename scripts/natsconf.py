@@ -39,7 +39,7 @@ import msgspec
 
 from libs.contracts import validate_token
 from libs.contracts.subjects import DEAD_LETTER_STREAM
-from libs.runtime import asyncapi
+from libs.runtime import asyncapi, setaside
 from libs.runtime.deadletters import AUDIT_STREAM, AUDIT_SUBJECT
 from services.console.live import domain as live  # what its live queues listen to
 
@@ -50,7 +50,6 @@ CONSOLE_OPS = "console-ops"  # the console's operations page (dead letters), for
 # The password the nodes of a NATS cluster present to each other (deploy/nats/cluster.conf).
 ROUTE_PASSWORD = "NATS_ROUTE_PASSWORD"
 DISPATCH_STREAM = "DISPATCH"
-SET_ASIDE_AUDITED = ("set_aside_replayed", "set_aside_discarded")  # libs.runtime.http.setaside
 
 def consumes(service: str) -> dict[str, tuple[str, ...]]:
     """The durable consumers a service declares (its ``handlers.subscribe``, recorded as for
@@ -109,7 +108,7 @@ def service_user(service: str, password: Password) -> User:
     publish += [f"$JS.API.STREAM.{verb}.{stream}" for stream in own for verb in ("INFO", "CREATE", "UPDATE")]
     # The operator replays or discards the service's events set aside through its API: the
     # service writes those two records of the operators' audit trail, and nothing else there.
-    publish += [f"$JS.API.STREAM.CREATE.{AUDIT_STREAM}", *(f"{AUDIT_SUBJECT}.{action}" for action in SET_ASIDE_AUDITED)]
+    publish += [f"$JS.API.STREAM.CREATE.{AUDIT_STREAM}", *(f"{AUDIT_SUBJECT}.{action}" for action in (setaside.REPLAYED, setaside.DISCARDED))]
     for producer, names in consumes(service).items():
         stream = stream_of(producer)
         if stream not in own:  # waits for the producer to declare it

@@ -17,6 +17,11 @@ from libs.contracts import utcnow
 from libs.runtime.db import Database, insert_ignore_rows
 from libs.runtime.uow import FAILED_EVENTS
 
+# The audit trail's actions for them (libs.runtime.deadletters.record), from the CLI and the
+# services' own routes alike; a service's NATS user may publish these two and no other.
+REPLAYED = "set_aside_replayed"
+DISCARDED = "set_aside_discarded"
+
 
 def _tables(metadata: sa.MetaData) -> tuple[sa.Table, sa.Table]:
     return metadata.tables["outbox"], metadata.tables[FAILED_EVENTS]

@@ -28,8 +28,6 @@ from libs.runtime.http.problems import Problem
 from libs.runtime.service import Runtime
 
 logger = log.get("setaside")
-REPLAYED = "set_aside_replayed"
-DISCARDED = "set_aside_discarded"
 OPERATOR = "operator"
 
 
@@ -159,13 +157,13 @@ class SetAsideController(Controller):
                      principal: Principal | None = PRINCIPAL) -> Done:
         row, plaza = await _found(runtime, event_id, principal)
         reason = data.reason.strip()
-        await _audit(runtime, REPLAYED, row, plaza, actor=actor, reason=reason)
+        await _audit(runtime, setaside.REPLAYED, row, plaza, actor=actor, reason=reason)
         try:
             row = await setaside.replay(runtime.db, runtime.metadata, event_id)
         except LookupError as exc:
             raise NotFound(str(exc), field="event_id") from None
         return Done(service=runtime.service, event_id=event_id, event_type=row["event_type"], subject=row["subject"],
-                    action=REPLAYED, actor=actor, reason=reason)
+                    action=setaside.REPLAYED, actor=actor, reason=reason)
 
     @post("/{event_id:str}/discard", status_code=200, summary="丢弃 / Discard an event set aside",
           description="永久删除，须说明原因；审计记录保留整个事件。\n\n"
@@ -176,11 +174,11 @@ class SetAsideController(Controller):
         if not reason:
             raise InvalidInput("a discard needs a reason: why the event is dropped", field="reason")
         row, plaza = await _found(runtime, event_id, principal)
-        await _audit(runtime, DISCARDED, row, plaza, actor=actor, reason=reason,
+        await _audit(runtime, setaside.DISCARDED, row, plaza, actor=actor, reason=reason,
                      event=row["payload"].decode("utf-8", "replace"))
         try:
             await setaside.discard(runtime.db, runtime.metadata, event_id, reason)
         except LookupError as exc:
             raise NotFound(str(exc), field="event_id") from None
         return Done(service=runtime.service, event_id=event_id, event_type=row["event_type"], subject=row["subject"],
-                    action=DISCARDED, actor=actor, reason=reason)
+                    action=setaside.DISCARDED, actor=actor, reason=reason)
